@@ -1,0 +1,12 @@
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.MLNet.Models;
+
+/// <summary>Registers the loaders of the models that ship in this assembly.</summary>
+internal static class BuiltInModels
+{
+    /// <summary>Called once by <see cref="ModelRegistry"/>'s static constructor. Each model family adds its line here.</summary>
+    internal static void RegisterAll()
+    {
+    }
+}
