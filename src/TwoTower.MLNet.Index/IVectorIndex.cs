@@ -1,0 +1,42 @@
+namespace TwoTower.MLNet.Index;
+
+/// <summary>
+/// The uniform interface of every vector index (exact, HNSW, IVF, IVF-PQ), after FAISS's <c>Index</c>.
+/// Vectors are float32 rows of <see cref="Dimension"/> values, identified by caller-chosen 64-bit ids.
+/// Searching is thread-safe, also while another thread adds (readers never see a broken structure).
+/// </summary>
+public interface IVectorIndex : IDisposable
+{
+    /// <summary>Vector dimension.</summary>
+    int Dimension { get; }
+
+    /// <summary>Number of live (not removed) vectors.</summary>
+    int Count { get; }
+
+    /// <summary>How vectors are compared.</summary>
+    VectorMetric Metric { get; }
+
+    /// <summary>Whether search results are exact (Flat) rather than approximate.</summary>
+    bool IsExact { get; }
+
+    /// <summary>Whether the index needs <see cref="Train"/> before <see cref="Add"/> (IVF, PQ).</summary>
+    bool IsTrained { get; }
+
+    /// <summary>Learns the index's structure (coarse centroids, codebooks) from sample vectors (row-major n × Dimension). A no-op for indexes that need no training.</summary>
+    void Train(ReadOnlySpan<float> vectors);
+
+    /// <summary>Adds vectors (row-major ids.Length × Dimension). Ids must be new and non-negative; NaN/∞ values are rejected.</summary>
+    void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors);
+
+    /// <summary>Searches k nearest for each query (row-major n × Dimension).</summary>
+    SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null);
+
+    /// <summary>Removes a vector by id (a tombstone until <see cref="Compact"/>); returns false when the id is not present.</summary>
+    bool Remove(long id);
+
+    /// <summary>Rebuilds internal storage without removed vectors.</summary>
+    void Compact();
+
+    /// <summary>Writes the index atomically in the versioned, checksummed format.</summary>
+    void Save(string path);
+}
