@@ -1,1 +1,1 @@
-return 0;
+return TwoTower.Cli.CliApp.Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected);

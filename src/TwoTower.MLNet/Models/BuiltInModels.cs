@@ -1,3 +1,4 @@
+using TwoTower.MLNet.Models.Baselines;
 using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Models;
@@ -8,5 +9,8 @@ internal static class BuiltInModels
     /// <summary>Called once by <see cref="ModelRegistry"/>'s static constructor. Each model family adds its line here.</summary>
     internal static void RegisterAll()
     {
+        ModelRegistry.Register(PopularityRecommender.TypeName, PopularityRecommender.Load);
+        ModelRegistry.Register(RandomRecommender.TypeName, RandomRecommender.Load);
+        ModelRegistry.Register(ItemItemRecommender.TypeName, ItemItemRecommender.Load);
     }
 }

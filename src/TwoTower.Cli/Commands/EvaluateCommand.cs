@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Evaluation;
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower evaluate`: exact retrieval metrics of a saved model (DESIGN §6).</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = new DataArguments();
+        var modelPath = new Option<string>("--model") { Description = "Model file written by `twotower train`.", Required = true };
+        var ks = new Option<string?>("--k") { Description = "Cut-offs, e.g. 1,5,10,50,100 (default: 1,5,10,50,100 for tfrs; 10,50,100 for full)." };
+        var protocol = new Option<string>("--protocol") { Description = "full (rank all items except the user's train items; default) or tfrs (every test row a query, train items not excluded; f_top_K with them excluded).", DefaultValueFactory = _ => "full" };
+        protocol.AcceptOnlyFromAmong("full", "tfrs");
+        var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics as the last line." };
+        var cmd = new Command("evaluate", "Evaluate a model: history = --train, targets = --test.");
+        data.AddTo(cmd, data: false, valid: false);
+        foreach (var o in new Option[] { modelPath, ks, protocol, threads, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            console.Json = r.GetValue(json);
+            var loaded = ModelFile.Load(r.GetValue(modelPath)!);
+            var trainPath = r.GetValue(data.Train) ?? throw new UserInputException("--train is required: the users' history (excluded from ranking in full protocol).");
+            var testPath = r.GetValue(data.Test) ?? throw new UserInputException("--test is required: the interactions to predict.");
+            var set = EvaluationSet.Create(loaded.Model, data.LoadLog(trainPath, r, console, "--train"), data.LoadLog(testPath, r, console, "--test"));
+            var proto = r.GetValue(protocol)!;
+            var result = proto == "tfrs"
+                ? RetrievalEvaluator.EvaluateTfrs(loaded.Model, set.History, set.Test, Formatting.ParseKs(r.GetValue(ks), RetrievalEvaluator.DefaultTfrsKs), r.GetValue(threads))
+                : RetrievalEvaluator.EvaluateFullRanking(loaded.Model, set.History, set.Test, Formatting.ParseKs(r.GetValue(ks), RetrievalEvaluator.DefaultFullKs), r.GetValue(threads));
+            console.Write(Formatting.MetricsTable(result, $"{loaded.Model.ModelType} · protocol {proto} · {result.Users} users · {result.Rows} test rows · {result.Seconds:0.000} s"));
+            if (result.UnknownItemRows > 0) console.Log($"{result.UnknownItemRows} test rows have items the model does not know (counted as misses).");
+            if (result.UnknownUserRows > 0) console.Log($"{result.UnknownUserRows} test rows have users the model does not know (scored with its cold-start answer).");
+            if (console.Json)
+            {
+                var obj = new JsonObject { ["model"] = loaded.Model.ModelType, ["protocol"] = proto };
+                Formatting.AddMetrics(obj, result);
+                obj["users"] = result.Users;
+                obj["rows"] = result.Rows;
+                obj["unknown_item_rows"] = result.UnknownItemRows;
+                obj["unknown_user_rows"] = result.UnknownUserRows;
+                obj["seconds"] = Math.Round(result.Seconds, 4);
+                console.WriteJson(obj);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Retrieval;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower recommend`: top-k items for one user, with titles when item metadata is given.</summary>
+internal static class RecommendCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var modelPath = new Option<string>("--model") { Description = "Model file written by `twotower train`.", Required = true };
+        var user = new Option<string>("--user") { Description = "Raw user id (an unknown user gets the model's cold-start answer).", Required = true };
+        var k = new Option<int>("--k") { Description = "Number of items.", DefaultValueFactory = _ => 10 };
+        var excludeSeen = new Option<bool>("--exclude-seen") { Description = "Leave out the items the user interacted with in training." };
+        var items = new Option<string?>("--items") { Description = "Item metadata for titles: a MovieLens folder or a CSV." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
+        var cmd = new Command("recommend", "Recommend items for a user.");
+        foreach (var o in new Option[] { modelPath, user, k, excludeSeen, items, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            console.Json = r.GetValue(json);
+            var kk = r.GetValue(k);
+            if (kk < 1) throw new UserInputException($"--k {kk}: must be ≥ 1.");
+            var loaded = ModelFile.Load(r.GetValue(modelPath)!);
+            var meta = r.GetValue(items) is { } p ? DatasetLoader.LoadItems(p) : null;
+            var userId = r.GetValue(user)!;
+            var known = loaded.Model.Users.TryGetKey(userId, out _);
+            if (!known) console.Log($"User '{userId}' is not known to the model: showing its cold-start answer.");
+            var recs = new ExactRecommender(loaded.Model, loaded.Seen).Recommend(userId, kk, r.GetValue(excludeSeen));
+            var table = new Table().Title(Markup.Escape($"{loaded.Model.ModelType} · user {userId}")).AddColumn("#").AddColumn("item").AddColumn("title").AddColumn("genres").AddColumn(new TableColumn("score").RightAligned());
+            var rank = 0;
+            var arr = new JsonArray();
+            foreach (var rec in recs)
+            {
+                ItemRecord? rec2 = meta is not null && meta.TryGet(rec.ItemId, out var ir) ? ir : null;
+                table.AddRow((++rank).ToString(), Markup.Escape(rec.ItemId), Markup.Escape(rec2?.Title ?? ""), Markup.Escape(string.Join("|", rec2?.Genres ?? Array.Empty<string>())), rec.Score.ToString("0.####"));
+                arr.Add(new JsonObject { ["itemId"] = rec.ItemId, ["score"] = Math.Round(rec.Score, 6), ["title"] = rec2?.Title });
+            }
+            console.Write(table);
+            if (console.Json) console.WriteJson(new JsonObject { ["model"] = loaded.Model.ModelType, ["user"] = userId, ["known_user"] = known, ["items"] = arr });
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Splits;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower split`: write train.csv, valid.csv, test.csv by a split protocol.</summary>
+internal static class SplitCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = new DataArguments();
+        var protocol = new Option<string>("--protocol") { Description = "random (seeded shuffle), leave-last-out (per user by time), temporal (global time cut).", Required = true };
+        protocol.AcceptOnlyFromAmong("random", "leave-last-out", "temporal");
+        var seed = new Option<int>("--seed") { Description = "Seed of the random protocol.", DefaultValueFactory = _ => 42 };
+        var validFraction = new Option<double>("--valid-fraction") { Description = "random/temporal: share of rows for validation.", DefaultValueFactory = _ => 0.1 };
+        var testFraction = new Option<double>("--test-fraction") { Description = "random/temporal: share of rows for test.", DefaultValueFactory = _ => 0.1 };
+        var output = new Option<string>("--out") { Description = "Output folder.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with the row counts as the last line." };
+        var cmd = new Command("split", "Split a dataset into train/valid/test CSV files.");
+        data.AddTo(cmd, train: false, valid: false, test: false);
+        foreach (var o in new Option[] { protocol, seed, validFraction, testFraction, output, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            console.Json = r.GetValue(json);
+            var path = r.GetValue(data.Data) ?? throw new UserInputException("--data is required: the dataset to split.");
+            var log = data.LoadLog(path, r, console, "--data");
+            SplitResult split;
+            try
+            {
+                split = r.GetValue(protocol) switch
+                {
+                    "random" => RandomSplit.Split(log, r.GetValue(validFraction), r.GetValue(testFraction), r.GetValue(seed)),
+                    "temporal" => TemporalSplit.Split(log, r.GetValue(validFraction), r.GetValue(testFraction)),
+                    _ => LeaveLastOutSplit.Split(log),
+                };
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new UserInputException(ex.Message);
+            }
+            var dir = r.GetValue(output)!;
+            InteractionCsvWriter.WriteSplit(split, dir);
+            console.Info($"{r.GetValue(protocol)} split of {log.Count} rows → {dir}: train {split.Train.Count}, valid {split.Valid.Count}, test {split.Test.Count}");
+            if (console.Json)
+                console.WriteJson(new JsonObject { ["protocol"] = r.GetValue(protocol), ["train"] = split.Train.Count, ["valid"] = split.Valid.Count, ["test"] = split.Test.Count, ["out"] = dir });
+            return 0;
+        });
+        return cmd;
+    }
+}

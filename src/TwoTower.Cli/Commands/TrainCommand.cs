@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Training;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower train`: fit a model and save it (with the training history for exclude-seen).</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = new DataArguments();
+        var models = new ModelCatalog();
+        var model = new Option<string>("--model") { Description = $"Model to fit: {models.Describe()}.", Required = true };
+        var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (model, fit_seconds, sizes, summary) as the last line." };
+        var cmd = new Command("train", "Fit a model on interactions and save it.");
+        data.AddTo(cmd, test: false);
+        cmd.Options.Add(model);
+        cmd.Options.Add(output);
+        cmd.Options.Add(json);
+        models.AddOptionsTo(cmd);
+        cmd.SetAction(r =>
+        {
+            console.Json = r.GetValue(json);
+            var trainer = models.Create(r.GetValue(model)!, r);
+            var (log, ds) = data.LoadTrain(r, console);
+            var valid = data.LoadOptional(data.Valid, r, console);
+            var td = TrainingData.Create(log, valid, data.LoadItems(r, ds), data.LoadUsers(r, ds));
+            var sw = Stopwatch.StartNew();
+            var fitted = console.WithProgress($"train {trainer.ModelType}", p => trainer.Fit(td, p));
+            var fitSeconds = sw.Elapsed.TotalSeconds;
+            var summary = fitted.Describe();
+            var path = r.GetValue(output)!;
+            ModelFile.Save(path, fitted, td.Train.ToUserItemMatrix(), summary);
+
+            var table = new Table().AddColumn("").AddColumn("");
+            table.AddRow("model", Markup.Escape(fitted.ModelType));
+            table.AddRow("users", td.Users.Count.ToString());
+            table.AddRow("items", td.Items.Count.ToString());
+            table.AddRow("interactions", td.Train.Count.ToString());
+            table.AddRow("fit seconds", fitSeconds.ToString("0.000"));
+            table.AddRow("saved to", Markup.Escape(path));
+            console.Write(table);
+            if (console.Json)
+                console.WriteJson(new JsonObject
+                {
+                    ["model"] = fitted.ModelType,
+                    ["fit_seconds"] = Math.Round(fitSeconds, 4),
+                    ["users"] = td.Users.Count,
+                    ["items"] = td.Items.Count,
+                    ["interactions"] = td.Train.Count,
+                    ["validation_interactions"] = td.Validation?.Count ?? 0,
+                    ["out"] = path,
+                    ["summary"] = Formatting.ToNode(summary),
+                });
+            return 0;
+        });
+        return cmd;
+    }
+}

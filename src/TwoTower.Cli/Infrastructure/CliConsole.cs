@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using TwoTower.MLNet.Training;
+
+namespace TwoTower.Cli.Infrastructure;
+
+/// <summary>Where a command writes: tables and text through Spectre.Console, the final JSON object as the last stdout line.</summary>
+internal sealed class CliConsole
+{
+    private static readonly JsonSerializerOptions JsonLine = new() { WriteIndented = false };
+
+    public CliConsole(TextWriter output, TextWriter error, bool interactive)
+    {
+        Output = output;
+        Error = error;
+        Interactive = interactive;
+        Ansi = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        if (!interactive) Ansi.Profile.Width = 160;
+    }
+
+    public TextWriter Output { get; }
+
+    public TextWriter Error { get; }
+
+    /// <summary>True when stdout is a terminal: progress bars and colours are allowed.</summary>
+    public bool Interactive { get; }
+
+    public IAnsiConsole Ansi { get; }
+
+    /// <summary>Set by commands with --json: no tables or bars on stdout, one JSON object as the last line.</summary>
+    public bool Json { get; set; }
+
+    public void Info(string text)
+    {
+        if (!Json) Ansi.MarkupLine(Markup.Escape(text));
+    }
+
+    public void Write(Spectre.Console.Rendering.IRenderable renderable)
+    {
+        if (!Json) Ansi.Write(renderable);
+    }
+
+    public void Log(string text) => Error.WriteLine(text);
+
+    public void WriteJson(JsonObject obj)
+    {
+        Output.WriteLine(obj.ToJsonString(JsonLine));
+        Output.Flush();
+    }
+
+    /// <summary>Runs <paramref name="work"/> under a progress bar when interactive, else with one stderr line per reported step.</summary>
+    public T WithProgress<T>(string title, Func<IProgress<TrainingProgress>, T> work)
+    {
+        if (Interactive && !Json)
+        {
+            T result = default!;
+            Ansi.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
+                    result = work(new SyncProgress<TrainingProgress>(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.TotalSteps);
+                        task.Value = p.Step;
+                        task.Description = Markup.Escape($"{title} {Describe(p)}");
+                    }));
+                    task.Value = task.MaxValue;
+                });
+            return result;
+        }
+        return work(new SyncProgress<TrainingProgress>(p => Log($"{title}: {p.Stage} {p.Step}/{p.TotalSteps} {Describe(p)}")));
+    }
+
+    private static string Describe(TrainingProgress p)
+    {
+        var parts = new List<string>();
+        if (p.Loss is { } l) parts.Add($"loss {l:0.####}");
+        if (p.Metrics is { } m) parts.AddRange(m.Select(kv => $"{kv.Key} {kv.Value:0.####}"));
+        if (p.ExamplesPerSecond is { } e) parts.Add($"{e:0} ex/s");
+        return string.Join(", ", parts);
+    }
+}
+
+/// <summary>An IProgress that calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    private readonly object _gate = new();
+
+    public void Report(T value)
+    {
+        lock (_gate) report(value);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using TwoTower.MLNet.Evaluation;
+
+namespace TwoTower.Cli.Infrastructure;
+
+/// <summary>Shared rendering of metrics and parsing of list arguments.</summary>
+internal static class Formatting
+{
+    public static string F4(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    public static int[] ParseKs(string? text, IReadOnlyList<int> defaults)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return defaults.ToArray();
+        var ks = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) || k < 1)
+                throw new UserInputException($"--k '{text}': '{part}' is not a positive integer (expected e.g. 1,5,10,50,100).");
+            ks.Add(k);
+        }
+        return ks.ToArray();
+    }
+
+    public static Table MetricsTable(EvaluationResult result, string title)
+    {
+        var t = new Table().Title(Markup.Escape(title)).AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
+        foreach (var (name, value) in result.OrderedMetrics) t.AddRow(Markup.Escape(name), F4(value));
+        return t;
+    }
+
+    public static void AddMetrics(JsonObject json, EvaluationResult result)
+    {
+        foreach (var (name, value) in result.OrderedMetrics) json[name] = Math.Round(value, 6);
+    }
+
+    public static JsonNode? ToNode(object? value) => value switch
+    {
+        null => null,
+        JsonNode n => n.DeepClone(),
+        string s => s,
+        bool b => b,
+        int i => i,
+        long l => l,
+        float f => Math.Round((double)f, 6),
+        double d => double.IsFinite(d) ? Math.Round(d, 6) : d.ToString(CultureInfo.InvariantCulture),
+        IReadOnlyDictionary<string, object?> dict => new JsonObject(dict.Select(kv => KeyValuePair.Create(kv.Key, ToNode(kv.Value)))),
+        IDictionary<string, double> dd => new JsonObject(dd.Select(kv => KeyValuePair.Create(kv.Key, ToNode(kv.Value)))),
+        System.Collections.IEnumerable e => new JsonArray(e.Cast<object?>().Select(ToNode).ToArray()),
+        _ => System.Text.Json.JsonSerializer.SerializeToNode(value),
+    };
+}

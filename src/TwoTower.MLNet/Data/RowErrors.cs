@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace TwoTower.MLNet.Data;
+
+/// <summary>Shared row parsing: either throw <see cref="DataFormatException"/> or count a skip, per <see cref="DataLoadOptions.SkipBadRows"/>.</summary>
+internal sealed class RowErrors
+{
+    private readonly string _file;
+    private readonly bool _skip;
+
+    public RowErrors(string file, DataLoadOptions options)
+    {
+        _file = file;
+        _skip = options.SkipBadRows;
+    }
+
+    public int Skipped { get; private set; }
+
+    /// <summary>Reports a bad row: throws, or counts it and returns (the caller then skips the row).</summary>
+    public void Bad(long line, string reason)
+    {
+        if (!_skip) throw new DataFormatException(_file, line, reason + " (use --skip-bad-rows to skip such rows)");
+        Skipped++;
+    }
+
+    public static bool TryFloat(string s, out float v) =>
+        float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && float.IsFinite(v);
+
+    public static bool TryTimestamp(string s, out long v)
+    {
+        s = s.Trim();
+        if (long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out v)) return true;
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+        {
+            v = (long)d;
+            return true;
+        }
+        if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dt))
+        {
+            v = dt.ToUnixTimeSeconds();
+            return true;
+        }
+        return false;
+    }
+}

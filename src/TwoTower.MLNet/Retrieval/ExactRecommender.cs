@@ -1,0 +1,43 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Evaluation;
+using TwoTower.MLNet.Models;
+
+namespace TwoTower.MLNet.Retrieval;
+
+/// <summary>Top-k recommendations by scoring the whole catalogue exactly (the reference path; the index-backed path comes on top).</summary>
+public sealed class ExactRecommender
+{
+    private readonly IRecommender _model;
+    private readonly SparseMatrix? _seen;
+
+    /// <summary>Creates the recommender; <paramref name="seen"/> (users × items) enables exclude-seen.</summary>
+    public ExactRecommender(IRecommender model, SparseMatrix? seen = null)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _seen = seen;
+    }
+
+    /// <summary>Whether seen items are known.</summary>
+    public bool KnowsSeenItems => _seen is not null;
+
+    /// <summary>
+    /// Recommends up to <paramref name="k"/> items for a raw user id. An unknown user gets the model's
+    /// cold-start answer. With <paramref name="excludeSeen"/>, the user's training items are left out.
+    /// </summary>
+    public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+        if (excludeSeen && _seen is null)
+            throw new InvalidOperationException("exclude-seen needs the training history, and this model file was saved without it.");
+        var key = _model.Users.TryGetKey(userId, out var u) ? u : -1;
+        var scores = new float[_model.Items.Count];
+        _model.Score(new[] { key }, scores);
+        if (excludeSeen && key >= 0)
+            foreach (var i in _seen!.RowIndices(key)) scores[i] = float.NegativeInfinity;
+        var top = new int[Math.Min(k, scores.Length)];
+        if (top.Length == 0) return Array.Empty<Recommendation>();
+        var n = ScoreRanking.TopK(scores, top.Length, top);
+        return top.Take(n).Select(i => new Recommendation(i, _model.Items.GetRawId(i), scores[i])).ToArray();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using TwoTower.MLNet.Data;
+
+namespace TwoTower.MLNet.Splits;
+
+/// <summary>Writes interaction logs as CSV (user_id,item_id,rating,timestamp), atomically.</summary>
+public static class InteractionCsvWriter
+{
+    /// <summary>Writes <paramref name="log"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
+    public static void Write(InteractionLog log, string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + $".{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false), 1 << 16))
+            {
+                w.NewLine = "\n";
+                w.WriteLine("user_id,item_id,rating,timestamp");
+                for (var r = 0; r < log.Count; r++)
+                {
+                    w.Write(Quote(log.Users[r])); w.Write(',');
+                    w.Write(Quote(log.Items[r])); w.Write(',');
+                    w.Write(log.Ratings[r].ToString("R", CultureInfo.InvariantCulture)); w.Write(',');
+                    w.WriteLine(log.Timestamps[r].ToString(CultureInfo.InvariantCulture));
+                }
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Writes train.csv, valid.csv and test.csv into <paramref name="dir"/>.</summary>
+    public static void WriteSplit(SplitResult split, string dir)
+    {
+        Write(split.Train, Path.Combine(dir, "train.csv"));
+        Write(split.Valid, Path.Combine(dir, "valid.csv"));
+        Write(split.Test, Path.Combine(dir, "test.csv"));
+    }
+
+    private static string Quote(string s) =>
+        s.AsSpan().IndexOfAny(",\"") >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}

@@ -1,0 +1,29 @@
+using TwoTower.MLNet.Data;
+
+namespace TwoTower.MLNet.Splits;
+
+/// <summary>Seeded random split: rows are shuffled (Fisher–Yates with a seeded generator) and cut by fractions.</summary>
+public static class RandomSplit
+{
+    /// <summary>Splits a log; the last <paramref name="testFraction"/> of the shuffled rows is test, the part before it validation.</summary>
+    public static SplitResult Split(InteractionLog log, double validFraction = 0.1, double testFraction = 0.1, int seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        SplitChecks.Fractions(validFraction, testFraction);
+        if (log.Count == 0) throw new ArgumentException($"Cannot split empty data ({log.Source}).", nameof(log));
+        var order = Enumerable.Range(0, log.Count).ToArray();
+        var rng = new Random(seed);
+        for (var i = order.Length - 1; i > 0; i--)
+        {
+            var j = rng.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        var nTest = (int)Math.Round(log.Count * testFraction);
+        var nValid = (int)Math.Round(log.Count * validFraction);
+        var nTrain = log.Count - nTest - nValid;
+        return new SplitResult(
+            log.Subset(order.Take(nTrain), log.Source + " [train]"),
+            log.Subset(order.Skip(nTrain).Take(nValid), log.Source + " [valid]"),
+            log.Subset(order.Skip(nTrain + nValid), log.Source + " [test]"));
+    }
+}
