@@ -83,11 +83,10 @@ public static class RetrievalEvaluator
         var rowsByUser = GroupRows(test, ctx.UserCount);
         var nItems = model.Items.Count;
         // Per-user values are stored, then summed in user order: the result does not depend on thread timing.
-        var perUser = new double[ctx.UserCount, 4 * kList.Length + 1];
+        var perUser = new double[ctx.UserCount, 5 * kList.Length + 1];
         var recCounts = new int[kList.Length][];
         for (var j = 0; j < kList.Length; j++) recCounts[j] = new int[nItems];
         var popPct = CatalogueMetrics.PopularityPercentiles(ctx.HistoryItemCounts(nItems));
-        var popSum = new double[kList.Length];
         var popSlots = new long[kList.Length];
         var lockObj = new object();
 
@@ -98,7 +97,6 @@ public static class RetrievalEvaluator
             var top = new int[maxK];
             var localCounts = new int[kList.Length][];
             for (var j = 0; j < kList.Length; j++) localCounts[j] = new int[n];
-            var localPop = new double[kList.Length];
             var localSlots = new long[kList.Length];
             for (var b = 0; b < users.Length; b++)
             {
@@ -112,6 +110,7 @@ public static class RetrievalEvaluator
                     if (it < n && targets.BinarySearch(it) < 0) row[it] = float.NegativeInfinity;
                 ranks.Clear();
                 foreach (var t in targets) ranks.Add(t < n ? ScoreRanking.CountGreater(row, row[t]) : int.MaxValue);
+                SeparateTiedTargets(ranks);
                 var rs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ranks);
                 for (var j = 0; j < kList.Length; j++)
                 {
@@ -127,7 +126,7 @@ public static class RetrievalEvaluator
                     for (var p = 0; p < Math.Min(got, kList[j]); p++)
                     {
                         localCounts[j][top[p]]++;
-                        localPop[j] += popPct[top[p]];
+                        perUser[u, 4 * kList.Length + 1 + j] += popPct[top[p]];
                         localSlots[j]++;
                     }
             }
@@ -135,7 +134,6 @@ public static class RetrievalEvaluator
                 for (var j = 0; j < kList.Length; j++)
                 {
                     for (var i = 0; i < n; i++) recCounts[j][i] += localCounts[j][i];
-                    popSum[j] += localPop[j];
                     popSlots[j] += localSlots[j];
                 }
         });
@@ -149,7 +147,12 @@ public static class RetrievalEvaluator
         for (var j = 0; j < kList.Length; j++) metrics.Add(new($"MAP@{kList[j]}", Mean(4 * j + 3)));
         metrics.Add(new("MRR", Mean(4 * kList.Length)));
         for (var j = 0; j < kList.Length; j++) metrics.Add(new($"Coverage@{kList[j]}", CatalogueMetrics.Coverage(recCounts[j])));
-        for (var j = 0; j < kList.Length; j++) metrics.Add(new($"PopularityPercentile@{kList[j]}", popSlots[j] == 0 ? 0 : popSum[j] / popSlots[j]));
+        for (var j = 0; j < kList.Length; j++)
+        {
+            var col = 4 * kList.Length + 1 + j;
+            var sum = evaluated.Sum(u => perUser[u, col]);
+            metrics.Add(new($"PopularityPercentile@{kList[j]}", popSlots[j] == 0 ? 0 : sum / popSlots[j]));
+        }
         for (var j = 0; j < kList.Length; j++) metrics.Add(new($"Gini@{kList[j]}", CatalogueMetrics.Gini(recCounts[j])));
         return new EvaluationResult("full", metrics, evaluated.Length, test.Count, ctx.UnknownItemRows, ctx.UnknownUserRows, sw.Elapsed.TotalSeconds);
     }
@@ -160,6 +163,18 @@ public static class RetrievalEvaluator
         foreach (var k in ks)
             if (k < 1) throw new ArgumentOutOfRangeException(nameof(ks), k, "Every K must be ≥ 1.");
         return ks.Distinct().Order().ToArray();
+    }
+
+    /// <summary>
+    /// Relevant items tied with each other cannot share a position: with ranks sorted ascending, each is
+    /// pushed below the previous one (r'_j = max(r_j, r'_{j-1} + 1)). Ties with non-relevant items still go
+    /// the relevant item's way, as in the single-target protocol; NDCG and recall stay within [0, 1].
+    /// </summary>
+    internal static void SeparateTiedTargets(List<int> ranks)
+    {
+        ranks.Sort();
+        for (var j = 1; j < ranks.Count; j++)
+            if (ranks[j] != int.MaxValue && ranks[j] <= ranks[j - 1]) ranks[j] = ranks[j - 1] + 1;
     }
 
     private static void DistinctInPlace(List<int> sorted)

@@ -1,0 +1,87 @@
+using TwoTower.MLNet.Onnx.Model;
+
+namespace TwoTower.MLNet.Onnx.Graph;
+
+/// <summary>Accumulates nodes, initializers, inputs and outputs with unique generated value names.</summary>
+internal sealed class OnnxGraphBuilder(string graphName)
+{
+    private readonly List<OnnxNode> _nodes = [];
+    private readonly List<OnnxTensor> _initializers = [];
+    private readonly List<OnnxValueInfo> _inputs = [];
+    private readonly List<OnnxValueInfo> _outputs = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private int _counter;
+
+    /// <summary>Name of the batch dimension in every input and output shape.</summary>
+    public const string BatchSymbol = "N";
+
+    /// <summary>A fresh value name starting with <paramref name="prefix"/>.</summary>
+    public string NewName(string prefix)
+    {
+        string name;
+        do name = $"{prefix}_{_counter++}"; while (!_names.Add(name));
+        return name;
+    }
+
+    private void Reserve(string name)
+    {
+        if (!_names.Add(name)) throw new ArgumentException($"Value name '{name}' is used twice in graph '{graphName}'.", nameof(name));
+    }
+
+    /// <summary>Declares a graph input.</summary>
+    public string AddInput(string name, OnnxDataType type, params OnnxDimension[] shape)
+    {
+        Reserve(name);
+        _inputs.Add(new OnnxValueInfo(name, type, shape));
+        return name;
+    }
+
+    /// <summary>Declares a graph output produced by some node.</summary>
+    public void AddOutput(string name, OnnxDataType type, params OnnxDimension[] shape) => _outputs.Add(new OnnxValueInfo(name, type, shape));
+
+    /// <summary>Adds a float initializer and returns its name.</summary>
+    public string AddFloatInitializer(string prefix, long[] dims, ReadOnlySpan<float> values)
+    {
+        var name = NewName(prefix);
+        _initializers.Add(OnnxTensor.FromFloats(name, dims, values));
+        return name;
+    }
+
+    /// <summary>Adds an int64 initializer and returns its name.</summary>
+    public string AddInt64Initializer(string prefix, long[] dims, ReadOnlySpan<long> values)
+    {
+        var name = NewName(prefix);
+        _initializers.Add(OnnxTensor.FromInt64s(name, dims, values));
+        return name;
+    }
+
+    /// <summary>Adds a node with one output; the output gets <paramref name="outputName"/> or a generated name.</summary>
+    public string AddNode(string opType, string[] inputs, OnnxAttribute[]? attributes = null, string? outputName = null)
+    {
+        string output;
+        if (outputName is null) output = NewName(opType.ToLowerInvariant());
+        else { Reserve(outputName); output = outputName; }
+        _nodes.Add(new OnnxNode(opType, inputs, [output], $"{opType}_{_nodes.Count}", attributes ?? []));
+        return output;
+    }
+
+    /// <summary>Adds a node with several named outputs.</summary>
+    public void AddNode(string opType, string[] inputs, string[] outputs, OnnxAttribute[]? attributes = null)
+    {
+        foreach (var o in outputs) Reserve(o);
+        _nodes.Add(new OnnxNode(opType, inputs, outputs, $"{opType}_{_nodes.Count}", attributes ?? []));
+    }
+
+    /// <summary>Builds the model with opset 17, IR version 8 and the given metadata.</summary>
+    public OnnxModel ToModel(IEnumerable<KeyValuePair<string, string>> metadata)
+    {
+        var graph = new OnnxGraph(graphName, _nodes.ToArray(), _initializers.ToArray(), _inputs.ToArray(), _outputs.ToArray());
+        return new OnnxModel(
+            OnnxModel.DefaultIrVersion,
+            [new OnnxOperatorSetId("", OnnxModel.DefaultOpset)],
+            "TwoTower.MLNet",
+            typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0",
+            graph,
+            metadata.Select(kv => new OnnxStringEntry(kv.Key, kv.Value)).ToArray());
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using TwoTower.MLNet.Onnx.Execution;
+using TwoTower.MLNet.Onnx.Towers;
+
+namespace TwoTower.MLNet.Onnx.Scoring;
+
+/// <summary>
+/// Runs a scorer model written by <see cref="OnnxScorerExporter"/>: queries [N,d] (and the mask
+/// [N,items] when the model has one) → top-k scores and item row indices, written into caller
+/// buffers without copies. Not thread-safe: use one instance per thread (or a pool).
+/// </summary>
+public sealed class OnnxScorerSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly bool _ownsSession;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames = [OnnxScorerSpec.ScoresOutputName, OnnxScorerSpec.IndicesOutputName];
+    private readonly OrtValue[] _inputs;
+    private readonly OrtValue[] _outputs = new OrtValue[2];
+    private bool _disposed;
+
+    /// <summary>Wraps a session over a scorer model (metadata kind "scorer").</summary>
+    /// <exception cref="ArgumentException">The model is not a scorer written by <see cref="OnnxScorerExporter"/>.</exception>
+    public OnnxScorerSession(InferenceSession session, bool ownsSession = true)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var meta = session.ModelMetadata.CustomMetadataMap;
+        if (!meta.TryGetValue(OnnxMetadataKeys.Kind, out var kind) || kind != "scorer")
+            throw new ArgumentException($"The model's metadata '{OnnxMetadataKeys.Kind}' is '{kind}'; expected 'scorer' (a model written by OnnxScorerExporter).", nameof(session));
+        Dimension = int.Parse(meta[OnnxMetadataKeys.Dimension], CultureInfo.InvariantCulture);
+        ItemCount = int.Parse(meta[OnnxMetadataKeys.ItemCount], CultureInfo.InvariantCulture);
+        K = int.Parse(meta[OnnxMetadataKeys.TopK], CultureInfo.InvariantCulture);
+        _inputNames = meta[OnnxMetadataKeys.Inputs].Split(',');
+        _inputs = new OrtValue[_inputNames.Length];
+        _session = session;
+        _ownsSession = ownsSession;
+    }
+
+    /// <summary>Opens the scorer at <paramref name="modelPath"/> with the requested execution.</summary>
+    public static OnnxScorerSession Open(string modelPath, OnnxExecution execution = OnnxExecution.Cpu, Action<string>? log = null) =>
+        new(OnnxSessionFactory.Create(modelPath, execution, log));
+
+    /// <summary>Query width d.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Number of items scored.</summary>
+    public int ItemCount { get; }
+
+    /// <summary>Results per query.</summary>
+    public int K { get; }
+
+    /// <summary>True when the model takes an additive exclusion mask [N, ItemCount].</summary>
+    public bool HasMask => _inputNames.Length == 2;
+
+    /// <summary>Scores <paramref name="rowCount"/> queries; returns scores and indices, row-major [rowCount, K], best first.</summary>
+    public (float[] Scores, long[] Indices) Run(float[] queries, int rowCount, float[]? mask = null)
+    {
+        var scores = new float[rowCount * K];
+        var indices = new long[rowCount * K];
+        // A null array must stay a null mask (float[] → Memory<float>? would give an empty, non-null mask).
+        Memory<float>? m = null;
+        if (mask is not null) m = mask.AsMemory();
+        Run(queries, rowCount, m, scores, indices);
+        return (scores, indices);
+    }
+
+    /// <summary>Scores <paramref name="rowCount"/> queries into the first rowCount*K entries of <paramref name="scores"/> and <paramref name="indices"/>.</summary>
+    /// <exception cref="ArgumentException">A buffer is too short, or the mask is missing/unexpected.</exception>
+    public void Run(Memory<float> queries, int rowCount, Memory<float>? mask, Memory<float> scores, Memory<long> indices)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowCount);
+        Require(queries.Length, rowCount * Dimension, nameof(queries), "rowCount*Dimension", rowCount, Dimension);
+        Require(scores.Length, rowCount * K, nameof(scores), "rowCount*K", rowCount, K);
+        Require(indices.Length, rowCount * K, nameof(indices), "rowCount*K", rowCount, K);
+        if (HasMask && mask is null) throw new ArgumentNullException(nameof(mask), $"The scorer has a mask input '{_inputNames[1]}' [N,{ItemCount}]; pass 0 for allowed items and negative infinity for excluded ones.");
+        if (!HasMask && mask is not null) throw new ArgumentException("The scorer was exported without an exclusion mask; pass null.", nameof(mask));
+        if (mask is { } m) Require(m.Length, rowCount * ItemCount, nameof(mask), "rowCount*ItemCount", rowCount, ItemCount);
+        var info = OrtMemoryInfo.DefaultInstance;
+        try
+        {
+            _inputs[0] = OrtValue.CreateTensorValueFromMemory(info, queries[..(rowCount * Dimension)], [rowCount, Dimension]);
+            if (mask is { } mm) _inputs[1] = OrtValue.CreateTensorValueFromMemory(info, mm[..(rowCount * ItemCount)], [rowCount, ItemCount]);
+            _outputs[0] = OrtValue.CreateTensorValueFromMemory(info, scores[..(rowCount * K)], [rowCount, K]);
+            _outputs[1] = OrtValue.CreateTensorValueFromMemory(info, indices[..(rowCount * K)], [rowCount, K]);
+            _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+        }
+        finally
+        {
+            for (int i = 0; i < _inputs.Length; i++) { _inputs[i]?.Dispose(); _inputs[i] = null!; }
+            for (int i = 0; i < _outputs.Length; i++) { _outputs[i]?.Dispose(); _outputs[i] = null!; }
+        }
+    }
+
+    private static void Require(int actual, int expected, string name, string formula, int a, int b)
+    {
+        if (actual < expected)
+            throw new ArgumentException($"{name} has {actual} elements; expected at least {formula} = {a}*{b} = {expected}.", name);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _runOptions.Dispose();
+        if (_ownsSession) _session.Dispose();
+    }
+}

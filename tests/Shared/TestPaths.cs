@@ -1,0 +1,48 @@
+namespace TwoTower.TestSupport;
+
+/// <summary>Locates the repository and the shared data folder (../shared beside the clone, or $TWOTOWER_SHARED).</summary>
+internal static class TestPaths
+{
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        var baked = typeof(TestPaths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "TwoTowerRepositoryRoot")?.Value;
+        if (baked is not null && File.Exists(Path.Combine(baked, "TwoTower.MLNet.sln"))) return Path.GetFullPath(baked);
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "TwoTower.MLNet.sln"))) return d.FullName;
+        // Build output may live outside the tree (TWOTOWER_ARTIFACTS): fall back to the working folder.
+        for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "TwoTower.MLNet.sln"))) return d.FullName;
+        throw new InvalidOperationException("Cannot find the repository root (TwoTower.MLNet.sln) above " + AppContext.BaseDirectory);
+    });
+
+    /// <summary>The repository root.</summary>
+    public static string RepositoryRoot => Root.Value;
+
+    /// <summary>The shared folder with datasets and peers.</summary>
+    public static string Shared
+    {
+        get
+        {
+            var env = Environment.GetEnvironmentVariable("TWOTOWER_SHARED");
+            var path = !string.IsNullOrWhiteSpace(env) ? env : Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+            if (!Directory.Exists(path))
+                throw new DirectoryNotFoundException($"The shared data folder '{path}' is missing: clone next to shared/ or set TWOTOWER_SHARED.");
+            return path;
+        }
+    }
+
+    /// <summary>MovieLens 100K.</summary>
+    public static string MovieLens100K => Path.Combine(Shared, "datasets", "ml-100k");
+
+    /// <summary>A split file, e.g. Split("p1", "train").</summary>
+    public static string Split(string split, string part) => Path.Combine(Shared, "datasets", "splits", "ml-100k", split, part + ".csv");
+
+    /// <summary>A fresh temporary folder.</summary>
+    public static string TempDir()
+    {
+        var d = Path.Combine(Path.GetTempPath(), "twotower-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(d);
+        return d;
+    }
+}

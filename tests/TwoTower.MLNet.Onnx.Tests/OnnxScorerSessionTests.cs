@@ -1,0 +1,76 @@
+using Microsoft.ML.OnnxRuntime;
+using TwoTower.MLNet.Onnx.Execution;
+using TwoTower.MLNet.Onnx.Scoring;
+using TwoTower.MLNet.Onnx.Towers;
+
+namespace TwoTower.MLNet.Onnx.Tests;
+
+[TestClass]
+public sealed class OnnxScorerSessionTests
+{
+    private static readonly float[] Items = [1, 0, 0, 1, 1, 1];
+
+    private static OnnxScorerSession Open(bool mask, int k = 2) =>
+        new(OnnxSessionFactory.Create(OnnxScorerExporter.ToBytes(new OnnxScorerSpec { ItemVectors = Items, ItemCount = 3, Dimension = 2, K = k, UseExclusionMask = mask }), OnnxExecution.Cpu));
+
+    [TestMethod]
+    public void Run_TwoQueries_HandComputedTopK()
+    {
+        using var s = Open(mask: false);
+        Assert.AreEqual(2, s.Dimension);
+        Assert.AreEqual(3, s.ItemCount);
+        Assert.AreEqual(2, s.K);
+        Assert.IsFalse(s.HasMask);
+        // Query (2,1): scores 2,1,3 → items 2,0. Query (0,-1): scores 0,-1,-1 → item 0 then a tie at -1.
+        var (scores, indices) = s.Run([2, 1, 0, -1], 2);
+        CollectionAssert.AreEqual(new float[] { 3, 2, 0, -1 }, scores);
+        CollectionAssert.AreEqual(new long[] { 2, 0 }, indices[..2]);
+        Assert.AreEqual(0L, indices[2]);
+        Assert.IsTrue(indices[3] is 1 or 2);
+    }
+
+    [TestMethod]
+    public void Run_MaskExcludesItems_IntoReusedBuffers()
+    {
+        using var s = Open(mask: true);
+        Assert.IsTrue(s.HasMask);
+        var scores = new float[4];
+        var indices = new long[4];
+        s.Run(new float[] { 2, 1 }, 1, new float[] { float.NegativeInfinity, 0, 0 }, scores, indices);
+        CollectionAssert.AreEqual(new float[] { 3, 1, 0, 0 }, scores);
+        CollectionAssert.AreEqual(new long[] { 2, 1, 0, 0 }, indices);
+    }
+
+    [TestMethod]
+    public void Run_MaskMissing_Throws()
+    {
+        using var s = Open(mask: true);
+        var ex = Assert.ThrowsExactly<ArgumentNullException>(() => s.Run([2, 1], 1));
+        StringAssert.Contains(ex.Message, "has a mask input 'mask' [N,3]");
+    }
+
+    [TestMethod]
+    public void Run_UnexpectedMask_Throws()
+    {
+        using var s = Open(mask: false);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => s.Run([2, 1], 1, [0f, 0f, 0f]));
+        StringAssert.Contains(ex.Message, "without an exclusion mask");
+    }
+
+    [TestMethod]
+    public void Run_QueriesTooShort_Throws()
+    {
+        using var s = Open(mask: false);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => s.Run([2, 1, 0], 2));
+        StringAssert.Contains(ex.Message, "queries has 3 elements; expected at least rowCount*Dimension = 2*2 = 4");
+    }
+
+    [TestMethod]
+    public void Constructor_TowerModel_Throws()
+    {
+        var tower = OnnxTowerExporter.ToBytes(new TowerGraphSpec { NumericInputs = [new TowerNumericInput("x", [0f], [1f])] });
+        using var session = new InferenceSession(tower);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new OnnxScorerSession(session, ownsSession: false));
+        StringAssert.Contains(ex.Message, "is 'tower'; expected 'scorer'");
+    }
+}

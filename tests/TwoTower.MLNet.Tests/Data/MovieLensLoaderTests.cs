@@ -1,0 +1,100 @@
+using TwoTower.MLNet.Data;
+
+namespace TwoTower.MLNet.Tests.Data;
+
+[TestClass]
+public sealed class MovieLensLoaderTests
+{
+    [TestMethod]
+    public void Load100K_SharedFolder_ReadsRatingsItemsAndUsers()
+    {
+        var ds = DatasetLoader.Load(TestPaths.MovieLens100K);
+        Assert.AreEqual("movielens-100k", ds.Layout);
+        Assert.AreEqual(100_000, ds.Interactions.Count);
+        Assert.AreEqual("196", ds.Interactions.Users[0]);
+        Assert.AreEqual("242", ds.Interactions.Items[0]);
+        Assert.AreEqual(3f, ds.Interactions.Ratings[0]);
+        Assert.AreEqual(881250949L, ds.Interactions.Timestamps[0]);
+        Assert.AreEqual(1682, ds.Items!.Count);
+        Assert.IsTrue(ds.Items.TryGet("1", out var toy));
+        Assert.AreEqual("Toy Story (1995)", toy.Title);
+        CollectionAssert.AreEqual(new[] { "Animation", "Children's", "Comedy" }, toy.Genres.ToArray());
+        Assert.AreEqual(new DateOnly(1995, 1, 1), toy.ReleaseDate);
+        Assert.HasCount(19, ds.Items.GenreVocabulary);
+        Assert.AreEqual(943, ds.Users!.Count);
+        Assert.IsTrue(ds.Users.TryGet("1", out var u1));
+        Assert.AreEqual(24, u1.Age);
+        Assert.AreEqual("technician", u1.Occupation);
+    }
+
+    [TestMethod]
+    public void LoadRatings_MalformedRow_ErrorNamesFileLineAndReason()
+    {
+        var dir = TestPaths.TempDir();
+        var file = Path.Combine(dir, "u.data");
+        File.WriteAllText(file, "1\t2\t5\t100\n1\t3\tfive\t101\n");
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => MovieLens100K.LoadRatings(file));
+        Assert.AreEqual(2, ex.Line);
+        StringAssert.Contains(ex.Message, "u.data:2");
+        StringAssert.Contains(ex.Message, "rating 'five' is not a number");
+    }
+
+    [TestMethod]
+    public void LoadRatings_SkipBadRows_CountsSkippedRows()
+    {
+        var dir = TestPaths.TempDir();
+        var file = Path.Combine(dir, "u.data");
+        File.WriteAllText(file, "1\t2\t5\t100\nbroken line\n1\t3\t4\tnot-a-time\n2\t2\t1\t7\n");
+        var log = MovieLens100K.LoadRatings(file, new DataLoadOptions { SkipBadRows = true });
+        Assert.AreEqual(2, log.Count);
+        Assert.AreEqual(2, log.SkippedRows);
+    }
+
+    [TestMethod]
+    public void LoadItems_BadGenreFlag_ErrorNamesTheGenre()
+    {
+        var dir = TestPaths.TempDir();
+        File.WriteAllText(Path.Combine(dir, "u.item"), "1|Film (1990)|01-Jan-1990||url|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|2\n");
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => MovieLens100K.LoadItems(dir));
+        StringAssert.Contains(ex.Message, "genre flag 19 ('Western') is '2', expected 0 or 1");
+    }
+
+    [TestMethod]
+    public void Load1M_DoubleColonFiles_ReadsAllThree()
+    {
+        var dir = TestPaths.TempDir();
+        File.WriteAllText(Path.Combine(dir, "ratings.dat"), "1::1193::5::978300760\n1::661::3::978302109\n");
+        File.WriteAllText(Path.Combine(dir, "movies.dat"), "1193::One Flew Over the Cuckoo's Nest (1975)::Drama\n661::James and the Giant Peach (1996)::Animation|Children's|Musical\n");
+        File.WriteAllText(Path.Combine(dir, "users.dat"), "1::F::1::10::48067\n");
+        var ds = DatasetLoader.Load(dir);
+        Assert.AreEqual("movielens-1m", ds.Layout);
+        Assert.AreEqual(2, ds.Interactions.Count);
+        Assert.IsTrue(ds.Items!.TryGet("661", out var m));
+        CollectionAssert.AreEqual(new[] { "Animation", "Children's", "Musical" }, m.Genres.ToArray());
+        Assert.AreEqual("F", ds.Users!.Records[0].Gender);
+    }
+
+    [TestMethod]
+    public void Load1M_WrongFieldCount_ErrorNamesLine()
+    {
+        var dir = TestPaths.TempDir();
+        File.WriteAllText(Path.Combine(dir, "ratings.dat"), "1::1193::5::978300760\n1::661::3\n");
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => DatasetLoader.Load(dir));
+        StringAssert.Contains(ex.Message, "ratings.dat:2");
+    }
+
+    [TestMethod]
+    public void LoadCsvLayout_QuotedTitlesWithCommas_ParsesGenres()
+    {
+        var dir = TestPaths.TempDir();
+        File.WriteAllText(Path.Combine(dir, "ratings.csv"), "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n");
+        File.WriteAllText(Path.Combine(dir, "movies.csv"), "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n3,\"American President, The (1995)\",Comedy|Drama|Romance\n4,\"Say \"\"Hi\"\" (2001)\",(no genres listed)\n");
+        var ds = DatasetLoader.Load(dir);
+        Assert.AreEqual("movielens-csv", ds.Layout);
+        Assert.AreEqual(4.5f, ds.Interactions.Ratings[1]);
+        Assert.AreEqual("American President, The (1995)", ds.Items!.TitleOf("3"));
+        Assert.AreEqual("Say \"Hi\" (2001)", ds.Items.TitleOf("4"));
+        Assert.IsTrue(ds.Items.TryGet("4", out var four));
+        Assert.IsEmpty(four.Genres);
+    }
+}

@@ -1,0 +1,169 @@
+using System.IO.Compression;
+using System.Text;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Models.Baselines;
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.MLNet.Tests.Persistence;
+
+[TestClass]
+public sealed class ModelContainerTests
+{
+    private static string GoldenPath => Path.Combine(TestPaths.RepositoryRoot, "tests", "TwoTower.MLNet.Tests", "Golden", "popularity-v1.ttm");
+
+    /// <summary>The model the golden file holds: 2 users, 3 items, counts 5, 0, 2, user "u1" has seen item "b".</summary>
+    private static (PopularityRecommender Model, SparseMatrix Seen) GoldenModel()
+    {
+        var users = new IdMap("user", new[] { "u1", "u2" });
+        var items = new IdMap("item", new[] { "a", "b", "c" });
+        var seen = SparseMatrix.FromCoordinates(2, 3, new[] { 0 }, new[] { 1 }, new[] { 1f });
+        return (new PopularityRecommender(users, items, new[] { 5f, 0f, 2f }), seen);
+    }
+
+    private static string SaveTemp(Action<ModelContainerWriter> fill, string type = "popularity")
+    {
+        var w = new ModelContainerWriter(type);
+        fill(w);
+        var path = Path.Combine(TestPaths.TempDir(), "m.zip");
+        w.Save(path);
+        return path;
+    }
+
+    [TestMethod]
+    public void GoldenFile_Version1_LoadsWithExpectedContent()
+    {
+        if (Environment.GetEnvironmentVariable("TWOTOWER_UPDATE_GOLDEN") == "1")
+        {
+            var (m, s) = GoldenModel();
+            ModelFile.Save(GoldenPath, m, s, new Dictionary<string, object?> { ["note"] = "golden" });
+        }
+        var loaded = ModelFile.Load(GoldenPath);
+        Assert.AreEqual("popularity", loaded.Model.ModelType);
+        CollectionAssert.AreEqual(new[] { "a", "b", "c" }, loaded.Model.Items.RawIds.ToArray());
+        var scores = new float[3];
+        loaded.Model.Score(new[] { 1 }, scores);
+        CollectionAssert.AreEqual(new[] { 5f, 0f, 2f }, scores);
+        CollectionAssert.AreEqual(new[] { 1 }, loaded.Seen!.RowIndices(0).ToArray());
+        Assert.AreEqual("golden", loaded.TrainingSummary!["note"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public void GoldenFile_SavingTheSameModelToday_GivesTheSameEntries()
+    {
+        var (m, s) = GoldenModel();
+        var path = Path.Combine(TestPaths.TempDir(), "again.ttm");
+        ModelFile.Save(path, m, s, new Dictionary<string, object?> { ["note"] = "golden" });
+        using var a = ZipFile.OpenRead(GoldenPath);
+        using var b = ZipFile.OpenRead(path);
+        CollectionAssert.AreEqual(a.Entries.Select(e => e.FullName).ToArray(), b.Entries.Select(e => e.FullName).ToArray());
+        foreach (var e in a.Entries.Where(e => e.FullName != ModelContainerReader.ManifestName))
+            CollectionAssert.AreEqual(ReadAll(e), ReadAll(b.GetEntry(e.FullName)!), $"entry {e.FullName} changed: the format is not stable.");
+    }
+
+    private static byte[] ReadAll(ZipArchiveEntry e)
+    {
+        using var s = e.Open();
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    [TestMethod]
+    public void RoundTrip_AllEntryKinds_ReadBackExactly()
+    {
+        var path = SaveTemp(w =>
+        {
+            w.AddFloats("f", new[] { 1.5f, -2f, float.Epsilon, 3f, 4f, 5f }, 2, 3);
+            w.AddInts("i", new[] { 7, -1 }, 2);
+            w.AddLines("l", new[] { "x", "", "z" });
+            w.AddJson("j", new Dictionary<string, int> { ["k"] = 3 });
+        });
+        var r = ModelContainerReader.Open(path);
+        CollectionAssert.AreEqual(new[] { 1.5f, -2f, float.Epsilon, 3f, 4f, 5f }, r.ReadFloats("f", 2, 3));
+        CollectionAssert.AreEqual(new[] { 7, -1 }, r.ReadInts("i", out var shape));
+        CollectionAssert.AreEqual(new[] { 2 }, shape);
+        CollectionAssert.AreEqual(new[] { "x", "", "z" }, r.ReadLines("l"));
+        Assert.AreEqual(3, r.ReadJson<Dictionary<string, int>>("j")["k"]);
+    }
+
+    [TestMethod]
+    public void Open_FlippedPayloadByte_ReportsChecksumMismatch()
+    {
+        var path = SaveTemp(w => w.AddFloats("weights", new float[64], 64));
+        // Stored (uncompressed) tensor: flip a byte inside its payload.
+        var bytes = File.ReadAllBytes(path);
+        var marker = Encoding.ASCII.GetBytes("weights");
+        // First occurrence = the local file header; the stored payload follows the name directly.
+        var at = bytes.AsSpan().IndexOf(marker) + marker.Length + 20;
+        bytes[at] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path));
+        StringAssert.Contains(ex.Message, "checksum mismatch in entry 'weights'");
+    }
+
+    [TestMethod]
+    public void Open_TruncatedFile_ReportsNotAModelOrTruncated()
+    {
+        var path = SaveTemp(w => w.AddFloats("weights", new float[1000], 1000));
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path));
+        StringAssert.Contains(ex.Message, "truncated");
+    }
+
+    [TestMethod]
+    public void Open_NewerFormatVersion_AsksToUpgrade()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "newer.zip");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        using (var s = new StreamWriter(zip.CreateEntry("manifest.json").Open()))
+            s.Write("{\"format\":\"twotower-model\",\"formatVersion\":99,\"modelType\":\"popularity\",\"entries\":[]}");
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path));
+        StringAssert.Contains(ex.Message, "format version 99 is newer than this library reads (1)");
+    }
+
+    [TestMethod]
+    public void Open_ZipWithoutManifest_IsNotAModelFile()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "other.zip");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create)) zip.CreateEntry("readme.txt");
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path));
+        StringAssert.Contains(ex.Message, "not a TwoTower model file");
+    }
+
+    [TestMethod]
+    public void Open_PlainTextFile_IsNotAModelFile()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "notes.txt");
+        File.WriteAllText(path, "hello");
+        Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path));
+    }
+
+    [TestMethod]
+    public void Load_UnknownModelType_ListsKnownTypes()
+    {
+        var path = SaveTemp(_ => { }, type: "mystery");
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelRegistry.Load(path));
+        StringAssert.Contains(ex.Message, "unknown model type 'mystery'");
+        StringAssert.Contains(ex.Message, "popularity");
+    }
+
+    [TestMethod]
+    public void Save_OverExistingFile_ReplacesAtomicallyAndLeavesNoTempFiles()
+    {
+        var (m, _) = GoldenModel();
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "m.ttm");
+        File.WriteAllText(path, "old");
+        ModelRegistry.Save(m, path);
+        Assert.AreEqual("popularity", ModelRegistry.Load(path).ModelType);
+        CollectionAssert.AreEqual(new[] { "m.ttm" }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray());
+    }
+
+    [TestMethod]
+    public void AddFloats_ShapeMismatch_Throws()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new ModelContainerWriter("x").AddFloats("w", new float[5], 2, 3));
+        StringAssert.Contains(ex.Message, "shape [2,3] holds 6 values but 5 were given");
+    }
+}

@@ -1,0 +1,92 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Splits;
+
+namespace TwoTower.MLNet.Tests.Splits;
+
+[TestClass]
+public sealed class SplitTests
+{
+    private static List<string> Rows(InteractionLog log) =>
+        Enumerable.Range(0, log.Count).Select(r => $"{log.Users[r]},{log.Items[r]},{log.Ratings[r]},{log.Timestamps[r]}").ToList();
+
+    [TestMethod]
+    public void LeaveLastOut_Ml100k_ReproducesSharedP2FilesRowForRow()
+    {
+        var split = LeaveLastOutSplit.Split(MovieLens100K.LoadRatings(Path.Combine(TestPaths.MovieLens100K, "u.data")));
+        CollectionAssert.AreEqual(Rows(CsvInteractions.Load(TestPaths.Split("p2", "test"))), Rows(split.Test));
+        CollectionAssert.AreEqual(Rows(CsvInteractions.Load(TestPaths.Split("p2-tune", "valid"))), Rows(split.Valid));
+        CollectionAssert.AreEqual(Rows(CsvInteractions.Load(TestPaths.Split("p2-tune", "train"))), Rows(split.Train));
+    }
+
+    [TestMethod]
+    public void LeaveLastOut_UserWithTwoInteractions_StaysWholeInTrain()
+    {
+        var log = new InteractionLog();
+        log.Add("u", "1", 1, 10); log.Add("u", "2", 1, 20);
+        log.Add("v", "1", 1, 5); log.Add("v", "3", 1, 6); log.Add("v", "2", 1, 6);
+        var s = LeaveLastOutSplit.Split(log);
+        Assert.AreEqual(3, s.Train.Count);
+        // v: ties on timestamp 6 broken by numeric item id → 2 before 3.
+        Assert.AreEqual("2", s.Valid.Items[0]);
+        Assert.AreEqual("3", s.Test.Items[0]);
+    }
+
+    [TestMethod]
+    public void LeaveLastOut_NonNumericItemIds_OrdinalTieBreak()
+    {
+        var log = new InteractionLog();
+        foreach (var i in new[] { "b", "a", "c10", "c9" }) log.Add("u", i, 1, 1);
+        var s = LeaveLastOutSplit.Split(log);
+        Assert.AreEqual("c10", s.Valid.Items[0]);
+        Assert.AreEqual("c9", s.Test.Items[0]);
+    }
+
+    [TestMethod]
+    public void Random_SameSeed_SameSplitAndPartitionsAllRows()
+    {
+        var log = CsvInteractions.Load(TestPaths.Split("p2", "test"));
+        var a = RandomSplit.Split(log, 0.2, 0.1, seed: 7);
+        var b = RandomSplit.Split(log, 0.2, 0.1, seed: 7);
+        CollectionAssert.AreEqual(Rows(a.Test), Rows(b.Test));
+        Assert.AreEqual(log.Count, a.Train.Count + a.Valid.Count + a.Test.Count);
+        Assert.AreEqual(94, a.Test.Count);
+        CollectionAssert.AreEquivalent(Rows(log), Rows(a.Train).Concat(Rows(a.Valid)).Concat(Rows(a.Test)).ToList());
+        CollectionAssert.AreNotEqual(Rows(a.Test), Rows(RandomSplit.Split(log, 0.2, 0.1, seed: 8).Test));
+    }
+
+    [TestMethod]
+    public void Temporal_TestRowsAreNeverOlderThanTrainRows()
+    {
+        var s = TemporalSplit.Split(MovieLens100K.LoadRatings(Path.Combine(TestPaths.MovieLens100K, "u.data")), 0.1, 0.1);
+        Assert.IsLessThanOrEqualTo(s.Valid.Timestamps.Min(), s.Train.Timestamps.Max());
+        Assert.IsLessThanOrEqualTo(s.Test.Timestamps.Min(), s.Valid.Timestamps.Max());
+        Assert.AreEqual(100_000, s.Train.Count + s.Valid.Count + s.Test.Count);
+    }
+
+    [TestMethod]
+    public void Random_FractionsSummingToOne_Throws()
+    {
+        var log = new InteractionLog();
+        log.Add("u", "i");
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => RandomSplit.Split(log, 0.5, 0.5));
+        StringAssert.Contains(ex.Message, "sum < 1");
+    }
+
+    [TestMethod]
+    public void Split_EmptyLog_ThrowsNamingSource()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => LeaveLastOutSplit.Split(new InteractionLog("empty.csv")));
+        StringAssert.Contains(ex.Message, "empty.csv");
+    }
+
+    [TestMethod]
+    public void WriteSplit_RoundTripsThroughCsvLoader()
+    {
+        var log = new InteractionLog();
+        log.Add("u,1", "i\"2", 3.5f, 42);
+        var dir = TestPaths.TempDir();
+        InteractionCsvWriter.Write(log, Path.Combine(dir, "x.csv"));
+        var back = CsvInteractions.Load(Path.Combine(dir, "x.csv"));
+        CollectionAssert.AreEqual(Rows(log), Rows(back));
+    }
+}
