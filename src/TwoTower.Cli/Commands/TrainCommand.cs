@@ -34,6 +34,8 @@ internal static class TrainCommand
             var sw = Stopwatch.StartNew();
             var fitted = console.WithProgress($"train {trainer.ModelType}", p => trainer.Fit(td, p));
             var fitSeconds = sw.Elapsed.TotalSeconds;
+            if (td.Validation is { DroppedRows: > 0 } v)
+                console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation.");
             var summary = fitted.Describe();
             var path = r.GetValue(output)!;
             ModelFile.Save(path, fitted, td.Train.ToUserItemMatrix(), summary);
@@ -55,6 +57,7 @@ internal static class TrainCommand
                     ["items"] = td.Items.Count,
                     ["interactions"] = td.Train.Count,
                     ["validation_interactions"] = td.Validation?.Count ?? 0,
+                    ["validation_dropped_rows"] = td.Validation?.DroppedRows ?? 0,
                     ["out"] = path,
                     ["summary"] = Formatting.ToNode(summary),
                 });

@@ -1,0 +1,91 @@
+namespace TwoTower.Cli.Tests;
+
+[TestClass]
+public sealed class RecommendSplitQuickstartTests
+{
+    private static string PopularityModel()
+    {
+        var model = Path.Combine(TestPaths.TempDir(), "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--data", TestPaths.MovieLens100K, "--out", model).ExitCode);
+        return model;
+    }
+
+    [TestMethod]
+    public void Recommend_WithItems_PrintsTitlesAndExcludesSeen()
+    {
+        var model = PopularityModel();
+        var r = CliRunner.Run("recommend", "--model", model, "--user", "1", "--k", "3", "--exclude-seen", "--items", TestPaths.MovieLens100K, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var items = r.Json["items"]!.AsArray();
+        Assert.AreEqual(3, items.Count);
+        // User 1 rated items 1..272 in ML-100K; the most popular unseen item is 294, "Liar Liar (1997)".
+        Assert.AreEqual("294", items[0]!["itemId"]!.GetValue<string>());
+        Assert.AreEqual("Liar Liar (1997)", items[0]!["title"]!.GetValue<string>());
+        StringAssert.Contains(r.Out, "Liar Liar (1997)");
+    }
+
+    [TestMethod]
+    public void Recommend_WithoutExcludeSeen_ReturnsMostPopularOverall()
+    {
+        var r = CliRunner.Run("recommend", "--model", PopularityModel(), "--user", "1", "--k", "1", "--json");
+        Assert.AreEqual("50", r.Json["items"]![0]!["itemId"]!.GetValue<string>()); // Star Wars, 583 ratings
+    }
+
+    [TestMethod]
+    public void Recommend_UnknownUser_GetsColdStartAnswerAndANote()
+    {
+        var r = CliRunner.Run("recommend", "--model", PopularityModel(), "--user", "no-such-user", "--k", "2", "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.IsFalse(r.Json["known_user"]!.GetValue<bool>());
+        StringAssert.Contains(r.Err, "not known to the model");
+    }
+
+    [TestMethod]
+    public void Recommend_ZeroK_IsAUsageError()
+    {
+        var r = CliRunner.Run("recommend", "--model", PopularityModel(), "--user", "1", "--k", "0");
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "--k 0");
+    }
+
+    [TestMethod]
+    public void Split_LeaveLastOut_WritesFilesMatchingSharedP2()
+    {
+        var dir = TestPaths.TempDir();
+        var r = CliRunner.Run("split", "--data", TestPaths.MovieLens100K, "--protocol", "leave-last-out", "--out", dir, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual(943, r.Json["test"]!.GetValue<int>());
+        var expected = File.ReadAllLines(TestPaths.Split("p2", "test")).Select(l => l.Split(',')).Skip(1).Select(p => $"{p[0]},{p[1]}");
+        var actual = File.ReadAllLines(Path.Combine(dir, "test.csv")).Select(l => l.Split(',')).Skip(1).Select(p => $"{p[0]},{p[1]}");
+        CollectionAssert.AreEqual(expected.ToArray(), actual.ToArray());
+    }
+
+    [TestMethod]
+    public void Split_RandomBadFraction_IsAUsageError()
+    {
+        var r = CliRunner.Run("split", "--data", TestPaths.Split("p2", "test"), "--protocol", "random", "--test-fraction", "1.5", "--out", TestPaths.TempDir());
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "test fraction must be in (0, 1)");
+    }
+
+    [TestMethod]
+    public void Split_UnknownProtocol_IsRejected()
+    {
+        var r = CliRunner.Run("split", "--data", TestPaths.MovieLens100K, "--protocol", "stratified", "--out", TestPaths.TempDir());
+        Assert.AreNotEqual(0, r.ExitCode);
+    }
+
+    [TestMethod]
+    public void Quickstart_Ml100k_PrintsMetricsTableRecommendationsAndJson()
+    {
+        var r = CliRunner.Run("quickstart", "--data", TestPaths.MovieLens100K, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var models = r.Json["models"]!.AsArray();
+        Assert.IsTrue(models.Any(m => m!["model"]!.GetValue<string>() == "popularity"));
+        var pop = models.First(m => m!["model"]!.GetValue<string>() == "popularity")!;
+        Assert.AreEqual(0.0498, pop["HR@10"]!.GetValue<double>(), 5e-5);
+        var table = CliRunner.Run("quickstart", "--data", TestPaths.MovieLens100K);
+        StringAssert.Contains(table.Out, "NDCG@10");
+        StringAssert.Contains(table.Out, "Top 10 for user 1");
+    }
+}
