@@ -14,6 +14,8 @@ public sealed class ExactRecommender
     public ExactRecommender(IRecommender model, SparseMatrix? seen = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
+        if (seen is not null && (seen.Rows != model.Users.Count || seen.Columns != model.Items.Count))
+            throw new ArgumentException($"seen is {seen.Rows}×{seen.Columns}; the model has {model.Users.Count} users × {model.Items.Count} items (build it from the training data the model was fitted on).", nameof(seen));
         _seen = seen;
     }
 

@@ -1,0 +1,162 @@
+// MfBench: tunes on the -tune splits, reports on p2 test, times fits on ML-100K.
+// usage: dotnet run -c Release --project bench/MfBench -- [all|tune-ials|tune-ials-fine|tune-ials-nu|tune-ials-nu-fine|tune-ease|p2|speed|explicit] [--data DIR] [--threads N]
+using System.Diagnostics;
+using System.Globalization;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Evaluation;
+using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Models;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
+var dataRoot = Arg("--data") ?? Environment.GetEnvironmentVariable("TWOTOWER_DATA") ?? Path.Combine("..", "shared", "datasets");
+var threads = int.Parse(Arg("--threads") ?? "2", CultureInfo.InvariantCulture);
+var splits = Path.Combine(dataRoot, "splits", "ml-100k");
+
+Console.WriteLine($"# MfBench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z  machine {Environment.MachineName}  cores {Environment.ProcessorCount}  threads {threads}  " +
+                  $"commit {Environment.GetEnvironmentVariable("GIT_COMMIT") ?? "(set GIT_COMMIT)"}  .NET {Environment.Version}");
+
+if (mode is "all" or "tune-ials") TuneIals(new[] { ConfidenceScaling.Linear, ConfidenceScaling.Log }, new[] { 0.05f, 1f, 10f, 20f, 50f, 100f }, new[] { 1f, 2f, 5f, 10f, 20f, 40f });
+if (mode is "all" or "tune-ials-fine") TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 5f, 10f, 15f, 20f, 30f }, new[] { 0.5f, 1f, 1.5f, 2f, 3f });
+if (mode is "all" or "tune-ials-nu")
+{
+    TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 0.1f, 0.3f, 1f, 3f }, new[] { 1f, 3f, 10f }, nu: 1f);
+    TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 1f, 2f, 4f, 8f }, new[] { 1f, 3f, 10f }, nu: 0.5f);
+}
+if (mode is "all" or "tune-ials-nu-fine") TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 0.3f, 0.5f, 1f, 1.5f }, new[] { 0.3f, 0.5f, 1f, 2f }, nu: 0.5f);
+if (mode is "all" or "tune-ease") TuneEase();
+if (mode is "all" or "p2") P2();
+if (mode is "all" or "speed") Speed();
+if (mode is "all" or "explicit") Explicit();
+return;
+
+string? Arg(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+InteractionLog Load(string split, string file) => CsvInteractions.Load(Path.Combine(splits, split, file));
+
+EvaluationResult Evaluate(IRecommender model, InteractionLog history, InteractionLog test)
+{
+    var set = EvaluationSet.Create(model, history, test);
+    return RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, new[] { 10, 50, 100 }, threads);
+}
+
+string Fmt(EvaluationResult r) =>
+    string.Join(" ", new[] { "HR@10", "NDCG@10", "Recall@50", "Recall@100", "MRR" }.Select(k => $"{k}={r.Metrics[k]:F4}"));
+
+void TuneIals(ConfidenceScaling[] scalings, float[] regs, float[] alphas, float nu = 0f)
+{
+    var train = Load("p2-tune", "train.csv");
+    var valid = Load("p2-tune", "valid.csv");
+    var data = TwoTower.MLNet.Training.TrainingData.Create(train);
+    Console.WriteLine("\n== iALS tuning on p2-tune (fit train.csv, NDCG@10 on valid.csv, train items excluded), 64 factors, 15 iterations");
+    var best = (ndcg: 0.0, desc: "");
+    foreach (var scaling in scalings)
+        foreach (var reg in regs)
+            foreach (var alpha in alphas)
+            {
+                var o = new ImplicitAlsOptions { Regularization = reg, Alpha = alpha, ConfidenceScaling = scaling, RegularizationExponent = nu, Threads = threads, ComputeLoss = false };
+                var sw = Stopwatch.StartNew();
+                var model = new ImplicitAlsTrainer(o).Fit(data);
+                var fit = sw.Elapsed.TotalSeconds;
+                var r = Evaluate(model, train, valid);
+                var desc = $"{scaling} reg={reg} nu={nu} alpha={alpha}";
+                Console.WriteLine($"  {desc,-32} val {Fmt(r)}  fit {fit:F2}s");
+                if (r.Metrics["NDCG@10"] > best.ndcg) best = (r.Metrics["NDCG@10"], desc);
+            }
+    Console.WriteLine($"best iALS on p2-tune: {best.desc} NDCG@10={best.ndcg:F4}");
+}
+
+void TuneEase()
+{
+    var train = Load("p2-tune", "train.csv");
+    var valid = Load("p2-tune", "valid.csv");
+    var data = TwoTower.MLNet.Training.TrainingData.Create(train);
+    Console.WriteLine("\n== EASE tuning on p2-tune (NDCG@10 on valid.csv)");
+    foreach (var lambda in new[] { 50f, 100f, 200f, 300f, 500f, 800f, 1000f, 1500f, 2000f, 3000f })
+    {
+        var sw = Stopwatch.StartNew();
+        var model = new EaseTrainer(new EaseOptions { Lambda = lambda, Threads = threads }).Fit(data);
+        var fit = sw.Elapsed.TotalSeconds;
+        Console.WriteLine($"  lambda={lambda,-6} val {Fmt(Evaluate(model, train, valid))}  fit {fit:F2}s");
+    }
+}
+
+void P2()
+{
+    var train = Load("p2", "train.csv");
+    var test = Load("p2", "test.csv");
+    var data = TwoTower.MLNet.Training.TrainingData.Create(train);
+    Console.WriteLine("\n== p2 test (fit on p2/train.csv, rank all items except the user's train items), defaults");
+    var ials = new ImplicitAlsTrainer(new ImplicitAlsOptions { Threads = threads, ComputeLoss = false });
+    var sw = Stopwatch.StartNew();
+    var m = ials.Fit(data);
+    var fit = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"iALS (64f, reg={ials.Options.Regularization}, nu={ials.Options.RegularizationExponent}, alpha={ials.Options.Alpha}, {ials.Options.ConfidenceScaling}, 15 it) test: {Fmt(Evaluate(m, train, test))}  fit {fit:F3}s");
+    var cg = new ImplicitAlsTrainer(new ImplicitAlsOptions { Threads = threads, ComputeLoss = false, Solver = AlsSolver.ConjugateGradient });
+    sw.Restart();
+    m = cg.Fit(data);
+    fit = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"iALS CG-3 (same options) test: {Fmt(Evaluate(m, train, test))}  fit {fit:F3}s");
+    var constant = new ImplicitAlsTrainer(new ImplicitAlsOptions { Threads = threads, ComputeLoss = false, Regularization = 15f, Alpha = 1.5f, RegularizationExponent = 0f });
+    m = constant.Fit(data);
+    Console.WriteLine($"iALS best constant-lambda on p2-tune (reg=15, nu=0, alpha=1.5) test: {Fmt(Evaluate(m, train, test))}");
+    var peer = new ImplicitAlsTrainer(new ImplicitAlsOptions { Threads = threads, ComputeLoss = false, Regularization = 0.05f, Alpha = 20f, RegularizationExponent = 0f });
+    m = peer.Fit(data);
+    Console.WriteLine($"iALS peer's brief-range choice (reg=0.05, nu=0, alpha=20) test: {Fmt(Evaluate(m, train, test))}");
+    var ease = new EaseTrainer(new EaseOptions { Threads = threads });
+    sw.Restart();
+    var e = ease.Fit(data);
+    fit = sw.Elapsed.TotalSeconds;
+    Console.WriteLine($"EASE (lambda={ease.Options.Lambda}) test: {Fmt(Evaluate(e, train, test))}  fit {fit:F3}s");
+}
+
+void Speed()
+{
+    var log = DatasetLoader.LoadInteractions(Path.Combine(dataRoot, "ml-100k"));
+    var data = TwoTower.MLNet.Training.TrainingData.Create(log);
+    Console.WriteLine($"\n== speed on ML-100K u.data ({log.Count} rows), {threads} threads, best of 5 after one warm-up");
+    foreach (var solver in new[] { AlsSolver.Cholesky, AlsSolver.ConjugateGradient })
+    {
+        var o = new ImplicitAlsOptions { Factors = 64, Iterations = 15, Threads = threads, Solver = solver, ComputeLoss = false };
+        var t = Best(() => new ImplicitAlsTrainer(o).Fit(data));
+        Console.WriteLine($"iALS {solver} 64f 15 it: fit {t:F3}s ({t / 15:F4}s/iteration; numpy peer 0.16 s/iteration = 2.4 s)");
+    }
+    var te = Best(() => new EaseTrainer(new EaseOptions { Threads = threads }).Fit(data));
+    Console.WriteLine($"EASE lambda=300 ({data.Items.Count} items): fit {te:F3}s (numpy peer 0.4 s)");
+    var tm = Best(() => new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Threads = threads }).Fit(data));
+    Console.WriteLine($"explicit MF 32f 15 it: fit {tm:F3}s");
+}
+
+double Best(Action fit)
+{
+    fit();
+    var best = double.MaxValue;
+    for (var i = 0; i < 5; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        fit();
+        best = Math.Min(best, sw.Elapsed.TotalSeconds);
+    }
+    return best;
+}
+
+void Explicit()
+{
+    var train = Load("p1", "train.csv");
+    var test = Load("p1", "test.csv");
+    var data = TwoTower.MLNet.Training.TrainingData.Create(train);
+    var testEnc = Interactions.Encode(test, data.Users, data.Items, UnknownIdPolicy.Drop);
+    Console.WriteLine("\n== explicit MF rating prediction on p1 (80k/20k random split)");
+    foreach (var reg in new[] { 0.05f, 0.1f, 0.2f })
+        foreach (var f in new[] { 16, 32 })
+        {
+            var m = new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = f, Regularization = reg, Threads = threads }).Fit(data);
+            var r = RatingMetrics.Evaluate(m, testEnc);
+            Console.WriteLine($"  factors={f} reg={reg}: test RMSE={r.RootMeanSquaredError:F4} MAE={r.MeanAbsoluteError:F4} (n={r.Count}, dropped {testEnc.DroppedRows})");
+        }
+}
