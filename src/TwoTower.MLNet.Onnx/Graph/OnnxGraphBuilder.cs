@@ -55,6 +55,22 @@ internal sealed class OnnxGraphBuilder(string graphName)
         return name;
     }
 
+    /// <summary>Adds a string initializer and returns its name.</summary>
+    public string AddStringInitializer(string prefix, long[] dims, IReadOnlyList<string> values)
+    {
+        var name = NewName(prefix);
+        _initializers.Add(OnnxTensor.FromStrings(name, dims, values));
+        return name;
+    }
+
+    /// <summary>Adds a node of a non-default operator domain (e.g. "ai.onnx.ml") with one generated output.</summary>
+    public string AddDomainNode(string domain, string opType, string[] inputs, OnnxAttribute[] attributes)
+    {
+        var output = NewName(opType.ToLowerInvariant());
+        _nodes.Add(new OnnxNode(opType, inputs, [output], $"{opType}_{_nodes.Count}", attributes, domain));
+        return output;
+    }
+
     /// <summary>Adds a node with one output; the output gets <paramref name="outputName"/> or a generated name.</summary>
     public string AddNode(string opType, string[] inputs, OnnxAttribute[]? attributes = null, string? outputName = null)
     {
@@ -72,13 +88,13 @@ internal sealed class OnnxGraphBuilder(string graphName)
         _nodes.Add(new OnnxNode(opType, inputs, outputs, $"{opType}_{_nodes.Count}", attributes ?? []));
     }
 
-    /// <summary>Builds the model with opset 17, IR version 8 and the given metadata.</summary>
-    public OnnxModel ToModel(IEnumerable<KeyValuePair<string, string>> metadata)
+    /// <summary>Builds the model with opset 17, IR version 8, the given metadata and any extra operator-set imports (e.g. ai.onnx.ml).</summary>
+    public OnnxModel ToModel(IEnumerable<KeyValuePair<string, string>> metadata, params OnnxOperatorSetId[] extraOpsets)
     {
         var graph = new OnnxGraph(graphName, _nodes.ToArray(), _initializers.ToArray(), _inputs.ToArray(), _outputs.ToArray());
         return new OnnxModel(
             OnnxModel.DefaultIrVersion,
-            [new OnnxOperatorSetId("", OnnxModel.DefaultOpset)],
+            [new OnnxOperatorSetId("", OnnxModel.DefaultOpset), .. extraOpsets],
             "TwoTower.MLNet",
             typeof(OnnxGraphBuilder).Assembly.GetName().Version?.ToString() ?? "0",
             graph,

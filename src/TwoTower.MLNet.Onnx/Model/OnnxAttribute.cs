@@ -4,7 +4,7 @@ using TwoTower.MLNet.Onnx.Protobuf;
 namespace TwoTower.MLNet.Onnx.Model;
 
 /// <summary>
-/// AttributeProto subset: name = 1, f = 2, i = 3, s = 4, t = 5, ints = 8 (packed), type = 20.
+/// AttributeProto subset: name = 1, f = 2, i = 3, s = 4, t = 5, ints = 8 (packed), strings = 9, type = 20.
 /// The value field of the declared type is always written, even when it is zero.
 /// </summary>
 internal sealed class OnnxAttribute : IProtobufMessage
@@ -22,6 +22,7 @@ internal sealed class OnnxAttribute : IProtobufMessage
     private byte[] _s = [];
     private OnnxTensor? _t;
     private long[] _ints = [];
+    private byte[][] _strings = [];
 
     /// <summary>An INT attribute.</summary>
     public static OnnxAttribute Int(string name, long value) => new(name, OnnxAttributeType.Int) { _i = value };
@@ -38,6 +39,10 @@ internal sealed class OnnxAttribute : IProtobufMessage
     /// <summary>An INTS attribute.</summary>
     public static OnnxAttribute Ints(string name, params long[] values) => new(name, OnnxAttributeType.Ints) { _ints = values };
 
+    /// <summary>A STRINGS attribute (each UTF-8).</summary>
+    public static OnnxAttribute Strings(string name, IReadOnlyList<string> values) =>
+        new(name, OnnxAttributeType.Strings) { _strings = values.Select(v => Encoding.UTF8.GetBytes(v)).ToArray() };
+
     /// <inheritdoc />
     public void WriteTo(ProtobufWriter writer)
     {
@@ -49,6 +54,7 @@ internal sealed class OnnxAttribute : IProtobufMessage
             case OnnxAttributeType.String: writer.WriteBytes(4, _s); break;
             case OnnxAttributeType.Tensor: writer.WriteMessage(5, _t!); break;
             case OnnxAttributeType.Ints: writer.WritePackedInt64(8, _ints); break;
+            case OnnxAttributeType.Strings: foreach (var v in _strings) writer.WriteBytes(9, v); break;
         }
         writer.WriteInt32(20, (int)Type);
     }

@@ -17,4 +17,7 @@ internal enum OnnxAttributeType
 
     /// <summary>List of int64 (field ints).</summary>
     Ints = 7,
+
+    /// <summary>List of UTF-8 strings (field strings).</summary>
+    Strings = 8,
 }

@@ -12,6 +12,9 @@ internal enum OnnxDataType
     /// <summary>64-bit signed integer.</summary>
     Int64 = 7,
 
+    /// <summary>UTF-8 string (stored in string_data, not raw_data).</summary>
+    String = 8,
+
     /// <summary>Boolean.</summary>
     Bool = 9,
 }

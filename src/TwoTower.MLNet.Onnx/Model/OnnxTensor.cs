@@ -4,11 +4,13 @@ using TwoTower.MLNet.Onnx.Protobuf;
 namespace TwoTower.MLNet.Onnx.Model;
 
 /// <summary>
-/// TensorProto subset: dims = 1 (packed int64), data_type = 2, name = 8, raw_data = 9
-/// (little-endian element bytes, row-major).
+/// TensorProto subset: dims = 1 (packed int64), data_type = 2, string_data = 6 (string tensors),
+/// name = 8, raw_data = 9 (little-endian element bytes, row-major).
 /// </summary>
 internal sealed class OnnxTensor : IProtobufMessage
 {
+    private byte[][] _strings = [];
+
     private OnnxTensor(string name, long[] dims, OnnxDataType dataType, byte[] rawData)
     {
         Name = name;
@@ -47,6 +49,13 @@ internal sealed class OnnxTensor : IProtobufMessage
         return new OnnxTensor(name, dims, OnnxDataType.Int64, raw);
     }
 
+    /// <summary>A string tensor (UTF-8, written to string_data); <paramref name="values"/> length must equal the product of <paramref name="dims"/>.</summary>
+    public static OnnxTensor FromStrings(string name, long[] dims, IReadOnlyList<string> values)
+    {
+        CheckCount(name, dims, values.Count);
+        return new OnnxTensor(name, dims, OnnxDataType.String, []) { _strings = values.Select(v => System.Text.Encoding.UTF8.GetBytes(v)).ToArray() };
+    }
+
     private static void CheckCount(string name, long[] dims, int count)
     {
         long expected = 1;
@@ -60,7 +69,9 @@ internal sealed class OnnxTensor : IProtobufMessage
     {
         writer.WritePackedInt64(1, Dims);
         writer.WriteInt32(2, (int)DataType);
+        foreach (var s in _strings) writer.WriteBytes(6, s);
         writer.WriteString(8, Name);
-        writer.WriteBytes(9, RawData);
+        // String tensors carry their values in string_data only (raw_data is not allowed for them).
+        if (DataType != OnnxDataType.String) writer.WriteBytes(9, RawData);
     }
 }

@@ -32,7 +32,11 @@ public sealed class MovieLensLocator
         CacheRoot = cacheRoot ?? DefaultCacheRoot();
         Environment = environment ?? System.Environment.GetEnvironmentVariable;
         WorkingDirectory = workingDirectory ?? Directory.GetCurrentDirectory();
+        // An explicit working folder isolates the search (tests); otherwise the application's own folder may also lead to the repository.
+        _searchApplicationFolder = workingDirectory is null;
     }
+
+    private readonly bool _searchApplicationFolder;
 
     /// <summary>The URL downloaded from.</summary>
     public string Url { get; }
@@ -56,7 +60,7 @@ public sealed class MovieLensLocator
         var env = Environment("TWOTOWER_DATA");
         if (!string.IsNullOrWhiteSpace(env)) list.Add(Path.GetFullPath(Path.Combine(env, "ml-100k"), WorkingDirectory));
         list.Add(Path.GetFullPath(Path.Combine("..", "shared", "datasets", "ml-100k"), WorkingDirectory));
-        var root = FindRepositoryRoot(WorkingDirectory) ?? FindRepositoryRoot(AppContext.BaseDirectory);
+        var root = FindRepositoryRoot(WorkingDirectory) ?? (_searchApplicationFolder ? FindRepositoryRoot(AppContext.BaseDirectory) : null);
         if (root is not null) list.Add(Path.GetFullPath(Path.Combine(root, "..", "shared", "datasets", "ml-100k")));
         list.Add(CacheFolder);
         return list.Distinct().ToArray();

@@ -11,6 +11,10 @@ internal static class BuiltInModels
     {
         ModelRegistry.Register(PopularityRecommender.TypeName, PopularityRecommender.Load);
         ModelRegistry.Register(RandomRecommender.TypeName, RandomRecommender.Load);
+        ModelRegistry.Register(TwoTowerModel.TwoTowerRecommender.TypeName, TwoTowerModel.TwoTowerRecommender.Load);
         ModelRegistry.Register(ItemItemRecommender.TypeName, ItemItemRecommender.Load);
+        ModelRegistry.Register(MatrixFactorization.MatrixFactorizationModel.ImplicitModelType, MatrixFactorization.MatrixFactorizationModel.Load);
+        ModelRegistry.Register(MatrixFactorization.MatrixFactorizationModel.ExplicitModelType, MatrixFactorization.MatrixFactorizationModel.Load);
+        ModelRegistry.Register(MatrixFactorization.EaseModel.EaseModelType, MatrixFactorization.EaseModel.Load);
     }
 }

@@ -36,6 +36,8 @@ public sealed class ReadmeSampleTests
     [TestMethod]
     public void CoreSample_Runs_AndBeatsPopularity()
     {
+        // The sample's locator reads $TWOTOWER_DATA first: point it at the shared copy wherever the build output lives.
+        Environment.SetEnvironmentVariable("TWOTOWER_DATA", Path.Combine(TestPaths.Shared, "datasets"));
         var (ndcg, recs) = CoreSample();
         Assert.IsGreaterThan(0.0257, ndcg);
         Assert.HasCount(5, recs);

@@ -1,0 +1,73 @@
+using System.Numerics.Tensors;
+
+namespace TwoTower.MLNet.Index.Common;
+
+/// <summary>Validation and preparation of caller vectors shared by every index type.</summary>
+internal static class VectorInput
+{
+    /// <summary>Checks a row-major batch of <paramref name="dimension"/>-wide rows: whole rows, finite values. Returns the row count.</summary>
+    public static int CountRows(ReadOnlySpan<float> vectors, int dimension, string name)
+    {
+        if (vectors.Length % dimension != 0)
+            throw new ArgumentException($"'{name}' has {vectors.Length} values, which is not a multiple of the index dimension {dimension}.", name);
+        for (var i = 0; i < vectors.Length; i++)
+            if (!float.IsFinite(vectors[i]))
+                throw new ArgumentException($"'{name}' row {i / dimension}, column {i % dimension} is {vectors[i]}; expected finite values.", name);
+        return vectors.Length / dimension;
+    }
+
+    /// <summary>Checks ids against the vector rows: same count, non-negative, no duplicates within the batch or in <paramref name="existing"/>.</summary>
+    public static void CheckIds(ReadOnlySpan<long> ids, int rows, Func<long, bool> existing)
+    {
+        if (ids.Length != rows)
+            throw new ArgumentException($"'ids' has {ids.Length} entries but 'vectors' has {rows} rows.", nameof(ids));
+        var seen = new HashSet<long>(ids.Length);
+        foreach (var id in ids)
+        {
+            if (id < 0) throw new ArgumentException($"Id {id} is negative; ids must be ≥ 0.", nameof(ids));
+            if (!seen.Add(id)) throw new ArgumentException($"Id {id} appears twice in this batch; ids must be unique.", nameof(ids));
+            if (existing(id)) throw new ArgumentException($"Id {id} is already in the index; remove it first.", nameof(ids));
+        }
+    }
+
+    /// <summary>Copies rows, L2-normalising each when the metric is cosine (zero rows are rejected then).</summary>
+    public static float[] Prepare(ReadOnlySpan<float> vectors, int dimension, VectorMetric metric, string name)
+    {
+        var copy = vectors.ToArray();
+        if (metric == VectorMetric.Cosine) NormalizeRows(copy, dimension, name);
+        return copy;
+    }
+
+    /// <summary>L2-normalises each row in place.</summary>
+    public static void NormalizeRows(Span<float> rows, int dimension, string name)
+    {
+        for (var r = 0; r * dimension < rows.Length; r++)
+        {
+            var row = rows.Slice(r * dimension, dimension);
+            var norm = TensorPrimitives.Norm(row);
+            if (norm == 0f) throw new ArgumentException($"'{name}' row {r} is all zeros; cosine similarity needs non-zero vectors.", name);
+            TensorPrimitives.Divide(row, norm, row);
+        }
+    }
+
+    /// <summary>Checks k and the options of a search call.</summary>
+    public static SearchOptions CheckSearch(int k, SearchOptions? options)
+    {
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+        options ??= SearchOptions.Default;
+        if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "SearchOptions.Threads must be ≥ 1.");
+        if (options.EfSearch is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.EfSearch, "SearchOptions.EfSearch must be ≥ 1.");
+        if (options.NProbe is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.NProbe, "SearchOptions.NProbe must be ≥ 1.");
+        return options;
+    }
+
+    /// <summary>An eligibility test from the options' filter and allow-list, or null when every id is eligible.</summary>
+    public static Func<long, bool>? Eligibility(SearchOptions options)
+    {
+        var filter = options.Filter;
+        var allow = options.AllowList;
+        if (allow is null) return filter;
+        bool InAllowList(long id) => id < allow.Length && allow[(int)id];
+        return filter is null ? InAllowList : id => InAllowList(id) && filter(id);
+    }
+}

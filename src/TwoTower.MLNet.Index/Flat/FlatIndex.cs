@@ -1,0 +1,161 @@
+using System.Numerics.Tensors;
+using TwoTower.MLNet.Index.Common;
+using TwoTower.MLNet.Index.Persistence;
+
+namespace TwoTower.MLNet.Index.Flat;
+
+/// <summary>
+/// Exact search: every query is scored against every stored vector with a blocked matrix multiply
+/// (query blocks × base blocks, vectors kept pre-packed in the kernel's panel layout), and a bounded
+/// heap per query keeps the best k. Like FAISS's <c>IndexFlat</c>.
+/// </summary>
+public sealed class FlatIndex : IVectorIndex
+{
+    /// <summary>Kind name written into saved files.</summary>
+    public const string Kind = "Flat";
+
+    private readonly object _writeLock = new();
+    private readonly Dictionary<long, int> _rowOf = [];
+    private volatile PackedVectors _store;
+
+    /// <summary>Creates an empty exact index.</summary>
+    public FlatIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct)
+    {
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
+        Dimension = dimension;
+        Metric = metric;
+        _store = PackedVectors.Empty(dimension);
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public int Count => _store.Live;
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <inheritdoc/>
+    public bool IsExact => true;
+
+    /// <inheritdoc/>
+    public bool IsTrained => true;
+
+    /// <inheritdoc/>
+    public void Train(ReadOnlySpan<float> vectors) => VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+
+    /// <inheritdoc/>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    {
+        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        lock (_writeLock)
+        {
+            VectorInput.CheckIds(ids, rows, _rowOf.ContainsKey);
+            AppendLocked(ids, prepared);
+        }
+    }
+
+    private void AppendLocked(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    {
+        var first = _store.Rows;
+        for (var r = 0; r < ids.Length; r++) _rowOf.Add(ids[r], first + r);
+        _store = _store.Append(ids, vectors);
+    }
+
+    /// <inheritdoc/>
+    public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
+    {
+        options = VectorInput.CheckSearch(k, options);
+        var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
+        var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
+        var ids = new long[(long)nq * k];
+        var scores = new float[ids.Length];
+        var counts = new int[nq];
+        var s = _store;
+        var eligible = VectorInput.Eligibility(options);
+        var l2 = Metric == VectorMetric.L2;
+        var block = PackedScan.MaxQueries;
+        if (options.Threads > 1) block = Math.Clamp((nq + options.Threads - 1) / options.Threads, 8, PackedScan.MaxQueries);
+        var blocks = (nq + block - 1) / block;
+        void RunBlock(int b)
+        {
+            var q0 = b * block;
+            var mq = Math.Min(block, nq - q0);
+            PackedScan.Scan(s, q.AsSpan(q0 * Dimension, mq * Dimension), mq, l2, eligible,
+                scores.AsSpan(q0 * k, mq * k), ids.AsSpan(q0 * k, mq * k), counts.AsSpan(q0, mq), k);
+        }
+        if (options.Threads == 1 || blocks == 1)
+            for (var b = 0; b < blocks; b++) RunBlock(b);
+        else
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, RunBlock);
+        Finish(q, Dimension, l2, scores, ids, counts, k);
+        return new SearchResults(nq, k, ids, scores);
+    }
+
+    /// <summary>Sorts each query's heap best first and turns L2 heap scores (2q·x − ‖x‖²) into −‖q − x‖².</summary>
+    internal static void Finish(ReadOnlySpan<float> q, int dimension, bool l2, Span<float> scores, Span<long> ids, ReadOnlySpan<int> counts, int k)
+    {
+        for (var i = 0; i < counts.Length; i++)
+        {
+            var sc = scores.Slice(i * k, k);
+            TopK.SortDescending(sc, ids.Slice(i * k, k), counts[i]);
+            if (!l2) continue;
+            var qi = q.Slice(i * dimension, dimension);
+            var qn = TensorPrimitives.Dot(qi, qi);
+            for (var j = 0; j < counts[i]; j++) sc[j] -= qn;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long id)
+    {
+        lock (_writeLock)
+        {
+            if (!_rowOf.Remove(id, out var row)) return false;
+            _store = _store.MarkRemoved(row);
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Compact()
+    {
+        lock (_writeLock)
+        {
+            var (ids, vectors) = _store.LiveRows();
+            _rowOf.Clear();
+            _store = PackedVectors.Empty(Dimension);
+            AppendLocked(ids, vectors);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Save(string path)
+    {
+        var (ids, vectors) = _store.LiveRows();
+        IndexFile.Save(path, Kind, Metric, Dimension, w =>
+        {
+            w.Write(ids.Length);
+            BinaryIo.Write<long>(w, ids);
+            BinaryIo.Write<float>(w, vectors);
+        });
+    }
+
+    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    public static FlatIndex Load(string path) => IndexFile.Load(path, (h, r) =>
+    {
+        IndexFile.ExpectKind(path, h, Kind);
+        var index = new FlatIndex(h.Dimension, h.Metric);
+        var n = r.ReadInt32();
+        var ids = BinaryIo.ReadLongs(r, n);
+        var vectors = BinaryIo.ReadFloats(r, (long)n * h.Dimension);
+        lock (index._writeLock) index.AppendLocked(ids, vectors);
+        return index;
+    });
+
+    /// <inheritdoc/>
+    public void Dispose() { }
+}

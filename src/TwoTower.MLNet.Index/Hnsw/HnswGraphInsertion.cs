@@ -1,0 +1,132 @@
+namespace TwoTower.MLNet.Index.Hnsw;
+
+/// <summary>
+/// Inserts nodes into an <see cref="HnswGraph"/> (Malkov &amp; Yashunin, Alg. 1 with the Alg. 4 heuristic).
+/// Safe to run on several threads at once: each link list is rewritten under its node's stripe lock
+/// with its count written last, and a node is linked from others only after its own vector is stored.
+/// </summary>
+internal static unsafe class HnswGraphInsertion
+{
+
+    /// <summary>Links one stored node (vector, norm and level already written) into the graph.</summary>
+    public static void Insert(HnswGraph g, bool l2, int node, int efConstruction, bool keepPruned, Lock entryLock, SearchContext ctx)
+    {
+        int level = g.Levels[node];
+        float* q = g.Vector(node);
+        float qNorm = g.SquaredNorms[node];
+        var (entry, maxLevel) = g.Entry;
+        bool holdsEntryLock = false;
+        if (level > maxLevel)
+        {
+            // A node that may become the new top must not race another one doing the same.
+            entryLock.Enter();
+            holdsEntryLock = true;
+            (entry, maxLevel) = g.Entry;
+            if (level <= maxLevel) { entryLock.Exit(); holdsEntryLock = false; }
+        }
+        try
+        {
+            if (entry < 0) { g.Entry = (node, level); return; }
+            int current = entry;
+            float currentDistance = HnswGraphSearch.Distance(g, l2, q, qNorm, current);
+            for (int layer = maxLevel; layer > level; layer--)
+                HnswGraphSearch.Greedy(g, l2, q, qNorm, layer, ref current, ref currentDistance);
+            for (int layer = Math.Min(level, maxLevel); layer >= 0; layer--)
+            {
+                if (layer == 0) HnswGraphSearch.SearchLayer0(g, l2, q, qNorm, current, currentDistance, efConstruction, ctx, default(AllowAll));
+                else HnswGraphSearch.SearchUpperLayer(g, l2, q, qNorm, current, currentDistance, efConstruction, layer, ctx);
+                // Draining the max-heap from the back yields the candidates closest first, without a general sort.
+                var results = ctx.Results;
+                int foundCount = results.Count;
+                if (ctx.Sorted.Length < foundCount) ctx.Sorted = new Candidate[Math.Max(foundCount, 2 * ctx.Sorted.Length)];
+                for (int i = foundCount - 1; i >= 0; i--) ctx.Sorted[i] = results.Pop();
+                Span<Candidate> found = ctx.Sorted.AsSpan(0, foundCount);
+                int selectedCount = SelectNeighbors(g, l2, found, node, g.M, keepPruned, ctx.Selected, ctx);
+                Span<int> own = g.LinksAt(node, layer);
+                lock (g.StripeOf(node))
+                {
+                    for (int i = 0; i < selectedCount; i++) own[1 + i] = ctx.Selected[i];
+                    Volatile.Write(ref own[0], selectedCount);
+                }
+                int maxLinks = layer == 0 ? g.M0 : g.M;
+                for (int i = 0; i < selectedCount; i++)
+                    Connect(g, l2, ctx.Selected[i], node, layer, maxLinks, ctx);
+                if (found.Length > 0 && found[0].Node != node) { current = found[0].Node; currentDistance = found[0].Distance; }
+            }
+            if (level > maxLevel) g.Entry = (node, level);
+        }
+        finally
+        {
+            if (holdsEntryLock) entryLock.Exit();
+        }
+    }
+
+    /// <summary>
+    /// The paper's heuristic: walking candidates from the closest, keep one only if it is closer to the
+    /// base than to every kept one (diverse directions keep the graph navigable across clusters).
+    /// </summary>
+    private static int SelectNeighbors(HnswGraph g, bool l2, ReadOnlySpan<Candidate> sortedCandidates, int self, int max, bool keepPruned, int[] selected, SearchContext ctx)
+    {
+        int count = 0, discarded = 0;
+        if (sortedCandidates.Length <= max)
+        {
+            // Fewer candidates than slots: keep them all (as hnswlib does), the heuristic only prunes surplus.
+            foreach (var c in sortedCandidates) if (c.Node != self) selected[count++] = c.Node;
+            return count;
+        }
+        foreach (var c in sortedCandidates)
+        {
+            if (count == max) break;
+            if (c.Node == self) continue;
+            bool good = true;
+            for (int s = 0; s < count; s++)
+            {
+                if (HnswGraphSearch.NodeDistance(g, l2, c.Node, selected[s]) < c.Distance) { good = false; break; }
+            }
+            if (good) selected[count++] = c.Node;
+            else if (keepPruned)
+            {
+                if (discarded == ctx.Discarded.Length) { int[] grown = ctx.Discarded; Array.Resize(ref grown, discarded * 2); ctx.Discarded = grown; }
+                ctx.Discarded[discarded++] = c.Node;
+            }
+        }
+        for (int i = 0; keepPruned && i < discarded && count < max; i++) selected[count++] = ctx.Discarded[i];
+        return count;
+    }
+
+    // The pool is at most 2M + 1 long and mostly ordered already: insertion sort beats a general sort here.
+    private static void InsertionSort(Span<Candidate> items)
+    {
+        for (int i = 1; i < items.Length; i++)
+        {
+            Candidate x = items[i];
+            int j = i - 1;
+            while (j >= 0 && items[j].Distance > x.Distance) { items[j + 1] = items[j]; j--; }
+            items[j + 1] = x;
+        }
+    }
+
+    /// <summary>Adds a back link target → node, re-running the heuristic over the target's list when it is full.</summary>
+    private static void Connect(HnswGraph g, bool l2, int target, int node, int layer, int maxLinks, SearchContext ctx)
+    {
+        lock (g.StripeOf(target))
+        {
+            Span<int> links = g.LinksAt(target, layer);
+            int count = links[0];
+            for (int i = 1; i <= count; i++) if (links[i] == node) return;
+            if (count < maxLinks)
+            {
+                links[1 + count] = node;
+                Volatile.Write(ref links[0], count + 1);
+                return;
+            }
+            Span<Candidate> pool = ctx.Prune.AsSpan(0, count + 1);
+            for (int i = 0; i < count; i++) pool[i] = new Candidate(HnswGraphSearch.NodeDistance(g, l2, target, links[1 + i]), links[1 + i]);
+            pool[count] = new Candidate(HnswGraphSearch.NodeDistance(g, l2, target, node), node);
+            InsertionSort(pool);
+            int kept = SelectNeighbors(g, l2, pool, target, maxLinks, keepPruned: false, ctx.PruneSelected, ctx);
+            for (int i = 0; i < kept; i++) links[1 + i] = ctx.PruneSelected[i];
+            Volatile.Write(ref links[0], kept);
+        }
+    }
+}

@@ -1,0 +1,404 @@
+using System.Collections.Concurrent;
+using TwoTower.MLNet.Index.Persistence;
+
+namespace TwoTower.MLNet.Index.Hnsw;
+
+/// <summary>
+/// Hierarchical Navigable Small World graph index (Malkov &amp; Yashunin 2016/2018): approximate
+/// k-nearest-neighbour search in O(log n) distance evaluations. Vectors live in one aligned block
+/// (normalised for cosine), layer-0 links in one flat int block; distances are one SIMD dot product.
+/// Searches are lock-free and may run while <see cref="Add"/> inserts on other threads.
+/// </summary>
+public sealed unsafe class HnswIndex : IVectorIndex
+{
+    /// <summary>The kind string of HNSW index files.</summary>
+    public const string FileKind = "HNSW";
+
+    private const int MinimumCapacity = 1024;
+
+    private readonly HnswOptions _options;
+    private readonly bool _l2;
+    private readonly bool _cosine;
+    private readonly Lock _writeLock = new();
+    private readonly Lock _entryLock = new();
+    private readonly ConcurrentBag<SearchContext> _contexts = new();
+    private readonly Lock[] _stripes;
+    private readonly Dictionary<long, int> _nodeOfId = new();
+    private Random _levelRandom;
+    private HnswGraph _graph;
+    private int _liveCount;
+    private bool _disposed;
+
+    /// <summary>Creates an empty index.</summary>
+    /// <param name="dimension">Vector dimension (≥ 1).</param>
+    /// <param name="metric">How vectors are compared.</param>
+    /// <param name="options">Construction and default search settings; <see cref="HnswOptions.Default"/> when null.</param>
+    public HnswIndex(int dimension, VectorMetric metric, HnswOptions? options = null)
+    {
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "dimension must be ≥ 1.");
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "metric must be a defined VectorMetric.");
+        _options = options ?? HnswOptions.Default;
+        _options.Validate();
+        Dimension = dimension;
+        Metric = metric;
+        _l2 = metric == VectorMetric.L2;
+        _cosine = metric == VectorMetric.Cosine;
+        _stripes = new Lock[4096];
+        for (int i = 0; i < _stripes.Length; i++) _stripes[i] = new Lock();
+        _levelRandom = new Random(_options.Seed);
+        _graph = new HnswGraph(dimension, _options.M, MinimumCapacity, _stripes);
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public int Count => Volatile.Read(ref _liveCount);
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <inheritdoc/>
+    public bool IsExact => false;
+
+    /// <inheritdoc/>
+    public bool IsTrained => true;
+
+    /// <summary>The construction and default search settings.</summary>
+    public HnswOptions Options => _options;
+
+    /// <summary>Nodes stored including tombstones (what <see cref="Compact"/> reclaims is NodeCount − Count).</summary>
+    public int NodeCount => Volatile.Read(ref _graph).NodeCount;
+
+    /// <inheritdoc/>
+    public void Train(ReadOnlySpan<float> vectors)
+    {
+        ThrowIfDisposed();
+        if (vectors.Length % Dimension != 0)
+            throw new ArgumentException($"vectors has {vectors.Length} values, expected a multiple of Dimension {Dimension}.", nameof(vectors));
+    }
+
+    /// <inheritdoc/>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    {
+        ThrowIfDisposed();
+        if (vectors.Length != (long)ids.Length * Dimension)
+            throw new ArgumentException($"vectors has {vectors.Length} values, expected ids.Length × Dimension = {ids.Length} × {Dimension} = {(long)ids.Length * Dimension}.", nameof(vectors));
+        int n = ids.Length;
+        if (n == 0) return;
+        lock (_writeLock)
+        {
+            var batch = new HashSet<long>(n);
+            for (int i = 0; i < n; i++)
+            {
+                long id = ids[i];
+                if (id < 0) throw new ArgumentException($"ids[{i}] = {id} is negative; ids must be ≥ 0.", nameof(ids));
+                if (_nodeOfId.ContainsKey(id)) throw new ArgumentException($"ids[{i}] = {id} is already in the index; ids must be new.", nameof(ids));
+                if (!batch.Add(id)) throw new ArgumentException($"ids[{i}] = {id} appears twice in the batch; ids must be unique.", nameof(ids));
+            }
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<float> row = vectors.Slice(i * Dimension, Dimension);
+                double squared = 0;
+                for (int j = 0; j < row.Length; j++)
+                {
+                    if (!float.IsFinite(row[j]))
+                        throw new ArgumentException($"vectors[{i}][{j}] = {row[j]} (id {ids[i]}) is not finite; NaN and ∞ are rejected.", nameof(vectors));
+                    squared += (double)row[j] * row[j];
+                }
+                if (_cosine && squared == 0)
+                    throw new ArgumentException($"vectors[{i}] (id {ids[i]}) is all zeros; the cosine metric needs a non-zero vector.", nameof(vectors));
+            }
+
+            var g = _graph;
+            int start = g.NodeCount;
+            if (start + n > g.Capacity)
+            {
+                long wanted = Math.Max((long)start + n, (long)g.Capacity * 3 / 2);
+                g = g.Grow((int)Math.Min(wanted, Array.MaxLength / g.Link0Stride));
+                Volatile.Write(ref _graph, g);
+            }
+            for (int i = 0; i < n; i++)
+                Store(g, start + i, ids[i], vectors.Slice(i * Dimension, Dimension), NextLevel());
+            g.NodeCount = start + n;
+            InsertRange(g, start, start + n);
+            for (int i = 0; i < n; i++) _nodeOfId.Add(ids[i], start + i);
+            Volatile.Write(ref _liveCount, _liveCount + n);
+        }
+    }
+
+    /// <inheritdoc/>
+    public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
+    {
+        ThrowIfDisposed();
+        options ??= SearchOptions.Default;
+        if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+        if (queries.Length % Dimension != 0)
+            throw new ArgumentException($"queries has {queries.Length} values, expected a multiple of Dimension {Dimension}.", nameof(queries));
+        int ef = options.EfSearch ?? _options.EfSearch;
+        if (ef < 1) throw new ArgumentOutOfRangeException(nameof(options), ef, "options.EfSearch must be ≥ 1.");
+        if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "options.Threads must be ≥ 1.");
+        for (int i = 0; i < queries.Length; i++)
+        {
+            if (!float.IsFinite(queries[i]))
+                throw new ArgumentException($"queries[{i / Dimension}][{i % Dimension}] = {queries[i]} is not finite; NaN and ∞ are rejected.", nameof(queries));
+        }
+        ef = Math.Max(ef, k);
+        int count = queries.Length / Dimension;
+        var ids = new long[(long)count * k];
+        var scores = new float[ids.Length];
+        var g = Volatile.Read(ref _graph);
+        var plan = PlanSearch(g, options, ef);
+        fixed (float* q = queries)
+        {
+            int threads = Math.Min(options.Threads, count);
+            if (threads <= 1)
+            {
+                var ctx = RentContext();
+                for (int i = 0; i < count; i++) SearchOne(g, ctx, q + (nint)i * Dimension, k, ef, plan, ids.AsSpan(i * k, k), scores.AsSpan(i * k, k));
+                _contexts.Add(ctx);
+            }
+            else
+            {
+                nint address = (nint)q;
+                int next = -1;
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ =>
+                {
+                    var ctx = RentContext();
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < count)
+                        SearchOne(g, ctx, (float*)address + (nint)i * Dimension, k, ef, plan, ids.AsSpan(i * k, k), scores.AsSpan(i * k, k));
+                    _contexts.Add(ctx);
+                });
+            }
+        }
+        // The graph's native blocks were used through raw pointers: keep it reachable until here.
+        GC.KeepAlive(g);
+        return new SearchResults(count, k, ids, scores);
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long id)
+    {
+        ThrowIfDisposed();
+        lock (_writeLock)
+        {
+            if (!_nodeOfId.Remove(id, out int node)) return false;
+            var g = _graph;
+            Volatile.Write(ref g.Deleted[node], (byte)1);
+            g.DeletedCount++;
+            Volatile.Write(ref _liveCount, _liveCount - 1);
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Compact()
+    {
+        ThrowIfDisposed();
+        lock (_writeLock)
+        {
+            var old = _graph;
+            if (old.DeletedCount == 0) return;
+            int live = old.NodeCount - old.DeletedCount;
+            var g = new HnswGraph(Dimension, _options.M, Math.Max(live, MinimumCapacity), _stripes);
+            // A fresh level sequence: the rebuilt graph is what an index built from the survivors would be.
+            _levelRandom = new Random(_options.Seed);
+            int node = 0;
+            for (int i = 0; i < old.NodeCount; i++)
+            {
+                if (old.Deleted[i] != 0) continue;
+                Buffer.MemoryCopy(old.Vector(i), g.Vector(node), (long)g.Stride * 4, (long)g.Stride * 4);
+                g.SquaredNorms[node] = old.SquaredNorms[i];
+                g.Labels[node] = old.Labels[i];
+                SetLevel(g, node, NextLevel());
+                node++;
+            }
+            g.NodeCount = node;
+            InsertRange(g, 0, node);
+            _nodeOfId.Clear();
+            for (int i = 0; i < node; i++) _nodeOfId.Add(g.Labels[i], i);
+            Volatile.Write(ref _graph, g);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Save(string path)
+    {
+        ThrowIfDisposed();
+        lock (_writeLock)
+        {
+            var g = _graph;
+            IndexFile.Save(path, FileKind, Metric, Dimension, w => HnswSerializer.Write(w, g, _options));
+        }
+    }
+
+    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not an HNSW index, is corrupt, or is of a newer version.</exception>
+    public static HnswIndex Load(string path)
+        => IndexFile.Load(path, (header, reader) =>
+        {
+            if (header.Kind != FileKind)
+                throw new InvalidDataException($"'{path}' holds a '{header.Kind}' index, expected '{FileKind}'.");
+            return HnswSerializer.Read(reader, header, path);
+        });
+
+    /// <summary>Builds an index around a graph read from a file.</summary>
+    internal static HnswIndex FromGraph(int dimension, VectorMetric metric, HnswOptions options, Func<Lock[], HnswGraph> makeGraph)
+    {
+        var index = new HnswIndex(dimension, metric, options);
+        var g = makeGraph(index._stripes);
+        for (int i = 0; i < g.NodeCount; i++)
+        {
+            if (g.Deleted[i] != 0) continue;
+            if (!index._nodeOfId.TryAdd(g.Labels[i], i))
+                throw new InvalidDataException($"Index file holds id {g.Labels[i]} twice.");
+        }
+        index._liveCount = index._nodeOfId.Count;
+        // Continue the level sequence deterministically after a load.
+        index._levelRandom = new Random(HashCode.Combine(options.Seed, g.NodeCount));
+        index._graph = g;
+        return index;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _disposed = true;
+        _contexts.Clear();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private int NextLevel()
+    {
+        // Level ~ ⌊−ln U · mL⌋ with mL = 1/ln M: each layer keeps about 1/M of the one below.
+        double u = 1.0 - _levelRandom.NextDouble();
+        return Math.Min((int)(-Math.Log(u) / Math.Log(_options.M)), 30);
+    }
+
+    private void Store(HnswGraph g, int node, long id, ReadOnlySpan<float> row, int level)
+    {
+        float* dst = g.Vector(node);
+        double squared = 0;
+        for (int j = 0; j < row.Length; j++) squared += (double)row[j] * row[j];
+        float scale = _cosine ? (float)(1.0 / Math.Sqrt(squared)) : 1f;
+        float norm = 0;
+        for (int j = 0; j < row.Length; j++) { dst[j] = row[j] * scale; norm += dst[j] * dst[j]; }
+        for (int j = row.Length; j < g.Stride; j++) dst[j] = 0;
+        g.SquaredNorms[node] = _l2 ? norm : 0f;
+        g.Labels[node] = id;
+        g.Deleted[node] = 0;
+        SetLevel(g, node, level);
+    }
+
+    private static void SetLevel(HnswGraph g, int node, int level)
+    {
+        g.Levels[node] = (byte)level;
+        new Span<int>(g.Links(node), g.Link0Stride).Clear();
+        g.Upper[node] = level > 0 ? new int[level * g.UpperStride] : null;
+    }
+
+    private void InsertRange(HnswGraph g, int start, int end)
+    {
+        int threads = Math.Min(_options.BuildThreads, end - start);
+        if (threads <= 1)
+        {
+            var ctx = RentContext();
+            for (int i = start; i < end; i++)
+                HnswGraphInsertion.Insert(g, _l2, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+            _contexts.Add(ctx);
+            return;
+        }
+        int next = start - 1;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ =>
+        {
+            var ctx = RentContext();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < end)
+                HnswGraphInsertion.Insert(g, _l2, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+            _contexts.Add(ctx);
+        });
+    }
+
+    private SearchContext RentContext()
+        => _contexts.TryTake(out var ctx) ? ctx : new SearchContext(VectorDot.PaddedLength(Dimension), 2 * _options.M);
+
+    private readonly record struct SearchPlan(SearchMode Mode, AllowFiltered Filter);
+
+    private enum SearchMode { All, Live, FilteredGraph, FilteredBruteForce }
+
+    /// <summary>How filtered searches are routed: by the cost estimate, or forced (tests exercise both routes).</summary>
+    internal enum FilterRoute { Auto, Graph, BruteForce }
+
+    /// <summary>Forces the route of filtered searches; <see cref="FilterRoute.Auto"/> by default.</summary>
+    internal FilterRoute FilterRouteOverride { get; set; }
+
+    private SearchPlan PlanSearch(HnswGraph g, SearchOptions options, int ef)
+    {
+        var filter = new AllowFiltered(g.Deleted, g.Labels, options.AllowList, options.Filter);
+        if (options.AllowList is null && options.Filter is null)
+            return new SearchPlan(g.DeletedCount > 0 ? SearchMode.Live : SearchMode.All, filter);
+        int n = g.NodeCount;
+        if (FilterRouteOverride != FilterRoute.Auto)
+            return new SearchPlan(FilterRouteOverride == FilterRoute.Graph ? SearchMode.FilteredGraph : SearchMode.FilteredBruteForce, filter);
+        if (n == 0) return new SearchPlan(SearchMode.FilteredBruteForce, filter);
+        // Estimate the allowed fraction from an evenly spaced sample, then pick the cheaper route:
+        // a scan costs a check per node plus a distance per allowed node; a graph search visits about ef·M / fraction nodes.
+        int samples = Math.Min(n, 512), allowed = 0;
+        for (int s = 0; s < samples; s++) if (filter.Allows((int)((long)s * n / samples))) allowed++;
+        double fraction = Math.Max(allowed, 0.5) / samples;
+        double checkCost = options.Filter is null ? 0.05 : 0.2;
+        double scanCost = n * (checkCost + fraction);
+        double graphCost = (double)ef * _options.M / fraction;
+        return new SearchPlan(scanCost < graphCost ? SearchMode.FilteredBruteForce : SearchMode.FilteredGraph, filter);
+    }
+
+    private void SearchOne(HnswGraph g, SearchContext ctx, float* query, int k, int ef, in SearchPlan plan, Span<long> ids, Span<float> scores)
+    {
+        float* q = ctx.Query;
+        int d = Dimension;
+        double squared = 0;
+        for (int j = 0; j < d; j++) squared += (double)query[j] * query[j];
+        float scale = _cosine && squared > 0 ? (float)(1.0 / Math.Sqrt(squared)) : 1f;
+        float qNorm = 0;
+        for (int j = 0; j < d; j++) { q[j] = query[j] * scale; qNorm += q[j] * q[j]; }
+        if (!_l2) qNorm = 0;
+
+        var results = ctx.Results;
+        results.Clear();
+        var (entry, maxLevel) = g.Entry;
+        if (plan.Mode == SearchMode.FilteredBruteForce)
+            HnswGraphSearch.BruteForce(g, _l2, q, qNorm, k, ctx, plan.Filter);
+        else if (entry >= 0)
+        {
+            int current = entry;
+            float currentDistance = HnswGraphSearch.Distance(g, _l2, q, qNorm, current);
+            for (int layer = maxLevel; layer > 0; layer--)
+                HnswGraphSearch.Greedy(g, _l2, q, qNorm, layer, ref current, ref currentDistance);
+            switch (plan.Mode)
+            {
+                case SearchMode.All: HnswGraphSearch.SearchLayer0(g, _l2, q, qNorm, current, currentDistance, ef, ctx, default(AllowAll)); break;
+                case SearchMode.Live: HnswGraphSearch.SearchLayer0(g, _l2, q, qNorm, current, currentDistance, ef, ctx, new AllowLive(g.Deleted)); break;
+                default: HnswGraphSearch.SearchLayer0(g, _l2, q, qNorm, current, currentDistance, ef, ctx, plan.Filter); break;
+            }
+        }
+        while (results.Count > k) results.Pop();
+        int found = results.Count;
+        for (int i = found; i < k; i++) { ids[i] = -1; scores[i] = float.NegativeInfinity; }
+        for (int i = found - 1; i >= 0; i--)
+        {
+            Candidate c = results.Pop();
+            ids[i] = g.Labels[c.Node];
+            scores[i] = _l2 ? -SquaredDistance(q, g.Vector(c.Node), d) : -c.Distance;
+        }
+    }
+
+    // Exact −‖q − x‖² for the returned hits (the expanded form used while searching loses digits for near neighbours).
+    private static float SquaredDistance(float* a, float* b, int d)
+    {
+        float sum = 0;
+        for (int j = 0; j < d; j++) { float diff = a[j] - b[j]; sum += diff * diff; }
+        return sum;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.RegularExpressions;
+using TwoTower.MLNet.Index.Flat;
+using TwoTower.MLNet.Index.Hnsw;
+using TwoTower.MLNet.Index.Ivf;
+
+namespace TwoTower.MLNet.Index;
+
+/// <summary>Creates indexes from FAISS-style factory strings such as <c>"HNSW32,efC200"</c> or <c>"IVF1024,PQ16,Refine"</c>.</summary>
+public static partial class IndexFactory
+{
+    /// <summary>The accepted spec forms, as shown in error messages.</summary>
+    public const string ValidForms = "Flat | HNSW<M>[,efC<efConstruction>] (e.g. HNSW16, HNSW32,efC200) | IVF<lists>,Flat (e.g. IVF1024,Flat) | IVF<lists>,PQ<m>[,Refine] (e.g. IVF1024,PQ16, IVF1024,PQ16,Refine)";
+
+    /// <summary>Creates an empty index described by <paramref name="spec"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">The spec is not one of <see cref="ValidForms"/>.</exception>
+    public static IVectorIndex Create(string spec, int dimension, VectorMetric metric)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
+        var s = spec.Replace(" ", "");
+        if (s.Equals("Flat", StringComparison.OrdinalIgnoreCase)) return new FlatIndex(dimension, metric);
+        var hnsw = HnswPattern().Match(s);
+        if (hnsw.Success)
+        {
+            var options = new HnswOptions { M = Number(hnsw.Groups[1], spec) };
+            if (hnsw.Groups[2].Success) options = options with { EfConstruction = Number(hnsw.Groups[2], spec) };
+            return new HnswIndex(dimension, metric, options);
+        }
+        var ivf = IvfPattern().Match(s);
+        if (ivf.Success)
+        {
+            var options = new IvfOptions { Lists = Number(ivf.Groups[1], spec) };
+            if (!ivf.Groups[2].Success) return new IvfFlatIndex(dimension, metric, options);
+            return new IvfPqIndex(dimension, metric, options with { SubQuantizers = Number(ivf.Groups[2], spec), Refine = ivf.Groups[3].Success });
+        }
+        throw new ArgumentException($"Unknown index spec '{spec}'. Valid forms: {ValidForms}.", nameof(spec));
+    }
+
+    private static int Number(Group g, string spec) =>
+        int.TryParse(g.Value, out var v) && v > 0 ? v : throw new ArgumentException($"Index spec '{spec}': '{g.Value}' must be a positive integer. Valid forms: {ValidForms}.", nameof(spec));
+
+    [GeneratedRegex(@"^HNSW(\d+)(?:,efC(\d+))?$", RegexOptions.IgnoreCase)]
+    private static partial Regex HnswPattern();
+
+    [GeneratedRegex(@"^IVF(\d+),(?:Flat|PQ(\d+)(,Refine)?)$", RegexOptions.IgnoreCase)]
+    private static partial Regex IvfPattern();
+}

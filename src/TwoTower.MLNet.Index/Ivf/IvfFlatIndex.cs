@@ -1,0 +1,200 @@
+using TwoTower.MLNet.Index.Common;
+using TwoTower.MLNet.Index.Flat;
+using TwoTower.MLNet.Index.Persistence;
+
+namespace TwoTower.MLNet.Index.Ivf;
+
+/// <summary>
+/// Inverted-file index with full vectors (FAISS's <c>IndexIVFFlat</c>): k-means cells; a query scans only
+/// the nProbe nearest cells. A batch is inverted to cell → queries, so each cell is scanned once per batch
+/// by the blocked GEMM kernel for all queries that probe it.
+/// </summary>
+public sealed class IvfFlatIndex : IVectorIndex
+{
+    /// <summary>Kind name written into saved files.</summary>
+    public const string Kind = "IVFFlat";
+
+    private readonly object _writeLock = new();
+    private readonly Dictionary<long, (int List, int Row)> _where = [];
+    private readonly IvfOptions _options;
+    private CoarseQuantizer? _quantizer;
+    private volatile PackedVectors[] _lists = [];
+
+    /// <summary>Creates an empty, untrained index.</summary>
+    public IvfFlatIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct, IvfOptions? options = null)
+    {
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
+        _options = options ?? new IvfOptions();
+        _options.Validate(dimension, pq: false);
+        Dimension = dimension;
+        Metric = metric;
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public int Count { get { var n = 0; foreach (var l in _lists) n += l.Live; return n; } }
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <inheritdoc/>
+    public bool IsExact => false;
+
+    /// <inheritdoc/>
+    public bool IsTrained => _quantizer is not null;
+
+    /// <summary>The settings this index was created with.</summary>
+    public IvfOptions Options => _options;
+
+    /// <inheritdoc/>
+    public void Train(ReadOnlySpan<float> vectors)
+    {
+        VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads);
+        lock (_writeLock)
+        {
+            if (_where.Count > 0) throw new InvalidOperationException("The index already holds vectors; train before adding.");
+            _quantizer = quantizer;
+            _lists = Enumerable.Range(0, quantizer.Lists).Select(_ => PackedVectors.Empty(Dimension)).ToArray();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    {
+        var quantizer = _quantizer ?? throw new InvalidOperationException("Train the IVF index (Train(sample vectors)) before adding vectors.");
+        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var assign = quantizer.Assign(prepared, l2: true, _options.BuildThreads);
+        lock (_writeLock)
+        {
+            VectorInput.CheckIds(ids, rows, _where.ContainsKey);
+            AppendLocked(ids, prepared, assign);
+        }
+    }
+
+    private void AppendLocked(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, int[] assign)
+    {
+        var lists = (PackedVectors[])_lists.Clone();
+        foreach (var (list, members) in Group(assign))
+        {
+            var memberIds = new long[members.Length];
+            var memberVectors = new float[members.Length * Dimension];
+            for (var i = 0; i < members.Length; i++)
+            {
+                memberIds[i] = ids[members[i]];
+                vectors.Slice(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
+                _where.Add(memberIds[i], (list, lists[list].Rows + i));
+            }
+            lists[list] = lists[list].Append(memberIds, memberVectors);
+        }
+        _lists = lists;
+    }
+
+    /// <summary>Row indexes grouped by their list, in row order.</summary>
+    internal static IEnumerable<(int List, int[] Members)> Group(int[] assign) =>
+        assign.Select((list, row) => (list, row)).GroupBy(x => x.list, x => x.row).Select(g => (g.Key, g.ToArray()));
+
+    /// <inheritdoc/>
+    public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
+    {
+        options = VectorInput.CheckSearch(k, options);
+        var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
+        var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
+        var ids = new long[(long)nq * k];
+        var scores = new float[ids.Length];
+        var counts = new int[nq];
+        var quantizer = _quantizer;
+        var lists = _lists;
+        if (quantizer is not null && nq > 0)
+        {
+            var nprobe = IvfSearch.NProbe(options, _options, quantizer.Lists);
+            var probes = quantizer.Probe(q, nprobe, l2: true, options.Threads);
+            var eligible = VectorInput.Eligibility(options);
+            var l2 = Metric == VectorMetric.L2;
+            IvfSearch.ForEachListBatch(nq, nprobe, probes, quantizer.Lists, options.Threads, (list, members) =>
+                IvfSearch.Gather(q, Dimension, members, (buffer, m, map) =>
+                    PackedScan.Scan(lists[list], buffer, m, l2, eligible, scores, ids, counts, k, map)));
+        }
+        FlatIndex.Finish(q, Dimension, Metric == VectorMetric.L2, scores, ids, counts, k);
+        return new SearchResults(nq, k, ids, scores);
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long id)
+    {
+        lock (_writeLock)
+        {
+            if (!_where.Remove(id, out var at)) return false;
+            var lists = (PackedVectors[])_lists.Clone();
+            lists[at.List] = lists[at.List].MarkRemoved(at.Row);
+            _lists = lists;
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Compact()
+    {
+        lock (_writeLock)
+        {
+            var lists = (PackedVectors[])_lists.Clone();
+            for (var l = 0; l < lists.Length; l++)
+            {
+                if (lists[l].Live == lists[l].Rows) continue;
+                var (ids, vectors) = lists[l].LiveRows();
+                lists[l] = PackedVectors.Empty(Dimension).Append(ids, vectors);
+                for (var r = 0; r < ids.Length; r++) _where[ids[r]] = (l, r);
+            }
+            _lists = lists;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Save(string path)
+    {
+        var quantizer = _quantizer ?? throw new InvalidOperationException("An untrained IVF index has nothing to save; call Train first.");
+        var lists = _lists;
+        IndexFile.Save(path, Kind, Metric, Dimension, w =>
+        {
+            w.Write(_options.NProbe);
+            w.Write(_options.Seed);
+            quantizer.Write(w);
+            foreach (var list in lists)
+            {
+                var (ids, vectors) = list.LiveRows();
+                w.Write(ids.Length);
+                BinaryIo.Write<long>(w, ids);
+                BinaryIo.Write<float>(w, vectors);
+            }
+        });
+    }
+
+    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    public static IvfFlatIndex Load(string path) => IndexFile.Load(path, (h, r) =>
+    {
+        IndexFile.ExpectKind(path, h, Kind);
+        var nprobe = r.ReadInt32();
+        var seed = r.ReadInt32();
+        var quantizer = CoarseQuantizer.Read(r, h.Dimension);
+        var index = new IvfFlatIndex(h.Dimension, h.Metric, new IvfOptions { Lists = quantizer.Lists, NProbe = nprobe, Seed = seed }) { _quantizer = quantizer };
+        var lists = new PackedVectors[quantizer.Lists];
+        for (var l = 0; l < lists.Length; l++)
+        {
+            var n = r.ReadInt32();
+            var ids = BinaryIo.ReadLongs(r, n);
+            lists[l] = PackedVectors.Empty(h.Dimension).Append(ids, BinaryIo.ReadFloats(r, (long)n * h.Dimension));
+            for (var i = 0; i < n; i++)
+                if (!index._where.TryAdd(ids[i], (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {ids[i]} is stored twice.");
+        }
+        index._lists = lists;
+        return index;
+    });
+
+    /// <inheritdoc/>
+    public void Dispose() { }
+}

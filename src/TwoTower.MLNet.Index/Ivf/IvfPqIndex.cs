@@ -1,0 +1,285 @@
+using System.Numerics.Tensors;
+using TwoTower.MLNet.Index.Common;
+using TwoTower.MLNet.Index.Persistence;
+
+namespace TwoTower.MLNet.Index.Ivf;
+
+/// <summary>
+/// Inverted file with product-quantised residuals (FAISS's <c>IndexIVFPQ</c>): each vector is stored as
+/// its list's centroid plus M one-byte codes of the residual. Queries score codes through ADC lookup
+/// tables; with <see cref="IvfOptions.Refine"/> a shortlist of RefineFactor·k is re-ranked exactly
+/// against stored full vectors (<c>IndexRefineFlat</c>).
+/// </summary>
+public sealed class IvfPqIndex : IVectorIndex
+{
+    /// <summary>Kind name written into saved files.</summary>
+    public const string Kind = "IVFPQ";
+
+    private readonly object _writeLock = new();
+    private readonly Dictionary<long, (int List, int Row)> _where = [];
+    private readonly IvfOptions _options;
+    private CoarseQuantizer? _coarse;
+    private ProductQuantizer? _pq;
+    private volatile PqList[] _lists = [];
+
+    /// <summary>Creates an empty, untrained index.</summary>
+    public IvfPqIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct, IvfOptions? options = null)
+    {
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
+        _options = options ?? new IvfOptions();
+        _options.Validate(dimension, pq: true);
+        Dimension = dimension;
+        Metric = metric;
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public int Count { get { var n = 0; foreach (var l in _lists) n += l.Live; return n; } }
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <inheritdoc/>
+    public bool IsExact => false;
+
+    /// <inheritdoc/>
+    public bool IsTrained => _pq is not null;
+
+    /// <summary>The settings this index was created with.</summary>
+    public IvfOptions Options => _options;
+
+    /// <inheritdoc/>
+    public void Train(ReadOnlySpan<float> vectors)
+    {
+        var n = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        if (n < ProductQuantizer.Codewords)
+            throw new ArgumentException($"IVF-PQ training needs at least {ProductQuantizer.Codewords} vectors (codewords per sub-quantizer); got {n}.", nameof(vectors));
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var coarse = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads);
+        var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, _options.BuildThreads)), Dimension, _options.SubQuantizers, _options.Seed, _options.BuildThreads);
+        lock (_writeLock)
+        {
+            if (_where.Count > 0) throw new InvalidOperationException("The index already holds vectors; train before adding.");
+            (_coarse, _pq) = (coarse, pq);
+            _lists = Enumerable.Range(0, coarse.Lists).Select(_ => PqList.Empty(pq.M, Dimension, _options.Refine)).ToArray();
+        }
+    }
+
+    private float[] Residuals(CoarseQuantizer coarse, float[] x, int[] assign)
+    {
+        var r = (float[])x.Clone();
+        for (var i = 0; i < assign.Length; i++)
+            TensorPrimitives.Subtract(r.AsSpan(i * Dimension, Dimension), coarse.Centroids.AsSpan(assign[i] * Dimension, Dimension), r.AsSpan(i * Dimension, Dimension));
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    {
+        var (coarse, pq) = (_coarse, _pq);
+        if (coarse is null || pq is null) throw new InvalidOperationException("Train the IVF-PQ index (Train(sample vectors)) before adding vectors.");
+        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var assign = coarse.Assign(prepared, l2: true, _options.BuildThreads);
+        var codes = pq.Encode(Residuals(coarse, prepared, assign), _options.BuildThreads);
+        lock (_writeLock)
+        {
+            VectorInput.CheckIds(ids, rows, _where.ContainsKey);
+            AppendLocked(ids, codes, prepared, assign);
+        }
+    }
+
+    private void AppendLocked(ReadOnlySpan<long> ids, ReadOnlySpan<byte> codes, ReadOnlySpan<float> vectors, int[] assign)
+    {
+        var lists = (PqList[])_lists.Clone();
+        var m = _options.SubQuantizers;
+        foreach (var (list, members) in IvfFlatIndex.Group(assign))
+        {
+            var memberIds = new long[members.Length];
+            var memberCodes = new byte[members.Length * m];
+            var memberVectors = new float[_options.Refine ? members.Length * Dimension : 0];
+            for (var i = 0; i < members.Length; i++)
+            {
+                memberIds[i] = ids[members[i]];
+                codes.Slice(members[i] * m, m).CopyTo(memberCodes.AsSpan(i * m));
+                if (_options.Refine) vectors.Slice(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
+                _where.Add(memberIds[i], (list, lists[list].Rows + i));
+            }
+            lists[list] = lists[list].Append(memberIds, memberCodes, memberVectors);
+        }
+        _lists = lists;
+    }
+
+    /// <inheritdoc/>
+    public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
+    {
+        options = VectorInput.CheckSearch(k, options);
+        var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
+        var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
+        var ids = new long[(long)nq * k];
+        var scores = new float[ids.Length];
+        var (coarse, pq, lists) = (_coarse, _pq, _lists);
+        if (coarse is null || pq is null || nq == 0)
+        {
+            for (var i = 0; i < nq; i++) TopK.SortDescending(scores.AsSpan(i * k, k), ids.AsSpan(i * k, k), 0);
+            return new SearchResults(nq, k, ids, scores);
+        }
+        var nprobe = IvfSearch.NProbe(options, _options, coarse.Lists);
+        var probes = coarse.Probe(q, nprobe, l2: true, options.Threads);
+        var eligible = VectorInput.Eligibility(options);
+        var shortlist = _options.Refine ? k * _options.RefineFactor : k;
+        void One(int i)
+        {
+            var table = new float[pq.M * ProductQuantizer.Codewords];
+            var residual = new float[Dimension];
+            var hs = new float[shortlist];
+            var hl = new long[shortlist];
+            var count = 0;
+            var qi = q.AsSpan(i * Dimension, Dimension);
+            var l2 = Metric == VectorMetric.L2;
+            if (!l2) pq.LookupTable(qi, l2: false, table);
+            for (var j = 0; j < nprobe; j++)
+            {
+                var list = (int)probes[(long)i * nprobe + j];
+                var centroid = coarse.Centroids.AsSpan(list * Dimension, Dimension);
+                float offset;
+                if (l2)
+                {
+                    TensorPrimitives.Subtract(qi, centroid, residual);
+                    pq.LookupTable(residual, l2: true, table);
+                    offset = 0f;
+                }
+                else offset = TensorPrimitives.Dot(qi, centroid);
+                ScanList(lists[list], list, table, offset, eligible, hs, hl, ref count);
+            }
+            Finish(lists, qi, hs, hl, count, ids.AsSpan(i * k, k), scores.AsSpan(i * k, k));
+        }
+        if (options.Threads == 1 || nq == 1) for (var i = 0; i < nq; i++) One(i);
+        else Parallel.For(0, nq, new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, One);
+        return new SearchResults(nq, k, ids, scores);
+    }
+
+    // ADC: a code's score is the offset plus one table entry per sub-quantizer. Heap "ids" are list·2³² + row.
+    private static void ScanList(PqList list, int listIndex, float[] table, float offset, Func<long, bool>? eligible, Span<float> hs, Span<long> hl, ref int count)
+    {
+        var m = list.M;
+        var codes = list.Codes.AsSpan(0, list.Rows * m);
+        var threshold = TopK.Threshold(hs, count);
+        for (var row = 0; row < list.Rows; row++)
+        {
+            var code = codes.Slice(row * m, m);
+            var s = offset;
+            for (var j = 0; j < m; j++) s += table[(j << 8) + code[j]];
+            if (s < threshold || list.Removed[row]) continue;
+            var location = ((long)listIndex << 32) | (uint)row;
+            if (count == hs.Length && !TopK.Better(s, location, hs[0], hl[0])) continue;
+            if (eligible is not null && !eligible(list.Ids[row])) continue;
+            TopK.Push(hs, hl, ref count, s, location);
+            threshold = TopK.Threshold(hs, count);
+        }
+    }
+
+    // Turns shortlist locations into ids; with refinement, re-scores them exactly against the stored vectors.
+    private void Finish(PqList[] lists, ReadOnlySpan<float> q, Span<float> hs, Span<long> hl, int count, Span<long> outIds, Span<float> outScores)
+    {
+        var n = 0;
+        for (var c = 0; c < count; c++)
+        {
+            var list = lists[(int)(hl[c] >> 32)];
+            var row = (int)(hl[c] & 0xFFFFFFFF);
+            var score = hs[c];
+            if (_options.Refine)
+            {
+                var x = list.Vectors.AsSpan(row * Dimension, Dimension);
+                if (Metric == VectorMetric.L2) { var dist = TensorPrimitives.Distance(q, x); score = -dist * dist; }
+                else score = TensorPrimitives.Dot(q, x);
+            }
+            TopK.Push(outScores, outIds, ref n, score, list.Ids[row]);
+        }
+        TopK.SortDescending(outScores, outIds, n);
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long id)
+    {
+        lock (_writeLock)
+        {
+            if (!_where.Remove(id, out var at)) return false;
+            var lists = (PqList[])_lists.Clone();
+            lists[at.List] = lists[at.List].MarkRemoved(at.Row);
+            _lists = lists;
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Compact()
+    {
+        lock (_writeLock)
+        {
+            var lists = (PqList[])_lists.Clone();
+            for (var l = 0; l < lists.Length; l++)
+            {
+                if (lists[l].Live == lists[l].Rows) continue;
+                var (ids, codes, vectors) = lists[l].LiveRows();
+                lists[l] = PqList.Empty(lists[l].M, Dimension, _options.Refine).Append(ids, codes, vectors);
+                for (var r = 0; r < ids.Length; r++) _where[ids[r]] = (l, r);
+            }
+            _lists = lists;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Save(string path)
+    {
+        var (coarse, pq, lists) = (_coarse, _pq, _lists);
+        if (coarse is null || pq is null) throw new InvalidOperationException("An untrained IVF-PQ index has nothing to save; call Train first.");
+        IndexFile.Save(path, Kind, Metric, Dimension, w =>
+        {
+            w.Write(_options.NProbe);
+            w.Write(_options.Seed);
+            w.Write(_options.Refine);
+            w.Write(_options.RefineFactor);
+            coarse.Write(w);
+            pq.Write(w);
+            foreach (var list in lists)
+            {
+                var (ids, codes, vectors) = list.LiveRows();
+                w.Write(ids.Length);
+                BinaryIo.Write<long>(w, ids);
+                w.Write(codes);
+                BinaryIo.Write<float>(w, vectors);
+            }
+        });
+    }
+
+    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    public static IvfPqIndex Load(string path) => IndexFile.Load(path, (h, r) =>
+    {
+        IndexFile.ExpectKind(path, h, Kind);
+        var (nprobe, seed, refine, factor) = (r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
+        var coarse = CoarseQuantizer.Read(r, h.Dimension);
+        var pq = ProductQuantizer.Read(r, h.Dimension);
+        var options = new IvfOptions { Lists = coarse.Lists, NProbe = nprobe, Seed = seed, Refine = refine, RefineFactor = factor, SubQuantizers = pq.M };
+        var index = new IvfPqIndex(h.Dimension, h.Metric, options) { _coarse = coarse, _pq = pq };
+        var lists = new PqList[coarse.Lists];
+        for (var l = 0; l < lists.Length; l++)
+        {
+            var n = r.ReadInt32();
+            var ids = BinaryIo.ReadLongs(r, n);
+            var codes = BinaryIo.Read<byte>(r, (long)n * pq.M);
+            var vectors = BinaryIo.ReadFloats(r, refine ? (long)n * h.Dimension : 0);
+            lists[l] = PqList.Empty(pq.M, h.Dimension, refine).Append(ids, codes, vectors);
+            for (var i = 0; i < n; i++)
+                if (!index._where.TryAdd(ids[i], (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {ids[i]} is stored twice.");
+        }
+        index._lists = lists;
+        return index;
+    });
+
+    /// <inheritdoc/>
+    public void Dispose() { }
+}

@@ -1,0 +1,154 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace TwoTower.MLNet.Index.Persistence;
+
+/// <summary>
+/// The container every index type saves into. Layout (little-endian): magic "TTVX", uint32 format
+/// version, length-prefixed UTF-8 kind, int32 metric, int32 dimension, the index's payload, then the
+/// 32-byte SHA-256 of everything before it. Writes are atomic (temp file in the same folder, then rename).
+/// </summary>
+public static class IndexFile
+{
+    /// <summary>The format version this library writes and the newest it reads.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    private static ReadOnlySpan<byte> Magic => "TTVX"u8;
+    private const int HashBytes = 32;
+
+    /// <summary>Writes a header and the payload written by <paramref name="writePayload"/> to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, string kind, VectorMetric metric, int dimension, Action<BinaryWriter> writePayload)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(writePayload);
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
+        if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be positive.");
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                using var hashing = new HashingStream(file);
+                using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+                {
+                    writer.Write(Magic);
+                    writer.Write((uint)CurrentFormatVersion);
+                    writer.Write(kind);
+                    writer.Write((int)metric);
+                    writer.Write(dimension);
+                    writePayload(writer);
+                }
+                file.Write(hashing.Hash.GetHashAndReset());
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Validates magic, version and checksum of <paramref name="path"/>, then reads its payload with <paramref name="readPayload"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is not an index file, is newer than this library, or is corrupt or truncated.</exception>
+    public static T Load<T>(string path, Func<IndexFileHeader, BinaryReader, T> readPayload)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(readPayload);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
+        Span<byte> magic = stackalloc byte[4];
+        if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual(Magic))
+            throw new InvalidDataException($"'{path}' is not a TwoTower index file (expected magic \"TTVX\").");
+        if (file.Length < 8) throw Corrupt(path, "truncated header");
+        var version = reader.ReadUInt32();
+        if (version > CurrentFormatVersion)
+            throw new InvalidDataException($"'{path}': format version {version} is newer than this library reads ({CurrentFormatVersion}).");
+        if (version == 0) throw Corrupt(path, "format version 0");
+        VerifyChecksum(file, path);
+        file.Position = 8;
+        var payloadEnd = file.Length - HashBytes;
+        try
+        {
+            var kind = reader.ReadString();
+            var metric = (VectorMetric)reader.ReadInt32();
+            var dimension = reader.ReadInt32();
+            if (!Enum.IsDefined(metric)) throw Corrupt(path, $"unknown metric {(int)metric}");
+            if (dimension <= 0) throw Corrupt(path, $"dimension {dimension}");
+            var result = readPayload(new IndexFileHeader(kind, (int)version, metric, dimension), reader);
+            if (file.Position != payloadEnd) throw Corrupt(path, $"payload ends at byte {file.Position}, expected {payloadEnd}");
+            return result;
+        }
+        catch (EndOfStreamException)
+        {
+            throw Corrupt(path, "payload shorter than its header says");
+        }
+    }
+
+    /// <summary>Reads and validates only magic, version and header fields (no checksum pass); used to dispatch on the kind.</summary>
+    internal static IndexFileHeader ReadHeader(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        using var reader = new BinaryReader(file, Encoding.UTF8);
+        try
+        {
+            if (!reader.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException($"'{path}' is not a TwoTower index file (expected magic \"TTVX\").");
+            var version = reader.ReadUInt32();
+            if (version > CurrentFormatVersion)
+                throw new InvalidDataException($"'{path}': format version {version} is newer than this library reads ({CurrentFormatVersion}).");
+            return new IndexFileHeader(reader.ReadString(), (int)version, (VectorMetric)reader.ReadInt32(), reader.ReadInt32());
+        }
+        catch (EndOfStreamException)
+        {
+            throw Corrupt(path, "truncated header");
+        }
+    }
+
+    /// <summary>Throws when a loaded header is of another index kind than the loader reads.</summary>
+    internal static void ExpectKind(string path, IndexFileHeader header, string kind)
+    {
+        if (header.Kind != kind) throw new InvalidDataException($"'{path}' holds a {header.Kind} index, not {kind}; load it with VectorIndex.Load.");
+    }
+
+    private static void VerifyChecksum(FileStream file, string path)
+    {
+        if (file.Length < 8 + HashBytes) throw Corrupt(path, "too short to hold a checksum");
+        var payloadEnd = file.Length - HashBytes;
+        file.Position = 0;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        for (long left = payloadEnd; left > 0;)
+        {
+            var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read <= 0) throw Corrupt(path, "unexpected end of file");
+            hash.AppendData(buffer, 0, read);
+            left -= read;
+        }
+        Span<byte> stored = stackalloc byte[HashBytes];
+        file.ReadExactly(stored);
+        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored)) throw Corrupt(path, "checksum mismatch");
+    }
+
+    private static InvalidDataException Corrupt(string path, string why) =>
+        new($"'{path}' is corrupt or truncated ({why}).");
+
+    // Forwards writes to the file while hashing them, so the payload is written once.
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer) { Hash.AppendData(buffer); inner.Write(buffer); }
+        protected override void Dispose(bool disposing) { if (disposing) Hash.Dispose(); base.Dispose(disposing); }
+    }
+}

@@ -1,0 +1,86 @@
+namespace TwoTower.MLNet.Features;
+
+/// <summary>A single-valued categorical feature: one value per entity, 0 meaning missing.</summary>
+/// <param name="Name">Feature name (e.g. "occupation").</param>
+/// <param name="Cardinality">Number of values including the missing value 0.</param>
+/// <param name="Values">Value of each entity key, in [0, Cardinality).</param>
+public sealed record CategoricalFeature(string Name, int Cardinality, int[] Values);
+
+/// <summary>A multi-valued feature (bag of tokens, e.g. genres or title words), stored as CSR per entity; the tower averages the token embeddings.</summary>
+/// <param name="Name">Feature name (e.g. "genres").</param>
+/// <param name="VocabularySize">Number of distinct tokens; tokens are in [0, VocabularySize).</param>
+/// <param name="Offsets">Start of each entity's tokens (length entities + 1).</param>
+/// <param name="Tokens">Token ids, entity by entity.</param>
+public sealed record BagFeature(string Name, int VocabularySize, int[] Offsets, int[] Tokens);
+
+/// <summary>
+/// Encoded side features of one tower's entities (users or items), keyed by the dense keys of the
+/// training id map: categorical values, token bags and normalised numeric values.
+/// </summary>
+public sealed class FeatureTable
+{
+    /// <summary>Creates a table and validates every shape and value.</summary>
+    public FeatureTable(int entityCount, IReadOnlyList<CategoricalFeature> categoricals, IReadOnlyList<BagFeature> bags, int numericDimension, float[] numeric, IReadOnlyList<string>? numericNames = null)
+    {
+        if (entityCount < 0) throw new ArgumentOutOfRangeException(nameof(entityCount), entityCount, "Must be ≥ 0.");
+        if (numericDimension < 0) throw new ArgumentOutOfRangeException(nameof(numericDimension), numericDimension, "Must be ≥ 0.");
+        ArgumentNullException.ThrowIfNull(categoricals);
+        ArgumentNullException.ThrowIfNull(bags);
+        ArgumentNullException.ThrowIfNull(numeric);
+        foreach (var c in categoricals)
+        {
+            if (c.Values.Length != entityCount)
+                throw new ArgumentException($"Categorical feature '{c.Name}' has {c.Values.Length} values; expected one per entity ({entityCount}).", nameof(categoricals));
+            if (c.Cardinality < 1) throw new ArgumentException($"Categorical feature '{c.Name}' has cardinality {c.Cardinality}; expected ≥ 1.", nameof(categoricals));
+            for (var e = 0; e < entityCount; e++)
+                if ((uint)c.Values[e] >= (uint)c.Cardinality)
+                    throw new ArgumentException($"Categorical feature '{c.Name}' has value {c.Values[e]} at entity {e}; expected [0, {c.Cardinality}).", nameof(categoricals));
+        }
+        foreach (var b in bags)
+        {
+            if (b.Offsets.Length != entityCount + 1 || b.Offsets[0] != 0 || b.Offsets[entityCount] != b.Tokens.Length)
+                throw new ArgumentException($"Bag feature '{b.Name}' has {b.Offsets.Length} offsets ending at {b.Offsets[^1]}; expected {entityCount + 1} offsets from 0 to {b.Tokens.Length}.", nameof(bags));
+            for (var e = 0; e < entityCount; e++)
+                if (b.Offsets[e + 1] < b.Offsets[e])
+                    throw new ArgumentException($"Bag feature '{b.Name}' offsets decrease at entity {e}.", nameof(bags));
+            foreach (var t in b.Tokens)
+                if ((uint)t >= (uint)b.VocabularySize)
+                    throw new ArgumentException($"Bag feature '{b.Name}' has token {t}; expected [0, {b.VocabularySize}).", nameof(bags));
+        }
+        if (numeric.Length != (long)entityCount * numericDimension)
+            throw new ArgumentException($"Numeric features have {numeric.Length} values; expected entities × dimension = {entityCount} × {numericDimension} = {(long)entityCount * numericDimension}.", nameof(numeric));
+        for (var i = 0; i < numeric.Length; i++)
+            if (!float.IsFinite(numeric[i]))
+                throw new ArgumentException($"Numeric feature {(numericNames is not null && numericNames.Count == numericDimension ? numericNames[i % numericDimension] : (i % numericDimension).ToString())} of entity {i / numericDimension} is {numeric[i]}; features must be finite (impute missing values first).", nameof(numeric));
+        EntityCount = entityCount;
+        Categoricals = categoricals;
+        Bags = bags;
+        NumericDimension = numericDimension;
+        Numeric = numeric;
+        NumericNames = numericNames ?? Enumerable.Range(0, numericDimension).Select(i => $"numeric{i}").ToArray();
+    }
+
+    /// <summary>Number of entities (keys 0..EntityCount-1).</summary>
+    public int EntityCount { get; }
+
+    /// <summary>Single-valued categorical features.</summary>
+    public IReadOnlyList<CategoricalFeature> Categoricals { get; }
+
+    /// <summary>Multi-valued (bag) features.</summary>
+    public IReadOnlyList<BagFeature> Bags { get; }
+
+    /// <summary>Numeric values per entity.</summary>
+    public int NumericDimension { get; }
+
+    /// <summary>Numeric values, row-major EntityCount × NumericDimension, already normalised.</summary>
+    public float[] Numeric { get; }
+
+    /// <summary>Names of the numeric columns.</summary>
+    public IReadOnlyList<string> NumericNames { get; }
+
+    /// <summary>Whether the table holds any feature.</summary>
+    public bool IsEmpty => Categoricals.Count == 0 && Bags.Count == 0 && NumericDimension == 0;
+
+    /// <summary>A table with no features for <paramref name="entityCount"/> entities.</summary>
+    public static FeatureTable Empty(int entityCount) => new(entityCount, Array.Empty<CategoricalFeature>(), Array.Empty<BagFeature>(), 0, Array.Empty<float>());
+}

@@ -1,0 +1,31 @@
+namespace TwoTower.MLNet.Losses;
+
+/// <summary>Shape checks shared by the losses, with messages naming the argument and the expected size.</summary>
+internal static class LossInputs
+{
+    public static void Check(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> grad)
+    {
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "A batch needs ≥ 1 row.");
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "A batch needs ≥ 1 column.");
+        if (scores.Length < rows * columns) throw new ArgumentException($"scores has {scores.Length} values; rows × columns = {rows * columns} expected.", nameof(scores));
+        if (grad.Length < rows * columns) throw new ArgumentException($"gradScores has {grad.Length} values; rows × columns = {rows * columns} expected.", nameof(grad));
+        if (exampleRows.Length == 0) throw new ArgumentException("The batch has no examples.", nameof(exampleRows));
+        if (exampleRows.Length != exampleColumns.Length) throw new ArgumentException($"exampleRows has {exampleRows.Length} entries but exampleColumns {exampleColumns.Length}.", nameof(exampleColumns));
+        if (columnLogQ.Length != 0 && columnLogQ.Length < columns) throw new ArgumentException($"columnLogQ has {columnLogQ.Length} values; expected 0 or {columns}.", nameof(columnLogQ));
+        for (var b = 0; b < exampleRows.Length; b++)
+        {
+            if ((uint)exampleRows[b] >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(exampleRows), exampleRows[b], $"Example {b}: row must be in [0, {rows}).");
+            if ((uint)exampleColumns[b] >= (uint)columns) throw new ArgumentOutOfRangeException(nameof(exampleColumns), exampleColumns[b], $"Example {b}: column must be in [0, {columns}).");
+        }
+    }
+
+    public static void CheckPositive(float value, string name)
+    {
+        if (!(value > 0) || !float.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, "Must be a finite number > 0.");
+    }
+
+    /// <summary>Numerically stable log(1 + e^x).</summary>
+    public static double Softplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
+
+    public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+}

@@ -1,0 +1,94 @@
+namespace TwoTower.MLNet.MatrixFactorization;
+
+/// <summary>
+/// Hyper-parameters of <see cref="ImplicitAlsTrainer"/> (implicit-feedback ALS, Hu, Koren, Volinsky 2008).
+/// </summary>
+/// <remarks>
+/// Defaults were chosen on the ML-100K p2-tune split only (fit on train.csv, NDCG@10 on valid.csv ranking all items
+/// except the user's train items; never on p2 test) with bench/MfBench, 64 factors, 15 iterations:
+/// <list type="number">
+/// <item>Constant λ (`tune-ials`, `tune-ials-fine`): λ ∈ {0.05 … 100} × alpha ∈ {0.5 … 40} × {Linear, Log} peaks on a flat
+/// plateau at λ 10–20, alpha 1–2 (best λ 15, alpha 1.5: .0667), far above the numpy peer's λ ≤ 0.1, alpha 10–40 (.053–.057).</item>
+/// <item>Frequency-scaled λ n^ν (`tune-ials-nu`, `tune-ials-nu-fine`): ν = 1 tops at .0665; ν = 0.5 gives the best plateau,
+/// λ = 1 with alpha 0.3 / 0.5 / 1 at .0703 / .0695 / .0696 (λ 0.5 and 1.5 at alpha 1: .0677, .0671).</item>
+/// </list>
+/// The default is the centre of that plateau: ν = 0.5, λ = 1, alpha = 1, Linear. Strong, count-scaled L2 with mild
+/// confidence shrinks rarely-seen items and heavy users, which full-ranking metrics on MovieLens reward. Log scaling only
+/// differs from Linear when pairs repeat (ML-100K has no repeats).
+/// </remarks>
+public sealed class ImplicitAlsOptions
+{
+    /// <summary>Number of latent factors k. Default 64. Must be ≥ 1.</summary>
+    public int Factors { get; set; } = 64;
+
+    /// <summary>
+    /// L2 weight λ on every user and item factor (times n^ν, see <see cref="RegularizationExponent"/>). Default 1, tuned on
+    /// p2-tune together with ν = 0.5 and <see cref="Alpha"/> = 1 (see the remarks). Must be ≥ 0.
+    /// </summary>
+    public float Regularization { get; set; } = 1f;
+
+    /// <summary>
+    /// Exponent ν of frequency-scaled regularisation (Rendle et al. 2021, "Revisiting the performance of iALS"): a row with n
+    /// interactions gets λ · n^ν. Default 0.5 (tuned on p2-tune, see the remarks); 0 is the classic constant λ of
+    /// Hu, Koren, Volinsky and of the numpy peer. Must be in [0, 1].
+    /// </summary>
+    public float RegularizationExponent { get; set; } = 0.5f;
+
+    /// <summary>Confidence slope alpha: c = 1 + alpha · r (or the log form). Default 1 (tuned on p2-tune, see the remarks). Must be ≥ 0.</summary>
+    public float Alpha { get; set; } = 1f;
+
+    /// <summary>Epsilon of the log scaling c = 1 + alpha · log(1 + r / epsilon). Default 1. Must be &gt; 0.</summary>
+    public float Epsilon { get; set; } = 1f;
+
+    /// <summary>Number of alternating iterations (one user step and one item step each). Default 15. Must be ≥ 1.</summary>
+    public int Iterations { get; set; } = 15;
+
+    /// <summary>How an interaction count r becomes a confidence. Default <see cref="ConfidenceScaling.Linear"/>.</summary>
+    public ConfidenceScaling ConfidenceScaling { get; set; } = ConfidenceScaling.Linear;
+
+    /// <summary>Per-row solver. Default <see cref="AlsSolver.Cholesky"/> (exact).</summary>
+    public AlsSolver Solver { get; set; } = AlsSolver.Cholesky;
+
+    /// <summary>Conjugate-gradient steps per row and half-iteration (only for <see cref="AlsSolver.ConjugateGradient"/>). Default 3. Must be ≥ 1.</summary>
+    public int ConjugateGradientSteps { get; set; } = 3;
+
+    /// <summary>Seed of the N(0, 0.01²) initialisation. The same seed gives the same factors at any thread count.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Worker threads; 0 = all processors. Must be ≥ 0.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Whether to compute the training objective after each iteration (costs about one extra pass over the data).</summary>
+    public bool ComputeLoss { get; set; } = true;
+
+    /// <summary>
+    /// Whether <see cref="ImplicitAlsTrainer.Fit(Training.TrainingData, IProgress{Training.TrainingProgress}?, CancellationToken)"/>
+    /// evaluates the validation interactions (full ranking, train items excluded) after every iteration and puts the metrics
+    /// ("NDCG@10", "Recall@100", ...) into the progress reports. Default false (about 0.05 s per iteration on ML-100K).
+    /// </summary>
+    public bool ValidateEachIteration { get; set; }
+
+    /// <summary>What the model answers for unknown users. Default <see cref="ColdUserStrategy.MeanUser"/>.</summary>
+    public ColdUserStrategy ColdUser { get; set; } = ColdUserStrategy.MeanUser;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option and its value.</summary>
+    public void Validate()
+    {
+        if (Factors < 1) throw new ArgumentOutOfRangeException(nameof(Factors), Factors, "Factors must be ≥ 1.");
+        if (!(Regularization >= 0f) || !float.IsFinite(Regularization))
+            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "Regularization must be a finite number ≥ 0.");
+        if (!(RegularizationExponent >= 0f && RegularizationExponent <= 1f))
+            throw new ArgumentOutOfRangeException(nameof(RegularizationExponent), RegularizationExponent, "RegularizationExponent must be in [0, 1].");
+        if (!(Alpha >= 0f) || !float.IsFinite(Alpha))
+            throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "Alpha must be a finite number ≥ 0.");
+        if (!(Epsilon > 0f) || !float.IsFinite(Epsilon))
+            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be a finite number > 0.");
+        if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "Iterations must be ≥ 1.");
+        if (ConjugateGradientSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(ConjugateGradientSteps), ConjugateGradientSteps, "ConjugateGradientSteps must be ≥ 1.");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be ≥ 0 (0 = all processors).");
+        if (!Enum.IsDefined(ConfidenceScaling)) throw new ArgumentOutOfRangeException(nameof(ConfidenceScaling), ConfidenceScaling, "Unknown confidence scaling.");
+        if (!Enum.IsDefined(Solver)) throw new ArgumentOutOfRangeException(nameof(Solver), Solver, "Unknown solver.");
+        if (!Enum.IsDefined(ColdUser)) throw new ArgumentOutOfRangeException(nameof(ColdUser), ColdUser, "Unknown cold-user strategy.");
+    }
+}

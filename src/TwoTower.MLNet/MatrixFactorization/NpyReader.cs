@@ -1,0 +1,64 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace TwoTower.MLNet.MatrixFactorization;
+
+/// <summary>Reads a 2-D C-order float32/float64 little-endian NumPy .npy matrix (format versions 1 to 3).</summary>
+internal static partial class NpyReader
+{
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>Returns the matrix as float32 values, row-major, with its shape.</summary>
+    public static float[] Read(string path, out int rows, out int columns)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
+            throw new FormatException($"'{path}' is not a .npy file (the magic bytes \\x93NUMPY are missing).");
+        int major = bytes[6];
+        int headerLen, offset;
+        if (major == 1) { headerLen = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)); offset = 10; }
+        else if (major is 2 or 3) { headerLen = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)); offset = 12; }
+        else throw new FormatException($"'{path}': .npy format version {major} is not supported (expected 1, 2 or 3).");
+        if (offset + headerLen > bytes.Length) throw new FormatException($"'{path}': the .npy header is truncated.");
+        var header = Encoding.Latin1.GetString(bytes, offset, headerLen);
+        var descr = DescrRegex().Match(header);
+        var fortran = FortranRegex().Match(header);
+        var shape = ShapeRegex().Match(header);
+        if (!descr.Success || !fortran.Success || !shape.Success)
+            throw new FormatException($"'{path}': cannot parse the .npy header {header.Trim()}.");
+        if (fortran.Groups[1].Value == "True")
+            throw new FormatException($"'{path}': Fortran-order arrays are not supported; save with np.ascontiguousarray.");
+        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (dims.Length != 2)
+            throw new FormatException($"'{path}': the array has shape ({shape.Groups[1].Value}); expected a 2-D matrix (rows, factors).");
+        rows = int.Parse(dims[0], System.Globalization.CultureInfo.InvariantCulture);
+        columns = int.Parse(dims[1], System.Globalization.CultureInfo.InvariantCulture);
+        var dtype = descr.Groups[1].Value;
+        var elem = dtype switch
+        {
+            "<f4" => 4,
+            "<f8" => 8,
+            _ => throw new FormatException($"'{path}': dtype '{dtype}' is not supported (expected '<f4' or '<f8')."),
+        };
+        var data = offset + headerLen;
+        long needed = (long)rows * columns * elem;
+        if (bytes.Length - data != needed)
+            throw new FormatException($"'{path}': {bytes.Length - data} data bytes for shape ({rows}, {columns}) of {dtype}; expected {needed}.");
+        var values = new float[(long)rows * columns];
+        for (var i = 0; i < values.Length; i++)
+            values[i] = elem == 4
+                ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(data + i * 4))
+                : (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(data + i * 8));
+        return values;
+    }
+
+    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
+    private static partial Regex DescrRegex();
+
+    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
+    private static partial Regex FortranRegex();
+
+    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
+    private static partial Regex ShapeRegex();
+}

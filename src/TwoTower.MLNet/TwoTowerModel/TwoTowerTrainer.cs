@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Towers;
+using TwoTower.MLNet.Training;
+
+namespace TwoTower.MLNet.TwoTowerModel;
+
+/// <summary>
+/// Trains a two-tower retrieval model (user tower, item tower, in-batch softmax with logQ correction by
+/// default) in the managed engine. Seeded: the same data, options, seed and thread count give the same model.
+/// </summary>
+public sealed class TwoTowerTrainer : IRecommenderTrainer
+{
+    /// <summary>Creates a trainer with <paramref name="options"/> (defaults when null) on <paramref name="backend"/> (managed when null).</summary>
+    public TwoTowerTrainer(TwoTowerOptions? options = null, ITowerBackend? backend = null)
+    {
+        Options = options ?? new TwoTowerOptions();
+        Backend = backend ?? ManagedTowerBackend.Instance;
+    }
+
+    /// <summary>The options.</summary>
+    public TwoTowerOptions Options { get; }
+
+    /// <summary>The tower backend.</summary>
+    public ITowerBackend Backend { get; }
+
+    /// <inheritdoc />
+    public string ModelType => TwoTowerRecommender.TypeName;
+
+    /// <inheritdoc />
+    public IRecommender Fit(TrainingData data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(data, progress, cancellationToken);
+
+    /// <summary>Trains with features built from the data's metadata (per <see cref="TwoTowerOptions.UseItemFeatures"/> / <see cref="TwoTowerOptions.UseUserFeatures"/>).</summary>
+    public TwoTowerRecommender Train(TrainingData data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var items = Options.UseItemFeatures ? ItemFeatureBuilder.Build(data.Items, data.ItemMetadata) : FeatureTable.Empty(data.Items.Count);
+        var users = Options.UseUserFeatures ? UserFeatureBuilder.Build(data.Users, data.UserMetadata) : FeatureTable.Empty(data.Users.Count);
+        if (Options.UseUserHistory) users = UserHistoryFeature.Append(users, data.Train, Options.UserHistoryLength);
+        return Train(data, users, items, progress, cancellationToken);
+    }
+
+    /// <summary>Trains with caller-built feature tables, keyed by the data's user and item maps.</summary>
+    public TwoTowerRecommender Train(TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(userFeatures);
+        ArgumentNullException.ThrowIfNull(itemFeatures);
+        Options.Validate();
+        if (data.Train.Count == 0) throw new ArgumentException("The training data is empty: at least one interaction is needed.", nameof(data));
+        if (userFeatures.EntityCount != data.Users.Count)
+            throw new ArgumentException($"userFeatures describes {userFeatures.EntityCount} users; the training user map has {data.Users.Count}.", nameof(userFeatures));
+        if (itemFeatures.EntityCount != data.Items.Count)
+            throw new ArgumentException($"itemFeatures describes {itemFeatures.EntityCount} items; the training item map has {data.Items.Count}.", nameof(itemFeatures));
+        var sw = Stopwatch.StartNew();
+        var members = new List<TwoTowerRecommender>();
+        TwoTowerQualityReport? report = null;
+        TwoTowerTrainingLoop? first = null;
+        for (var e = 0; e < Options.EnsembleSize; e++)
+        {
+            var memberOptions = Options.Clone();
+            memberOptions.Seed = unchecked(Options.Seed + 1000 * e);
+            var loop = new TwoTowerTrainingLoop(memberOptions, Backend, data, userFeatures, itemFeatures);
+            var r = loop.Run(progress, cancellationToken);
+            members.Add(loop.BuildModel(r));
+            if (e == 0)
+            {
+                report = r;
+                first = loop;
+            }
+        }
+        var model = members.Count == 1 ? members[0] : Concatenate(members, report!);
+        report!.TrainingSeconds = sw.Elapsed.TotalSeconds;
+        if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, itemFeatures, first!.ItemIdEmbedding);
+        return model;
+    }
+
+    // Concatenated vectors make the ensemble one embedding model: [u1,u2]·[i1,i2] = u1·i1 + u2·i2.
+    private static TwoTowerRecommender Concatenate(List<TwoTowerRecommender> members, TwoTowerQualityReport report)
+    {
+        var d = members[0].Dimension;
+        var total = d * members.Count;
+        var users = members[0].Users;
+        var items = members[0].Items;
+        float[] Join(Func<TwoTowerRecommender, ReadOnlyMemory<float>> pick, int rows)
+        {
+            var result = new float[rows * total];
+            for (var m = 0; m < members.Count; m++)
+            {
+                var src = pick(members[m]).Span;
+                for (var r = 0; r < rows; r++) src.Slice(r * d, d).CopyTo(result.AsSpan(r * total + m * d, d));
+            }
+            return result;
+        }
+        var hyper = new Dictionary<string, object?>(members[0].Describe().Where(kv => kv.Key is not ("model" or "users" or "items" or "dimension")))
+        {
+            ["ensemble_size"] = members.Count,
+        };
+        return new TwoTowerRecommender(users, items, total, Join(m => m.UserVectors, users.Count), Join(m => m.ItemVectors, items.Count), Join(m => m.ColdUserVector, 1), hyper, report);
+    }
+}

@@ -1,0 +1,327 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Index.Kernels;
+using TwoTower.MLNet.Losses;
+using TwoTower.MLNet.Optimizers;
+using TwoTower.MLNet.Towers;
+using TwoTower.MLNet.Training;
+
+namespace TwoTower.MLNet.TwoTowerModel;
+
+/// <summary>
+/// The training loop: seeded shuffled mini-batches, deduplicated towers, loss on the distinct-user ×
+/// distinct-item score matrix, optimiser step, per-epoch validation with early stopping and best-epoch
+/// restore. With ≥ 2 threads the user and item towers run concurrently (a fixed split, so results do
+/// not depend on timing) and the logits product uses all threads.
+/// </summary>
+internal sealed class TwoTowerTrainingLoop
+{
+    private readonly TwoTowerOptions _o;
+    private readonly TrainingData _data;
+    private readonly ITower _user;
+    private readonly ITower _item;
+    private readonly Parameter[] _userParams;
+    private readonly Parameter[] _itemParams;
+    private readonly Parameter[] _allParams;
+    private readonly Optimizer _optimizer;
+    private readonly IRetrievalLoss _loss;
+    private readonly float[] _logQ;
+    private readonly int _threads;
+    private readonly int _d;
+    private readonly NegativeSampler? _extraSampler;
+    private readonly ValidationMetric? _metric;
+    private readonly int[] _itemCounts;
+    private readonly int[] _userCounts;
+    private readonly Parameter? _userId;
+    private readonly Parameter? _itemId;
+    private readonly bool _warmUser;
+    private readonly bool _warmItem;
+    private long _step;
+
+    // Per-step buffers, sized for the largest batch.
+    private readonly TrainingBatch _batch;
+    private readonly float[] _u, _i, _s, _ds, _du, _di, _colLogQ;
+    private readonly int[] _order;
+    private float[]? _snapItems;
+    private float[]? _snapUsers;
+    private readonly int[] _pool;
+    private readonly float[] _poolScores;
+    private readonly float[] _meanUser;
+
+    public TwoTowerTrainingLoop(TwoTowerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures)
+    {
+        _o = options;
+        _data = data;
+        _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
+        _d = options.EmbeddingDimension;
+        var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout);
+        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding };
+        _user = backend.CreateTower("user", userArch, userFeatures, unchecked(options.Seed * 2 + 1), 1);
+        _item = backend.CreateTower("item", itemArch, itemFeatures, unchecked(options.Seed * 2 + 2), 1);
+        _userParams = _user.Parameters.ToArray();
+        _itemParams = _item.Parameters.ToArray();
+        _allParams = _userParams.Concat(_itemParams).ToArray();
+        _userId = _userParams.FirstOrDefault(p => p.Name == "user.id_embedding");
+        _itemId = _itemParams.FirstOrDefault(p => p.Name == "item.id_embedding");
+        _itemCounts = data.Train.ItemCounts();
+        _userCounts = data.Train.UserCounts();
+
+        if (options.InitialUserEmbeddings is not null)
+        {
+            if (_userId is null) throw new ArgumentException("InitialUserEmbeddings needs UseUserIdEmbedding = true.", nameof(options));
+            WarmStart.Apply(_userId, options.InitialUserEmbeddings, options.InitialEmbeddingDimension, options.Seed + 101, "User");
+            _warmUser = true;
+        }
+        if (options.InitialItemEmbeddings is not null)
+        {
+            if (_itemId is null) throw new ArgumentException("InitialItemEmbeddings needs UseItemIdEmbedding = true.", nameof(options));
+            WarmStart.Apply(_itemId, options.InitialItemEmbeddings, options.InitialEmbeddingDimension, options.Seed + 202, "Item");
+            _warmItem = true;
+        }
+        ZeroColdIdRows();
+
+        _optimizer = options.Optimizer switch
+        {
+            TwoTowerOptimizer.Adagrad => new AdagradOptimizer(weightDecay: options.WeightDecay),
+            TwoTowerOptimizer.SgdMomentum => new SgdMomentumOptimizer(options.Momentum, options.WeightDecay),
+            _ => new AdamOptimizer(weightDecay: options.WeightDecay),
+        };
+        _loss = options.Loss switch
+        {
+            TwoTowerLoss.BinaryCrossEntropy => new SampledBceLoss(options.Temperature),
+            TwoTowerLoss.Bpr => new BprLoss(options.Temperature),
+            TwoTowerLoss.Hinge => new HingeLoss(options.Margin),
+            _ => new InBatchSoftmaxLoss(options.Temperature),
+        };
+        var n = data.Train.Count;
+        _logQ = new float[data.Items.Count];
+        for (var k = 0; k < _logQ.Length; k++) _logQ[k] = options.LogQWeight * MathF.Log(Math.Max(_itemCounts[k], 1) / (float)n);
+        if (options.ExtraNegatives > 0) _extraSampler = new NegativeSampler(_itemCounts, options.ExtraNegativeSampling);
+        if (data.Validation is { Count: > 0 }) _metric = ValidationMetric.Parse(options.ValidationMetric);
+
+        var bs = Math.Min(options.BatchSize, n);
+        var extra = options.ExtraNegatives + options.HardNegatives;
+        _batch = new TrainingBatch(data.Users.Count, data.Items.Count, bs, extra);
+        var cols = bs + extra;
+        _u = new float[bs * _d];
+        _i = new float[cols * _d];
+        _s = new float[bs * cols];
+        _ds = new float[bs * cols];
+        _du = new float[bs * _d];
+        _di = new float[cols * _d];
+        _colLogQ = new float[cols];
+        _order = new int[n];
+        _pool = new int[Math.Max(options.HardNegativePool, 1)];
+        _poolScores = new float[_pool.Length];
+        _meanUser = new float[_d];
+    }
+
+    public Parameter? ItemIdEmbedding => _itemId;
+
+    public TwoTowerQualityReport Run(IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        var report = new TwoTowerQualityReport { ValidationMetric = _metric?.Name ?? "" };
+        var n = _data.Train.Count;
+        var bs = Math.Min(_o.BatchSize, n);
+        var stepsPerEpoch = (n + bs - 1) / bs;
+        var schedule = new LearningRateSchedule(_o.LearningRate, _o.WarmupSteps, _o.LearningRateDecay, (long)stepsPerEpoch * _o.Epochs);
+        var shuffle = new Random(_o.Seed);
+        var negRandom = new Random(unchecked(_o.Seed * 7919 + 13));
+        for (var r = 0; r < n; r++) _order[r] = r;
+        double best = double.NegativeInfinity;
+        var bestEpoch = 0;
+        float[][]? bestValues = null;
+        var sinceBest = 0;
+        var users = _data.Train.UserKeys.ToArray();
+        var items = _data.Train.ItemKeys.ToArray();
+
+        for (var epoch = 1; epoch <= _o.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            var freeze = epoch <= _o.FreezeInitialEmbeddingsEpochs;
+            if (_userId is not null) _userId.Frozen = freeze && _warmUser;
+            if (_itemId is not null) _itemId.Frozen = freeze && _warmItem;
+            shuffle.Shuffle(_order);
+            if (_o.HardNegatives > 0) SnapshotForMining();
+            double lossSum = 0;
+            for (var start = 0; start < n; start += bs)
+            {
+                ct.ThrowIfCancellationRequested();
+                var count = Math.Min(bs, n - start);
+                _batch.Fill(users, items, _order.AsSpan(start, count));
+                AddNegatives(negRandom);
+                lossSum += Step(schedule.RateAt(++_step)) * count;
+            }
+            var seconds = sw.Elapsed.TotalSeconds;
+            var loss = lossSum / n;
+            report.LossCurve.Add(loss);
+            report.ExamplesPerSecond.Add(n / seconds);
+            report.EpochsRun = epoch;
+            if (!double.IsFinite(loss))
+                throw new InvalidOperationException($"Training diverged at epoch {epoch}: loss is {loss}. Lower LearningRate ({_o.LearningRate}) or raise Temperature ({_o.Temperature}).");
+
+            IReadOnlyDictionary<string, double>? metrics = null;
+            if (_metric is not null)
+            {
+                var snapshot = BuildModel(null);
+                metrics = _metric.Evaluate(snapshot, _data.Train, _data.Validation!, _threads);
+                report.ValidationCurve.Add(new Dictionary<string, double>(metrics));
+                var value = metrics[_metric.Name];
+                if (value > best)
+                {
+                    best = value;
+                    bestEpoch = epoch;
+                    bestValues = _allParams.Select(p => (float[])p.Value.Clone()).ToArray();
+                    sinceBest = 0;
+                }
+                else sinceBest++;
+            }
+            progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds));
+            if (_metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience) break;
+        }
+        if (bestValues is not null && bestEpoch != report.EpochsRun)
+            for (var p = 0; p < _allParams.Length; p++) bestValues[p].CopyTo(_allParams[p].Value, 0);
+        report.BestEpoch = bestValues is not null ? bestEpoch : report.EpochsRun;
+        report.BestValidationValue = bestValues is not null ? best : double.NaN;
+        return report;
+    }
+
+    /// <summary>One optimisation step on the filled batch; returns the batch's mean loss.</summary>
+    private float Step(float learningRate)
+    {
+        int nu = _batch.UserCount, ni = _batch.ItemCount, nb = _batch.ExampleCount, d = _d;
+        var parallel = _threads >= 2;
+        Run(parallel,
+            () => _user.Forward(_batch.Users.AsSpan(0, nu), true).CopyTo(_u),
+            () => _item.Forward(_batch.Items.AsSpan(0, ni), true).CopyTo(_i));
+        Gemm.MultiplyTransposedB(_u.AsSpan(0, nu * d), _i.AsSpan(0, ni * d), _s.AsSpan(0, nu * ni), nu, ni, d, maxThreads: _threads);
+        var useLogQ = _o.LogQCorrection && _o.Loss == TwoTowerLoss.SampledSoftmax;
+        if (useLogQ) for (var c = 0; c < ni; c++) _colLogQ[c] = _logQ[_batch.Items[c]];
+        var loss = _loss.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb),
+            useLogQ ? _colLogQ.AsSpan(0, ni) : ReadOnlySpan<float>.Empty, _ds.AsSpan(0, nu * ni));
+        Run(parallel,
+            () =>
+            {
+                Gemm.Multiply(_ds.AsSpan(0, nu * ni), _i.AsSpan(0, ni * d), _du.AsSpan(0, nu * d), nu, d, ni);
+                _user.Backward(_du.AsSpan(0, nu * d));
+            },
+            () =>
+            {
+                Gemm.MultiplyTransposedA(_ds.AsSpan(0, nu * ni), _u.AsSpan(0, nu * d), _di.AsSpan(0, ni * d), ni, d, nu);
+                _item.Backward(_di.AsSpan(0, ni * d));
+            });
+        if (_o.GradientClipNorm > 0) GradientClipping.ClipByGlobalNorm(_allParams, _o.GradientClipNorm);
+        var step = _step;
+        Run(parallel,
+            () => { foreach (var p in _userParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } },
+            () => { foreach (var p in _itemParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } });
+        return loss;
+    }
+
+    private static void Run(bool parallel, Action a, Action b)
+    {
+        if (parallel) Parallel.Invoke(a, b);
+        else
+        {
+            a();
+            b();
+        }
+    }
+
+    private void AddNegatives(Random random)
+    {
+        if (_extraSampler is not null)
+            for (var k = 0; k < _o.ExtraNegatives; k++) _batch.AddNegative(_extraSampler.Sample(random));
+        if (_o.HardNegatives > 0 && _snapItems is not null && _snapUsers is not null)
+        {
+            // Shared hard negatives: the pool items the batch's users score highest on average (epoch-start model).
+            Array.Clear(_meanUser);
+            for (var r = 0; r < _batch.UserCount; r++)
+                TensorPrimitives.Add(_meanUser, _snapUsers.AsSpan(_batch.Users[r] * _d, _d), _meanUser);
+            var m = _pool.Length;
+            for (var k = 0; k < m; k++)
+            {
+                var it = random.Next(_data.Items.Count);
+                _pool[k] = it;
+                _poolScores[k] = _batch.HasItem(it) ? float.NegativeInfinity : TensorPrimitives.Dot(_meanUser, _snapItems.AsSpan(it * _d, _d));
+            }
+            Array.Sort(_poolScores, _pool);
+            var added = 0;
+            for (var k = m - 1; k >= 0 && added < _o.HardNegatives; k--)
+                if (float.IsFinite(_poolScores[k]) && _batch.AddNegative(_pool[k])) added++;
+        }
+    }
+
+    private void SnapshotForMining()
+    {
+        _snapItems = EmbedAll(_item, _data.Items.Count);
+        _snapUsers = EmbedAll(_user, _data.Users.Count);
+    }
+
+    private float[] EmbedAll(ITower tower, int count)
+    {
+        var result = new float[count * _d];
+        const int chunk = 1024;
+        var keys = new int[chunk];
+        for (var start = 0; start < count; start += chunk)
+        {
+            var c = Math.Min(chunk, count - start);
+            for (var k = 0; k < c; k++) keys[k] = start + k;
+            tower.Forward(keys.AsSpan(0, c), false).CopyTo(result.AsSpan(start * _d, c * _d));
+        }
+        return result;
+    }
+
+    private void ZeroColdIdRows()
+    {
+        // Entities never seen in training have untrained id rows: zero them so that their vectors come from features alone.
+        if (_itemId is not null && !_warmItem)
+            for (var k = 0; k < _itemCounts.Length; k++) if (_itemCounts[k] == 0) _itemId.ValueRow(k).Clear();
+        if (_userId is not null && !_warmUser)
+            for (var k = 0; k < _userCounts.Length; k++) if (_userCounts[k] == 0) _userId.ValueRow(k).Clear();
+    }
+
+    /// <summary>Embeds every user and item with the current parameters.</summary>
+    public TwoTowerRecommender BuildModel(TwoTowerQualityReport? report)
+    {
+        if (report is not null) ZeroColdIdRows();
+        var users = EmbedAll(_user, _data.Users.Count);
+        var items = EmbedAll(_item, _data.Items.Count);
+        var cold = new float[_d];
+        var seen = 0;
+        for (var u = 0; u < _userCounts.Length; u++)
+            if (_userCounts[u] > 0)
+            {
+                TensorPrimitives.Add(cold, users.AsSpan(u * _d, _d), cold);
+                seen++;
+            }
+        if (seen > 0) TensorPrimitives.Multiply(cold, 1f / seen, cold);
+        if (_o.Normalize)
+        {
+            var norm = TensorPrimitives.Norm(cold);
+            if (norm > 0) TensorPrimitives.Multiply(cold, 1f / norm, cold);
+        }
+        return new TwoTowerRecommender(_data.Users, _data.Items, _d, users, items, cold, Hyper(), report);
+    }
+
+    private Dictionary<string, object?> Hyper() => new()
+    {
+        ["backend"] = "managed",
+        ["embedding_dimension"] = _o.EmbeddingDimension,
+        ["hidden_layers"] = string.Join(",", _o.HiddenLayers),
+        ["loss"] = _o.Loss.ToString(),
+        ["logq"] = _o.LogQCorrection,
+        ["logq_weight"] = _o.LogQWeight,
+        ["temperature"] = _o.Temperature,
+        ["optimizer"] = _o.Optimizer.ToString(),
+        ["learning_rate"] = _o.LearningRate,
+        ["batch_size"] = _o.BatchSize,
+        ["epochs"] = _o.Epochs,
+        ["seed"] = _o.Seed,
+        ["threads"] = _threads,
+        ["item_features"] = _o.UseItemFeatures,
+        ["user_features"] = _o.UseUserFeatures,
+    };
+}

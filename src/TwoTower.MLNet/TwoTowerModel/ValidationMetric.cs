@@ -1,0 +1,51 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Evaluation;
+using TwoTower.MLNet.Models;
+
+namespace TwoTower.MLNet.TwoTowerModel;
+
+/// <summary>Parses an early-stopping metric name ("NDCG@10", "top_100", "f_top_100", "MRR") and evaluates it with the matching protocol.</summary>
+internal sealed class ValidationMetric
+{
+    private ValidationMetric(string name, bool tfrs, int? k)
+    {
+        Name = name;
+        IsTfrs = tfrs;
+        K = k;
+    }
+
+    public string Name { get; }
+    public bool IsTfrs { get; }
+    public int? K { get; }
+
+    public static ValidationMetric Parse(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.StartsWith("top_", StringComparison.Ordinal) || name.StartsWith("f_top_", StringComparison.Ordinal))
+        {
+            var kText = name[(name.LastIndexOf('_') + 1)..];
+            if (!int.TryParse(kText, out var k) || k < 1)
+                throw new ArgumentException($"Validation metric '{name}': expected top_K or f_top_K with K ≥ 1.", nameof(name));
+            return new ValidationMetric(name, true, k);
+        }
+        var at = name.IndexOf('@');
+        if (at >= 0)
+        {
+            if (!int.TryParse(name[(at + 1)..], out var k) || k < 1)
+                throw new ArgumentException($"Validation metric '{name}': expected NAME@K with K ≥ 1.", nameof(name));
+            return new ValidationMetric(name, false, k);
+        }
+        return new ValidationMetric(name, false, null);
+    }
+
+    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, Interactions train, Interactions validation, int threads)
+    {
+        var ks = K is { } k ? new[] { k } : null;
+        var result = IsTfrs
+            ? RetrievalEvaluator.EvaluateTfrs(model, train, validation, ks, threads)
+            : RetrievalEvaluator.EvaluateFullRanking(model, train, validation, ks, threads);
+        if (!result.Metrics.ContainsKey(Name))
+            throw new ArgumentException($"Validation metric '{Name}' is not reported by the {(IsTfrs ? "tfrs" : "full-ranking")} protocol (it reports: {string.Join(", ", result.Metrics.Keys)}).", "ValidationMetric");
+        return result.Metrics;
+    }
+}

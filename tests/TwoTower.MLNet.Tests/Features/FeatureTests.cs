@@ -1,0 +1,74 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
+
+namespace TwoTower.MLNet.Tests.Features;
+
+[TestClass]
+public sealed class FeatureTests
+{
+    [TestMethod]
+    public void Tokenize_Title_LowerCaseWordsAndYear()
+    {
+        CollectionAssert.AreEqual(new[] { "toy", "story", "1995" }, TitleTokenizer.Tokenize("Toy Story (1995)"));
+        CollectionAssert.AreEqual(new[] { "l", "âge", "d", "or" }, TitleTokenizer.Tokenize("L'Âge d'or"));
+        Assert.IsEmpty(TitleTokenizer.Tokenize(null));
+    }
+
+    [TestMethod]
+    public void ItemFeatureBuilder_Metadata_GenreAndTitleBags()
+    {
+        var items = new IdMap("item", new[] { "1", "2", "3" });
+        var meta = new ItemMetadata(new[]
+        {
+            new ItemRecord("1", "Toy Story (1995)", new[] { "Animation", "Comedy" }, new DateOnly(1995, 1, 1)),
+            new ItemRecord("2", "Heat (1995)", new[] { "Action" }, null),
+        });
+        var t = ItemFeatureBuilder.Build(items, meta);
+        Assert.AreEqual(3, t.EntityCount);
+        var genres = t.Bags.Single(b => b.Name == "genres");
+        Assert.AreEqual(3, genres.VocabularySize);
+        CollectionAssert.AreEqual(new[] { 0, 2, 3, 3 }, genres.Offsets, "item 3 has no record: empty bag");
+        var title = t.Bags.Single(b => b.Name == "title");
+        Assert.AreEqual(4, title.VocabularySize, "toy, story, heat, 1995");
+        Assert.AreEqual(1, t.NumericDimension);
+        Assert.AreEqual(0f, t.Numeric[1], "missing year imputes the mean (0 after standardisation)");
+    }
+
+    [TestMethod]
+    public void UserFeatureBuilder_Metadata_CategoricalsAndAge()
+    {
+        var users = new IdMap("user", new[] { "a", "b" });
+        var meta = new UserMetadata(new[] { new UserRecord("a", 20, "M", "student", "94110"), new UserRecord("b", 40, "F", "writer", "10001") });
+        var t = UserFeatureBuilder.Build(users, meta);
+        CollectionAssert.AreEqual(new[] { "gender", "occupation", "zip_region", "age_bucket" }, t.Categoricals.Select(c => c.Name).ToArray());
+        Assert.AreEqual(-1f, t.Numeric[0], 1e-6f);
+        Assert.AreEqual(1f, t.Numeric[1], 1e-6f);
+    }
+
+    [TestMethod]
+    public void FeatureTable_NaNNumeric_ThrowsNamingEntity()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new FeatureTable(2, Array.Empty<CategoricalFeature>(), Array.Empty<BagFeature>(), 1, new[] { 0f, float.NaN }, new[] { "age" }));
+        StringAssert.Contains(ex.Message, "age of entity 1 is NaN");
+    }
+
+    [TestMethod]
+    public void FeatureTable_WrongNumericLength_ThrowsWithExpectedSize()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new FeatureTable(2, Array.Empty<CategoricalFeature>(), Array.Empty<BagFeature>(), 3, new float[5]));
+        StringAssert.Contains(ex.Message, "2 × 3 = 6");
+    }
+
+    [TestMethod]
+    public void FeatureTable_CategoricalOutOfRange_Throws()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new FeatureTable(1, new[] { new CategoricalFeature("c", 2, new[] { 2 }) }, Array.Empty<BagFeature>(), 0, Array.Empty<float>()));
+        StringAssert.Contains(ex.Message, "value 2");
+    }
+
+    [TestMethod]
+    public void NumericStandardizer_Infinite_Throws()
+    {
+        Assert.ThrowsExactly<ArgumentException>(() => NumericStandardizer.Standardize(new double?[] { 1, double.PositiveInfinity }, out _, out _));
+    }
+}

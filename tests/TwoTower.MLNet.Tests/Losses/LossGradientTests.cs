@@ -1,0 +1,125 @@
+using TwoTower.MLNet.Losses;
+
+namespace TwoTower.MLNet.Tests.Losses;
+
+[TestClass]
+public sealed class LossGradientTests
+{
+    private const int Rows = 3, Columns = 5;
+    private static readonly int[] ExRows = { 0, 0, 1, 2, 2 };
+    private static readonly int[] ExCols = { 0, 1, 2, 3, 0 };
+
+    private static float[] RandomScores(int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, Rows * Columns).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    private static void CheckGradient(IRetrievalLoss loss, float[] logQ, double tolerance = 2e-3)
+    {
+        var s = RandomScores(42);
+        var grad = new float[Rows * Columns];
+        loss.Compute(s, Rows, Columns, ExRows, ExCols, logQ, grad);
+        var scratch = new float[Rows * Columns];
+        const float eps = 1e-2f;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var orig = s[i];
+            s[i] = orig + eps;
+            var plus = loss.Compute(s, Rows, Columns, ExRows, ExCols, logQ, scratch);
+            s[i] = orig - eps;
+            var minus = loss.Compute(s, Rows, Columns, ExRows, ExCols, logQ, scratch);
+            s[i] = orig;
+            var numeric = (plus - minus) / (2 * eps);
+            Assert.AreEqual(numeric, grad[i], tolerance, $"{loss.Name}: ∂loss/∂s[{i}] analytic {grad[i]} vs finite difference {numeric}");
+        }
+    }
+
+    private static float[] LogQ() => new[] { -1f, -2f, -0.5f, -3f, -1.5f };
+
+    [TestMethod]
+    public void InBatchSoftmax_Gradient_MatchesFiniteDifferences() => CheckGradient(new InBatchSoftmaxLoss(0.5f), Array.Empty<float>());
+
+    [TestMethod]
+    public void InBatchSoftmax_GradientWithLogQ_MatchesFiniteDifferences() => CheckGradient(new InBatchSoftmaxLoss(0.5f), LogQ());
+
+    [TestMethod]
+    public void SampledBce_Gradient_MatchesFiniteDifferences() => CheckGradient(new SampledBceLoss(0.5f), Array.Empty<float>());
+
+    [TestMethod]
+    public void Bpr_Gradient_MatchesFiniteDifferences() => CheckGradient(new BprLoss(0.5f), Array.Empty<float>());
+
+    [TestMethod]
+    public void Hinge_Gradient_MatchesFiniteDifferences()
+    {
+        // Random scores in ±1 with margin 0.3: no pair lies within eps of the kink for this seed (asserted by the check itself).
+        CheckGradient(new HingeLoss(0.3f), Array.Empty<float>(), 5e-3);
+    }
+
+    [TestMethod]
+    public void InBatchSoftmax_TwoColumns_HandComputed()
+    {
+        var grad = new float[2];
+        var loss = new InBatchSoftmaxLoss(1f).Compute(new[] { 1f, 0f }, 1, 2, new[] { 0 }, new[] { 0 }, ReadOnlySpan<float>.Empty, grad);
+        Assert.AreEqual(Math.Log(1 + Math.Exp(-1)), loss, 1e-6);
+        var p1 = 1 / (1 + Math.Exp(-1));
+        Assert.AreEqual(p1 - 1, grad[0], 1e-6);
+        Assert.AreEqual(1 - p1, grad[1], 1e-6);
+    }
+
+    [TestMethod]
+    public void InBatchSoftmax_LogQ_SubtractsLogProbability()
+    {
+        var grad = new float[2];
+        var logQ = new[] { 0f, MathF.Log(0.25f) };
+        var loss = new InBatchSoftmaxLoss(1f).Compute(new[] { 1f, 0f }, 1, 2, new[] { 0 }, new[] { 0 }, logQ, grad);
+        // Logits: 1 − 0 and 0 − log 0.25: the rare item's logit rises by log 4.
+        var expected = Math.Log(Math.Exp(1) + Math.Exp(-Math.Log(0.25))) - 1;
+        Assert.AreEqual(expected, loss, 1e-5);
+    }
+
+    [TestMethod]
+    public void Hinge_SatisfiedMargin_ZeroLoss()
+    {
+        var grad = new float[2];
+        var loss = new HingeLoss(0.5f).Compute(new[] { 1f, 0.2f }, 1, 2, new[] { 0 }, new[] { 0 }, ReadOnlySpan<float>.Empty, grad);
+        Assert.AreEqual(0f, loss);
+        Assert.AreEqual(0f, grad[0]);
+    }
+
+    [TestMethod]
+    public void Bpr_OtherPositiveOfSameUser_IsNotANegative()
+    {
+        // User 0 has positives in both columns: no negatives remain, so the loss is 0.
+        var grad = new float[2];
+        var loss = new BprLoss().Compute(new[] { 0f, 3f }, 1, 2, new[] { 0, 0 }, new[] { 0, 1 }, ReadOnlySpan<float>.Empty, grad);
+        Assert.AreEqual(0f, loss);
+    }
+
+    [TestMethod]
+    public void Compute_ColumnOutOfRange_ThrowsNamingExample()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new InBatchSoftmaxLoss(1f).Compute(new float[4], 2, 2, new[] { 0 }, new[] { 2 }, ReadOnlySpan<float>.Empty, new float[4]));
+        StringAssert.Contains(ex.Message, "Example 0");
+    }
+
+    [TestMethod]
+    public void Constructor_NonPositiveTemperature_Throws()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new InBatchSoftmaxLoss(0f));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SampledBceLoss(float.NaN));
+    }
+
+    [TestMethod]
+    public void NegativeSampler_Popularity_FollowsCounts()
+    {
+        var sampler = new NegativeSampler(new[] { 0, 1, 3 }, NegativeSampling.Popularity);
+        Assert.AreEqual(0.75, sampler.Probability(2), 1e-12);
+        var rng = new Random(3);
+        var counts = new int[3];
+        for (var i = 0; i < 4000; i++) counts[sampler.Sample(rng)]++;
+        Assert.AreEqual(0, counts[0]);
+        Assert.AreEqual(0.75, counts[2] / 4000.0, 0.03);
+    }
+}

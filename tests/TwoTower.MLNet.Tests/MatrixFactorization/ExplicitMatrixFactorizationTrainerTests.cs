@@ -1,0 +1,121 @@
+using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.MLNet.Tests.MatrixFactorization;
+
+[TestClass]
+public sealed class ExplicitMatrixFactorizationTrainerTests
+{
+    // Ratings from a rank-2 model with biases, observed on about half of the cells.
+    private static (TwoTower.MLNet.Data.Interactions Train, TwoTower.MLNet.Data.Interactions Test) Planted()
+    {
+        var rng = new Random(31);
+        const int users = 40, items = 30;
+        var xu = Enumerable.Range(0, users * 2).Select(_ => (float)rng.NextDouble()).ToArray();
+        var yi = Enumerable.Range(0, items * 2).Select(_ => (float)rng.NextDouble()).ToArray();
+        var train = new List<(int, int, float)>();
+        var test = new List<(int, int, float)>();
+        for (var u = 0; u < users; u++)
+            for (var i = 0; i < items; i++)
+            {
+                var r = 3f + 0.02f * (u % 5) - 0.03f * (i % 4) + xu[2 * u] * yi[2 * i] + xu[2 * u + 1] * yi[2 * i + 1];
+                var roll = rng.NextDouble();
+                if (roll < 0.5) train.Add((u, i, r));
+                else if (roll < 0.6) test.Add((u, i, r));
+            }
+        var tr = MfTestData.Make(users, items, train);
+        var te = new TwoTower.MLNet.Data.Interactions(tr.Users, tr.Items, test.Select(t => t.Item1).ToArray(), test.Select(t => t.Item2).ToArray(),
+            test.Select(t => t.Item3).ToArray(), new long[test.Count]);
+        return (tr, te);
+    }
+
+    [TestMethod]
+    public void Fit_PlantedLowRank_ObjectiveDecreasesAndTestRmseIsSmall()
+    {
+        var (train, test) = Planted();
+        var log = new MfTestData.ProgressLog();
+        var model = new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = 4, Regularization = 0.01f, Iterations = 12 })
+            .Fit(train, test, log);
+        var losses = log.Reports.Select(r => r.Loss!.Value).ToArray();
+        for (var i = 1; i < losses.Length; i++)
+            Assert.IsLessThanOrEqualTo(losses[i - 1] * (1 + 1e-5), losses[i], $"iteration {i + 1}");
+        Assert.IsTrue(log.Reports[^1].Metrics!.ContainsKey("RMSE(valid)"));
+        var m = RatingMetrics.Evaluate(model, test);
+        Assert.IsLessThan(0.1, m.RootMeanSquaredError, $"RMSE {m.RootMeanSquaredError}");
+        Assert.AreEqual(test.Count, m.Count);
+        Assert.IsTrue(model.HasBiases);
+    }
+
+    [TestMethod]
+    public void RatingMetrics_HandComputed_RmseAndMae()
+    {
+        var m = RatingMetrics.Compute(new float[] { 1, 2, 3 }, new float[] { 1, 3, 5 });
+        Assert.AreEqual(Math.Sqrt(5.0 / 3.0), m.RootMeanSquaredError, 1e-12);
+        Assert.AreEqual(1.0, m.MeanAbsoluteError, 1e-12);
+        Assert.AreEqual(3, m.Count);
+    }
+
+    [TestMethod]
+    public void RatingMetrics_LengthMismatch_Throws()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => RatingMetrics.Compute(new float[2], new float[3]));
+        Assert.AreEqual("predicted", ex.ParamName);
+    }
+
+    [TestMethod]
+    public void Predict_WithBiases_EqualsMeanPlusBiasesPlusDot()
+    {
+        var (train, _) = Planted();
+        var model = new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = 3, Iterations = 3 }).Fit(MfTestData.Data(train));
+        var x = model.UserFactors.Span;
+        var y = model.ItemFactors.Span;
+        var expected = model.GlobalMean + model.UserBiases.Span[2] + model.ItemBiases.Span[5];
+        for (var d = 0; d < 3; d++) expected += x[2 * 3 + d] * y[5 * 3 + d];
+        Assert.AreEqual(expected, model.Predict(2, 5), 1e-5);
+        var scores = new float[30];
+        model.Score(new[] { 2 }, scores);
+        Assert.AreEqual(expected, scores[5], 1e-4);
+        // Unknown users: zero factors and zero bias, so μ + b_i.
+        Assert.AreEqual(model.GlobalMean + model.ItemBiases.Span[5], model.Predict(-1, 5), 1e-5);
+    }
+
+    [TestMethod]
+    public void SaveLoad_WithBiases_IdenticalScores()
+    {
+        var (train, _) = Planted();
+        var model = new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = 3, Iterations = 3 }).Fit(MfTestData.Data(train));
+        var path = MfTestData.TempPath(".zip");
+        try
+        {
+            ModelRegistry.Save(model, path);
+            var loaded = (MatrixFactorizationModel)ModelRegistry.Load(path);
+            Assert.AreEqual("mf", loaded.ModelType);
+            var keys = new[] { -1, 0, 7, 39 };
+            var s1 = new float[4 * 30];
+            var s2 = new float[4 * 30];
+            model.Score(keys, s1);
+            loaded.Score(keys, s2);
+            CollectionAssert.AreEqual(s1, s2);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void Options_ZeroFactorsOrNegativeRegularization_Throws()
+    {
+        Assert.AreEqual("Factors", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = 0 })).ParamName);
+        Assert.AreEqual("Regularization", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Regularization = -0.1f })).ParamName);
+    }
+
+    [TestMethod]
+    public void Fit_EmptyInteractions_ThrowsArgumentException()
+    {
+        var empty = MfTestData.Make(2, 2, Array.Empty<(int, int, float)>());
+        Assert.ThrowsExactly<ArgumentException>(() => new ExplicitMatrixFactorizationTrainer().Fit(empty));
+    }
+}

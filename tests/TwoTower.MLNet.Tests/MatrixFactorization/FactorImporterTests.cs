@@ -1,0 +1,143 @@
+using System.Text;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.MatrixFactorization;
+
+namespace TwoTower.MLNet.Tests.MatrixFactorization;
+
+[TestClass]
+public sealed class FactorImporterTests
+{
+    private readonly List<string> _files = new();
+
+    [TestCleanup]
+    public void Cleanup()
+    {
+        foreach (var f in _files) File.Delete(f);
+    }
+
+    private string Write(string text, string ext = ".csv")
+    {
+        var p = MfTestData.TempPath(ext);
+        File.WriteAllText(p, text);
+        _files.Add(p);
+        return p;
+    }
+
+    private string WriteNpy(float[] values, int rows, int cols, string descr = "<f4")
+    {
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}";
+        var total = 10 + header.Length + 1;
+        header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
+        using var ms = new MemoryStream();
+        ms.Write(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 });
+        ms.Write(BitConverter.GetBytes((ushort)header.Length));
+        ms.Write(Encoding.ASCII.GetBytes(header));
+        foreach (var v in values)
+            if (descr == "<f4") ms.Write(BitConverter.GetBytes(v)); else ms.Write(BitConverter.GetBytes((double)v));
+        var p = MfTestData.TempPath(".npy");
+        File.WriteAllBytes(p, ms.ToArray());
+        _files.Add(p);
+        return p;
+    }
+
+    [TestMethod]
+    public void FromCsv_WithHeader_ScoresAreDotProducts()
+    {
+        var u = Write("id,f0,f1\n7,1,2\n9,0.5,-1\n");
+        var i = Write("item,f0,f1\nA,1,0\nB,2,3\n");
+        var m = FactorImporter.FromCsv(u, i);
+        Assert.AreEqual(2, m.Factors);
+        var s = new float[2];
+        m.Score(new[] { m.Users.GetKey("7") }, s);
+        CollectionAssert.AreEqual(new float[] { 1, 8 }, s);
+    }
+
+    [TestMethod]
+    public void FromCsv_TargetMaps_PlacesRowsByRawIdAndZeroFillsMissing()
+    {
+        var users = new IdMap("user", new[] { "9", "8", "7" });
+        var items = new IdMap("item", new[] { "B", "A" });
+        var m = FactorImporter.FromCsv(Write("7,1,2\n9,3,4\n"), Write("A,1,0\nB,0,1\n"), users, items);
+        Assert.AreSame(users, m.Users);
+        CollectionAssert.AreEqual(new float[] { 3, 4, 0, 0, 1, 2 }, m.UserFactors.ToArray());
+        CollectionAssert.AreEqual(new float[] { 0, 1, 1, 0 }, m.ItemFactors.ToArray());
+    }
+
+    [TestMethod]
+    public void FromCsv_RaggedRow_ThrowsFormatNamingLine()
+    {
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromCsv(Write("a,1,2\nb,1\n"), Write("x,1,2\n")));
+        StringAssert.Contains(ex.Message, "line 2");
+        StringAssert.Contains(ex.Message, "ragged");
+    }
+
+    [TestMethod]
+    public void FromCsv_NaN_ThrowsFormatNamingValue()
+    {
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromCsv(Write("a,1,2\n"), Write("x,1,NaN\n")));
+        StringAssert.Contains(ex.Message, "NaN");
+        StringAssert.Contains(ex.Message, "line 1");
+    }
+
+    [TestMethod]
+    public void FromCsv_DimensionMismatch_ThrowsFormat()
+    {
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromCsv(Write("a,1,2\n"), Write("x,1,2,3\n")));
+        StringAssert.Contains(ex.Message, "2 factors");
+        StringAssert.Contains(ex.Message, "3");
+    }
+
+    [TestMethod]
+    public void FromCsv_UnknownIdForTargetMap_ThrowsFormatNamingId()
+    {
+        var users = new IdMap("user", new[] { "a" });
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromCsv(Write("a,1\nzz,2\n"), Write("x,1\n"), users));
+        StringAssert.Contains(ex.Message, "'zz'");
+    }
+
+    [TestMethod]
+    public void FromCsv_DuplicateId_ThrowsFormat()
+    {
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromCsv(Write("a,1\na,2\n"), Write("x,1\n")));
+        StringAssert.Contains(ex.Message, "'a'");
+    }
+
+    [TestMethod]
+    [DataRow("<f4")]
+    [DataRow("<f8")]
+    public void FromNpy_Float32AndFloat64_RoundTripValues(string descr)
+    {
+        var u = WriteNpy(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3, descr);
+        var i = WriteNpy(new float[] { 0.5f, 0, 1 }, 1, 3, descr);
+        var m = FactorImporter.FromNpy(u, Write("u1\nu2\n", ".txt"), i, Write("i1\n", ".txt"));
+        CollectionAssert.AreEqual(new float[] { 1, 2, 3, 4, 5, 6 }, m.UserFactors.ToArray());
+        Assert.AreEqual(3.5f, m.Predict(0, 0));
+    }
+
+    [TestMethod]
+    public void FromNpy_NaN_ThrowsFormatNamingRowAndId()
+    {
+        var u = WriteNpy(new float[] { 1, 2, float.NaN, 4 }, 2, 2);
+        var i = WriteNpy(new float[] { 1, 1 }, 1, 2);
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromNpy(u, Write("p\nq\n", ".txt"), i, Write("x\n", ".txt")));
+        StringAssert.Contains(ex.Message, "row 2");
+        StringAssert.Contains(ex.Message, "'q'");
+    }
+
+    [TestMethod]
+    public void FromNpy_IdCountMismatch_ThrowsFormat()
+    {
+        var u = WriteNpy(new float[] { 1, 2 }, 2, 1);
+        var i = WriteNpy(new float[] { 1 }, 1, 1);
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromNpy(u, Write("p\n", ".txt"), i, Write("x\n", ".txt")));
+        StringAssert.Contains(ex.Message, "1 ids");
+    }
+
+    [TestMethod]
+    public void FromNpy_NotNpy_ThrowsFormat()
+    {
+        var bad = Write("hello world, not numpy", ".npy");
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromNpy(bad, Write("p\n", ".txt"), bad, Write("x\n", ".txt")));
+        StringAssert.Contains(ex.Message, "magic");
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace TwoTower.MLNet.Tests.Notebooks;
+
+/// <summary>Turns a notebook's C# cells into a .NET 10 file-based program (DESIGN §8).</summary>
+internal static partial class NotebookProgram
+{
+    [GeneratedRegex(@"^\s*#r\s+""nuget:\s*([^,""]+)\s*,\s*([^""]+)""\s*$")]
+    private static partial Regex NugetReference();
+
+    [GeneratedRegex(@"^\s*#r\s+""([^""]+\.dll)""\s*$")]
+    private static partial Regex DllReference();
+
+    [GeneratedRegex(@"^\s*using\s+[A-Za-z0-9_.=\s]+;\s*$")]
+    private static partial Regex UsingDirective();
+
+    /// <summary>The C# code cells of a notebook, in order.</summary>
+    public static IReadOnlyList<string> CodeCells(string notebookPath)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(notebookPath));
+        var kernel = doc.RootElement.GetProperty("metadata").GetProperty("kernelspec").GetProperty("language").GetString();
+        if (kernel != "C#") throw new InvalidDataException($"{notebookPath}: kernelspec language is '{kernel}', expected 'C#'.");
+        var cells = new List<string>();
+        foreach (var cell in doc.RootElement.GetProperty("cells").EnumerateArray())
+        {
+            if (cell.GetProperty("cell_type").GetString() != "code") continue;
+            cells.Add(string.Concat(cell.GetProperty("source").EnumerateArray().Select(s => s.GetString())));
+        }
+        return cells;
+    }
+
+    /// <summary>Builds the program text: directives and usings first, then the cells' statements, then display().</summary>
+    public static string Build(IReadOnlyList<string> cells, string repositoryRoot, string outputDir)
+    {
+        var directives = new List<string>();
+        var usings = new List<string>();
+        var body = new StringBuilder();
+        foreach (var cell in cells)
+        {
+            foreach (var line in cell.Split('\n'))
+            {
+                var l = line.TrimEnd('\r');
+                if (NugetReference().Match(l) is { Success: true } n)
+                    directives.Add($"#:package {n.Groups[1].Value.Trim()}@{n.Groups[2].Value.Trim()}");
+                else if (DllReference().Match(l) is { Success: true } d)
+                {
+                    // A built assembly of ours becomes a project reference to its source.
+                    var name = Path.GetFileNameWithoutExtension(d.Groups[1].Value);
+                    var proj = Path.Combine(repositoryRoot, "src", name, name + ".csproj");
+                    if (!File.Exists(proj)) throw new InvalidDataException($"#r \"{d.Groups[1].Value}\" names no project of this repository ({proj}).");
+                    directives.Add($"#:project {proj}");
+                }
+                else if (UsingDirective().IsMatch(l)) usings.Add(l.Trim());
+                else body.AppendLine(l);
+            }
+            body.AppendLine();
+        }
+        var sb = new StringBuilder();
+        foreach (var d in directives.Distinct()) sb.AppendLine(d);
+        sb.AppendLine("#:property TreatWarningsAsErrors=false");
+        sb.AppendLine("#:property PublishAot=false");
+        foreach (var u in usings.Distinct()) sb.AppendLine(u);
+        sb.Append(body);
+        sb.AppendLine($$"""
+            // display(): notebooks render values inline; here they print, and plots (byte[] PNG) are written to files.
+            static void display(object? value)
+            {
+                switch (value)
+                {
+                    case byte[] png:
+                        var path = System.IO.Path.Combine({{JsonSerializer.Serialize(outputDir)}}, $"display-{System.Threading.Interlocked.Increment(ref DisplayState.Count)}.png");
+                        System.IO.File.WriteAllBytes(path, png);
+                        System.Console.WriteLine($"[image {path}]");
+                        break;
+                    case string s:
+                        System.Console.WriteLine(s);
+                        break;
+                    case System.Collections.IEnumerable items:
+                        foreach (var item in items) System.Console.WriteLine(item);
+                        break;
+                    default:
+                        System.Console.WriteLine(value);
+                        break;
+                }
+            }
+
+            static class DisplayState { public static int Count; }
+            """);
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,107 @@
+using TwoTower.MLNet.Optimizers;
+
+namespace TwoTower.MLNet.Tests.Optimizers;
+
+[TestClass]
+public sealed class OptimizerTests
+{
+    private static Parameter Scalar(float value, float grad)
+    {
+        var p = new Parameter("w", 1, 1, isSparse: false);
+        p.Value[0] = value;
+        p.Gradient[0] = grad;
+        return p;
+    }
+
+    [TestMethod]
+    public void Adam_TwoSteps_HandComputed()
+    {
+        var p = Scalar(1f, 0.5f);
+        var adam = new AdamOptimizer();
+        adam.Step(p, 0.1f, 1);
+        // m̂ = 0.5, v̂ = 0.25 ⇒ step = 0.1 · 0.5 / 0.5.
+        Assert.AreEqual(0.9f, p.Value[0], 1e-6f);
+        adam.Step(p, 0.1f, 2);
+        Assert.AreEqual(0.8f, p.Value[0], 1e-6f);
+    }
+
+    [TestMethod]
+    public void Adam_WeightDecay_ShrinksDecoupled()
+    {
+        var p = Scalar(1f, 0f);
+        new AdamOptimizer(weightDecay: 0.1f).Step(p, 0.1f, 1);
+        Assert.AreEqual(0.99f, p.Value[0], 1e-6f);
+    }
+
+    [TestMethod]
+    public void Adagrad_OneStep_HandComputed()
+    {
+        var p = Scalar(1f, 0.5f);
+        new AdagradOptimizer().Step(p, 0.1f, 1);
+        Assert.AreEqual(1 - 0.1 * 0.5 / (Math.Sqrt(0.35) + 1e-7), p.Value[0], 1e-6);
+    }
+
+    [TestMethod]
+    public void SgdMomentum_TwoSteps_HandComputed()
+    {
+        var p = Scalar(1f, 0.5f);
+        var sgd = new SgdMomentumOptimizer(0.9f);
+        sgd.Step(p, 0.1f, 1);
+        Assert.AreEqual(0.95f, p.Value[0], 1e-6f);
+        sgd.Step(p, 0.1f, 2);
+        Assert.AreEqual(0.855f, p.Value[0], 1e-6f);
+    }
+
+    [TestMethod]
+    public void Step_SparseParameter_UpdatesOnlyTouchedRows()
+    {
+        var p = new Parameter("emb", 3, 2, isSparse: true);
+        Array.Fill(p.Value, 1f);
+        Array.Fill(p.Gradient, 0.5f);
+        p.Touch(1);
+        new SgdMomentumOptimizer(0f).Step(p, 1f, 1);
+        CollectionAssert.AreEqual(new[] { 1f, 1f, 0.5f, 0.5f, 1f, 1f }, p.Value);
+        p.ClearGradient();
+        CollectionAssert.AreEqual(new[] { 0.5f, 0.5f, 0f, 0f, 0.5f, 0.5f }, p.Gradient, "only touched rows are cleared");
+        Assert.IsEmpty(p.TouchedRows);
+    }
+
+    [TestMethod]
+    public void Step_Frozen_LeavesValues()
+    {
+        var p = Scalar(1f, 0.5f);
+        p.Frozen = true;
+        new AdamOptimizer().Step(p, 0.1f, 1);
+        Assert.AreEqual(1f, p.Value[0]);
+    }
+
+    [TestMethod]
+    public void ClipByGlobalNorm_AboveLimit_ScalesToLimit()
+    {
+        var a = Scalar(0f, 3f);
+        var b = Scalar(0f, 4f);
+        var norm = GradientClipping.ClipByGlobalNorm(new[] { a, b }, 1f);
+        Assert.AreEqual(5.0, norm, 1e-9);
+        Assert.AreEqual(0.6f, a.Gradient[0], 1e-6f);
+        Assert.AreEqual(0.8f, b.Gradient[0], 1e-6f);
+    }
+
+    [TestMethod]
+    public void LearningRateSchedule_WarmupThenLinearDecay()
+    {
+        var s = new LearningRateSchedule(1f, 10, LearningRateDecay.Linear, 110, 0f);
+        Assert.AreEqual(0.1f, s.RateAt(1), 1e-6f);
+        Assert.AreEqual(1f, s.RateAt(10), 1e-6f);
+        Assert.AreEqual(0.5f, s.RateAt(60), 1e-6f);
+        Assert.AreEqual(0f, s.RateAt(110), 1e-6f);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => s.RateAt(0));
+    }
+
+    [TestMethod]
+    public void Constructors_InvalidHyperParameters_Throw()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AdamOptimizer(beta1: 1f));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SgdMomentumOptimizer(-0.1f));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AdagradOptimizer(weightDecay: -1f));
+    }
+}

@@ -1,0 +1,117 @@
+using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Towers;
+
+namespace TwoTower.MLNet.Tests.Towers;
+
+[TestClass]
+public sealed class ManagedTowerTests
+{
+    internal static FeatureTable TinyFeatures()
+    {
+        // 4 entities: one categorical (3 values), one bag (vocab 4), two numeric columns.
+        var cat = new CategoricalFeature("color", 3, new[] { 1, 2, 0, 1 });
+        var bag = new BagFeature("tags", 4, new[] { 0, 2, 3, 3, 5 }, new[] { 0, 1, 2, 1, 3 });
+        var numeric = new[] { 0.5f, -1f, 1.5f, 0f, -0.3f, 0.2f, 1f, 1f };
+        return new FeatureTable(4, new[] { cat }, new[] { bag }, 2, numeric);
+    }
+
+    private static ManagedTower Tiny(bool normalize) =>
+        new("t", new TowerArchitecture(true, 3, 2, new[] { 5 }, 3, normalize, 0f), TinyFeatures(), seed: 5);
+
+    private static double Objective(ManagedTower tower, int[] keys, float[] weights)
+    {
+        var y = tower.Forward(keys, training: false);
+        double s = 0;
+        for (var i = 0; i < y.Length; i++) s += y[i] * weights[i];
+        return s;
+    }
+
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void Backward_EveryParameter_MatchesFiniteDifferences(bool normalize)
+    {
+        var tower = Tiny(normalize);
+        var keys = new[] { 0, 1, 3, 2, 1 };
+        var rng = new Random(9);
+        var weights = Enumerable.Range(0, keys.Length * 3).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        tower.Forward(keys, training: true);
+        tower.Backward(weights);
+        // Small steps: larger ones cross ReLU kinks of this tiny network.
+        const float eps = 1e-3f;
+        var checkedCount = 0;
+        foreach (var p in tower.Parameters)
+        {
+            var analytic = (float[])p.Gradient.Clone();
+            for (var i = 0; i < p.Value.Length; i++)
+            {
+                var orig = p.Value[i];
+                p.Value[i] = orig + eps;
+                var plus = Objective(tower, keys, weights);
+                p.Value[i] = orig - eps;
+                var minus = Objective(tower, keys, weights);
+                p.Value[i] = orig;
+                var numeric = (plus - minus) / (2 * eps);
+                Assert.AreEqual(numeric, analytic[i], 2e-3 + 2e-2 * Math.Abs(numeric), $"{p.Name}[{i}]: analytic {analytic[i]} vs finite difference {numeric}");
+                checkedCount++;
+            }
+        }
+        Assert.IsGreaterThan(50, checkedCount);
+    }
+
+    [TestMethod]
+    public void Backward_SparseParameters_TouchOnlyUsedRows()
+    {
+        var tower = Tiny(true);
+        tower.Forward(new[] { 3 }, training: true);
+        tower.Backward(new float[] { 1, 1, 1 });
+        var id = tower.Parameters.Single(p => p.Name == "t.id_embedding");
+        CollectionAssert.AreEqual(new[] { 3 }, id.TouchedRows.ToArray());
+        var tags = tower.Parameters.Single(p => p.Name == "t.tags_embedding");
+        CollectionAssert.AreEqual(new[] { 1, 3 }, tags.TouchedRows.ToArray());
+        var color = tower.Parameters.Single(p => p.Name == "t.color_embedding");
+        CollectionAssert.AreEqual(new[] { 1 }, color.TouchedRows.ToArray());
+    }
+
+    [TestMethod]
+    public void Forward_Normalize_UnitRows()
+    {
+        var y = Tiny(true).Forward(new[] { 0, 1, 2, 3 }, training: false).ToArray();
+        for (var r = 0; r < 4; r++)
+            Assert.AreEqual(1.0, Math.Sqrt(y.Skip(r * 3).Take(3).Sum(v => (double)v * v)), 1e-5);
+    }
+
+    [TestMethod]
+    public void Forward_UnknownKey_ThrowsNamingRange()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Tiny(true).Forward(new[] { 4 }, training: false));
+        StringAssert.Contains(ex.Message, "[0, 4)");
+    }
+
+    [TestMethod]
+    public void Backward_WithoutTrainingForward_Throws()
+    {
+        var tower = Tiny(true);
+        tower.Forward(new[] { 0 }, training: false);
+        Assert.ThrowsExactly<InvalidOperationException>(() => tower.Backward(new float[3]));
+    }
+
+    [TestMethod]
+    public void Constructor_NoIdEmbeddingAndNoFeatures_Throws()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() =>
+            new ManagedTower("item", new TowerArchitecture(false, 3, 2, Array.Empty<int>(), 3, true, 0f), FeatureTable.Empty(3), 1));
+        StringAssert.Contains(ex.Message, "needs features");
+    }
+
+    [TestMethod]
+    public void Dropout_Training_ZeroesSomeUnitsButNotAtInference()
+    {
+        var tower = new ManagedTower("t", new TowerArchitecture(true, 8, 2, new[] { 64 }, 4, false, 0.5f), TinyFeatures(), 3);
+        var a = tower.Forward(new[] { 0 }, training: false).ToArray();
+        var b = tower.Forward(new[] { 0 }, training: false).ToArray();
+        CollectionAssert.AreEqual(a, b, "inference is deterministic");
+        var c = tower.Forward(new[] { 0 }, training: true).ToArray();
+        CollectionAssert.AreNotEqual(a, c, "training applies dropout");
+    }
+}

@@ -1,0 +1,244 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Training;
+using TwoTower.MLNet.TwoTowerModel;
+
+namespace TwoTower.MLNet.Tests.TwoTowerModel;
+
+[TestClass]
+public sealed class TwoTowerTrainerTests
+{
+    // Two taste groups: even users like items 0..19, odd users like items 20..39.
+    internal static InteractionLog ClusteredLog(int users = 40, int perUser = 12, int seed = 1)
+    {
+        var rng = new Random(seed);
+        var log = new InteractionLog("synthetic");
+        for (var u = 0; u < users; u++)
+        {
+            var offset = u % 2 == 0 ? 0 : 20;
+            foreach (var i in Enumerable.Range(0, 20).OrderBy(_ => rng.Next()).Take(perUser))
+                log.Add($"u{u}", $"i{i + offset}");
+        }
+        return log;
+    }
+
+    private static ItemMetadata Genres() => new(Enumerable.Range(0, 40).Select(i =>
+        new ItemRecord($"i{i}", $"Movie {i}", new[] { i < 20 ? "Drama" : "Comedy" }, null)));
+
+    private static TwoTowerOptions Small(int threads = 2, int seed = 1) => new()
+    {
+        EmbeddingDimension = 8,
+        IdEmbeddingDimension = 8,
+        FeatureEmbeddingDimension = 4,
+        HiddenLayers = new[] { 16 },
+        BatchSize = 64,
+        Epochs = 6,
+        LearningRate = 0.01f,
+        Temperature = 0.2f,
+        Threads = threads,
+        Seed = seed,
+    };
+
+    [TestMethod]
+    public void Train_ClusteredData_ScoresOwnGroupHigher()
+    {
+        var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
+        var scores = new float[model.Items.Count];
+        var wins = 0;
+        for (var u = 0; u < model.Users.Count; u++)
+        {
+            model.Score(new[] { u }, scores);
+            var even = int.Parse(model.Users.GetRawId(u)[1..]) % 2 == 0;
+            double own = 0, other = 0;
+            for (var k = 0; k < model.Items.Count; k++)
+            {
+                var first = int.Parse(model.Items.GetRawId(k)[1..]) < 20;
+                if (first == even) own += scores[k]; else other += scores[k];
+            }
+            if (own > other) wins++;
+        }
+        Assert.AreEqual(model.Users.Count, wins, "every user scores its own taste group higher on average");
+    }
+
+    [TestMethod]
+    public void Train_SameSeedAndThreads_IdenticalModel()
+    {
+        var data = TrainingData.Create(ClusteredLog(), null, Genres());
+        var a = new TwoTowerTrainer(Small(threads: 2)).Train(data);
+        var b = new TwoTowerTrainer(Small(threads: 2)).Train(data);
+        CollectionAssert.AreEqual(a.ItemVectors.ToArray(), b.ItemVectors.ToArray());
+        CollectionAssert.AreEqual(a.UserVectors.ToArray(), b.UserVectors.ToArray());
+        var c = new TwoTowerTrainer(Small(threads: 2, seed: 2)).Train(data);
+        CollectionAssert.AreNotEqual(a.ItemVectors.ToArray(), c.ItemVectors.ToArray(), "another seed gives another model");
+    }
+
+    [TestMethod]
+    public void Train_OneAndTwoThreads_SameModel()
+    {
+        // The parallel split is by tower, so the thread count does not change the arithmetic.
+        var data = TrainingData.Create(ClusteredLog(), null, Genres());
+        var a = new TwoTowerTrainer(Small(threads: 1)).Train(data);
+        var b = new TwoTowerTrainer(Small(threads: 2)).Train(data);
+        CollectionAssert.AreEqual(a.ItemVectors.ToArray(), b.ItemVectors.ToArray());
+    }
+
+    [TestMethod]
+    public void Train_WithValidation_ReportsEveryEpochAndRestoresBest()
+    {
+        var data = TrainingData.Create(ClusteredLog(seed: 1), ClusteredLog(perUser: 3, seed: 2), Genres());
+        var reports = new List<TrainingProgress>();
+        var options = Small();
+        options.ValidationMetric = "HR@10";
+        options.EarlyStoppingPatience = 2;
+        var model = new TwoTowerTrainer(options).Train(data, new SyncProgress(reports.Add));
+        var report = model.Report!;
+        Assert.HasCount(report.EpochsRun, reports);
+        Assert.IsTrue(reports.All(r => r.Metrics is not null && r.Metrics.ContainsKey("HR@10") && r.ExamplesPerSecond > 0));
+        Assert.AreEqual(report.ValidationCurve.Max(m => m["HR@10"]), report.BestValidationValue);
+        Assert.IsTrue(report.BestEpoch >= 1 && report.BestEpoch <= report.EpochsRun);
+        Assert.HasCount(report.EpochsRun, report.LossCurve);
+    }
+
+    [TestMethod]
+    public void Train_QualityReport_CoherenceAboveBaseRate()
+    {
+        var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
+        var r = model.Report!;
+        Assert.AreEqual(0.5, r.GenreBaseRate, 0.02, "two equal genres: about half of random pairs share one");
+        Assert.IsGreaterThan(0.9, r.NeighbourGenreCoherence);
+        Assert.IsTrue(r.CatalogueCoverageAt10 > 0 && r.CatalogueCoverageAt10 <= 1);
+        Assert.HasCount(5, r.ItemVectorNorms);
+    }
+
+    [TestMethod]
+    public void SaveLoad_RoundTrip_SameScores()
+    {
+        var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
+        var path = Path.Combine(Path.GetTempPath(), $"tt-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ModelRegistry.Save(model, path);
+            var loaded = (TwoTowerRecommender)ModelRegistry.Load(path);
+            var keys = new[] { 0, 3, -1 };
+            var a = new float[keys.Length * model.Items.Count];
+            var b = new float[a.Length];
+            model.Score(keys, a);
+            loaded.Score(keys, b);
+            CollectionAssert.AreEqual(a, b);
+            CollectionAssert.AreEqual(model.Items.RawIds.ToArray(), loaded.Items.RawIds.ToArray());
+            Assert.AreEqual(model.Report!.EpochsRun, loaded.Report!.EpochsRun);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void Score_UnknownUserMinusOne_UsesColdVector()
+    {
+        var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
+        var v = new float[model.Dimension];
+        model.EmbedUsers(new[] { -1 }, v);
+        CollectionAssert.AreEqual(model.ColdUserVector.ToArray(), v);
+        Assert.AreEqual(1.0, Math.Sqrt(v.Sum(x => (double)x * x)), 1e-5, "normalised mean of the user vectors");
+    }
+
+    [TestMethod]
+    public void Score_KeyBeyondUsers_ThrowsNamingRange()
+    {
+        var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => model.Score(new[] { model.Users.Count }, new float[model.Items.Count]));
+        StringAssert.Contains(ex.Message, "-1 (unknown user)");
+    }
+
+    [TestMethod]
+    public void Train_ColdItemWithFeatures_GetsFeatureVector()
+    {
+        // i40 has metadata but no interactions: it is in the catalogue and embedded from its genre.
+        var meta = new ItemMetadata(Genres().Records.Append(new ItemRecord("i40", "Movie 40", new[] { "Drama" }, null)));
+        var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, meta));
+        var cold = model.Items.GetKey("i40");
+        var v = model.ItemVectors.Span.Slice(cold * model.Dimension, model.Dimension).ToArray();
+        Assert.IsTrue(v.Any(x => x != 0f));
+    }
+
+    [TestMethod]
+    public void Train_EmptyTrainingSet_ThrowsSayingEmpty()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => TrainingData.Create(new InteractionLog("empty.csv")));
+        StringAssert.Contains(ex.Message, "empty");
+    }
+
+    [TestMethod]
+    public void Train_FeatureTableOfWrongSize_ThrowsNamingCounts()
+    {
+        var data = TrainingData.Create(ClusteredLog());
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainer(Small()).Train(data, FeatureTable.Empty(data.Users.Count), FeatureTable.Empty(3)));
+        StringAssert.Contains(ex.Message, $"itemFeatures describes 3 items; the training item map has {data.Items.Count}");
+    }
+
+    [TestMethod]
+    public void Train_WarmStartOfWrongDimension_ThrowsWithExpectedSize()
+    {
+        var data = TrainingData.Create(ClusteredLog());
+        var options = Small();
+        options.InitialUserEmbeddings = new float[data.Users.Count * 5 + 1];
+        options.InitialEmbeddingDimension = 5;
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainer(options).Train(data));
+        StringAssert.Contains(ex.Message, $"expected {data.Users.Count} rows");
+    }
+
+    [TestMethod]
+    public void Train_WarmStartFrozenAllEpochs_KeepsInitialUserRows()
+    {
+        var data = TrainingData.Create(ClusteredLog());
+        var options = Small();
+        options.InitialItemEmbeddings = Enumerable.Range(0, data.Items.Count * 8).Select(i => (i % 7) * 0.01f).ToArray();
+        options.InitialEmbeddingDimension = 8;
+        options.FreezeInitialEmbeddingsEpochs = options.Epochs;
+        // With frozen warm-started item ids the model still trains (the MLPs move) and stays finite.
+        var model = new TwoTowerTrainer(options).Train(data);
+        Assert.IsTrue(model.ItemVectors.ToArray().All(float.IsFinite));
+    }
+
+    [TestMethod]
+    public void Options_InvalidValues_ThrowNamingOption()
+    {
+        var o = new TwoTowerOptions { Temperature = 0f };
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => o.Validate());
+        Assert.AreEqual("Temperature", ex.ParamName);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { BatchSize = 0 }.Validate());
+        Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerOptions { UseItemIdEmbedding = false, UseItemFeatures = false }.Validate());
+    }
+
+    [TestMethod]
+    [DataRow(TwoTowerLoss.BinaryCrossEntropy)]
+    [DataRow(TwoTowerLoss.Bpr)]
+    [DataRow(TwoTowerLoss.Hinge)]
+    public void Train_OtherLosses_LearnTheGroups(TwoTowerLoss loss)
+    {
+        var options = Small();
+        options.Loss = loss;
+        options.Epochs = 10;
+        options.ExtraNegatives = 8;
+        options.HardNegatives = 4;
+        options.HardNegativePool = 16;
+        var model = new TwoTowerTrainer(options).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
+        Assert.IsLessThan(model.Report!.LossCurve[0], model.Report.LossCurve[^1], $"{loss}: loss falls ({string.Join(", ", model.Report.LossCurve)})");
+    }
+
+    [TestMethod]
+    public void Train_Cancelled_Throws()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsExactly<OperationCanceledException>(() => new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog()), null, cts.Token));
+    }
+
+    private sealed class SyncProgress(Action<TrainingProgress> a) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => a(value);
+    }
+}
