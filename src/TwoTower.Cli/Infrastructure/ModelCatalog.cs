@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
+using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Models.Baselines;
 using TwoTower.MLNet.Training;
+using TwoTower.MLNet.TwoTowerModel;
 
 namespace TwoTower.Cli.Infrastructure;
 
@@ -8,8 +11,20 @@ namespace TwoTower.Cli.Infrastructure;
 internal sealed class ModelCatalog
 {
     public Option<int> Seed { get; } = new("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-    public Option<int> Neighbors { get; } = new("--neighbors") { Description = "itemknn: neighbours kept per item.", DefaultValueFactory = _ => 200 };
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
+    public Option<int> Neighbors { get; } = new("--neighbors") { Description = "itemknn: neighbours kept per item.", DefaultValueFactory = _ => 200 };
+    public Option<int?> Factors { get; } = new("--factors") { Description = "ials/mf: number of latent factors (ials default 64, mf 32)." };
+    public Option<float?> Reg { get; } = new("--reg") { Description = "ials/mf: L2 regularisation (defaults: tuned on p2-tune, see the options' docs)." };
+    public Option<float?> Alpha { get; } = new("--alpha") { Description = "ials: confidence weight alpha (c = 1 + alpha·r)." };
+    public Option<int?> Iterations { get; } = new("--iterations") { Description = "ials/mf: ALS iterations (default 15)." };
+    public Option<float?> Lambda { get; } = new("--lambda") { Description = "ease: L2 regularisation λ of the item-item closed form." };
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = "twotower: maximum epochs (early stopping on --valid keeps the best)." };
+    public Option<int?> Dim { get; } = new("--dim") { Description = "twotower: output embedding dimension." };
+    public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "twotower: mini-batch size." };
+    public Option<float?> LearningRate { get; } = new("--lr") { Description = "twotower: learning rate." };
+    public Option<float?> Temperature { get; } = new("--temperature") { Description = "twotower: softmax temperature." };
+    public Option<string?> Hidden { get; } = new("--hidden") { Description = "twotower: hidden layer sizes, e.g. 256,128 (empty string = no hidden layer)." };
+    public Option<bool> NoLogQ { get; } = new("--no-logq") { Description = "twotower: turn off the logQ popularity correction." };
 
     private readonly Dictionary<string, (string Description, Func<ParseResult, IRecommenderTrainer> Create)> _models;
 
@@ -20,6 +35,10 @@ internal sealed class ModelCatalog
             ["random"] = ("seeded random scores (the floor)", r => new RandomTrainer(r.GetValue(Seed))),
             ["popularity"] = ("most popular items", _ => new PopularityTrainer()),
             ["itemknn"] = ("item-item cosine co-occurrence", r => new ItemItemTrainer(new ItemItemOptions { Neighbors = r.GetValue(Neighbors), Threads = r.GetValue(Threads) })),
+            ["ials"] = ("implicit ALS (Hu, Koren, Volinsky)", CreateIals),
+            ["mf"] = ("explicit matrix factorization with biases (ratings)", CreateMf),
+            ["ease"] = ("EASE closed-form item-item (Steck)", CreateEase),
+            ["twotower"] = ("two-tower neural retrieval (in-batch softmax, logQ)", CreateTwoTower),
         };
     }
 
@@ -29,13 +48,53 @@ internal sealed class ModelCatalog
 
     public void AddOptionsTo(Command command)
     {
-        command.Options.Add(Seed);
-        command.Options.Add(Neighbors);
-        command.Options.Add(Threads);
+        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Iterations, Lambda, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ })
+            command.Options.Add(o);
     }
 
     public IRecommenderTrainer Create(string name, ParseResult r) =>
         _models.TryGetValue(name, out var m)
             ? m.Create(r)
             : throw new UserInputException($"Unknown --model '{name}'. Available: {string.Join(", ", _models.Keys)}.");
+
+    private IRecommenderTrainer CreateIals(ParseResult r)
+    {
+        var o = new ImplicitAlsOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
+        if (r.GetValue(Factors) is { } f) o.Factors = f;
+        if (r.GetValue(Reg) is { } reg) o.Regularization = reg;
+        if (r.GetValue(Alpha) is { } a) o.Alpha = a;
+        if (r.GetValue(Iterations) is { } it) o.Iterations = it;
+        return new ImplicitAlsTrainer(o);
+    }
+
+    private IRecommenderTrainer CreateMf(ParseResult r)
+    {
+        var o = new ExplicitMatrixFactorizationOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
+        if (r.GetValue(Factors) is { } f) o.Factors = f;
+        if (r.GetValue(Reg) is { } reg) o.Regularization = reg;
+        if (r.GetValue(Iterations) is { } it) o.Iterations = it;
+        return new ExplicitMatrixFactorizationTrainer(o);
+    }
+
+    private IRecommenderTrainer CreateEase(ParseResult r)
+    {
+        var o = new EaseOptions { Threads = r.GetValue(Threads) };
+        if (r.GetValue(Lambda) is { } l) o.Lambda = l;
+        return new EaseTrainer(o);
+    }
+
+    private IRecommenderTrainer CreateTwoTower(ParseResult r)
+    {
+        var o = new TwoTowerOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
+        if (r.GetValue(Epochs) is { } e) o.Epochs = e;
+        if (r.GetValue(Dim) is { } d) o.EmbeddingDimension = d;
+        if (r.GetValue(BatchSize) is { } b) o.BatchSize = b;
+        if (r.GetValue(LearningRate) is { } lr) o.LearningRate = lr;
+        if (r.GetValue(Temperature) is { } t) o.Temperature = t;
+        if (r.GetValue(NoLogQ)) o.LogQCorrection = false;
+        if (r.GetValue(Hidden) is { } h)
+            o.HiddenLayers = h.Length == 0 ? Array.Empty<int>() : h.Split(',').Select(s => int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
+                ? v : throw new UserInputException($"--hidden '{h}': '{s}' is not a positive integer (expected e.g. 256,128).")).ToArray();
+        return new TwoTowerTrainer(o);
+    }
 }
