@@ -41,5 +41,5 @@ public static class CliApp
     }
 
     private static bool IsUserError(Exception ex) => ex is UserInputException or DataFormatException or ModelFormatException
-        or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidOperationException;
+        or FormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidOperationException;
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
+using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.Cli.Commands;
@@ -14,8 +16,8 @@ internal static class EvaluateCommand
         var data = new DataArguments();
         var modelPath = new Option<string>("--model") { Description = "Model file written by `twotower train`.", Required = true };
         var ks = new Option<string?>("--k") { Description = "Cut-offs, e.g. 1,5,10,50,100 (default: 1,5,10,50,100 for tfrs; 10,50,100 for full)." };
-        var protocol = new Option<string>("--protocol") { Description = "full (rank all items except the user's train items; default) or tfrs (every test row a query, train items not excluded; f_top_K with them excluded).", DefaultValueFactory = _ => "full" };
-        protocol.AcceptOnlyFromAmong("full", "tfrs");
+        var protocol = new Option<string>("--protocol") { Description = "full (rank all items except the user's train items; default), tfrs (every test row a query, train items not excluded; f_top_K with them excluded) or rating (RMSE/MAE of predicted ratings; rating models such as mf).", DefaultValueFactory = _ => "full" };
+        protocol.AcceptOnlyFromAmong("full", "tfrs", "rating");
         var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics as the last line." };
         var cmd = new Command("evaluate", "Evaluate a model: history = --train, targets = --test.");
@@ -25,6 +27,7 @@ internal static class EvaluateCommand
         {
             console.Json = r.GetValue(json);
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
+            if (r.GetValue(protocol) == "rating") return EvaluateRatings(console, loaded.Model, data, r);
             var trainPath = r.GetValue(data.Train) ?? throw new UserInputException("--train is required: the users' history (excluded from ranking in full protocol).");
             var testPath = r.GetValue(data.Test) ?? throw new UserInputException("--test is required: the interactions to predict.");
             var set = EvaluationSet.Create(loaded.Model, data.LoadLog(trainPath, r, console, "--train"), data.LoadLog(testPath, r, console, "--test"));
@@ -49,5 +52,38 @@ internal static class EvaluateCommand
             return 0;
         });
         return cmd;
+    }
+
+    // Rating prediction is the task of ML.NET's MatrixFactorizationTrainer: RMSE/MAE over the rated test rows.
+    private static int EvaluateRatings(CliConsole console, MLNet.Models.IRecommender model, DataArguments data, ParseResult r)
+    {
+        if (model is not MatrixFactorizationModel { ModelType: MatrixFactorizationModel.ExplicitModelType } mf)
+            throw new UserInputException($"--protocol rating needs a rating model (train with --model mf); '{model.ModelType}' scores preferences, not ratings.");
+        var testPath = r.GetValue(data.Test) ?? throw new UserInputException("--test is required: the rated interactions to predict.");
+        var log = data.LoadLog(testPath, r, console, "--test");
+        if (!log.HasRatings) throw new UserInputException($"--test '{testPath}' has no rating column; --protocol rating needs ratings.");
+        var test = Interactions.Encode(log, new IdMap("user"), new IdMap("item"), UnknownIdPolicy.Add);
+        RatingMetrics m;
+        try
+        {
+            m = RatingMetrics.Evaluate(mf, test);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UserInputException($"--test '{testPath}': {ex.Message}");
+        }
+        console.Write(Formatting.KeyValueTable($"{model.ModelType} · protocol rating · {m.Count} rated rows", new[]
+        {
+            ("RMSE", Formatting.F4(m.RootMeanSquaredError)),
+            ("MAE", Formatting.F4(m.MeanAbsoluteError)),
+            ("rows with unknown items (skipped)", m.UnknownRows.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        }));
+        if (console.Json)
+            console.WriteJson(new JsonObject
+            {
+                ["model"] = model.ModelType, ["protocol"] = "rating", ["RMSE"] = Math.Round(m.RootMeanSquaredError, 6),
+                ["MAE"] = Math.Round(m.MeanAbsoluteError, 6), ["rows"] = m.Count, ["unknown_item_rows"] = m.UnknownRows,
+            });
+        return 0;
     }
 }

@@ -30,6 +30,13 @@ internal static class Formatting
         return t;
     }
 
+    public static Table KeyValueTable(string title, IEnumerable<(string Key, string Value)> rows)
+    {
+        var t = new Table().Title(Markup.Escape(title)).AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        foreach (var (k, v) in rows) t.AddRow(Markup.Escape(k), Markup.Escape(v));
+        return t;
+    }
+
     public static void AddMetrics(JsonObject json, EvaluationResult result)
     {
         foreach (var (name, value) in result.OrderedMetrics) json[name] = Math.Round(value, 6);

@@ -18,6 +18,10 @@ internal sealed class ModelCatalog
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "ials: confidence weight alpha (c = 1 + alpha·r)." };
     public Option<int?> Iterations { get; } = new("--iterations") { Description = "ials/mf: ALS iterations (default 15)." };
     public Option<float?> Lambda { get; } = new("--lambda") { Description = "ease: L2 regularisation λ of the item-item closed form." };
+    public Option<string?> UserFactors { get; } = new("--user-factors") { Description = "factors: user factors trained elsewhere (CSV: raw id then factors; or .npy with --user-ids)." };
+    public Option<string?> ItemFactors { get; } = new("--item-factors") { Description = "factors: item factors trained elsewhere (CSV or .npy with --item-ids)." };
+    public Option<string?> UserIds { get; } = new("--user-ids") { Description = "factors: for .npy user factors, a text file with one raw user id per row." };
+    public Option<string?> ItemIds { get; } = new("--item-ids") { Description = "factors: for .npy item factors, a text file with one raw item id per row." };
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "twotower: maximum epochs (early stopping on --valid keeps the best)." };
     public Option<int?> Dim { get; } = new("--dim") { Description = "twotower: output embedding dimension." };
     public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "twotower: mini-batch size." };
@@ -38,6 +42,7 @@ internal sealed class ModelCatalog
             ["ials"] = ("implicit ALS (Hu, Koren, Volinsky)", CreateIals),
             ["mf"] = ("explicit matrix factorization with biases (ratings)", CreateMf),
             ["ease"] = ("EASE closed-form item-item (Steck)", CreateEase),
+            ["factors"] = ("user/item factors imported from CSV or .npy (trained elsewhere)", CreateImport),
             ["twotower"] = ("two-tower neural retrieval (in-batch softmax, logQ)", CreateTwoTower),
         };
     }
@@ -48,7 +53,7 @@ internal sealed class ModelCatalog
 
     public void AddOptionsTo(Command command)
     {
-        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Iterations, Lambda, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ })
+        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Iterations, Lambda, UserFactors, ItemFactors, UserIds, ItemIds, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ })
             command.Options.Add(o);
     }
 
@@ -75,6 +80,12 @@ internal sealed class ModelCatalog
         if (r.GetValue(Iterations) is { } it) o.Iterations = it;
         return new ExplicitMatrixFactorizationTrainer(o);
     }
+
+    private IRecommenderTrainer CreateImport(ParseResult r) =>
+        new FactorImportTrainer(
+            r.GetValue(UserFactors) ?? throw new UserInputException("--model factors needs --user-factors FILE (CSV or .npy)."),
+            r.GetValue(ItemFactors) ?? throw new UserInputException("--model factors needs --item-factors FILE (CSV or .npy)."),
+            r.GetValue(UserIds), r.GetValue(ItemIds));
 
     private IRecommenderTrainer CreateEase(ParseResult r)
     {

@@ -1,0 +1,98 @@
+using System.Globalization;
+
+namespace TwoTower.Cli.Tests;
+
+[TestClass]
+public sealed class MatrixFactorizationCommandTests
+{
+    private static string WriteCsv(string name, string text)
+    {
+        var path = Path.Combine(TestPaths.TempDir(), name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    // Tiny log: users a, b; items x, y, z.
+    private static string TinyTrain() => WriteCsv("train.csv", "user_id,item_id,rating,timestamp\na,x,5,1\na,y,3,2\nb,y,4,3\nb,z,1,4\n");
+
+    [TestMethod]
+    public void TrainIalsThenEvaluate_P2_BeatsPopularityByFar()
+    {
+        var model = Path.Combine(TestPaths.TempDir(), "ials.zip");
+        var train = CliRunner.Run("train", "--model", "ials", "--train", TestPaths.Split("p2", "train"), "--out", model, "--json");
+        Assert.AreEqual(0, train.ExitCode, train.Err);
+        Assert.AreEqual("ials", train.Json["model"]!.GetValue<string>());
+        var eval = CliRunner.Run("evaluate", "--model", model, "--train", TestPaths.Split("p2", "train"), "--test", TestPaths.Split("p2", "test"), "--json");
+        Assert.AreEqual(0, eval.ExitCode, eval.Err);
+        // Popularity is .0257 and Recall@100 .2344; any working iALS is far above both.
+        Assert.IsGreaterThan(0.038, eval.Json["NDCG@10"]!.GetValue<double>());
+        Assert.IsGreaterThan(0.44, eval.Json["Recall@100"]!.GetValue<double>());
+    }
+
+    [TestMethod]
+    public void EvaluateRating_ExplicitMf_ReportsRmseBelowGlobalMeanBaseline()
+    {
+        var model = Path.Combine(TestPaths.TempDir(), "mf.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "mf", "--train", TestPaths.Split("p1", "train"), "--out", model).ExitCode);
+        var eval = CliRunner.Run("evaluate", "--model", model, "--test", TestPaths.Split("p1", "test"), "--protocol", "rating", "--json");
+        Assert.AreEqual(0, eval.ExitCode, eval.Err);
+        // Predicting the global mean gives RMSE ≈ 1.13 on ML-100K; a working MF is well below 1.
+        Assert.IsLessThan(0.97, eval.Json["RMSE"]!.GetValue<double>());
+        Assert.IsLessThan(eval.Json["RMSE"]!.GetValue<double>(), eval.Json["MAE"]!.GetValue<double>());
+        Assert.IsGreaterThan(19_900, eval.Json["rows"]!.GetValue<int>());
+    }
+
+    [TestMethod]
+    public void EvaluateRating_ImplicitModel_ExplainsItNeedsARatingModel()
+    {
+        var model = Path.Combine(TestPaths.TempDir(), "pop.zip");
+        CliRunner.Run("train", "--model", "popularity", "--train", TinyTrain(), "--out", model);
+        var r = CliRunner.Run("evaluate", "--model", model, "--test", TinyTrain(), "--protocol", "rating");
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "needs a rating model");
+    }
+
+    [TestMethod]
+    public void TrainFactors_ImportedCsv_ScoresAreTheDotProducts()
+    {
+        var users = WriteCsv("users.csv", "id,f1,f2\na,1,0\nb,0,1\n");
+        var items = WriteCsv("items.csv", "id,f1,f2\nx,3,0\ny,2,2\nz,0,5\n");
+        var model = Path.Combine(TestPaths.TempDir(), "f.zip");
+        var train = CliRunner.Run("train", "--model", "factors", "--user-factors", users, "--item-factors", items, "--train", TinyTrain(), "--out", model);
+        Assert.AreEqual(0, train.ExitCode, train.Err);
+        // User b: z scores 5, y 2, x 0; without exclusion of seen items, z comes first.
+        var rec = CliRunner.Run("recommend", "--model", model, "--user", "b", "--k", "3", "--json");
+        Assert.AreEqual(0, rec.ExitCode, rec.Err);
+        var first = rec.Json["items"]![0]!;
+        Assert.AreEqual("z", first["itemId"]!.GetValue<string>());
+        Assert.AreEqual(5.0, first["score"]!.GetValue<double>(), 1e-6);
+    }
+
+    [TestMethod]
+    public void TrainFactors_DimensionMismatch_NamesBothFiles()
+    {
+        var users = WriteCsv("users.csv", "a,1,0\nb,0,1\n");
+        var items = WriteCsv("items.csv", "x,3,0,1\ny,2,2,1\nz,0,5,1\n");
+        var r = CliRunner.Run("train", "--model", "factors", "--user-factors", users, "--item-factors", items, "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "f.zip"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "Dimension mismatch");
+        StringAssert.Contains(r.Err, "items.csv");
+    }
+
+    [TestMethod]
+    public void TrainFactors_MissingItemFactors_SaysWhichOption()
+    {
+        var users = WriteCsv("users.csv", "a,1,0\nb,0,1\n");
+        var r = CliRunner.Run("train", "--model", "factors", "--user-factors", users, "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "f.zip"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "--item-factors");
+    }
+
+    [TestMethod]
+    public void TrainIals_NegativeRegularisation_ClearError()
+    {
+        var r = CliRunner.Run("train", "--model", "ials", "--reg", (-1).ToString(CultureInfo.InvariantCulture), "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "Regularization");
+    }
+}
