@@ -25,7 +25,8 @@ if (mode is "all" or "tune-ials-nu")
     TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 1f, 2f, 4f, 8f }, new[] { 1f, 3f, 10f }, nu: 0.5f);
 }
 if (mode is "all" or "tune-ials-nu-fine") TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 0.3f, 0.5f, 1f, 1.5f }, new[] { 0.3f, 0.5f, 1f, 2f }, nu: 0.5f);
-if (mode is "tune-folds") TuneFolds();
+if (mode is "tune-folds") TuneFolds(new[] { 64, 128 }, new[] { 0.5f, 1f, 2f, 4f }, new[] { 0.5f, 1f, 2f, 4f });
+if (mode is "tune-folds-wide") TuneFolds(new[] { 128, 192, 256 }, new[] { 0.7f, 1f, 1.5f }, new[] { 1f, 2f });
 if (mode is "all" or "tune-ease") TuneEase();
 if (mode is "all" or "p2") P2();
 if (mode is "all" or "speed") Speed();
@@ -103,15 +104,15 @@ List<(InteractionLog Train, InteractionLog Valid)> TuneFolds3()
     return folds;
 }
 
-void TuneFolds()
+void TuneFolds(int[] factorList, float[] regs, float[] alphas)
 {
     var folds = TuneFolds3();
     var datas = folds.Select(f => TwoTower.MLNet.Training.TrainingData.Create(f.Train)).ToArray();
     Console.WriteLine("\n== iALS tuning on 3 nested leave-last-out folds of p2-tune (mean NDCG@10), 15 iterations, nu 0.5, Linear");
     var results = new List<(double Ndcg, string Desc)>();
-    foreach (var factors in new[] { 64, 128 })
-        foreach (var reg in new[] { 0.5f, 1f, 2f, 4f })
-            foreach (var alpha in new[] { 0.5f, 1f, 2f, 4f })
+    foreach (var factors in factorList)
+        foreach (var reg in regs)
+            foreach (var alpha in alphas)
             {
                 var nd = new double[folds.Count];
                 for (var f = 0; f < folds.Count; f++)
@@ -151,7 +152,7 @@ void P2()
     var sw = Stopwatch.StartNew();
     var m = ials.Fit(data);
     var fit = sw.Elapsed.TotalSeconds;
-    Console.WriteLine($"iALS (64f, reg={ials.Options.Regularization}, nu={ials.Options.RegularizationExponent}, alpha={ials.Options.Alpha}, {ials.Options.ConfidenceScaling}, 15 it) test: {Fmt(Evaluate(m, train, test))}  fit {fit:F3}s");
+    Console.WriteLine($"iALS ({ials.Options.Factors}f, reg={ials.Options.Regularization}, nu={ials.Options.RegularizationExponent}, alpha={ials.Options.Alpha}, {ials.Options.ConfidenceScaling}, 15 it) test: {Fmt(Evaluate(m, train, test))}  fit {fit:F3}s");
     // Seed spread of the default on test: context for the size of test noise (not used to choose anything).
     var nd = new List<double>();
     for (var seed = 1; seed <= 5; seed++)
@@ -188,6 +189,8 @@ void Speed()
         var t = Best(() => new ImplicitAlsTrainer(o).Fit(data));
         Console.WriteLine($"iALS {solver} 64f 15 it: fit {t:F3}s ({t / 15:F4}s/iteration; numpy peer 0.16 s/iteration = 2.4 s)");
     }
+    var t128 = Best(() => new ImplicitAlsTrainer(new ImplicitAlsOptions { Threads = threads, ComputeLoss = false }).Fit(data));
+    Console.WriteLine($"iALS defaults (128f, Cholesky) 15 it: fit {t128:F3}s");
     var te = Best(() => new EaseTrainer(new EaseOptions { Threads = threads }).Fit(data));
     Console.WriteLine($"EASE lambda=300 ({data.Items.Count} items): fit {te:F3}s (numpy peer 0.4 s)");
     var tm = Best(() => new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Threads = threads }).Fit(data));

@@ -13,7 +13,7 @@ internal sealed class ModelCatalog
     public Option<int> Seed { get; } = new("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
     public Option<int> Neighbors { get; } = new("--neighbors") { Description = "itemknn: neighbours kept per item.", DefaultValueFactory = _ => 200 };
-    public Option<int?> Factors { get; } = new("--factors") { Description = "ials/mf: number of latent factors (ials default 64, mf 32)." };
+    public Option<int?> Factors { get; } = new("--factors") { Description = "ials/mf: number of latent factors (ials default 128, mf 32)." };
     public Option<float?> Reg { get; } = new("--reg") { Description = "ials/mf: L2 regularisation (defaults: tuned on p2-tune, see the options' docs)." };
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "ials: confidence weight alpha (c = 1 + alpha·r)." };
     public Option<int?> Iterations { get; } = new("--iterations") { Description = "ials/mf: ALS iterations (default 15)." };
