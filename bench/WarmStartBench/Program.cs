@@ -1,6 +1,6 @@
 // WarmStartBench: two-tower validation metric per epoch, cold (random id embeddings) against warm (iALS factors), on the
 // -tune splits only. Writes a markdown table to stdout and a plot (PNG).
-//   dotnet run -c Release --project bench/WarmStartBench -- [--epochs 12] [--plot bench/warmstart.png] [--data DIR]
+//   dotnet run -c Release --project bench/WarmStartBench -- [--epochs 12] [--plot bench/warmstart] [--data DIR]   (writes PREFIX-p2-tune.png, PREFIX-p1-tune.png)
 using System.Globalization;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.MatrixFactorization;
@@ -10,11 +10,11 @@ using TwoTower.MLNet.TwoTowerModel;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var root = Arg("--data") ?? Environment.GetEnvironmentVariable("TWOTOWER_DATA") ?? Path.Combine("..", "shared", "datasets");
 var epochs = int.Parse(Arg("--epochs") ?? "12", CultureInfo.InvariantCulture);
-var plotPath = Arg("--plot") ?? Path.Combine("bench", "warmstart.png");
+var plotPrefix = Arg("--plot") ?? Path.Combine("bench", "warmstart");
 var items = MovieLens100K.LoadItems(Path.Combine(root, "ml-100k"));
 Console.WriteLine($"# WarmStartBench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z epochs {epochs} load {File.ReadAllText("/proc/loadavg").Trim()}");
 
-var curves = new List<(string Label, double[] Values)>();
+var curves = new List<(string Split, string Metric, string Label, double[] Values)>();
 Console.WriteLine("| split | start | metric | " + string.Join(" | ", Enumerable.Range(1, epochs).Select(e => $"ep {e}")) + " | best (epoch) |");
 Console.WriteLine("|---|---|---|" + string.Concat(Enumerable.Repeat("---|", epochs)) + "---|");
 foreach (var (split, metric) in new[] { ("p2-tune", "NDCG@10"), ("p1-tune", "top_100") })
@@ -36,24 +36,29 @@ foreach (var (split, metric) in new[] { ("p2-tune", "NDCG@10"), ("p1-tune", "top
         var progress = new SyncProgress(p => { if (p.Metrics is { } m && m.TryGetValue(metric, out var v)) values.Add(v); });
         new TwoTowerTrainer(o).Train(data, progress);
         var label = $"{split} {(warm ? "warm (iALS)" : "cold")}";
-        curves.Add((label, values.ToArray()));
+        curves.Add((split, metric, label, values.ToArray()));
         var best = values.Count == 0 ? -1 : values.IndexOf(values.Max());
         Console.WriteLine($"| {split} | {(warm ? "iALS warm start" : "random")} | {metric} | {string.Join(" | ", values.Select(v => v.ToString("F4")))} | {(best < 0 ? "-" : $"{values[best]:F4} ({best + 1})")} |");
     }
 }
 
-var plt = new ScottPlot.Plot();
-foreach (var (label, values) in curves)
+// One plot per split: the two metrics live on different scales.
+foreach (var group in curves.GroupBy(c => (c.Split, c.Metric)))
 {
-    var line = plt.Add.Scatter(Enumerable.Range(1, values.Length).Select(x => (double)x).ToArray(), values);
-    line.LegendText = label;
+    var plt = new ScottPlot.Plot();
+    foreach (var (_, _, label, values) in group)
+    {
+        var line = plt.Add.Scatter(Enumerable.Range(1, values.Length).Select(x => (double)x).ToArray(), values);
+        line.LegendText = label;
+    }
+    plt.XLabel("epoch");
+    plt.YLabel($"validation {group.Key.Metric}");
+    plt.Title($"Two-tower on {group.Key.Split}: random init vs iALS warm start");
+    plt.ShowLegend();
+    var path = $"{plotPrefix}-{group.Key.Split}.png";
+    plt.SavePng(path, 800, 450);
+    Console.WriteLine($"plot: {path}");
 }
-plt.XLabel("epoch");
-plt.YLabel("validation metric (p2-tune NDCG@10, p1-tune top_100)");
-plt.Title("Two-tower: cold start vs iALS warm start");
-plt.ShowLegend();
-plt.SavePng(plotPath, 900, 550);
-Console.WriteLine($"plot: {plotPath}");
 
 string? Arg(string name)
 {
