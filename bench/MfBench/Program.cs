@@ -26,6 +26,7 @@ if (mode is "all" or "tune-ials-nu")
 }
 if (mode is "all" or "tune-ials-nu-fine") TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 0.3f, 0.5f, 1f, 1.5f }, new[] { 0.3f, 0.5f, 1f, 2f }, nu: 0.5f);
 if (mode is "tune-folds") TuneFolds(new[] { 64, 128 }, new[] { 0.5f, 1f, 2f, 4f }, new[] { 0.5f, 1f, 2f, 4f });
+if (mode is "tune-recency") TuneFolds(new[] { 128 }, new[] { 1f }, new[] { 0.5f, 1f }, new[] { 0f, 1f, 3f, 10f });
 if (mode is "tune-folds-wide") TuneFolds(new[] { 128, 192, 256 }, new[] { 0.7f, 1f, 1.5f }, new[] { 1f, 2f });
 if (mode is "all" or "tune-ease") TuneEase();
 if (mode is "all" or "p2") P2();
@@ -104,7 +105,7 @@ List<(InteractionLog Train, InteractionLog Valid)> TuneFolds3()
     return folds;
 }
 
-void TuneFolds(int[] factorList, float[] regs, float[] alphas)
+void TuneFolds(int[] factorList, float[] regs, float[] alphas, float[]? boosts = null)
 {
     var folds = TuneFolds3();
     var datas = folds.Select(f => TwoTower.MLNet.Training.TrainingData.Create(f.Train)).ToArray();
@@ -113,14 +114,15 @@ void TuneFolds(int[] factorList, float[] regs, float[] alphas)
     foreach (var factors in factorList)
         foreach (var reg in regs)
             foreach (var alpha in alphas)
+            foreach (var boost in boosts ?? new[] { 0f })
             {
                 var nd = new double[folds.Count];
                 for (var f = 0; f < folds.Count; f++)
                 {
-                    var o = new ImplicitAlsOptions { Factors = factors, Regularization = reg, Alpha = alpha, RegularizationExponent = 0.5f, Threads = threads, ComputeLoss = false };
+                    var o = new ImplicitAlsOptions { Factors = factors, Regularization = reg, Alpha = alpha, RegularizationExponent = 0.5f, RecencyBoost = boost, Threads = threads, ComputeLoss = false };
                     nd[f] = Evaluate(new ImplicitAlsTrainer(o).Fit(datas[f]), folds[f].Train, folds[f].Valid).Metrics["NDCG@10"];
                 }
-                var desc = $"factors={factors} reg={reg} alpha={alpha}";
+                var desc = $"factors={factors} reg={reg} alpha={alpha} recency={boost}";
                 results.Add((nd.Average(), desc));
                 Console.WriteLine($"  {desc,-32} folds {string.Join(" ", nd.Select(v => v.ToString("F4")))}  mean {nd.Average():F4}");
             }

@@ -17,6 +17,7 @@ internal sealed class ModelCatalog
     public Option<float?> Reg { get; } = new("--reg") { Description = "ials/mf: L2 regularisation (defaults: tuned on p2-tune, see the options' docs)." };
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "ials: confidence weight alpha (c = 1 + alpha·r)." };
     public Option<int?> Iterations { get; } = new("--iterations") { Description = "ials/mf: ALS iterations (default 15)." };
+    public Option<float?> Recency { get; } = new("--recency") { Description = "ials: recency boost β (a user's newest interaction counts 1 + β times, the oldest once; default 3, 0 = plain iALS)." };
     public Option<float?> Lambda { get; } = new("--lambda") { Description = "ease: L2 regularisation λ of the item-item closed form." };
     public Option<string?> UserFactors { get; } = new("--user-factors") { Description = "factors: user factors trained elsewhere (CSV: raw id then factors; or .npy with --user-ids)." };
     public Option<string?> ItemFactors { get; } = new("--item-factors") { Description = "factors: item factors trained elsewhere (CSV or .npy with --item-ids)." };
@@ -53,7 +54,7 @@ internal sealed class ModelCatalog
 
     public void AddOptionsTo(Command command)
     {
-        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Iterations, Lambda, UserFactors, ItemFactors, UserIds, ItemIds, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ })
+        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Recency, Iterations, Lambda, UserFactors, ItemFactors, UserIds, ItemIds, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ })
             command.Options.Add(o);
     }
 
@@ -68,6 +69,7 @@ internal sealed class ModelCatalog
         if (r.GetValue(Factors) is { } f) o.Factors = f;
         if (r.GetValue(Reg) is { } reg) o.Regularization = reg;
         if (r.GetValue(Alpha) is { } a) o.Alpha = a;
+        if (r.GetValue(Recency) is { } rb) o.RecencyBoost = rb;
         if (r.GetValue(Iterations) is { } it) o.Iterations = it;
         return new ImplicitAlsTrainer(o);
     }

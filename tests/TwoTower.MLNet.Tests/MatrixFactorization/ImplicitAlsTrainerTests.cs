@@ -224,4 +224,22 @@ public sealed class ImplicitAlsTrainerTests
         ImplicitAlsTrainer.ToConfidenceMinusOne(m.Values, o);
         return m;
     }
+
+    [TestMethod]
+    public void RecencyWeights_HandComputed_NewestCountsOnePlusBoost()
+    {
+        // User 0 has rows at times 30, 10, 20 (row order scrambled); user 1 has one row; user 2 ties at time 5 (item key breaks it).
+        var x = new Interactions(new IdMap("user", ["a", "b", "c"]), new IdMap("item", ["i", "j", "k"]),
+            [0, 0, 0, 1, 2, 2], [0, 1, 2, 0, 2, 1], [1, 1, 1, 1, 1, 1], [30, 10, 20, 7, 5, 5]);
+        var w = ImplicitAlsTrainer.RecencyWeights(x, 2f);
+        CollectionAssert.AreEqual(new[] { 3f, 1f, 2f, 3f, 3f, 1f }, w);
+        CollectionAssert.AreEqual(new[] { 1f, 1f, 1f, 1f, 1f, 1f }, ImplicitAlsTrainer.RecencyWeights(x, 0f));
+    }
+
+    [TestMethod]
+    public void Options_NegativeRecencyBoost_ThrowsNamingOption()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImplicitAlsTrainer(new ImplicitAlsOptions { RecencyBoost = -1f }));
+        Assert.AreEqual("RecencyBoost", ex.ParamName);
+    }
 }
