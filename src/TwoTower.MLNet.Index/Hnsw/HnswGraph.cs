@@ -30,7 +30,7 @@ internal sealed unsafe class HnswGraph
         Vectors = (float*)_vectorBlock.Pointer;
         _linkBlock = new NativeBlock((long)capacity * Link0Stride * sizeof(int));
         Links0 = (int*)_linkBlock.Pointer;
-        SquaredNorms = new float[capacity];
+        Terms = new float[capacity];
         Labels = new long[capacity];
         Levels = new byte[capacity];
         Deleted = new byte[capacity];
@@ -46,7 +46,7 @@ internal sealed unsafe class HnswGraph
     public int Capacity { get; }
     public float* Vectors { get; }
     public int* Links0 { get; }
-    public float[] SquaredNorms { get; }
+    public float[] Terms { get; }
     public long[] Labels { get; }
     public byte[] Levels { get; }
     public byte[] Deleted { get; }
@@ -89,7 +89,7 @@ internal sealed unsafe class HnswGraph
         int n = NodeCount;
         Buffer.MemoryCopy(Vectors, g.Vectors, (long)newCapacity * Stride * 4, (long)n * Stride * 4);
         Buffer.MemoryCopy(Links0, g.Links0, (long)newCapacity * Link0Stride * 4, (long)n * Link0Stride * 4);
-        Array.Copy(SquaredNorms, g.SquaredNorms, n);
+        Array.Copy(Terms, g.Terms, n);
         Array.Copy(Labels, g.Labels, n);
         Array.Copy(Levels, g.Levels, n);
         Array.Copy(Deleted, g.Deleted, n);

@@ -9,11 +9,11 @@ internal static unsafe class HnswGraphInsertion
 {
 
     /// <summary>Links one stored node (vector, norm and level already written) into the graph.</summary>
-    public static void Insert(HnswGraph g, bool l2, int node, int efConstruction, bool keepPruned, Lock entryLock, SearchContext ctx)
+    public static void Insert(HnswGraph g, HnswDistance kind, int node, int efConstruction, bool keepPruned, Lock entryLock, SearchContext ctx)
     {
         int level = g.Levels[node];
         float* q = g.Vector(node);
-        float qNorm = g.SquaredNorms[node];
+        float qTerm = g.Terms[node];
         var (entry, maxLevel) = g.Entry;
         bool holdsEntryLock = false;
         if (level > maxLevel)
@@ -28,20 +28,20 @@ internal static unsafe class HnswGraphInsertion
         {
             if (entry < 0) { g.Entry = (node, level); return; }
             int current = entry;
-            float currentDistance = HnswGraphSearch.Distance(g, l2, q, qNorm, current);
+            float currentDistance = HnswGraphSearch.Distance(g, kind, q, qTerm, current);
             for (int layer = maxLevel; layer > level; layer--)
-                HnswGraphSearch.Greedy(g, l2, q, qNorm, layer, ref current, ref currentDistance);
+                HnswGraphSearch.Greedy(g, kind, q, qTerm, layer, ref current, ref currentDistance);
             for (int layer = Math.Min(level, maxLevel); layer >= 0; layer--)
             {
-                if (layer == 0) HnswGraphSearch.SearchLayer0(g, l2, q, qNorm, current, currentDistance, efConstruction, ctx, default(AllowAll));
-                else HnswGraphSearch.SearchUpperLayer(g, l2, q, qNorm, current, currentDistance, efConstruction, layer, ctx);
+                if (layer == 0) HnswGraphSearch.SearchLayer0(g, kind, q, qTerm, current, currentDistance, efConstruction, ctx, default(AllowAll));
+                else HnswGraphSearch.SearchUpperLayer(g, kind, q, qTerm, current, currentDistance, efConstruction, layer, ctx);
                 // Draining the max-heap from the back yields the candidates closest first, without a general sort.
                 var results = ctx.Results;
                 int foundCount = results.Count;
                 if (ctx.Sorted.Length < foundCount) ctx.Sorted = new Candidate[Math.Max(foundCount, 2 * ctx.Sorted.Length)];
                 for (int i = foundCount - 1; i >= 0; i--) ctx.Sorted[i] = results.Pop();
                 Span<Candidate> found = ctx.Sorted.AsSpan(0, foundCount);
-                int selectedCount = SelectNeighbors(g, l2, found, node, g.M, keepPruned, ctx.Selected, ctx);
+                int selectedCount = SelectNeighbors(g, kind, found, node, g.M, keepPruned, ctx.Selected, ctx);
                 Span<int> own = g.LinksAt(node, layer);
                 lock (g.StripeOf(node))
                 {
@@ -50,7 +50,7 @@ internal static unsafe class HnswGraphInsertion
                 }
                 int maxLinks = layer == 0 ? g.M0 : g.M;
                 for (int i = 0; i < selectedCount; i++)
-                    Connect(g, l2, ctx.Selected[i], node, layer, maxLinks, ctx);
+                    Connect(g, kind, ctx.Selected[i], node, layer, maxLinks, ctx);
                 if (found.Length > 0 && found[0].Node != node) { current = found[0].Node; currentDistance = found[0].Distance; }
             }
             if (level > maxLevel) g.Entry = (node, level);
@@ -65,7 +65,7 @@ internal static unsafe class HnswGraphInsertion
     /// The paper's heuristic: walking candidates from the closest, keep one only if it is closer to the
     /// base than to every kept one (diverse directions keep the graph navigable across clusters).
     /// </summary>
-    private static int SelectNeighbors(HnswGraph g, bool l2, ReadOnlySpan<Candidate> sortedCandidates, int self, int max, bool keepPruned, int[] selected, SearchContext ctx)
+    private static int SelectNeighbors(HnswGraph g, HnswDistance kind, ReadOnlySpan<Candidate> sortedCandidates, int self, int max, bool keepPruned, int[] selected, SearchContext ctx)
     {
         int count = 0, discarded = 0;
         if (sortedCandidates.Length <= max)
@@ -81,7 +81,7 @@ internal static unsafe class HnswGraphInsertion
             bool good = true;
             for (int s = 0; s < count; s++)
             {
-                if (HnswGraphSearch.NodeDistance(g, l2, c.Node, selected[s]) < c.Distance) { good = false; break; }
+                if (HnswGraphSearch.NodeDistance(g, kind, c.Node, selected[s]) < c.Distance) { good = false; break; }
             }
             if (good) selected[count++] = c.Node;
             else if (keepPruned)
@@ -107,7 +107,7 @@ internal static unsafe class HnswGraphInsertion
     }
 
     /// <summary>Adds a back link target → node, re-running the heuristic over the target's list when it is full.</summary>
-    private static void Connect(HnswGraph g, bool l2, int target, int node, int layer, int maxLinks, SearchContext ctx)
+    private static void Connect(HnswGraph g, HnswDistance kind, int target, int node, int layer, int maxLinks, SearchContext ctx)
     {
         lock (g.StripeOf(target))
         {
@@ -121,10 +121,10 @@ internal static unsafe class HnswGraphInsertion
                 return;
             }
             Span<Candidate> pool = ctx.Prune.AsSpan(0, count + 1);
-            for (int i = 0; i < count; i++) pool[i] = new Candidate(HnswGraphSearch.NodeDistance(g, l2, target, links[1 + i]), links[1 + i]);
-            pool[count] = new Candidate(HnswGraphSearch.NodeDistance(g, l2, target, node), node);
+            for (int i = 0; i < count; i++) pool[i] = new Candidate(HnswGraphSearch.NodeDistance(g, kind, target, links[1 + i]), links[1 + i]);
+            pool[count] = new Candidate(HnswGraphSearch.NodeDistance(g, kind, target, node), node);
             InsertionSort(pool);
-            int kept = SelectNeighbors(g, l2, pool, target, maxLinks, keepPruned: false, ctx.PruneSelected, ctx);
+            int kept = SelectNeighbors(g, kind, pool, target, maxLinks, keepPruned: false, ctx.PruneSelected, ctx);
             for (int i = 0; i < kept; i++) links[1 + i] = ctx.PruneSelected[i];
             Volatile.Write(ref links[0], kept);
         }

@@ -5,30 +5,32 @@ namespace TwoTower.MLNet.Index.Hnsw;
 
 /// <summary>
 /// Searches an <see cref="HnswGraph"/>: greedy descent through the upper layers and the ef-bounded
-/// best-first search of a layer (Malkov &amp; Yashunin, Alg. 2). Distances are "lower is closer":
-/// −q·x for inner product and cosine, ‖q‖² + ‖x‖² − 2 q·x for L2 (norms precomputed, so every
-/// metric costs one dot product).
+/// best-first search of a layer (Malkov &amp; Yashunin, Alg. 2). Distances are "lower is closer" and
+/// cost one dot product plus precomputed per-node terms (see <see cref="HnswDistance"/>); qTerm is the
+/// query's own term (‖q‖² for L2, else 0).
 /// </summary>
 internal static unsafe class HnswGraphSearch
 {
     /// <summary>Distance from a (padded) query to a node.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Distance(HnswGraph g, bool l2, float* q, float qNorm, int node)
+    public static float Distance(HnswGraph g, HnswDistance kind, float* q, float qTerm, int node)
+        => ToDistance(kind, VectorDot.Dot(q, g.Vector(node), g.Stride), qTerm, g.Terms, node);
+
+    /// <summary>The distance of a dot product under <paramref name="kind"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ToDistance(HnswDistance kind, float dot, float qTerm, float[] terms, int node) => kind switch
     {
-        float dot = VectorDot.Dot(q, g.Vector(node), g.Stride);
-        return l2 ? qNorm + g.SquaredNorms[node] - 2f * dot : -dot;
-    }
+        HnswDistance.L2 => qTerm + terms[node] - 2f * dot,
+        _ => -dot,
+    };
 
     /// <summary>Distance between two stored nodes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float NodeDistance(HnswGraph g, bool l2, int a, int b)
-    {
-        float dot = VectorDot.Dot(g.Vector(a), g.Vector(b), g.Stride);
-        return l2 ? g.SquaredNorms[a] + g.SquaredNorms[b] - 2f * dot : -dot;
-    }
+    public static float NodeDistance(HnswGraph g, HnswDistance kind, int a, int b)
+        => ToDistance(kind, VectorDot.Dot(g.Vector(a), g.Vector(b), g.Stride), g.Terms[a], g.Terms, b);
 
     /// <summary>Moves <paramref name="current"/> to a local minimum of one upper layer (ef = 1).</summary>
-    public static void Greedy(HnswGraph g, bool l2, float* q, float qNorm, int layer, ref int current, ref float currentDistance)
+    public static void Greedy(HnswGraph g, HnswDistance kind, float* q, float qTerm, int layer, ref int current, ref float currentDistance)
     {
         bool changed = true;
         while (changed)
@@ -40,14 +42,22 @@ internal static unsafe class HnswGraphSearch
             for (int j = 1; j <= count; j++)
             {
                 int n = links[offset + j];
-                float d = Distance(g, l2, q, qNorm, n);
+                float d = Distance(g, kind, q, qTerm, n);
                 if (d < currentDistance) { currentDistance = d; current = n; changed = true; }
             }
         }
     }
 
     /// <summary>Best-first search of layer 0 from <paramref name="entry"/>; the ef closest allowed nodes end in ctx.Results.</summary>
-    public static void SearchLayer0<TFilter>(HnswGraph g, bool l2, float* q, float qNorm, int entry, float entryDistance, int ef, SearchContext ctx, TFilter filter)
+    public static void SearchLayer0<TFilter>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int entry, float entryDistance, int ef, SearchContext ctx, TFilter filter)
+        where TFilter : struct, INodeFilter
+    {
+        Candidate seed = new(entryDistance, entry);
+        SearchLayer0(g, kind, q, qTerm, ef, ctx, filter, new ReadOnlySpan<Candidate>(ref seed));
+    }
+
+    /// <summary>Best-first search of layer 0 from several entry points; the ef closest allowed nodes end in ctx.Results.</summary>
+    public static void SearchLayer0<TFilter>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int ef, SearchContext ctx, TFilter filter, ReadOnlySpan<Candidate> seeds)
         where TFilter : struct, INodeFilter
     {
         var visited = ctx.Visited;
@@ -56,13 +66,19 @@ internal static unsafe class HnswGraphSearch
         var results = ctx.Results;
         candidates.Clear();
         results.Clear();
-        visited.TestAndSet(entry);
-        candidates.Push(entryDistance, entry);
         float bound = float.MaxValue;
-        if (filter.Allows(entry)) { results.Push(entryDistance, entry); bound = entryDistance; }
+        foreach (var seed in seeds)
+        {
+            if (visited.TestAndSet(seed.Node)) continue;
+            candidates.Push(seed.Distance, seed.Node);
+            if (!filter.Allows(seed.Node)) continue;
+            if (results.Count < ef) results.Push(seed.Distance, seed.Node);
+            else if (seed.Distance < results.Top.Distance) results.ReplaceTop(seed.Distance, seed.Node);
+            bound = results.Top.Distance;
+        }
         int stride = g.Stride;
         float* vectors = g.Vectors;
-        float[] norms = g.SquaredNorms;
+        float[] terms = g.Terms;
         ushort epoch = visited.Epoch;
         int[] unvisitedArray = ctx.Unvisited;
         fixed (ushort* tags = visited.Tags)
@@ -91,8 +107,8 @@ internal static unsafe class HnswGraphSearch
                 {
                     int n = unvisited[j];
                     if (Sse.IsSupported && j + 1 < fresh) PrefetchRow(vectors + (nint)unvisited[j + 1] * stride, stride);
-                    float dot = VectorDot.Dot(q, vectors + (nint)n * stride, stride);
-                    float d = l2 ? qNorm + norms[n] - 2f * dot : -dot;
+                                float dot = VectorDot.Dot(q, vectors + (nint)n * stride, stride);
+                    float d = ToDistance(kind, dot, qTerm, terms, n);
                     if (results.Count < ef || d < bound)
                     {
                         candidates.Push(d, n);
@@ -115,7 +131,7 @@ internal static unsafe class HnswGraphSearch
     }
 
     /// <summary>Best-first search of an upper layer during construction; the ef closest nodes end in ctx.Results.</summary>
-    public static void SearchUpperLayer(HnswGraph g, bool l2, float* q, float qNorm, int entry, float entryDistance, int ef, int layer, SearchContext ctx)
+    public static void SearchUpperLayer(HnswGraph g, HnswDistance kind, float* q, float qTerm, int entry, float entryDistance, int ef, int layer, SearchContext ctx)
     {
         var visited = ctx.Visited;
         visited.Reset(g.Capacity);
@@ -139,7 +155,7 @@ internal static unsafe class HnswGraphSearch
             {
                 int n = links[offset + j];
                 if (visited.TestAndSet(n)) continue;
-                float d = Distance(g, l2, q, qNorm, n);
+                float d = Distance(g, kind, q, qTerm, n);
                 if (results.Count < ef || d < bound)
                 {
                     candidates.Push(d, n);
@@ -152,7 +168,7 @@ internal static unsafe class HnswGraphSearch
     }
 
     /// <summary>Exact scan of all allowed nodes; the k closest end in ctx.Results (the fallback for very selective filters).</summary>
-    public static void BruteForce<TFilter>(HnswGraph g, bool l2, float* q, float qNorm, int k, SearchContext ctx, TFilter filter)
+    public static void BruteForce<TFilter>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int k, SearchContext ctx, TFilter filter)
         where TFilter : struct, INodeFilter
     {
         var results = ctx.Results;
@@ -161,7 +177,7 @@ internal static unsafe class HnswGraphSearch
         for (int i = 0; i < n; i++)
         {
             if (!filter.Allows(i)) continue;
-            float d = Distance(g, l2, q, qNorm, i);
+            float d = Distance(g, kind, q, qTerm, i);
             if (results.Count < k) results.Push(d, i);
             else if (d < results.Top.Distance) { results.Pop(); results.Push(d, i); }
         }

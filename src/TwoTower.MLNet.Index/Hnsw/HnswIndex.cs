@@ -19,6 +19,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private readonly HnswOptions _options;
     private readonly bool _l2;
     private readonly bool _cosine;
+    private readonly HnswDistance _distance;
     private readonly Lock _writeLock = new();
     private readonly Lock _entryLock = new();
     private readonly ConcurrentBag<SearchContext> _contexts = new();
@@ -43,6 +44,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         Metric = metric;
         _l2 = metric == VectorMetric.L2;
         _cosine = metric == VectorMetric.Cosine;
+        _distance = _l2 ? HnswDistance.L2 : HnswDistance.NegativeDot;
         _stripes = new Lock[4096];
         for (int i = 0; i < _stripes.Length; i++) _stripes[i] = new Lock();
         _levelRandom = new Random(_options.Seed);
@@ -209,7 +211,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             {
                 if (old.Deleted[i] != 0) continue;
                 Buffer.MemoryCopy(old.Vector(i), g.Vector(node), (long)g.Stride * 4, (long)g.Stride * 4);
-                g.SquaredNorms[node] = old.SquaredNorms[i];
+                g.Terms[node] = old.Terms[i];
                 g.Labels[node] = old.Labels[i];
                 SetLevel(g, node, NextLevel());
                 node++;
@@ -286,7 +288,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         float norm = 0;
         for (int j = 0; j < row.Length; j++) { dst[j] = row[j] * scale; norm += dst[j] * dst[j]; }
         for (int j = row.Length; j < g.Stride; j++) dst[j] = 0;
-        g.SquaredNorms[node] = _l2 ? norm : 0f;
+        g.Terms[node] = _l2 ? norm : 0f;
         g.Labels[node] = id;
         g.Deleted[node] = 0;
         SetLevel(g, node, level);
@@ -306,7 +308,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         {
             var ctx = RentContext();
             for (int i = start; i < end; i++)
-                HnswGraphInsertion.Insert(g, _l2, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+                HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
             _contexts.Add(ctx);
             return;
         }
@@ -316,7 +318,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             var ctx = RentContext();
             int i;
             while ((i = Interlocked.Increment(ref next)) < end)
-                HnswGraphInsertion.Insert(g, _l2, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+                HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
             _contexts.Add(ctx);
         });
     }
@@ -368,19 +370,17 @@ public sealed unsafe class HnswIndex : IVectorIndex
         var results = ctx.Results;
         results.Clear();
         var (entry, maxLevel) = g.Entry;
+        var kind = _distance;
         if (plan.Mode == SearchMode.FilteredBruteForce)
-            HnswGraphSearch.BruteForce(g, _l2, q, qNorm, k, ctx, plan.Filter);
+            HnswGraphSearch.BruteForce(g, kind, q, qNorm, k, ctx, plan.Filter);
         else if (entry >= 0)
         {
-            int current = entry;
-            float currentDistance = HnswGraphSearch.Distance(g, _l2, q, qNorm, current);
-            for (int layer = maxLevel; layer > 0; layer--)
-                HnswGraphSearch.Greedy(g, _l2, q, qNorm, layer, ref current, ref currentDistance);
+            ReadOnlySpan<Candidate> seeds = EntryPoints(g, kind, q, qNorm, entry, maxLevel, ctx);
             switch (plan.Mode)
             {
-                case SearchMode.All: HnswGraphSearch.SearchLayer0(g, _l2, q, qNorm, current, currentDistance, ef, ctx, default(AllowAll)); break;
-                case SearchMode.Live: HnswGraphSearch.SearchLayer0(g, _l2, q, qNorm, current, currentDistance, ef, ctx, new AllowLive(g.Deleted)); break;
-                default: HnswGraphSearch.SearchLayer0(g, _l2, q, qNorm, current, currentDistance, ef, ctx, plan.Filter); break;
+                case SearchMode.All: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, default(AllowAll), seeds); break;
+                case SearchMode.Live: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, new AllowLive(g.Deleted), seeds); break;
+                default: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, plan.Filter, seeds); break;
             }
         }
         while (results.Count > k) results.Pop();
@@ -392,6 +392,31 @@ public sealed unsafe class HnswIndex : IVectorIndex
             ids[i] = g.Labels[c.Node];
             scores[i] = _l2 ? -SquaredDistance(q, g.Vector(c.Node), d) : -c.Distance;
         }
+    }
+
+    /// <summary>
+    /// Layer 0's entry points: greedy descent to layer 1, then a best-first search of width
+    /// <see cref="HnswOptions.EntryBeam"/> there. One greedy path can end in the wrong cluster, from which
+    /// layer 0 at moderate ef never escapes; a few diverse layer-1 seeds start the search in every promising one.
+    /// </summary>
+    private ReadOnlySpan<Candidate> EntryPoints(HnswGraph g, HnswDistance kind, float* q, float qTerm, int entry, int maxLevel, SearchContext ctx)
+    {
+        int beam = _options.EntryBeam;
+        int current = entry;
+        float currentDistance = HnswGraphSearch.Distance(g, kind, q, qTerm, current);
+        int lowest = beam > 1 && maxLevel >= 1 ? 1 : 0;
+        for (int layer = maxLevel; layer > lowest; layer--)
+            HnswGraphSearch.Greedy(g, kind, q, qTerm, layer, ref current, ref currentDistance);
+        if (lowest == 0)
+        {
+            ctx.Seeds[0] = new Candidate(currentDistance, current);
+            return ctx.Seeds.AsSpan(0, 1);
+        }
+        HnswGraphSearch.SearchUpperLayer(g, kind, q, qTerm, current, currentDistance, beam, 1, ctx);
+        var found = ctx.Results.Items;
+        if (ctx.Seeds.Length < found.Length) ctx.Seeds = new Candidate[found.Length];
+        found.CopyTo(ctx.Seeds);
+        return ctx.Seeds.AsSpan(0, found.Length);
     }
 
     // Exact −‖q − x‖² for the returned hits (the expanded form used while searching loses digits for near neighbours).

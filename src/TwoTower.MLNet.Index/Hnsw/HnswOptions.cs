@@ -28,6 +28,13 @@ public sealed record HnswOptions
     /// </summary>
     public int EfSearch { get; init; } = 64;
 
+    /// <summary>
+    /// Width of the best-first search on layer 1 whose results seed the layer-0 search. 1 is the paper's
+    /// greedy descent. Default 8: on clustered data a single greedy path can end in the wrong cluster (recall
+    /// drops for queries between clusters); 8 seeds cost about 5% more distance evaluations at ef 32.
+    /// </summary>
+    public int EntryBeam { get; init; } = 8;
+
     /// <summary>Seed of the level generator. Default 42; the same seed, data and <see cref="BuildThreads"/> = 1 give the same graph.</summary>
     public int Seed { get; init; } = 42;
 
@@ -49,6 +56,7 @@ public sealed record HnswOptions
         if (M < 2 || M > 256) throw new ArgumentOutOfRangeException(nameof(M), M, "HnswOptions.M must be in [2, 256].");
         if (EfConstruction < 1) throw new ArgumentOutOfRangeException(nameof(EfConstruction), EfConstruction, "HnswOptions.EfConstruction must be ≥ 1.");
         if (EfSearch < 1) throw new ArgumentOutOfRangeException(nameof(EfSearch), EfSearch, "HnswOptions.EfSearch must be ≥ 1.");
+        if (EntryBeam < 1) throw new ArgumentOutOfRangeException(nameof(EntryBeam), EntryBeam, "HnswOptions.EntryBeam must be ≥ 1.");
         if (BuildThreads < 1) throw new ArgumentOutOfRangeException(nameof(BuildThreads), BuildThreads, "HnswOptions.BuildThreads must be ≥ 1.");
     }
 }

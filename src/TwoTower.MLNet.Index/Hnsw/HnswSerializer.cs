@@ -10,7 +10,8 @@ namespace TwoTower.MLNet.Index.Hnsw;
 /// </summary>
 internal static unsafe class HnswSerializer
 {
-    private const int PayloadVersion = 1;
+    // Version 2 adds EntryBeam after KeepPrunedConnections; version 1 files still load (with the default beam).
+    private const int PayloadVersion = 2;
 
     public static void Write(BinaryWriter w, HnswGraph g, HnswOptions options)
     {
@@ -22,6 +23,7 @@ internal static unsafe class HnswSerializer
         w.Write(options.Seed);
         w.Write(options.BuildThreads);
         w.Write(options.KeepPrunedConnections);
+        w.Write(options.EntryBeam);
         w.Write(n);
         var (entry, maxLevel) = g.Entry;
         w.Write(entry);
@@ -40,8 +42,8 @@ internal static unsafe class HnswSerializer
     public static HnswIndex Read(BinaryReader r, IndexFileHeader header, string path)
     {
         int version = r.ReadInt32();
-        if (version != PayloadVersion)
-            throw new InvalidDataException($"'{path}': HNSW payload version {version}, this library reads {PayloadVersion}.");
+        if (version < 1 || version > PayloadVersion)
+            throw new InvalidDataException($"'{path}': HNSW payload version {version}, this library reads 1 to {PayloadVersion}.");
         var options = new HnswOptions
         {
             M = r.ReadInt32(),
@@ -51,6 +53,7 @@ internal static unsafe class HnswSerializer
             BuildThreads = r.ReadInt32(),
             KeepPrunedConnections = r.ReadBoolean(),
         };
+        if (version >= 2) options = options with { EntryBeam = r.ReadInt32() };
         try { options.Validate(); }
         catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"'{path}': invalid HNSW options ({e.Message}).", e); }
         int n = r.ReadInt32(), entry = r.ReadInt32(), maxLevel = r.ReadInt32();
@@ -81,7 +84,7 @@ internal static unsafe class HnswSerializer
                 float* v = g.Vector(i);
                 float squared = 0;
                 for (int j = 0; j < g.Stride; j++) squared += v[j] * v[j];
-                g.SquaredNorms[i] = header.Metric == VectorMetric.L2 ? squared : 0f;
+                g.Terms[i] = header.Metric == VectorMetric.L2 ? squared : 0f;
             }
             // Every link must name a stored node at a level that has the layer: a corrupt graph must not reach the unchecked hot loop.
             for (int i = 0; i < n; i++)

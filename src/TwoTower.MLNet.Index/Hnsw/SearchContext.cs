@@ -30,4 +30,7 @@ internal sealed unsafe class SearchContext
     public Candidate[] Prune { get; }
     public int[] Discarded { get; set; }
     public Candidate[] Sorted { get; set; } = new Candidate[256];
+
+    /// <summary>Layer 0's entry points of the current search.</summary>
+    public Candidate[] Seeds { get; set; } = new Candidate[16];
 }

@@ -1,0 +1,40 @@
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Index.Benchmarking;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>The three files of an ANN benchmark set, read and cross-checked so that every problem names its option.</summary>
+internal sealed record AnnBenchmarkFiles(float[] Base, int BaseRows, int Dimension, float[] Queries, int QueryRows, long[] GroundTruth, int GroundTruthWidth)
+{
+    /// <summary>Reads base, queries and ground truth; throws <see cref="UserInputException"/> on a missing file, a wrong dtype or shapes that do not fit together.</summary>
+    public static AnnBenchmarkFiles Load(string basePath, string queriesPath, string gtPath, int k)
+    {
+        var (b, n, d) = Read("--base", basePath, AnnBenchmark.ReadVectors);
+        var (q, nq, qd) = Read("--queries", queriesPath, AnnBenchmark.ReadVectors);
+        var (gt, gtRows, gtWidth) = Read("--gt", gtPath, AnnBenchmark.ReadIds);
+        if (n == 0) throw new UserInputException($"--base '{basePath}' holds no vectors; expected at least one row.");
+        if (nq == 0) throw new UserInputException($"--queries '{queriesPath}' holds no vectors; expected at least one row.");
+        if (qd != d) throw new UserInputException($"--queries '{queriesPath}' has dimension {qd}, but --base '{basePath}' has dimension {d}; they must match.");
+        if (gtRows != nq) throw new UserInputException($"--gt '{gtPath}' has {gtRows} rows, but --queries has {nq} queries; expected one ground-truth row per query.");
+        if (gtWidth < k) throw new UserInputException($"--gt '{gtPath}' has {gtWidth} ids per query; recall@{k} needs at least {k} (lower --k or use a wider ground truth).");
+        for (var i = 0; i < gt.Length; i++)
+        {
+            if (gt[i] < 0 || gt[i] >= n)
+                throw new UserInputException($"--gt '{gtPath}' row {i / gtWidth} holds id {gt[i]}; expected base row numbers in [0, {n}).");
+        }
+        return new AnnBenchmarkFiles(b, n, d, q, nq, gt, gtWidth);
+    }
+
+    private static (T[] Values, int Rows, int Columns) Read<T>(string option, string path, Func<string, (T[], int, int)> read)
+    {
+        if (!File.Exists(path)) throw new UserInputException($"{option} '{path}': file not found.");
+        try
+        {
+            return read(path);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new UserInputException($"{option}: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Index;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>Which search parameter an index spec sweeps.</summary>
+internal enum IndexKind
+{
+    /// <summary>Exact search: one point, no parameter.</summary>
+    Flat,
+    /// <summary>HNSW: efSearch.</summary>
+    Hnsw,
+    /// <summary>IVF-Flat / IVF-PQ: nProbe.</summary>
+    Ivf,
+}
+
+/// <summary>Validates `index bench` arguments: the spec, and the ef / nprobe list that belongs to it.</summary>
+internal static class IndexBenchSettings
+{
+    /// <summary>The kind of a spec; a spec the factory rejects is a usage error naming --index.</summary>
+    public static IndexKind KindOf(string spec)
+    {
+        try
+        {
+            // The factory is the one parser of specs: a tiny instance proves the spec valid.
+            using var probe = IndexFactory.Create(spec, 1, VectorMetric.InnerProduct);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UserInputException($"--index '{spec}': {ex.Message}");
+        }
+        var s = spec.TrimStart();
+        if (s.StartsWith("HNSW", StringComparison.OrdinalIgnoreCase)) return IndexKind.Hnsw;
+        if (s.StartsWith("IVF", StringComparison.OrdinalIgnoreCase)) return IndexKind.Ivf;
+        return IndexKind.Flat;
+    }
+
+    /// <summary>The values to sweep: --ef for HNSW, --nprobe for IVF, none for Flat; the other option is a usage error.</summary>
+    public static int[] SweepValues(IndexKind kind, string spec, string? ef, string? nprobe)
+    {
+        if (ef is not null && kind != IndexKind.Hnsw)
+            throw new UserInputException($"--ef '{ef}' applies to HNSW specs only; --index '{spec}' {(kind == IndexKind.Ivf ? "takes --nprobe" : "has no search parameter")}.");
+        if (nprobe is not null && kind != IndexKind.Ivf)
+            throw new UserInputException($"--nprobe '{nprobe}' applies to IVF specs only; --index '{spec}' {(kind == IndexKind.Hnsw ? "takes --ef" : "has no search parameter")}.");
+        return kind switch
+        {
+            IndexKind.Hnsw => ef is null ? IndexBenchCommand.DefaultEf : ParseList("--ef", ef),
+            IndexKind.Ivf => nprobe is null ? IndexBenchCommand.DefaultNProbe : ParseList("--nprobe", nprobe),
+            _ => [],
+        };
+    }
+
+    private static int[] ParseList(string option, string text)
+    {
+        var values = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < 1)
+                throw new UserInputException($"{option} '{text}': '{part}' is not a positive integer (expected a list such as 16,32,64).");
+            values.Add(v);
+        }
+        return values.ToArray();
+    }
+}
