@@ -38,6 +38,8 @@ internal sealed class TwoTowerTrainingLoop
     private readonly bool _warmUser;
     private readonly bool _warmItem;
     private long _step;
+    // The user tower reads the history without the example's own item: one user row per example.
+    private readonly bool _holdOutHistory;
 
     // Per-step buffers, sized for the largest batch.
     private readonly TrainingBatch _batch;
@@ -55,8 +57,10 @@ internal sealed class TwoTowerTrainingLoop
         _data = data;
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _d = options.EmbeddingDimension;
-        var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout);
-        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding };
+        _holdOutHistory = options.UseUserHistory && userFeatures.Bags.Any(b => b.Name == UserHistoryFeature.BagName);
+        var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout,
+            _holdOutHistory ? UserHistoryFeature.BagName : null);
+        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding, HeldOutBag = null };
         _user = backend.CreateTower("user", userArch, userFeatures, unchecked(options.Seed * 2 + 1), 1);
         _item = backend.CreateTower("item", itemArch, itemFeatures, unchecked(options.Seed * 2 + 2), 1);
         _userParams = _user.Parameters.ToArray();
@@ -150,7 +154,7 @@ internal sealed class TwoTowerTrainingLoop
             {
                 ct.ThrowIfCancellationRequested();
                 var count = Math.Min(bs, n - start);
-                _batch.Fill(users, items, _order.AsSpan(start, count));
+                _batch.Fill(users, items, _order.AsSpan(start, count), deduplicateUsers: !_holdOutHistory);
                 AddNegatives(negRandom);
                 lossSum += Step(schedule.RateAt(++_step)) * count;
             }
@@ -194,7 +198,7 @@ internal sealed class TwoTowerTrainingLoop
         int nu = _batch.UserCount, ni = _batch.ItemCount, nb = _batch.ExampleCount, d = _d;
         var parallel = _threads >= 2;
         Run(parallel,
-            () => _user.Forward(_batch.Users.AsSpan(0, nu), true).CopyTo(_u),
+            () => _user.Forward(_batch.Users.AsSpan(0, nu), true, _holdOutHistory ? _batch.HeldOutItems.AsSpan(0, nb) : ReadOnlySpan<int>.Empty).CopyTo(_u),
             () => _item.Forward(_batch.Items.AsSpan(0, ni), true).CopyTo(_i));
         Gemm.MultiplyTransposedB(_u.AsSpan(0, nu * d), _i.AsSpan(0, ni * d), _s.AsSpan(0, nu * ni), nu, ni, d, maxThreads: _threads);
         var useLogQ = _o.LogQCorrection && _o.Loss == TwoTowerLoss.SampledSoftmax;
