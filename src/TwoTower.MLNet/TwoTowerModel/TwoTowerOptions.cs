@@ -117,6 +117,12 @@ public sealed class TwoTowerOptions
     /// <summary>Learning-rate decay after warm-up over the planned steps. Default none.</summary>
     public LearningRateDecay LearningRateDecay { get; set; } = LearningRateDecay.None;
 
+    /// <summary>
+    /// Decay of an exponential moving average of the parameters, updated after every step; the model (and each
+    /// validation) uses the averaged parameters (0 = off, the last step's parameters). Default 0.
+    /// </summary>
+    public float WeightAveragingDecay { get; set; }
+
     /// <summary>Clip the global gradient norm to this (0 = off). Default 0.</summary>
     public float GradientClipNorm { get; set; }
 
@@ -184,6 +190,7 @@ public sealed class TwoTowerOptions
         PositiveF(Margin, nameof(Margin));
         if (!(LogQWeight >= 0) || !float.IsFinite(LogQWeight)) throw new ArgumentOutOfRangeException(nameof(LogQWeight), LogQWeight, "LogQWeight must be a finite number ≥ 0.");
         if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be ≥ 0.");
+        if (!(WeightAveragingDecay >= 0 && WeightAveragingDecay < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAveragingDecay), WeightAveragingDecay, "WeightAveragingDecay must be in [0, 1) (0 = off).");
         if (!(GradientClipNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be ≥ 0 (0 = off).");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
         if (HiddenLayers is null) throw new ArgumentNullException(nameof(HiddenLayers));

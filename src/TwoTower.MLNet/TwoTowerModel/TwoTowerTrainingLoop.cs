@@ -38,6 +38,9 @@ internal sealed class TwoTowerTrainingLoop
     private readonly bool _warmUser;
     private readonly bool _warmItem;
     private long _step;
+    // Exponential moving averages of the parameters (null = off) and the training values while the averages are in place.
+    private readonly float[][]? _averages;
+    private readonly float[][]? _trainingValues;
     // The user tower reads the history without the example's own item: one user row per example.
     private readonly bool _holdOutHistory;
 
@@ -96,7 +99,7 @@ internal sealed class TwoTowerTrainingLoop
             TwoTowerLoss.BinaryCrossEntropy => new SampledBceLoss(options.Temperature),
             TwoTowerLoss.Bpr => new BprLoss(options.Temperature),
             TwoTowerLoss.Hinge => new HingeLoss(options.Margin),
-            _ => new InBatchSoftmaxLoss(options.Temperature),
+            _ => new InBatchSoftmaxLoss(options.Temperature, _threads),
         };
         var n = data.Train.Count;
         _logQ = new float[data.Items.Count];
@@ -119,6 +122,11 @@ internal sealed class TwoTowerTrainingLoop
         _pool = new int[Math.Max(options.HardNegativePool, 1)];
         _poolScores = new float[_pool.Length];
         _meanUser = new float[_d];
+        if (options.WeightAveragingDecay > 0)
+        {
+            _averages = _allParams.Select(p => (float[])p.Value.Clone()).ToArray();
+            _trainingValues = _allParams.Select(p => new float[p.Value.Length]).ToArray();
+        }
     }
 
     public Parameter? ItemIdEmbedding => _itemId;
@@ -169,6 +177,7 @@ internal sealed class TwoTowerTrainingLoop
             IReadOnlyDictionary<string, double>? metrics = null;
             if (_metric is not null)
             {
+                UseAverages();
                 var snapshot = BuildModel(null);
                 metrics = _metric.Evaluate(snapshot, _data.Train, _data.Validation!, _threads);
                 report.ValidationCurve.Add(new Dictionary<string, double>(metrics));
@@ -181,12 +190,14 @@ internal sealed class TwoTowerTrainingLoop
                     sinceBest = 0;
                 }
                 else sinceBest++;
+                UseTrainingValues();
             }
             progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds));
             if (_metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience) break;
         }
-        if (bestValues is not null && bestEpoch != report.EpochsRun)
+        if (bestValues is not null)
             for (var p = 0; p < _allParams.Length; p++) bestValues[p].CopyTo(_allParams[p].Value, 0);
+        else UseAverages();
         report.BestEpoch = bestValues is not null ? bestEpoch : report.EpochsRun;
         report.BestValidationValue = bestValues is not null ? best : double.NaN;
         return report;
@@ -221,7 +232,33 @@ internal sealed class TwoTowerTrainingLoop
         Run(parallel,
             () => { foreach (var p in _userParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } },
             () => { foreach (var p in _itemParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } });
+        if (_averages is not null)
+        {
+            // TensorFlow's ExponentialMovingAverage warm-up: early averages do not drag the random initialisation along.
+            var decay = Math.Min(_o.WeightAveragingDecay, (1f + step) / (10f + step));
+            Run(parallel,
+                () => { for (var p = 0; p < _userParams.Length; p++) TensorPrimitives.Lerp(_averages[p], _allParams[p].Value, 1f - decay, _averages[p]); },
+                () => { for (var p = _userParams.Length; p < _allParams.Length; p++) TensorPrimitives.Lerp(_averages[p], _allParams[p].Value, 1f - decay, _averages[p]); });
+        }
         return loss;
+    }
+
+    /// <summary>Puts the averaged parameters in place (no-op without averaging), keeping the training values aside.</summary>
+    private void UseAverages()
+    {
+        if (_averages is null) return;
+        for (var p = 0; p < _allParams.Length; p++)
+        {
+            _allParams[p].Value.CopyTo(_trainingValues![p], 0);
+            _averages[p].CopyTo(_allParams[p].Value, 0);
+        }
+    }
+
+    /// <summary>Undoes <see cref="UseAverages"/> so that training continues from its own values.</summary>
+    private void UseTrainingValues()
+    {
+        if (_averages is null) return;
+        for (var p = 0; p < _allParams.Length; p++) _trainingValues![p].CopyTo(_allParams[p].Value, 0);
     }
 
     private static void Run(bool parallel, Action a, Action b)
