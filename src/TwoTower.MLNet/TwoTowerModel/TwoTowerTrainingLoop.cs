@@ -63,7 +63,7 @@ internal sealed class TwoTowerTrainingLoop
         _holdOutHistory = options.UseUserHistory && userFeatures.Bags.Any(b => b.Name == UserHistoryFeature.BagName);
         var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout,
             _holdOutHistory ? UserHistoryFeature.BagName : null);
-        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding, HeldOutBag = null };
+        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding ?? (itemFeatures.IsEmpty || options.InitialItemEmbeddings is not null), HeldOutBag = null };
         _user = backend.CreateTower("user", userArch, userFeatures, unchecked(options.Seed * 2 + 1), 1);
         _item = backend.CreateTower("item", itemArch, itemFeatures, unchecked(options.Seed * 2 + 2), 1);
         _userParams = _user.Parameters.ToArray();
@@ -82,7 +82,7 @@ internal sealed class TwoTowerTrainingLoop
         }
         if (options.InitialItemEmbeddings is not null)
         {
-            if (_itemId is null) throw new ArgumentException("InitialItemEmbeddings needs UseItemIdEmbedding = true.", nameof(options));
+            if (_itemId is null) throw new ArgumentException("InitialItemEmbeddings needs an item id embedding: set UseItemIdEmbedding = true.", nameof(options));
             WarmStart.Apply(_itemId, options.InitialItemEmbeddings, options.InitialEmbeddingDimension, options.Seed + 202, "Item");
             _warmItem = true;
         }
@@ -99,7 +99,7 @@ internal sealed class TwoTowerTrainingLoop
             TwoTowerLoss.BinaryCrossEntropy => new SampledBceLoss(options.Temperature),
             TwoTowerLoss.Bpr => new BprLoss(options.Temperature),
             TwoTowerLoss.Hinge => new HingeLoss(options.Margin),
-            _ => new InBatchSoftmaxLoss(options.Temperature, _threads),
+            _ => new InBatchSoftmaxLoss(options.Temperature, _threads, options.MaskSameUserPositives),
         };
         var n = data.Train.Count;
         _logQ = new float[data.Items.Count];
@@ -363,6 +363,9 @@ internal sealed class TwoTowerTrainingLoop
         ["seed"] = _o.Seed,
         ["threads"] = _threads,
         ["item_features"] = _o.UseItemFeatures,
+        ["item_id_embedding"] = _itemId is not null,
+        ["user_history"] = _o.UseUserHistory,
+        ["weight_averaging_decay"] = _o.WeightAveragingDecay,
         ["user_features"] = _o.UseUserFeatures,
     };
 }
