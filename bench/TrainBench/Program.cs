@@ -1,6 +1,7 @@
 // TrainBench: two-tower training throughput and quality on the ML-100K splits.
 //   dotnet run -c Release --project bench/TrainBench -- speed [--epochs 3] [--threads 2]
 //   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...]
+//   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
 using System.Diagnostics;
 using System.Globalization;
@@ -33,6 +34,12 @@ for (var a = 1; a < args.Length; a++)
 var items = MovieLens100K.LoadItems(ml);
 var users = MovieLens100K.LoadUsers(ml);
 Console.WriteLine($"# TrainBench {mode} {split} {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z cores={Environment.ProcessorCount} load={File.ReadAllText("/proc/loadavg").Trim()}");
+
+if (mode == "profile")
+{
+    Profile(items, splits);
+    return;
+}
 
 if (mode == "speed")
 {
@@ -73,6 +80,57 @@ Console.WriteLine($"fit {fitSeconds:F2} s, epochs {trained.Report!.EpochsRun}, b
 Console.WriteLine(string.Join(" ", result.OrderedMetrics.Select(kv => $"{kv.Key}={kv.Value:F4}")));
 var r = trained.Report;
 Console.WriteLine($"coherence {r.NeighbourGenreCoherence:F3} vs base {r.GenreBaseRate:F3}; coverage@10 {r.CatalogueCoverageAt10:F3}; item norms [{string.Join(", ", r.ItemIdEmbeddingNorms.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}]");
+
+// Times the parts of a training step on the peer configuration with batch-sized shapes (users and items of a real p1 batch).
+static void Profile(TwoTower.MLNet.Data.ItemMetadata items, string splits)
+{
+    var train = CsvInteractions.Load(Path.Combine(splits, "p1", "train.csv"));
+    var data = TrainingData.Create(train, null, items, null);
+    var o = TrainingThroughputBenchmark.PeerConfiguration();
+    var itemFeatures = TwoTower.MLNet.Features.ItemFeatureBuilder.Build(data.Items, data.ItemMetadata);
+    var userFeatures = TwoTower.MLNet.Features.FeatureTable.Empty(data.Users.Count);
+    var arch = new TwoTower.MLNet.Towers.TowerArchitecture(true, o.IdEmbeddingDimension, o.FeatureEmbeddingDimension, o.HiddenLayers, o.EmbeddingDimension, true, 0f);
+    var user = new TwoTower.MLNet.Towers.ManagedTower("user", arch, userFeatures, 1);
+    var item = new TwoTower.MLNet.Towers.ManagedTower("item", arch, itemFeatures, 2);
+    var rng = new Random(1);
+    var rows = Enumerable.Range(0, 1024).Select(_ => rng.Next(data.Train.Count)).ToArray();
+    var us = rows.Select(r => data.Train.UserKeys[r]).Distinct().ToArray();
+    var its = rows.Select(r => data.Train.ItemKeys[r]).Distinct().ToArray();
+    int d = o.EmbeddingDimension, nu = us.Length, ni = its.Length;
+    Console.WriteLine($"batch 1024: {nu} distinct users, {ni} distinct items, item input width {item.InputWidth}");
+    var s = new float[nu * ni];
+    var gu = new float[nu * d];
+    var gi = new float[ni * d];
+    var adam = new TwoTower.MLNet.Optimizers.AdamOptimizer();
+    void Time(string what, Action a, double flops = 0)
+    {
+        for (var w = 0; w < 20; w++) a();
+        const int reps = 200;
+        var sw = Stopwatch.StartNew();
+        for (var r = 0; r < reps; r++) a();
+        var ms = sw.Elapsed.TotalMilliseconds / reps;
+        Console.WriteLine($"  {what,-34} {ms,7:F3} ms" + (flops > 0 ? $"  {flops / ms / 1e6,6:F1} GFLOPS" : ""));
+    }
+    double TowerFlops(TwoTower.MLNet.Towers.ManagedTower t, int n) => 2.0 * n * (t.InputWidth * 256 + 256 * 128 + 128 * 128);
+    var uOut = new float[nu * d];
+    var iOut = new float[ni * d];
+    Time("user forward", () => user.Forward(us, true).CopyTo(uOut), TowerFlops(user, nu));
+    Time("user forward+backward", () => { user.Forward(us, true); user.Backward(gu); }, 3 * TowerFlops(user, nu));
+    Time("item forward", () => item.Forward(its, true).CopyTo(iOut), TowerFlops(item, ni));
+    Time("item forward+backward", () => { item.Forward(its, true); item.Backward(gi); }, 3 * TowerFlops(item, ni));
+    Time("logits U·Iᵀ (1 thread)", () => TwoTower.MLNet.Index.Kernels.Gemm.MultiplyTransposedB(uOut, iOut, s, nu, ni, d), 2.0 * nu * ni * d);
+    Time("logits U·Iᵀ (2 threads)", () => TwoTower.MLNet.Index.Kernels.Gemm.MultiplyTransposedB(uOut, iOut, s, nu, ni, d, maxThreads: 2), 2.0 * nu * ni * d);
+    Time("dU = dS·I", () => TwoTower.MLNet.Index.Kernels.Gemm.Multiply(s, iOut, gu, nu, d, ni), 2.0 * nu * ni * d);
+    Time("dI = dSᵀ·U", () => TwoTower.MLNet.Index.Kernels.Gemm.MultiplyTransposedA(s, uOut, gi, ni, d, nu), 2.0 * nu * ni * d);
+    var loss = new TwoTower.MLNet.Losses.InBatchSoftmaxLoss(0.05f);
+    var exRows = rows.Select(r => Array.IndexOf(us, data.Train.UserKeys[r])).ToArray();
+    var exCols = rows.Select(r => Array.IndexOf(its, data.Train.ItemKeys[r])).ToArray();
+    var ds = new float[nu * ni];
+    var logq = new float[ni];
+    Time("softmax loss + gradient", () => loss.Compute(s, nu, ni, exRows, exCols, logq, ds));
+    long step = 0;
+    Time("Adam, item tower (after backward)", () => { item.Forward(its, true); item.Backward(gi); foreach (var p in item.Parameters) { adam.Step(p, 1e-3f, ++step); p.ClearGradient(); } });
+}
 
 static void Set(TwoTowerOptions o, string assignment)
 {

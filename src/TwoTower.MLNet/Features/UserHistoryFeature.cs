@@ -5,6 +5,9 @@ namespace TwoTower.MLNet.Features;
 /// <summary>The user's training items as a bag feature of the user tower (the "watch history" input of YouTube-style towers).</summary>
 public static class UserHistoryFeature
 {
+    /// <summary>Name of the history bag feature.</summary>
+    public const string BagName = "history";
+
     /// <summary>
     /// A bag over item keys holding each user's distinct training items; with <paramref name="recent"/> &gt; 0 only the
     /// user's last <paramref name="recent"/> interactions by (timestamp, row order).
@@ -38,7 +41,7 @@ public static class UserHistoryFeature
                 if (j == 0 || perUser[u][j] != perUser[u][j - 1]) tokens.Add(perUser[u][j]);
             offsets[u + 1] = tokens.Count;
         }
-        return new BagFeature("history", Math.Max(train.Items.Count, 1), offsets, tokens.ToArray());
+        return new BagFeature(BagName, Math.Max(train.Items.Count, 1), offsets, tokens.ToArray());
     }
 
     /// <summary>A copy of <paramref name="table"/> with the history bag (see <see cref="Build"/>) appended.</summary>

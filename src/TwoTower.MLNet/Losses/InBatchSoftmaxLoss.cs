@@ -7,19 +7,37 @@ namespace TwoTower.MLNet.Losses;
 /// logits s/T − log q. Columns are the batch's distinct items, so an item appearing several times in the
 /// batch is one column: accidental hits (the positive repeated as a negative) are removed by construction.
 /// The logQ correction (Yi et al. 2019) subtracts each item's log sampling probability, undoing the
-/// popularity bias of in-batch negatives. Examples of the same user share one softmax row.
+/// popularity bias of in-batch negatives. Examples of the same user share one score row; with
+/// <see cref="MaskOtherPositives"/> each example's softmax also leaves out the user's other positives of the batch
+/// (they are not negatives for that user).
 /// </summary>
 public sealed class InBatchSoftmaxLoss : IRetrievalLoss
 {
-    private float[] _row = Array.Empty<float>();
+    private float[][] _rows;
     private int[] _rowCounts = Array.Empty<int>();
+    private double[] _rowLoss = Array.Empty<double>();
+    // Positive columns of each row (CSR over rows, distinct columns with their example counts).
+    private int[] _posStart = Array.Empty<int>();
+    private int[] _posColumn = Array.Empty<int>();
+    private int[] _posCount = Array.Empty<int>();
 
-    /// <summary>Creates the loss with temperature <paramref name="temperature"/> (&gt; 0).</summary>
-    public InBatchSoftmaxLoss(float temperature)
+    /// <summary>Creates the loss with temperature <paramref name="temperature"/> (&gt; 0), splitting rows over up to <paramref name="maxThreads"/> threads.</summary>
+    public InBatchSoftmaxLoss(float temperature, int maxThreads = 1, bool maskOtherPositives = false)
     {
         LossInputs.CheckPositive(temperature, nameof(temperature));
+        if (maxThreads < 1) throw new ArgumentOutOfRangeException(nameof(maxThreads), maxThreads, "maxThreads must be ≥ 1.");
         Temperature = temperature;
+        MaxThreads = maxThreads;
+        MaskOtherPositives = maskOtherPositives;
+        _rows = new float[maxThreads][];
+        for (var t = 0; t < maxThreads; t++) _rows[t] = Array.Empty<float>();
     }
+
+    /// <summary>Threads the rows are split over (the result does not depend on it: row losses are summed in row order).</summary>
+    public int MaxThreads { get; }
+
+    /// <summary>Whether an example's softmax leaves out the other positive columns of its row (same user, other items of the batch).</summary>
+    public bool MaskOtherPositives { get; }
 
     /// <summary>Logits are scores divided by this.</summary>
     public float Temperature { get; }
@@ -31,40 +49,124 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores)
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
-        if (_row.Length < columns) _row = new float[columns];
         if (_rowCounts.Length < rows) _rowCounts = new int[rows];
+        if (_rowLoss.Length < rows) _rowLoss = new double[rows];
+        var n = exampleRows.Length;
+        BuildPositives(rows, exampleRows, exampleColumns);
+        var counts = _rowCounts.AsSpan(0, rows);
+        var invT = 1f / Temperature;
+        var scale = invT / n;
+        // Each row's log-sum-exp and gradient are independent: chunks of rows run in parallel when the batch is large enough.
+        var chunks = (long)rows * columns >= 1 << 16 ? Math.Min(MaxThreads, rows) : 1;
+        if (chunks == 1) SoftmaxRows(scores, columns, columnLogQ, gradScores, 0, rows, invT, scale, 0);
+        else
+            unsafe
+            {
+                // Spans cannot enter the lambda: the pinned addresses do (no copies).
+                fixed (float* ps = scores, pq = columnLogQ, pg = gradScores)
+                {
+                    var (ips, ipq, ipg, hasQ) = ((nint)ps, (nint)pq, (nint)pg, !columnLogQ.IsEmpty);
+                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, t =>
+                    {
+                        int r0 = (int)((long)rows * t / chunks), r1 = (int)((long)rows * (t + 1) / chunks);
+                        SoftmaxRows(new ReadOnlySpan<float>((float*)ips, rows * columns), columns,
+                            hasQ ? new ReadOnlySpan<float>((float*)ipq, columns) : ReadOnlySpan<float>.Empty,
+                            new Span<float>((float*)ipg, rows * columns), r0, r1, invT, scale, t);
+                    });
+                }
+            }
+        double loss = 0;
+        for (var r = 0; r < rows; r++) loss += _rowLoss[r];
+        return (float)(loss / n);
+    }
+
+    // Groups the examples by row: distinct positive columns per row with how many examples point at each.
+    private void BuildPositives(int rows, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns)
+    {
+        var n = exampleRows.Length;
+        if (_posStart.Length < rows + 1) _posStart = new int[rows + 1];
+        if (_posColumn.Length < n)
+        {
+            _posColumn = new int[n];
+            _posCount = new int[n];
+        }
         var counts = _rowCounts.AsSpan(0, rows);
         counts.Clear();
         foreach (var r in exampleRows) counts[r]++;
-        var n = exampleRows.Length;
-        var invT = 1f / Temperature;
-        var scale = invT / n;
-        double loss = 0;
-        var z = _row.AsSpan(0, columns);
-        for (var r = 0; r < rows; r++)
+        _posStart[0] = 0;
+        for (var r = 0; r < rows; r++) _posStart[r + 1] = _posStart[r] + counts[r];
+        // Fill each row's segment, merging repeated columns; _posCount[k] = 0 marks unused slots at a segment's end.
+        Array.Clear(_posCount, 0, n);
+        for (var b = 0; b < n; b++)
+        {
+            int r = exampleRows[b], c = exampleColumns[b], k = _posStart[r];
+            while (_posCount[k] > 0 && _posColumn[k] != c) k++;
+            _posColumn[k] = c;
+            _posCount[k]++;
+        }
+    }
+
+    // Rows [r0, r1): gradient and loss of the row's examples into gradScores and _rowLoss, with scratch of thread t.
+    private void SoftmaxRows(ReadOnlySpan<float> scores, int columns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores, int r0, int r1, float invT, float scale, int t)
+    {
+        if (_rows[t].Length < columns) _rows[t] = new float[columns];
+        var z = _rows[t].AsSpan(0, columns);
+        for (var r = r0; r < r1; r++)
         {
             var g = gradScores.Slice(r * columns, columns);
-            if (counts[r] == 0)
+            var count = _rowCounts[r];
+            if (count == 0)
             {
                 g.Clear();
+                _rowLoss[r] = 0;
                 continue;
             }
-            TensorPrimitives.Multiply(scores.Slice(r * columns, columns), invT, z);
+            var s = scores.Slice(r * columns, columns);
+            TensorPrimitives.Multiply(s, invT, z);
             if (!columnLogQ.IsEmpty) TensorPrimitives.Subtract(z, columnLogQ[..columns], z);
             var max = TensorPrimitives.Max(z);
             TensorPrimitives.Subtract(z, max, z);
             TensorPrimitives.Exp(z, z);
-            var sum = TensorPrimitives.Sum(z);
-            loss += counts[r] * (max + Math.Log(sum));
-            TensorPrimitives.Multiply(z, counts[r] * scale / sum, g);
+            var sumAll = (double)TensorPrimitives.Sum(z);
+            int p0 = _posStart[r], p1 = _posStart[r + 1];
+            double loss = 0;
+            if (!MaskOtherPositives || count == 1)
+            {
+                // Every example of the row shares one softmax over all columns.
+                TensorPrimitives.Multiply(z, (float)(count * scale / sumAll), g);
+                for (var k = p0; k < p1 && _posCount[k] > 0; k++)
+                {
+                    var c = _posColumn[k];
+                    loss += _posCount[k] * (max + Math.Log(sumAll) - Logit(s, columnLogQ, c, invT));
+                    g[c] -= _posCount[k] * scale;
+                }
+            }
+            else
+            {
+                // Example of column c: softmax over the negatives plus c itself, S_c = Σ_negatives e + e_c.
+                double sumPos = 0;
+                for (var k = p0; k < p1 && _posCount[k] > 0; k++) sumPos += z[_posColumn[k]];
+                var sumNeg = Math.Max(sumAll - sumPos, 0);
+                double weight = 0;
+                for (var k = p0; k < p1 && _posCount[k] > 0; k++)
+                {
+                    var c = _posColumn[k];
+                    var sc = Math.Max(sumNeg + z[c], double.Epsilon);
+                    weight += _posCount[k] / sc;
+                    loss += _posCount[k] * (max + Math.Log(sc) - Logit(s, columnLogQ, c, invT));
+                }
+                TensorPrimitives.Multiply(z, (float)(weight * scale), g);
+                for (var k = p0; k < p1 && _posCount[k] > 0; k++)
+                {
+                    var c = _posColumn[k];
+                    var sc = Math.Max(sumNeg + z[c], double.Epsilon);
+                    g[c] = (float)(_posCount[k] * (z[c] / sc - 1) * scale);
+                }
+            }
+            _rowLoss[r] = loss;
         }
-        for (var b = 0; b < n; b++)
-        {
-            int r = exampleRows[b], c = exampleColumns[b];
-            var logit = scores[r * columns + c] * invT - (columnLogQ.IsEmpty ? 0f : columnLogQ[c]);
-            loss -= logit;
-            gradScores[r * columns + c] -= scale;
-        }
-        return (float)(loss / n);
     }
+
+    private static double Logit(ReadOnlySpan<float> rowScores, ReadOnlySpan<float> columnLogQ, int c, float invT) =>
+        rowScores[c] * invT - (columnLogQ.IsEmpty ? 0f : columnLogQ[c]);
 }

@@ -29,6 +29,11 @@ public sealed class AdamOptimizer : Optimizer
     /// <summary>Denominator guard.</summary>
     public float Epsilon { get; }
 
+    private sealed record BiasCorrections(long Step, double C1, double C2);
+
+    // Bias corrections 1 − β^step of the last step seen.
+    private BiasCorrections? _corrections;
+
     /// <inheritdoc />
     protected override void UpdateRange(Parameter p, int start, int length, float learningRate, long step)
     {
@@ -41,11 +46,13 @@ public sealed class AdamOptimizer : Optimizer
         var w = p.Value.AsSpan(start, length);
         var g = p.Gradient.AsSpan(start, length);
         Decay(p, w, learningRate);
-        var c1 = 1.0 - Math.Pow(Beta1, step);
-        var c2 = 1.0 - Math.Pow(Beta2, step);
-        var stepSize = (float)(learningRate * Math.Sqrt(c2) / c1);
+        // Bias corrections depend on the step only: computed once per step, not once per embedding row.
+        // One immutable object per step: towers updated on two threads read a consistent pair.
+        var corr = _corrections;
+        if (corr is null || corr.Step != step) _corrections = corr = new BiasCorrections(step, 1.0 - Math.Pow(Beta1, step), 1.0 - Math.Pow(Beta2, step));
+        var stepSize = (float)(learningRate * Math.Sqrt(corr.C2) / corr.C1);
         // ε scaled so that the update equals lr·m̂/(√v̂+ε) exactly (the usual bias-corrected form).
-        var eps = (float)(Epsilon * Math.Sqrt(c2));
+        var eps = (float)(Epsilon * Math.Sqrt(corr.C2));
         float b1 = Beta1, b2 = Beta2, ob1 = 1 - Beta1, ob2 = 1 - Beta2;
         var i = 0;
         if (Vector512.IsHardwareAccelerated)

@@ -25,6 +25,13 @@ public interface ITower
     /// </summary>
     ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training);
 
+    /// <summary>
+    /// As <see cref="Forward(ReadOnlySpan{int}, bool)"/>, with token <paramref name="heldOutTokens"/>[r] left out of row r's
+    /// <see cref="TowerArchitecture.HeldOutBag"/> (−1 = nothing left out): the user's history without the item being
+    /// predicted, so that training does not see its own target.
+    /// </summary>
+    ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training, ReadOnlySpan<int> heldOutTokens);
+
     /// <summary>Adds ∂loss/∂parameters to the parameter gradients, given ∂loss/∂outputs of the last training Forward.</summary>
     void Backward(ReadOnlySpan<float> gradOutput);
 }

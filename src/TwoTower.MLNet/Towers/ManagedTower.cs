@@ -33,6 +33,8 @@ public sealed class ManagedTower : ITower
     private float[] _gradA = Array.Empty<float>();
     private float[] _gradB = Array.Empty<float>();
     private int[] _keys = Array.Empty<int>();
+    private int[] _heldOut = Array.Empty<int>();
+    private readonly int _heldOutBag = -1;
     private int _rows;
     private bool _trainingPass;
 
@@ -73,6 +75,12 @@ public sealed class ManagedTower : ITower
             FillUniform(p.Value, 0.05f, rng);
             return p;
         }).ToArray();
+        if (architecture.HeldOutBag is { } held)
+        {
+            _heldOutBag = features.Bags.Select(b => b.Name).ToList().IndexOf(held);
+            if (_heldOutBag < 0)
+                throw new ArgumentException($"{name} tower: HeldOutBag '{held}' is not a bag feature (bags: {string.Join(", ", features.Bags.Select(b => b.Name))}).", nameof(architecture));
+        }
         inputWidth += f * (_categorical.Length + _bags.Length) + features.NumericDimension;
         _widths = new[] { inputWidth }.Concat(architecture.HiddenLayers).Append(architecture.OutputDimension).ToArray();
         var layers = _widths.Length - 1;
@@ -105,15 +113,25 @@ public sealed class ManagedTower : ITower
     public Parameter? IdEmbedding => _id;
 
     /// <inheritdoc />
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training) => Forward(keys, training, ReadOnlySpan<int>.Empty);
+
+    /// <inheritdoc />
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training, ReadOnlySpan<int> heldOutTokens)
     {
         var n = keys.Length;
         if (n == 0) throw new ArgumentException($"{Name} tower: Forward needs ≥ 1 key.", nameof(keys));
         for (var r = 0; r < n; r++)
             if ((uint)keys[r] >= (uint)EntityCount)
                 throw new ArgumentOutOfRangeException(nameof(keys), keys[r], $"{Name} tower: key at position {r} must be in [0, {EntityCount}).");
+        if (!heldOutTokens.IsEmpty)
+        {
+            if (_heldOutBag < 0) throw new ArgumentException($"{Name} tower: held-out tokens need TowerArchitecture.HeldOutBag to name a bag feature.", nameof(heldOutTokens));
+            if (heldOutTokens.Length != n) throw new ArgumentException($"{Name} tower: heldOutTokens has {heldOutTokens.Length} entries; one per key ({n}) expected.", nameof(heldOutTokens));
+        }
         Ensure(n);
         keys.CopyTo(_keys);
+        if (heldOutTokens.IsEmpty) _heldOut.AsSpan(0, n).Fill(-1);
+        else heldOutTokens.CopyTo(_heldOut);
         _rows = n;
         _trainingPass = training;
         Gather(keys, _activations[0]);
@@ -243,9 +261,15 @@ public sealed class ManagedTower : ITower
                 var bag = _features.Bags[b];
                 var dst = row.Slice(o, f);
                 dst.Clear();
-                int s = bag.Offsets[k], e = bag.Offsets[k + 1];
-                for (var t = s; t < e; t++) TensorPrimitives.Add(dst, _bags[b].ValueRow(bag.Tokens[t]), dst);
-                if (e - s > 1) TensorPrimitives.Multiply(dst, 1f / (e - s), dst);
+                var skip = b == _heldOutBag ? _heldOut[r] : -1;
+                int s = bag.Offsets[k], e = bag.Offsets[k + 1], used = 0;
+                for (var t = s; t < e; t++)
+                {
+                    if (bag.Tokens[t] == skip) continue;
+                    TensorPrimitives.Add(dst, _bags[b].ValueRow(bag.Tokens[t]), dst);
+                    used++;
+                }
+                if (used > 1) TensorPrimitives.Multiply(dst, 1f / used, dst);
             }
             var nd = _features.NumericDimension;
             if (nd > 0) _features.Numeric.AsSpan(k * nd, nd).CopyTo(row.Slice(o, nd));
@@ -278,11 +302,14 @@ public sealed class ManagedTower : ITower
             for (var b = 0; b < _bags.Length; b++, o += f)
             {
                 var bag = _features.Bags[b];
-                int s = bag.Offsets[k], e = bag.Offsets[k + 1];
-                if (e == s) continue;
-                var scale = 1f / (e - s);
+                var skip = b == _heldOutBag ? _heldOut[r] : -1;
+                int s = bag.Offsets[k], e = bag.Offsets[k + 1], used = 0;
+                for (var t = s; t < e; t++) if (bag.Tokens[t] != skip) used++;
+                if (used == 0) continue;
+                var scale = 1f / used;
                 for (var t = s; t < e; t++)
                 {
+                    if (bag.Tokens[t] == skip) continue;
                     var g = _bags[b].GradientRow(bag.Tokens[t]);
                     TensorPrimitives.MultiplyAdd(row.Slice(o, f), scale, g, g);
                     _bags[b].Touch(bag.Tokens[t]);
@@ -304,6 +331,7 @@ public sealed class ManagedTower : ITower
         _gradA = new float[_capacity * maxW];
         _gradB = new float[_capacity * maxW];
         _keys = new int[_capacity];
+        _heldOut = new int[_capacity];
     }
 
     private Parameter Add(Parameter p)

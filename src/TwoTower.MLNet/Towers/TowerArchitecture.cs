@@ -8,6 +8,7 @@ namespace TwoTower.MLNet.Towers;
 /// <param name="OutputDimension">Width d of the tower output.</param>
 /// <param name="Normalize">Whether the output is L2-normalised (cosine similarity).</param>
 /// <param name="Dropout">Dropout rate after each hidden layer while training, in [0, 1).</param>
+/// <param name="HeldOutBag">Name of the bag feature that per-row held-out tokens are removed from (null = none).</param>
 public sealed record TowerArchitecture(
     bool UseIdEmbedding,
     int IdEmbeddingDimension,
@@ -15,7 +16,8 @@ public sealed record TowerArchitecture(
     IReadOnlyList<int> HiddenLayers,
     int OutputDimension,
     bool Normalize,
-    float Dropout)
+    float Dropout,
+    string? HeldOutBag = null)
 {
     /// <summary>Throws when a size or rate is out of range.</summary>
     public void Validate(string tower)

@@ -3,7 +3,9 @@ namespace TwoTower.MLNet.TwoTowerModel;
 /// <summary>
 /// One mini-batch with its users and items deduplicated: the towers run once per distinct user and item,
 /// and example b is the pair (Rows[b], Columns[b]) of positions in those distinct lists. Extra negative
-/// items are appended after the positives' columns. Reused across steps (no allocation per step).
+/// items are appended after the positives' columns. Without user deduplication (the user tower reads the
+/// history without the example's own item) row b is example b and HeldOutItems[b] its positive item.
+/// Reused across steps (no allocation per step).
 /// </summary>
 internal sealed class TrainingBatch
 {
@@ -20,26 +22,30 @@ internal sealed class TrainingBatch
         Items = new int[capacity + extraColumns];
         Rows = new int[capacity];
         Columns = new int[capacity];
+        HeldOutItems = new int[capacity];
     }
 
     public int[] Users { get; }
     public int[] Items { get; }
     public int[] Rows { get; }
     public int[] Columns { get; }
+    public int[] HeldOutItems { get; }
     public int UserCount { get; private set; }
     public int ItemCount { get; private set; }
     public int ExampleCount { get; private set; }
 
     /// <summary>Fills the batch from examples <paramref name="order"/>[start..start+count) of the training pairs.</summary>
-    public void Fill(ReadOnlySpan<int> userKeys, ReadOnlySpan<int> itemKeys, ReadOnlySpan<int> order)
+    public void Fill(ReadOnlySpan<int> userKeys, ReadOnlySpan<int> itemKeys, ReadOnlySpan<int> order, bool deduplicateUsers = true)
     {
         Reset();
         for (var b = 0; b < order.Length; b++)
         {
             var row = order[b];
             int u = userKeys[row], i = itemKeys[row];
-            var us = _userSlot[u];
-            if (us < 0)
+            HeldOutItems[b] = i;
+            int us;
+            if (!deduplicateUsers) Users[us = UserCount++] = u;
+            else if ((us = _userSlot[u]) < 0)
             {
                 us = _userSlot[u] = UserCount;
                 Users[UserCount++] = u;
@@ -70,7 +76,7 @@ internal sealed class TrainingBatch
 
     private void Reset()
     {
-        for (var k = 0; k < UserCount; k++) _userSlot[Users[k]] = -1;
+        for (var k = 0; k < UserCount; k++) _userSlot[Users[k]] = -1; // harmless when users were not deduplicated
         for (var k = 0; k < ItemCount; k++) _itemSlot[Items[k]] = -1;
         UserCount = ItemCount = ExampleCount = 0;
     }

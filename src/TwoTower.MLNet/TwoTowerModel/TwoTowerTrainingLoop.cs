@@ -38,6 +38,11 @@ internal sealed class TwoTowerTrainingLoop
     private readonly bool _warmUser;
     private readonly bool _warmItem;
     private long _step;
+    // Exponential moving averages of the parameters (null = off) and the training values while the averages are in place.
+    private readonly float[][]? _averages;
+    private readonly float[][]? _trainingValues;
+    // The user tower reads the history without the example's own item: one user row per example.
+    private readonly bool _holdOutHistory;
 
     // Per-step buffers, sized for the largest batch.
     private readonly TrainingBatch _batch;
@@ -55,8 +60,10 @@ internal sealed class TwoTowerTrainingLoop
         _data = data;
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _d = options.EmbeddingDimension;
-        var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout);
-        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding };
+        _holdOutHistory = options.UseUserHistory && userFeatures.Bags.Any(b => b.Name == UserHistoryFeature.BagName);
+        var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout,
+            _holdOutHistory ? UserHistoryFeature.BagName : null);
+        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding ?? (itemFeatures.IsEmpty || options.InitialItemEmbeddings is not null), HeldOutBag = null };
         _user = backend.CreateTower("user", userArch, userFeatures, unchecked(options.Seed * 2 + 1), 1);
         _item = backend.CreateTower("item", itemArch, itemFeatures, unchecked(options.Seed * 2 + 2), 1);
         _userParams = _user.Parameters.ToArray();
@@ -75,7 +82,7 @@ internal sealed class TwoTowerTrainingLoop
         }
         if (options.InitialItemEmbeddings is not null)
         {
-            if (_itemId is null) throw new ArgumentException("InitialItemEmbeddings needs UseItemIdEmbedding = true.", nameof(options));
+            if (_itemId is null) throw new ArgumentException("InitialItemEmbeddings needs an item id embedding: set UseItemIdEmbedding = true.", nameof(options));
             WarmStart.Apply(_itemId, options.InitialItemEmbeddings, options.InitialEmbeddingDimension, options.Seed + 202, "Item");
             _warmItem = true;
         }
@@ -92,7 +99,7 @@ internal sealed class TwoTowerTrainingLoop
             TwoTowerLoss.BinaryCrossEntropy => new SampledBceLoss(options.Temperature),
             TwoTowerLoss.Bpr => new BprLoss(options.Temperature),
             TwoTowerLoss.Hinge => new HingeLoss(options.Margin),
-            _ => new InBatchSoftmaxLoss(options.Temperature),
+            _ => new InBatchSoftmaxLoss(options.Temperature, _threads, options.MaskSameUserPositives),
         };
         var n = data.Train.Count;
         _logQ = new float[data.Items.Count];
@@ -115,6 +122,11 @@ internal sealed class TwoTowerTrainingLoop
         _pool = new int[Math.Max(options.HardNegativePool, 1)];
         _poolScores = new float[_pool.Length];
         _meanUser = new float[_d];
+        if (options.WeightAveragingDecay > 0)
+        {
+            _averages = _allParams.Select(p => (float[])p.Value.Clone()).ToArray();
+            _trainingValues = _allParams.Select(p => new float[p.Value.Length]).ToArray();
+        }
     }
 
     public Parameter? ItemIdEmbedding => _itemId;
@@ -150,7 +162,7 @@ internal sealed class TwoTowerTrainingLoop
             {
                 ct.ThrowIfCancellationRequested();
                 var count = Math.Min(bs, n - start);
-                _batch.Fill(users, items, _order.AsSpan(start, count));
+                _batch.Fill(users, items, _order.AsSpan(start, count), deduplicateUsers: !_holdOutHistory);
                 AddNegatives(negRandom);
                 lossSum += Step(schedule.RateAt(++_step)) * count;
             }
@@ -165,6 +177,7 @@ internal sealed class TwoTowerTrainingLoop
             IReadOnlyDictionary<string, double>? metrics = null;
             if (_metric is not null)
             {
+                UseAverages();
                 var snapshot = BuildModel(null);
                 metrics = _metric.Evaluate(snapshot, _data.Train, _data.Validation!, _threads);
                 report.ValidationCurve.Add(new Dictionary<string, double>(metrics));
@@ -177,12 +190,14 @@ internal sealed class TwoTowerTrainingLoop
                     sinceBest = 0;
                 }
                 else sinceBest++;
+                UseTrainingValues();
             }
             progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds));
             if (_metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience) break;
         }
-        if (bestValues is not null && bestEpoch != report.EpochsRun)
+        if (bestValues is not null)
             for (var p = 0; p < _allParams.Length; p++) bestValues[p].CopyTo(_allParams[p].Value, 0);
+        else UseAverages();
         report.BestEpoch = bestValues is not null ? bestEpoch : report.EpochsRun;
         report.BestValidationValue = bestValues is not null ? best : double.NaN;
         return report;
@@ -194,7 +209,7 @@ internal sealed class TwoTowerTrainingLoop
         int nu = _batch.UserCount, ni = _batch.ItemCount, nb = _batch.ExampleCount, d = _d;
         var parallel = _threads >= 2;
         Run(parallel,
-            () => _user.Forward(_batch.Users.AsSpan(0, nu), true).CopyTo(_u),
+            () => _user.Forward(_batch.Users.AsSpan(0, nu), true, _holdOutHistory ? _batch.HeldOutItems.AsSpan(0, nb) : ReadOnlySpan<int>.Empty).CopyTo(_u),
             () => _item.Forward(_batch.Items.AsSpan(0, ni), true).CopyTo(_i));
         Gemm.MultiplyTransposedB(_u.AsSpan(0, nu * d), _i.AsSpan(0, ni * d), _s.AsSpan(0, nu * ni), nu, ni, d, maxThreads: _threads);
         var useLogQ = _o.LogQCorrection && _o.Loss == TwoTowerLoss.SampledSoftmax;
@@ -217,7 +232,33 @@ internal sealed class TwoTowerTrainingLoop
         Run(parallel,
             () => { foreach (var p in _userParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } },
             () => { foreach (var p in _itemParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } });
+        if (_averages is not null)
+        {
+            // TensorFlow's ExponentialMovingAverage warm-up: early averages do not drag the random initialisation along.
+            var decay = Math.Min(_o.WeightAveragingDecay, (1f + step) / (10f + step));
+            Run(parallel,
+                () => { for (var p = 0; p < _userParams.Length; p++) TensorPrimitives.Lerp(_averages[p], _allParams[p].Value, 1f - decay, _averages[p]); },
+                () => { for (var p = _userParams.Length; p < _allParams.Length; p++) TensorPrimitives.Lerp(_averages[p], _allParams[p].Value, 1f - decay, _averages[p]); });
+        }
         return loss;
+    }
+
+    /// <summary>Puts the averaged parameters in place (no-op without averaging), keeping the training values aside.</summary>
+    private void UseAverages()
+    {
+        if (_averages is null) return;
+        for (var p = 0; p < _allParams.Length; p++)
+        {
+            _allParams[p].Value.CopyTo(_trainingValues![p], 0);
+            _averages[p].CopyTo(_allParams[p].Value, 0);
+        }
+    }
+
+    /// <summary>Undoes <see cref="UseAverages"/> so that training continues from its own values.</summary>
+    private void UseTrainingValues()
+    {
+        if (_averages is null) return;
+        for (var p = 0; p < _allParams.Length; p++) _trainingValues![p].CopyTo(_allParams[p].Value, 0);
     }
 
     private static void Run(bool parallel, Action a, Action b)
@@ -322,6 +363,9 @@ internal sealed class TwoTowerTrainingLoop
         ["seed"] = _o.Seed,
         ["threads"] = _threads,
         ["item_features"] = _o.UseItemFeatures,
+        ["item_id_embedding"] = _itemId is not null,
+        ["user_history"] = _o.UseUserHistory,
+        ["weight_averaging_decay"] = _o.WeightAveragingDecay,
         ["user_features"] = _o.UseUserFeatures,
     };
 }

@@ -44,6 +44,42 @@ public sealed class LossGradientTests
     public void InBatchSoftmax_GradientWithLogQ_MatchesFiniteDifferences() => CheckGradient(new InBatchSoftmaxLoss(0.5f), LogQ());
 
     [TestMethod]
+    public void InBatchSoftmax_MaskOtherPositives_GradientMatchesFiniteDifferences() => CheckGradient(new InBatchSoftmaxLoss(0.5f, maskOtherPositives: true), LogQ());
+
+    [TestMethod]
+    public void InBatchSoftmax_MaskOtherPositives_HandComputed()
+    {
+        // One user with positives in columns 0 and 1 of three; T = 1. Example 0: softmax over {0, 2}; example 1: over {1, 2}.
+        var s = new[] { 1f, 0f, 0.5f };
+        var grad = new float[3];
+        var loss = new InBatchSoftmaxLoss(1f, maskOtherPositives: true).Compute(s, 1, 3, new[] { 0, 0 }, new[] { 0, 1 }, ReadOnlySpan<float>.Empty, grad);
+        double e0 = Math.Exp(1), e1 = 1, e2 = Math.Exp(0.5);
+        var expected = (-Math.Log(e0 / (e0 + e2)) - Math.Log(e1 / (e1 + e2))) / 2;
+        Assert.AreEqual(expected, loss, 1e-5);
+        Assert.AreEqual((e0 / (e0 + e2) - 1) / 2, grad[0], 1e-5);
+        Assert.AreEqual((e1 / (e1 + e2) - 1) / 2, grad[1], 1e-5);
+        Assert.AreEqual((e2 / (e0 + e2) + e2 / (e1 + e2)) / 2, grad[2], 1e-5);
+    }
+
+    [TestMethod]
+    public void InBatchSoftmax_TwoThreads_SameLossAndGradientAsOne()
+    {
+        // Large enough (≥ 65,536 scores) for the rows to be split over threads.
+        const int rows = 300, cols = 300;
+        var rng = new Random(3);
+        var s = Enumerable.Range(0, rows * cols).Select(_ => (float)rng.NextDouble()).ToArray();
+        var exRows = Enumerable.Range(0, 500).Select(b => b % rows).ToArray();
+        var exCols = Enumerable.Range(0, 500).Select(b => (b * 7) % cols).ToArray();
+        var logQ = Enumerable.Range(0, cols).Select(c => -1f - c % 5).ToArray();
+        var g1 = new float[rows * cols];
+        var g2 = new float[rows * cols];
+        var l1 = new InBatchSoftmaxLoss(0.1f, 1, maskOtherPositives: true).Compute(s, rows, cols, exRows, exCols, logQ, g1);
+        var l2 = new InBatchSoftmaxLoss(0.1f, 2, maskOtherPositives: true).Compute(s, rows, cols, exRows, exCols, logQ, g2);
+        Assert.AreEqual(l1, l2);
+        CollectionAssert.AreEqual(g1, g2);
+    }
+
+    [TestMethod]
     public void SampledBce_Gradient_MatchesFiniteDifferences() => CheckGradient(new SampledBceLoss(0.5f), Array.Empty<float>());
 
     [TestMethod]

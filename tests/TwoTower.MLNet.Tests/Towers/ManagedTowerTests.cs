@@ -18,9 +18,12 @@ public sealed class ManagedTowerTests
     private static ManagedTower Tiny(bool normalize) =>
         new("t", new TowerArchitecture(true, 3, 2, new[] { 5 }, 3, normalize, 0f), TinyFeatures(), seed: 5);
 
-    private static double Objective(ManagedTower tower, int[] keys, float[] weights)
+    private static ManagedTower TinyHeldOut() =>
+        new("t", new TowerArchitecture(true, 3, 2, new[] { 5 }, 3, true, 0f, HeldOutBag: "tags"), TinyFeatures(), seed: 5);
+
+    private static double Objective(ManagedTower tower, int[] keys, float[] weights, int[]? heldOut = null)
     {
-        var y = tower.Forward(keys, training: false);
+        var y = tower.Forward(keys, training: false, heldOut ?? ReadOnlySpan<int>.Empty);
         double s = 0;
         for (var i = 0; i < y.Length; i++) s += y[i] * weights[i];
         return s;
@@ -57,6 +60,62 @@ public sealed class ManagedTowerTests
             }
         }
         Assert.IsGreaterThan(50, checkedCount);
+    }
+
+    [TestMethod]
+    public void Backward_HeldOutTokens_MatchesFiniteDifferences()
+    {
+        var tower = TinyHeldOut();
+        // Entity 0 holds tags {0,1}: leaving 1 out keeps {0}; entity 3 holds {1,3}: leaving 3 out keeps {1};
+        // entity 1 holds {2}: leaving out 0, which it does not hold, keeps {2}.
+        var keys = new[] { 0, 3, 1, 3 };
+        var heldOut = new[] { 1, 3, 0, 3 };
+        var rng = new Random(4);
+        var weights = Enumerable.Range(0, keys.Length * 3).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        tower.Forward(keys, training: true, heldOut);
+        tower.Backward(weights);
+        const float eps = 1e-3f;
+        var tags = tower.Parameters.Single(p => p.Name == "t.tags_embedding");
+        var analytic = (float[])tags.Gradient.Clone();
+        for (var i = 0; i < tags.Value.Length; i++)
+        {
+            var orig = tags.Value[i];
+            tags.Value[i] = orig + eps;
+            var plus = Objective(tower, keys, weights, heldOut);
+            tags.Value[i] = orig - eps;
+            var minus = Objective(tower, keys, weights, heldOut);
+            tags.Value[i] = orig;
+            var numeric = (plus - minus) / (2 * eps);
+            Assert.AreEqual(numeric, analytic[i], 2e-3 + 2e-2 * Math.Abs(numeric), $"tags[{i}]: analytic {analytic[i]} vs finite difference {numeric}");
+        }
+        // Token 3 is held out of every row that holds it: its gradient row stays zero.
+        Assert.IsTrue(tags.GradientRow(3).ToArray().All(g => g == 0f));
+    }
+
+    [TestMethod]
+    public void Forward_HeldOutToken_EqualsTableWithoutThatToken()
+    {
+        var held = TinyHeldOut().Forward(new[] { 0 }, training: false, new[] { 1 }).ToArray();
+        var f = TinyFeatures();
+        // The same table with entity 0's bag reduced to {0}.
+        var reduced = new FeatureTable(4, f.Categoricals, new[] { new BagFeature("tags", 4, new[] { 0, 1, 2, 2, 4 }, new[] { 0, 2, 1, 3 }) }, 2, f.Numeric);
+        var plain = new ManagedTower("t", new TowerArchitecture(true, 3, 2, new[] { 5 }, 3, true, 0f), reduced, seed: 5).Forward(new[] { 0 }, training: false).ToArray();
+        CollectionAssert.AreEqual(plain, held);
+    }
+
+    [TestMethod]
+    public void Forward_HeldOutWithoutHeldOutBag_ThrowsNamingArgument()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => Tiny(true).Forward(new[] { 0 }, training: false, new[] { 1 }));
+        Assert.AreEqual("heldOutTokens", ex.ParamName);
+        StringAssert.Contains(ex.Message, "HeldOutBag");
+    }
+
+    [TestMethod]
+    public void Constructor_UnknownHeldOutBag_ThrowsListingBags()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new ManagedTower("t", new TowerArchitecture(true, 3, 2, new[] { 5 }, 3, true, 0f, HeldOutBag: "history"), TinyFeatures(), seed: 5));
+        StringAssert.Contains(ex.Message, "'history' is not a bag feature (bags: tags)");
     }
 
     [TestMethod]

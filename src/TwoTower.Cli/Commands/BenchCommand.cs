@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Training;
+using TwoTower.MLNet.TwoTowerModel;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower bench`: the toolkit's own benchmarks, one subcommand each (`bench train`, …).</summary>
+internal static class BenchCommand
+{
+    /// <summary>Rows kept by `bench train --quick` (a smoke run of a few seconds).</summary>
+    internal const int QuickRows = 8192;
+
+    public static Command Create(CliConsole console)
+    {
+        var cmd = new Command("bench", "Benchmarks: `bench train` (two-tower training throughput on the PyTorch peer's configuration).");
+        cmd.Subcommands.Add(CreateTrain(console));
+        return cmd;
+    }
+
+    /// <summary>`bench train`: examples/s of two-tower training with the peer's model, batch and optimiser.</summary>
+    private static Command CreateTrain(CliConsole console)
+    {
+        var data = new DataArguments();
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to time; the figure is the median epoch (the first one includes JIT warm-up).", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size (the peer's is 1024).", DefaultValueFactory = _ => 1024 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
+        var quick = new Option<bool>("--quick") { Description = $"Smoke run: one epoch on the first {QuickRows} training rows." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (examples_per_s, epochs, threads, batch, …) as the last line." };
+        var cmd = new Command("train",
+            "Two-tower training throughput on the PyTorch peer's configuration (../shared/peers/twotower_torch.py: batch 1024, id embeddings 64, " +
+            "MLP 256-128-128, L2-normalised outputs, Adam, in-batch softmax with logQ, title and genre features). Default data: the p1 training split " +
+            "next to the located ML-100K folder (../shared/datasets/splits/ml-100k/p1/train.csv), else all of ML-100K.");
+        data.AddTo(cmd, valid: false, test: false);
+        foreach (var o in new Option[] { epochs, threads, batch, seed, quick, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            console.Json = r.GetValue(json);
+            var isQuick = r.GetValue(quick);
+            var epochCount = isQuick ? 1 : r.GetValue(epochs);
+            if (epochCount < 1) throw new UserInputException($"--epochs {epochCount}: expected ≥ 1.");
+            if (r.GetValue(batch) < 1) throw new UserInputException($"--batch-size {r.GetValue(batch)}: expected ≥ 1.");
+            if (r.GetValue(threads) < 0) throw new UserInputException($"--threads {r.GetValue(threads)}: expected ≥ 0 (0 = all cores).");
+            var (log, items, source) = LoadData(data, r, console);
+            if (isQuick && log.Count > QuickRows) log = log.Subset(Enumerable.Range(0, QuickRows), $"{log.Source} (first {QuickRows} rows)");
+            var td = TrainingData.Create(log, null, items, null);
+            var options = TrainingThroughputBenchmark.PeerConfiguration(epochCount, r.GetValue(threads), r.GetValue(seed));
+            options.BatchSize = r.GetValue(batch);
+            var result = console.WithProgress("bench train", p => TrainingThroughputBenchmark.Run(td, options, p));
+
+            var table = new Table().AddColumn("").AddColumn(new TableColumn("").RightAligned());
+            table.AddRow("examples/s (median epoch)", result.ExamplesPerSecond.ToString("0", CultureInfo.InvariantCulture));
+            table.AddRow("per epoch", string.Join(", ", result.EpochExamplesPerSecond.Select(x => x.ToString("0", CultureInfo.InvariantCulture))));
+            table.AddRow("examples per epoch", result.Examples.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("epochs · threads · batch", $"{result.Epochs} · {result.Threads} · {result.BatchSize}");
+            table.AddRow("data", Markup.Escape(source));
+            table.AddRow("total seconds", result.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
+            console.Write(table);
+            if (console.Json)
+                console.WriteJson(new JsonObject
+                {
+                    ["benchmark"] = "train",
+                    ["examples_per_s"] = Math.Round(result.ExamplesPerSecond, 1),
+                    ["epoch_examples_per_s"] = new JsonArray(result.EpochExamplesPerSecond.Select(x => (JsonNode)Math.Round(x, 1)).ToArray()),
+                    ["examples"] = result.Examples,
+                    ["epochs"] = result.Epochs,
+                    ["threads"] = result.Threads,
+                    ["batch"] = result.BatchSize,
+                    ["quick"] = isQuick,
+                    ["data"] = source,
+                    ["total_seconds"] = Math.Round(result.TotalSeconds, 3),
+                    ["cores"] = Environment.ProcessorCount,
+                    ["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                });
+            return 0;
+        });
+        return cmd;
+    }
+
+    // --train/--data when given; else the peer's p1 training rows beside the located ML-100K folder, else all of ML-100K.
+    private static (InteractionLog Log, ItemMetadata? Items, string Source) LoadData(DataArguments data, ParseResult r, CliConsole console)
+    {
+        if (r.GetValue(data.Train) is not null || r.GetValue(data.Data) is not null)
+        {
+            var (log, ds) = data.LoadTrain(r, console);
+            return (log, data.LoadItems(r, ds), log.Source);
+        }
+        var dir = new MovieLensLocator().Locate(r.GetValue(data.Items), allowDownload: true, new SyncProgress<string>(console.Log));
+        var items = r.GetValue(data.Items) is not null ? data.LoadItems(r) : MovieLens100K.LoadItems(dir);
+        var p1 = Path.GetFullPath(Path.Combine(dir, "..", "splits", "ml-100k", "p1", "train.csv"));
+        if (File.Exists(p1)) return (data.LoadLog(p1, r, console, "p1 train"), items, p1);
+        console.Log($"bench train: no p1 split at {p1}; timing on all of ML-100K instead.");
+        var all = MovieLens100K.Load(dir).Interactions;
+        return (all, items, Path.Combine(dir, "u.data"));
+    }
+}

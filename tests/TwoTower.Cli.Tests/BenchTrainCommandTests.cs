@@ -1,0 +1,44 @@
+namespace TwoTower.Cli.Tests;
+
+[TestClass]
+public sealed class BenchTrainCommandTests
+{
+    [TestMethod]
+    public void BenchTrain_QuickJson_LastLineHasPositiveExamplesPerSecond()
+    {
+        var r = CliRunner.Run("bench", "train", "--quick", "--json", "--train", TestPaths.Split("p1", "train"), "--items", TestPaths.MovieLens100K);
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var json = r.Json;
+        Assert.AreEqual("train", json["benchmark"]!.GetValue<string>());
+        Assert.IsGreaterThan(0.0, json["examples_per_s"]!.GetValue<double>());
+        Assert.AreEqual(1, json["epochs"]!.GetValue<int>());
+        Assert.AreEqual(1024, json["batch"]!.GetValue<int>());
+        // --quick keeps the first 8192 rows of the split.
+        Assert.AreEqual(8192, json["examples"]!.GetValue<int>());
+        Assert.IsTrue(json["quick"]!.GetValue<bool>());
+    }
+
+    [TestMethod]
+    public void BenchTrain_Table_ShowsExamplesPerSecond()
+    {
+        var r = CliRunner.Run("bench", "train", "--quick", "--batch-size", "512", "--threads", "1", "--train", TestPaths.Split("p1", "train"), "--items", TestPaths.MovieLens100K);
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Out, "examples/s (median epoch)");
+        StringAssert.Contains(r.Out, "1 · 1 · 512");
+    }
+
+    [TestMethod]
+    public void BenchTrain_ZeroEpochs_ExitsWithUsageErrorNamingOption()
+    {
+        var r = CliRunner.Run("bench", "train", "--epochs", "0", "--train", TestPaths.Split("p1", "train"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "--epochs 0: expected ≥ 1");
+    }
+
+    [TestMethod]
+    public void Bench_WithoutSubcommand_DoesNotRunAnything()
+    {
+        var r = CliRunner.Run("bench", "latency");
+        Assert.AreNotEqual(0, r.ExitCode);
+    }
+}
