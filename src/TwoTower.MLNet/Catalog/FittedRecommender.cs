@@ -1,12 +1,16 @@
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index;
 using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Retrieval;
 
 namespace TwoTower.MLNet;
 
 /// <summary>
 /// A model fitted by a <see cref="RecommenderEstimator"/>: the trained recommender, the training
-/// interactions (used to exclude seen items) and the columns it was fitted on.
+/// interactions (used to exclude seen items), the columns it was fitted on and, after an <c>Index</c> step,
+/// its item index.
 /// </summary>
+/// <remarks>Recommend is thread-safe (the indexes' searches are).</remarks>
 public sealed class FittedRecommender
 {
     internal FittedRecommender(IEmbeddingRecommender model, Interactions training, string userIdColumn, string itemIdColumn, string userTextColumn, double fitSeconds)
@@ -52,4 +56,61 @@ public sealed class FittedRecommender
 
     /// <summary>Wall time of the engine's fit, in seconds.</summary>
     public double FitSeconds { get; }
+
+    private (int[] Pointers, int[] Items)? _seen;
+
+    /// <summary>The item index built by an <c>Index</c> step (ids = item keys), or null: exact scoring over all items.</summary>
+    public IVectorIndex? Index { get; private set; }
+
+    /// <summary>What <see cref="Index"/> is ("Flat", "HNSW16", ... or the custom index's type), or null.</summary>
+    public string? IndexDescription { get; private set; }
+
+    /// <summary>Search options passed to <see cref="Index"/>, or null for its defaults.</summary>
+    public SearchOptions? SearchOptions { get; private set; }
+
+    internal void AttachIndex(IVectorIndex index, SearchOptions? options, string description)
+    {
+        Index = index;
+        SearchOptions = options;
+        IndexDescription = description;
+    }
+
+    /// <summary>
+    /// Top-<paramref name="k"/> items for a raw user id in process: through <see cref="Index"/> when an Index step
+    /// built one (approximate indexes included), else exact scoring. Unknown users get the cold-start vector.
+    /// </summary>
+    /// <param name="userId">Raw user id.</param>
+    /// <param name="k">Items wanted, 1..catalogue size; fewer come back when exclusion leaves fewer.</param>
+    /// <param name="excludeSeen">Leave out the user's training items.</param>
+    /// <exception cref="ArgumentOutOfRangeException">k is out of range.</exception>
+    public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen = false)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        if (k < 1 || k > Model.Items.Count)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{Model.Items.Count} (the catalogue size).");
+        if (Index is null)
+            return new ExactRecommender(Model, excludeSeen ? Training.ToUserItemMatrix() : null).Recommend(userId, k, excludeSeen);
+        var key = Model.Users.TryGetKey(userId, out var known) ? known : -1;
+        var query = new float[Model.Dimension];
+        Model.EmbedUsers([key], query);
+        var options = SearchOptions ?? TwoTower.MLNet.Index.SearchOptions.Default;
+        if (excludeSeen && key >= 0)
+        {
+            var (ptr, items) = _seen ??= RecommendEstimator.SeenItems(Training, Model.Users.Count, Model.Items.Count);
+            var seen = new ArraySegment<int>(items, ptr[key], ptr[key + 1] - ptr[key]);
+            var outer = options.Filter;
+            options = options with { Filter = id => seen.AsSpan().BinarySearch((int)id) < 0 && (outer is null || outer(id)) };
+        }
+        var results = Index.Search(query, k, options);
+        var ids = results.IdsOf(0);
+        var scores = results.ScoresOf(0);
+        var list = new List<Recommendation>(k);
+        for (var j = 0; j < ids.Length; j++)
+        {
+            if (ids[j] < 0) break;
+            var item = (int)ids[j];
+            list.Add(new Recommendation(item, Model.Items.GetRawId(item), scores[j]));
+        }
+        return list;
+    }
 }

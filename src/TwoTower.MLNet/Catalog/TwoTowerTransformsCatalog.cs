@@ -26,10 +26,13 @@ public sealed class TwoTowerTransformsCatalog
     public IEstimator<ITransformer> Featurize(string userIdColumn = "UserId", string itemIdColumn = "ItemId") =>
         FeaturizeEstimator.Create(_ml, new FeaturizerOptions { UserIdColumn = userIdColumn, ItemIdColumn = itemIdColumn });
 
-    /// <summary>The item index searched by the following Recommend step ("Flat": exact top-K inside ONNX).</summary>
+    /// <summary>
+    /// The item index of the preceding trainer's model (any <see cref="Index.IVectorIndex"/>): "Flat" is saved as exact
+    /// top-K inside ONNX by a following Recommend step; approximate indexes serve in process (<see cref="FittedRecommender.Recommend"/>).
+    /// </summary>
     public IndexEstimator Index(IndexOptions? options = null) => new(_state, options ?? new IndexOptions());
 
-    /// <summary>The item index searched by the following Recommend step, from a description ("Flat").</summary>
+    /// <summary>The item index from a description: "Flat", "HNSW16", "IVF64,Flat" ... (see <see cref="Index.IndexFactory.ValidForms"/>).</summary>
     public IndexEstimator Index(string description) => new(_state, new IndexOptions { Description = description });
 
     /// <summary>
