@@ -137,8 +137,10 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     {
         IdColumn.Check(inputSchema, UserIdColumn, "user id", nameof(UserIdColumn));
         IdColumn.Check(inputSchema, ItemIdColumn, "item id", nameof(ItemIdColumn));
-        var added = new List<(string, DataViewType)> { (UserVectorColumn, new VectorDataViewType(NumberDataViewType.Single)) };
-        if (ItemVectorColumn is not null) added.Add((ItemVectorColumn, new VectorDataViewType(NumberDataViewType.Single)));
+        // The dimension is known only after Fit, but the columns are fixed-size vectors: a shape records the kind, not the size.
+        var fixedSize = new VectorDataViewType(NumberDataViewType.Single, 1);
+        var added = new List<(string, DataViewType)> { (UserVectorColumn, fixedSize) };
+        if (ItemVectorColumn is not null) added.Add((ItemVectorColumn, fixedSize));
         return SchemaShapes.With(inputSchema, added);
     }
 
