@@ -77,7 +77,7 @@ public static class OnnxModelExporter
                 new OnnxExportFile { File = ItemTowerFile, Kind = "item_tower", Inputs = [new(itemInputName, "int64", ["N", "1"])], Outputs = [new(TowerGraphSpec.OutputName, "float", ["N", d])] },
                 new OnnxExportFile
                 {
-                    File = RecommendFile, Kind = seen is null ? "recommend" : "recommend_exclude_seen", Inputs = [new(userInputName, "string", ["N"])],
+                    File = RecommendFile, Kind = seen is null ? "recommend" : "recommend_exclude_seen", Inputs = [new(userInputName, "string", ["N", "1"])],
                     Outputs = [new("ItemIds", "string", ["N", k.ToString(CultureInfo.InvariantCulture)]), new("Scores", "float", ["N", k.ToString(CultureInfo.InvariantCulture)])],
                 },
             ],
