@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(console));
         root.Subcommands.Add(EvaluateCommand.Create(console));
         root.Subcommands.Add(RecommendCommand.Create(console));
+        root.Subcommands.Add(ExportCommand.Create(console));
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {

@@ -34,13 +34,14 @@ public static class OnnxModelExporter
     /// <summary>Writes the ONNX files and the manifest into <paramref name="directory"/> (created when missing; each file written atomically).</summary>
     /// <param name="model">The model.</param>
     /// <param name="directory">Output folder.</param>
-    /// <param name="seen">Training interactions encoded with the model's maps: recommend.onnx then excludes them; null = no exclusion.</param>
+    /// <param name="seen">Seen items as a user × item matrix keyed by the model's maps (e.g. <c>Interactions.ToUserItemMatrix()</c>): recommend.onnx then excludes them; null = no exclusion.</param>
     /// <param name="k">Items per user of recommend.onnx, 1..catalogue size.</param>
     /// <param name="userInputName">Name of the query tower's input (after the user id column).</param>
     /// <param name="itemInputName">Name of the item tower's input (after the item id column).</param>
     /// <returns>The manifest written.</returns>
     /// <exception cref="ArgumentOutOfRangeException">k is out of range or the input names are empty or equal.</exception>
-    public static OnnxExportManifest Export(IEmbeddingRecommender model, string directory, Interactions? seen = null, int k = 10, string userInputName = "UserId", string itemInputName = "ItemId")
+    /// <exception cref="ArgumentException"><paramref name="seen"/> has more rows or columns than the model has users or items.</exception>
+    public static OnnxExportManifest Export(IEmbeddingRecommender model, string directory, SparseMatrix? seen = null, int k = 10, string userInputName = "UserId", string itemInputName = "ItemId")
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -55,7 +56,7 @@ public static class OnnxModelExporter
         OnnxTowerExporter.Export(ItemTower(model, itemInputName), Path.Combine(directory, ItemTowerFile));
         var (users, cold) = RecommenderEstimator.UserVectors(model);
         int[]? ptr = null, seenItems = null;
-        if (seen is not null) (ptr, seenItems) = RecommendEstimator.SeenItems(seen, model.Users.Count, model.Items.Count);
+        if (seen is not null) (ptr, seenItems) = SeenRows(seen, model.Users.Count, model.Items.Count);
         OnnxRecommenderExporter.Export(new OnnxRecommenderSpec
         {
             UserIds = model.Users.RawIds, UserVectors = users, ColdUserVector = cold,
@@ -108,6 +109,26 @@ public static class OnnxModelExporter
         var table = new float[(model.Items.Count + 1) * model.Dimension];
         model.ItemVectors.Span.CopyTo(table.AsSpan(model.Dimension));
         return new TowerGraphSpec { Name = "item_tower", IdInput = new TowerEmbeddingInput(inputName, new EmbeddingTable(model.Items.Count + 1, model.Dimension, table)) };
+    }
+
+    // CSR rows of the seen matrix, padded with empty rows up to the model's user count, each row sorted.
+    private static (int[] Pointers, int[] Items) SeenRows(SparseMatrix seen, int users, int items)
+    {
+        if (seen.Rows > users || seen.Columns > items)
+            throw new ArgumentException($"seen is {seen.Rows} × {seen.Columns}; the model has {users} users and {items} items: key it with the model's maps.", nameof(seen));
+        var ptr = new int[users + 1];
+        var all = new List<int>(seen.NonZeros);
+        for (var u = 0; u < users; u++)
+        {
+            if (u < seen.Rows)
+            {
+                var row = seen.RowIndices(u).ToArray();
+                Array.Sort(row);
+                all.AddRange(row);
+            }
+            ptr[u + 1] = all.Count;
+        }
+        return (ptr, all.ToArray());
     }
 
     private static bool IsUnitLength(ReadOnlySpan<float> vectors, int d)

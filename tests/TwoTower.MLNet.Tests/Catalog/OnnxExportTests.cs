@@ -33,7 +33,7 @@ public sealed class OnnxExportTests
         var dir = Directory.CreateTempSubdirectory("catalog-export-");
         try
         {
-            var manifest = OnnxModelExporter.Export(fitted.Model, dir.FullName, fitted.Training, k: 10);
+            var manifest = OnnxModelExporter.Export(fitted.Model, dir.FullName, fitted.Training.ToUserItemMatrix(), k: 10);
             var m = fitted.Model;
             Assert.AreEqual("l2", manifest.Normalization);
             Assert.AreEqual(16, manifest.Dimension);
@@ -84,7 +84,7 @@ public sealed class OnnxExportTests
         var dir = Directory.CreateTempSubdirectory("catalog-checker-");
         try
         {
-            OnnxModelExporter.Export(fitted.Model, dir.FullName, fitted.Training, k: 10);
+            OnnxModelExporter.Export(fitted.Model, dir.FullName, fitted.Training.ToUserItemMatrix(), k: 10);
             var files = new[] { OnnxModelExporter.QueryTowerFile, OnnxModelExporter.ItemTowerFile, OnnxModelExporter.RecommendFile }.Select(f => Path.Combine(dir.FullName, f)).ToArray();
             const string script = "import sys, onnx\nfor p in sys.argv[1:]:\n    m = onnx.load(p)\n    onnx.checker.check_model(m, full_check=True)\n    assert m.ir_version == 8, m.ir_version\n    assert ('', 17) in [(o.domain, o.version) for o in m.opset_import]\n    print('ok', p)";
             var (rc, text) = RunPython(["-c", script, .. files]);
