@@ -58,6 +58,7 @@ public sealed class FittedRecommender
     public double FitSeconds { get; }
 
     private (int[] Pointers, int[] Items)? _seen;
+    private ExactRecommender? _exact;
 
     /// <summary>The item index built by an <c>Index</c> step (ids = item keys), or null: exact scoring over all items.</summary>
     public IVectorIndex? Index { get; private set; }
@@ -89,7 +90,11 @@ public sealed class FittedRecommender
         if (k < 1 || k > Model.Items.Count)
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{Model.Items.Count} (the catalogue size).");
         if (Index is null)
-            return new ExactRecommender(Model, excludeSeen ? Training.ToUserItemMatrix() : null).Recommend(userId, k, excludeSeen);
+        {
+            // Built once: the seen matrix costs a pass over the training data.
+            var exact = _exact ??= new ExactRecommender(Model, Training.ToUserItemMatrix());
+            return exact.Recommend(userId, k, excludeSeen);
+        }
         var key = Model.Users.TryGetKey(userId, out var known) ? known : -1;
         var query = new float[Model.Dimension];
         Model.EmbedUsers([key], query);

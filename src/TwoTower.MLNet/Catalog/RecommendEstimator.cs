@@ -28,7 +28,8 @@ namespace TwoTower.MLNet;
 /// }
 /// </code>
 /// (or Microsoft.Extensions.ObjectPool / Microsoft.Extensions.ML's PredictionEnginePool, which do the same).
-/// Dispose engines and the model when done: ML.NET's ONNX transformer keeps a temp file until then.</para>
+/// An engine made by <c>CreatePredictionEngine</c> owns its transformer: disposing it closes the model's ONNX
+/// sessions (and removes ML.NET's temp file), so dispose engines only when the model is no longer used.</para>
 /// </remarks>
 public sealed class RecommendEstimator : IEstimator<ITransformer>
 {
