@@ -48,7 +48,7 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
         var ids = new long[model.Items.Count];
         for (var i = 0; i < ids.Length; i++) ids[i] = i;
         index.Add(ids, vectors);
-        fitted.AttachIndex(index, _options.Search, _options.Create is null ? _options.Description : index.GetType().Name);
+        fitted.AttachIndex(index, _options.Search, _options.Create is null || _options.Description != "Flat" ? _options.Description : index.GetType().Name);
         LastIndex = index;
         return new TransformerChain<ITransformer>();
     }

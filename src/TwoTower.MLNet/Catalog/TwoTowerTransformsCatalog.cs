@@ -32,6 +32,14 @@ public sealed class TwoTowerTransformsCatalog
     /// </summary>
     public IndexEstimator Index(IndexOptions? options = null) => new(_state, options ?? new IndexOptions());
 
+    /// <summary>An HNSW item index (approximate: serves in process through <see cref="FittedRecommender.Recommend"/>).</summary>
+    /// <param name="options">Graph options (M, efConstruction, efSearch, seed, build threads).</param>
+    public IndexEstimator Index(MLNet.Index.Hnsw.HnswOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(_state, new IndexOptions { Description = $"HNSW{options.M},efC{options.EfConstruction}", Create = d => new MLNet.Index.Hnsw.HnswIndex(d, MLNet.Index.VectorMetric.InnerProduct, options) });
+    }
+
     /// <summary>The item index from a description: "Flat", "HNSW16", "IVF64,Flat" ... (see <see cref="Index.IndexFactory.ValidForms"/>).</summary>
     public IndexEstimator Index(string description) => new(_state, new IndexOptions { Description = description });
 

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Hnsw;
 
 namespace TwoTower.MLNet.Tests.Catalog;
 
@@ -49,6 +50,19 @@ public sealed class IndexEstimatorTests
         Assert.IsGreaterThan(0.9, hits / (double)total);
         var ex = Assert.ThrowsExactly<NotSupportedException>(() => ml.TwoTower().Transforms.Recommend(k: 10).Fit(train));
         StringAssert.Contains(ex.Message, "The item index 'HNSW16' is approximate");
+    }
+
+    [TestMethod]
+    public void Index_HnswOptions_BuildsAnApproximateIndexNamedAfterThem()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+            .Append(ml.TwoTower().Transforms.Index(new HnswOptions { M = 8, EfConstruction = 100, BuildThreads = 1 })).Fit(train);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        Assert.IsInstanceOfType<HnswIndex>(fitted.Index);
+        Assert.AreEqual("HNSW8,efC100", fitted.IndexDescription);
+        Assert.HasCount(10, fitted.Recommend("1", 10));
     }
 
     [TestMethod]
