@@ -6,6 +6,9 @@ using TwoTower.MLNet.TwoTowerModel;
 
 namespace TwoTower.MLNet.Tests.TwoTowerModel;
 
+// TwoTower.MLNet.TwoTowerOptions (the ML.NET catalog's options) would win over the using directive from inside TwoTower.MLNet.*.
+using TwoTowerOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+
 [TestClass]
 public sealed class TwoTowerTrainerTests
 {

@@ -1,0 +1,55 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Text;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// Builds the featurization pipeline of <see cref="FeaturizerOptions"/> from ML.NET's own transforms
+/// (MapValueToKey, TokenizeIntoWords, NormalizeMeanVariance), so it saves and loads like any ML.NET model.
+/// </summary>
+internal static class FeaturizeEstimator
+{
+    /// <summary>The chain of ML.NET estimators for <paramref name="options"/>.</summary>
+    /// <exception cref="ArgumentException">No column was named, or a column is named twice.</exception>
+    public static IEstimator<ITransformer> Create(MLContext ml, FeaturizerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var steps = new List<IEstimator<ITransformer>>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        void Use(string column, string option)
+        {
+            if (string.IsNullOrWhiteSpace(column)) throw new ArgumentException($"{option} contains an empty column name.", option);
+            if (!used.Add(column)) throw new ArgumentException($"Column '{column}' is named twice ({option}); each column takes one role.", option);
+        }
+        if (options.UserIdColumn is not null) { Use(options.UserIdColumn, nameof(options.UserIdColumn)); steps.Add(ml.Transforms.Conversion.MapValueToKey(options.UserIdColumn + "Key", options.UserIdColumn)); }
+        if (options.ItemIdColumn is not null) { Use(options.ItemIdColumn, nameof(options.ItemIdColumn)); steps.Add(ml.Transforms.Conversion.MapValueToKey(options.ItemIdColumn + "Key", options.ItemIdColumn)); }
+        foreach (var c in options.CategoricalColumns)
+        {
+            Use(c, nameof(options.CategoricalColumns));
+            steps.Add(ml.Transforms.Conversion.MapValueToKey(c + "Key", c));
+        }
+        foreach (var c in options.BagColumns)
+        {
+            Use(c, nameof(options.BagColumns));
+            steps.Add(ml.Transforms.Text.TokenizeIntoWords(c + "Bag", c, options.BagSeparators));
+            steps.Add(ml.Transforms.Conversion.MapValueToKey(c + "Bag"));
+        }
+        foreach (var c in options.TextColumns)
+        {
+            Use(c, nameof(options.TextColumns));
+            steps.Add(ml.Transforms.Text.NormalizeText(c + "Tokens", c, TextNormalizingEstimator.CaseMode.Lower, keepDiacritics: false, keepPunctuations: false, keepNumbers: true));
+            steps.Add(ml.Transforms.Text.TokenizeIntoWords(c + "Tokens"));
+            steps.Add(ml.Transforms.Conversion.MapValueToKey(c + "Tokens"));
+        }
+        foreach (var c in options.NumericColumns)
+        {
+            Use(c, nameof(options.NumericColumns));
+            steps.Add(ml.Transforms.NormalizeMeanVariance(c + "Normalized", c));
+        }
+        if (steps.Count == 0) throw new ArgumentException("FeaturizerOptions names no column; set the id, categorical, bag, text or numeric columns.", nameof(options));
+        IEstimator<ITransformer> chain = steps[0];
+        for (var i = 1; i < steps.Count; i++) chain = chain.Append(steps[i]);
+        return chain;
+    }
+}

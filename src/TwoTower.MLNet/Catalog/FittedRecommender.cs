@@ -1,0 +1,121 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Retrieval;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// A model fitted by a <see cref="RecommenderEstimator"/>: the trained recommender, the training
+/// interactions (used to exclude seen items), the columns it was fitted on and, after an <c>Index</c> step,
+/// its item index.
+/// </summary>
+/// <remarks>Recommend is thread-safe (the indexes' searches are).</remarks>
+public sealed class FittedRecommender
+{
+    internal FittedRecommender(IEmbeddingRecommender model, Interactions training, string userIdColumn, string itemIdColumn, string userTextColumn, double fitSeconds)
+    {
+        Model = model;
+        Training = training;
+        UserIdColumn = userIdColumn;
+        ItemIdColumn = itemIdColumn;
+        UserTextColumn = userTextColumn;
+        FitSeconds = fitSeconds;
+    }
+
+    /// <summary>
+    /// Wraps any <see cref="IEmbeddingRecommender"/> (e.g. one loaded from a model file) for
+    /// <see cref="TwoTowerTransformsCatalog.Recommend(FittedRecommender, RecommendOptions?)"/>.
+    /// <paramref name="training"/> (encoded with the model's maps) lists the items to exclude per user; null = none.
+    /// </summary>
+    public static FittedRecommender Create(IEmbeddingRecommender model, Interactions? training = null, string userIdColumn = "UserId", string itemIdColumn = "ItemId")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(userIdColumn);
+        ArgumentException.ThrowIfNullOrWhiteSpace(itemIdColumn);
+        if (training is not null && (training.Users.Count > model.Users.Count || training.Items.Count > model.Items.Count))
+            throw new ArgumentException($"training has {training.Users.Count} users and {training.Items.Count} items; the model knows {model.Users.Count} and {model.Items.Count}: encode it with the model's maps.", nameof(training));
+        training ??= new Interactions(model.Users, model.Items, [], [], [], []);
+        return new FittedRecommender(model, training, userIdColumn, itemIdColumn, userIdColumn, 0);
+    }
+
+    /// <summary>The trained model (its parameters: vectors, id maps, hyper-parameters).</summary>
+    public IEmbeddingRecommender Model { get; }
+
+    /// <summary>The training interactions, encoded with the model's id maps.</summary>
+    public Interactions Training { get; }
+
+    /// <summary>The user id column the model was fitted on.</summary>
+    public string UserIdColumn { get; }
+
+    /// <summary>The item id column the model was fitted on.</summary>
+    public string ItemIdColumn { get; }
+
+    /// <summary>The text column holding raw user ids inside the pipeline (the user id column itself when it is text).</summary>
+    public string UserTextColumn { get; }
+
+    /// <summary>Wall time of the engine's fit, in seconds.</summary>
+    public double FitSeconds { get; }
+
+    private (int[] Pointers, int[] Items)? _seen;
+    private ExactRecommender? _exact;
+
+    /// <summary>The item index built by an <c>Index</c> step (ids = item keys), or null: exact scoring over all items.</summary>
+    public IVectorIndex? Index { get; private set; }
+
+    /// <summary>What <see cref="Index"/> is ("Flat", "HNSW16", ... or the custom index's type), or null.</summary>
+    public string? IndexDescription { get; private set; }
+
+    /// <summary>Search options passed to <see cref="Index"/>, or null for its defaults.</summary>
+    public SearchOptions? SearchOptions { get; private set; }
+
+    internal void AttachIndex(IVectorIndex index, SearchOptions? options, string description)
+    {
+        Index = index;
+        SearchOptions = options;
+        IndexDescription = description;
+    }
+
+    /// <summary>
+    /// Top-<paramref name="k"/> items for a raw user id in process: through <see cref="Index"/> when an Index step
+    /// built one (approximate indexes included), else exact scoring. Unknown users get the cold-start vector.
+    /// </summary>
+    /// <param name="userId">Raw user id.</param>
+    /// <param name="k">Items wanted, 1..catalogue size; fewer come back when exclusion leaves fewer.</param>
+    /// <param name="excludeSeen">Leave out the user's training items.</param>
+    /// <exception cref="ArgumentOutOfRangeException">k is out of range.</exception>
+    public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen = false)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        if (k < 1 || k > Model.Items.Count)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{Model.Items.Count} (the catalogue size).");
+        if (Index is null)
+        {
+            // Built once: the seen matrix costs a pass over the training data.
+            var exact = _exact ??= new ExactRecommender(Model, Training.ToUserItemMatrix());
+            return exact.Recommend(userId, k, excludeSeen);
+        }
+        var key = Model.Users.TryGetKey(userId, out var known) ? known : -1;
+        var query = new float[Model.Dimension];
+        Model.EmbedUsers([key], query);
+        var options = SearchOptions ?? TwoTower.MLNet.Index.SearchOptions.Default;
+        if (excludeSeen && key >= 0)
+        {
+            var (ptr, items) = _seen ??= RecommendEstimator.SeenItems(Training, Model.Users.Count, Model.Items.Count);
+            var seen = new ArraySegment<int>(items, ptr[key], ptr[key + 1] - ptr[key]);
+            var outer = options.Filter;
+            options = options with { Filter = id => seen.AsSpan().BinarySearch((int)id) < 0 && (outer is null || outer(id)) };
+        }
+        var results = Index.Search(query, k, options);
+        var ids = results.IdsOf(0);
+        var scores = results.ScoresOf(0);
+        var list = new List<Recommendation>(k);
+        for (var j = 0; j < ids.Length; j++)
+        {
+            if (ids[j] < 0) break;
+            var item = (int)ids[j];
+            list.Add(new Recommendation(item, Model.Items.GetRawId(item), scores[j]));
+        }
+        return list;
+    }
+}

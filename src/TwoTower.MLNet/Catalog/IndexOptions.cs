@@ -1,0 +1,36 @@
+using TwoTower.MLNet.Index;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// Options of <see cref="TwoTowerTransformsCatalog.Index(IndexOptions?)"/>: the item index built from the item
+/// vectors of the preceding trainer. An exact index ("Flat") is what the saved ML.NET model runs (exact top-K inside
+/// ONNX); an approximate one (HNSW, IVF) serves in process through <see cref="FittedRecommender.Recommend"/>.
+/// </summary>
+public sealed class IndexOptions
+{
+    /// <summary>
+    /// Index description for <see cref="IndexFactory"/>: "Flat" (default, exact), "HNSW16", "HNSW32,efC200",
+    /// "IVF64,Flat", "IVF64,PQ8" ... Ignored when <see cref="Create"/> is set.
+    /// </summary>
+    public string Description { get; set; } = "Flat";
+
+    /// <summary>Any <see cref="IVectorIndex"/>: called with the vector dimension, returns an empty index (inner-product metric expected). Default null: use <see cref="Description"/>.</summary>
+    public Func<int, IVectorIndex>? Create { get; set; }
+
+    /// <summary>Per-search options of the index (efSearch, nProbe, threads). Default: the index's defaults.</summary>
+    public SearchOptions? Search { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when no index is described.</summary>
+    public void Validate()
+    {
+        if (Create is null && string.IsNullOrWhiteSpace(Description))
+            throw new ArgumentOutOfRangeException(nameof(Description), Description, $"Describe the index ({IndexFactory.ValidForms}) or set Create.");
+    }
+
+    /// <summary>Builds the empty index for vectors of <paramref name="dimension"/>.</summary>
+    internal IVectorIndex Build(int dimension) =>
+        Create?.Invoke(dimension) ?? IndexFactory.Create(Description, dimension, VectorMetric.InnerProduct);
+
+    internal IndexOptions Clone() => (IndexOptions)MemberwiseClone();
+}

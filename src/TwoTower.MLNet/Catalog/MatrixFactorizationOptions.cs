@@ -1,0 +1,55 @@
+using TwoTower.MLNet.MatrixFactorization;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// Options of <see cref="TwoTowerTrainersCatalog.MatrixFactorization(MatrixFactorizationOptions)"/>: the columns to
+/// read, the kind of feedback and that engine's options (<see cref="Als"/> or <see cref="Explicit"/>, defaults
+/// documented there).
+/// </summary>
+public sealed class MatrixFactorizationOptions
+{
+    /// <summary>The user id column (text, key with values, or number). Default "UserId".</summary>
+    public string UserIdColumn { get; set; } = "UserId";
+
+    /// <summary>The item id column (text, key with values, or number). Default "ItemId".</summary>
+    public string ItemIdColumn { get; set; } = "ItemId";
+
+    /// <summary>
+    /// A numeric column: the interaction strength r (confidence 1 + α·r) for implicit feedback, the rating to
+    /// fit for explicit feedback (required then). Default null: every interaction counts 1 (implicit only).
+    /// </summary>
+    public string? RatingColumn { get; set; }
+
+    /// <summary>Implicit (iALS, default) or explicit (rating regression, needs <see cref="RatingColumn"/>).</summary>
+    public MatrixFactorizationFeedback Feedback { get; set; } = MatrixFactorizationFeedback.Implicit;
+
+    /// <summary>The implicit-ALS options (factors, regularisation, α, iterations, seed, threads).</summary>
+    public ImplicitAlsOptions Als { get; set; } = new();
+
+    /// <summary>The explicit-MF options (factors, regularisation, iterations, biases, seed, threads).</summary>
+    public ExplicitMatrixFactorizationOptions Explicit { get; set; } = new();
+
+    /// <summary>Throws naming the first invalid option (the chosen engine's options included).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or explicit feedback has no rating column.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(UserIdColumn)) throw new ArgumentOutOfRangeException(nameof(UserIdColumn), UserIdColumn, "UserIdColumn must name a column.");
+        if (string.IsNullOrWhiteSpace(ItemIdColumn)) throw new ArgumentOutOfRangeException(nameof(ItemIdColumn), ItemIdColumn, "ItemIdColumn must name a column.");
+        if (RatingColumn is not null && string.IsNullOrWhiteSpace(RatingColumn)) throw new ArgumentOutOfRangeException(nameof(RatingColumn), RatingColumn, "RatingColumn must name a column or be null.");
+        switch (Feedback)
+        {
+            case MatrixFactorizationFeedback.Implicit:
+                ArgumentNullException.ThrowIfNull(Als, nameof(Als));
+                Als.Validate();
+                break;
+            case MatrixFactorizationFeedback.Explicit:
+                ArgumentNullException.ThrowIfNull(Explicit, nameof(Explicit));
+                if (RatingColumn is null) throw new ArgumentOutOfRangeException(nameof(RatingColumn), RatingColumn, "Explicit feedback fits ratings: set RatingColumn.");
+                Explicit.Validate();
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(Feedback), Feedback, "Expected Implicit or Explicit.");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// The metadata JSON written beside the exported ONNX files (<c>metadata.json</c>): what each file takes and gives,
+/// the vector dimension and normalisation, and the id maps from raw ids to the int64 tower inputs.
+/// </summary>
+public sealed class OnnxExportManifest
+{
+    /// <summary>Version of this manifest's layout (1).</summary>
+    [JsonPropertyName("format_version")] public int FormatVersion { get; init; } = 1;
+
+    /// <summary>The model type ("twotower", "ials", "mf", ...).</summary>
+    [JsonPropertyName("model")] public required string Model { get; init; }
+
+    /// <summary>Vector dimension d of both towers' outputs.</summary>
+    [JsonPropertyName("dimension")] public required int Dimension { get; init; }
+
+    /// <summary>"l2" when every exported vector has unit length (scores are cosines), else "none" (inner products).</summary>
+    [JsonPropertyName("normalization")] public required string Normalization { get; init; }
+
+    /// <summary>How a user and an item score: always "inner_product" of the towers' outputs.</summary>
+    [JsonPropertyName("score")] public string Score { get; init; } = "inner_product";
+
+    /// <summary>ONNX opset of the default domain (17).</summary>
+    [JsonPropertyName("opset")] public int Opset { get; init; } = 17;
+
+    /// <summary>ONNX IR version (8).</summary>
+    [JsonPropertyName("ir_version")] public int IrVersion { get; init; } = 8;
+
+    /// <summary>The exported graphs.</summary>
+    [JsonPropertyName("files")] public required IReadOnlyList<OnnxExportFile> Files { get; init; }
+
+    /// <summary>Raw user ids in tower-input order: user_ids[i] has input index i + 1; index 0 = unknown user (cold-start vector).</summary>
+    [JsonPropertyName("user_ids")] public required IReadOnlyList<string> UserIds { get; init; }
+
+    /// <summary>Raw item ids in tower-input order: item_ids[i] has input index i + 1; index 0 = unknown item (zero vector).</summary>
+    [JsonPropertyName("item_ids")] public required IReadOnlyList<string> ItemIds { get; init; }
+}
+
+/// <summary>One exported ONNX graph in <see cref="OnnxExportManifest.Files"/>.</summary>
+public sealed class OnnxExportFile
+{
+    /// <summary>File name inside the export folder.</summary>
+    [JsonPropertyName("file")] public required string File { get; init; }
+
+    /// <summary>"query_tower", "item_tower" or "recommend".</summary>
+    [JsonPropertyName("kind")] public required string Kind { get; init; }
+
+    /// <summary>Inputs: name, element type and shape ("N" = batch).</summary>
+    [JsonPropertyName("inputs")] public required IReadOnlyList<OnnxExportTensor> Inputs { get; init; }
+
+    /// <summary>Outputs: name, element type and shape.</summary>
+    [JsonPropertyName("outputs")] public required IReadOnlyList<OnnxExportTensor> Outputs { get; init; }
+}
+
+/// <summary>An input or output of an exported graph.</summary>
+/// <param name="Name">Tensor name.</param>
+/// <param name="Type">Element type ("int64", "float", "string").</param>
+/// <param name="Shape">Dimensions; "N" is the batch.</param>
+public sealed record OnnxExportTensor(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("shape")] IReadOnlyList<string> Shape);

@@ -1,0 +1,162 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Onnx.Recommending;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// Top-K recommendation as an ML.NET estimator. Fit builds ONE ONNX graph from the model — raw user id →
+/// LabelEncoder (unknown ids → the model's cold-start vector) → user vector → MatMul with the item matrix →
+/// optional exclusion of the user's training items → TopK → raw item ids — and wraps it in ML.NET's
+/// <c>ApplyOnnxModel</c>, so the result saves and loads with <c>ml.Model.Save</c>/<c>Load</c>.
+/// Output columns: <see cref="RecommendOptions.ItemIdsColumn"/> (string[K]) and <see cref="RecommendOptions.ScoresColumn"/> (float[K]).
+/// </summary>
+/// <remarks>
+/// <para>The model is the one fitted by the trainer that precedes this step in the chain
+/// (<c>Trainers.TwoTower(...).Append(Transforms.Recommend(...))</c>), or the one given to
+/// <see cref="TwoTowerTransformsCatalog.Recommend(FittedRecommender, RecommendOptions?)"/>.</para>
+/// <para>Batch <c>Transform</c> over an <see cref="IDataView"/> of users scores every row. A
+/// <c>PredictionEngine</c> is not thread-safe: use one per thread or a pool, e.g.
+/// <code>
+/// var pool = new ConcurrentBag&lt;PredictionEngine&lt;UserRequest, Recommendations&gt;&gt;();
+/// Recommendations Recommend(string user)
+/// {
+///     if (!pool.TryTake(out var engine)) engine = ml.Model.CreatePredictionEngine&lt;UserRequest, Recommendations&gt;(model);
+///     try { return engine.Predict(new UserRequest { UserId = user }); }
+///     finally { pool.Add(engine); }
+/// }
+/// </code>
+/// (or Microsoft.Extensions.ObjectPool / Microsoft.Extensions.ML's PredictionEnginePool, which do the same).
+/// An engine made by <c>CreatePredictionEngine</c> owns its transformer: disposing it closes the model's ONNX
+/// sessions (and removes ML.NET's temp file), so dispose engines only when the model is no longer used.</para>
+/// </remarks>
+public sealed class RecommendEstimator : IEstimator<ITransformer>
+{
+    private readonly MLContext _ml;
+    private readonly CatalogState _state;
+    private readonly RecommendOptions _options;
+    private readonly FittedRecommender? _model;
+
+    internal RecommendEstimator(MLContext ml, CatalogState state, RecommendOptions options, FittedRecommender? model)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _ml = ml;
+        _state = state;
+        _options = options.Clone();
+        _model = model;
+    }
+
+    /// <summary>Items per user.</summary>
+    public int K => _options.K;
+
+    /// <summary>Whether training items are excluded.</summary>
+    public bool ExcludeSeen => _options.ExcludeSeen;
+
+    /// <summary>Builds the recommend graph for the model and returns its ONNX transformer.</summary>
+    /// <exception cref="InvalidOperationException">No model: this step does not follow a trainer and none was given.</exception>
+    /// <exception cref="NotSupportedException">The preceding Index step built an approximate index (not expressible in ONNX).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The user id column is missing or mistyped, or K exceeds the catalogue.</exception>
+    public ITransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var fitted = _model ?? _state.Last
+            ?? throw new InvalidOperationException("Recommend() has no model: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...) in the same pipeline, or pass a FittedRecommender.");
+        var model = fitted.Model;
+        if (fitted.Index is { IsExact: false })
+            throw new NotSupportedException(
+                $"The item index '{fitted.IndexDescription}' is approximate and cannot live inside a saved ML.NET model (ONNX runs exact TopK only): " +
+                "drop Transforms.Recommend and serve in process with ml.TwoTower().FindModel(model).Recommend(userId, k, excludeSeen), or use Index(\"Flat\").");
+        if (_options.K > model.Items.Count)
+            throw new ArgumentOutOfRangeException(nameof(RecommendOptions.K), _options.K, $"K is {_options.K} but the model has only {model.Items.Count} items.");
+
+        var steps = new List<ITransformer>();
+        var data = input;
+        string userText;
+        if (_options.UserIdColumn is null)
+        {
+            userText = fitted.UserTextColumn;
+            IdColumn.CheckText(input.Schema, userText, "user id", nameof(RecommendOptions.UserIdColumn));
+        }
+        else
+        {
+            var col = IdColumn.Check(input.Schema, _options.UserIdColumn, "user id", nameof(RecommendOptions.UserIdColumn));
+            var (conv, text) = IdColumn.ToText(_ml, col);
+            userText = text;
+            if (conv is not null)
+            {
+                var t = conv.Fit(input);
+                steps.Add(t);
+                data = t.Transform(input);
+            }
+        }
+
+        var spec = BuildSpec(fitted, userText);
+        steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(spec), [_options.ItemIdsColumn, _options.ScoresColumn], [userText], data,
+            _options.Execution, _options.GpuDeviceId, _options.Log));
+        return steps.Count == 1 ? steps[0] : new TransformerChain<ITransformer>(steps.ToArray());
+    }
+
+    /// <summary>Adds the item id and score columns after checking the user id column.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The user id column is missing or mistyped.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var column = _options.UserIdColumn ?? (_model ?? _state.Last)?.UserTextColumn;
+        if (column is not null)
+        {
+            IdColumn.Check(inputSchema, column, "user id", nameof(RecommendOptions.UserIdColumn));
+        }
+        return SchemaShapes.With(inputSchema,
+        [
+            (_options.ItemIdsColumn, new VectorDataViewType(TextDataViewType.Instance, _options.K)),
+            (_options.ScoresColumn, new VectorDataViewType(NumberDataViewType.Single, _options.K)),
+        ]);
+    }
+
+    private OnnxRecommenderSpec BuildSpec(FittedRecommender fitted, string userInput)
+    {
+        var model = fitted.Model;
+        var (vectors, cold) = RecommenderEstimator.UserVectors(model);
+        int[]? ptr = null, seen = null;
+        if (_options.ExcludeSeen) (ptr, seen) = SeenItems(fitted.Training, model.Users.Count, model.Items.Count);
+        return new OnnxRecommenderSpec
+        {
+            UserIds = model.Users.RawIds,
+            UserVectors = vectors,
+            ColdUserVector = cold,
+            ItemIds = model.Items.RawIds,
+            ItemVectors = model.ItemVectors.ToArray(),
+            Dimension = model.Dimension,
+            K = _options.K,
+            SeenPointers = ptr,
+            SeenItems = seen,
+            UserIdInputName = userInput,
+            ItemIdsOutputName = _options.ItemIdsColumn,
+            ScoresOutputName = _options.ScoresColumn,
+        };
+    }
+
+    /// <summary>Distinct training items per user key as CSR (sorted within a user).</summary>
+    internal static (int[] Pointers, int[] Items) SeenItems(Data.Interactions training, int users, int items)
+    {
+        var lists = new List<int>[users];
+        for (var u = 0; u < users; u++) lists[u] = [];
+        for (var r = 0; r < training.Count; r++)
+        {
+            var u = training.UserKeys[r];
+            var i = training.ItemKeys[r];
+            if ((uint)u < (uint)users && (uint)i < (uint)items) lists[u].Add(i);
+        }
+        var ptr = new int[users + 1];
+        var all = new List<int>(training.Count);
+        for (var u = 0; u < users; u++)
+        {
+            lists[u].Sort();
+            for (var j = 0; j < lists[u].Count; j++)
+                if (j == 0 || lists[u][j] != lists[u][j - 1]) all.Add(lists[u][j]);
+            ptr[u + 1] = all.Count;
+        }
+        return (ptr, all.ToArray());
+    }
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Onnx.Execution;
+using TwoTower.MLNet.Onnx.Recommending;
+using TwoTower.MLNet.Training;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// A recommender trainer as an ML.NET estimator: reads the user and item id columns (text, key with
+/// values, or number), builds <see cref="TrainingData"/>, fits the engine and returns a transformer made of
+/// ML.NET's own transforms only (id conversion + <c>ApplyOnnxModel</c>), which adds the
+/// <see cref="UserVectorColumn"/> column (the model's user vector; unknown users get its cold-start vector)
+/// and, with <see cref="WithItemVector"/>, an item vector column. Append
+/// <c>ml.TwoTower().Transforms.Recommend(...)</c> to get top-K items.
+/// </summary>
+/// <remarks>
+/// The fitted model is available as <see cref="LastFitted"/> and through
+/// <see cref="TwoTowerCatalog.FindModel(ITransformer)"/>; state lives in the ONNX graphs, so
+/// <c>ml.Model.Save</c>/<c>Load</c> round-trip the transformer.
+/// </remarks>
+public sealed class RecommenderEstimator : IEstimator<ITransformer>
+{
+    private readonly MLContext _ml;
+    private readonly CatalogState _state;
+    private readonly Func<TrainingData, IEmbeddingRecommender> _train;
+
+    internal RecommenderEstimator(MLContext ml, CatalogState state, string name, string userIdColumn, string itemIdColumn, string? ratingColumn,
+        Func<TrainingData, IEmbeddingRecommender> train)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userIdColumn);
+        ArgumentException.ThrowIfNullOrWhiteSpace(itemIdColumn);
+        if (string.Equals(userIdColumn, itemIdColumn, StringComparison.Ordinal))
+            throw new ArgumentException($"The user and item id columns are both '{userIdColumn}'; expected two different columns.", nameof(itemIdColumn));
+        _ml = ml;
+        _state = state;
+        _train = train;
+        Name = name;
+        UserIdColumn = userIdColumn;
+        ItemIdColumn = itemIdColumn;
+        RatingColumn = ratingColumn;
+    }
+
+    /// <summary>What is trained ("twotower", "ials", ...), for messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The user id column read at fit time.</summary>
+    public string UserIdColumn { get; }
+
+    /// <summary>The item id column read at fit time.</summary>
+    public string ItemIdColumn { get; }
+
+    /// <summary>The rating column (null = every interaction counts 1).</summary>
+    public string? RatingColumn { get; }
+
+    /// <summary>The output column of user vectors (float[d]). Default "UserVector".</summary>
+    public string UserVectorColumn { get; internal init; } = "UserVector";
+
+    /// <summary>The output column of item vectors (float[d]), or null (default) for none: it needs the item id column at transform time.</summary>
+    public string? ItemVectorColumn { get; internal init; }
+
+    /// <summary>Where ONNX Runtime runs the vector lookups. Default <see cref="OnnxExecution.Cpu"/>.</summary>
+    public OnnxExecution Execution { get; internal init; } = OnnxExecution.Cpu;
+
+    /// <summary>The model of the most recent <see cref="Fit"/>, or null before the first.</summary>
+    public FittedRecommender? LastFitted { get; private set; }
+
+    /// <summary>A copy that also outputs item vectors in <paramref name="column"/> (the item id column must then be present at transform time).</summary>
+    public RecommenderEstimator WithItemVector(string column = "ItemVector")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
+        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = column, Execution = Execution };
+    }
+
+    /// <summary>A copy whose vector lookups run on <paramref name="execution"/> (GPU needs the -p:OnnxRuntimeGpu=true build).</summary>
+    public RecommenderEstimator WithExecution(OnnxExecution execution)
+    {
+        if (!Enum.IsDefined(execution)) throw new ArgumentOutOfRangeException(nameof(execution), execution, "Expected Cpu, Gpu or Auto.");
+        return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
+        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = ItemVectorColumn, Execution = execution };
+    }
+
+    /// <summary>Trains on <paramref name="input"/> and returns the vector-lookup transformer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id or rating column is missing or mistyped (the message names it).</exception>
+    /// <exception cref="ArgumentException">The data has no usable rows.</exception>
+    public ITransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var userCol = IdColumn.Check(input.Schema, UserIdColumn, "user id", nameof(UserIdColumn));
+        var itemCol = IdColumn.Check(input.Schema, ItemIdColumn, "item id", nameof(ItemIdColumn));
+        var (userConv, userText) = IdColumn.ToText(_ml, userCol);
+        var (itemConv, itemText) = IdColumn.ToText(_ml, itemCol);
+        (IEstimator<ITransformer>? ratingConv, string? ratingFloat) = RatingColumn is null ? (null, null) : IdColumn.ToSingle(_ml, input.Schema, RatingColumn, nameof(RatingColumn));
+
+        var userTransformer = userConv?.Fit(input);
+        var withUser = userTransformer?.Transform(input) ?? input;
+        var itemTransformer = itemConv?.Fit(withUser);
+        var withItem = itemTransformer?.Transform(withUser) ?? withUser;
+        var ratingTransformer = ratingConv?.Fit(withItem);
+        var readable = ratingTransformer?.Transform(withItem) ?? withItem;
+
+        var log = ReadLog(readable, userText, itemText, ratingFloat);
+        var data = TrainingData.Create(log);
+        var sw = Stopwatch.StartNew();
+        var model = _train(data);
+        var seconds = sw.Elapsed.TotalSeconds;
+        CheckMaps(model, data);
+
+        var steps = new List<ITransformer>();
+        if (userTransformer is not null) steps.Add(userTransformer);
+        var lookup = OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(UserLookup(model, userText)), [UserVectorColumn], [userText], withUser, Execution, 0, null);
+        steps.Add(lookup);
+        if (ItemVectorColumn is not null)
+        {
+            var current = lookup.Transform(withUser);
+            if (itemTransformer is not null)
+            {
+                steps.Add(itemTransformer);
+                current = itemTransformer.Transform(current);
+            }
+            steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(ItemLookup(model, itemText, ItemVectorColumn)), [ItemVectorColumn], [itemText], current, Execution, 0, null));
+        }
+        var chain = new TransformerChain<ITransformer>(steps.ToArray());
+        var fitted = new FittedRecommender(model, data.Train, UserIdColumn, ItemIdColumn, userText, seconds);
+        LastFitted = fitted;
+        _state.Register(chain, fitted);
+        return chain;
+    }
+
+    /// <summary>Adds the vector columns to <paramref name="inputSchema"/> after checking the id columns.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id column is missing or mistyped (the message names it).</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        IdColumn.Check(inputSchema, UserIdColumn, "user id", nameof(UserIdColumn));
+        IdColumn.Check(inputSchema, ItemIdColumn, "item id", nameof(ItemIdColumn));
+        // The dimension is known only after Fit, but the columns are fixed-size vectors: a shape records the kind, not the size.
+        var fixedSize = new VectorDataViewType(NumberDataViewType.Single, 1);
+        var added = new List<(string, DataViewType)> { (UserVectorColumn, fixedSize) };
+        if (ItemVectorColumn is not null) added.Add((ItemVectorColumn, fixedSize));
+        return SchemaShapes.With(inputSchema, added);
+    }
+
+    internal static InteractionLog ReadLog(IDataView data, string userText, string itemText, string? rating)
+    {
+        var schema = data.Schema;
+        var cols = new List<DataViewSchema.Column> { schema[userText], schema[itemText] };
+        if (rating is not null) cols.Add(schema[rating]);
+        var log = new InteractionLog("IDataView") { HasRatings = rating is not null, HasTimestamps = false };
+        using var cursor = data.GetRowCursor(cols);
+        var getUser = cursor.GetGetter<ReadOnlyMemory<char>>(schema[userText]);
+        var getItem = cursor.GetGetter<ReadOnlyMemory<char>>(schema[itemText]);
+        var getRating = rating is null ? null : cursor.GetGetter<float>(schema[rating]);
+        ReadOnlyMemory<char> u = default, i = default;
+        float r = 1f;
+        long row = 0;
+        while (cursor.MoveNext())
+        {
+            getUser(ref u);
+            getItem(ref i);
+            getRating?.Invoke(ref r);
+            if (u.Span.Trim().IsEmpty) throw new ArgumentException($"Row {row}: the user id is empty; every row needs a user id.", nameof(data));
+            if (i.Span.Trim().IsEmpty) throw new ArgumentException($"Row {row}: the item id is empty; every row needs an item id.", nameof(data));
+            if (!float.IsFinite(r)) throw new ArgumentException($"Row {row}: the rating is {r}; expected a finite number.", nameof(data));
+            log.Add(u.ToString(), i.ToString(), r);
+            row++;
+        }
+        if (log.Count == 0) throw new ArgumentException("The training data has no rows.", nameof(data));
+        return log;
+    }
+
+    private static void CheckMaps(IEmbeddingRecommender model, TrainingData data)
+    {
+        if (model.Users.Count != data.Users.Count || model.Items.Count != data.Items.Count)
+            throw new InvalidOperationException($"The trained model has {model.Users.Count} users and {model.Items.Count} items; the data has {data.Users.Count} and {data.Items.Count}.");
+    }
+
+    internal static OnnxLookupSpec UserLookup(IEmbeddingRecommender model, string input, string output = "UserVector")
+    {
+        var (vectors, cold) = UserVectors(model);
+        return new OnnxLookupSpec
+        {
+            Ids = model.Users.RawIds, Vectors = vectors, UnknownVector = cold, Dimension = model.Dimension,
+            InputName = input, OutputName = output, Name = "user_vectors",
+        };
+    }
+
+    private static OnnxLookupSpec ItemLookup(IEmbeddingRecommender model, string input, string output) => new()
+    {
+        Ids = model.Items.RawIds, Vectors = model.ItemVectors.ToArray(), UnknownVector = new float[model.Dimension],
+        Dimension = model.Dimension, InputName = input, OutputName = output, Name = "item_vectors",
+    };
+
+    /// <summary>Every known user's vector (row = user key) and the cold-start vector (key −1).</summary>
+    internal static (float[] Vectors, float[] Cold) UserVectors(IEmbeddingRecommender model)
+    {
+        var keys = Enumerable.Range(0, model.Users.Count).ToArray();
+        var vectors = new float[keys.Length * model.Dimension];
+        model.EmbedUsers(keys, vectors);
+        var cold = new float[model.Dimension];
+        model.EmbedUsers([-1], cold);
+        return (vectors, cold);
+    }
+}

@@ -1,0 +1,93 @@
+using TwoTower.MLNet.Onnx.Execution;
+using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+
+namespace TwoTower.MLNet;
+
+/// <summary>
+/// Options of <see cref="TwoTowerTrainersCatalog.TwoTower(TwoTowerOptions)"/>: the columns the estimator reads
+/// and writes, plus the engine's hyper-parameters. The common ones are properties here; every other knob is on
+/// <see cref="Engine"/> (the engine's own <c>TwoTowerModel.TwoTowerOptions</c>, defaults documented there).
+/// </summary>
+/// <remarks>
+/// The hyper-parameter properties here read and write <see cref="Engine"/>, so in an object initializer set
+/// <see cref="Engine"/> first when replacing it. A program that imports both <c>TwoTower.MLNet</c> and
+/// <c>TwoTower.MLNet.TwoTowerModel</c> must qualify the name (<c>TwoTower.MLNet.TwoTowerOptions</c>).
+/// </remarks>
+public sealed class TwoTowerOptions
+{
+    /// <summary>The user id column (text, key with key values, or a scalar number). Default "UserId".</summary>
+    public string UserIdColumn { get; set; } = "UserId";
+
+    /// <summary>The item id column (text, key with key values, or a scalar number). Default "ItemId".</summary>
+    public string ItemIdColumn { get; set; } = "ItemId";
+
+    /// <summary>Output column of the user vectors (float[d]; unknown users get the cold-start vector). Default "UserVector".</summary>
+    public string UserVectorColumn { get; set; } = "UserVector";
+
+    /// <summary>Output column of the item vectors (float[d]), or null (default) for none; when set, the item id column must be present at transform time.</summary>
+    public string? ItemVectorColumn { get; set; }
+
+    /// <summary>Where ONNX Runtime runs the vector lookups. Default <see cref="OnnxExecution.Cpu"/>.</summary>
+    public OnnxExecution Execution { get; set; } = OnnxExecution.Cpu;
+
+    /// <summary>The engine's options; replaced as a whole or tuned in place. Never null.</summary>
+    public EngineOptions Engine
+    {
+        get => _engine;
+        set => _engine = value ?? throw new ArgumentNullException(nameof(Engine), "Engine must be an options object; use new TwoTowerModel.TwoTowerOptions() for the defaults.");
+    }
+
+    private EngineOptions _engine = new();
+
+    /// <summary>Training epochs (<see cref="EngineOptions.Epochs"/>). Default 8.</summary>
+    public int Epochs { get => _engine.Epochs; set => _engine.Epochs = value; }
+
+    /// <summary>Output dimension of both towers (<see cref="EngineOptions.EmbeddingDimension"/>). Default 64.</summary>
+    public int EmbeddingDimension { get => _engine.EmbeddingDimension; set => _engine.EmbeddingDimension = value; }
+
+    /// <summary>Peak learning rate (<see cref="EngineOptions.LearningRate"/>). Default 2e-3.</summary>
+    public float LearningRate { get => _engine.LearningRate; set => _engine.LearningRate = value; }
+
+    /// <summary>Examples per mini-batch (<see cref="EngineOptions.BatchSize"/>). Default 1024.</summary>
+    public int BatchSize { get => _engine.BatchSize; set => _engine.BatchSize = value; }
+
+    /// <summary>Softmax temperature (<see cref="EngineOptions.Temperature"/>). Default 0.05.</summary>
+    public float Temperature { get => _engine.Temperature; set => _engine.Temperature = value; }
+
+    /// <summary>logQ popularity correction of the softmax (<see cref="EngineOptions.LogQCorrection"/>). Default true.</summary>
+    public bool LogQCorrection { get => _engine.LogQCorrection; set => _engine.LogQCorrection = value; }
+
+    /// <summary>Random seed (<see cref="EngineOptions.Seed"/>): the same seed and thread count give the same model. Default 1.</summary>
+    public int Seed { get => _engine.Seed; set => _engine.Seed = value; }
+
+    /// <summary>Training threads, 0 = all cores (<see cref="EngineOptions.Threads"/>). Default 0.</summary>
+    public int Threads { get => _engine.Threads; set => _engine.Threads = value; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option (columns first, then the engine's).</summary>
+    public void Validate()
+    {
+        CheckName(UserIdColumn, nameof(UserIdColumn));
+        CheckName(ItemIdColumn, nameof(ItemIdColumn));
+        CheckName(UserVectorColumn, nameof(UserVectorColumn));
+        if (ItemVectorColumn is not null) CheckName(ItemVectorColumn, nameof(ItemVectorColumn));
+        if (string.Equals(UserIdColumn, ItemIdColumn, StringComparison.Ordinal))
+            throw new ArgumentOutOfRangeException(nameof(ItemIdColumn), ItemIdColumn, $"ItemIdColumn must differ from UserIdColumn ('{UserIdColumn}').");
+        if (string.Equals(UserVectorColumn, ItemVectorColumn, StringComparison.Ordinal))
+            throw new ArgumentOutOfRangeException(nameof(ItemVectorColumn), ItemVectorColumn, $"ItemVectorColumn must differ from UserVectorColumn ('{UserVectorColumn}').");
+        if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Expected Cpu, Gpu or Auto.");
+        _engine.Validate();
+    }
+
+    /// <summary>A copy whose <see cref="Engine"/> is copied too (its arrays are shared).</summary>
+    public TwoTowerOptions Clone()
+    {
+        var copy = (TwoTowerOptions)MemberwiseClone();
+        copy._engine = _engine.Clone();
+        return copy;
+    }
+
+    private static void CheckName(string? name, string option)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentOutOfRangeException(option, name, $"{option} must name a column.");
+    }
+}

@@ -1,0 +1,90 @@
+using Microsoft.ML;
+using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Training;
+using TwoTower.MLNet.TwoTowerModel;
+
+namespace TwoTower.MLNet;
+
+/// <summary>Trainers of <c>ml.TwoTower().Trainers</c>: each returns a <see cref="RecommenderEstimator"/>.</summary>
+public sealed class TwoTowerTrainersCatalog
+{
+    private readonly MLContext _ml;
+    private readonly CatalogState _state;
+
+    internal TwoTowerTrainersCatalog(MLContext ml, CatalogState state)
+    {
+        _ml = ml;
+        _state = state;
+    }
+
+    /// <summary>A two-tower model (in-batch softmax with logQ correction by default; see <see cref="TwoTowerOptions"/>).</summary>
+    /// <param name="options">Columns and engine options; copied, so later changes do not affect the estimator.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is invalid (the message names it).</exception>
+    public RecommenderEstimator TwoTower(TwoTowerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var copy = options.Clone();
+        copy.Validate();
+        var engine = copy.Engine;
+        return new RecommenderEstimator(_ml, _state, TwoTowerRecommender.TypeName, copy.UserIdColumn, copy.ItemIdColumn, null,
+            data => new TwoTowerTrainer(engine).Train(data))
+        {
+            UserVectorColumn = copy.UserVectorColumn,
+            ItemVectorColumn = copy.ItemVectorColumn,
+            Execution = copy.Execution,
+        };
+    }
+
+    /// <summary>A two-tower model with the common parameters (everything else at the <see cref="TwoTowerOptions"/> defaults).</summary>
+    /// <param name="userIdColumn">User id column (text, key with values, or number).</param>
+    /// <param name="itemIdColumn">Item id column (text, key with values, or number).</param>
+    /// <param name="epochs">Training epochs.</param>
+    /// <param name="embeddingDimension">Output dimension of both towers.</param>
+    public RecommenderEstimator TwoTower(string userIdColumn = "UserId", string itemIdColumn = "ItemId", int epochs = 8, int embeddingDimension = 64) =>
+        TwoTower(new TwoTowerOptions { UserIdColumn = userIdColumn, ItemIdColumn = itemIdColumn, Epochs = epochs, EmbeddingDimension = embeddingDimension });
+
+    /// <summary>Matrix factorization: implicit (iALS) or explicit (rating) feedback, see <see cref="MatrixFactorizationOptions"/>.</summary>
+    /// <param name="options">Columns and engine options; the engine options object is used as is at fit time.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is invalid (the message names it).</exception>
+    public RecommenderEstimator MatrixFactorization(MatrixFactorizationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Feedback == MatrixFactorizationFeedback.Explicit)
+        {
+            var mf = options.Explicit;
+            return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ExplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
+                data => new ExplicitMatrixFactorizationTrainer(mf).Fit(data));
+        }
+        var als = options.Als;
+        return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ImplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
+            data => new ImplicitAlsTrainer(als).Fit(data));
+    }
+
+    /// <summary>Implicit-feedback matrix factorization with the common parameters.</summary>
+    /// <param name="userIdColumn">User id column (text, key with values, or number).</param>
+    /// <param name="itemIdColumn">Item id column (text, key with values, or number).</param>
+    /// <param name="factors">Latent factors.</param>
+    /// <param name="iterations">ALS iterations.</param>
+    public RecommenderEstimator MatrixFactorization(string userIdColumn = "UserId", string itemIdColumn = "ItemId", int factors = 64, int iterations = 15) =>
+        MatrixFactorization(new MatrixFactorizationOptions
+        {
+            UserIdColumn = userIdColumn,
+            ItemIdColumn = itemIdColumn,
+            Als = new ImplicitAlsOptions { Factors = factors, Iterations = iterations },
+        });
+
+    /// <summary>
+    /// Any trainer whose models are <see cref="IEmbeddingRecommender"/>s (inner-product scores), e.g. a custom
+    /// one: the same columns, vectors and Recommend step as the built-in trainers.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">At fit time, when the trainer's model is not an <see cref="IEmbeddingRecommender"/>.</exception>
+    public RecommenderEstimator Custom(IRecommenderTrainer trainer, string userIdColumn = "UserId", string itemIdColumn = "ItemId", string? ratingColumn = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        return new RecommenderEstimator(_ml, _state, trainer.ModelType, userIdColumn, itemIdColumn, ratingColumn, data =>
+            trainer.Fit(data) as IEmbeddingRecommender
+            ?? throw new InvalidOperationException($"The '{trainer.ModelType}' trainer's model does not implement IEmbeddingRecommender (user and item vectors), so it cannot be served by the ONNX recommend graph."));
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.ML;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Evaluation;
+
+namespace TwoTower.MLNet.Tests.Catalog;
+
+/// <summary>ml.TwoTower().Evaluate: the DESIGN §6 metrics, equal to the core evaluator and to scoring the predicted lists.</summary>
+[TestClass]
+public sealed class CatalogEvaluateTests
+{
+    private static (MLContext Ml, ITransformer Model, IDataView Test) Fit(int k = 10)
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+            .Append(ml.TwoTower().Transforms.Recommend(k: k, excludeSeen: true)).Fit(train);
+        return (ml, model, CatalogFixture.Load(ml, CatalogFixture.TestPath));
+    }
+
+    [TestMethod]
+    public void Evaluate_FullProtocol_EqualsCoreEvaluatorOnTheCsvFiles()
+    {
+        var (ml, model, test) = Fit();
+        var metrics = ml.TwoTower().Evaluate(model, test, ks: [10, 50]);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        var set = EvaluationSet.Create(fitted.Model, CsvInteractions.Load(CatalogFixture.TrainPath), CsvInteractions.Load(CatalogFixture.TestPath));
+        var expected = RetrievalEvaluator.EvaluateFullRanking(fitted.Model, set.History, set.Test, [10, 50]);
+        foreach (var name in new[] { "HR@10", "Recall@10", "NDCG@10", "MRR", "MAP@10", "Coverage@10", "NDCG@50" })
+            Assert.AreEqual(expected[name], metrics[name], 1e-12, name);
+        Assert.AreEqual(943, metrics.Users);
+        // iALS beats the popularity peer's NDCG@10 (0.026) even when small.
+        Assert.IsGreaterThan(0.026, metrics["NDCG@10"]);
+    }
+
+    [TestMethod]
+    public void Evaluate_TfrsProtocol_ReportsTopK()
+    {
+        var (ml, model, test) = Fit();
+        var metrics = ml.TwoTower().Evaluate(model, test, ks: [10, 100], protocol: "tfrs");
+        Assert.IsGreaterThan(metrics["top_10"], metrics["top_100"]);
+        Assert.IsGreaterThanOrEqualTo(metrics["top_100"], metrics["f_top_100"]);
+    }
+
+    [TestMethod]
+    public void Evaluate_PredictedLists_EqualFullRankingWithinTheList()
+    {
+        var (ml, model, test) = Fit();
+        var fromLists = ml.TwoTower().Evaluate(model.Transform(test), ks: [10]);
+        var full = ml.TwoTower().Evaluate(model, test, ks: [10]);
+        foreach (var name in new[] { "HR@10", "Recall@10", "NDCG@10", "MAP@10" })
+            Assert.AreEqual(full[name], fromLists[name], 1e-9, name);
+        Assert.AreEqual(full.Users, fromLists.Users);
+    }
+
+    [TestMethod]
+    public void Evaluate_KBeyondListLength_ThrowsNamingK()
+    {
+        var (ml, model, test) = Fit(k: 5);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Evaluate(model.Transform(test), ks: [10]));
+        StringAssert.Contains(ex.Message, "K = 10 exceeds the 5 recommendations per row in 'ItemIds'");
+    }
+
+    [TestMethod]
+    public void Evaluate_UnknownProtocol_Throws()
+    {
+        var (ml, model, test) = Fit();
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Evaluate(model, test, protocol: "leave-one-out"));
+        StringAssert.Contains(ex.Message, "protocol must be \"full\" or \"tfrs\"");
+    }
+
+    [TestMethod]
+    public void Evaluate_ModelWithoutTrainer_SaysToEvaluatePredictions()
+    {
+        var ml = new MLContext(seed: 1);
+        var test = CatalogFixture.Load(ml, CatalogFixture.TestPath);
+        var other = ml.Transforms.CopyColumns("U", "UserId").Fit(test);
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Evaluate(other, test));
+        StringAssert.Contains(ex.Message, "Evaluate(model.Transform(test))");
+    }
+
+    [TestMethod]
+    public void Evaluate_PredictionsWithoutListColumn_NamesIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var test = CatalogFixture.Load(ml, CatalogFixture.TestPath);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Evaluate(test));
+        StringAssert.Contains(ex.Message, "The recommendations column 'ItemIds' is not in the predictions");
+    }
+}

@@ -1,0 +1,142 @@
+using Microsoft.ML;
+using TwoTower.MLNet.Onnx.Execution;
+
+namespace TwoTower.MLNet.Tests.Catalog;
+
+/// <summary>Catalog options: mapping onto the engine, copies, and every bad value's message.</summary>
+[TestClass]
+public sealed class CatalogOptionsTests
+{
+    [TestMethod]
+    public void TwoTowerOptions_CommonProperties_WriteTheEngineOptions()
+    {
+        var o = new TwoTowerOptions { Epochs = 3, EmbeddingDimension = 24, LearningRate = 0.01f, BatchSize = 256, Temperature = 0.1f, LogQCorrection = false, Seed = 9, Threads = 1 };
+        Assert.AreEqual(3, o.Engine.Epochs);
+        Assert.AreEqual(24, o.Engine.EmbeddingDimension);
+        Assert.AreEqual(0.01f, o.Engine.LearningRate);
+        Assert.AreEqual(256, o.Engine.BatchSize);
+        Assert.AreEqual(0.1f, o.Engine.Temperature);
+        Assert.IsFalse(o.Engine.LogQCorrection);
+        Assert.AreEqual(9, o.Engine.Seed);
+        Assert.AreEqual(1, o.Engine.Threads);
+    }
+
+    [TestMethod]
+    public void TwoTowerOptions_Clone_CopiesTheEngineOptions()
+    {
+        var o = new TwoTowerOptions { Epochs = 3 };
+        var c = o.Clone();
+        c.Epochs = 4;
+        Assert.AreEqual(3, o.Epochs);
+        Assert.AreNotSame(o.Engine, c.Engine);
+    }
+
+    [TestMethod]
+    public void TwoTower_EstimatorCopiesOptions_LaterChangesIgnored()
+    {
+        var ml = new MLContext(seed: 1);
+        var o = new TwoTowerOptions { UserIdColumn = "U", ItemIdColumn = "I" };
+        var estimator = ml.TwoTower().Trainers.TwoTower(o);
+        o.UserIdColumn = "Other";
+        Assert.AreEqual("U", estimator.UserIdColumn);
+        Assert.AreEqual("I", estimator.ItemIdColumn);
+    }
+
+    [TestMethod]
+    public void TwoTowerOptions_NullEngine_Throws()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentNullException>(() => new TwoTowerOptions { Engine = null! });
+        Assert.AreEqual("Engine", ex.ParamName);
+    }
+
+    [TestMethod]
+    [DataRow("", "I", "UserIdColumn must name a column.")]
+    [DataRow("U", " ", "ItemIdColumn must name a column.")]
+    [DataRow("U", "U", "ItemIdColumn must differ from UserIdColumn ('U').")]
+    public void TwoTower_BadColumns_ThrowNamingTheOption(string user, string item, string message)
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { UserIdColumn = user, ItemIdColumn = item }));
+        StringAssert.Contains(ex.Message, message);
+    }
+
+    [TestMethod]
+    public void TwoTower_ZeroEpochs_EngineValidationNamesEpochs()
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 0 }));
+        Assert.AreEqual("Epochs", ex.ParamName);
+    }
+
+    [TestMethod]
+    public void TwoTower_UndefinedExecution_Throws()
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Execution = (OnnxExecution)7 }));
+        StringAssert.Contains(ex.Message, "Expected Cpu, Gpu or Auto.");
+    }
+
+    [TestMethod]
+    public void MatrixFactorization_ExplicitWithoutRating_Throws()
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Feedback = MatrixFactorizationFeedback.Explicit }));
+        StringAssert.Contains(ex.Message, "Explicit feedback fits ratings: set RatingColumn.");
+    }
+
+    [TestMethod]
+    public void MatrixFactorization_Explicit_FitsRatingsAndServesAugmentedVectors()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var options = new MatrixFactorizationOptions { Feedback = MatrixFactorizationFeedback.Explicit, RatingColumn = "Rating" };
+        options.Explicit.Factors = 8;
+        options.Explicit.Iterations = 3;
+        options.Explicit.Threads = 1;
+        var model = ml.TwoTower().Trainers.MatrixFactorization(options).Append(ml.TwoTower().Transforms.Recommend(k: 5, excludeSeen: true)).Fit(train);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        Assert.AreEqual("mf", fitted.Model.ModelType);
+        Assert.AreEqual(10, fitted.Model.Dimension); // 8 factors + bias + 1
+        using var engine = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
+        var (ids, _) = CatalogFixture.BruteForce(fitted.Model, "7", 5, CatalogFixture.SeenByUser(CatalogFixture.TrainPath)["7"]);
+        CollectionAssert.AreEqual(ids, engine.Predict(new UserRequest { UserId = "7" }).ItemIds);
+    }
+
+    [TestMethod]
+    [DataRow(0, "K must be ≥ 1.")]
+    public void Recommend_BadK_Throws(int k, string message)
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(k: k));
+        StringAssert.Contains(ex.Message, message);
+    }
+
+    [TestMethod]
+    public void Recommend_KAboveCatalogue_ThrowsAtFit()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 5000));
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => pipeline.Fit(train));
+        var items = File.ReadLines(CatalogFixture.TrainPath).Skip(1).Select(l => l.Split(',')[1]).Distinct().Count();
+        StringAssert.Contains(ex.Message, $"K is 5000 but the model has only {items} items.");
+    }
+
+    [TestMethod]
+    public void Recommend_WithoutTrainer_Throws()
+    {
+        var ml = new MLContext(seed: 1);
+        var users = ml.Data.LoadFromEnumerable([new UserRequest { UserId = "1" }]);
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Transforms.Recommend().Fit(users));
+        StringAssert.Contains(ex.Message, "Recommend() has no model");
+    }
+
+    [TestMethod]
+    public void Recommend_ScoresColumnEqualsItemIdsColumn_Throws()
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(new RecommendOptions { ScoresColumn = "ItemIds" }));
+        StringAssert.Contains(ex.Message, "ScoresColumn must name a column other than ItemIdsColumn ('ItemIds').");
+    }
+}

@@ -1,0 +1,108 @@
+using Microsoft.ML;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Hnsw;
+
+namespace TwoTower.MLNet.Tests.Catalog;
+
+/// <summary>Transforms.Index over any IVectorIndex: exact ones feed the saved ONNX graph, approximate ones serve in process.</summary>
+[TestClass]
+public sealed class IndexEstimatorTests
+{
+    [TestMethod]
+    public void Index_Flat_InProcessRecommendEqualsPredictionEngine()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var index = ml.TwoTower().Transforms.Index("Flat");
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+            .Append(index)
+            .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true)).Fit(train);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        Assert.AreSame(index.LastIndex, fitted.Index);
+        Assert.AreEqual(fitted.Model.Items.Count, fitted.Index!.Count);
+        using var engine = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
+        foreach (var user in new[] { "1", "42", "unknown" })
+        {
+            var inProcess = fitted.Recommend(user, 10, excludeSeen: true);
+            var answer = engine.Predict(new UserRequest { UserId = user });
+            CollectionAssert.AreEqual(answer.ItemIds, inProcess.Select(r => r.ItemId).ToArray(), $"user {user}");
+        }
+    }
+
+    [TestMethod]
+    public void Index_Hnsw_RecallAgainstExactAbove90Percent_AndRecommendStepRefuses()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index("HNSW16")).Fit(train);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        Assert.IsFalse(fitted.Index!.IsExact);
+        var seen = CatalogFixture.SeenByUser(CatalogFixture.TrainPath);
+        int hits = 0, total = 0;
+        foreach (var user in Enumerable.Range(1, 100).Select(u => u.ToString()))
+        {
+            var approx = fitted.Recommend(user, 10, excludeSeen: true).Select(r => r.ItemId).ToHashSet();
+            foreach (var item in approx) Assert.DoesNotContain(item, seen[user]);
+            var (exact, _) = CatalogFixture.BruteForce(fitted.Model, user, 10, seen[user]);
+            hits += exact.Count(approx.Contains);
+            total += 10;
+        }
+        Assert.IsGreaterThan(0.9, hits / (double)total);
+        var ex = Assert.ThrowsExactly<NotSupportedException>(() => ml.TwoTower().Transforms.Recommend(k: 10).Fit(train));
+        StringAssert.Contains(ex.Message, "The item index 'HNSW16' is approximate");
+    }
+
+    [TestMethod]
+    public void Index_HnswOptions_BuildsAnApproximateIndexNamedAfterThem()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+            .Append(ml.TwoTower().Transforms.Index(new HnswOptions { M = 8, EfConstruction = 100, BuildThreads = 1 })).Fit(train);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        Assert.IsInstanceOfType<HnswIndex>(fitted.Index);
+        Assert.AreEqual("HNSW8,efC100", fitted.IndexDescription);
+        Assert.HasCount(10, fitted.Recommend("1", 10));
+    }
+
+    [TestMethod]
+    public void Index_CustomFactory_IsUsed()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var created = 0;
+        var options = new IndexOptions { Create = d => { created++; return IndexFactory.Create("Flat", d, VectorMetric.InnerProduct); } };
+        ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index(options)).Fit(train);
+        Assert.AreEqual(1, created);
+    }
+
+    [TestMethod]
+    public void Index_WithoutTrainer_Throws()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Transforms.Index().Fit(train));
+        StringAssert.Contains(ex.Message, "Index() has no item vectors");
+    }
+
+    [TestMethod]
+    public void Index_L2Metric_Rejected()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var options = new IndexOptions { Create = d => IndexFactory.Create("Flat", d, VectorMetric.L2) };
+        var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index(options));
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => pipeline.Fit(train));
+        StringAssert.Contains(ex.Message, "L2 metric");
+    }
+
+    [TestMethod]
+    public void Index_BadDescription_NamesValidForms()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index("Ball-tree"));
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => pipeline.Fit(train), "IndexFactory's own error for an unknown form");
+        StringAssert.Contains(ex.Message, "Ball-tree");
+    }
+}

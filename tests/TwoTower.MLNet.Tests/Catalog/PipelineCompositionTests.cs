@@ -1,0 +1,74 @@
+using Microsoft.ML;
+
+namespace TwoTower.MLNet.Tests.Catalog;
+
+/// <summary>ML.NET's own transforms before ours: keys, numeric ids, Featurize; all still save and load.</summary>
+[TestClass]
+public sealed class PipelineCompositionTests
+{
+    [TestMethod]
+    public void Fit_AfterMapValueToKey_SameRecommendationsAsTextIdsAndSurvivesSaveLoad()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var plain = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+            .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true)).Fit(train);
+        // Only the user side is mapped: a prediction request carries no item id, and every step of a loaded chain runs.
+        var keyed = ml.Transforms.Conversion.MapValueToKey("UserKey", "UserId")
+            .Append(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user: "UserKey")))
+            .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true)).Fit(train);
+        var path = Path.Combine(Path.GetTempPath(), $"catalog-keyed-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(keyed, train.Schema, path);
+            var loaded = ml.Model.Load(path, out _);
+            using var a = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(plain);
+            using var b = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(loaded);
+            foreach (var user in new[] { "1", "77", "500" })
+                CollectionAssert.AreEqual(a.Predict(new UserRequest { UserId = user }).ItemIds, b.Predict(new UserRequest { UserId = user }).ItemIds, $"user {user}");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
+    public void Fit_NumericIdColumns_ConvertedToTextIds()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromTextFile<NumericInteractionRow>(CatalogFixture.TrainPath, separatorChar: ',', hasHeader: true);
+        var text = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var fromText = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 5)).Fit(text);
+        var fromNumbers = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 5)).Fit(train);
+        var users = ml.Data.LoadFromEnumerable(new[] { 1, 2, 3 }.Select(u => new NumericUser { UserId = u }));
+        var textUsers = ml.Data.LoadFromEnumerable(new[] { "1", "2", "3" }.Select(u => new UserRequest { UserId = u }));
+        var a = ml.Data.CreateEnumerable<Recommendations>(fromText.Transform(textUsers), false).ToArray();
+        var b = ml.Data.CreateEnumerable<Recommendations>(fromNumbers.Transform(users), false).ToArray();
+        for (var r = 0; r < 3; r++) CollectionAssert.AreEqual(a[r].ItemIds, b[r].ItemIds);
+    }
+
+    [TestMethod]
+    public void Featurize_ThenTrainer_KeyColumnsAddedAndModelTrains()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { NumericColumns = ["Rating"] })
+            .Append(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user: "UserIdKey", item: "ItemIdKey")))
+            .Fit(train);
+        var output = model.Transform(train).Schema;
+        Assert.IsNotNull(output.GetColumnOrNull("UserIdKey"));
+        Assert.IsNotNull(output.GetColumnOrNull("RatingNormalized"));
+        Assert.AreEqual(943, ml.TwoTower().FindModel(model)!.Model.Users.Count);
+    }
+
+    [TestMethod]
+    public void Featurize_ColumnNamedTwice_Throws()
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { CategoricalColumns = ["UserId"] }));
+        StringAssert.Contains(ex.Message, "Column 'UserId' is named twice (CategoricalColumns)");
+    }
+
+    private sealed class NumericUser
+    {
+        public int UserId { get; set; }
+    }
+}

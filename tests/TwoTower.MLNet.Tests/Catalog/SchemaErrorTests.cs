@@ -1,0 +1,105 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace TwoTower.MLNet.Tests.Catalog;
+
+/// <summary>Missing or mistyped columns fail with a message naming the column, its type and what was expected.</summary>
+[TestClass]
+public sealed class SchemaErrorTests
+{
+    private sealed class VectorUserRow
+    {
+        [VectorType(2)] public float[] UserId { get; set; } = [0, 0];
+        public string ItemId { get; set; } = "";
+    }
+
+    private sealed class ItemOnlyRow
+    {
+        public string ItemId { get; set; } = "";
+    }
+
+    private sealed class BoolRequest
+    {
+        public bool UserId { get; set; }
+    }
+
+    [TestMethod]
+    public void Fit_MissingUserColumn_NamesColumnAndAvailableOnes()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user: "Customer")).Fit(data));
+        StringAssert.Contains(ex.Message, "The user id column 'Customer' (UserIdColumn) is not in the input schema");
+        StringAssert.Contains(ex.Message, "'UserId', 'ItemId', 'Rating', 'Timestamp'");
+        Assert.AreEqual("UserIdColumn", ex.ParamName);
+    }
+
+    [TestMethod]
+    public void Fit_VectorUserColumn_NamesTypeAndExpectation()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable([new VectorUserRow { ItemId = "a" }]);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(data));
+        StringAssert.Contains(ex.Message, "The user id column 'UserId' (UserIdColumn) has type Vector<Single, 2>");
+        StringAssert.Contains(ex.Message, "expected text (string), a key with key values, or a scalar number");
+    }
+
+    [TestMethod]
+    public void Fit_MissingItemColumn_NamesItemColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { ItemIdColumn = "Movie" }).Fit(data));
+        StringAssert.Contains(ex.Message, "The item id column 'Movie' (ItemIdColumn) is not in the input schema");
+    }
+
+    [TestMethod]
+    public void Fit_RecommendWithMistypedUserColumn_NamesIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
+        var requests = ml.Data.LoadFromEnumerable([new BoolRequest()]);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(k: 3).Fit(requests));
+        StringAssert.Contains(ex.Message, "The user id column 'UserId' (UserIdColumn) has type Boolean; expected text (string).");
+    }
+
+    [TestMethod]
+    public void GetOutputSchema_MissingUserColumn_NamesIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var shape = Shape<ItemOnlyRow>(ml);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).GetOutputSchema(shape));
+        StringAssert.Contains(ex.Message, "The user id column 'UserId' (UserIdColumn) is not in the input schema. Available columns: 'ItemId'.");
+    }
+
+    [TestMethod]
+    public void GetOutputSchema_Pipeline_MatchesFittedTransformerSchema()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+            .Append(ml.TwoTower().Transforms.Recommend(k: 4, excludeSeen: true));
+        var model = pipeline.Fit(train);
+        var predicted = pipeline.GetOutputSchema(Shape<InteractionRow>(ml));
+        var actual = model.GetOutputSchema(train.Schema);
+        foreach (var name in new[] { "UserVector", "ItemIds", "Scores" })
+        {
+            var p = predicted.Single(c => c.Name == name);
+            var a = actual[name];
+            Assert.AreEqual(((VectorDataViewType)a.Type).ItemType, p.ItemType, name);
+            Assert.AreEqual(SchemaShape.Column.VectorKind.Vector, p.Kind, name);
+            Assert.IsTrue(((VectorDataViewType)a.Type).IsKnownSize, name);
+        }
+        Assert.AreEqual(4, ((VectorDataViewType)actual["ItemIds"].Type).Size);
+    }
+
+    // An input shape through public API only: a never-fitted CustomMapping whose output is TRow's columns.
+    private static SchemaShape Shape<TRow>(MLContext ml) where TRow : class, new() =>
+        ml.Transforms.CustomMapping<Empty, TRow>((_, _) => { }, contractName: null).GetOutputSchema(new SchemaShape([]));
+
+    private sealed class Empty;
+}
