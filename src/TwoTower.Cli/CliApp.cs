@@ -22,6 +22,9 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(console));
         root.Subcommands.Add(EvaluateCommand.Create(console));
         root.Subcommands.Add(RecommendCommand.Create(console));
+        root.Subcommands.Add(ServeCommand.Create(console));
+        // Temporary until `bench` (BenchCommand) takes LatencyBenchCommand.Create(console) as its `latency` subcommand.
+        root.Subcommands.Add(LatencyBenchCommand.Create(console, "bench-latency"));
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {

@@ -66,8 +66,11 @@ public sealed class RetrievalEngine : IDisposable
     /// <summary>The vector index (null for models without item vectors).</summary>
     public IVectorIndex? Index => _index;
 
-    /// <summary>Name of the ANN source ("twotower", "mf"), or null.</summary>
-    public string? AnnSourceName => _ann?.Name;
+    /// <summary>The ANN source ("twotower" or "mf"), or null for models without item vectors.</summary>
+    public AnnCandidateSource? AnnSource => _ann;
+
+    /// <summary>The options the engine was built with.</summary>
+    public RetrievalEngineOptions Options => _options;
 
     /// <summary>Records replayed from the update log at start-up.</summary>
     public int RecoveredUpdates { get; private set; }
