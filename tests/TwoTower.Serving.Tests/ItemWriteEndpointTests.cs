@@ -64,14 +64,14 @@ public sealed class ItemWriteEndpointTests
     public async Task History_Upsert_ThenRecommendUsesIt()
     {
         await using var f = await ServingFixture.StartAsync();
-        var res = await f.Client.SendAsync(Put("/users/fresh/history", """{"items":["3","5","7","9","11","13"]}""", ServingFixture.ApiKey));
+        var res = await f.Client.SendAsync(Put("/users/fresh/history", """{"items":["3","5","7","9","11","13","15","17","19","21","23","25"]}""", ServingFixture.ApiKey));
         Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
-        Assert.AreEqual(6, (await res.Content.ReadFromJsonAsync<JsonObject>())!["historyLength"]!.GetValue<int>());
+        Assert.AreEqual(12, (await res.Content.ReadFromJsonAsync<JsonObject>())!["historyLength"]!.GetValue<int>());
         var rec = await f.Client.PostAsync("/recommend", new StringContent("""{"userId":"fresh","k":5}""", Encoding.UTF8, "application/json"));
         var body = (await rec.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.IsFalse(body["coldStart"]!.GetValue<bool>());
-        Assert.AreEqual(6, body["historyLength"]!.GetValue<int>());
-        Assert.IsTrue(body["items"]!.AsArray().All(i => !new[] { "3", "5", "7", "9", "11", "13" }.Contains(i!["itemId"]!.GetValue<string>())));
+        Assert.AreEqual(12, body["historyLength"]!.GetValue<int>());
+        Assert.IsTrue(body["items"]!.AsArray().All(i => !new[] { "3", "5", "7", "9", "11", "13", "15", "17", "19", "21", "23", "25" }.Contains(i!["itemId"]!.GetValue<string>())));
     }
 
     [TestMethod]

@@ -48,7 +48,7 @@ internal sealed class ServingFixture : IAsyncDisposable
         var rows = new List<int>();
         var cols = new List<int>();
         for (var u = 0; u < users; u++)
-            foreach (var i in Enumerable.Range(0, items).OrderBy(_ => rng.Next()).Take(6))
+            foreach (var i in Enumerable.Range(0, items).OrderBy(_ => rng.Next()).Take(12))
             {
                 rows.Add(u);
                 cols.Add(i);

@@ -1,5 +1,6 @@
 using TwoTower.MLNet.ColdStart;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Retrieval.Candidates;
 
 namespace TwoTower.MLNet.Tests.ColdStart;
 
@@ -76,13 +77,13 @@ public sealed class ColdStartTests
     public void BlendFor_FewInteractions_ShrinkageWeights()
     {
         var o = new ColdStartOptions { FewInteractions = 5, Shrinkage = 2f };
-        var sources = new[] { "mf", "popularity" };
+        var sources = new[] { new SourceQuota("mf", 10, 2f), new SourceQuota("popularity", 10, 0.25f) };
         var none = o.BlendFor(0, sources)!;
-        Assert.AreEqual(1f, none["popularity"]);
+        Assert.AreEqual(4f, none["popularity"]); // effective weight 0.25 × 4 = 1
         Assert.AreEqual(0f, none["mf"]);
         var two = o.BlendFor(2, sources)!;
-        Assert.AreEqual(0.5f, two["popularity"]);
-        Assert.AreEqual(0.5f, two["mf"]);
+        Assert.AreEqual(2f, two["popularity"]); // 0.25 × 2 = 0.5
+        Assert.AreEqual(0.25f, two["mf"]); // 2 × 0.25 = 0.5
         Assert.IsNull(o.BlendFor(5, sources));
     }
 

@@ -49,6 +49,22 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Recommend_ModelUserWithoutTrainingRows_FoldsInLikeUnknownUser()
+    {
+        var loaded = RetrievalFixture.Model();
+        var seen = loaded.Seen!;
+        var ptr = (int[])seen.RowPointers.Clone();
+        ptr[1] = 0; // user "1" (key 0) keeps no training rows
+        var idx = seen.ColumnIndices[seen.RowPointers[1]..];
+        var emptied = new SparseMatrix(seen.Rows, seen.Columns, ptr.Select(p => Math.Max(0, p - seen.RowPointers[1])).ToArray(), idx, new float[idx.Length]);
+        using var e = RetrievalEngine.Create(loaded with { Seen = emptied }, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        var known = e.Recommend(new RecommendRequest { UserId = "1", K = 10, History = new[] { "4", "9" } });
+        var unknown = e.Recommend(new RecommendRequest { UserId = "stranger", K = 10, History = new[] { "4", "9" } });
+        Assert.IsTrue(known.KnownUser);
+        CollectionAssert.AreEqual(unknown.Items.Select(i => i.ItemId).ToArray(), known.Items.Select(i => i.ItemId).ToArray());
+    }
+
+    [TestMethod]
     public void Recommend_IncludeGenreFilter_OnlyThatGenre()
     {
         using var e = Engine();

@@ -9,7 +9,7 @@ internal static class RetrievalFixture
 {
     public static readonly string[] Genres = { "Action", "Comedy", "Drama" };
 
-    public static LoadedModel Model(int users = 20, int items = 30, int dim = 4, int seed = 7, int perUser = 6)
+    public static LoadedModel Model(int users = 20, int items = 30, int dim = 4, int seed = 7, int perUser = 12)
     {
         var rng = new Random(seed);
         var userMap = new IdMap("user", Enumerable.Range(1, users).Select(i => i.ToString()));

@@ -30,6 +30,13 @@ public sealed class UserHistoryStore
     /// <summary>The model key of a user (-1 when unknown to the model).</summary>
     public int UserKey(string userId) => _users.TryGetKey(userId, out var k) ? k : -1;
 
+    /// <summary>Training interactions of a model user key (the model file's seen items); unknown when the file has none, then assumed trained (int.MaxValue).</summary>
+    public int TrainedInteractions(int userKey)
+    {
+        if ((uint)userKey >= (uint)_users.Count) throw new ArgumentOutOfRangeException(nameof(userKey), userKey, $"userKey must be in [0, {_users.Count}).");
+        return _seen is null ? int.MaxValue : _seen.RowLength(userKey);
+    }
+
     /// <summary>The user's history: sorted, distinct item keys (empty for a user never seen).</summary>
     public int[] History(string userId)
     {

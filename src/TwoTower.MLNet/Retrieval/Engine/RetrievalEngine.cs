@@ -175,9 +175,11 @@ public sealed class RetrievalEngine : IDisposable
         }
         var features = request.Features ?? (userId is not null && UserMetadata is not null && UserMetadata.TryGet(userId, out var rec) ? rec : null);
         var rules = request.Filters?.Build(Catalog) ?? RuleSet.Empty;
-        var query = new CandidateQuery(userKey, history, rules.KeyFilter(Catalog), request.ExcludeSeen, features);
+        // A user the model knows but never trained on (e.g. listed only in user metadata) has an untrained vector: fold in instead.
+        var modelKey = userKey >= 0 && Histories.TrainedInteractions(userKey) == 0 ? -1 : userKey;
+        var query = new CandidateQuery(modelKey, history, rules.KeyFilter(Catalog), request.ExcludeSeen, features);
         var blend = Generator.SourceNames.Contains(_options.ColdStart.PopularitySource)
-            ? _options.ColdStart.BlendFor(history.Length, Generator.SourceNames)
+            ? _options.ColdStart.BlendFor(history.Length, Generator.Options.Sources)
             : null;
         var merged = Generator.Generate(query, blend);
         var final = rules.Finish(merged, Catalog, request.K);
