@@ -19,6 +19,7 @@ internal static class BenchCommand
     {
         var cmd = new Command("bench", "Benchmarks: `bench train` (two-tower training throughput on the PyTorch peer's configuration).");
         cmd.Subcommands.Add(CreateTrain(console));
+        cmd.Subcommands.Add(LatencyBenchCommand.Create(console));
         return cmd;
     }
 

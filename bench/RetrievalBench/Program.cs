@@ -1,0 +1,164 @@
+// Cold-start evaluation on ML-100K: new users (0..10 revealed interactions) and new items (vectors from content), against popularity.
+// Usage: dotnet run -c Release --project bench/RetrievalBench -- [ml-100k folder] [seed]
+using System.Diagnostics;
+using TwoTower.MLNet.ColdStart;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.MLNet.Training;
+
+var dir = args.Length > 0 ? args[0] : Path.Combine("..", "shared", "datasets", "ml-100k");
+var seed = args.Length > 1 ? int.Parse(args[1]) : 1;
+// Cold-start blend settings (defaults = the library's); tune with another seed than the one reported.
+var coldStart = new ColdStartOptions
+{
+    FewInteractions = args.Length > 2 ? int.Parse(args[2]) : new ColdStartOptions().FewInteractions,
+    Shrinkage = args.Length > 3 ? float.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : new ColdStartOptions().Shrinkage,
+};
+var ds = DatasetLoader.Load(dir);
+var log = ds.Interactions;
+Console.WriteLine($"# Cold-start evaluation, ML-100K ({log.Count} interactions), seed {seed}, cold start: few < {coldStart.FewInteractions}, shrinkage {coldStart.Shrinkage}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
+const int K = 10;
+const int TestPerUser = 5;
+var als = new ImplicitAlsOptions { Factors = 64, Iterations = 15, Seed = seed, ComputeLoss = false };
+
+// ---------- cold users ----------
+// Test = each user's last 5 interactions (by time). Warm users train on the rest; 10% of users are held out entirely
+// and at request time reveal their first n interactions.
+var rng = new Random(seed);
+var byUser = Enumerable.Range(0, log.Count).GroupBy(r => log.Users[r]).ToDictionary(g => g.Key, g => g.OrderBy(r => log.Timestamps[r]).ThenBy(r => log.Items[r], StringComparer.Ordinal).ToArray());
+var userIds = byUser.Keys.Order(StringComparer.Ordinal).ToArray();
+var coldUsers = userIds.OrderBy(_ => rng.Next()).Take(userIds.Length / 10).ToHashSet();
+var trainRows = new List<int>();
+foreach (var (u, rows) in byUser)
+    if (!coldUsers.Contains(u)) trainRows.AddRange(rows[..^TestPerUser]);
+var train = TrainingData.Create(log.Subset(trainRows), null, ds.Items, ds.Users);
+var clock = Stopwatch.StartNew();
+var mf = new ImplicitAlsTrainer(als).Fit(train);
+Console.WriteLine($"iALS on {train.Train.Count} rows in {clock.Elapsed.TotalSeconds:0.0} s; {coldUsers.Count} cold users, {userIds.Length - coldUsers.Count} warm users.");
+var seen = train.Train.ToUserItemMatrix(binary: true);
+using var engine = RetrievalEngine.Create(new LoadedModel(mf, seen, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat", ColdStart = coldStart });
+using var engineOcc = RetrievalEngine.Create(new LoadedModel(mf, seen, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat", Grouping = UserGrouping.Occupation, ColdStart = coldStart });
+
+(double Recall, double Ndcg) Score(IReadOnlyList<string> top, HashSet<string> test)
+{
+    double dcg = 0, idcg = 0;
+    var hits = 0;
+    for (var i = 0; i < top.Count; i++)
+        if (test.Contains(top[i])) { hits++; dcg += 1 / Math.Log2(i + 2); }
+    for (var i = 0; i < Math.Min(K, test.Count); i++) idcg += 1 / Math.Log2(i + 2);
+    return ((double)hits / test.Count, dcg / idcg);
+}
+
+string[] PopTop(PopularityRanking ranking, HashSet<string> exclude) =>
+    ranking.Order.Select(k => train.Items.GetRawId(k)).Where(id => !exclude.Contains(id)).Take(K).ToArray();
+
+Console.WriteLine();
+Console.WriteLine($"| users | revealed n | popularity R@{K} | popularity NDCG@{K} | age-group popularity R@{K} | occupation popularity R@{K} | engine blend (age) R@{K} | engine blend NDCG@{K} | engine blend (occupation) R@{K} |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+foreach (var n in new[] { 0, 1, 3, 5, 10 })
+{
+    var acc = new double[7];
+    var count = 0;
+    foreach (var u in coldUsers.Order(StringComparer.Ordinal))
+    {
+        var rows = byUser[u];
+        if (rows.Length < TestPerUser + n) continue;
+        var revealed = rows[..n].Select(r => log.Items[r]).Distinct().ToArray();
+        var test = rows[^TestPerUser..].Select(r => log.Items[r]).ToHashSet();
+        test.ExceptWith(revealed);
+        if (test.Count == 0) continue;
+        ds.Users!.TryGet(u, out var features);
+        var ex = revealed.ToHashSet();
+        var pop = Score(PopTop(engine.Popularity.Overall, ex), test);
+        var age = Score(PopTop(engine.Popularity.RankingFor(features), ex), test);
+        var occ = Score(PopTop(engineOcc.Popularity.RankingFor(features), ex), test);
+        var blend = Score(engine.Recommend(new RecommendRequest { UserId = u, K = K, History = revealed, Features = features }).Items.Select(i => i.ItemId).ToArray(), test);
+        var blendOcc = Score(engineOcc.Recommend(new RecommendRequest { UserId = u, K = K, History = revealed, Features = features }).Items.Select(i => i.ItemId).ToArray(), test);
+        acc[0] += pop.Recall; acc[1] += pop.Ndcg; acc[2] += age.Recall; acc[3] += occ.Recall; acc[4] += blend.Recall; acc[5] += blend.Ndcg; acc[6] += blendOcc.Recall;
+        count++;
+    }
+    Console.WriteLine($"| cold ({count}) | {n} | {acc[0] / count:0.0000} | {acc[1] / count:0.0000} | {acc[2] / count:0.0000} | {acc[3] / count:0.0000} | {acc[4] / count:0.0000} | {acc[5] / count:0.0000} | {acc[6] / count:0.0000} |");
+}
+{
+    var acc = new double[4];
+    var count = 0;
+    foreach (var u in userIds.Where(u => !coldUsers.Contains(u)))
+    {
+        var rows = byUser[u];
+        var test = rows[^TestPerUser..].Select(r => log.Items[r]).ToHashSet();
+        var history = engine.Histories.History(u).Select(k => train.Items.GetRawId(k)).ToHashSet();
+        test.ExceptWith(history);
+        if (test.Count == 0) continue;
+        var pop = Score(PopTop(engine.Popularity.Overall, history), test);
+        var warm = Score(engine.Recommend(new RecommendRequest { UserId = u, K = K }).Items.Select(i => i.ItemId).ToArray(), test);
+        acc[0] += pop.Recall; acc[1] += pop.Ndcg; acc[2] += warm.Recall; acc[3] += warm.Ndcg;
+        count++;
+    }
+    Console.WriteLine($"| warm ({count}) | all train | {acc[0] / count:0.0000} | {acc[1] / count:0.0000} | – | – | {acc[2] / count:0.0000} | {acc[3] / count:0.0000} | – |");
+}
+
+// ---------- cold items ----------
+// 10% of the items with ≥ 10 interactions lose all their interactions from training; their vectors come from content
+// (genres, release year) through the ridge projection fitted on the warm items. Query: every interaction on a cold item.
+var counts = log.Items.GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+var rngI = new Random(seed + 1);
+var coldItems = counts.Where(kv => kv.Value >= 10).Select(kv => kv.Key).Order(StringComparer.Ordinal).OrderBy(_ => rngI.Next()).Take(counts.Count(kv => kv.Value >= 10) / 10).ToHashSet();
+var trainI = TrainingData.Create(log.Subset(Enumerable.Range(0, log.Count).Where(r => !coldItems.Contains(log.Items[r]))), null, ds.Items, ds.Users);
+var mfI = new ImplicitAlsTrainer(als).Fit(trainI);
+var seenI = trainI.Train.ToUserItemMatrix(binary: true);
+using var engineI = RetrievalEngine.Create(new LoadedModel(mfI, seenI, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat" });
+var dim = mfI.Dimension;
+var coldKeys = coldItems.Select(id => trainI.Items.GetKey(id)).Order().ToArray();
+var projected = coldKeys.ToDictionary(k => k, k => engineI.Projector!.Project(engineI.Catalog.Get(k)!.Record));
+// Non-personalised content baseline: an item's score is the mean training popularity of warm items sharing a genre.
+var warmPop = engineI.Popularity.Overall.Counts;
+var genrePop = new Dictionary<string, (double Sum, int N)>();
+for (var k = 0; k < trainI.Items.Count; k++)
+{
+    if (coldItems.Contains(trainI.Items.GetRawId(k))) continue;
+    foreach (var g in engineI.Catalog.Get(k)!.Record.Genres)
+    {
+        genrePop.TryGetValue(g, out var e);
+        genrePop[g] = (e.Sum + warmPop[k], e.N + 1);
+    }
+}
+double ContentPop(int key) => engineI.Catalog.Get(key)!.Record.Genres.Select(g => genrePop.TryGetValue(g, out var e) ? e.Sum / e.N : 0).DefaultIfEmpty(0).Average();
+
+var uvec = new float[dim];
+var fullScores = new float[trainI.Items.Count];
+double hitProj = 0, hitPop = 0, hitRand = 0, hitFullProj = 0, hitFullPop = 0;
+var queries = 0;
+var coldIndex = coldKeys.Select((k, i) => (k, i)).ToDictionary(t => t.k, t => t.i);
+foreach (var r in Enumerable.Range(0, log.Count).Where(r => coldItems.Contains(log.Items[r])))
+{
+    if (!trainI.Users.TryGetKey(log.Users[r], out var uk)) continue;
+    var target = trainI.Items.GetKey(log.Items[r]);
+    mfI.EmbedUsers(new[] { uk }, uvec);
+    // Rank among the cold items: personalised content vectors vs content popularity (ties count against).
+    var sTarget = System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[target]);
+    var rankProj = coldKeys.Count(k => k != target && System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[k]) >= sTarget);
+    var pTarget = ContentPop(target);
+    var rankPop = coldKeys.Count(k => k != target && ContentPop(k) >= pTarget);
+    if (rankProj < K) hitProj++;
+    if (rankPop < K) hitPop++;
+    hitRand += Math.Min(1.0, (double)K / coldKeys.Length);
+    // Rank in the whole catalogue (cold items with projected vectors, user's training items excluded) vs popularity (cold items have count 0).
+    mfI.Score(new[] { uk }, fullScores);
+    foreach (var k in coldKeys) fullScores[k] = System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[k]);
+    foreach (var k in seenI.RowIndices(uk)) fullScores[k] = float.NegativeInfinity;
+    var fTarget = fullScores[target];
+    if (fullScores.Count(s => s > fTarget) < 100) hitFullProj++;
+    var popRankFull = engineI.Popularity.Overall.Order.Where(k => !seenI.Contains(uk, k)).TakeWhile(k => k != target).Count();
+    if (popRankFull < 100) hitFullPop++;
+    queries++;
+}
+Console.WriteLine();
+Console.WriteLine($"Cold items: {coldKeys.Length} items (≥ 10 interactions each) held out of training, {queries} held-out interactions as queries; projection fitted on {engineI.Projector!.FittedItems} warm items.");
+Console.WriteLine();
+Console.WriteLine($"| ranking of the held-out item | among the {coldKeys.Length} cold items: Recall@{K} | whole catalogue: Recall@100 |");
+Console.WriteLine("|---|---|---|");
+Console.WriteLine($"| content vector (user · projected item vector) | {hitProj / queries:0.0000} | {hitFullProj / queries:0.0000} |");
+Console.WriteLine($"| genre popularity (non-personalised content) | {hitPop / queries:0.0000} | – |");
+Console.WriteLine($"| popularity (new item has 0 interactions) | {hitRand / queries:0.0000} (ties: random) | {hitFullPop / queries:0.0000} |");

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.Serving.Hosting;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower serve`: the HTTP recommendation service over a model file.</summary>
+internal static class ServeCommand
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static Command Create(CliConsole console)
+    {
+        var model = new Option<string>("--model") { Description = "Model file written by `twotower train`.", Required = true };
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';'.", DefaultValueFactory = _ => DefaultUrls };
+        var data = new Option<string?>("--data") { Description = "MovieLens folder with item and user metadata (titles, genres, dates, demographics for cold start)." };
+        var state = new Option<string?>("--state") { Description = "Folder for the live-update log and snapshot (updates survive restarts); default: in memory only." };
+        var apiKey = new Option<string?>("--api-key") { Description = "Key for PUT/DELETE (X-Api-Key header); default: configuration TwoTower:ApiKey (env TwoTower__ApiKey); none = writes refused." };
+        var config = new Option<string?>("--config") { Description = "Candidate generator configuration (JSON: sources, quotas, weights, normalization)." };
+        var index = new Option<string>("--index") { Description = "Index spec for item vectors (Flat, HNSW16, IVF1024,Flat …).", DefaultValueFactory = _ => "HNSW16" };
+        var maxK = new Option<int>("--max-k") { Description = "Largest k a request may ask for.", DefaultValueFactory = _ => 200 };
+        var cmd = new Command("serve", "Serve recommendations over HTTP (POST /recommend, GET /items/{id}/similar, PUT/DELETE /items/{id}, /health, /metrics, OpenAPI, demo page at /).");
+        foreach (var o in new Option[] { model, urls, data, state, apiKey, config, index, maxK }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var options = new ServingOptions
+            {
+                ModelPath = r.GetValue(model), DataPath = r.GetValue(data), StateDirectory = r.GetValue(state), ApiKey = r.GetValue(apiKey),
+                GeneratorConfig = r.GetValue(config), IndexSpec = r.GetValue(index)!, MaxK = r.GetValue(maxK),
+            };
+            var app = Start(options, r.GetValue(urls)!, console);
+            app.WaitForShutdown();
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>Loads the model, starts listening and returns the running app (the caller stops it).</summary>
+    public static WebApplication Start(ServingOptions options, string urls, CliConsole console)
+    {
+        if (options.MaxK < 1) throw new UserInputException($"--max-k {options.MaxK}: must be ≥ 1.");
+        var list = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (list.Length == 0) throw new UserInputException($"--urls '{urls}': give at least one address such as {DefaultUrls}.");
+        foreach (var u in list)
+            if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+                throw new UserInputException($"--urls: '{u}' is not an http(s) address such as {DefaultUrls}.");
+        var engine = ServingApp.CreateEngine(options);
+        var app = ServingApp.Build(engine, options);
+        foreach (var u in list) app.Urls.Add(u);
+        app.StartAsync().GetAwaiter().GetResult();
+        console.Log($"Serving {engine.Model.ModelType} ({engine.Catalog.LiveCount} items, sources: {string.Join(", ", engine.Generator.SourceNames)}) on {string.Join(", ", app.Urls)}"
+            + (engine.RecoveredUpdates > 0 ? $"; replayed {engine.RecoveredUpdates} live updates" : "") + ". Ctrl+C stops.");
+        return app;
+    }
+}

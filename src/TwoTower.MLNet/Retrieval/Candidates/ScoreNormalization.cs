@@ -1,0 +1,12 @@
+namespace TwoTower.MLNet.Retrieval.Candidates;
+
+/// <summary>How each source's scores are mapped onto a common scale before merging (sources score on unrelated scales).</summary>
+public enum ScoreNormalization
+{
+    /// <summary>Raw scores, unchanged.</summary>
+    None,
+    /// <summary>(s − min) / (max − min) over the source's list, so the best is 1 and the worst 0 (all equal → 1).</summary>
+    MinMax,
+    /// <summary>1 / (1 + rank) with rank 0 for the source's best, so only the order matters.</summary>
+    Rank,
+}

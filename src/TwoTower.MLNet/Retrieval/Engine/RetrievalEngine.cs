@@ -1,0 +1,360 @@
+using TwoTower.MLNet.ColdStart;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Models.Baselines;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Retrieval.Candidates;
+using TwoTower.MLNet.Retrieval.Catalog;
+using TwoTower.MLNet.Retrieval.Updates;
+using TwoTower.MLNet.Rules;
+using TwoTower.MLNet.Training;
+
+namespace TwoTower.MLNet.Retrieval.Engine;
+
+/// <summary>
+/// The recommender an application calls: a live catalogue and vector index built from a model file, multi-source
+/// candidates, business rules, cold start for new users and items, and durable live updates. Reads are lock-free
+/// and thread-safe; writes are serialised, logged and flushed before they return.
+/// </summary>
+public sealed class RetrievalEngine : IDisposable
+{
+    private readonly object _write = new();
+    private readonly IVectorIndex? _index;
+    private readonly AnnCandidateSource? _ann;
+    private readonly UpdateLog? _log;
+    private readonly HashSet<string> _changedItems = new(StringComparer.Ordinal);
+    private readonly RetrievalEngineOptions _options;
+
+    private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
+        AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, ContentItemProjector? projector, RetrievalEngineOptions options, UpdateLog? log)
+    {
+        Model = model;
+        Catalog = catalog;
+        Histories = histories;
+        UserMetadata = users;
+        _index = index;
+        _ann = ann;
+        Generator = generator;
+        Popularity = popularity;
+        Projector = projector;
+        _options = options;
+        _log = log;
+    }
+
+    /// <summary>The model.</summary>
+    public IRecommender Model { get; }
+
+    /// <summary>The live catalogue.</summary>
+    public ItemCatalog Catalog { get; }
+
+    /// <summary>User histories (training + live).</summary>
+    public UserHistoryStore Histories { get; }
+
+    /// <summary>User features for cold start, when given.</summary>
+    public UserMetadata? UserMetadata { get; }
+
+    /// <summary>The candidate generator.</summary>
+    public CandidateGenerator Generator { get; }
+
+    /// <summary>Popularity overall and per user group.</summary>
+    public PopularityTable Popularity { get; }
+
+    /// <summary>Content projection for new items without a vector (null without item metadata or an embedding model).</summary>
+    public ContentItemProjector? Projector { get; }
+
+    /// <summary>The vector index (null for models without item vectors).</summary>
+    public IVectorIndex? Index => _index;
+
+    /// <summary>The ANN source ("twotower" or "mf"), or null for models without item vectors.</summary>
+    public AnnCandidateSource? AnnSource => _ann;
+
+    /// <summary>The options the engine was built with.</summary>
+    public RetrievalEngineOptions Options => _options;
+
+    /// <summary>Records replayed from the update log at start-up.</summary>
+    public int RecoveredUpdates { get; private set; }
+
+    /// <summary>
+    /// Builds the engine from a loaded model file. <paramref name="itemNeighbours"/> overrides the "because you watched"
+    /// neighbour lists (else the model's own for item-item models, else trained from the model file's seen items).
+    /// With a state folder, acknowledged live updates are replayed.
+    /// </summary>
+    public static RetrievalEngine Create(LoadedModel loaded, ItemMetadata? items = null, UserMetadata? users = null, RetrievalEngineOptions? options = null, SparseMatrix? itemNeighbours = null)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        options ??= new RetrievalEngineOptions();
+        options.Validate();
+        var model = loaded.Model;
+        var embedding = model as IEmbeddingRecommender;
+        var dim = embedding?.Dimension ?? 0;
+        var catalog = ItemCatalog.FromModel(model.Items, items, dim, embedding is null ? ReadOnlySpan<float>.Empty : embedding.ItemVectors.Span);
+        var histories = new UserHistoryStore(model.Users, loaded.Seen);
+
+        // Popularity: from the training history when saved, else the popularity model's own counts.
+        PopularityTable popularity;
+        if (loaded.Seen is { } seen)
+        {
+            var userKeys = new int[seen.NonZeros];
+            for (var u = 0; u < seen.Rows; u++) userKeys.AsSpan(seen.RowPointers[u], seen.RowLength(u)).Fill(u);
+            popularity = PopularityTable.Build(model.Items.Count, userKeys, seen.ColumnIndices, model.Users, users, users is null ? UserGrouping.None : options.Grouping);
+        }
+        else
+        {
+            popularity = PopularityTable.FromCounts(model is PopularityRecommender p ? p.Counts.ToArray() : new float[model.Items.Count]);
+        }
+
+        var sources = new List<ICandidateSource> { new PopularityCandidateSource(popularity) };
+        var neighbours = itemNeighbours ?? (model as ItemItemRecommender)?.Neighbours ?? TrainNeighbours(model, loaded.Seen, options.ItemNeighbors);
+        if (neighbours is not null) sources.Add(new ItemItemCandidateSource(neighbours));
+
+        IVectorIndex? index = null;
+        AnnCandidateSource? ann = null;
+        ContentItemProjector? projector = null;
+        if (embedding is not null)
+        {
+            index = IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct);
+            var vectors = embedding.ItemVectors.Span;
+            if (!index.IsTrained) index.Train(vectors);
+            var ids = new long[model.Items.Count];
+            for (var i = 0; i < ids.Length; i++) ids[i] = i;
+            index.Add(ids, vectors);
+            var name = model.ModelType == TwoTowerModel.TwoTowerRecommender.TypeName ? "twotower" : "mf";
+            ann = new AnnCandidateSource(name, embedding, index, catalog, new SearchOptions { EfSearch = options.EfSearch });
+            sources.Add(ann);
+            if (items is not null)
+            {
+                var records = Enumerable.Range(0, model.Items.Count).Select(k => catalog.Get(k)!.Record).ToArray();
+                var counts = popularity.Overall.Counts;
+                var min = loaded.Seen is null ? 0 : options.ProjectionMinInteractions;
+                projector = ContentItemProjector.Fit(records, vectors, dim, catalog.Genres, k => counts[k] >= min);
+            }
+        }
+
+        var generatorOptions = options.Generator ?? DefaultGeneratorOptions(sources.Select(s => s.Name));
+        var generator = new CandidateGenerator(sources, generatorOptions);
+        UpdateLog? log = null;
+        IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
+        if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
+        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity, projector, options, log);
+        foreach (var r in recovered) engine.Apply(r);
+        engine.RecoveredUpdates = recovered.Count;
+        return engine;
+    }
+
+    /// <summary>The default plan over the available sources: ANN 100, itemknn 50, popularity 20 at weight 0.3, MinMax.</summary>
+    public static CandidateGeneratorOptions DefaultGeneratorOptions(IEnumerable<string> available)
+    {
+        var names = available.ToHashSet(StringComparer.Ordinal);
+        var plan = new List<SourceQuota>();
+        foreach (var ann in new[] { "twotower", "mf" })
+            if (names.Contains(ann)) plan.Add(new SourceQuota(ann, 100));
+        if (names.Contains("itemknn")) plan.Add(new SourceQuota("itemknn", 50));
+        if (names.Contains("popularity")) plan.Add(new SourceQuota("popularity", 20, 0.3f));
+        return new CandidateGeneratorOptions { Sources = plan };
+    }
+
+    /// <summary>Recommends items; an unknown user gets the cold-start answer. Throws <see cref="ArgumentException"/> for bad requests (unknown genre, unknown history item, k &lt; 1).</summary>
+    public RecommendResult Recommend(RecommendRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.K < 1) throw new ArgumentOutOfRangeException(nameof(request), request.K, "k must be ≥ 1.");
+        var userId = request.UserId;
+        var userKey = userId is null ? -1 : Histories.UserKey(userId);
+        var history = userId is null ? Array.Empty<int>() : Histories.History(userId);
+        if (request.History is { Count: > 0 } extra)
+        {
+            var keys = new List<int>(history);
+            foreach (var id in extra)
+            {
+                if (id is null || !Catalog.TryGetKey(id, out var key))
+                    throw new ArgumentException($"history item '{id}' is not in the catalogue.", nameof(request));
+                keys.Add(key);
+            }
+            history = keys.Distinct().Order().ToArray();
+        }
+        var features = request.Features ?? (userId is not null && UserMetadata is not null && UserMetadata.TryGet(userId, out var rec) ? rec : null);
+        var rules = request.Filters?.Build(Catalog) ?? RuleSet.Empty;
+        // A user the model knows but never trained on (e.g. listed only in user metadata) has an untrained vector: fold in instead.
+        var modelKey = userKey >= 0 && Histories.TrainedInteractions(userKey) == 0 ? -1 : userKey;
+        var query = new CandidateQuery(modelKey, history, rules.KeyFilter(Catalog), request.ExcludeSeen, features);
+        var blend = Generator.SourceNames.Contains(_options.ColdStart.PopularitySource)
+            ? _options.ColdStart.BlendFor(history.Length, Generator.Options.Sources)
+            : null;
+        var merged = Generator.Generate(query, blend);
+        var final = rules.Finish(merged, Catalog, request.K);
+        var items = final.Select(c => new RecommendedItem(Catalog.Get(c.ItemKey)!, c.Score, c.Sources)).ToArray();
+        return new RecommendResult(items, userKey >= 0, blend is not null, history.Length);
+    }
+
+    /// <summary>Items whose vectors are closest to the item's (inner product), live and allowed by <paramref name="rules"/>.</summary>
+    public IReadOnlyList<RecommendedItem> Similar(string itemId, int k, RuleSet? rules = null)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+        if (_index is null) throw new InvalidOperationException($"Model type '{Model.ModelType}' has no item vectors, so similar items cannot be searched.");
+        var item = Catalog.GetLive(itemId) ?? throw new KeyNotFoundException($"Unknown item id '{itemId}'.");
+        rules ??= RuleSet.Empty;
+        var self = item.Key;
+        var hits = _index.Search(item.Vector!, k, new SearchOptions { EfSearch = _options.EfSearch, Filter = id => id != self && rules.Allows(Catalog.Get((int)id)) });
+        var result = new List<RecommendedItem>(k);
+        var ids = hits.IdsOf(0);
+        var scores = hits.ScoresOf(0);
+        for (var i = 0; i < ids.Length; i++)
+            if (ids[i] >= 0 && Catalog.Get((int)ids[i]) is { Live: true } hit) result.Add(new RecommendedItem(hit, scores[i], new[] { "similar" }));
+        return result;
+    }
+
+    /// <summary>
+    /// Adds or replaces an item. Without a vector, an embedding model's item gets one from its content (<see cref="Projector"/>).
+    /// Returns the stored item once the change is durable and visible.
+    /// </summary>
+    public CatalogItem PutItem(ItemRecord record, float[]? vector = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrWhiteSpace(record.Id, nameof(record));
+        if (_index is null && vector is not null)
+            throw new ArgumentException($"Model type '{Model.ModelType}' has no item vectors; leave the vector out.", nameof(vector));
+        if (_index is not null)
+        {
+            if (vector is null)
+                vector = Projector?.Project(record) ?? throw new InvalidOperationException("This engine has no content projection (no item metadata was given): send the item's vector.");
+            else if (vector.Length != _index.Dimension)
+                throw new ArgumentException($"vector has {vector.Length} values; the model's dimension is {_index.Dimension}.", nameof(vector));
+            for (var j = 0; j < vector.Length; j++)
+                if (!float.IsFinite(vector[j])) throw new ArgumentException($"vector[{j}] = {vector[j]} is not finite.", nameof(vector));
+        }
+        var update = new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = record.Id, Title = record.Title, Genres = record.Genres.ToArray(), ReleaseDate = record.ReleaseDate, Vector = vector };
+        lock (_write)
+        {
+            CheckGenreRoom(record);
+            _log?.Append(update);
+            var item = ApplyPut(update);
+            MaybeSnapshot();
+            return item;
+        }
+    }
+
+    /// <summary>Removes an item; returns false when it is unknown or already removed.</summary>
+    public bool RemoveItem(string itemId)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        lock (_write)
+        {
+            if (Catalog.GetLive(itemId) is null) return false;
+            _log?.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = itemId });
+            ApplyRemove(itemId);
+            MaybeSnapshot();
+            return true;
+        }
+    }
+
+    /// <summary>Adds items (raw ids, which must be in the catalogue) to a user's history; returns the new history length.</summary>
+    public int AppendHistory(string userId, IReadOnlyList<string> itemIds)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        if (itemIds.Count == 0) throw new ArgumentException("items is empty; send at least one item id.", nameof(itemIds));
+        foreach (var id in itemIds)
+            if (id is null || !Catalog.TryGetKey(id, out _)) throw new ArgumentException($"history item '{id}' is not in the catalogue.", nameof(itemIds));
+        lock (_write)
+        {
+            _log?.Append(new UpdateRecord { Op = UpdateRecord.AppendHistory, UserId = userId, Items = itemIds.ToArray() });
+            var n = ApplyHistory(userId, itemIds);
+            MaybeSnapshot();
+            return n;
+        }
+    }
+
+    /// <summary>Writes a snapshot now (no-op without a state folder).</summary>
+    public void Snapshot()
+    {
+        lock (_write)
+        {
+            _log?.WriteSnapshot(NetState());
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _log?.Dispose();
+        _index?.Dispose();
+    }
+
+    private void CheckGenreRoom(ItemRecord record)
+    {
+        var known = Catalog.Genres;
+        var added = record.Genres.Distinct(StringComparer.Ordinal).Count(g => !known.Contains(g));
+        if (known.Count + added > ItemCatalog.MaxGenres)
+            throw new ArgumentException($"Item '{record.Id}' brings {added} new genres; the catalogue holds at most {ItemCatalog.MaxGenres} (has {known.Count}).", nameof(record));
+    }
+
+    private void Apply(UpdateRecord r)
+    {
+        switch (r.Op)
+        {
+            case UpdateRecord.PutItem when r.ItemId is not null: ApplyPut(r); break;
+            case UpdateRecord.RemoveItem when r.ItemId is not null: ApplyRemove(r.ItemId); break;
+            case UpdateRecord.AppendHistory when r.UserId is not null && r.Items is not null: ApplyHistory(r.UserId, r.Items); break;
+            default: throw new InvalidDataException($"Update record with op '{r.Op}' is incomplete or unknown (item '{r.ItemId}', user '{r.UserId}').");
+        }
+    }
+
+    private CatalogItem ApplyPut(UpdateRecord r)
+    {
+        var record = new ItemRecord(r.ItemId!, r.Title, r.Genres ?? Array.Empty<string>(), r.ReleaseDate);
+        var existed = Catalog.TryGetKey(record.Id, out var oldKey) && Catalog.IsLive(oldKey);
+        var key = Catalog.Put(record, _index is null ? null : r.Vector);
+        if (_index is not null)
+        {
+            if (existed) _index.Remove(key);
+            _index.Add(new long[] { key }, r.Vector);
+        }
+        _changedItems.Add(record.Id);
+        return Catalog.Get(key)!;
+    }
+
+    private void ApplyRemove(string id)
+    {
+        if (Catalog.TryGetKey(id, out var key) && Catalog.Remove(id)) _index?.Remove(key);
+        _changedItems.Add(id);
+    }
+
+    private int ApplyHistory(string userId, IReadOnlyList<string> itemIds)
+    {
+        var keys = itemIds.Select(id => Catalog.TryGetKey(id, out var k) ? k : -1).Where(k => k >= 0);
+        return Histories.Append(userId, keys).Length;
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (_log is not null && _log.RecordsSinceSnapshot >= _options.SnapshotEvery) _log.WriteSnapshot(NetState());
+    }
+
+    private IEnumerable<UpdateRecord> NetState()
+    {
+        var state = new List<UpdateRecord>();
+        foreach (var id in _changedItems.Order(StringComparer.Ordinal))
+        {
+            if (!Catalog.TryGetKey(id, out var key)) continue;
+            var item = Catalog.Get(key)!;
+            state.Add(item.Live
+                ? new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = id, Title = item.Record.Title, Genres = item.Record.Genres.ToArray(), ReleaseDate = item.Record.ReleaseDate, Vector = item.Vector }
+                : new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = id });
+        }
+        foreach (var (user, keys) in Histories.LiveHistories.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            state.Add(new UpdateRecord { Op = UpdateRecord.AppendHistory, UserId = user, Items = keys.Select(k => Catalog.Get(k)!.Record.Id).ToArray() });
+        return state;
+    }
+
+    private static SparseMatrix? TrainNeighbours(IRecommender model, SparseMatrix? seen, int neighbours)
+    {
+        if (seen is null || seen.NonZeros == 0) return null;
+        var userKeys = new int[seen.NonZeros];
+        for (var u = 0; u < seen.Rows; u++) userKeys.AsSpan(seen.RowPointers[u], seen.RowLength(u)).Fill(u);
+        var interactions = new Interactions(model.Users, model.Items, userKeys, (int[])seen.ColumnIndices.Clone(), new float[userKeys.Length], new long[userKeys.Length]);
+        var fitted = (ItemItemRecommender)new ItemItemTrainer(new ItemItemOptions { Neighbors = neighbours }).Fit(TrainingData.FromEncoded(interactions));
+        return fitted.Neighbours;
+    }
+}

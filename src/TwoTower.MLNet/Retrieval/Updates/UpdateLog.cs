@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json;
+
+namespace TwoTower.MLNet.Retrieval.Updates;
+
+/// <summary>
+/// Durable live updates: an append-only log of <see cref="UpdateRecord"/> lines, flushed to disk before an update is
+/// acknowledged, plus a snapshot of the net state that lets the log be truncated. Recovery = snapshot, then log; a torn
+/// last line (a crash mid-write, never acknowledged) is dropped, a corrupt line elsewhere is an error.
+/// </summary>
+public sealed class UpdateLog : IDisposable
+{
+    /// <summary>Snapshot file name inside the state folder.</summary>
+    public const string SnapshotFile = "snapshot.jsonl";
+
+    /// <summary>Log file name inside the state folder.</summary>
+    public const string LogFile = "updates.log";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private readonly object _gate = new();
+    private FileStream _log;
+
+    private UpdateLog(string directory, FileStream log, int records)
+    {
+        Directory = directory;
+        _log = log;
+        RecordsSinceSnapshot = records;
+    }
+
+    /// <summary>The state folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>Records appended since the last snapshot.</summary>
+    public int RecordsSinceSnapshot { get; private set; }
+
+    /// <summary>Opens (creating when needed) the state folder; returns the log and the records to replay, snapshot first.</summary>
+    public static UpdateLog Open(string directory, out IReadOnlyList<UpdateRecord> recovered)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        System.IO.Directory.CreateDirectory(directory);
+        var records = new List<UpdateRecord>();
+        var snapshot = Path.Combine(directory, SnapshotFile);
+        if (File.Exists(snapshot)) ReadLines(snapshot, records, tolerateTornTail: false);
+        var logPath = Path.Combine(directory, LogFile);
+        var fromLog = 0;
+        long validLength = 0;
+        if (File.Exists(logPath))
+        {
+            var before = records.Count;
+            validLength = ReadLines(logPath, records, tolerateTornTail: true);
+            fromLog = records.Count - before;
+        }
+        var stream = new FileStream(logPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        stream.SetLength(validLength); // drop a torn tail so the next record starts on a fresh line
+        stream.Seek(0, SeekOrigin.End);
+        recovered = records;
+        return new UpdateLog(directory, stream, fromLog);
+    }
+
+    /// <summary>Appends a record and flushes it to disk; when this returns, the update survives a crash.</summary>
+    public void Append(UpdateRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Json) + "\n");
+        lock (_gate)
+        {
+            _log.Write(bytes);
+            _log.Flush(flushToDisk: true);
+            RecordsSinceSnapshot++;
+        }
+    }
+
+    /// <summary>Writes the net state as the new snapshot (atomically: temp file, flush, rename), then empties the log.</summary>
+    public void WriteSnapshot(IEnumerable<UpdateRecord> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        lock (_gate)
+        {
+            var path = Path.Combine(Directory, SnapshotFile);
+            var tmp = path + ".tmp";
+            using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                foreach (var r in state) f.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, Json) + "\n"));
+                f.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
+            // Records are idempotent, so a crash between the rename and this truncation only replays them once more.
+            _log.SetLength(0);
+            _log.Flush(flushToDisk: true);
+            RecordsSinceSnapshot = 0;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_gate) _log.Dispose();
+    }
+
+    // Returns the byte length of the valid prefix.
+    private static long ReadLines(string path, List<UpdateRecord> into, bool tolerateTornTail)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var start = 0;
+        var line = 0;
+        while (start < bytes.Length)
+        {
+            line++;
+            var end = Array.IndexOf(bytes, (byte)'\n', start);
+            var complete = end >= 0;
+            // A line without its newline was never acknowledged (the newline is written with the record): drop it.
+            if (!complete && tolerateTornTail) return start;
+            var text = Encoding.UTF8.GetString(bytes, start, (complete ? end : bytes.Length) - start);
+            if (text.Length > 0)
+            {
+                try
+                {
+                    into.Add(JsonSerializer.Deserialize<UpdateRecord>(text, Json)
+                        ?? throw new InvalidDataException($"{path} line {line} is the JSON literal null, not an update record."));
+                }
+                catch (JsonException ex)
+                {
+                    throw new InvalidDataException($"{path} line {line} is not a valid update record: {ex.Message}", ex);
+                }
+            }
+            if (!complete) return bytes.Length;
+            start = end + 1;
+        }
+        return bytes.Length;
+    }
+}

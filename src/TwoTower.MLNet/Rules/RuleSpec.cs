@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+using TwoTower.MLNet.Retrieval.Catalog;
+
+namespace TwoTower.MLNet.Rules;
+
+/// <summary>
+/// Business rules as data (a request's <c>filters</c> object or a configuration file), turned into a <see cref="RuleSet"/>
+/// against a catalogue: genre names and item ids are checked there.
+/// </summary>
+public sealed record RuleSpec
+{
+    /// <summary>Only items with at least one of these genres.</summary>
+    [JsonPropertyName("includeGenres")] public IReadOnlyList<string>? IncludeGenres { get; init; }
+
+    /// <summary>No items with any of these genres.</summary>
+    [JsonPropertyName("excludeGenres")] public IReadOnlyList<string>? ExcludeGenres { get; init; }
+
+    /// <summary>Only items released on or after this date.</summary>
+    [JsonPropertyName("releasedAfter")] public DateOnly? ReleasedAfter { get; init; }
+
+    /// <summary>Only items released on or before this date.</summary>
+    [JsonPropertyName("releasedBefore")] public DateOnly? ReleasedBefore { get; init; }
+
+    /// <summary>Whether items without a release date pass a date window (default false).</summary>
+    [JsonPropertyName("allowUnknownDate")] public bool AllowUnknownDate { get; init; }
+
+    /// <summary>Item ids never to recommend.</summary>
+    [JsonPropertyName("blocklist")] public IReadOnlyList<string>? Blocklist { get; init; }
+
+    /// <summary>Most items per genre in the answer.</summary>
+    [JsonPropertyName("maxPerGenre")] public int? MaxPerGenre { get; init; }
+
+    /// <summary>Score added per genre (e.g. {"Comedy": 0.2}).</summary>
+    [JsonPropertyName("boosts")] public IReadOnlyDictionary<string, float>? Boosts { get; init; }
+
+    /// <summary>Whether the spec sets no rule.</summary>
+    [JsonIgnore]
+    public bool IsEmpty => IncludeGenres is null && ExcludeGenres is null && ReleasedAfter is null && ReleasedBefore is null
+        && Blocklist is null && MaxPerGenre is null && Boosts is null;
+
+    /// <summary>Builds the rule set; throws <see cref="ArgumentException"/> naming an unknown genre or a bad value. Unknown blocklist ids are ignored (nothing to block).</summary>
+    public RuleSet Build(ItemCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (IsEmpty) return RuleSet.Empty;
+        var filters = new List<IItemFilterRule>();
+        if (IncludeGenres is { } inc)
+        {
+            if (inc.Count == 0) throw new ArgumentException("filters.includeGenres is empty; list at least one genre or leave it out.", nameof(IncludeGenres));
+            filters.Add(new GenreIncludeRule(catalog.GenreMask(inc)));
+        }
+        if (ExcludeGenres is { Count: > 0 } exc) filters.Add(new GenreExcludeRule(catalog.GenreMask(exc)));
+        if (ReleasedAfter is not null || ReleasedBefore is not null)
+            filters.Add(new AvailabilityWindowRule(ReleasedAfter, ReleasedBefore, AllowUnknownDate));
+        if (Blocklist is { Count: > 0 } block)
+            filters.Add(new BlocklistRule(block.Select(id => catalog.TryGetKey(id, out var k) ? k : -1).Where(k => k >= 0)));
+        var boosts = Boosts?.Select(kv => new GenreBoost(catalog.GenreMask(new[] { kv.Key }), kv.Value)).ToArray();
+        if (MaxPerGenre is < 1) throw new ArgumentException($"filters.maxPerGenre = {MaxPerGenre} must be ≥ 1.", nameof(MaxPerGenre));
+        return new RuleSet(filters, boosts, MaxPerGenre);
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.Serving.Contracts;
+using TwoTower.Serving.Hosting;
+using TwoTower.Serving.Security;
+
+namespace TwoTower.Serving.Endpoints;
+
+/// <summary>GET /items/{id}, GET /items/{id}/similar, PUT and DELETE /items/{id}, GET /genres.</summary>
+internal static class ItemEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var options = app.Services.GetService(typeof(ServingOptions)) as ServingOptions ?? new ServingOptions();
+        app.MapGet("/items/{id}", (string id, RetrievalEngine engine, ServingOptions o) =>
+            {
+                ResultMapping.CheckId(id, "item id", o);
+                var item = engine.Catalog.GetLive(id) ?? throw new KeyNotFoundException($"Unknown item id '{id}'.");
+                return Results.Ok(ResultMapping.ToResult(item));
+            })
+            .WithName("GetItem").WithSummary("One item's metadata.")
+            .Produces<ItemResult>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        app.MapGet("/items/{id}/similar", (string id, int? k, RetrievalEngine engine, ServingOptions o) =>
+            {
+                ResultMapping.CheckId(id, "item id", o);
+                var kk = k ?? 10;
+                ResultMapping.CheckK(kk, o);
+                var similar = engine.Similar(id, kk);
+                return Results.Ok(new RecommendResponse(similar.Select(ResultMapping.ToResult).ToArray(), false, false, 0));
+            })
+            .WithName("SimilarItems").WithSummary("Items whose vectors are closest to this item's.")
+            .Produces<RecommendResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+
+        app.MapPut("/items/{id}", async (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
+            {
+                ResultMapping.CheckId(id, "item id", o);
+                var body = await RequestBody.ReadAsync<PutItemBody>(request);
+                var genres = body.Genres ?? Array.Empty<string>();
+                foreach (var g in genres) ResultMapping.CheckId(g, "genre", o);
+                var isNew = engine.Catalog.GetLive(id) is null;
+                var item = engine.PutItem(new ItemRecord(id, body.Title, genres.ToArray(), body.ReleaseDate), body.Vector);
+                var result = ResultMapping.ToResult(item);
+                return isNew ? Results.Created($"/items/{Uri.EscapeDataString(id)}", result) : Results.Ok(result);
+            })
+            .AddEndpointFilter(new ApiKeyFilter(options.ApiKey))
+            .WithName("PutItem").WithSummary("Adds or replaces an item; without a vector, it is computed from genres and release date. Needs X-Api-Key.")
+            .Accepts<PutItemBody>("application/json")
+            .Produces<ItemResult>().Produces<ItemResult>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+
+        app.MapDelete("/items/{id}", (string id, RetrievalEngine engine, ServingOptions o) =>
+            {
+                ResultMapping.CheckId(id, "item id", o);
+                return engine.RemoveItem(id) ? Results.NoContent() : throw new KeyNotFoundException($"Unknown item id '{id}'.");
+            })
+            .AddEndpointFilter(new ApiKeyFilter(options.ApiKey))
+            .WithName("DeleteItem").WithSummary("Removes an item. Needs X-Api-Key.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        app.MapGet("/genres", (RetrievalEngine engine) => Results.Ok(engine.Catalog.Genres))
+            .WithName("Genres").WithSummary("Genre names usable in filters.").Produces<IReadOnlyList<string>>();
+    }
+}

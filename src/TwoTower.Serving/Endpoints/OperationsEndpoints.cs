@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.Serving.Contracts;
+using TwoTower.Serving.Metrics;
+
+namespace TwoTower.Serving.Endpoints;
+
+/// <summary>GET /health, GET /metrics, and the demo page at /.</summary>
+internal static class OperationsEndpoints
+{
+    private static readonly Lazy<string> DemoPage = new(() =>
+    {
+        using var s = typeof(OperationsEndpoints).Assembly.GetManifestResourceStream("TwoTower.Serving.Demo.index.html")
+            ?? throw new InvalidOperationException("The demo page resource is missing from the assembly.");
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    });
+
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/health", (RetrievalEngine engine) => Results.Ok(new HealthResponse("ok", engine.Model.ModelType, engine.Catalog.LiveCount,
+                engine.Model.Users.Count, engine.Generator.SourceNames.ToArray(), engine.RecoveredUpdates)))
+            .WithName("Health").WithSummary("Liveness and what is loaded.").Produces<HealthResponse>();
+
+        app.MapGet("/metrics", (RetrievalEngine engine, ServiceMetrics metrics) =>
+            {
+                var gauges = new Dictionary<string, (string, double)>
+                {
+                    ["twotower_items_live"] = ("Live items in the catalogue.", engine.Catalog.LiveCount),
+                    ["twotower_index_vectors"] = ("Vectors in the item index.", engine.Index?.Count ?? 0),
+                    ["twotower_users_updated"] = ("Users whose history was changed live.", engine.Histories.UpdatedUsers),
+                };
+                return Results.Text(metrics.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");
+            })
+            .WithName("Metrics").WithSummary("Prometheus text format: requests, latency histograms, catalogue gauges.").Produces<string>(contentType: "text/plain");
+
+        app.MapGet("/", () => Results.Content(DemoPage.Value, "text/html; charset=utf-8")).ExcludeFromDescription();
+    }
+}

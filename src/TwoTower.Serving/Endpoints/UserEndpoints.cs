@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.Serving.Contracts;
+using TwoTower.Serving.Hosting;
+using TwoTower.Serving.Security;
+
+namespace TwoTower.Serving.Endpoints;
+
+/// <summary>PUT /users/{id}/history.</summary>
+internal static class UserEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var options = app.Services.GetService(typeof(ServingOptions)) as ServingOptions ?? new ServingOptions();
+        app.MapPut("/users/{id}/history", async (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
+            {
+                ResultMapping.CheckId(id, "user id", o);
+                var body = await RequestBody.ReadAsync<HistoryBody>(request);
+                if (body.Items is not { Count: > 0 } items) throw new RequestException(400, "items is missing or empty; send at least one item id.");
+                if (items.Count > o.MaxHistoryItems) throw new RequestException(400, $"items has {items.Count} ids; at most {o.MaxHistoryItems} are allowed.");
+                foreach (var i in items) ResultMapping.CheckId(i, "history item", o);
+                return Results.Ok(new HistoryResponse(id, engine.AppendHistory(id, items)));
+            })
+            .AddEndpointFilter(new ApiKeyFilter(options.ApiKey))
+            .WithName("AppendHistory").WithSummary("Adds items to a user's history (creates a new user). Needs X-Api-Key.")
+            .Accepts<HistoryBody>("application/json")
+            .Produces<HistoryResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Retrieval.Candidates;
+using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.Serving.Endpoints;
+using TwoTower.Serving.Metrics;
+
+namespace TwoTower.Serving.Hosting;
+
+/// <summary>Builds the recommendation web service (ASP.NET Core minimal API) around a <see cref="RetrievalEngine"/>.</summary>
+public static class ServingApp
+{
+    /// <summary>Loads the model file (and metadata, configuration, live-update state) named by the options into an engine.</summary>
+    public static RetrievalEngine CreateEngine(ServingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (string.IsNullOrWhiteSpace(options.ModelPath)) throw new ArgumentException("A model file is needed (--model or TwoTower:ModelPath).", nameof(options));
+        var loaded = ModelFile.Load(options.ModelPath);
+        var items = options.DataPath is { } d ? DatasetLoader.LoadItems(d) : null;
+        var users = options.DataPath is { } d2 ? DatasetLoader.LoadUsers(d2) : null;
+        var generator = options.GeneratorConfig is { } g ? CandidateGeneratorOptions.Load(g) : null;
+        return RetrievalEngine.Create(loaded, items, users, new RetrievalEngineOptions { IndexSpec = options.IndexSpec, Generator = generator, StateDirectory = options.StateDirectory });
+    }
+
+    /// <summary>
+    /// Builds the web application. The API key comes from <paramref name="options"/> or else the configuration key
+    /// TwoTower:ApiKey (environment variable TwoTower__ApiKey). The caller adds URLs and runs it; the engine is disposed with the app.
+    /// </summary>
+    public static WebApplication Build(RetrievalEngine engine, ServingOptions options, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? Array.Empty<string>(), ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        if (string.IsNullOrEmpty(options.ApiKey) && builder.Configuration[$"{ServingOptions.Section}:ApiKey"] is { Length: > 0 } key)
+            options = options with { ApiKey = key };
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+        builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<ServiceMetrics>();
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(engine.Dispose);
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblem });
+        app.UseStatusCodePages();
+        var metrics = app.Services.GetRequiredService<ServiceMetrics>();
+        app.Use(async (ctx, next) =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                await next(ctx);
+            }
+            finally
+            {
+                var route = (ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+                metrics.Record(route, ctx.Request.Method, ctx.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+        });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        RecommendEndpoints.Map(app);
+        ItemEndpoints.Map(app);
+        UserEndpoints.Map(app);
+        OperationsEndpoints.Map(app);
+        return app;
+    }
+
+    /// <summary>The first address the started app listens on (e.g. after binding port 0).</summary>
+    public static Uri ListeningAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        return new Uri(addresses?.FirstOrDefault() ?? throw new InvalidOperationException("The app is not listening yet; start it first."));
+    }
+
+    // Clients get the status and a message, never a stack trace; unexpected errors are logged server-side only.
+    private static async Task WriteProblem(HttpContext ctx)
+    {
+        var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, detail) = error switch
+        {
+            RequestException r => (r.Status, r.Message),
+            BadHttpRequestException b => (b.StatusCode, b.Message),
+            ArgumentException a => (StatusCodes.Status400BadRequest, Clean(a)),
+            KeyNotFoundException k => (StatusCodes.Status404NotFound, k.Message),
+            InvalidOperationException i when i.Source == typeof(RetrievalEngine).Assembly.GetName().Name => (StatusCodes.Status409Conflict, i.Message),
+            _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred; it has been logged."),
+        };
+        if (status == StatusCodes.Status500InternalServerError)
+            ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TwoTower.Serving").LogError(error, "Unhandled error on {Path}", ctx.Request.Path);
+        ctx.Response.StatusCode = status;
+        await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(ctx);
+    }
+
+    private static string Clean(ArgumentException a) =>
+        a.ParamName is { } p ? a.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : a.Message;
+}

@@ -1,0 +1,47 @@
+namespace TwoTower.Serving.Hosting;
+
+/// <summary>Service settings: from the command line or the "TwoTower" configuration section (e.g. environment variable TwoTower__ApiKey).</summary>
+public sealed record ServingOptions
+{
+    /// <summary>Configuration section the options are read from.</summary>
+    public const string Section = "TwoTower";
+
+    /// <summary>Model file written by <c>twotower train</c>.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>Item/user metadata: a MovieLens folder (titles, genres, release dates, demographics), when given.</summary>
+    public string? DataPath { get; init; }
+
+    /// <summary>Folder for the live-update log and snapshot; null = updates are kept in memory only.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Candidate generator configuration file (JSON), when given.</summary>
+    public string? GeneratorConfig { get; init; }
+
+    /// <summary>Index spec for item vectors (default "HNSW16").</summary>
+    public string IndexSpec { get; init; } = "HNSW16";
+
+    /// <summary>Key that write requests (PUT/DELETE) must send in the X-Api-Key header; null or empty = writes are refused.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Largest k a request may ask for (default 200).</summary>
+    public int MaxK { get; init; } = 200;
+
+    /// <summary>Largest request body in bytes (default 64 KiB).</summary>
+    public long MaxBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Most item ids in a request's history (default 500).</summary>
+    public int MaxHistoryItems { get; init; } = 500;
+
+    /// <summary>Longest user or item id in characters (default 128).</summary>
+    public int MaxIdLength { get; init; } = 128;
+
+    /// <summary>Checks the options; throws naming the bad value.</summary>
+    public void Validate()
+    {
+        if (MaxK < 1) throw new ArgumentOutOfRangeException(nameof(MaxK), MaxK, "MaxK must be ≥ 1.");
+        if (MaxBodyBytes < 256) throw new ArgumentOutOfRangeException(nameof(MaxBodyBytes), MaxBodyBytes, "MaxBodyBytes must be ≥ 256.");
+        if (MaxHistoryItems < 1) throw new ArgumentOutOfRangeException(nameof(MaxHistoryItems), MaxHistoryItems, "MaxHistoryItems must be ≥ 1.");
+        if (MaxIdLength < 1) throw new ArgumentOutOfRangeException(nameof(MaxIdLength), MaxIdLength, "MaxIdLength must be ≥ 1.");
+    }
+}

@@ -1,0 +1,40 @@
+namespace TwoTower.Cli.Tests;
+
+[TestClass]
+public sealed class LatencyBenchCommandTests
+{
+    [TestMethod]
+    public void LatencyJson_SmallCatalogue_PercentilesOrderedAndHttpWithoutErrors()
+    {
+        var r = CliRunner.Run("bench", "latency", "--data", TestPaths.MovieLens100K, "--items", "2500", "--factors", "16", "--queries", "300",
+            "--http", "--rate", "100", "--seconds", "1", "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var j = r.Json;
+        Assert.AreEqual(2500, j["items"]!.GetValue<int>());
+        var p50 = j["p50_ms"]!.GetValue<double>();
+        var p95 = j["p95_ms"]!.GetValue<double>();
+        var p99 = j["p99_ms"]!.GetValue<double>();
+        Assert.IsGreaterThan(0.0, p50);
+        Assert.IsLessThanOrEqualTo(p95, p50);
+        Assert.IsLessThanOrEqualTo(p99, p95);
+        var http = j["http"]!.AsObject();
+        Assert.AreEqual(100, http["requests"]!.GetValue<int>());
+        Assert.AreEqual(0, http["errors"]!.GetValue<int>());
+    }
+
+    [TestMethod]
+    public void Latency_CatalogueSmallerThanDataset_ExitCode2()
+    {
+        var r = CliRunner.Run("bench", "latency", "--data", TestPaths.MovieLens100K, "--items", "10", "--json");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode);
+        StringAssert.Contains(r.Err, "itemCount must be ≥ the dataset's 1682 items");
+    }
+
+    [TestMethod]
+    public void Latency_ZeroQueries_ExitCode2()
+    {
+        var r = CliRunner.Run("bench", "latency", "--queries", "0");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode);
+        StringAssert.Contains(r.Err, "--queries 0: must be ≥ 1");
+    }
+}

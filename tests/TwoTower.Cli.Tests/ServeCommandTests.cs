@@ -1,0 +1,65 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using TwoTower.Cli.Commands;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Persistence;
+using TwoTower.Serving.Hosting;
+
+namespace TwoTower.Cli.Tests;
+
+[TestClass]
+public sealed class ServeCommandTests
+{
+    private static string SaveModel(string dir)
+    {
+        var rng = new Random(5);
+        var users = new IdMap("user", Enumerable.Range(1, 10).Select(i => i.ToString()));
+        var items = new IdMap("item", Enumerable.Range(1, 12).Select(i => i.ToString()));
+        var model = new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType, users, items,
+            Enumerable.Range(0, 40).Select(_ => (float)rng.NextDouble()).ToArray(), Enumerable.Range(0, 48).Select(_ => (float)rng.NextDouble()).ToArray(), 4);
+        var seen = SparseMatrix.FromCoordinates(10, 12, Enumerable.Range(0, 10).ToArray(), Enumerable.Range(0, 10).ToArray(), Enumerable.Repeat(1f, 10).ToArray());
+        var path = Path.Combine(dir, "m.zip");
+        ModelFile.Save(path, model, seen);
+        return path;
+    }
+
+    [TestMethod]
+    public async Task Start_ModelFile_ServesHealthAndRecommend()
+    {
+        var dir = Directory.CreateTempSubdirectory("twotower-serve-").FullName;
+        var console = new CliConsole(new StringWriter(), new StringWriter(), false);
+        var app = ServeCommand.Start(new ServingOptions { ModelPath = SaveModel(dir) }, "http://127.0.0.1:0", console);
+        try
+        {
+            using var client = new HttpClient { BaseAddress = ServingApp.ListeningAddress(app) };
+            var health = await client.GetFromJsonAsync<JsonObject>("/health");
+            Assert.AreEqual(12, health!["items"]!.GetValue<int>());
+            var res = await client.PostAsJsonAsync("/recommend", new { userId = "nobody", k = 3 });
+            Assert.AreEqual(3, (await res.Content.ReadFromJsonAsync<JsonObject>())!["items"]!.AsArray().Count);
+            StringAssert.Contains(console.Error.ToString(), "Serving ials (12 items");
+        }
+        finally
+        {
+            await app.StopAsync();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
+    public void Serve_MissingModelFile_ExitCode2NamingPath()
+    {
+        var r = CliRunner.Run("serve", "--model", "/nonexistent/model.zip", "--urls", "http://127.0.0.1:0");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode);
+        StringAssert.Contains(r.Err, "/nonexistent/model.zip");
+    }
+
+    [TestMethod]
+    public void Serve_BadUrl_ExitCode2()
+    {
+        var r = CliRunner.Run("serve", "--model", "m.zip", "--urls", "ftp://x");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode);
+        StringAssert.Contains(r.Err, "--urls: 'ftp://x' is not an http(s) address");
+    }
+}

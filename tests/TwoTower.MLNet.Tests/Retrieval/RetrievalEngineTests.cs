@@ -1,0 +1,176 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.MLNet.Rules;
+
+namespace TwoTower.MLNet.Tests.Retrieval;
+
+[TestClass]
+public sealed class RetrievalEngineTests
+{
+    private static RetrievalEngine Engine(string? state = null, int snapshotEvery = 1000) =>
+        RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), RetrievalFixture.Users(),
+            new RetrievalEngineOptions { IndexSpec = "Flat", StateDirectory = state, SnapshotEvery = snapshotEvery, ProjectionMinInteractions = 0 });
+
+    [TestMethod]
+    public void Recommend_KnownUser_ExcludesSeenAndNamesSources()
+    {
+        using var e = Engine();
+        var r = e.Recommend(new RecommendRequest { UserId = "3", K = 10 });
+        Assert.IsTrue(r.KnownUser);
+        Assert.IsFalse(r.ColdStart);
+        Assert.HasCount(10, r.Items);
+        var seen = e.Histories.History("3");
+        Assert.IsTrue(r.Items.All(i => Array.BinarySearch(seen, i.Item.Key) < 0));
+        Assert.IsTrue(r.Items.All(i => i.Sources.Count > 0 && i.Sources.All(s => s is "mf" or "itemknn" or "popularity")));
+        Assert.IsTrue(r.Items.Any(i => i.Sources.Contains("mf")));
+    }
+
+    [TestMethod]
+    public void Recommend_UnknownUserNoHistory_PopularityOfItsGroup()
+    {
+        using var e = Engine();
+        var r = e.Recommend(new RecommendRequest { UserId = "nobody", K = 5 });
+        Assert.IsFalse(r.KnownUser);
+        Assert.IsTrue(r.ColdStart);
+        Assert.IsTrue(r.Items.All(i => i.Sources.SequenceEqual(new[] { "popularity" })));
+        var order = e.Popularity.Overall.Order.Take(5).ToArray();
+        CollectionAssert.AreEqual(order, r.Items.Select(i => i.Item.Key).ToArray());
+    }
+
+    [TestMethod]
+    public void Recommend_UnknownUserWithOneHistoryItem_BlendsPersonalSources()
+    {
+        using var e = Engine();
+        var r = e.Recommend(new RecommendRequest { UserId = "nobody", K = 10, History = new[] { "4" } });
+        Assert.IsTrue(r.ColdStart);
+        Assert.AreEqual(1, r.HistoryLength);
+        Assert.IsTrue(r.Items.Any(i => !i.Sources.SequenceEqual(new[] { "popularity" })));
+        Assert.IsTrue(r.Items.All(i => i.ItemId != "4"));
+    }
+
+    [TestMethod]
+    public void Recommend_ModelUserWithoutTrainingRows_FoldsInLikeUnknownUser()
+    {
+        var loaded = RetrievalFixture.Model();
+        var seen = loaded.Seen!;
+        var ptr = (int[])seen.RowPointers.Clone();
+        ptr[1] = 0; // user "1" (key 0) keeps no training rows
+        var idx = seen.ColumnIndices[seen.RowPointers[1]..];
+        var emptied = new SparseMatrix(seen.Rows, seen.Columns, ptr.Select(p => Math.Max(0, p - seen.RowPointers[1])).ToArray(), idx, new float[idx.Length]);
+        using var e = RetrievalEngine.Create(loaded with { Seen = emptied }, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        var known = e.Recommend(new RecommendRequest { UserId = "1", K = 10, History = new[] { "4", "9" } });
+        var unknown = e.Recommend(new RecommendRequest { UserId = "stranger", K = 10, History = new[] { "4", "9" } });
+        Assert.IsTrue(known.KnownUser);
+        CollectionAssert.AreEqual(unknown.Items.Select(i => i.ItemId).ToArray(), known.Items.Select(i => i.ItemId).ToArray());
+    }
+
+    [TestMethod]
+    public void Recommend_IncludeGenreFilter_OnlyThatGenre()
+    {
+        using var e = Engine();
+        var r = e.Recommend(new RecommendRequest { UserId = "2", K = 8, Filters = new RuleSpec { IncludeGenres = new[] { "Comedy" } } });
+        Assert.IsNotEmpty(r.Items);
+        Assert.IsTrue(r.Items.All(i => i.Item.Record.Genres.Contains("Comedy")));
+    }
+
+    [TestMethod]
+    public void Recommend_UnknownHistoryItem_ThrowsNamingIt()
+    {
+        using var e = Engine();
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "2", History = new[] { "nope" } }));
+        StringAssert.Contains(ex.Message, "history item 'nope' is not in the catalogue");
+    }
+
+    [TestMethod]
+    public void PutItem_WithoutVector_ProjectedFromContentAndSearchable()
+    {
+        using var e = Engine();
+        var item = e.PutItem(new ItemRecord("new-1", "Brand New", new[] { "Drama" }, new DateOnly(1995, 5, 5)));
+        Assert.AreEqual(30, item.Key);
+        Assert.IsNotNull(item.Vector);
+        CollectionAssert.AreEqual(e.Projector!.Project(item.Record), item.Vector);
+        var similar = e.Similar("new-1", 5);
+        Assert.HasCount(5, similar);
+        Assert.IsTrue(similar.All(s => s.ItemId != "new-1"));
+        Assert.AreEqual(31, e.Index!.Count);
+        Assert.IsTrue(e.Similar("3", 30).Any(s => s.ItemId == "new-1"));
+    }
+
+    [TestMethod]
+    public void RemoveItem_ThenRecommend_NeverReturned()
+    {
+        using var e = Engine();
+        var top = e.Recommend(new RecommendRequest { UserId = "nobody", K = 1 }).Items[0].ItemId;
+        Assert.IsTrue(e.RemoveItem(top));
+        Assert.IsFalse(e.RemoveItem(top));
+        for (var u = 1; u <= 20; u++)
+            Assert.IsTrue(e.Recommend(new RecommendRequest { UserId = u.ToString(), K = 20 }).Items.All(i => i.ItemId != top));
+        Assert.ThrowsExactly<KeyNotFoundException>(() => e.Similar(top, 3));
+    }
+
+    [TestMethod]
+    public void Restart_AfterUpdates_KeepsEveryAcknowledgedUpdate()
+    {
+        foreach (var snapshotEvery in new[] { 1000, 2 })
+        {
+            var dir = RetrievalFixture.TempDir();
+            float[] vector;
+            using (var e = Engine(dir, snapshotEvery))
+            {
+                vector = e.PutItem(new ItemRecord("n1", "New One", new[] { "Action", "Western" }, null)).Vector!;
+                e.PutItem(new ItemRecord("5", "Renamed Five", new[] { "Comedy" }, new DateOnly(2001, 1, 1)), Enumerable.Repeat(0.5f, 4).ToArray());
+                e.RemoveItem("6");
+                e.AppendHistory("newbie", new[] { "n1", "7" });
+                e.AppendHistory("1", new[] { "8" });
+            }
+            using (var e = Engine(dir, snapshotEvery))
+            {
+                // With a snapshot every 2 records, the snapshot holds the net state (3 items, 1 user) and the log the last record.
+                Assert.AreEqual(5, e.RecoveredUpdates, $"snapshotEvery {snapshotEvery}");
+                Assert.AreEqual(snapshotEvery == 2, File.Exists(Path.Combine(dir, TwoTower.MLNet.Retrieval.Updates.UpdateLog.SnapshotFile)));
+                var n1 = e.Catalog.GetLive("n1")!;
+                CollectionAssert.AreEqual(vector, n1.Vector);
+                CollectionAssert.AreEqual(new[] { "Action", "Western" }, n1.Record.Genres.ToArray());
+                Assert.AreEqual("Renamed Five", e.Catalog.GetLive("5")!.Record.Title);
+                CollectionAssert.AreEqual(Enumerable.Repeat(0.5f, 4).ToArray(), e.Catalog.GetLive("5")!.Vector);
+                Assert.IsNull(e.Catalog.GetLive("6"));
+                CollectionAssert.AreEqual(new[] { e.Catalog.GetLive("7")!.Key, n1.Key }, e.Histories.History("newbie"));
+                Assert.IsTrue(e.Histories.History("1").Contains(e.Catalog.GetLive("8")!.Key));
+                Assert.AreEqual(30, e.Index!.Count);
+            }
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [TestMethod]
+    public void ConcurrentReadsDuringWrites_NoErrorsAndOnlyCatalogueItems()
+    {
+        using var e = Engine();
+        var errors = 0;
+        using var cts = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            var u = t;
+            while (!cts.IsCancellationRequested)
+            {
+                try
+                {
+                    var r = e.Recommend(new RecommendRequest { UserId = (u++ % 25).ToString(), K = 10 });
+                    if (r.Items.Any(i => !e.Catalog.TryGetKey(i.ItemId, out _))) Interlocked.Increment(ref errors);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        })).ToArray();
+        for (var i = 0; i < 200; i++)
+        {
+            e.PutItem(new ItemRecord("live-" + i, null, new[] { RetrievalFixture.Genres[i % 3] }, new DateOnly(1999, 1, 1)));
+            if (i % 3 == 0) e.RemoveItem("live-" + (i / 2));
+        }
+        cts.Cancel();
+        Task.WaitAll(readers);
+        Assert.AreEqual(0, errors);
+    }
+}

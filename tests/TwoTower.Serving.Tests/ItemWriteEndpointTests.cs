@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace TwoTower.Serving.Tests;
+
+[TestClass]
+public sealed class ItemWriteEndpointTests
+{
+    private static HttpRequestMessage Put(string path, string json, string? key)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (key is not null) req.Headers.Add("X-Api-Key", key);
+        return req;
+    }
+
+    [TestMethod]
+    public async Task PutItem_NoOrWrongKey_401()
+    {
+        await using var f = await ServingFixture.StartAsync();
+        Assert.AreEqual(HttpStatusCode.Unauthorized, (await f.Client.SendAsync(Put("/items/x", "{}", null))).StatusCode);
+        Assert.AreEqual(HttpStatusCode.Unauthorized, (await f.Client.SendAsync(Put("/items/x", "{}", "wrong"))).StatusCode);
+        Assert.IsNull(f.Engine.Catalog.GetLive("x"));
+    }
+
+    [TestMethod]
+    public async Task PutItem_NoKeyConfigured_403()
+    {
+        await using var f = await ServingFixture.StartAsync(apiKey: null);
+        var res = await f.Client.SendAsync(Put("/items/x", "{}", "anything"));
+        Assert.AreEqual(HttpStatusCode.Forbidden, res.StatusCode);
+        StringAssert.Contains(await res.Content.ReadAsStringAsync(), "No API key is configured");
+    }
+
+    [TestMethod]
+    public async Task PutSimilarDelete_NewItem_LifeCycle()
+    {
+        await using var f = await ServingFixture.StartAsync();
+        var res = await f.Client.SendAsync(Put("/items/new-9", """{"title":"Fresh","genres":["Comedy"],"releaseDate":"1998-02-03"}""", ServingFixture.ApiKey));
+        Assert.AreEqual(HttpStatusCode.Created, res.StatusCode);
+        Assert.AreEqual("Fresh", (await res.Content.ReadFromJsonAsync<JsonObject>())!["title"]!.GetValue<string>());
+        var similar = await f.Client.GetFromJsonAsync<JsonObject>("/items/new-9/similar?k=4");
+        Assert.HasCount(4, similar!["items"]!.AsArray());
+        res = await f.Client.SendAsync(Put("/items/new-9", """{"title":"Fresher","genres":["Comedy"]}""", ServingFixture.ApiKey));
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        Assert.AreEqual("Fresher", (await f.Client.GetFromJsonAsync<JsonObject>("/items/new-9"))!["title"]!.GetValue<string>());
+        var del = new HttpRequestMessage(HttpMethod.Delete, "/items/new-9");
+        del.Headers.Add("X-Api-Key", ServingFixture.ApiKey);
+        Assert.AreEqual(HttpStatusCode.NoContent, (await f.Client.SendAsync(del)).StatusCode);
+        Assert.AreEqual(HttpStatusCode.NotFound, (await f.Client.GetAsync("/items/new-9")).StatusCode);
+    }
+
+    [TestMethod]
+    public async Task PutItem_WrongVectorLength_400()
+    {
+        await using var f = await ServingFixture.StartAsync();
+        var res = await f.Client.SendAsync(Put("/items/v", """{"title":"V","vector":[1,2,3]}""", ServingFixture.ApiKey));
+        Assert.AreEqual(HttpStatusCode.BadRequest, res.StatusCode);
+        StringAssert.Contains(await res.Content.ReadAsStringAsync(), "vector has 3 values; the model's dimension is 8");
+    }
+
+    [TestMethod]
+    public async Task History_Upsert_ThenRecommendUsesIt()
+    {
+        await using var f = await ServingFixture.StartAsync();
+        var res = await f.Client.SendAsync(Put("/users/fresh/history", """{"items":["3","5","7","9","11","13","15","17","19","21","23","25"]}""", ServingFixture.ApiKey));
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        Assert.AreEqual(12, (await res.Content.ReadFromJsonAsync<JsonObject>())!["historyLength"]!.GetValue<int>());
+        var rec = await f.Client.PostAsync("/recommend", new StringContent("""{"userId":"fresh","k":5}""", Encoding.UTF8, "application/json"));
+        var body = (await rec.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.IsFalse(body["coldStart"]!.GetValue<bool>());
+        Assert.AreEqual(12, body["historyLength"]!.GetValue<int>());
+        Assert.IsTrue(body["items"]!.AsArray().All(i => !new[] { "3", "5", "7", "9", "11", "13", "15", "17", "19", "21", "23", "25" }.Contains(i!["itemId"]!.GetValue<string>())));
+    }
+
+    [TestMethod]
+    public async Task Restart_WithStateFolder_KeepsAcknowledgedWrites()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "twotower-serving-" + Guid.NewGuid().ToString("N"));
+        await using (var f = await ServingFixture.StartAsync(stateDirectory: dir))
+        {
+            Assert.AreEqual(HttpStatusCode.Created, (await f.Client.SendAsync(Put("/items/kept", """{"title":"Kept","genres":["Drama"]}""", ServingFixture.ApiKey))).StatusCode);
+        }
+        await using (var f = await ServingFixture.StartAsync(stateDirectory: dir))
+        {
+            Assert.AreEqual("Kept", (await f.Client.GetFromJsonAsync<JsonObject>("/items/kept"))!["title"]!.GetValue<string>());
+            Assert.AreEqual(1, (await f.Client.GetFromJsonAsync<JsonObject>("/health"))!["recoveredUpdates"]!.GetValue<int>());
+        }
+        Directory.Delete(dir, true);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace TwoTower.Serving.Tests;
+
+[TestClass]
+public sealed class RecommendEndpointTests
+{
+    private static ServingFixture s_fixture = null!;
+
+    [ClassInitialize]
+    public static async Task Start(TestContext _) => s_fixture = await ServingFixture.StartAsync();
+
+    [ClassCleanup]
+    public static async Task Stop() => await s_fixture.DisposeAsync();
+
+    private static Task<HttpResponseMessage> Post(string json) =>
+        s_fixture.Client.PostAsync("/recommend", new StringContent(json, Encoding.UTF8, "application/json"));
+
+    private static async Task<JsonObject> Problem(HttpResponseMessage res, HttpStatusCode expected)
+    {
+        Assert.AreEqual(expected, res.StatusCode);
+        Assert.AreEqual("application/problem+json", res.Content.Headers.ContentType?.MediaType);
+        var text = await res.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("   at ", text, "no stack trace may reach a client");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    [TestMethod]
+    public async Task Recommend_KnownUser_ItemsWithTitlesAndSources()
+    {
+        var res = await Post("""{"userId":"3","k":5}""");
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        var body = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
+        var items = body["items"]!.AsArray();
+        Assert.HasCount(5, items);
+        Assert.IsTrue(body["knownUser"]!.GetValue<bool>());
+        foreach (var it in items)
+        {
+            StringAssert.StartsWith(it!["title"]!.GetValue<string>(), "Movie ");
+            Assert.IsNotEmpty(it["sources"]!.AsArray());
+        }
+        var seen = s_fixture.Engine.Histories.History("3").Select(k => s_fixture.Engine.Catalog.Get(k)!.Record.Id).ToHashSet();
+        Assert.IsTrue(items.All(i => !seen.Contains(i!["itemId"]!.GetValue<string>())));
+    }
+
+    [TestMethod]
+    public async Task Recommend_UnknownUser_ColdStartAnswerNot500()
+    {
+        var res = await Post("""{"userId":"stranger","k":4,"user":{"age":30,"occupation":"writer"}}""");
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        var body = (await res.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.IsFalse(body["knownUser"]!.GetValue<bool>());
+        Assert.IsTrue(body["coldStart"]!.GetValue<bool>());
+        var expected = s_fixture.Engine.Popularity.Overall.Order.Take(4).Select(k => (k + 1).ToString()).ToArray();
+        CollectionAssert.AreEqual(expected, body["items"]!.AsArray().Select(i => i!["itemId"]!.GetValue<string>()).ToArray());
+    }
+
+    [TestMethod]
+    public async Task Recommend_GenreFilter_OnlyThatGenre()
+    {
+        var res = await Post("""{"userId":"2","k":6,"filters":{"includeGenres":["Drama"],"releasedAfter":"1990-06-01"}}""");
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        var items = (await res.Content.ReadFromJsonAsync<JsonObject>())!["items"]!.AsArray();
+        Assert.IsNotEmpty(items);
+        Assert.IsTrue(items.All(i => i!["genres"]!.AsArray().Any(g => g!.GetValue<string>() == "Drama")));
+    }
+
+    [TestMethod]
+    public async Task Recommend_MalformedJson_400WithParserMessage()
+    {
+        var p = await Problem(await Post("""{"userId": "1", "k": }"""), HttpStatusCode.BadRequest);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "Malformed JSON body");
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "$.k");
+    }
+
+    [TestMethod]
+    public async Task Recommend_KOutOfRange_400NamingLimit()
+    {
+        var p = await Problem(await Post("""{"userId":"1","k":0}"""), HttpStatusCode.BadRequest);
+        Assert.AreEqual("k = 0 must be in [1, 50].", p["detail"]!.GetValue<string>());
+        p = await Problem(await Post("""{"userId":"1","k":51}"""), HttpStatusCode.BadRequest);
+        Assert.AreEqual("k = 51 must be in [1, 50].", p["detail"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public async Task Recommend_UnknownGenre_400ListingGenres()
+    {
+        var p = await Problem(await Post("""{"userId":"1","filters":{"excludeGenres":["Horror"]}}"""), HttpStatusCode.BadRequest);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "Unknown genre 'Horror'; known genres: Action, Comedy, Drama");
+    }
+
+    [TestMethod]
+    public async Task Recommend_UnknownProperty_400NamingIt()
+    {
+        var p = await Problem(await Post("""{"userId":"1","kk":3}"""), HttpStatusCode.BadRequest);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "kk");
+    }
+
+    [TestMethod]
+    public async Task Recommend_WrongType_400()
+    {
+        var p = await Problem(await Post("""{"userId":"1","k":"ten"}"""), HttpStatusCode.BadRequest);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "$.k");
+    }
+
+    [TestMethod]
+    public async Task Recommend_BodyOverLimit_413()
+    {
+        var big = "{\"userId\":\"1\",\"history\":[" + string.Join(",", Enumerable.Repeat("\"1\"", 2000)) + "]}";
+        var res = await Post(big);
+        await Problem(res, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [TestMethod]
+    public async Task Recommend_NotJson_415()
+    {
+        var res = await s_fixture.Client.PostAsync("/recommend", new StringContent("userId=1", Encoding.UTF8, "text/plain"));
+        var p = await Problem(res, HttpStatusCode.UnsupportedMediaType);
+        // The route's Accepts metadata makes routing refuse other content types before the handler runs.
+        Assert.AreEqual("Unsupported Media Type", p["title"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public async Task Recommend_UnknownHistoryItem_400()
+    {
+        var p = await Problem(await Post("""{"history":["nope"]}"""), HttpStatusCode.BadRequest);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "history item 'nope' is not in the catalogue");
+    }
+
+    [TestMethod]
+    public async Task Similar_KnownItem_OtherItems()
+    {
+        var res = await s_fixture.Client.GetAsync("/items/4/similar?k=3");
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        var items = (await res.Content.ReadFromJsonAsync<JsonObject>())!["items"]!.AsArray();
+        Assert.HasCount(3, items);
+        Assert.IsTrue(items.All(i => i!["itemId"]!.GetValue<string>() != "4"));
+    }
+
+    [TestMethod]
+    public async Task Similar_UnknownItem_404()
+    {
+        var p = await Problem(await s_fixture.Client.GetAsync("/items/zzz/similar"), HttpStatusCode.NotFound);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "Unknown item id 'zzz'");
+    }
+
+    [TestMethod]
+    public async Task Health_Running_OkWithCounts()
+    {
+        var h = (await s_fixture.Client.GetFromJsonAsync<JsonObject>("/health"))!;
+        Assert.AreEqual("ok", h["status"]!.GetValue<string>());
+        Assert.AreEqual(30, h["items"]!.GetValue<int>());
+        Assert.AreEqual("ials", h["model"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public async Task Metrics_AfterRecommend_PrometheusCountersAndHistogram()
+    {
+        await Post("""{"userId":"1","k":2}""");
+        var res = await s_fixture.Client.GetAsync("/metrics");
+        Assert.AreEqual("text/plain", res.Content.Headers.ContentType?.MediaType);
+        var text = await res.Content.ReadAsStringAsync();
+        StringAssert.Contains(text, "# TYPE twotower_http_requests_total counter");
+        StringAssert.Contains(text, "twotower_http_requests_total{route=\"/recommend\",method=\"POST\",status=\"200\"}");
+        StringAssert.Contains(text, "twotower_http_request_duration_seconds_bucket{route=\"/recommend\",le=\"+Inf\"}");
+        StringAssert.Contains(text, "twotower_items_live 30");
+    }
+
+    [TestMethod]
+    public async Task OpenApi_Document_ListsEndpoints()
+    {
+        var doc = (await s_fixture.Client.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var paths = doc["paths"]!.AsObject();
+        foreach (var p in new[] { "/recommend", "/items/{id}/similar", "/items/{id}", "/health", "/metrics", "/users/{id}/history" })
+            Assert.IsTrue(paths.ContainsKey(p), p);
+        Assert.IsNotNull(paths["/recommend"]!["post"]!["requestBody"]);
+    }
+
+    [TestMethod]
+    public async Task DemoPage_Root_Html()
+    {
+        var res = await s_fixture.Client.GetAsync("/");
+        Assert.AreEqual("text/html", res.Content.Headers.ContentType?.MediaType);
+        StringAssert.Contains(await res.Content.ReadAsStringAsync(), "<h1>TwoTower recommender</h1>");
+    }
+
+    [TestMethod]
+    public async Task UnknownRoute_404Problem()
+    {
+        await Problem(await s_fixture.Client.GetAsync("/nothing-here"), HttpStatusCode.NotFound);
+    }
+}
