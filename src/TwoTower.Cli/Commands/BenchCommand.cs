@@ -56,6 +56,7 @@ internal static class BenchCommand
 
             var table = new Table().AddColumn("").AddColumn(new TableColumn("").RightAligned());
             table.AddRow("examples/s (median epoch)", result.ExamplesPerSecond.ToString("0", CultureInfo.InvariantCulture));
+            table.AddRow("examples per CPU-second (median epoch)", result.ExamplesPerCpuSecond.ToString("0", CultureInfo.InvariantCulture));
             table.AddRow("per epoch", string.Join(", ", result.EpochExamplesPerSecond.Select(x => x.ToString("0", CultureInfo.InvariantCulture))));
             table.AddRow("examples per epoch", result.Examples.ToString(CultureInfo.InvariantCulture));
             table.AddRow("epochs · threads · batch", $"{result.Epochs} · {result.Threads} · {result.BatchSize}");
@@ -67,6 +68,8 @@ internal static class BenchCommand
                 {
                     ["benchmark"] = "train",
                     ["examples_per_s"] = Math.Round(result.ExamplesPerSecond, 1),
+                    ["examples_per_cpu_s"] = Math.Round(result.ExamplesPerCpuSecond, 1),
+                    ["load_average"] = LoadAverage(),
                     ["epoch_examples_per_s"] = new JsonArray(result.EpochExamplesPerSecond.Select(x => (JsonNode)Math.Round(x, 1)).ToArray()),
                     ["examples"] = result.Examples,
                     ["epochs"] = result.Epochs,
@@ -81,6 +84,20 @@ internal static class BenchCommand
             return 0;
         });
         return cmd;
+    }
+
+    // Other jobs on the machine change wall-clock rates: the 1-minute load average goes with every figure.
+    private static double? LoadAverage()
+    {
+        try
+        {
+            var text = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg") : null;
+            return text is not null && double.TryParse(text.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     // --train/--data when given; else the peer's p1 training rows beside the located ML-100K folder, else all of ML-100K.

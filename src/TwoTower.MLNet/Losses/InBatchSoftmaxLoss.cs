@@ -107,6 +107,7 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     }
 
     // Rows [r0, r1): gradient and loss of the row's examples into gradScores and _rowLoss, with scratch of thread t.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void SoftmaxRows(ReadOnlySpan<float> scores, int columns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores, int r0, int r1, float invT, float scale, int t)
     {
         if (_rows[t].Length < columns) _rows[t] = new float[columns];

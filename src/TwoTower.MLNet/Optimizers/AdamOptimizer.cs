@@ -35,6 +35,7 @@ public sealed class AdamOptimizer : Optimizer
     private BiasCorrections? _corrections;
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     protected override void UpdateRange(Parameter p, int start, int length, float learningRate, long step)
     {
         var mAll = p.State1;

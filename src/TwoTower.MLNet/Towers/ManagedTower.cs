@@ -11,7 +11,8 @@ namespace TwoTower.MLNet.Towers;
 /// A tower in managed code: [id embedding | categorical embeddings | mean-bag embeddings | numeric] →
 /// dense layers with ReLU (and dropout) → d → optional L2 normalisation. Every dense product goes through
 /// <see cref="Gemm"/>. Buffers grow to the largest batch and are reused: no allocation per step.
-/// Not thread-safe: one Forward/Backward at a time.
+/// Not thread-safe: one Forward/Backward at a time. The per-step methods are compiled fully optimised on first
+/// call: tier-0 code made the first epoch of a 14-epoch ML-100K run take about 30% of the training time.
 /// </summary>
 public sealed class ManagedTower : ITower
 {
@@ -116,6 +117,7 @@ public sealed class ManagedTower : ITower
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training) => Forward(keys, training, ReadOnlySpan<int>.Empty);
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training, ReadOnlySpan<int> heldOutTokens)
     {
         var n = keys.Length;
@@ -164,6 +166,7 @@ public sealed class ManagedTower : ITower
     }
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<float> gradOutput)
     {
         if (!_trainingPass) throw new InvalidOperationException($"{Name} tower: Backward needs a preceding Forward with training = true.");
@@ -214,6 +217,7 @@ public sealed class ManagedTower : ITower
         for (var i = 0; i < _parameters.Count; i++) values[i].CopyTo(_parameters[i].Value, 0);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ReluBackward(ReadOnlySpan<float> activation, Span<float> grad)
     {
         // a > 0 ⇔ the unit was active and kept; kept units were scaled by 1/(1−p).
@@ -240,6 +244,7 @@ public sealed class ManagedTower : ITower
         for (var i = 0; i < z.Length; i++) z[i] = _dropoutRandom.NextSingle() < p ? 0f : z[i] * keep;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Gather(ReadOnlySpan<int> keys, float[] x)
     {
         var w = _widths[0];
@@ -276,6 +281,7 @@ public sealed class ManagedTower : ITower
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Scatter(ReadOnlySpan<float> gx)
     {
         var w = _widths[0];

@@ -35,6 +35,7 @@ internal sealed class TrainingBatch
     public int ExampleCount { get; private set; }
 
     /// <summary>Fills the batch from examples <paramref name="order"/>[start..start+count) of the training pairs.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Fill(ReadOnlySpan<int> userKeys, ReadOnlySpan<int> itemKeys, ReadOnlySpan<int> order, bool deduplicateUsers = true)
     {
         Reset();

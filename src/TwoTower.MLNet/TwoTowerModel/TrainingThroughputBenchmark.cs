@@ -11,7 +11,11 @@ namespace TwoTower.MLNet.TwoTowerModel;
 /// <param name="Threads">Threads the trainer used.</param>
 /// <param name="BatchSize">Examples per mini-batch.</param>
 /// <param name="TotalSeconds">Wall time of the whole run (model building included).</param>
-public sealed record TrainingThroughputResult(double ExamplesPerSecond, IReadOnlyList<double> EpochExamplesPerSecond, int Examples, int Epochs, int Threads, int BatchSize, double TotalSeconds);
+/// <param name="ExamplesPerCpuSecond">
+/// Median over the epochs of examples per second of process CPU time (all threads): the figure that stays
+/// comparable when other jobs share the cores (wall-clock rates then measure the scheduler).
+/// </param>
+public sealed record TrainingThroughputResult(double ExamplesPerSecond, IReadOnlyList<double> EpochExamplesPerSecond, int Examples, int Epochs, int Threads, int BatchSize, double TotalSeconds, double ExamplesPerCpuSecond);
 
 /// <summary>
 /// Training throughput of the two-tower engine on the PyTorch peer's configuration
@@ -58,13 +62,45 @@ public static class TrainingThroughputBenchmark
         ArgumentNullException.ThrowIfNull(options);
         // Validation would add evaluation time to the epochs: time training only, as the peer does.
         var trainOnly = data.Validation is null ? data : TrainingData.FromEncoded(data.Train, null, data.ItemMetadata, data.UserMetadata);
+        var cpuPerEpoch = new List<double>();
+        var process = Process.GetCurrentProcess();
         var sw = Stopwatch.StartNew();
-        var model = new TwoTowerTrainer(options).Train(trainOnly, progress, cancellationToken);
+        var lastCpu = CpuSeconds(process);
+        // Epoch progress arrives right after each epoch's last step (no validation here): CPU time between reports = the epoch's.
+        var timed = new EpochCpuProgress(progress, () =>
+        {
+            var now = CpuSeconds(process);
+            cpuPerEpoch.Add(now - lastCpu);
+            lastCpu = now;
+        });
+        var model = new TwoTowerTrainer(options).Train(trainOnly, timed, cancellationToken);
         var seconds = sw.Elapsed.TotalSeconds;
         var rates = model.Report!.ExamplesPerSecond.ToArray();
-        var sorted = rates.Order().ToArray();
-        var median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
         var threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
-        return new TrainingThroughputResult(median, rates, trainOnly.Train.Count, model.Report.EpochsRun, threads, options.BatchSize, seconds);
+        var n = trainOnly.Train.Count;
+        return new TrainingThroughputResult(Median(rates), rates, n, model.Report.EpochsRun, threads, options.BatchSize, seconds,
+            Median(cpuPerEpoch.Select(c => n / Math.Max(c, 1e-9)).ToArray()));
+    }
+
+    private static double CpuSeconds(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
+    private static double Median(double[] values)
+    {
+        if (values.Length == 0) return double.NaN;
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private sealed class EpochCpuProgress(IProgress<TrainingProgress>? inner, Action onEpoch) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Stage == "epoch") onEpoch();
+            inner?.Report(value);
+        }
     }
 }

@@ -161,6 +161,8 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
             r["neighbour_genre_coherence"] = Report.NeighbourGenreCoherence;
             r["genre_base_rate"] = Report.GenreBaseRate;
             r["catalogue_coverage@10"] = Report.CatalogueCoverageAt10;
+            r["loss_curve"] = Report.LossCurve.Select(l => Math.Round(l, 4)).ToArray();
+            r["item_vector_norms"] = Report.ItemVectorNorms.Select(v => Math.Round(v, 4)).ToArray();
         }
         return r;
     }

@@ -65,7 +65,8 @@ internal sealed class TwoTowerTrainingLoop
             _holdOutHistory ? UserHistoryFeature.BagName : null);
         var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding ?? (itemFeatures.IsEmpty || options.InitialItemEmbeddings is not null), HeldOutBag = null };
         _user = backend.CreateTower("user", userArch, userFeatures, unchecked(options.Seed * 2 + 1), 1);
-        _item = backend.CreateTower("item", itemArch, itemFeatures, unchecked(options.Seed * 2 + 2), 1);
+        // The item tower does most of the work (wider input, more rows): its products may use every thread while the user tower runs beside it.
+        _item = backend.CreateTower("item", itemArch, itemFeatures, unchecked(options.Seed * 2 + 2), _threads);
         _userParams = _user.Parameters.ToArray();
         _itemParams = _item.Parameters.ToArray();
         _allParams = _userParams.Concat(_itemParams).ToArray();

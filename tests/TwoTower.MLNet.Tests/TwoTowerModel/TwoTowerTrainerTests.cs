@@ -214,6 +214,39 @@ public sealed class TwoTowerTrainerTests
         Assert.AreEqual("Temperature", ex.ParamName);
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { BatchSize = 0 }.Validate());
         Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerOptions { UseItemIdEmbedding = false, UseItemFeatures = false }.Validate());
+        var decay = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { WeightAveragingDecay = 1f }.Validate());
+        Assert.AreEqual("WeightAveragingDecay", decay.ParamName);
+    }
+
+    [TestMethod]
+    public void Train_UserHistoryWithAveragingOneAndTwoThreads_SameModel()
+    {
+        // Held-out history (one user row per example), the parallel softmax and parameter averaging keep the arithmetic thread-independent.
+        var data = TrainingData.Create(ClusteredLog(), null, Genres());
+        TwoTowerOptions Options(int threads)
+        {
+            var o = Small(threads);
+            o.UseUserHistory = true;
+            o.WeightAveragingDecay = 0.9f;
+            o.MaskSameUserPositives = true;
+            return o;
+        }
+        var a = new TwoTowerTrainer(Options(1)).Train(data);
+        var b = new TwoTowerTrainer(Options(2)).Train(data);
+        CollectionAssert.AreEqual(a.UserVectors.ToArray(), b.UserVectors.ToArray());
+        CollectionAssert.AreEqual(a.ItemVectors.ToArray(), b.ItemVectors.ToArray());
+        Assert.AreEqual("True", a.Describe()["user_history"]!.ToString());
+    }
+
+    [TestMethod]
+    public void Train_ItemIdEmbeddingAuto_OnlyWithoutItemFeatures()
+    {
+        var withFeatures = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
+        Assert.IsFalse((bool)withFeatures.Describe()["item_id_embedding"]!);
+        Assert.IsEmpty(withFeatures.Report!.ItemIdEmbeddingNorms);
+        var withoutFeatures = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog()));
+        Assert.IsTrue((bool)withoutFeatures.Describe()["item_id_embedding"]!);
+        Assert.HasCount(5, withoutFeatures.Report!.ItemIdEmbeddingNorms);
     }
 
     [TestMethod]
