@@ -1,6 +1,7 @@
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Retrieval;
 
 namespace TwoTower.MLNet;
@@ -117,5 +118,41 @@ public sealed class FittedRecommender
             list.Add(new Recommendation(item, Model.Items.GetRawId(item), scores[j]));
         }
         return list;
+    }
+
+    /// <summary>
+    /// Saves the model with its training interactions (for exclude-seen) in the toolkit's versioned container, the file
+    /// the CLI reads (<c>twotower recommend/evaluate/export --model</c>). The item index is not saved: rebuild it with
+    /// an Index step or the index library.
+    /// </summary>
+    /// <param name="path">Target file; written atomically.</param>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ModelFile.Save(path, Model, Training.ToUserItemMatrix(), new Dictionary<string, object?>
+        {
+            ["source"] = "ml.TwoTower()", ["user_id_column"] = UserIdColumn, ["item_id_column"] = ItemIdColumn, ["fit_seconds"] = FitSeconds,
+        });
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save"/> or <c>twotower train</c> (a vector model), with its seen items when stored.</summary>
+    /// <param name="path">Model file.</param>
+    /// <param name="userIdColumn">User id column name to record (used by a following Recommend step's defaults).</param>
+    /// <param name="itemIdColumn">Item id column name to record.</param>
+    /// <exception cref="InvalidDataException">The file holds a model without user and item vectors.</exception>
+    public static FittedRecommender Load(string path, string userIdColumn = "UserId", string itemIdColumn = "ItemId")
+    {
+        var loaded = ModelFile.Load(path);
+        if (loaded.Model is not IEmbeddingRecommender model)
+            throw new InvalidDataException($"'{path}' holds a '{loaded.Model.ModelType}' model, which has no user and item vectors; expected twotower, ials or mf.");
+        Interactions? training = null;
+        if (loaded.Seen is { } seen)
+        {
+            var users = new int[seen.NonZeros];
+            for (var u = 0; u < seen.Rows; u++)
+                users.AsSpan(seen.RowPointers[u], seen.RowLength(u)).Fill(u);
+            training = new Interactions(model.Users, model.Items, users, seen.ColumnIndices.ToArray(), seen.Values.ToArray(), new long[seen.NonZeros]);
+        }
+        return Create(model, training, userIdColumn, itemIdColumn);
     }
 }

@@ -102,7 +102,9 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
     /// <exception cref="ArgumentOutOfRangeException">The user id column is missing or mistyped.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var column = _options.UserIdColumn ?? (_model ?? _state.Last)?.UserTextColumn;
+        // Only columns known before Fit are checked: the preceding trainer's text column exists only once it is fitted
+        // (and the catalog's last model may belong to another pipeline).
+        var column = _options.UserIdColumn ?? _model?.UserTextColumn;
         if (column is not null)
         {
             IdColumn.Check(inputSchema, column, "user id", nameof(RecommendOptions.UserIdColumn));

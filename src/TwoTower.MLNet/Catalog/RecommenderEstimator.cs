@@ -62,6 +62,12 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     /// <summary>The output column of item vectors (float[d]), or null (default) for none: it needs the item id column at transform time.</summary>
     public string? ItemVectorColumn { get; internal init; }
 
+    /// <summary>Item side features passed to the trainer, or null.</summary>
+    public ItemMetadata? ItemFeatures { get; internal init; }
+
+    /// <summary>User side features passed to the trainer, or null.</summary>
+    public UserMetadata? UserFeatures { get; internal init; }
+
     /// <summary>Where ONNX Runtime runs the vector lookups. Default <see cref="OnnxExecution.Cpu"/>.</summary>
     public OnnxExecution Execution { get; internal init; } = OnnxExecution.Cpu;
 
@@ -73,7 +79,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
         return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
-        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = column, Execution = Execution };
+        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = column, Execution = Execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures };
     }
 
     /// <summary>A copy whose vector lookups run on <paramref name="execution"/> (GPU needs the -p:OnnxRuntimeGpu=true build).</summary>
@@ -81,7 +87,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     {
         if (!Enum.IsDefined(execution)) throw new ArgumentOutOfRangeException(nameof(execution), execution, "Expected Cpu, Gpu or Auto.");
         return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
-        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = ItemVectorColumn, Execution = execution };
+        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = ItemVectorColumn, Execution = execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures };
     }
 
     /// <summary>Trains on <paramref name="input"/> and returns the vector-lookup transformer.</summary>
@@ -104,7 +110,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         var readable = ratingTransformer?.Transform(withItem) ?? withItem;
 
         var log = ReadLog(readable, userText, itemText, ratingFloat);
-        var data = TrainingData.Create(log);
+        var data = TrainingData.Create(log, items: ItemFeatures, users: UserFeatures);
         var sw = Stopwatch.StartNew();
         var model = _train(data);
         var seconds = sw.Elapsed.TotalSeconds;

@@ -1,3 +1,4 @@
+using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Onnx.Execution;
 using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
 
@@ -29,6 +30,15 @@ public sealed class TwoTowerOptions
 
     /// <summary>Where ONNX Runtime runs the vector lookups. Default <see cref="OnnxExecution.Cpu"/>.</summary>
     public OnnxExecution Execution { get; set; } = OnnxExecution.Cpu;
+
+    /// <summary>
+    /// Item side features (titles, genres, release dates, keyed by the raw item ids of <see cref="ItemIdColumn"/>), e.g.
+    /// <c>MovieLens100K.Load(dir).Items</c>; fed to the item tower when <c>Engine.UseItemFeatures</c>. Default null: ids only.
+    /// </summary>
+    public ItemMetadata? Items { get; set; }
+
+    /// <summary>User side features (age, gender, occupation, zip code, keyed by raw user ids); fed to the user tower when <c>Engine.UseUserFeatures</c>. Default null.</summary>
+    public UserMetadata? Users { get; set; }
 
     /// <summary>The engine's options; replaced as a whole or tuned in place. Never null.</summary>
     public EngineOptions Engine

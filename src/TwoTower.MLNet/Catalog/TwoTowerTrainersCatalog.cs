@@ -33,6 +33,8 @@ public sealed class TwoTowerTrainersCatalog
             UserVectorColumn = copy.UserVectorColumn,
             ItemVectorColumn = copy.ItemVectorColumn,
             Execution = copy.Execution,
+            ItemFeatures = copy.Items,
+            UserFeatures = copy.Users,
         };
     }
 

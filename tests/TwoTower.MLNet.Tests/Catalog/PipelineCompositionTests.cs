@@ -31,6 +31,18 @@ public sealed class PipelineCompositionTests
     }
 
     [TestMethod]
+    public void Fit_TwoPipelinesOnOneContext_SecondIsNotCheckedAgainstTheFirstModelsColumns()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        ml.Transforms.Conversion.MapValueToKey("UserKey", "UserId")
+            .Append(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user: "UserKey")))
+            .Append(ml.TwoTower().Transforms.Recommend(k: 3)).Fit(train);
+        var second = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 3)).Fit(train);
+        Assert.AreEqual("UserId", ml.TwoTower().FindModel(second)!.UserTextColumn);
+    }
+
+    [TestMethod]
     public void Fit_NumericIdColumns_ConvertedToTextIds()
     {
         var ml = new MLContext(seed: 1);

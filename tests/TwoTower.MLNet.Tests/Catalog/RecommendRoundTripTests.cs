@@ -109,4 +109,36 @@ public sealed class RecommendRoundTripTests
             for (var j = 0; j < 16; j++) Assert.AreEqual(expected[j], actual[j], 1e-6f, $"user {user} dim {j}");
         }
     }
+
+    [TestMethod]
+    public void TwoTowerTrainer_WithItemAndUserFeatures_ChangesTheModelAndStillServes()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        TwoTowerOptions Options()
+        {
+            var o = new TwoTowerOptions { Epochs = 1, EmbeddingDimension = 16, Threads = 1 };
+            o.Engine.HiddenLayers = [32];
+            o.Engine.ComputeQualityReport = false;
+            return o;
+        }
+        var withFeatures = Options();
+        withFeatures.Items = TwoTower.MLNet.Data.MovieLens100K.LoadItems(TestPaths.MovieLens100K);
+        withFeatures.Users = TwoTower.MLNet.Data.MovieLens100K.LoadUsers(TestPaths.MovieLens100K);
+        var plain = ml.TwoTower().FindModel(ml.TwoTower().Trainers.TwoTower(Options()).Fit(train))!.Model;
+        var model = ml.TwoTower().Trainers.TwoTower(withFeatures).Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true)).Fit(train);
+        var featured = ml.TwoTower().FindModel(model)!.Model;
+        // The metadata's 1,682 items all get vectors (the 3 items absent from train purely from their features).
+        Assert.AreEqual(1682, featured.Items.Count);
+        Assert.AreEqual(1679, plain.Items.Count);
+        var maxDiff = 0f;
+        for (var i = 0; i < plain.Items.Count; i++)
+        {
+            Assert.IsTrue(featured.Items.TryGetKey(plain.Items.GetRawId(i), out var j));
+            for (var c = 0; c < 16; c++) maxDiff = Math.Max(maxDiff, Math.Abs(plain.ItemVectors.Span[i * 16 + c] - featured.ItemVectors.Span[j * 16 + c]));
+        }
+        Assert.IsGreaterThan(1e-3f, maxDiff);
+        using var engine = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
+        Assert.HasCount(10, engine.Predict(new UserRequest { UserId = "1" }).ItemIds);
+    }
 }

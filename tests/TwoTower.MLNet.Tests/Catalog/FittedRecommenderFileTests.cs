@@ -1,0 +1,51 @@
+using Microsoft.ML;
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.MLNet.Tests.Catalog;
+
+/// <summary>The toolkit container round trip of a catalog-fitted model, and serving a loaded file through Recommend.</summary>
+[TestClass]
+public sealed class FittedRecommenderFileTests
+{
+    [TestMethod]
+    public void SaveLoad_MfModel_SameRecommendationsInProcessAndThroughAPipeline()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        var path = Path.Combine(Path.GetTempPath(), $"catalog-container-{Guid.NewGuid():N}.zip");
+        try
+        {
+            fitted.Save(path);
+            var loaded = FittedRecommender.Load(path);
+            Assert.AreEqual(fitted.Training.Count, loaded.Training.Count);
+            foreach (var user in new[] { "1", "300", "unknown" })
+                CollectionAssert.AreEqual(fitted.Recommend(user, 10, excludeSeen: true).Select(r => r.ItemId).ToArray(),
+                    loaded.Recommend(user, 10, excludeSeen: true).Select(r => r.ItemId).ToArray(), $"user {user}");
+            var requests = ml.Data.LoadFromEnumerable([new UserRequest { UserId = "1" }]);
+            var serving = ml.TwoTower().Transforms.Recommend(loaded, new RecommendOptions { K = 10, ExcludeSeen = true }).Fit(requests);
+            using var engine = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(serving);
+            CollectionAssert.AreEqual(fitted.Recommend("1", 10, excludeSeen: true).Select(r => r.ItemId).ToArray(), engine.Predict(new UserRequest { UserId = "1" }).ItemIds);
+            Assert.AreEqual("ials", ModelFile.Load(path).Model.ModelType);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
+    public void Load_PopularityModel_ThrowsNamingTheType()
+    {
+        var log = new TwoTower.MLNet.Data.InteractionLog("t");
+        log.Add("u", "i");
+        var data = TwoTower.MLNet.Training.TrainingData.Create(log);
+        var popularity = new TwoTower.MLNet.Models.Baselines.PopularityTrainer().Fit(data);
+        var path = Path.Combine(Path.GetTempPath(), $"catalog-pop-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ModelFile.Save(path, popularity);
+            var ex = Assert.ThrowsExactly<InvalidDataException>(() => FittedRecommender.Load(path));
+            StringAssert.Contains(ex.Message, "holds a 'popularity' model, which has no user and item vectors");
+        }
+        finally { File.Delete(path); }
+    }
+}
