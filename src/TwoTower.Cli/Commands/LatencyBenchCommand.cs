@@ -77,6 +77,7 @@ internal static class LatencyBenchCommand
                         ["rate"] = r.GetValue(rate), ["seconds"] = r.GetValue(seconds), ["requests"] = load.Requests, ["errors"] = load.Errors,
                         ["throughput_rps"] = Math.Round(load.Throughput, 1), ["p50_ms"] = Round(load.Latency.P50), ["p95_ms"] = Round(load.Latency.P95),
                         ["p99_ms"] = Round(load.Latency.P99), ["max_ms"] = Round(load.Latency.Max),
+                        ["cpu_ms_per_request"] = Round(load.CpuMsPerRequest),
                     };
                 }
                 finally
