@@ -57,6 +57,7 @@ internal static class LatencyBenchCommand
             Row("ANN search", result.Ann);
             Row("total (sources, merge, rules)", result.Total);
             Row("total with filter + diversity", result.Filtered);
+            if (result.TotalCpu is { } cpu) Row("total, thread CPU time", cpu);
             JsonObject? httpJson = null;
             if (r.GetValue(http))
             {
@@ -76,6 +77,7 @@ internal static class LatencyBenchCommand
                         ["rate"] = r.GetValue(rate), ["seconds"] = r.GetValue(seconds), ["requests"] = load.Requests, ["errors"] = load.Errors,
                         ["throughput_rps"] = Math.Round(load.Throughput, 1), ["p50_ms"] = Round(load.Latency.P50), ["p95_ms"] = Round(load.Latency.P95),
                         ["p99_ms"] = Round(load.Latency.P99), ["max_ms"] = Round(load.Latency.Max),
+                        ["cpu_ms_per_request"] = Round(load.CpuMsPerRequest),
                     };
                 }
                 finally
@@ -90,6 +92,7 @@ internal static class LatencyBenchCommand
                 ["queries"] = r.GetValue(queries), ["k"] = r.GetValue(k), ["threads"] = 1,
                 ["p50_ms"] = Round(result.Total.P50), ["p95_ms"] = Round(result.Total.P95), ["p99_ms"] = Round(result.Total.P99), ["max_ms"] = Round(result.Total.Max),
                 ["user_vector"] = Stage(result.UserVector), ["ann"] = Stage(result.Ann), ["filtered_total"] = Stage(result.Filtered),
+                ["total_cpu"] = result.TotalCpu is { } c ? Stage(c) : null,
                 ["http"] = httpJson,
             });
             return 0;

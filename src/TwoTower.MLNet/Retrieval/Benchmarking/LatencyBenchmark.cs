@@ -14,7 +14,8 @@ public static class LatencyBenchmark
     /// <param name="Ann">The filtered index search for the ANN quota.</param>
     /// <param name="Total">A whole <see cref="RetrievalEngine.Recommend"/> call.</param>
     /// <param name="Filtered">Whole calls with a genre filter and a per-genre cap.</param>
-    public sealed record Result(LatencyStats UserVector, LatencyStats Ann, LatencyStats Total, LatencyStats Filtered);
+    /// <param name="TotalCpu">Thread CPU time of the whole calls (null where the platform cannot tell): the code's cost without preemption.</param>
+    public sealed record Result(LatencyStats UserVector, LatencyStats Ann, LatencyStats Total, LatencyStats Filtered, LatencyStats? TotalCpu);
 
     /// <summary>Runs <paramref name="queries"/> requests for random known users (seeded) after <paramref name="warmup"/> unmeasured ones.</summary>
     public static Result Run(RetrievalEngine engine, int queries, int k = 10, int warmup = 500, int seed = 1)
@@ -34,6 +35,7 @@ public static class LatencyBenchmark
         var tAnn = new List<double>(queries);
         var tTotal = new List<double>(queries);
         var tFiltered = new List<double>(queries);
+        var tCpu = new List<double>(queries);
         for (var q = -warmup; q < queries; q++)
         {
             var userId = users.GetRawId(rng.Next(users.Count));
@@ -44,17 +46,21 @@ public static class LatencyBenchmark
             ann.UserVector(query, vector);
             var t1 = Stopwatch.GetTimestamp();
             index.Search(vector, quota, new SearchOptions { EfSearch = engine.Options.EfSearch, Filter = id => query.Allows((int)id) });
+            var c2 = ThreadCpuClock.NowNanoseconds();
             var t2 = Stopwatch.GetTimestamp();
             engine.Recommend(new RecommendRequest { UserId = userId, K = k });
             var t3 = Stopwatch.GetTimestamp();
+            var c3 = ThreadCpuClock.NowNanoseconds();
             if (filtered is not null) engine.Recommend(new RecommendRequest { UserId = userId, K = k, Filters = filtered });
             var t4 = Stopwatch.GetTimestamp();
             if (q < 0) continue;
             tUser.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
             tAnn.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
             tTotal.Add(Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
+            tCpu.Add((c3 - c2) / 1e6);
             if (filtered is not null) tFiltered.Add(Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds);
         }
-        return new Result(LatencyStats.From(tUser), LatencyStats.From(tAnn), LatencyStats.From(tTotal), LatencyStats.From(tFiltered.Count > 0 ? tFiltered : tTotal));
+        return new Result(LatencyStats.From(tUser), LatencyStats.From(tAnn), LatencyStats.From(tTotal), LatencyStats.From(tFiltered.Count > 0 ? tFiltered : tTotal),
+            ThreadCpuClock.IsSupported ? LatencyStats.From(tCpu) : null);
     }
 }

@@ -57,32 +57,39 @@ public static class CandidateMerger
     public static List<MergedCandidate> Merge(IReadOnlyList<SourceList> lists, ScoreNormalization normalization)
     {
         ArgumentNullException.ThrowIfNull(lists);
-        var best = new Dictionary<int, (float Score, List<string> Sources)>();
+        if (lists.Count > 64) throw new ArgumentException($"{lists.Count} source lists; at most 64 can be merged.", nameof(lists));
+        // Sources per item as a bit mask over the lists: one shared name array per distinct combination, not one list per item.
+        var best = new Dictionary<int, (float Score, ulong Sources)>();
         var longest = 0;
         foreach (var list in lists) longest = Math.Max(longest, list.Candidates?.Count ?? 0);
         var buffer = longest <= 512 ? stackalloc float[longest] : new float[longest];
-        foreach (var list in lists)
+        for (var l = 0; l < lists.Count; l++)
         {
+            var list = lists[l];
             if (list.Candidates is null) throw new ArgumentException($"Source '{list.Source}' has a null candidate list.", nameof(lists));
             var norm = buffer[..list.Candidates.Count];
             Normalize(list.Candidates, normalization, norm);
+            var bit = 1UL << l;
             for (var i = 0; i < list.Candidates.Count; i++)
             {
                 var key = list.Candidates[i].ItemKey;
                 var score = list.Weight * norm[i];
-                if (best.TryGetValue(key, out var entry))
-                {
-                    if (!entry.Sources.Contains(list.Source)) entry.Sources.Add(list.Source);
-                    if (score > entry.Score) best[key] = (score, entry.Sources);
-                }
-                else
-                {
-                    best.Add(key, (score, new List<string>(2) { list.Source }));
-                }
+                best[key] = best.TryGetValue(key, out var entry) ? (Math.Max(entry.Score, score), entry.Sources | bit) : (score, bit);
             }
         }
+        var names = new Dictionary<ulong, string[]>();
         var merged = new List<MergedCandidate>(best.Count);
-        foreach (var (key, e) in best) merged.Add(new MergedCandidate(key, e.Score, e.Sources));
+        foreach (var (key, e) in best)
+        {
+            if (!names.TryGetValue(e.Sources, out var sources))
+            {
+                var n = new List<string>(2);
+                for (var l = 0; l < lists.Count; l++)
+                    if ((e.Sources & (1UL << l)) != 0 && !n.Contains(lists[l].Source)) n.Add(lists[l].Source);
+                names[e.Sources] = sources = n.ToArray();
+            }
+            merged.Add(new MergedCandidate(key, e.Score, sources));
+        }
         merged.Sort(Compare);
         return merged;
     }

@@ -25,6 +25,7 @@ public sealed class RetrievalEngine : IDisposable
     private readonly UpdateLog? _log;
     private readonly HashSet<string> _changedItems = new(StringComparer.Ordinal);
     private readonly RetrievalEngineOptions _options;
+    private readonly bool _blendsPopularity;
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
         AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, ContentItemProjector? projector, RetrievalEngineOptions options, UpdateLog? log)
@@ -40,6 +41,7 @@ public sealed class RetrievalEngine : IDisposable
         Projector = projector;
         _options = options;
         _log = log;
+        _blendsPopularity = generator.SourceNames.Contains(options.ColdStart.PopularitySource);
     }
 
     /// <summary>The model.</summary>
@@ -178,7 +180,7 @@ public sealed class RetrievalEngine : IDisposable
         // A user the model knows but never trained on (e.g. listed only in user metadata) has an untrained vector: fold in instead.
         var modelKey = userKey >= 0 && Histories.TrainedInteractions(userKey) == 0 ? -1 : userKey;
         var query = new CandidateQuery(modelKey, history, rules.KeyFilter(Catalog), request.ExcludeSeen, features);
-        var blend = Generator.SourceNames.Contains(_options.ColdStart.PopularitySource)
+        var blend = _blendsPopularity
             ? _options.ColdStart.BlendFor(history.Length, Generator.Options.Sources)
             : null;
         var merged = Generator.Generate(query, blend);
