@@ -6,7 +6,7 @@ using Microsoft.ML.Data;
 namespace TwoTower.MLNet.Tests.Catalog;
 
 /// <summary>
-/// The ML.NET sample of bench/catalog-readme-section.md (for README.md) is this method's body: one test runs it, one
+/// The ML.NET sample of README.md ("Inside ML.NET") is this method's body: one test runs it, one
 /// keeps the text identical.
 /// </summary>
 [TestClass]
@@ -78,8 +78,8 @@ public sealed class ReadmeCatalogSampleTests
         var source = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "tests", "TwoTower.MLNet.Tests", "Catalog", "ReadmeCatalogSampleTests.cs"));
         var sample = Regex.Match(source, @"// README-SAMPLE-BEGIN catalog\r?\n(.*?)\r?\n\s*// README-SAMPLE-END catalog", RegexOptions.Singleline).Groups[1].Value;
         Assert.IsGreaterThan(200, sample.Length);
-        var section = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "bench", "catalog-readme-section.md"));
+        var section = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
         static string Norm(string s) => string.Join("\n", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-        StringAssert.Contains(Norm(section), Norm(sample), "bench/catalog-readme-section.md's C# sample differs from ReadmeCatalogSampleTests.Sample.");
+        StringAssert.Contains(Norm(section), Norm(sample), "README.md's ML.NET sample differs from ReadmeCatalogSampleTests.Sample: update the README.");
     }
 }
