@@ -16,14 +16,15 @@ var plot = new Plot();
 plot.Title(args[1]);
 plot.XLabel("recall@10");
 plot.YLabel("queries per second (batched, 1 thread, log scale)");
-plot.Axes.SetLimitsX(0.84, 1.0);
+plot.Axes.SetLimitsX(0.84, 1.003);
 var palette = new ScottPlot.Palettes.Category10();
 var i = 0;
 foreach (var spec in args.Skip(2))
 {
-    var split = spec.IndexOf('=');
+    var split = spec.LastIndexOf('='); // labels may hold '=' (compiler flags), paths here do not
     if (split <= 0) { Console.Error.WriteLine($"series '{spec}': expected LABEL=FILE"); return 2; }
     var (label, file) = (spec[..split], spec[(split + 1)..]);
+    if (!File.Exists(file)) { Console.Error.WriteLine($"series '{label}': file '{file}' not found"); return 2; }
     var points = ReadSeries(file);
     if (points.Count == 0) { Console.Error.WriteLine($"series '{label}': no points in '{file}'"); return 2; }
     var xs = points.Select(p => p.Recall).ToArray();

@@ -200,5 +200,8 @@ public sealed class IndexBenchCommandTests
         var threads = Bench(dir, "--index", "Flat", "--threads", "0");
         Assert.AreEqual(2, threads.ExitCode);
         StringAssert.Contains(threads.Err, "--threads 0");
+        var repeats = Bench(dir, "--index", "Flat", "--repeats", "0");
+        Assert.AreEqual(2, repeats.ExitCode);
+        StringAssert.Contains(repeats.Err, "--repeats 0");
     }
 }
