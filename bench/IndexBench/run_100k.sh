@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Same-session ANN runs on the peers' 100k x 128 synthetic set (ann_bench.py, seed 20240601), ours and the peers alternating
 # so that both see the same background load. Writes one file per run into OUT (default ./index-runs).
-# Needs: the set in $ANN_CACHE (default /tmp/annbench; `python3 ann_bench.py --n 100000 --gen-only` writes it), the CLI built
+# Needs: the set in $ANN_CACHE (default $TMPDIR/annbench; `python3 ann_bench.py --n 100000 --gen-only` writes it), the CLI built
 # (TWOTOWER_ARTIFACTS), the native hnswlib peer built from peers/hnswlib_native.cpp (HNSWLIB_NATIVE), python3-faiss, python3-hnswlib.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 peers="${PEERS_DIR:-$here/../../../shared/peers}"
-cache="${ANN_CACHE:-/tmp/annbench}"
+cache="${ANN_CACHE:-${TMPDIR:-/tmp}/annbench}"
 out="$(realpath -m "${OUT:-index-runs}")"
 cli="${TWOTOWER_ARTIFACTS:-$here/../../artifacts}/bin/TwoTower.Cli/release/twotower"
 native="${HNSWLIB_NATIVE:-$here/peers/hnswlib_native}"
