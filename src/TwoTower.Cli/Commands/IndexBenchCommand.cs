@@ -56,6 +56,7 @@ internal static class IndexBenchCommand
             var vectorMetric = r.GetValue(metric) switch { "cosine" => VectorMetric.Cosine, "l2" => VectorMetric.L2, _ => VectorMetric.InnerProduct };
 
             var data = AnnBenchmarkFiles.Load(r.GetValue(basePath)!, r.GetValue(queriesPath)!, r.GetValue(gtPath)!, kValue);
+            IndexBenchSettings.CheckFits(specText, data.Dimension, vectorMetric);
             console.Info($"{specText}: base {data.BaseRows} × {data.Dimension}, {data.QueryRows} queries, ground truth {data.GroundTruthWidth} per query, metric {r.GetValue(metric)}, search threads {threadCount}");
             var result = AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount, vectorMetric, kValue, repeatCount);
 
