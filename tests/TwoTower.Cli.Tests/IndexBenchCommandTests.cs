@@ -116,6 +116,19 @@ public sealed class IndexBenchCommandTests
     }
 
     [TestMethod]
+    public void Bench_IvfPqSpec_RunsWhenSubQuantizersDivideDimensionElseUsageError()
+    {
+        var dir = WriteSet();
+        var ok = Bench(dir, "--index", "IVF4,PQ4,Refine", "--nprobe", "4", "--json");
+        Assert.AreEqual(0, ok.ExitCode, ok.Err);
+        Assert.IsGreaterThan(0.5, ok.Json["points"]![0]!["recall"]!.GetValue<double>());
+        var bad = Bench(dir, "--index", "IVF4,PQ3", "--nprobe", "4");
+        Assert.AreEqual(2, bad.ExitCode);
+        StringAssert.Contains(bad.Err, $"--index 'IVF4,PQ3' does not fit the data (dimension {D})");
+        StringAssert.Contains(bad.Err, "SubQuantizers");
+    }
+
+    [TestMethod]
     public void Bench_WithoutJson_PrintsTableWithRecallAndQps()
     {
         var dir = WriteSet();
@@ -188,6 +201,9 @@ public sealed class IndexBenchCommandTests
         Assert.AreEqual(2, spec.ExitCode);
         StringAssert.Contains(spec.Err, "--index 'HNSWx'");
         StringAssert.Contains(spec.Err, "Valid forms");
+        var m = Bench(dir, "--index", "HNSW1");
+        Assert.AreEqual(2, m.ExitCode);
+        StringAssert.Contains(m.Err, "--index 'HNSW1': HnswOptions.M must be in [2, 256]");
         var nprobe = Bench(dir, "--index", "HNSW8", "--nprobe", "4");
         Assert.AreEqual(2, nprobe.ExitCode);
         StringAssert.Contains(nprobe.Err, "--nprobe '4' applies to IVF specs only; --index 'HNSW8' takes --ef");
@@ -200,5 +216,8 @@ public sealed class IndexBenchCommandTests
         var threads = Bench(dir, "--index", "Flat", "--threads", "0");
         Assert.AreEqual(2, threads.ExitCode);
         StringAssert.Contains(threads.Err, "--threads 0");
+        var repeats = Bench(dir, "--index", "Flat", "--repeats", "0");
+        Assert.AreEqual(2, repeats.ExitCode);
+        StringAssert.Contains(repeats.Err, "--repeats 0");
     }
 }

@@ -3,7 +3,8 @@
 // inner product, M and efC 200, build on 2 threads (points split over threads like the Python binding's
 // ParallelFor), batched search of all queries on 1 thread, best of --repeats runs, recall@10 vs ground truth.
 // build: g++ -O3 -march=native -std=c++17 -pthread hnswlib_native.cpp -o hnswlib_native
-// usage: hnswlib_native BASE.npy QUERIES.npy GT.npy M EF_LIST [REPEATS]   (EF_LIST e.g. 16,24,32,48,64,96,128)
+// usage: hnswlib_native BASE.npy QUERIES.npy GT.npy M EF_LIST [REPEATS [INDEX_FILE]]   (EF_LIST e.g. 16,24,32,48,64,96,128)
+//        with INDEX_FILE: load it when it exists (no build), else build and save it there.
 #include <hnswlib/hnswlib.h>
 #include <atomic>
 #include <chrono>
@@ -42,40 +43,10 @@ static double Now() { return std::chrono::duration<double>(std::chrono::steady_c
 // CPU seconds of the process / of the calling thread: steadier than wall time when other jobs share the cores.
 static double Cpu(clockid_t clock) { timespec ts; clock_gettime(clock, &ts); return ts.tv_sec + ts.tv_nsec * 1e-9; }
 
-int main(int argc, char** argv) {
-    if (argc < 6) { std::fprintf(stderr, "usage: %s BASE.npy QUERIES.npy GT.npy M EF_LIST [REPEATS]\n", argv[0]); return 2; }
-    Npy base = ReadNpy(argv[1]), queries = ReadNpy(argv[2]), gt = ReadNpy(argv[3]);
-    int m = std::atoi(argv[4]);
-    int repeats = argc > 6 ? std::atoi(argv[6]) : 3;
-    size_t n = base.rows, d = base.cols, nq = queries.rows, gtk = gt.cols;
-    const float* x = (const float*)base.data.data();
-    const float* q = (const float*)queries.data.data();
-    const int64_t* truth = (const int64_t*)gt.data.data();
-    hnswlib::InnerProductSpace space(d);
-    auto* index = new hnswlib::HierarchicalNSW<float>(&space, n, m, 200, 100);
-    double t0 = Now(), c0 = Cpu(CLOCK_PROCESS_CPUTIME_ID);
-    // As the Python binding: the first point alone, then the rest over 2 threads taking the next row from a counter.
-    index->addPoint(x, 0);
-    std::atomic<size_t> next(1);
-    std::vector<std::thread> workers;
-    for (int t = 0; t < 2; t++) workers.emplace_back([&] { size_t i; while ((i = next++) < n) index->addPoint(x + i * d, i); });
-    for (auto& w : workers) w.join();
-    double build = Now() - t0, buildCpu = Cpu(CLOCK_PROCESS_CPUTIME_ID) - c0;
-    std::string tmp = (std::filesystem::temp_directory_path() / ("hnswlib_native_" + std::to_string(getpid()) + ".bin")).string();
-    index->saveIndex(tmp);
-    std::ifstream sz(tmp, std::ios::binary | std::ios::ate);
-    double bytes = (double)sz.tellg() / n;
-    std::remove(tmp.c_str());
-    std::printf("# hnswlib native (-O3 -march=native%s) n %zu d %zu M %d efC 200\n",
-#ifdef __AVX512F__
-        ", AVX-512",
-#else
-        "",
-#endif
-        n, d, m);
-    std::printf("build (2 threads): %.2f s wall, %.2f s CPU, %.0f B/vector\n", build, buildCpu, bytes);
+// Batched search of all queries on the calling thread per ef: recall@10 and the best QPS (wall and thread CPU) of the repeats.
+static int Search(hnswlib::HierarchicalNSW<float>* index, const float* q, const int64_t* truth, size_t nq, size_t d, size_t gtk, const char* efList, int repeats) {
     std::printf("%5s %9s %9s %9s\n", "ef", "recall@10", "QPS b1t", "QPS cpu");
-    std::stringstream efs(argv[5]);
+    std::stringstream efs(efList);
     std::string item;
     while (std::getline(efs, item, ',')) {
         int ef = std::atoi(item.c_str());
@@ -103,4 +74,46 @@ int main(int argc, char** argv) {
     }
     delete index;
     return 0;
+}
+
+int main(int argc, char** argv) {
+    if (argc < 6) { std::fprintf(stderr, "usage: %s BASE.npy QUERIES.npy GT.npy M EF_LIST [REPEATS]\n", argv[0]); return 2; }
+    Npy base = ReadNpy(argv[1]), queries = ReadNpy(argv[2]), gt = ReadNpy(argv[3]);
+    int m = std::atoi(argv[4]);
+    int repeats = argc > 6 ? std::atoi(argv[6]) : 3;
+    size_t n = base.rows, d = base.cols, nq = queries.rows, gtk = gt.cols;
+    const float* x = (const float*)base.data.data();
+    const float* q = (const float*)queries.data.data();
+    const int64_t* truth = (const int64_t*)gt.data.data();
+    hnswlib::InnerProductSpace space(d);
+    std::string saved = argc > 7 ? argv[7] : "";
+    if (!saved.empty() && std::filesystem::exists(saved)) {
+        auto* loaded = new hnswlib::HierarchicalNSW<float>(&space, saved);
+        std::printf("# hnswlib native loaded %s\n", saved.c_str());
+        return Search(loaded, q, truth, nq, d, gtk, argv[5], repeats);
+    }
+    auto* index = new hnswlib::HierarchicalNSW<float>(&space, n, m, 200, 100);
+    double t0 = Now(), c0 = Cpu(CLOCK_PROCESS_CPUTIME_ID);
+    // As the Python binding: the first point alone, then the rest over 2 threads taking the next row from a counter.
+    index->addPoint(x, 0);
+    std::atomic<size_t> next(1);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 2; t++) workers.emplace_back([&] { size_t i; while ((i = next++) < n) index->addPoint(x + i * d, i); });
+    for (auto& w : workers) w.join();
+    double build = Now() - t0, buildCpu = Cpu(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    std::string tmp = (std::filesystem::temp_directory_path() / ("hnswlib_native_" + std::to_string(getpid()) + ".bin")).string();
+    index->saveIndex(tmp);
+    std::ifstream sz(tmp, std::ios::binary | std::ios::ate);
+    double bytes = (double)sz.tellg() / n;
+    std::remove(tmp.c_str());
+    std::printf("# hnswlib native (-O3 -march=native%s) n %zu d %zu M %d efC 200\n",
+#ifdef __AVX512F__
+        ", AVX-512",
+#else
+        "",
+#endif
+        n, d, m);
+    std::printf("build (2 threads): %.2f s wall, %.2f s CPU, %.0f B/vector\n", build, buildCpu, bytes);
+    if (!saved.empty()) index->saveIndex(saved);
+    return Search(index, q, truth, nq, d, gtk, argv[5], repeats);
 }

@@ -37,9 +37,10 @@ internal static class IndexBenchCommand
         var metric = new Option<string>("--metric") { Description = "ip (inner product, the peers' setting), cosine or l2.", DefaultValueFactory = _ => "ip" };
         metric.AcceptOnlyFromAmong("ip", "cosine", "l2");
         var k = new Option<int>("--k") { Description = "Recall@k cut-off.", DefaultValueFactory = _ => 10 };
+        var repeats = new Option<int>("--repeats") { Description = "Batch searches per point; the fastest counts (shared cores only ever slow a run down).", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {index, build_seconds, bytes_per_vector, points} as the last line." };
         var cmd = new Command("bench", "Build an index from a factory spec and measure recall@k, batch and one-query-per-call QPS, build time and bytes per vector.");
-        foreach (var o in new Option[] { basePath, queriesPath, gtPath, spec, ef, nprobe, threads, metric, k, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { basePath, queriesPath, gtPath, spec, ef, nprobe, threads, metric, k, repeats, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
@@ -50,11 +51,14 @@ internal static class IndexBenchCommand
             if (threadCount < 1) throw new UserInputException($"--threads {threadCount}: expected 1 or more search threads.");
             var kValue = r.GetValue(k);
             if (kValue < 1) throw new UserInputException($"--k {kValue}: expected a positive cut-off, e.g. 10.");
+            var repeatCount = r.GetValue(repeats);
+            if (repeatCount < 1) throw new UserInputException($"--repeats {repeatCount}: expected 1 or more batch searches per point.");
             var vectorMetric = r.GetValue(metric) switch { "cosine" => VectorMetric.Cosine, "l2" => VectorMetric.L2, _ => VectorMetric.InnerProduct };
 
             var data = AnnBenchmarkFiles.Load(r.GetValue(basePath)!, r.GetValue(queriesPath)!, r.GetValue(gtPath)!, kValue);
+            IndexBenchSettings.CheckFits(specText, data.Dimension, vectorMetric);
             console.Info($"{specText}: base {data.BaseRows} × {data.Dimension}, {data.QueryRows} queries, ground truth {data.GroundTruthWidth} per query, metric {r.GetValue(metric)}, search threads {threadCount}");
-            var result = AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount, vectorMetric, kValue);
+            var result = AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount, vectorMetric, kValue, repeatCount);
 
             var param = kind switch { IndexKind.Hnsw => "ef", IndexKind.Ivf => "nprobe", _ => null };
             var table = new Table().Title(Markup.Escape($"{specText} · build {result.BuildSeconds:0.00} s · {result.BytesPerVector:0} B/vector"));

@@ -46,6 +46,7 @@ internal sealed unsafe class HnswGraph
     public int Capacity { get; }
     public float* Vectors { get; }
     public int* Links0 { get; }
+    /// <summary>Per-node distance term (‖x‖² for L2, else 0): see <see cref="HnswDistance"/>.</summary>
     public float[] Terms { get; }
     public long[] Labels { get; }
     public byte[] Levels { get; }

@@ -90,6 +90,14 @@ internal static unsafe class HnswGraphSearch
                 if (c.Distance > bound && results.Count >= ef) break;
                 candidates.Pop();
                 int* links = g.Links(c.Node);
+                // The next candidate is usually the next node expanded: start loading its link list now (as hnswlib does).
+                if (Sse.IsSupported && candidates.Count > 0)
+                {
+                    int* next = g.Links(candidates.Top.Node);
+                    Sse.Prefetch0(next);
+                    Sse.Prefetch0(next + 16);
+                    Sse.Prefetch0(next + 32);
+                }
                 int count = Volatile.Read(ref *links);
                 if (Sse.IsSupported)
                     for (int j = 1; j <= count; j++) Sse.Prefetch0(tags + links[j]);

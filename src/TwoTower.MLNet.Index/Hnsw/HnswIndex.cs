@@ -333,6 +333,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <summary>How filtered searches are routed: by the cost estimate, or forced (tests exercise both routes).</summary>
     internal enum FilterRoute { Auto, Graph, BruteForce }
 
+    /// <summary>Overrides <see cref="HnswOptions.EntryBeam"/> for searches (benchmarks compare beams on one loaded graph).</summary>
+    internal int? EntryBeamOverride { get; set; }
+
     /// <summary>Forces the route of filtered searches; <see cref="FilterRoute.Auto"/> by default.</summary>
     internal FilterRoute FilterRouteOverride { get; set; }
 
@@ -401,7 +404,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// </summary>
     private ReadOnlySpan<Candidate> EntryPoints(HnswGraph g, HnswDistance kind, float* q, float qTerm, int entry, int maxLevel, SearchContext ctx)
     {
-        int beam = _options.EntryBeam;
+        int beam = EntryBeamOverride ?? _options.EntryBeam;
         int current = entry;
         float currentDistance = HnswGraphSearch.Distance(g, kind, q, qTerm, current);
         int lowest = beam > 1 && maxLevel >= 1 ? 1 : 0;

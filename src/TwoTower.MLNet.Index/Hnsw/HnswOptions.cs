@@ -31,7 +31,7 @@ public sealed record HnswOptions
     /// <summary>
     /// Width of the best-first search on layer 1 whose results seed the layer-0 search. 1 is the paper's
     /// greedy descent. Default 8: on clustered data a single greedy path can end in the wrong cluster (recall
-    /// drops for queries between clusters); 8 seeds cost about 5% more distance evaluations at ef 32.
+    /// drops for queries between clusters); 8 seeds cost about 9% more distance evaluations at ef 32 on 100k × 128 (recall .952 → .958).
     /// </summary>
     public int EntryBeam { get; init; } = 8;
 

@@ -20,7 +20,7 @@ public sealed class HnswIndexPersistenceTests
         const int n = 2500;
         var data = Clustered(n, D, 25, 13);
         var queries = Clustered(50, D, 25, 14);
-        var options = new HnswOptions { M = 12, EfConstruction = 80, EfSearch = 30, Seed = 3 };
+        var options = new HnswOptions { M = 12, EfConstruction = 80, EfSearch = 30, Seed = 3, EntryBeam = 5 };
         using var index = new HnswIndex(D, metric, options);
         index.Add(Ids(n, 500), data);
         index.Remove(600);

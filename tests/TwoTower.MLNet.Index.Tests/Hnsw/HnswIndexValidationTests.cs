@@ -79,6 +79,7 @@ public sealed class HnswIndexValidationTests
         AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new HnswIndex(4, VectorMetric.L2, new HnswOptions { EfConstruction = 0 })), "EfConstruction");
         AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new HnswIndex(4, VectorMetric.L2, new HnswOptions { EfSearch = -1 })), "EfSearch");
         AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new HnswIndex(4, VectorMetric.L2, new HnswOptions { BuildThreads = 0 })), "BuildThreads");
+        AssertMessage(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new HnswIndex(4, VectorMetric.L2, new HnswOptions { EntryBeam = 0 })), "EntryBeam", "0");
     }
 
     [TestMethod]

@@ -18,22 +18,39 @@ internal enum IndexKind
 /// <summary>Validates `index bench` arguments: the spec, and the ef / nprobe list that belongs to it.</summary>
 internal static class IndexBenchSettings
 {
-    /// <summary>The kind of a spec; a spec the factory rejects is a usage error naming --index.</summary>
+    /// <summary>The kind of a spec; a spec the factory cannot parse is a usage error naming --index (checked before any file is read).</summary>
     public static IndexKind KindOf(string spec)
     {
         try
         {
-            // The factory is the one parser of specs: a tiny instance proves the spec valid.
+            // The factory is the one parser of specs: a tiny instance proves the syntax valid.
             using var probe = IndexFactory.Create(spec, 1, VectorMetric.InnerProduct);
         }
-        catch (ArgumentException ex)
+        catch (ArgumentException ex) when (ex.ParamName != "SubQuantizers")
         {
             throw new UserInputException($"--index '{spec}': {ex.Message}");
+        }
+        catch (ArgumentException)
+        {
+            // Well-formed, but PQ sub-quantizers must divide the dimension: CheckFits tests that once the data is read.
         }
         var s = spec.TrimStart();
         if (s.StartsWith("HNSW", StringComparison.OrdinalIgnoreCase)) return IndexKind.Hnsw;
         if (s.StartsWith("IVF", StringComparison.OrdinalIgnoreCase)) return IndexKind.Ivf;
         return IndexKind.Flat;
+    }
+
+    /// <summary>Checks that the spec can index vectors of the data's dimension (e.g. PQ&lt;m&gt; needs m to divide it).</summary>
+    public static void CheckFits(string spec, int dimension, VectorMetric metric)
+    {
+        try
+        {
+            using var probe = IndexFactory.Create(spec, dimension, metric);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UserInputException($"--index '{spec}' does not fit the data (dimension {dimension}): {ex.Message}");
+        }
     }
 
     /// <summary>The values to sweep: --ef for HNSW, --nprobe for IVF, none for Flat; the other option is a usage error.</summary>
