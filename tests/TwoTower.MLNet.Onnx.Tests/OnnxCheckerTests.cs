@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TwoTower.MLNet.Onnx.Scoring;
 using TwoTower.MLNet.Onnx.Towers;
 
@@ -8,39 +7,10 @@ namespace TwoTower.MLNet.Onnx.Tests;
 [TestClass]
 public sealed class OnnxCheckerTests
 {
-    private const string Python = "/usr/bin/python3";
-
-    private static (int Code, string Output) RunPython(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
-    }
-
-    private static void RequireOnnx()
-    {
-        if (!File.Exists(Python)) Assert.Inconclusive($"{Python} is absent: cannot run onnx.checker (install Debian python3-onnx).");
-        var (code, output) = RunPython("-c", "import onnx");
-        if (code != 0) Assert.Inconclusive($"python3-onnx is not installed (apt-get install python3-onnx); onnx.checker not run: {output.Trim()}");
-    }
-
-    private static void AssertChecks(string[] paths)
-    {
-        // One interpreter for all files (importing onnx costs ~0.5 s). full_check also runs shape inference.
-        const string script = "import sys, onnx\nfor p in sys.argv[1:]:\n    m = onnx.load(p)\n    onnx.checker.check_model(m, full_check=True)\n    assert m.ir_version == 8, m.ir_version\n    assert [(o.domain, o.version) for o in m.opset_import] == [('', 17)]\n    print('ok', p)";
-        var (code, output) = RunPython(["-c", script, .. paths]);
-        Assert.AreEqual(0, code, $"onnx.checker rejected a model: {output}");
-        foreach (var p in paths) StringAssert.Contains(output, $"ok {p}");
-    }
-
     [TestMethod]
     public void CheckModel_ExportedTowersAndScorers_Pass()
     {
-        RequireOnnx();
+        OnnxChecker.Require();
         var dir = Directory.CreateTempSubdirectory("onnx-checker-");
         try
         {
@@ -51,7 +21,7 @@ public sealed class OnnxCheckerTests
             OnnxScorerExporter.Export(new OnnxScorerSpec { ItemVectors = items, ItemCount = 3, Dimension = 2, K = 3, UseExclusionMask = true }, Path.Combine(dir.FullName, "scorer_mask.onnx"));
             var files = Directory.GetFiles(dir.FullName, "*.onnx");
             Assert.HasCount(5, files);
-            AssertChecks(files);
+            OnnxChecker.AssertValid(files);
         }
         finally { dir.Delete(recursive: true); }
     }
@@ -60,7 +30,7 @@ public sealed class OnnxCheckerTests
     public void CheckModel_CorruptFile_Fails()
     {
         // Guards the checker test itself: a broken graph (node reading an undefined value) must be rejected.
-        RequireOnnx();
+        OnnxChecker.Require();
         var path = Path.Combine(Path.GetTempPath(), $"corrupt-{Guid.NewGuid():N}.onnx");
         try
         {
@@ -70,7 +40,7 @@ public sealed class OnnxCheckerTests
             g.AddOutput("y", Model.OnnxDataType.Float, Model.OnnxDimension.Fixed(1));
             File.WriteAllBytes(path, g.ToModel([]).ToBytes());
             const string script = "import sys, onnx\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)";
-            var (code, _) = RunPython("-c", script, path);
+            var (code, _) = OnnxChecker.RunPython("-c", script, path);
             Assert.AreNotEqual(0, code);
         }
         finally { File.Delete(path); }
