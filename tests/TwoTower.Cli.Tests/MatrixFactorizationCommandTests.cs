@@ -95,4 +95,35 @@ public sealed class MatrixFactorizationCommandTests
         Assert.AreEqual(2, r.ExitCode);
         StringAssert.Contains(r.Err, "Regularization");
     }
+
+    [TestMethod]
+    public void TrainTwoTower_WarmStartFromIals_ReportsMatchedIdsAndSavesModel()
+    {
+        var ials = Path.Combine(TestPaths.TempDir(), "ials.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--factors", "8", "--iterations", "2", "--train", TestPaths.Split("p2-tune", "valid"), "--out", ials).ExitCode);
+        var model = Path.Combine(TestPaths.TempDir(), "tt.zip");
+        var r = CliRunner.Run("train", "--model", "twotower", "--warm-start", ials, "--epochs", "1", "--train", TestPaths.Split("p2-tune", "valid"), "--out", model, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        // Same file for both: every user and item of the training data is found in the factors.
+        StringAssert.Contains(r.Err, "943/943 users");
+        Assert.AreEqual("twotower", r.Json["model"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public void TrainTwoTower_WarmStartFromPopularity_ExplainsItNeedsFactors()
+    {
+        var pop = Path.Combine(TestPaths.TempDir(), "pop.zip");
+        CliRunner.Run("train", "--model", "popularity", "--train", TinyTrain(), "--out", pop);
+        var r = CliRunner.Run("train", "--model", "twotower", "--warm-start", pop, "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "needs factors");
+    }
+
+    [TestMethod]
+    public void TrainTwoTower_FreezeWithoutWarmStart_SaysWhatIsMissing()
+    {
+        var r = CliRunner.Run("train", "--model", "twotower", "--freeze-epochs", "2", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "--warm-start");
+    }
 }

@@ -14,7 +14,7 @@ internal static class TrainCommand
     public static Command Create(CliConsole console)
     {
         var data = new DataArguments();
-        var models = new ModelCatalog();
+        var models = new ModelCatalog(console);
         var model = new Option<string>("--model") { Description = $"Model to fit: {models.Describe()}.", Required = true };
         var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (model, fit_seconds, sizes, summary) as the last line." };

@@ -29,12 +29,17 @@ internal sealed class ModelCatalog
     public Option<float?> LearningRate { get; } = new("--lr") { Description = "twotower: learning rate." };
     public Option<float?> Temperature { get; } = new("--temperature") { Description = "twotower: softmax temperature." };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "twotower: hidden layer sizes, e.g. 256,128 (empty string = no hidden layer)." };
+    public Option<string?> WarmStartModel { get; } = new("--warm-start") { Description = "twotower: start the id embeddings from a saved ials/mf/factors model (re-keyed by raw id)." };
+    public Option<int?> FreezeEpochs { get; } = new("--freeze-epochs") { Description = "twotower with --warm-start: keep the warm-started embeddings frozen for this many epochs." };
     public Option<bool> NoLogQ { get; } = new("--no-logq") { Description = "twotower: turn off the logQ popularity correction." };
 
     private readonly Dictionary<string, (string Description, Func<ParseResult, IRecommenderTrainer> Create)> _models;
 
-    public ModelCatalog()
+    private readonly CliConsole? _console;
+
+    public ModelCatalog(CliConsole? console = null)
     {
+        _console = console;
         _models = new(StringComparer.OrdinalIgnoreCase)
         {
             ["random"] = ("seeded random scores (the floor)", r => new RandomTrainer(r.GetValue(Seed))),
@@ -54,7 +59,7 @@ internal sealed class ModelCatalog
 
     public void AddOptionsTo(Command command)
     {
-        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Recency, Iterations, Lambda, UserFactors, ItemFactors, UserIds, ItemIds, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ })
+        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Recency, Iterations, Lambda, UserFactors, ItemFactors, UserIds, ItemIds, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ, WarmStartModel, FreezeEpochs })
             command.Options.Add(o);
     }
 
@@ -108,6 +113,9 @@ internal sealed class ModelCatalog
         if (r.GetValue(Hidden) is { } h)
             o.HiddenLayers = h.Length == 0 ? Array.Empty<int>() : h.Split(',').Select(s => int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v : throw new UserInputException($"--hidden '{h}': '{s}' is not a positive integer (expected e.g. 256,128).")).ToArray();
+        if (r.GetValue(FreezeEpochs) is { } fe) o.FreezeInitialEmbeddingsEpochs = fe;
+        if (r.GetValue(WarmStartModel) is { } ws) return new WarmStartedTwoTowerTrainer(o, ws, _console is null ? null : _console.Log);
+        if (o.FreezeInitialEmbeddingsEpochs > 0) throw new UserInputException("--freeze-epochs needs --warm-start MODEL.zip.");
         return new TwoTowerTrainer(o);
     }
 }

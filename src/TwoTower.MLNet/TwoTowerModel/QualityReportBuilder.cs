@@ -42,8 +42,8 @@ internal static class QualityReportBuilder
                 for (var j = 0; j < nItems; j++)
                     if (j != i && HasAny(j)) { baseTotal++; if (Share(i, j)) baseShared++; }
             }
-            report.NeighbourGenreCoherence = total > 0 ? (double)shared / total : double.NaN;
-            report.GenreBaseRate = baseTotal > 0 ? (double)baseShared / baseTotal : double.NaN;
+            report.NeighbourGenreCoherence = total > 0 ? (double)shared / total : null;
+            report.GenreBaseRate = baseTotal > 0 ? (double)baseShared / baseTotal : null;
         }
         // Coverage: the share of the catalogue in some known user's unfiltered top 10.
         var hit = new bool[nItems];

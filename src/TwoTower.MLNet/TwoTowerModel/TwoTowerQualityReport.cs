@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace TwoTower.MLNet.TwoTowerModel;
 
 /// <summary>Facts about a trained two-tower model: training curves and embedding diagnostics. JSON-serialisable.</summary>
-// NaN marks "not measured"; JSON has no NaN literal, so it is written as the string "NaN".
+// Figures that were not measured are null; the attribute still reads the string "NaN" that older model files hold.
 [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed class TwoTowerQualityReport
 {
@@ -22,11 +22,11 @@ public sealed class TwoTowerQualityReport
     /// <summary>1-based epoch whose parameters the model holds (the best validation epoch, or the last).</summary>
     public int BestEpoch { get; set; }
 
-    /// <summary>The early-stopping metric and its best value (NaN without validation).</summary>
+    /// <summary>The early-stopping metric (empty without validation).</summary>
     public string ValidationMetric { get; set; } = "";
 
-    /// <summary>Best validation value.</summary>
-    public double BestValidationValue { get; set; } = double.NaN;
+    /// <summary>Best validation value; null without validation data (null rather than NaN: reports are JSON).</summary>
+    public double? BestValidationValue { get; set; }
 
     /// <summary>Total training wall time in seconds (validation included).</summary>
     public double TrainingSeconds { get; set; }
@@ -40,11 +40,11 @@ public sealed class TwoTowerQualityReport
     /// <summary>Item id-embedding row norms (before the MLP): min, 10th, 50th, 90th percentile, max; empty without id embeddings.</summary>
     public double[] ItemIdEmbeddingNorms { get; set; } = Array.Empty<double>();
 
-    /// <summary>Share of an item's 10 nearest items (by score) sharing at least one genre with it (NaN without genres).</summary>
-    public double NeighbourGenreCoherence { get; set; } = double.NaN;
+    /// <summary>Share of an item's 10 nearest items (by score) sharing at least one genre with it (null without genres).</summary>
+    public double? NeighbourGenreCoherence { get; set; }
 
-    /// <summary>The same share for random pairs of distinct items: what coherence would be by chance.</summary>
-    public double GenreBaseRate { get; set; } = double.NaN;
+    /// <summary>The same share for random pairs of distinct items: what coherence would be by chance (null without genres).</summary>
+    public double? GenreBaseRate { get; set; }
 
     /// <summary>Share of the catalogue that appears in some known user's unfiltered top 10.</summary>
     public double CatalogueCoverageAt10 { get; set; } = double.NaN;

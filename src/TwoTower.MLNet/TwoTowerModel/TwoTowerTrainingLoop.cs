@@ -200,7 +200,7 @@ internal sealed class TwoTowerTrainingLoop
             for (var p = 0; p < _allParams.Length; p++) bestValues[p].CopyTo(_allParams[p].Value, 0);
         else UseAverages();
         report.BestEpoch = bestValues is not null ? bestEpoch : report.EpochsRun;
-        report.BestValidationValue = bestValues is not null ? best : double.NaN;
+        report.BestValidationValue = bestValues is not null ? best : null;
         return report;
     }
 

@@ -1,4 +1,6 @@
+using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Optimizers;
+using TwoTower.MLNet.Training;
 
 namespace TwoTower.MLNet.TwoTowerModel;
 
@@ -35,5 +37,44 @@ public static class WarmStart
             proj[i] = (float)(sd * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
         }
         Index.Kernels.Gemm.Multiply(initial, proj, embedding.Value, embedding.Rows, width, dimension);
+    }
+
+    /// <summary>
+    /// Sets <paramref name="options"/>' warm-start matrices from a matrix-factorisation model (trained here or imported),
+    /// re-keyed by raw id onto <paramref name="data"/>'s maps: users and items the factors do not know start from zero rows.
+    /// Item factors are used only when <paramref name="items"/> is true (they need an item id embedding). Returns how many
+    /// training users and items were found in the factor model.
+    /// </summary>
+    public static (int Users, int Items) UseFactors(TwoTowerOptions options, MatrixFactorizationModel factors, TrainingData data, bool items = true)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(factors);
+        ArgumentNullException.ThrowIfNull(data);
+        var k = factors.Factors;
+        var (userRows, users) = Align(factors.UserFactors.Span, factors.Users, data.Users, k);
+        options.InitialUserEmbeddings = userRows;
+        var found = 0;
+        if (items)
+        {
+            (options.InitialItemEmbeddings, found) = Align(factors.ItemFactors.Span, factors.Items, data.Items, k);
+            options.UseItemIdEmbedding = true;
+        }
+        options.InitialEmbeddingDimension = k;
+        if (users == 0)
+            throw new ArgumentException($"None of the {data.Users.Count} training users is in the factor model ({factors.Users.Count} users): the ids do not match.", nameof(factors));
+        return (users, found);
+    }
+
+    private static (float[] Rows, int Found) Align(ReadOnlySpan<float> source, Data.IdMap from, Data.IdMap to, int k)
+    {
+        var rows = new float[(long)to.Count * k];
+        var found = 0;
+        for (var key = 0; key < to.Count; key++)
+        {
+            if (!from.TryGetKey(to.GetRawId(key), out var src)) continue;
+            source.Slice(src * k, k).CopyTo(rows.AsSpan(key * k, k));
+            found++;
+        }
+        return (rows, found);
     }
 }

@@ -98,7 +98,7 @@ public sealed class TwoTowerTrainerTests
         var report = model.Report!;
         Assert.HasCount(report.EpochsRun, reports);
         Assert.IsTrue(reports.All(r => r.Metrics is not null && r.Metrics.ContainsKey("HR@10") && r.ExamplesPerSecond > 0));
-        Assert.AreEqual(report.ValidationCurve.Max(m => m["HR@10"]), report.BestValidationValue);
+        Assert.AreEqual(report.ValidationCurve.Max(m => m["HR@10"]), report.BestValidationValue!.Value);
         Assert.IsTrue(report.BestEpoch >= 1 && report.BestEpoch <= report.EpochsRun);
         Assert.HasCount(report.EpochsRun, report.LossCurve);
     }
@@ -108,8 +108,8 @@ public sealed class TwoTowerTrainerTests
     {
         var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
         var r = model.Report!;
-        Assert.AreEqual(0.5, r.GenreBaseRate, 0.02, "two equal genres: about half of random pairs share one");
-        Assert.IsGreaterThan(0.9, r.NeighbourGenreCoherence);
+        Assert.AreEqual(0.5, r.GenreBaseRate!.Value, 0.02, "two equal genres: about half of random pairs share one");
+        Assert.IsGreaterThan(0.9, r.NeighbourGenreCoherence!.Value);
         Assert.IsTrue(r.CatalogueCoverageAt10 > 0 && r.CatalogueCoverageAt10 <= 1);
         Assert.HasCount(5, r.ItemVectorNorms);
     }
