@@ -22,33 +22,17 @@ public sealed class BprLoss : IRetrievalLoss
     public string Name => "bpr";
 
     /// <inheritdoc />
-    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores)
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores) =>
+        PairwiseLoss.Compute(new Term(1.0 / Temperature), _mask, scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
+
+    private readonly struct Term(double invT) : PairwiseLoss.ITerm
     {
-        LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
-        _mask.Build(rows, columns, exampleRows, exampleColumns);
-        gradScores[..(rows * columns)].Clear();
-        var n = exampleRows.Length;
-        var invT = 1.0 / Temperature;
-        double loss = 0;
-        for (var b = 0; b < n; b++)
+        public bool Pair(float positive, float negative, double weight, out double loss, out double gradNegative)
         {
-            int r = exampleRows[b], pc = exampleColumns[b];
-            var neg = _mask.NegativeCount(r);
-            if (neg == 0) continue;
-            var w = 1.0 / (n * neg);
-            var sp = scores[r * columns + pc];
-            double gPos = 0;
-            for (var c = 0; c < columns; c++)
-            {
-                if (_mask.IsPositive(r, c, columns)) continue;
-                var x = (sp - scores[r * columns + c]) * invT;
-                loss += w * LossInputs.Softplus(-x);
-                var g = w * LossInputs.Sigmoid(-x) * invT;
-                gPos -= g;
-                gradScores[r * columns + c] += (float)g;
-            }
-            gradScores[r * columns + pc] += (float)gPos;
+            var x = (positive - negative) * invT;
+            loss = weight * LossInputs.Softplus(-x);
+            gradNegative = weight * LossInputs.Sigmoid(-x) * invT;
+            return true;
         }
-        return (float)loss;
     }
 }

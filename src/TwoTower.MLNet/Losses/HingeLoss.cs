@@ -22,32 +22,17 @@ public sealed class HingeLoss : IRetrievalLoss
     public string Name => "hinge";
 
     /// <inheritdoc />
-    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores)
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores) =>
+        PairwiseLoss.Compute(new Term(Margin), _mask, scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
+
+    private readonly struct Term(float margin) : PairwiseLoss.ITerm
     {
-        LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
-        _mask.Build(rows, columns, exampleRows, exampleColumns);
-        gradScores[..(rows * columns)].Clear();
-        var n = exampleRows.Length;
-        double loss = 0;
-        for (var b = 0; b < n; b++)
+        public bool Pair(float positive, float negative, double weight, out double loss, out double gradNegative)
         {
-            int r = exampleRows[b], pc = exampleColumns[b];
-            var neg = _mask.NegativeCount(r);
-            if (neg == 0) continue;
-            var w = 1.0 / (n * neg);
-            var sp = scores[r * columns + pc];
-            double gPos = 0;
-            for (var c = 0; c < columns; c++)
-            {
-                if (_mask.IsPositive(r, c, columns)) continue;
-                var h = Margin - sp + scores[r * columns + c];
-                if (h <= 0) continue;
-                loss += w * h;
-                gPos -= w;
-                gradScores[r * columns + c] += (float)w;
-            }
-            gradScores[r * columns + pc] += (float)gPos;
+            var h = margin - positive + negative;
+            loss = weight * h;
+            gradNegative = weight;
+            return !(h <= 0); // as the loss always was: only a satisfied margin skips (NaN still propagates)
         }
-        return (float)loss;
     }
 }
