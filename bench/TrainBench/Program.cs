@@ -55,7 +55,7 @@ if (mode == "speed")
     var data = TrainingData.Create(train, null, items, null);
     var rates = new List<double>();
     var sw = Stopwatch.StartNew();
-    var model = new TwoTowerTrainer(options).Train(data, new Progress(p => { }));
+    var model = new TwoTowerTrainer(options).Train(data, new SynchronousProgress<TrainingProgress>(_ => { }));
     var report = model.Report!;
     rates.AddRange(report.ExamplesPerSecond);
     var median = rates.Order().ElementAt(rates.Count / 2);
@@ -142,11 +142,6 @@ static void Set(TwoTowerOptions o, string assignment)
         : prop.PropertyType.IsEnum ? Enum.Parse(prop.PropertyType, value, true)
         : Convert.ChangeType(value, prop.PropertyType, CultureInfo.InvariantCulture);
     prop.SetValue(o, parsed);
-}
-
-sealed class Progress(Action<TrainingProgress> a) : IProgress<TrainingProgress>
-{
-    public void Report(TrainingProgress value) => a(value);
 }
 
 sealed class ConsoleProgress : IProgress<TrainingProgress>

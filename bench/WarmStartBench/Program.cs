@@ -33,7 +33,7 @@ foreach (var (split, metric) in new[] { ("p2-tune", "NDCG@10"), ("p1-tune", "top
             o.InitialEmbeddingDimension = mf.Dimension;
         }
         var values = new List<double>();
-        var progress = new SyncProgress(p => { if (p.Metrics is { } m && m.TryGetValue(metric, out var v)) values.Add(v); });
+        var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Metrics is { } m && m.TryGetValue(metric, out var v)) values.Add(v); });
         new TwoTowerTrainer(o).Train(data, progress);
         var label = $"{split} {(warm ? "warm (iALS)" : "cold")}";
         curves.Add((split, metric, label, values.ToArray()));
@@ -64,10 +64,4 @@ string? Arg(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-}
-
-/// <summary>Reports synchronously on the trainer's thread (Progress&lt;T&gt; would post to the thread pool and lose order).</summary>
-sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-{
-    public void Report(TrainingProgress value) => report(value);
 }

@@ -108,7 +108,7 @@ internal static class BenchCommand
             var (log, ds) = data.LoadTrain(r, console);
             return (log, data.LoadItems(r, ds), log.Source);
         }
-        var dir = new MovieLensLocator().Locate(r.GetValue(data.Items), allowDownload: true, new SyncProgress<string>(console.Log));
+        var dir = new MovieLensLocator().Locate(r.GetValue(data.Items), allowDownload: true, new SynchronousProgress<string>(console.Log));
         var items = r.GetValue(data.Items) is not null ? data.LoadItems(r) : MovieLens100K.LoadItems(dir);
         var p1 = Path.GetFullPath(Path.Combine(dir, "..", "splits", "ml-100k", "p1", "train.csv"));
         if (File.Exists(p1)) return (data.LoadLog(p1, r, console, "p1 train"), items, p1);

@@ -1,3 +1,4 @@
+using TwoTower.MLNet.Training;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Spectre.Console;
@@ -41,7 +42,7 @@ internal static class LatencyBenchCommand
             if (r.GetValue(factors) < 1) throw new UserInputException($"--factors {r.GetValue(factors)}: must be ≥ 1.");
             if (r.GetValue(rate) < 1) throw new UserInputException($"--rate {r.GetValue(rate)}: must be ≥ 1.");
             if (!(r.GetValue(seconds) > 0) || r.GetValue(seconds) > 600) throw new UserInputException($"--seconds {r.GetValue(seconds)}: must be in (0, 600].");
-            var dir = new MovieLensLocator().Locate(r.GetValue(data), allowDownload: true, new SyncProgress<string>(console.Log));
+            var dir = new MovieLensLocator().Locate(r.GetValue(data), allowDownload: true, new SynchronousProgress<string>(console.Log));
             var dataset = DatasetLoader.Load(dir);
             if (r.GetValue(items) < 1) throw new UserInputException($"--items {r.GetValue(items)}: must be ≥ 1.");
             var buildClock = System.Diagnostics.Stopwatch.StartNew();

@@ -30,7 +30,7 @@ internal static class QuickstartCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
-            var dir = new MovieLensLocator().Locate(r.GetValue(dataDir), allowDownload: true, new SyncProgress<string>(console.Log));
+            var dir = new MovieLensLocator().Locate(r.GetValue(dataDir), allowDownload: true, new SynchronousProgress<string>(console.Log));
             var ds = MovieLens100K.Load(dir);
             var split = LeaveLastOutSplit.Split(ds.Interactions);
             var train = InteractionLog.Concat("train+valid", split.Train, split.Valid);

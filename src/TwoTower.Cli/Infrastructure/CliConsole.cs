@@ -65,7 +65,7 @@ internal sealed class CliConsole
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
-                    result = work(new SyncProgress<TrainingProgress>(p =>
+                    result = work(new SynchronousProgress<TrainingProgress>(p =>
                     {
                         task.MaxValue = Math.Max(1, p.TotalSteps);
                         task.Value = p.Step;
@@ -75,7 +75,7 @@ internal sealed class CliConsole
                 });
             return result;
         }
-        return work(new SyncProgress<TrainingProgress>(p => Log($"{title}: {p.Stage} {p.Step}/{p.TotalSteps} {Describe(p)}")));
+        return work(new SynchronousProgress<TrainingProgress>(p => Log($"{title}: {p.Stage} {p.Step}/{p.TotalSteps} {Describe(p)}")));
     }
 
     private static string Describe(TrainingProgress p)
@@ -85,16 +85,5 @@ internal sealed class CliConsole
         if (p.Metrics is { } m) parts.AddRange(m.Select(kv => $"{kv.Key} {kv.Value:0.####}"));
         if (p.ExamplesPerSecond is { } e) parts.Add($"{e:0} ex/s");
         return string.Join(", ", parts);
-    }
-}
-
-/// <summary>An IProgress that calls back on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    private readonly object _gate = new();
-
-    public void Report(T value)
-    {
-        lock (_gate) report(value);
     }
 }

@@ -94,7 +94,7 @@ public sealed class TwoTowerTrainerTests
         var options = Small();
         options.ValidationMetric = "HR@10";
         options.EarlyStoppingPatience = 2;
-        var model = new TwoTowerTrainer(options).Train(data, new SyncProgress(reports.Add));
+        var model = new TwoTowerTrainer(options).Train(data, new SynchronousProgress<TrainingProgress>(reports.Add));
         var report = model.Report!;
         Assert.HasCount(report.EpochsRun, reports);
         Assert.IsTrue(reports.All(r => r.Metrics is not null && r.Metrics.ContainsKey("HR@10") && r.ExamplesPerSecond > 0));
@@ -271,10 +271,5 @@ public sealed class TwoTowerTrainerTests
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         Assert.ThrowsExactly<OperationCanceledException>(() => new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog()), null, cts.Token));
-    }
-
-    private sealed class SyncProgress(Action<TrainingProgress> a) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => a(value);
     }
 }
