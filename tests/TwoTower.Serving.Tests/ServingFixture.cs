@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using TwoTower.MLNet.Data;
-using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.MLNet.Tests.Retrieval;
 using TwoTower.Serving.Hosting;
 
 namespace TwoTower.Serving.Tests;
@@ -37,25 +37,7 @@ internal sealed class ServingFixture : IAsyncDisposable
         return new ServingFixture(app, client, engine);
     }
 
-    public static LoadedModel Model(int users, int items, int dim = 8, int seed = 11)
-    {
-        var rng = new Random(seed);
-        var userMap = new IdMap("user", Enumerable.Range(1, users).Select(i => i.ToString()));
-        var itemMap = new IdMap("item", Enumerable.Range(1, items).Select(i => i.ToString()));
-        var uf = Enumerable.Range(0, users * dim).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        var itf = Enumerable.Range(0, items * dim).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        var model = new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType, userMap, itemMap, uf, itf, dim);
-        var rows = new List<int>();
-        var cols = new List<int>();
-        for (var u = 0; u < users; u++)
-            foreach (var i in Enumerable.Range(0, items).OrderBy(_ => rng.Next()).Take(12))
-            {
-                rows.Add(u);
-                cols.Add(i);
-            }
-        var seen = SparseMatrix.FromCoordinates(users, items, rows.ToArray(), cols.ToArray(), Enumerable.Repeat(1f, rows.Count).ToArray());
-        return new LoadedModel(model, seen, null);
-    }
+    public static LoadedModel Model(int users, int items, int dim = 8, int seed = 11) => RetrievalFixture.Model(users, items, dim, seed);
 
     public static ItemMetadata Items(int items) => new(Enumerable.Range(1, items).Select(i =>
         new ItemRecord(i.ToString(), $"Movie {i}", new[] { Genres[i % 3] }, new DateOnly(1990 + i % 10, 1, 1))), Genres);

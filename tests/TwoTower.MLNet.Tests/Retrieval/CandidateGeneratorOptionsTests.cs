@@ -21,7 +21,7 @@ public sealed class CandidateGeneratorOptionsTests
     [TestMethod]
     public void Load_FileRoundTrip_SameOptions()
     {
-        var dir = RetrievalFixture.TempDir();
+        var dir = TestPaths.TempDir();
         var path = Path.Combine(dir, "gen.json");
         var o = new CandidateGeneratorOptions { Sources = new[] { new SourceQuota("mf", 7, 2f), new SourceQuota("itemknn", 3) }, Normalization = ScoreNormalization.None };
         File.WriteAllText(path, o.ToJson());

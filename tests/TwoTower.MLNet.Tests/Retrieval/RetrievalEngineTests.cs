@@ -113,7 +113,7 @@ public sealed class RetrievalEngineTests
     {
         foreach (var snapshotEvery in new[] { 1000, 2 })
         {
-            var dir = RetrievalFixture.TempDir();
+            var dir = TestPaths.TempDir();
             float[] vector;
             using (var e = Engine(dir, snapshotEvery))
             {

@@ -4,7 +4,7 @@ using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Tests.Retrieval;
 
-/// <summary>A small deterministic world: an MF model with random factors, random histories, items with genres and dates.</summary>
+/// <summary>A small deterministic world: an MF model with random factors, random histories, items with genres and dates. Also compiled into TwoTower.Serving.Tests.</summary>
 internal static class RetrievalFixture
 {
     public static readonly string[] Genres = { "Action", "Comedy", "Drama" };
@@ -35,11 +35,4 @@ internal static class RetrievalFixture
 
     public static UserMetadata Users(int users = 20) => new(Enumerable.Range(1, users).Select(u =>
         new UserRecord(u.ToString(), 15 + u * 2, u % 2 == 0 ? "F" : "M", u % 3 == 0 ? "student" : "engineer", null)));
-
-    public static string TempDir()
-    {
-        var d = Path.Combine(Path.GetTempPath(), "twotower-retrieval-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(d);
-        return d;
-    }
 }

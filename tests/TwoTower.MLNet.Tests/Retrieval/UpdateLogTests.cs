@@ -8,7 +8,7 @@ public sealed class UpdateLogTests
     [TestMethod]
     public void Open_TornLastLine_DroppedAndOverwritten()
     {
-        var dir = RetrievalFixture.TempDir();
+        var dir = TestPaths.TempDir();
         using (var log = UpdateLog.Open(dir, out _))
         {
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
@@ -27,7 +27,7 @@ public sealed class UpdateLogTests
     [TestMethod]
     public void Open_CorruptMiddleLine_ThrowsNamingLine()
     {
-        var dir = RetrievalFixture.TempDir();
+        var dir = TestPaths.TempDir();
         File.WriteAllText(Path.Combine(dir, UpdateLog.LogFile), "{\"op\":\"remove-item\",\"itemId\":\"1\"}\nnot json\n{\"op\":\"remove-item\",\"itemId\":\"2\"}\n");
         var ex = Assert.ThrowsExactly<InvalidDataException>(() => UpdateLog.Open(dir, out _));
         StringAssert.Contains(ex.Message, "line 2 is not a valid update record");
@@ -37,7 +37,7 @@ public sealed class UpdateLogTests
     [TestMethod]
     public void WriteSnapshot_ThenReopen_SnapshotFirstThenNewLogRecords()
     {
-        var dir = RetrievalFixture.TempDir();
+        var dir = TestPaths.TempDir();
         using (var log = UpdateLog.Open(dir, out _))
         {
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "a" });
