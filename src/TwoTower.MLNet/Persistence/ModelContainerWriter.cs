@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using TwoTower.MLNet.Data;
 
 namespace TwoTower.MLNet.Persistence;
@@ -15,7 +16,8 @@ public sealed class ModelContainerWriter
 {
     // Fixed entry times make the same model give the same bytes.
     private static readonly DateTimeOffset EntryTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // Summaries and reports may hold NaN ("not measured"): JSON has no literal for it, so it is written as the string "NaN".
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private readonly List<(ModelManifestEntry Entry, byte[] Payload)> _entries = new();
 

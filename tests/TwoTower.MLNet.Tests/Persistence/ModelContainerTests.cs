@@ -60,6 +60,18 @@ public sealed class ModelContainerTests
             CollectionAssert.AreEqual(ReadAll(e), ReadAll(b.GetEntry(e.FullName)!), $"entry {e.FullName} changed: the format is not stable.");
     }
 
+    [TestMethod]
+    public void Save_SummaryWithNaN_RoundTripsAsNaNString()
+    {
+        // A summary may hold "not measured" figures; saving must not fail on them.
+        var (m, s) = GoldenModel();
+        var path = Path.Combine(TestPaths.TempDir(), "nan.ttm");
+        ModelFile.Save(path, m, s, new Dictionary<string, object?> { ["coherence"] = double.NaN, ["loss"] = 1.5 });
+        var summary = ModelFile.Load(path).TrainingSummary!;
+        Assert.AreEqual("NaN", summary["coherence"]!.ToString());
+        Assert.AreEqual(1.5, summary["loss"]!.GetValue<double>());
+    }
+
     private static byte[] ReadAll(ZipArchiveEntry e)
     {
         using var s = e.Open();
