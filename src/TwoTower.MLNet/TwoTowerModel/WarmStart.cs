@@ -52,16 +52,17 @@ public static class WarmStart
         ArgumentNullException.ThrowIfNull(data);
         var k = factors.Factors;
         var (userRows, users) = Align(factors.UserFactors.Span, factors.Users, data.Users, k);
+        // Check before touching the options, so a failed call leaves them as they were.
+        if (users == 0)
+            throw new ArgumentException($"None of the {data.Users.Count} training users is in the factor model ({factors.Users.Count} users): the ids do not match.", nameof(factors));
+        var (itemRows, found) = items ? Align(factors.ItemFactors.Span, factors.Items, data.Items, k) : (null, 0);
         options.InitialUserEmbeddings = userRows;
-        var found = 0;
-        if (items)
+        if (itemRows is not null)
         {
-            (options.InitialItemEmbeddings, found) = Align(factors.ItemFactors.Span, factors.Items, data.Items, k);
+            options.InitialItemEmbeddings = itemRows;
             options.UseItemIdEmbedding = true;
         }
         options.InitialEmbeddingDimension = k;
-        if (users == 0)
-            throw new ArgumentException($"None of the {data.Users.Count} training users is in the factor model ({factors.Users.Count} users): the ids do not match.", nameof(factors));
         return (users, found);
     }
 
