@@ -25,6 +25,7 @@ public static class BagFeatureBuilder
                     if (ids.TryGetValue(t, out var id)) tokens.Add(id);
             offsets[e + 1] = tokens.Count;
         }
-        return new BagFeature(name, Math.Max(vocab.Length, 1), offsets, tokens.ToArray());
+        // An empty vocabulary keeps one never-used token so the embedding table is not empty.
+        return new BagFeature(name, Math.Max(vocab.Length, 1), offsets, tokens.ToArray(), vocab.Length > 0 ? vocab : [""]);
     }
 }

@@ -4,14 +4,21 @@ namespace TwoTower.MLNet.Features;
 /// <param name="Name">Feature name (e.g. "occupation").</param>
 /// <param name="Cardinality">Number of values including the missing value 0.</param>
 /// <param name="Values">Value of each entity key, in [0, Cardinality).</param>
-public sealed record CategoricalFeature(string Name, int Cardinality, int[] Values);
+/// <param name="Vocabulary">Raw value of codes 1..Cardinality-1 (Vocabulary[c - 1] is code c), or null when the codes have no raw names.</param>
+public sealed record CategoricalFeature(string Name, int Cardinality, int[] Values, IReadOnlyList<string>? Vocabulary = null);
 
 /// <summary>A multi-valued feature (bag of tokens, e.g. genres or title words), stored as CSR per entity; the tower averages the token embeddings.</summary>
 /// <param name="Name">Feature name (e.g. "genres").</param>
 /// <param name="VocabularySize">Number of distinct tokens; tokens are in [0, VocabularySize).</param>
 /// <param name="Offsets">Start of each entity's tokens (length entities + 1).</param>
 /// <param name="Tokens">Token ids, entity by entity.</param>
-public sealed record BagFeature(string Name, int VocabularySize, int[] Offsets, int[] Tokens);
+/// <param name="Vocabulary">Raw token of each id (Vocabulary[t] is token t), or null when the ids have no raw names.</param>
+public sealed record BagFeature(string Name, int VocabularySize, int[] Offsets, int[] Tokens, IReadOnlyList<string>? Vocabulary = null);
+
+/// <summary>How a raw numeric column was standardised: <c>(x − Mean) / Std</c>; a missing value becomes 0 (the mean).</summary>
+/// <param name="Mean">Mean of the raw column.</param>
+/// <param name="Std">Standard deviation of the raw column (&gt; 0).</param>
+public sealed record NumericScaling(double Mean, double Std);
 
 /// <summary>
 /// Encoded side features of one tower's entities (users or items), keyed by the dense keys of the
@@ -20,7 +27,7 @@ public sealed record BagFeature(string Name, int VocabularySize, int[] Offsets, 
 public sealed class FeatureTable
 {
     /// <summary>Creates a table and validates every shape and value.</summary>
-    public FeatureTable(int entityCount, IReadOnlyList<CategoricalFeature> categoricals, IReadOnlyList<BagFeature> bags, int numericDimension, float[] numeric, IReadOnlyList<string>? numericNames = null)
+    public FeatureTable(int entityCount, IReadOnlyList<CategoricalFeature> categoricals, IReadOnlyList<BagFeature> bags, int numericDimension, float[] numeric, IReadOnlyList<string>? numericNames = null, IReadOnlyList<NumericScaling>? numericScaling = null)
     {
         if (entityCount < 0) throw new ArgumentOutOfRangeException(nameof(entityCount), entityCount, "Must be ≥ 0.");
         if (numericDimension < 0) throw new ArgumentOutOfRangeException(nameof(numericDimension), numericDimension, "Must be ≥ 0.");
@@ -49,6 +56,18 @@ public sealed class FeatureTable
         }
         if (numeric.Length != (long)entityCount * numericDimension)
             throw new ArgumentException($"Numeric features have {numeric.Length} values; expected entities × dimension = {entityCount} × {numericDimension} = {(long)entityCount * numericDimension}.", nameof(numeric));
+        if (numericScaling is not null && numericScaling.Count != numericDimension)
+            throw new ArgumentException($"numericScaling has {numericScaling.Count} entries; expected one per numeric column ({numericDimension}).", nameof(numericScaling));
+        if (numericScaling is not null)
+            for (var j = 0; j < numericScaling.Count; j++)
+                if (!double.IsFinite(numericScaling[j].Mean) || !(numericScaling[j].Std > 0) || !double.IsFinite(numericScaling[j].Std))
+                    throw new ArgumentException($"numericScaling[{j}] is {numericScaling[j]}; expected a finite mean and a positive finite standard deviation.", nameof(numericScaling));
+        foreach (var c in categoricals)
+            if (c.Vocabulary is not null && c.Vocabulary.Count != c.Cardinality - 1)
+                throw new ArgumentException($"Categorical feature '{c.Name}' has {c.Vocabulary.Count} vocabulary entries; expected Cardinality − 1 = {c.Cardinality - 1} (code 0 is missing).", nameof(categoricals));
+        foreach (var b in bags)
+            if (b.Vocabulary is not null && b.Vocabulary.Count != b.VocabularySize)
+                throw new ArgumentException($"Bag feature '{b.Name}' has {b.Vocabulary.Count} vocabulary entries; expected VocabularySize = {b.VocabularySize}.", nameof(bags));
         for (var i = 0; i < numeric.Length; i++)
             if (!float.IsFinite(numeric[i]))
                 throw new ArgumentException($"Numeric feature {(numericNames is not null && numericNames.Count == numericDimension ? numericNames[i % numericDimension] : (i % numericDimension).ToString())} of entity {i / numericDimension} is {numeric[i]}; features must be finite (impute missing values first).", nameof(numeric));
@@ -58,6 +77,7 @@ public sealed class FeatureTable
         NumericDimension = numericDimension;
         Numeric = numeric;
         NumericNames = numericNames ?? Enumerable.Range(0, numericDimension).Select(i => $"numeric{i}").ToArray();
+        NumericScaling = numericScaling;
     }
 
     /// <summary>Number of entities (keys 0..EntityCount-1).</summary>
@@ -77,6 +97,9 @@ public sealed class FeatureTable
 
     /// <summary>Names of the numeric columns.</summary>
     public IReadOnlyList<string> NumericNames { get; }
+
+    /// <summary>How each numeric column was standardised from raw values, or null when the values were given ready-made.</summary>
+    public IReadOnlyList<NumericScaling>? NumericScaling { get; }
 
     /// <summary>Whether the table holds any feature.</summary>
     public bool IsEmpty => Categoricals.Count == 0 && Bags.Count == 0 && NumericDimension == 0;

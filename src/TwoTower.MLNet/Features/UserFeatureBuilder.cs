@@ -5,25 +5,41 @@ namespace TwoTower.MLNet.Features;
 /// <summary>User features from <see cref="UserMetadata"/>: gender, occupation, zip region and age bucket as categoricals, standardised age.</summary>
 public static class UserFeatureBuilder
 {
+    private static readonly string[] CategoricalNames = ["gender", "occupation", "zip_region", "age_bucket"];
+
+    /// <summary>Name of the age numeric column.</summary>
+    public const string Age = "age";
+
     /// <summary>Encodes the features of every user key of <paramref name="users"/>; users without a record get missing values.</summary>
     public static FeatureTable Build(IdMap users, UserMetadata? metadata)
     {
         ArgumentNullException.ThrowIfNull(users);
         var n = users.Count;
         if (metadata is null) return FeatureTable.Empty(n);
-        var records = new UserRecord?[n];
-        for (var k = 0; k < n; k++) records[k] = metadata.TryGet(users.GetRawId(k), out var r) ? r : null;
-        var cats = new List<CategoricalFeature>
+        var raw = new RawFeatures?[n];
+        for (var k = 0; k < n; k++) raw[k] = metadata.TryGet(users.GetRawId(k), out var r) ? Describe(r) : null;
+        var cats = CategoricalNames.Select(name => Categorical(name, raw.Select(r => r is not null && r.Categorical.TryGetValue(name, out var v) ? v : null).ToArray())).ToList();
+        var ages = raw.Select(r => r is not null && r.Numeric.TryGetValue(Age, out var a) ? (double?)a : null).ToArray();
+        double mean = 0, std = 1;
+        var numeric = ages.Any(a => a is not null) ? NumericStandardizer.Standardize(ages, out mean, out std) : new float[n];
+        return new FeatureTable(n, cats.Where(c => c.Cardinality > 1).ToArray(), Array.Empty<BagFeature>(), 1, numeric, new[] { Age }, new[] { new NumericScaling(mean, std) });
+    }
+
+    /// <summary>The raw features of one user record, as <see cref="Build"/> reads them (for new users: see <see cref="FeatureSchema.Encode"/>).</summary>
+    public static RawFeatures Describe(UserRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var raw = new RawFeatures();
+        if (!string.IsNullOrEmpty(record.Gender)) raw.Categorical["gender"] = record.Gender;
+        if (!string.IsNullOrEmpty(record.Occupation)) raw.Categorical["occupation"] = record.Occupation;
+        // The first zip digit is a coarse region: full zips are too sparse to learn.
+        if (!string.IsNullOrEmpty(record.ZipCode)) raw.Categorical["zip_region"] = record.ZipCode[..1];
+        if (record.Age is { } a)
         {
-            Categorical("gender", records.Select(r => r?.Gender).ToArray()),
-            Categorical("occupation", records.Select(r => r?.Occupation).ToArray()),
-            // The first zip digit is a coarse region: full zips are too sparse to learn.
-            Categorical("zip_region", records.Select(r => string.IsNullOrEmpty(r?.ZipCode) ? null : r!.ZipCode![..1]).ToArray()),
-            Categorical("age_bucket", records.Select(r => r?.Age is { } a ? AgeBucket(a) : null).ToArray()),
-        };
-        var ages = records.Select(r => r?.Age is { } a ? (double?)a : null).ToArray();
-        var numeric = ages.Any(a => a is not null) ? NumericStandardizer.Standardize(ages, out _, out _) : new float[n];
-        return new FeatureTable(n, cats.Where(c => c.Cardinality > 1).ToArray(), Array.Empty<BagFeature>(), 1, numeric, new[] { "age" });
+            raw.Categorical["age_bucket"] = AgeBucket(a);
+            raw.Numeric[Age] = a;
+        }
+        return raw;
     }
 
     private static string AgeBucket(int age) => age < 18 ? "<18" : age < 25 ? "18-24" : age < 35 ? "25-34" : age < 45 ? "35-44" : age < 50 ? "45-49" : age < 56 ? "50-55" : "56+";
@@ -33,6 +49,6 @@ public static class UserFeatureBuilder
         var vocab = values.Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < vocab.Length; i++) ids[vocab[i]] = i + 1;
-        return new CategoricalFeature(name, vocab.Length + 1, values.Select(v => v is not null && ids.TryGetValue(v, out var id) ? id : 0).ToArray());
+        return new CategoricalFeature(name, vocab.Length + 1, values.Select(v => v is not null && ids.TryGetValue(v, out var id) ? id : 0).ToArray(), vocab);
     }
 }

@@ -41,13 +41,13 @@ public static class UserHistoryFeature
                 if (j == 0 || perUser[u][j] != perUser[u][j - 1]) tokens.Add(perUser[u][j]);
             offsets[u + 1] = tokens.Count;
         }
-        return new BagFeature(BagName, Math.Max(train.Items.Count, 1), offsets, tokens.ToArray());
+        return new BagFeature(BagName, Math.Max(train.Items.Count, 1), offsets, tokens.ToArray(), train.Items.Count > 0 ? train.Items.RawIds.ToArray() : [""]);
     }
 
     /// <summary>A copy of <paramref name="table"/> with the history bag (see <see cref="Build"/>) appended.</summary>
     public static FeatureTable Append(FeatureTable table, Interactions train, int recent = 0)
     {
         ArgumentNullException.ThrowIfNull(table);
-        return new FeatureTable(table.EntityCount, table.Categoricals, table.Bags.Append(Build(train, recent)).ToArray(), table.NumericDimension, table.Numeric, table.NumericNames);
+        return new FeatureTable(table.EntityCount, table.Categoricals, table.Bags.Append(Build(train, recent)).ToArray(), table.NumericDimension, table.Numeric, table.NumericNames, table.NumericScaling);
     }
 }

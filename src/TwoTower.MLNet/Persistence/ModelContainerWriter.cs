@@ -120,6 +120,9 @@ public sealed class ModelContainerWriter
         s.Write(payload);
     }
 
+    /// <summary>Adds an entry as given (tests use it to write what another writer version would have written).</summary>
+    internal void AddRaw(string name, string kind, int[]? shape, byte[] payload) => Add(name, kind, shape, payload);
+
     private void Add(string name, string kind, int[]? shape, byte[] payload)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

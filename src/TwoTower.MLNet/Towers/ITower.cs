@@ -32,6 +32,9 @@ public interface ITower
     /// </summary>
     ReadOnlySpan<float> Forward(ReadOnlySpan<int> keys, bool training, ReadOnlySpan<int> heldOutTokens);
 
+    /// <summary>A frozen copy of the current parameters with the meaning of the feature inputs (saved in the model, exported to ONNX).</summary>
+    TowerWeights ExportWeights();
+
     /// <summary>Adds ∂loss/∂parameters to the parameter gradients, given ∂loss/∂outputs of the last training Forward.</summary>
     void Backward(ReadOnlySpan<float> gradOutput);
 }

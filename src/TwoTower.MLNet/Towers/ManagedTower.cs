@@ -208,6 +208,16 @@ public sealed class ManagedTower : ITower
         Scatter(cur.AsSpan(0, n * _widths[0]));
     }
 
+    /// <summary>A frozen copy of the current parameter values with the meaning of the feature inputs (for inference on new entities, saving and ONNX export).</summary>
+    public TowerWeights ExportWeights() => new(
+        _arch with { Dropout = 0, HeldOutBag = null },
+        FeatureSchema.Of(_features),
+        EntityCount,
+        _id is null ? null : (float[])_id.Value.Clone(),
+        _categorical.Select(p => (float[])p.Value.Clone()).ToArray(),
+        _bags.Select(p => (float[])p.Value.Clone()).ToArray(),
+        _weights.Select((w, l) => new DenseLayerWeights(_widths[l], _widths[l + 1], (float[])w.Value.Clone(), (float[])_biases[l].Value.Clone())).ToArray());
+
     /// <summary>Copies the tower's parameter values (best-epoch snapshots).</summary>
     public float[][] SnapshotValues() => _parameters.Select(p => (float[])p.Value.Clone()).ToArray();
 

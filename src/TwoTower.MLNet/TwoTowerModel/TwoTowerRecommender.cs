@@ -1,30 +1,37 @@
 using System.Buffers;
 using System.Text.Json;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
 using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Towers;
 
 namespace TwoTower.MLNet.TwoTowerModel;
 
 /// <summary>
 /// A trained two-tower model: one vector per known user and per catalogue item (cold items embedded from
 /// their features); score = user · item. An unknown user (key −1) gets the cold-start vector, the
-/// normalised mean of the trained users' vectors. Thread-safe.
+/// normalised mean of the trained users' vectors. A model fresh from training also keeps both towers
+/// (<see cref="UserTower"/>, <see cref="ItemTower"/>): new items and users are then embedded from their
+/// features (<see cref="EmbedNewItem"/>, <see cref="EmbedNewUser"/>) and the towers export to ONNX. Thread-safe.
 /// </summary>
 public sealed class TwoTowerRecommender : IEmbeddingRecommender
 {
     /// <summary>The model type written to model files.</summary>
     public const string TypeName = "twotower";
 
-    private const int LayoutVersion = 1;
+    // Layout 2 adds the towers (optional entries); layout 1 files (vectors only) still load.
+    private const int LayoutVersion = 2;
     private readonly float[] _userVectors;
     private readonly float[] _itemVectors;
     private readonly float[] _coldUser;
     private readonly Dictionary<string, object?> _hyper;
 
-    /// <summary>Creates a model from its vectors (row-major, not copied).</summary>
-    public TwoTowerRecommender(IdMap users, IdMap items, int dimension, float[] userVectors, float[] itemVectors, float[] coldUserVector, IReadOnlyDictionary<string, object?>? hyperParameters = null, TwoTowerQualityReport? report = null)
+    /// <summary>Creates a model from its vectors (row-major, not copied) and, optionally, the towers that computed them.</summary>
+    /// <exception cref="ArgumentException">A size does not match, or a tower's output dimension or entity count differs from the model's.</exception>
+    public TwoTowerRecommender(IdMap users, IdMap items, int dimension, float[] userVectors, float[] itemVectors, float[] coldUserVector, IReadOnlyDictionary<string, object?>? hyperParameters = null, TwoTowerQualityReport? report = null,
+        TowerWeights? userTower = null, TowerWeights? itemTower = null)
     {
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(items);
@@ -35,6 +42,12 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
             throw new ArgumentException($"itemVectors has {itemVectors.Length} values; expected items × dimension = {items.Count} × {dimension}.", nameof(itemVectors));
         if (coldUserVector.Length != dimension)
             throw new ArgumentException($"coldUserVector has {coldUserVector.Length} values; expected the dimension {dimension}.", nameof(coldUserVector));
+        if (userTower is not null && (userTower.OutputDimension != dimension || userTower.EntityCount != users.Count))
+            throw new ArgumentException($"userTower embeds {userTower.EntityCount} users into {userTower.OutputDimension} dimensions; the model has {users.Count} users and dimension {dimension}.", nameof(userTower));
+        if (itemTower is not null && (itemTower.OutputDimension != dimension || itemTower.EntityCount != items.Count))
+            throw new ArgumentException($"itemTower embeds {itemTower.EntityCount} items into {itemTower.OutputDimension} dimensions; the model has {items.Count} items and dimension {dimension}.", nameof(itemTower));
+        UserTower = userTower;
+        ItemTower = itemTower;
         Users = users;
         Items = items;
         Dimension = dimension;
@@ -65,6 +78,38 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
 
     /// <summary>The vector given to users unknown to the model.</summary>
     public ReadOnlyMemory<float> ColdUserVector => _coldUser;
+
+    /// <summary>The trained user (query) tower, or null (an ensemble, or a file of layout 1).</summary>
+    public TowerWeights? UserTower { get; }
+
+    /// <summary>The trained item tower, or null (an ensemble, or a file of layout 1).</summary>
+    public TowerWeights? ItemTower { get; }
+
+    /// <summary>
+    /// The vector of an item the model has never seen, from its raw features through the item tower (no id embedding:
+    /// it enters like an item without training interactions). No retraining; add the vector to an index to serve it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no item tower, or the item tower has no features to read.</exception>
+    /// <exception cref="ArgumentException">A feature name is unknown to the tower or a numeric value is not finite.</exception>
+    public float[] EmbedNewItem(RawFeatures features) => EmbedNew(ItemTower, "item", features);
+
+    /// <summary>The vector of a user unknown to the model, from raw features through the user tower (zero id embedding).</summary>
+    /// <exception cref="InvalidOperationException">The model has no user tower, or the user tower has no features to read.</exception>
+    /// <exception cref="ArgumentException">A feature name is unknown to the tower or a numeric value is not finite.</exception>
+    public float[] EmbedNewUser(RawFeatures features) => EmbedNew(UserTower, "user", features);
+
+    private float[] EmbedNew(TowerWeights? tower, string kind, RawFeatures features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (tower is null)
+            throw new InvalidOperationException($"This two-tower model has no {kind} tower (an ensemble, or a file saved before towers were kept): new {kind}s cannot be embedded from features. Retrain to get one.");
+        var schema = tower.Features;
+        if (schema.Categoricals.Count + schema.Bags.Count + schema.Numerics.Count == 0)
+            throw new InvalidOperationException($"The {kind} tower was trained without {kind} features (ids only), so a new {kind} has nothing to be embedded from.");
+        var vector = new float[Dimension];
+        tower.Embed(-1, schema.Encode(features), vector);
+        return vector;
+    }
 
     /// <summary>The training report (null when loaded from a file written without one).</summary>
     public TwoTowerQualityReport? Report { get; }
@@ -115,6 +160,8 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
         writer.AddFloats("user_vectors", _userVectors, Users.Count, Dimension);
         writer.AddFloats("item_vectors", _itemVectors, Items.Count, Dimension);
         writer.AddFloats("cold_user_vector", _coldUser, Dimension);
+        UserTower?.Save(writer, "user_tower");
+        ItemTower?.Save(writer, "item_tower");
         if (Report is not null) writer.AddJson("report.json", Report);
     }
 
@@ -126,8 +173,8 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
             throw new ModelFormatException(reader.Path, $"model type is '{reader.ModelType}', expected '{TypeName}'.");
         var header = reader.ReadJson<Dictionary<string, JsonElement>>("twotower.json");
         var layout = header.TryGetValue("layoutVersion", out var lv) ? lv.GetInt32() : 0;
-        if (layout != LayoutVersion)
-            throw new ModelFormatException(reader.Path, $"two-tower layout version {layout} is not supported (expected {LayoutVersion}).");
+        if (layout is < 1 or > LayoutVersion)
+            throw new ModelFormatException(reader.Path, $"two-tower layout version {layout} is not supported (this library reads 1 to {LayoutVersion}){(layout > LayoutVersion ? "; the file is newer: upgrade TwoTower.MLNet" : "")}.");
         var d = header["dimension"].GetInt32();
         var users = reader.ReadIdMap("users.txt", "user");
         var items = reader.ReadIdMap("items.txt", "item");
@@ -135,11 +182,20 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
         if (header.TryGetValue("hyperParameters", out var hp) && hp.ValueKind == JsonValueKind.Object)
             foreach (var p in hp.EnumerateObject()) hyper[p.Name] = p.Value.ToString();
         var report = reader.Contains("report.json") ? reader.ReadJson<TwoTowerQualityReport>("report.json") : null;
-        return new TwoTowerRecommender(users, items, d,
-            reader.ReadFloats("user_vectors", users.Count, d),
-            reader.ReadFloats("item_vectors", items.Count, d),
-            reader.ReadFloats("cold_user_vector", d),
-            hyper, report);
+        var userTower = reader.Contains("user_tower.json") ? TowerWeights.Load(reader, "user_tower") : null;
+        var itemTower = reader.Contains("item_tower.json") ? TowerWeights.Load(reader, "item_tower") : null;
+        try
+        {
+            return new TwoTowerRecommender(users, items, d,
+                reader.ReadFloats("user_vectors", users.Count, d),
+                reader.ReadFloats("item_vectors", items.Count, d),
+                reader.ReadFloats("cold_user_vector", d),
+                hyper, report, userTower, itemTower);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ModelFormatException(reader.Path, ex.Message, ex);
+        }
     }
 
     /// <inheritdoc />
@@ -151,6 +207,7 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
             ["users"] = Users.Count,
             ["items"] = Items.Count,
             ["dimension"] = Dimension,
+            ["towers"] = UserTower is not null && ItemTower is not null,
         };
         if (Report is not null)
         {

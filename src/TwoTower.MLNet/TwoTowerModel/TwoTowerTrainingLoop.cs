@@ -345,7 +345,10 @@ internal sealed class TwoTowerTrainingLoop
             var norm = TensorPrimitives.Norm(cold);
             if (norm > 0) TensorPrimitives.Multiply(cold, 1f / norm, cold);
         }
-        return new TwoTowerRecommender(_data.Users, _data.Items, _d, users, items, cold, Hyper(), report);
+        // Only the final model keeps its towers: per-epoch validation snapshots need the vectors alone.
+        return report is null
+            ? new TwoTowerRecommender(_data.Users, _data.Items, _d, users, items, cold, Hyper(), report)
+            : new TwoTowerRecommender(_data.Users, _data.Items, _d, users, items, cold, Hyper(), report, _user.ExportWeights(), _item.ExportWeights());
     }
 
     private Dictionary<string, object?> Hyper() => new()

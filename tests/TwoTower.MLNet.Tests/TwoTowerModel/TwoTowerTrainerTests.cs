@@ -26,10 +26,10 @@ public sealed class TwoTowerTrainerTests
         return log;
     }
 
-    private static ItemMetadata Genres() => new(Enumerable.Range(0, 40).Select(i =>
+    internal static ItemMetadata Genres() => new(Enumerable.Range(0, 40).Select(i =>
         new ItemRecord($"i{i}", $"Movie {i}", new[] { i < 20 ? "Drama" : "Comedy" }, null)));
 
-    private static TwoTowerOptions Small(int threads = 2, int seed = 1) => new()
+    internal static TwoTowerOptions Small(int threads = 2, int seed = 1) => new()
     {
         EmbeddingDimension = 8,
         IdEmbeddingDimension = 8,
