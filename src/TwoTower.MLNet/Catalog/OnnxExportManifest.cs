@@ -32,10 +32,28 @@ public sealed class OnnxExportManifest
     /// <summary>The exported graphs.</summary>
     [JsonPropertyName("files")] public required IReadOnlyList<OnnxExportFile> Files { get; init; }
 
-    /// <summary>Raw user ids in tower-input order: user_ids[i] has input index i + 1; index 0 = unknown user (cold-start vector).</summary>
+    /// <summary>
+    /// "network" when the tower files are the trained networks (id and feature inputs; see <see cref="QueryFeatures"/>),
+    /// "lookup" when they are tables of the model's vectors (models without towers: MF, ensembles, older files).
+    /// </summary>
+    [JsonPropertyName("towers")] public string Towers { get; init; } = "lookup";
+
+    /// <summary>Feature inputs of the query tower besides the id, in input order (empty for a lookup).</summary>
+    [JsonPropertyName("query_features")] public IReadOnlyList<OnnxExportFeature> QueryFeatures { get; init; } = [];
+
+    /// <summary>Feature inputs of the item tower besides the id, in input order (empty for a lookup).</summary>
+    [JsonPropertyName("item_features")] public IReadOnlyList<OnnxExportFeature> ItemFeatures { get; init; } = [];
+
+    /// <summary>
+    /// Raw user ids in tower-input order: user_ids[i] has input index i + 1. Index 0 = unknown user: the cold-start
+    /// vector for a lookup tower, a zero id embedding (the vector comes from the features) for a network tower.
+    /// </summary>
     [JsonPropertyName("user_ids")] public required IReadOnlyList<string> UserIds { get; init; }
 
-    /// <summary>Raw item ids in tower-input order: item_ids[i] has input index i + 1; index 0 = unknown item (zero vector).</summary>
+    /// <summary>
+    /// Raw item ids in tower-input order: item_ids[i] has input index i + 1. Index 0 = unknown item: the zero vector for
+    /// a lookup tower, a zero id embedding (a new item embedded from its features) for a network tower.
+    /// </summary>
     [JsonPropertyName("item_ids")] public required IReadOnlyList<string> ItemIds { get; init; }
 }
 
@@ -63,3 +81,30 @@ public sealed record OnnxExportTensor(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("shape")] IReadOnlyList<string> Shape);
+
+/// <summary>
+/// One feature input of a network tower and how to encode a raw value for it: a categorical takes index
+/// i + 1 for vocabulary[i] and 0 for missing or unknown; a bag takes token indices (vocabulary[i] → i), right-padded
+/// with <see cref="Padding"/>, and averages their embeddings; a numeric takes the raw value (the graph computes
+/// (x − mean) / std; feed the mean when missing).
+/// </summary>
+public sealed class OnnxExportFeature
+{
+    /// <summary>Input name (the feature name).</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+
+    /// <summary>"categorical" (int64 [N,1]), "bag" (int64 [N,L]) or "numeric" (float [N,1]).</summary>
+    [JsonPropertyName("kind")] public required string Kind { get; init; }
+
+    /// <summary>Raw values of a categorical or bag in index order (null for a numeric).</summary>
+    [JsonPropertyName("vocabulary")] public IReadOnlyList<string>? Vocabulary { get; init; }
+
+    /// <summary>The padding index of a bag (the vocabulary size); null otherwise.</summary>
+    [JsonPropertyName("padding")] public int? Padding { get; init; }
+
+    /// <summary>Mean subtracted from a numeric (null otherwise).</summary>
+    [JsonPropertyName("mean")] public double? Mean { get; init; }
+
+    /// <summary>Standard deviation dividing a numeric (null otherwise).</summary>
+    [JsonPropertyName("std")] public double? Std { get; init; }
+}

@@ -14,8 +14,10 @@ namespace TwoTower.MLNet;
 /// (<see cref="OnnxExportManifest"/>). Tower inputs are index = key + 1 with 0 for unknown ids.
 /// </summary>
 /// <remarks>
-/// The towers are the model's vectors as an embedding table (the trained towers' outputs per known id, computed once
-/// at training), so ONNX and the managed model agree to float rounding; the unknown-user row is the model's cold-start vector.
+/// A two-tower model that kept its towers exports them as networks (<see cref="TowerNetworkSpec"/>: the id input plus
+/// one input per feature, named after the feature and described in the manifest), so a new user or item is embedded
+/// from its features outside .NET exactly as <see cref="TwoTowerModel.TwoTowerRecommender.EmbedNewItem"/> does. Other
+/// vector models export lookups: the model's vectors as an embedding table, the unknown-user row being the cold-start vector.
 /// </remarks>
 public static class OnnxModelExporter
 {
@@ -52,8 +54,11 @@ public static class OnnxModelExporter
             throw new ArgumentOutOfRangeException(nameof(itemInputName), itemInputName, $"itemInputName must be a name other than userInputName ('{userInputName}').");
         Directory.CreateDirectory(directory);
 
-        OnnxTowerExporter.Export(QueryTower(model, userInputName), Path.Combine(directory, QueryTowerFile));
-        OnnxTowerExporter.Export(ItemTower(model, itemInputName), Path.Combine(directory, ItemTowerFile));
+        var networks = model is TwoTowerModel.TwoTowerRecommender { UserTower: { } ut, ItemTower: { } it } ? (User: ut, Item: it) : default;
+        var query = networks.User is not null ? TowerNetworkSpec.Create(networks.User, "query_tower", userInputName) : QueryTower(model, userInputName);
+        var item = networks.Item is not null ? TowerNetworkSpec.Create(networks.Item, "item_tower", itemInputName) : ItemTower(model, itemInputName);
+        OnnxTowerExporter.Export(query, Path.Combine(directory, QueryTowerFile));
+        OnnxTowerExporter.Export(item, Path.Combine(directory, ItemTowerFile));
         var (users, cold) = RecommenderEstimator.UserVectors(model);
         int[]? ptr = null, seenItems = null;
         if (seen is not null) (ptr, seenItems) = SeenRows(seen, model.Users.Count, model.Items.Count);
@@ -72,10 +77,13 @@ public static class OnnxModelExporter
             Normalization = IsUnitLength(users, model.Dimension) && IsUnitLength(model.ItemVectors.Span, model.Dimension) ? "l2" : "none",
             UserIds = model.Users.RawIds,
             ItemIds = model.Items.RawIds,
+            Towers = networks.User is not null ? "network" : "lookup",
+            QueryFeatures = networks.User is not null ? Features(networks.User.Features) : [],
+            ItemFeatures = networks.Item is not null ? Features(networks.Item.Features) : [],
             Files =
             [
-                new OnnxExportFile { File = QueryTowerFile, Kind = "query_tower", Inputs = [new(userInputName, "int64", ["N", "1"])], Outputs = [new(TowerGraphSpec.OutputName, "float", ["N", d])] },
-                new OnnxExportFile { File = ItemTowerFile, Kind = "item_tower", Inputs = [new(itemInputName, "int64", ["N", "1"])], Outputs = [new(TowerGraphSpec.OutputName, "float", ["N", d])] },
+                new OnnxExportFile { File = QueryTowerFile, Kind = "query_tower", Inputs = Inputs(query), Outputs = [new(TowerGraphSpec.OutputName, "float", ["N", d])] },
+                new OnnxExportFile { File = ItemTowerFile, Kind = "item_tower", Inputs = Inputs(item), Outputs = [new(TowerGraphSpec.OutputName, "float", ["N", d])] },
                 new OnnxExportFile
                 {
                     File = RecommendFile, Kind = seen is null ? "recommend" : "recommend_exclude_seen", Inputs = [new(userInputName, "string", ["N", "1"])],
@@ -110,6 +118,21 @@ public static class OnnxModelExporter
         model.ItemVectors.Span.CopyTo(table.AsSpan(model.Dimension));
         return new TowerGraphSpec { Name = "item_tower", IdInput = new TowerEmbeddingInput(inputName, new EmbeddingTable(model.Items.Count + 1, model.Dimension, table)) };
     }
+
+    private static OnnxExportTensor[] Inputs(TowerGraphSpec spec) =>
+    [
+        .. (spec.IdInput is null ? [] : new[] { new OnnxExportTensor(spec.IdInput.Name, "int64", ["N", "1"]) }),
+        .. spec.CategoricalInputs.Select(c => new OnnxExportTensor(c.Name, "int64", ["N", "1"])),
+        .. spec.BagInputs.Select(b => new OnnxExportTensor(b.Name, "int64", ["N", b.Length?.ToString(CultureInfo.InvariantCulture) ?? "L"])),
+        .. spec.NumericInputs.Select(x => new OnnxExportTensor(x.Name, "float", ["N", "1"])),
+    ];
+
+    private static OnnxExportFeature[] Features(Features.FeatureSchema schema) =>
+    [
+        .. schema.Categoricals.Select(c => new OnnxExportFeature { Name = c.Name, Kind = "categorical", Vocabulary = c.Vocabulary }),
+        .. schema.Bags.Select(b => new OnnxExportFeature { Name = b.Name, Kind = "bag", Vocabulary = b.Vocabulary, Padding = b.Vocabulary.Count }),
+        .. schema.Numerics.Select(n => new OnnxExportFeature { Name = n.Name, Kind = "numeric", Mean = n.Mean, Std = n.Std }),
+    ];
 
     // CSR rows of the seen matrix, padded with empty rows up to the model's user count, each row sorted.
     private static (int[] Pointers, int[] Items) SeenRows(SparseMatrix seen, int users, int items)

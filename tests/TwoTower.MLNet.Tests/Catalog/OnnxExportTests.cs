@@ -35,14 +35,17 @@ public sealed class OnnxExportTests
             Assert.AreEqual("l2", manifest.Normalization);
             Assert.AreEqual(16, manifest.Dimension);
 
-            // Query tower over every user plus the unknown index 0.
+            // The query tower is the trained network: every user, plus the unknown index 0 (zero id embedding, no features).
+            Assert.AreEqual("network", manifest.Towers);
+            var tt = (global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender)m;
             using (var tower = OnnxTowerSession.Open(Path.Combine(dir.FullName, OnnxModelExporter.QueryTowerFile)))
             {
                 var n = m.Users.Count;
                 var input = Enumerable.Range(0, n + 1).Select(i => (long)i).ToArray();
                 var got = tower.Run(new OnnxTowerBatch(n + 1).SetInt64("UserId", input));
                 var expected = new float[(n + 1) * m.Dimension];
-                m.EmbedUsers(Enumerable.Range(-1, n + 1).ToArray(), expected);
+                tt.UserTower!.Embed(-1, global::TwoTower.MLNet.Features.FeatureSchema.Row(global::TwoTower.MLNet.Features.FeatureTable.Empty(1), 0), expected.AsSpan(0, m.Dimension));
+                m.EmbedUsers(Enumerable.Range(0, n).ToArray(), expected.AsSpan(m.Dimension));
                 Assert.IsLessThanOrEqualTo(1e-5f, MaxAbsDiff(expected, got));
             }
             using (var tower = OnnxTowerSession.Open(Path.Combine(dir.FullName, OnnxModelExporter.ItemTowerFile)))
