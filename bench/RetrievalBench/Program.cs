@@ -4,6 +4,7 @@ using System.Diagnostics;
 using TwoTower.MLNet.ColdStart;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Retrieval.Engine;
 using TwoTower.MLNet.Training;
@@ -100,18 +101,26 @@ foreach (var n in new[] { 0, 1, 3, 5, 10 })
 }
 
 // ---------- cold items ----------
-// 10% of the items with ≥ 10 interactions lose all their interactions from training; their vectors come from content
-// (genres, release year) through the ridge projection fitted on the warm items. Query: every interaction on a cold item.
+// 10% of the items with ≥ 10 interactions lose all their interactions from training; their vectors come from content:
+// the two-tower model's item tower (genres, title tokens, release year through the trained network), or a ridge
+// projection of (genres, release-year buckets) onto the model's item space fitted on the warm items (the fallback for
+// models without an item tower, e.g. iALS). Query: every interaction on a cold item.
 var counts = log.Items.GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
 var rngI = new Random(seed + 1);
 var coldItems = counts.Where(kv => kv.Value >= 10).Select(kv => kv.Key).Order(StringComparer.Ordinal).OrderBy(_ => rngI.Next()).Take(counts.Count(kv => kv.Value >= 10) / 10).ToHashSet();
 var trainI = TrainingData.Create(log.Subset(Enumerable.Range(0, log.Count).Where(r => !coldItems.Contains(log.Items[r]))), null, ds.Items, ds.Users);
-var mfI = new ImplicitAlsTrainer(als).Fit(trainI);
 var seenI = trainI.Train.ToUserItemMatrix(binary: true);
-using var engineI = RetrievalEngine.Create(new LoadedModel(mfI, seenI, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat" });
-var dim = mfI.Dimension;
 var coldKeys = coldItems.Select(id => trainI.Items.GetKey(id)).Order().ToArray();
-var projected = coldKeys.ToDictionary(k => k, k => engineI.Projector!.Project(engineI.Catalog.Get(k)!.Record));
+var mfI = new ImplicitAlsTrainer(als).Fit(trainI);
+clock.Restart();
+var ttI = new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainer(new TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { Seed = seed }).Train(trainI);
+Console.WriteLine();
+Console.WriteLine($"Two-tower (defaults) trained without the cold items in {clock.Elapsed.TotalSeconds:0.0} s.");
+using var engineI = RetrievalEngine.Create(new LoadedModel(mfI, seenI, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat" });
+using var engineTt = RetrievalEngine.Create(new LoadedModel(ttI, seenI, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat" });
+var ttProjection = ContentItemProjector.Fit(
+    Enumerable.Range(0, trainI.Items.Count).Select(k => engineTt.Catalog.Get(k)!.Record).ToArray(), ttI.ItemVectors.Span, ttI.Dimension, engineTt.Catalog.Genres,
+    k => engineTt.Popularity.Overall.Counts[k] >= new RetrievalEngineOptions().ProjectionMinInteractions);
 // Non-personalised content baseline: an item's score is the mean training popularity of warm items sharing a genre.
 var warmPop = engineI.Popularity.Overall.Counts;
 var genrePop = new Dictionary<string, (double Sum, int N)>();
@@ -125,40 +134,54 @@ for (var k = 0; k < trainI.Items.Count; k++)
     }
 }
 double ContentPop(int key) => engineI.Catalog.Get(key)!.Record.Genres.Select(g => genrePop.TryGetValue(g, out var e) ? e.Sum / e.N : 0).DefaultIfEmpty(0).Average();
+var queryRows = Enumerable.Range(0, log.Count).Where(r => coldItems.Contains(log.Items[r]) && trainI.Users.TryGetKey(log.Users[r], out _)).ToArray();
 
-var uvec = new float[dim];
-var fullScores = new float[trainI.Items.Count];
-double hitProj = 0, hitPop = 0, hitRand = 0, hitFullProj = 0, hitFullPop = 0;
-var queries = 0;
-var coldIndex = coldKeys.Select((k, i) => (k, i)).ToDictionary(t => t.k, t => t.i);
-foreach (var r in Enumerable.Range(0, log.Count).Where(r => coldItems.Contains(log.Items[r])))
+// Recall of the held-out item among the cold items (@K) and in the whole catalogue (@100, seen items excluded).
+(double AmongCold, double Full) Evaluate(IEmbeddingRecommender model, INewItemEmbedder embedder)
 {
-    if (!trainI.Users.TryGetKey(log.Users[r], out var uk)) continue;
+    var projected = coldKeys.ToDictionary(k => k, k => embedder.Embed(engineI.Catalog.Get(k)!.Record));
+    var uvec = new float[model.Dimension];
+    var fullScores = new float[trainI.Items.Count];
+    double hit = 0, hitFull = 0;
+    foreach (var r in queryRows)
+    {
+        var uk = trainI.Users.GetKey(log.Users[r]);
+        var target = trainI.Items.GetKey(log.Items[r]);
+        model.EmbedUsers(new[] { uk }, uvec);
+        // Ties count against the held-out item.
+        var sTarget = System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[target]);
+        if (coldKeys.Count(k => k != target && System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[k]) >= sTarget) < K) hit++;
+        model.Score(new[] { uk }, fullScores);
+        foreach (var k in coldKeys) fullScores[k] = System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[k]);
+        foreach (var k in seenI.RowIndices(uk)) fullScores[k] = float.NegativeInfinity;
+        var fTarget = fullScores[target];
+        if (fullScores.Count(s => s > fTarget) < 100) hitFull++;
+    }
+    return (hit / queryRows.Length, hitFull / queryRows.Length);
+}
+
+double hitPop = 0, hitRand = 0, hitFullPop = 0;
+foreach (var r in queryRows)
+{
+    var uk = trainI.Users.GetKey(log.Users[r]);
     var target = trainI.Items.GetKey(log.Items[r]);
-    mfI.EmbedUsers(new[] { uk }, uvec);
-    // Rank among the cold items: personalised content vectors vs content popularity (ties count against).
-    var sTarget = System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[target]);
-    var rankProj = coldKeys.Count(k => k != target && System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[k]) >= sTarget);
     var pTarget = ContentPop(target);
-    var rankPop = coldKeys.Count(k => k != target && ContentPop(k) >= pTarget);
-    if (rankProj < K) hitProj++;
-    if (rankPop < K) hitPop++;
+    if (coldKeys.Count(k => k != target && ContentPop(k) >= pTarget) < K) hitPop++;
     hitRand += Math.Min(1.0, (double)K / coldKeys.Length);
-    // Rank in the whole catalogue (cold items with projected vectors, user's training items excluded) vs popularity (cold items have count 0).
-    mfI.Score(new[] { uk }, fullScores);
-    foreach (var k in coldKeys) fullScores[k] = System.Numerics.Tensors.TensorPrimitives.Dot(uvec, projected[k]);
-    foreach (var k in seenI.RowIndices(uk)) fullScores[k] = float.NegativeInfinity;
-    var fTarget = fullScores[target];
-    if (fullScores.Count(s => s > fTarget) < 100) hitFullProj++;
     var popRankFull = engineI.Popularity.Overall.Order.Where(k => !seenI.Contains(uk, k)).TakeWhile(k => k != target).Count();
     if (popRankFull < 100) hitFullPop++;
-    queries++;
 }
+var queries = queryRows.Length;
+var ttTower = Evaluate(ttI, engineTt.NewItems!);
+var ttRidge = Evaluate(ttI, ttProjection);
+var mfRidge = Evaluate(mfI, engineI.NewItems!);
 Console.WriteLine();
-Console.WriteLine($"Cold items: {coldKeys.Length} items (≥ 10 interactions each) held out of training, {queries} held-out interactions as queries; projection fitted on {engineI.Projector!.FittedItems} warm items.");
+Console.WriteLine($"Cold items: {coldKeys.Length} items (≥ 10 interactions each) held out of training, {queries} held-out interactions as queries; engine's new-item method: two-tower {engineTt.NewItems!.Method}, iALS {engineI.NewItems!.Method}.");
 Console.WriteLine();
 Console.WriteLine($"| ranking of the held-out item | among the {coldKeys.Length} cold items: Recall@{K} | whole catalogue: Recall@100 |");
 Console.WriteLine("|---|---|---|");
-Console.WriteLine($"| content vector (user · projected item vector) | {hitProj / queries:0.0000} | {hitFullProj / queries:0.0000} |");
+Console.WriteLine($"| two-tower: user · item-tower vector | {ttTower.AmongCold:0.0000} | {ttTower.Full:0.0000} |");
+Console.WriteLine($"| two-tower: user · ridge-projected vector | {ttRidge.AmongCold:0.0000} | {ttRidge.Full:0.0000} |");
+Console.WriteLine($"| iALS: user · ridge-projected vector | {mfRidge.AmongCold:0.0000} | {mfRidge.Full:0.0000} |");
 Console.WriteLine($"| genre popularity (non-personalised content) | {hitPop / queries:0.0000} | – |");
 Console.WriteLine($"| popularity (new item has 0 interactions) | {hitRand / queries:0.0000} (ties: random) | {hitFullPop / queries:0.0000} |");

@@ -5,9 +5,9 @@ namespace TwoTower.MLNet.ColdStart;
 /// <summary>
 /// Vectors for new items from their content (genres, release year), in the space of a trained model's item vectors:
 /// a ridge regression from content features to the warm items' vectors, so a new item enters the index without retraining.
-/// Used for both MF and two-tower models, because the saved two-tower model keeps item vectors, not the item tower.
+/// The fallback for models without an item tower (MF, ensembles); a two-tower model with one uses <see cref="ItemTowerEmbedder"/>.
 /// </summary>
-public sealed class ContentItemProjector
+public sealed class ContentItemProjector : INewItemEmbedder
 {
     /// <summary>First year of the release-year buckets (earlier years share the first bucket).</summary>
     public const int FirstYear = 1920;
@@ -58,6 +58,12 @@ public sealed class ContentItemProjector
         else features[y + YearBuckets] = 1f;
         features[^1] = 1f;
     }
+
+    /// <inheritdoc />
+    public string Method => "content_projection";
+
+    /// <inheritdoc />
+    public float[] Embed(ItemRecord item) => Project(item);
 
     /// <summary>The vector of an item from its content.</summary>
     public float[] Project(ItemRecord item)

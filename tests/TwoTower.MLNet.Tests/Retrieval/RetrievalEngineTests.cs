@@ -88,7 +88,7 @@ public sealed class RetrievalEngineTests
         var item = e.PutItem(new ItemRecord("new-1", "Brand New", new[] { "Drama" }, new DateOnly(1995, 5, 5)));
         Assert.AreEqual(30, item.Key);
         Assert.IsNotNull(item.Vector);
-        CollectionAssert.AreEqual(e.Projector!.Project(item.Record), item.Vector);
+        CollectionAssert.AreEqual(e.NewItems!.Embed(item.Record), item.Vector);
         var similar = e.Similar("new-1", 5);
         Assert.HasCount(5, similar);
         Assert.IsTrue(similar.All(s => s.ItemId != "new-1"));

@@ -28,7 +28,7 @@ public sealed class RetrievalEngine : IDisposable
     private readonly bool _blendsPopularity;
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
-        AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, ContentItemProjector? projector, RetrievalEngineOptions options, UpdateLog? log)
+        AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
     {
         Model = model;
         Catalog = catalog;
@@ -38,7 +38,7 @@ public sealed class RetrievalEngine : IDisposable
         _ann = ann;
         Generator = generator;
         Popularity = popularity;
-        Projector = projector;
+        NewItems = newItems;
         _options = options;
         _log = log;
         _blendsPopularity = generator.SourceNames.Contains(options.ColdStart.PopularitySource);
@@ -62,8 +62,11 @@ public sealed class RetrievalEngine : IDisposable
     /// <summary>Popularity overall and per user group.</summary>
     public PopularityTable Popularity { get; }
 
-    /// <summary>Content projection for new items without a vector (null without item metadata or an embedding model).</summary>
-    public ContentItemProjector? Projector { get; }
+    /// <summary>
+    /// Vectors for new items sent without one: the two-tower model's item tower when it has one with features, else a
+    /// content projection fitted on the warm items' vectors (null without item metadata or an embedding model).
+    /// </summary>
+    public INewItemEmbedder? NewItems { get; }
 
     /// <summary>The vector index (null for models without item vectors).</summary>
     public IVectorIndex? Index => _index;
@@ -112,7 +115,7 @@ public sealed class RetrievalEngine : IDisposable
 
         IVectorIndex? index = null;
         AnnCandidateSource? ann = null;
-        ContentItemProjector? projector = null;
+        INewItemEmbedder? newItems = null;
         if (embedding is not null)
         {
             index = IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct);
@@ -124,12 +127,14 @@ public sealed class RetrievalEngine : IDisposable
             var name = model.ModelType == TwoTowerModel.TwoTowerRecommender.TypeName ? "twotower" : "mf";
             ann = new AnnCandidateSource(name, embedding, index, catalog, new SearchOptions { EfSearch = options.EfSearch });
             sources.Add(ann);
-            if (items is not null)
+            if (model is TwoTowerModel.TwoTowerRecommender tt && ItemTowerEmbedder.CanEmbed(tt))
+                newItems = new ItemTowerEmbedder(tt);
+            else if (items is not null)
             {
                 var records = Enumerable.Range(0, model.Items.Count).Select(k => catalog.Get(k)!.Record).ToArray();
                 var counts = popularity.Overall.Counts;
                 var min = loaded.Seen is null ? 0 : options.ProjectionMinInteractions;
-                projector = ContentItemProjector.Fit(records, vectors, dim, catalog.Genres, k => counts[k] >= min);
+                newItems = ContentItemProjector.Fit(records, vectors, dim, catalog.Genres, k => counts[k] >= min);
             }
         }
 
@@ -138,7 +143,7 @@ public sealed class RetrievalEngine : IDisposable
         UpdateLog? log = null;
         IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
         if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
-        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity, projector, options, log);
+        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity, newItems, options, log);
         foreach (var r in recovered) engine.Apply(r);
         engine.RecoveredUpdates = recovered.Count;
         return engine;
@@ -208,7 +213,7 @@ public sealed class RetrievalEngine : IDisposable
     }
 
     /// <summary>
-    /// Adds or replaces an item. Without a vector, an embedding model's item gets one from its content (<see cref="Projector"/>).
+    /// Adds or replaces an item. Without a vector, an embedding model's item gets one from its content (<see cref="NewItems"/>).
     /// Returns the stored item once the change is durable and visible.
     /// </summary>
     public CatalogItem PutItem(ItemRecord record, float[]? vector = null)
@@ -220,7 +225,7 @@ public sealed class RetrievalEngine : IDisposable
         if (_index is not null)
         {
             if (vector is null)
-                vector = Projector?.Project(record) ?? throw new InvalidOperationException("This engine has no content projection (no item metadata was given): send the item's vector.");
+                vector = NewItems?.Embed(record) ?? throw new InvalidOperationException("This engine cannot embed new items from content (no item tower and no item metadata were given): send the item's vector.");
             else if (vector.Length != _index.Dimension)
                 throw new ArgumentException($"vector has {vector.Length} values; the model's dimension is {_index.Dimension}.", nameof(vector));
             for (var j = 0; j < vector.Length; j++)

@@ -1,0 +1,41 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
+using TwoTower.MLNet.TwoTowerModel;
+
+namespace TwoTower.MLNet.ColdStart;
+
+/// <summary>
+/// New items through a two-tower model's own item tower: the record's genres, title and release year are encoded with
+/// the training vocabularies and run through the trained network, exactly as an item without training interactions was.
+/// </summary>
+public sealed class ItemTowerEmbedder : INewItemEmbedder
+{
+    private readonly TwoTowerRecommender _model;
+
+    /// <summary>Wraps <paramref name="model"/>, which must have an item tower that reads features.</summary>
+    /// <exception cref="ArgumentException">The model has no item tower, or its item tower reads no features.</exception>
+    public ItemTowerEmbedder(TwoTowerRecommender model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!CanEmbed(model))
+            throw new ArgumentException("The two-tower model has no item tower with features (an ensemble, a file saved before towers were kept, or items trained from ids only).", nameof(model));
+        _model = model;
+    }
+
+    /// <summary>Whether <paramref name="model"/> has an item tower that reads item features.</summary>
+    public static bool CanEmbed(TwoTowerRecommender model) =>
+        model.ItemTower is { Features: var f } && f.Categoricals.Count + f.Bags.Count + f.Numerics.Count > 0;
+
+    /// <inheritdoc />
+    public string Method => "item_tower";
+
+    /// <inheritdoc />
+    public int Dimension => _model.Dimension;
+
+    /// <inheritdoc />
+    public float[] Embed(ItemRecord item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return _model.EmbedNewItem(ItemFeatureBuilder.Describe(item));
+    }
+}
