@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace TwoTower.MLNet;
 
 /// <summary>
-/// What the steps of one <see cref="TwoTowerCatalog"/> share: the model fitted last (Recommend and Index
-/// consume the trainer that precedes them in a chain, which ML.NET fits just before them) and the
-/// transformer → model map behind <see cref="TwoTowerCatalog.FindModel"/>.
+/// What the steps of one <see cref="TwoTowerCatalog"/> share: the fitted models (Recommend and Index consume the
+/// trainer that precedes them in a chain; they recognise it by the user vector its transformer wrote into their input,
+/// so concurrent fits of the same catalog do not mix) and the transformer → model map behind <see cref="TwoTowerCatalog.FindModel"/>.
 /// </summary>
 internal sealed class CatalogState
 {
@@ -21,6 +22,45 @@ internal sealed class CatalogState
     {
         _byTransformer.AddOrUpdate(transformer, fitted);
         _last = fitted;
+    }
+
+    /// <summary>
+    /// The model whose transformer produced <paramref name="data"/>: among the live fitted models (newest first), the one
+    /// whose vector for the first row's user equals that row's user vector column. With one candidate, or no row to
+    /// compare, the model fitted last.
+    /// </summary>
+    public FittedRecommender? ForData(IDataView data)
+    {
+        var last = _last;
+        var candidates = _byTransformer.Select(kv => kv.Value).Distinct().ToList();
+        if (candidates.Count <= 1) return last;
+        if (last is not null) candidates.Remove(last);
+        if (last is not null) candidates.Insert(0, last);
+        foreach (var c in candidates)
+            if (Wrote(c, data)) return c;
+        return last;
+    }
+
+    private static bool Wrote(FittedRecommender fitted, IDataView data)
+    {
+        var schema = data.Schema;
+        if (schema.GetColumnOrNull(fitted.UserTextColumn) is not { Type: TextDataViewType } idCol) return false;
+        if (schema.GetColumnOrNull(fitted.UserVectorColumn) is not { Type: VectorDataViewType { ItemType: NumberDataViewType } vt } vecCol || vt.ItemType != NumberDataViewType.Single) return false;
+        using var cursor = data.GetRowCursor([idCol, vecCol]);
+        if (!cursor.MoveNext()) return false;
+        ReadOnlyMemory<char> id = default;
+        VBuffer<float> written = default;
+        cursor.GetGetter<ReadOnlyMemory<char>>(idCol)(ref id);
+        cursor.GetGetter<VBuffer<float>>(vecCol)(ref written);
+        var model = fitted.Model;
+        if (written.Length != model.Dimension) return false;
+        var key = model.Users.TryGetKey(id.ToString(), out var k) ? k : -1;
+        var expected = new float[model.Dimension];
+        model.EmbedUsers([key], expected);
+        var values = written.DenseValues().ToArray();
+        for (var j = 0; j < expected.Length; j++)
+            if (Math.Abs(values[j] - expected[j]) > 1e-5f) return false;
+        return true;
     }
 
     /// <summary>The last model registered inside <paramref name="model"/> (searching transformer chains), or null.</summary>

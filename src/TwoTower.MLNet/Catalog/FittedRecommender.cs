@@ -61,6 +61,9 @@ public sealed class FittedRecommender
     private (int[] Pointers, int[] Items)? _seen;
     private ExactRecommender? _exact;
 
+    /// <summary>The column of user vectors the trainer's transformer writes (how a later step recognises this model's output).</summary>
+    internal string UserVectorColumn { get; init; } = "UserVector";
+
     /// <summary>The item index built by an <c>Index</c> step (ids = item keys), or null: exact scoring over all items.</summary>
     public IVectorIndex? Index { get; private set; }
 

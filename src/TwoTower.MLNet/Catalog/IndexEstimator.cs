@@ -35,7 +35,7 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var fitted = _state.Last
+        var fitted = _state.ForData(input)
             ?? throw new InvalidOperationException("Index() has no item vectors: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...).");
         var model = fitted.Model;
         var index = _options.Build(model.Dimension);

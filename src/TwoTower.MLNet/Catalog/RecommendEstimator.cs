@@ -61,7 +61,7 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var fitted = _model ?? _state.Last
+        var fitted = _model ?? _state.ForData(input)
             ?? throw new InvalidOperationException("Recommend() has no model: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...) in the same pipeline, or pass a FittedRecommender.");
         var model = fitted.Model;
         if (fitted.Index is { IsExact: false })

@@ -131,7 +131,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
             steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(ItemLookup(model, itemText, ItemVectorColumn)), [ItemVectorColumn], [itemText], current, Execution, 0, null));
         }
         var chain = new TransformerChain<ITransformer>(steps.ToArray());
-        var fitted = new FittedRecommender(model, data.Train, UserIdColumn, ItemIdColumn, userText, seconds);
+        var fitted = new FittedRecommender(model, data.Train, UserIdColumn, ItemIdColumn, userText, seconds) { UserVectorColumn = UserVectorColumn };
         LastFitted = fitted;
         _state.Register(chain, fitted);
         return chain;
