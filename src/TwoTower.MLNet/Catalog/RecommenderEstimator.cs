@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Onnx.Execution;
 using TwoTower.MLNet.Onnx.Recommending;
@@ -71,6 +72,15 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     /// <summary>Where ONNX Runtime runs the vector lookups. Default <see cref="OnnxExecution.Cpu"/>.</summary>
     public OnnxExecution Execution { get; internal init; } = OnnxExecution.Cpu;
 
+    /// <summary>Columns of the input rows holding user features (e.g. Featurize outputs) for the user tower; empty = none.</summary>
+    public IReadOnlyList<string> UserFeatureColumns { get; internal init; } = [];
+
+    /// <summary>Columns of the input rows holding item features for the item tower; empty = none.</summary>
+    public IReadOnlyList<string> ItemFeatureColumns { get; internal init; } = [];
+
+    // Trains with feature tables read from columns (null = the trainer takes no feature tables).
+    internal Func<TrainingData, FeatureTable?, FeatureTable?, IEmbeddingRecommender>? TrainWithFeatures { get; init; }
+
     /// <summary>The model of the most recent <see cref="Fit"/>, or null before the first.</summary>
     public FittedRecommender? LastFitted { get; private set; }
 
@@ -79,7 +89,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
         return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
-        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = column, Execution = Execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures };
+        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = column, Execution = Execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures, UserFeatureColumns = UserFeatureColumns, ItemFeatureColumns = ItemFeatureColumns, TrainWithFeatures = TrainWithFeatures };
     }
 
     /// <summary>A copy whose vector lookups run on <paramref name="execution"/> (GPU needs the -p:OnnxRuntimeGpu=true build).</summary>
@@ -87,7 +97,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     {
         if (!Enum.IsDefined(execution)) throw new ArgumentOutOfRangeException(nameof(execution), execution, "Expected Cpu, Gpu or Auto.");
         return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
-        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = ItemVectorColumn, Execution = execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures };
+        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = ItemVectorColumn, Execution = execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures, UserFeatureColumns = UserFeatureColumns, ItemFeatureColumns = ItemFeatureColumns, TrainWithFeatures = TrainWithFeatures };
     }
 
     /// <summary>Trains on <paramref name="input"/> and returns the vector-lookup transformer.</summary>
@@ -98,6 +108,8 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         ArgumentNullException.ThrowIfNull(input);
         var userCol = IdColumn.Check(input.Schema, UserIdColumn, "user id", nameof(UserIdColumn));
         var itemCol = IdColumn.Check(input.Schema, ItemIdColumn, "item id", nameof(ItemIdColumn));
+        FeatureColumns.Check(input.Schema, UserFeatureColumns, nameof(UserFeatureColumns));
+        FeatureColumns.Check(input.Schema, ItemFeatureColumns, nameof(ItemFeatureColumns));
         var (userConv, userText) = IdColumn.ToText(_ml, userCol);
         var (itemConv, itemText) = IdColumn.ToText(_ml, itemCol);
         (IEstimator<ITransformer>? ratingConv, string? ratingFloat) = RatingColumn is null ? (null, null) : IdColumn.ToSingle(_ml, input.Schema, RatingColumn, nameof(RatingColumn));
@@ -112,7 +124,15 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         var log = ReadLog(readable, userText, itemText, ratingFloat);
         var data = TrainingData.Create(log, items: ItemFeatures, users: UserFeatures);
         var sw = Stopwatch.StartNew();
-        var model = _train(data);
+        IEmbeddingRecommender model;
+        if (UserFeatureColumns.Count + ItemFeatureColumns.Count > 0)
+        {
+            var train = TrainWithFeatures ?? throw new InvalidOperationException($"The {Name} trainer does not read feature columns; leave UserFeatureColumns and ItemFeatureColumns empty.");
+            var users = UserFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, userText, data.Users, UserFeatureColumns, nameof(UserFeatureColumns)) : null;
+            var items = ItemFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, itemText, data.Items, ItemFeatureColumns, nameof(ItemFeatureColumns)) : null;
+            model = train(data, users, items);
+        }
+        else model = _train(data);
         var seconds = sw.Elapsed.TotalSeconds;
         CheckMaps(model, data);
 
@@ -143,6 +163,8 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     {
         IdColumn.Check(inputSchema, UserIdColumn, "user id", nameof(UserIdColumn));
         IdColumn.Check(inputSchema, ItemIdColumn, "item id", nameof(ItemIdColumn));
+        FeatureColumns.Check(inputSchema, UserFeatureColumns, nameof(UserFeatureColumns));
+        FeatureColumns.Check(inputSchema, ItemFeatureColumns, nameof(ItemFeatureColumns));
         // The dimension is known only after Fit, but the columns are fixed-size vectors: a shape records the kind, not the size.
         var fixedSize = new VectorDataViewType(NumberDataViewType.Single, 1);
         var added = new List<(string, DataViewType)> { (UserVectorColumn, fixedSize) };

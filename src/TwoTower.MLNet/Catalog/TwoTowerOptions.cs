@@ -40,6 +40,17 @@ public sealed class TwoTowerOptions
     /// <summary>User side features (age, gender, occupation, zip code, keyed by raw user ids); fed to the user tower when <c>Engine.UseUserFeatures</c>. Default null.</summary>
     public UserMetadata? Users { get; set; }
 
+    /// <summary>
+    /// Columns of the interaction rows that hold user features for the user tower, e.g. the outputs of
+    /// <c>Transforms.Featurize</c>: a key column is a categorical ("OccupationKey"), a vector of keys a bag, a float or
+    /// fixed-size float vector numeric ("AgeNormalized"). Each user's first row gives its values. They replace
+    /// <see cref="Users"/> for that tower. Default empty.
+    /// </summary>
+    public IList<string> UserFeatureColumns { get; set; } = [];
+
+    /// <summary>Columns of the interaction rows that hold item features for the item tower (e.g. "GenresBag", "TitleTokens"); they replace <see cref="Items"/>. Default empty.</summary>
+    public IList<string> ItemFeatureColumns { get; set; } = [];
+
     /// <summary>The engine's options; replaced as a whole or tuned in place. Never null.</summary>
     public EngineOptions Engine
     {
@@ -85,6 +96,12 @@ public sealed class TwoTowerOptions
         if (string.Equals(UserVectorColumn, ItemVectorColumn, StringComparison.Ordinal))
             throw new ArgumentOutOfRangeException(nameof(ItemVectorColumn), ItemVectorColumn, $"ItemVectorColumn must differ from UserVectorColumn ('{UserVectorColumn}').");
         if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Expected Cpu, Gpu or Auto.");
+        foreach (var (list, option) in new[] { (UserFeatureColumns, nameof(UserFeatureColumns)), (ItemFeatureColumns, nameof(ItemFeatureColumns)) })
+        {
+            if (list is null) throw new ArgumentOutOfRangeException(option, null, $"{option} must be a list (empty for none).");
+            foreach (var c in list) CheckName(c, option);
+            if (list.Distinct(StringComparer.Ordinal).Count() != list.Count) throw new ArgumentOutOfRangeException(option, string.Join(",", list), $"{option} names a column twice.");
+        }
         _engine.Validate();
     }
 
@@ -93,6 +110,8 @@ public sealed class TwoTowerOptions
     {
         var copy = (TwoTowerOptions)MemberwiseClone();
         copy._engine = _engine.Clone();
+        copy.UserFeatureColumns = [.. UserFeatureColumns];
+        copy.ItemFeatureColumns = [.. ItemFeatureColumns];
         return copy;
     }
 

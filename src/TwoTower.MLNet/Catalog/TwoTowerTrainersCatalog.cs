@@ -35,6 +35,14 @@ public sealed class TwoTowerTrainersCatalog
             Execution = copy.Execution,
             ItemFeatures = copy.Items,
             UserFeatures = copy.Users,
+            UserFeatureColumns = [.. copy.UserFeatureColumns],
+            ItemFeatureColumns = [.. copy.ItemFeatureColumns],
+            TrainWithFeatures = (data, users, items) =>
+            {
+                var trainer = new TwoTowerTrainer(engine);
+                var (u, i) = trainer.BuildFeatures(data, users, items);
+                return trainer.Train(data, u, i);
+            },
         };
     }
 

@@ -35,11 +35,22 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
     /// <summary>Trains with features built from the data's metadata (per <see cref="TwoTowerOptions.UseItemFeatures"/> / <see cref="TwoTowerOptions.UseUserFeatures"/>).</summary>
     public TwoTowerRecommender Train(TrainingData data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        var items = Options.UseItemFeatures ? ItemFeatureBuilder.Build(data.Items, data.ItemMetadata) : FeatureTable.Empty(data.Items.Count);
-        var users = Options.UseUserFeatures ? UserFeatureBuilder.Build(data.Users, data.UserMetadata) : FeatureTable.Empty(data.Users.Count);
-        if (Options.UseUserHistory) users = UserHistoryFeature.Append(users, data.Train, Options.UserHistoryLength);
+        var (users, items) = BuildFeatures(data);
         return Train(data, users, items, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The feature tables <see cref="Train(TrainingData, IProgress{TrainingProgress}?, CancellationToken)"/> uses: from the data's metadata per
+    /// <see cref="TwoTowerOptions.UseItemFeatures"/> / <see cref="TwoTowerOptions.UseUserFeatures"/>, plus the history bag with
+    /// <see cref="TwoTowerOptions.UseUserHistory"/>; <paramref name="userFeatures"/> / <paramref name="itemFeatures"/> replace the metadata-built ones when given.
+    /// </summary>
+    public (FeatureTable Users, FeatureTable Items) BuildFeatures(TrainingData data, FeatureTable? userFeatures = null, FeatureTable? itemFeatures = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var items = itemFeatures ?? (Options.UseItemFeatures ? ItemFeatureBuilder.Build(data.Items, data.ItemMetadata) : FeatureTable.Empty(data.Items.Count));
+        var users = userFeatures ?? (Options.UseUserFeatures ? UserFeatureBuilder.Build(data.Users, data.UserMetadata) : FeatureTable.Empty(data.Users.Count));
+        if (Options.UseUserHistory) users = UserHistoryFeature.Append(users, data.Train, Options.UserHistoryLength);
+        return (users, items);
     }
 
     /// <summary>Trains with caller-built feature tables, keyed by the data's user and item maps.</summary>

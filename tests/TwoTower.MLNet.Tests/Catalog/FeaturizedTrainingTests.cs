@@ -1,0 +1,91 @@
+using Microsoft.ML;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
+
+namespace TwoTower.MLNet.Tests.Catalog;
+
+/// <summary>Featurize's output columns feed the two-tower trainer: key, key-vector and float columns become tower features with their vocabularies.</summary>
+[TestClass]
+public sealed class FeaturizedTrainingTests
+{
+    public sealed class JoinedRow
+    {
+        public string UserId { get; set; } = "";
+        public string ItemId { get; set; } = "";
+        public string Occupation { get; set; } = "";
+        public string Genres { get; set; } = "";
+        public float Age { get; set; }
+    }
+
+    private static readonly Lazy<(MLContext Ml, ITransformer Model, global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender Tt, LoadedDataset Data)> Fitted = new(() =>
+    {
+        var data = MovieLens100K.Load(TestPaths.MovieLens100K);
+        var rows = new List<JoinedRow>();
+        foreach (var line in File.ReadLines(TestPaths.Split("p2", "train")).Skip(1))
+        {
+            var p = line.Split(',');
+            data.Users!.TryGet(p[0], out var u);
+            data.Items!.TryGet(p[1], out var i);
+            rows.Add(new JoinedRow { UserId = p[0], ItemId = p[1], Occupation = u!.Occupation ?? "", Genres = string.Join('|', i!.Genres), Age = u.Age ?? 0 });
+        }
+        var ml = new MLContext(seed: 1);
+        var tt = ml.TwoTower();
+        var pipeline = tt.Transforms.Featurize(new FeaturizerOptions { UserIdColumn = null, ItemIdColumn = null, CategoricalColumns = ["Occupation"], BagColumns = ["Genres"], NumericColumns = ["Age"] })
+            .Append(tt.Trainers.TwoTower(new TwoTowerOptions
+            {
+                Epochs = 1, EmbeddingDimension = 16, Threads = 1,
+                UserFeatureColumns = ["OccupationKey", "AgeNormalized"],
+                ItemFeatureColumns = ["GenresBag"],
+            }));
+        var model = pipeline.Fit(ml.Data.LoadFromEnumerable(rows));
+        return (ml, model, (global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender)tt.FindModel(model)!.Model, data);
+    });
+
+    [TestMethod]
+    public void Fit_FeatureColumns_BecomeTowerFeaturesWithVocabularies()
+    {
+        var (_, _, model, _) = Fitted.Value;
+        var user = model.UserTower!.Features;
+        CollectionAssert.AreEqual(new[] { "OccupationKey" }, user.Categoricals.Select(c => c.Name).ToArray());
+        CollectionAssert.Contains(user.Categoricals[0].Vocabulary.ToArray(), "engineer");
+        CollectionAssert.AreEqual(new[] { "AgeNormalized" }, user.Numerics.Select(n => n.Name).ToArray());
+        var item = model.ItemTower!.Features;
+        CollectionAssert.AreEqual(new[] { "GenresBag" }, item.Bags.Select(b => b.Name).ToArray());
+        CollectionAssert.Contains(item.Bags[0].Vocabulary.ToArray(), "Comedy");
+    }
+
+    [TestMethod]
+    public void EmbedNewItem_WithAKnownItemsGenres_GivesThatItemsVector()
+    {
+        // Items are embedded from features alone by default, so the same genres give the same vector.
+        var (_, _, model, data) = Fitted.Value;
+        data.Items!.TryGet("1", out var toyStory);
+        var raw = new RawFeatures();
+        raw.Bags["GenresBag"] = toyStory!.Genres;
+        var v = model.EmbedNewItem(raw);
+        var known = model.ItemVectors.Span.Slice(model.Items.GetKey("1") * model.Dimension, model.Dimension);
+        for (var j = 0; j < v.Length; j++) Assert.AreEqual(known[j], v[j], 1e-5f, $"dim {j}");
+    }
+
+    [TestMethod]
+    public void Export_FeaturizedModel_NamesTheOnnxInputsAfterTheColumns()
+    {
+        var (_, _, model, _) = Fitted.Value;
+        var manifest = OnnxModelExporter.Export(model, Path.Combine(TestPaths.TempDir(), "featurized"), k: 5);
+        CollectionAssert.AreEqual(new[] { "GenresBag" }, manifest.Files[1].Inputs.Select(i => i.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "UserId", "OccupationKey", "AgeNormalized" }, manifest.Files[0].Inputs.Select(i => i.Name).ToArray());
+    }
+
+    [TestMethod]
+    public void Fit_MissingOrTextFeatureColumn_ThrowsNamingIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new JoinedRow { UserId = "1", ItemId = "2", Occupation = "x", Genres = "A" } });
+        var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 1, UserFeatureColumns = ["Nope"] }).Fit(data));
+        StringAssert.Contains(missing.Message, "The feature column 'Nope' (UserFeatureColumns) is not in the input schema");
+        var text = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 1, ItemFeatureColumns = ["Genres"] }).Fit(data));
+        StringAssert.Contains(text.Message, "'Genres' (ItemFeatureColumns) has type");
+    }
+}
