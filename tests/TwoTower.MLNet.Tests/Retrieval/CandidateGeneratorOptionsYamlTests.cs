@@ -189,7 +189,22 @@ public sealed partial class CandidateGeneratorOptionsYamlTests
     public void FromYaml_MalformedText_ThrowsWithLineAndColumn()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromYaml("sources: [{source: mf, quota: 1}\nnormalization: Rank\n"));
-        StringAssert.Contains(ex.Message, "Invalid candidate generator configuration: not valid YAML at line");
+        Assert.AreEqual("Invalid candidate generator configuration: not valid YAML at line 2, column 1: the parser could not continue (an unclosed bracket or quote?). (Parameter 'yaml')", ex.Message);
+    }
+
+    [TestMethod]
+    public void FromYaml_BadIndentation_ThrowsWithParserMessageAndLine()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromYaml("sources:\n  - source: mf\n   quota: 1\n"));
+        StringAssert.StartsWith(ex.Message, "Invalid candidate generator configuration: not valid YAML at line 3, column ");
+    }
+
+    [TestMethod]
+    public void FromJson_Malformed_ThrowsWithReaderLine()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromJson("{\n\"sources\": [}"));
+        StringAssert.StartsWith(ex.Message, "Invalid candidate generator configuration: not valid JSON: ");
+        StringAssert.Contains(ex.Message, "LineNumber: 1");
     }
 
     [TestMethod]
