@@ -139,6 +139,28 @@ public sealed partial class CandidateGeneratorOptionsYamlTests
     }
 
     [TestMethod]
+    public void FromYaml_MissingQuota_ThrowsNamingTheMissingKey()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromYaml("sources:\n  - source: mf\n"));
+        StringAssert.Contains(ex.Message, "sources[0] (line 2, column 5) lacks the required key 'quota'; expected an object with keys source, quota, weight.");
+    }
+
+    [TestMethod]
+    public void FromJson_MissingSourceAndQuota_ThrowsNamingBoth()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromJson("""{"sources":[{"weight":2}]}"""));
+        StringAssert.Contains(ex.Message, "sources[0] (line 1, column ");
+        StringAssert.Contains(ex.Message, "lacks the required keys 'source', 'quota'");
+    }
+
+    [TestMethod]
+    public void FromYaml_EmptySources_ThrowsExpectingList()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromYaml("sources:\nnormalization: Rank\n"));
+        StringAssert.Contains(ex.Message, "sources = null (line 1, column 1) has the wrong type or value; expected a list.");
+    }
+
+    [TestMethod]
     public void FromYaml_QuotedNumber_IsTextAndRejectedLikeJson()
     {
         var yaml = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromYaml("sources: [{source: mf, quota: \"5\"}]"));
@@ -262,6 +284,10 @@ public sealed partial class CandidateGeneratorOptionsYamlTests
             ("""{"normalization":"ZScore"}""", "normalization: ZScore"),
             ("""{"normalization":[1]}""", "normalization: [1]"),
             ("""[1,2]""", "[1, 2]"),
+            ("""{"sources":null}""", "sources: null"),
+            ("""{"sources":[{"source":null,"quota":1}]}""", "sources: [{source: ~, quota: 1}]"),
+            ("""{"sources":[{"source":"mf"}]}""", "sources: [{source: mf}]"),
+            ("""{"sources":[{"weight":2}]}""", "sources: [{weight: 2}]"),
         };
         foreach (var (json, yaml) in cases)
         {

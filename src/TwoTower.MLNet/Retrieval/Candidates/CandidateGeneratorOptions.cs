@@ -20,6 +20,9 @@ public sealed record CandidateGeneratorOptions
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // A missing source or quota, or a null list, is an error naming the key rather than a default that fails later.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
         Converters = { new JsonStringEnumConverter() },
     };
 
@@ -55,11 +58,19 @@ public sealed record CandidateGeneratorOptions
     /// column, the value found and what was expected; an unknown key is an error that lists the known ones.
     /// </summary>
     /// <exception cref="ArgumentException">Malformed JSON, the literal null, an unknown key or a value of the wrong type.</exception>
-    public static CandidateGeneratorOptions FromJson(string json) => Parse(json, ConfigurationFormat.Json);
+    public static CandidateGeneratorOptions FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return Parse(json, ConfigurationFormat.Json);
+    }
 
     /// <summary>Parses options from YAML text with the same keys, checks and messages as <see cref="FromJson"/>.</summary>
     /// <exception cref="ArgumentException">Malformed YAML, an empty document, an unknown key or a value of the wrong type.</exception>
-    public static CandidateGeneratorOptions FromYaml(string yaml) => Parse(yaml, ConfigurationFormat.Yaml);
+    public static CandidateGeneratorOptions FromYaml(string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        return Parse(yaml, ConfigurationFormat.Yaml);
+    }
 
     /// <summary>Parses options from text in the given format.</summary>
     /// <exception cref="ArgumentException">The text is invalid (see <see cref="FromJson"/>).</exception>

@@ -137,9 +137,21 @@ internal static class ConfigurationReader
             }
             info = options.GetTypeInfo(property.PropertyType);
         }
-        var value = Find(tree, segments) is var (found, node) && found ? $" = {Show(node)}" : "";
+        var (found, node) = Find(tree, segments);
+        if (found && node is JsonObject obj && info.Kind == JsonTypeInfoKind.Object)
+        {
+            var missing = info.Properties.Where(IsRequired).Select(p => p.Name)
+                .Where(name => !obj.Any(kv => string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase))).ToList();
+            if (missing.Count > 0)
+                return $"{ConfigurationPath.Display(segments)}{where} lacks the required key{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}; expected {Expected(info)}.";
+        }
+        var value = found ? $" = {Show(node)}" : "";
         return $"{ConfigurationPath.Display(segments)}{value}{where} has the wrong type or value; expected {Expected(info)}.";
     }
+
+    // A constructor parameter without a default (e.g. a record's positional member) or a 'required' member must be present.
+    private static bool IsRequired(JsonPropertyInfo p) =>
+        p.IsRequired || p.AssociatedParameter is { HasDefaultValue: false, IsMemberInitializer: false };
 
     private static string KnownKeys(JsonTypeInfo info) =>
         info.Kind == JsonTypeInfoKind.Object && info.Properties.Count > 0 ? string.Join(", ", info.Properties.Select(p => p.Name)) : "(none)";
