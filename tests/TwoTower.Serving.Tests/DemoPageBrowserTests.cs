@@ -34,12 +34,22 @@ public sealed class DemoPageBrowserTests
         if (!File.Exists(ChromiumPath))
             Assert.Fail($"Chromium not found at '{ChromiumPath}'; expected Debian's chromium (apt-get install chromium, as .ci/run does) or TWOTOWER_CHROMIUM naming a chromium binary");
         SetDefaultExpectTimeout(StepTimeoutMs); // the default 5 s is tight when another build shares the two cores
-        _service = await ServingFixture.StartAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        try
         {
-            ExecutablePath = ChromiumPath, Args = new[] { "--no-sandbox" }, Headless = true, Timeout = 60_000,
-        });
+            // Playwright runs its driver with the node binary shipped in the package (.playwright/node in the test output).
+            _playwright = await Playwright.CreateAsync();
+            _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = ChromiumPath, Args = new[] { "--no-sandbox" }, Headless = true, Timeout = 60_000,
+            });
+        }
+        catch (Exception ex) when (ex is PlaywrightException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            _playwright?.Dispose();
+            _playwright = null;
+            Assert.Fail($"Playwright could not start chromium at '{ChromiumPath}' (its driver runs the node in .playwright/node, or PLAYWRIGHT_NODEJS_PATH): {ex.Message}");
+        }
+        _service = await ServingFixture.StartAsync();
     }
 
     [ClassCleanup]
