@@ -15,7 +15,7 @@ public sealed record ServingOptions
     /// <summary>Folder for the live-update log and snapshot; null = updates are kept in memory only.</summary>
     public string? StateDirectory { get; init; }
 
-    /// <summary>Candidate generator configuration file (JSON), when given.</summary>
+    /// <summary>Candidate generator configuration file, when given: JSON (.json) or YAML (.yaml, .yml), see Configuration/candidate-generator.example.*.</summary>
     public string? GeneratorConfig { get; init; }
 
     /// <summary>Index spec for item vectors (default "HNSW16").</summary>

@@ -1,21 +1,28 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TwoTower.MLNet.Retrieval.Configuration;
 
 namespace TwoTower.MLNet.Retrieval.Candidates;
 
 /// <summary>
 /// Configuration of <see cref="CandidateGenerator"/>: which sources, their quotas and weights, how scores are normalised.
-/// Built in C# or read from a JSON file such as
+/// Built in C# or read from a JSON or YAML file (<see cref="Load"/>) such as
 /// <c>{"sources":[{"source":"twotower","quota":100},{"source":"popularity","quota":20,"weight":0.5}],"normalization":"MinMax"}</c>.
 /// </summary>
 public sealed record CandidateGeneratorOptions
 {
+    // Names the configuration in error messages.
+    private const string What = "candidate generator configuration";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNameCaseInsensitive = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // A missing source or quota, or a null list, is an error naming the key rather than a default that fails later.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
         Converters = { new JsonStringEnumConverter() },
     };
 
@@ -46,35 +53,44 @@ public sealed record CandidateGeneratorOptions
         }
     }
 
-    /// <summary>Parses options from JSON text; errors name the JSON path.</summary>
+    /// <summary>
+    /// Parses options from JSON text (comments and trailing commas allowed). Errors name the key path with its line and
+    /// column, the value found and what was expected; an unknown key is an error that lists the known ones.
+    /// </summary>
+    /// <exception cref="ArgumentException">Malformed JSON, the literal null, an unknown key or a value of the wrong type.</exception>
     public static CandidateGeneratorOptions FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        try
-        {
-            return JsonSerializer.Deserialize<CandidateGeneratorOptions>(json, Json)
-                ?? throw new ArgumentException("Candidate generator configuration is the JSON literal null; expected an object.", nameof(json));
-        }
-        catch (JsonException ex)
-        {
-            throw new ArgumentException($"Invalid candidate generator configuration: {ex.Message}", nameof(json), ex);
-        }
+        return Parse(json, ConfigurationFormat.Json);
     }
 
-    /// <summary>Reads options from a JSON file.</summary>
+    /// <summary>Parses options from YAML text with the same keys, checks and messages as <see cref="FromJson"/>.</summary>
+    /// <exception cref="ArgumentException">Malformed YAML, an empty document, an unknown key or a value of the wrong type.</exception>
+    public static CandidateGeneratorOptions FromYaml(string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        return Parse(yaml, ConfigurationFormat.Yaml);
+    }
+
+    /// <summary>Parses options from text in the given format.</summary>
+    /// <exception cref="ArgumentException">The text is invalid (see <see cref="FromJson"/>).</exception>
+    public static CandidateGeneratorOptions Parse(string text, ConfigurationFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ConfigurationReader.Parse<CandidateGeneratorOptions>(text, format, Json, What);
+    }
+
+    /// <summary>Reads options from a file: JSON for <c>.json</c>, YAML for <c>.yaml</c> or <c>.yml</c> (any case); messages start with the path.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException">Another extension, or invalid content (see <see cref="FromJson"/>).</exception>
     public static CandidateGeneratorOptions Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Candidate generator configuration '{path}' does not exist.", path);
-        try
-        {
-            return FromJson(File.ReadAllText(path));
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ArgumentException($"{path}: {ex.Message}", nameof(path), ex);
-        }
+        return ConfigurationReader.Load<CandidateGeneratorOptions>(path, Json, What);
     }
+
+    /// <summary>Writes the options as YAML that <see cref="FromYaml"/> reads back to equal options.</summary>
+    public string ToYaml() => YamlJsonBridge.ToYaml(JsonSerializer.SerializeToNode(this, Json));
 
     /// <summary>Writes the options as indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(Json) { WriteIndented = true });
