@@ -18,7 +18,7 @@ internal static class ServeCommand
         var data = new Option<string?>("--data") { Description = "MovieLens folder with item and user metadata (titles, genres, dates, demographics for cold start)." };
         var state = new Option<string?>("--state") { Description = "Folder for the live-update log and snapshot (updates survive restarts); default: in memory only." };
         var apiKey = new Option<string?>("--api-key") { Description = "Key for PUT/DELETE (X-Api-Key header); default: configuration TwoTower:ApiKey (env TwoTower__ApiKey); none = writes refused." };
-        var config = new Option<string?>("--config") { Description = "Candidate generator configuration (JSON: sources, quotas, weights, normalization)." };
+        var config = new Option<string?>("--config") { Description = "Candidate generator configuration, JSON or YAML by extension (.json, .yaml, .yml): sources, quotas, weights, normalization." };
         var index = new Option<string>("--index") { Description = "Index spec for item vectors (Flat, HNSW16, IVF1024,Flat …).", DefaultValueFactory = _ => "HNSW16" };
         var maxK = new Option<int>("--max-k") { Description = "Largest k a request may ask for.", DefaultValueFactory = _ => 200 };
         var cmd = new Command("serve", "Serve recommendations over HTTP (POST /recommend, GET /items/{id}/similar, PUT/DELETE /items/{id}, /health, /metrics, OpenAPI, demo page at /).");
