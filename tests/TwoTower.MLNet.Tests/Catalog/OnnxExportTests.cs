@@ -127,7 +127,7 @@ public sealed class OnnxExportTests
         StringAssert.Contains(ex.Message, "-p:OnnxRuntimeGpu=true");
     }
 
-    private static float MaxAbsDiff(float[] a, float[] b)
+    internal static float MaxAbsDiff(float[] a, float[] b)
     {
         Assert.HasCount(a.Length, b);
         var max = 0f;

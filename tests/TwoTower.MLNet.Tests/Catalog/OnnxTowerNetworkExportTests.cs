@@ -39,7 +39,7 @@ public sealed class OnnxTowerNetworkExportTests
         using var session = OnnxTowerSession.Open(Path.Combine(dir, OnnxModelExporter.ItemTowerFile));
         Assert.IsNull(tower.IdEmbedding, "by default items are embedded from their features alone");
         var got = session.Run(Batch(tower.Features, null, ids, raws));
-        Assert.IsLessThanOrEqualTo(1e-5f, MaxAbsDiff(expected, got));
+        Assert.IsLessThanOrEqualTo(1e-5f, OnnxExportTests.MaxAbsDiff(expected, got));
     }
 
     [TestMethod]
@@ -54,7 +54,7 @@ public sealed class OnnxTowerNetworkExportTests
         var expected = model.UserVectors.ToArray().Concat(model.EmbedNewUser(raws[^1])).ToArray();
         using var session = OnnxTowerSession.Open(Path.Combine(dir, OnnxModelExporter.QueryTowerFile));
         var got = session.Run(Batch(tower.Features, "UserId", ids, raws));
-        Assert.IsLessThanOrEqualTo(1e-5f, MaxAbsDiff(expected, got));
+        Assert.IsLessThanOrEqualTo(1e-5f, OnnxExportTests.MaxAbsDiff(expected, got));
     }
 
     [TestMethod]
@@ -103,13 +103,5 @@ public sealed class OnnxTowerNetworkExportTests
         foreach (var x in schema.Numerics)
             batch.SetFloat(x.Name, raws.Select(r => (float)(r.Numeric.TryGetValue(x.Name, out var v) ? v : x.Mean)).ToArray(), 1);
         return batch;
-    }
-
-    private static float MaxAbsDiff(float[] a, float[] b)
-    {
-        Assert.HasCount(a.Length, b);
-        var max = 0f;
-        for (var i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        return max;
     }
 }

@@ -72,7 +72,7 @@ public sealed class ModelContainerTests
         Assert.AreEqual(1.5, summary["loss"]!.GetValue<double>());
     }
 
-    private static byte[] ReadAll(ZipArchiveEntry e)
+    internal static byte[] ReadAll(ZipArchiveEntry e)
     {
         using var s = e.Open();
         using var ms = new MemoryStream();

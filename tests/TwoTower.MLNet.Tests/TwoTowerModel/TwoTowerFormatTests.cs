@@ -2,6 +2,7 @@ using System.IO.Compression;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Features;
 using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Tests.Persistence;
 using TwoTower.MLNet.Towers;
 using TwoTower.MLNet.TwoTowerModel;
 
@@ -59,7 +60,7 @@ public sealed class TwoTowerFormatTests
         using var b = ZipFile.OpenRead(path);
         CollectionAssert.AreEqual(a.Entries.Select(e => e.FullName).ToArray(), b.Entries.Select(e => e.FullName).ToArray());
         foreach (var e in a.Entries.Where(e => e.FullName != ModelContainerReader.ManifestName))
-            CollectionAssert.AreEqual(ReadAll(e), ReadAll(b.GetEntry(e.FullName)!), $"entry {e.FullName} changed: the two-tower format is not stable.");
+            CollectionAssert.AreEqual(ModelContainerTests.ReadAll(e), ModelContainerTests.ReadAll(b.GetEntry(e.FullName)!), $"entry {e.FullName} changed: the two-tower format is not stable.");
     }
 
     [TestMethod]
@@ -91,19 +92,11 @@ public sealed class TwoTowerFormatTests
         using (var zip = ZipFile.OpenRead(path))
             foreach (var e in reader.Manifest.Entries)
             {
-                var bytes = ReadAll(zip.GetEntry(e.Name)!);
+                var bytes = ModelContainerTests.ReadAll(zip.GetEntry(e.Name)!);
                 if (e.Name == name) writer.AddRaw(e.Name, e.Kind, e.Shape, System.Text.Encoding.UTF8.GetBytes(edit(System.Text.Encoding.UTF8.GetString(bytes))));
                 else writer.AddRaw(e.Name, e.Kind, e.Shape, bytes);
             }
         writer.Save(path);
-    }
-
-    private static byte[] ReadAll(ZipArchiveEntry e)
-    {
-        using var s = e.Open();
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
     }
 
     [TestMethod]
