@@ -131,6 +131,32 @@ public sealed class MemoryMappedLoadTests
     }
 
     [TestMethod]
+    public void Dispose_WhileSearchesRun_EachSearchFinishesOrThrowsObjectDisposed()
+    {
+        using var built = Build(HnswIndex.FileKind, n: 2000);
+        var path = Saved(built);
+        var mapped = HnswIndex.Load(path, IndexLoadOptions.Mapped);
+        var q = Queries(20);
+        var expected = mapped.Search(q, 10);
+        using var started = new CountdownEvent(3);
+        var searchers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+        {
+            started.Signal();
+            try
+            {
+                // The mapping stays until every running search has left; results read before then are complete.
+                for (var i = 0; i < 100_000; i++) AssertSame(expected, mapped.Search(q, 10), "search racing Dispose");
+                return "finished";
+            }
+            catch (ObjectDisposedException) { return "disposed"; }
+        })).ToArray();
+        started.Wait();
+        mapped.Dispose();
+        Task.WaitAll(searchers);
+        CollectionAssert.AreEqual(new[] { "disposed", "disposed", "disposed" }, searchers.Select(t => t.Result).ToArray());
+    }
+
+    [TestMethod]
     public void Save_OverTheMappedFile_ReplacesAtomicallyAndMappedIndexKeepsWorking()
     {
         using var built = Build(FlatIndex.Kind);
