@@ -82,7 +82,7 @@ internal static partial class MmapBench
         index.Search(queries, k, search); // warm-up: pages and JIT
         var qps = new List<double>();
         var cpuQps = new List<double>();
-        for (var r = 0; r < 3; r++)
+        for (var r = 0; r < 5; r++)
         {
             var cpu0 = ThreadCpuSeconds();
             sw.Restart();
@@ -91,6 +91,9 @@ internal static partial class MmapBench
             cpuQps.Add(nq / (ThreadCpuSeconds() - cpu0));
         }
         var rssWarm = Rss();
+        var status = File.ReadLines("/proc/self/status").Where(l => l.StartsWith("RssAnon", StringComparison.Ordinal) || l.StartsWith("RssFile", StringComparison.Ordinal));
+        var rollup = File.ReadLines("/proc/self/smaps_rollup").Where(l => l.StartsWith("AnonHugePages", StringComparison.Ordinal) || l.StartsWith("FilePmdMapped", StringComparison.Ordinal));
+        Console.WriteLine($"# {mode} warm: {string.Join(", ", status.Concat(rollup).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{mode,-14} open_ms {open,8:F1} first_query_ms {first,8:F1} open+first_ms {open + first,8:F1} rss_open_mib {(rssOpen - rssBefore) / 1024.0,7:F0} rss_first_mib {(rssFirst - rssBefore) / 1024.0,7:F0} rss_warm_mib {(rssWarm - rssBefore) / 1024.0,7:F0} qps_best {qps.Max(),8:F0} qps_thread_cpu {cpuQps.Max(),8:F0} qps_runs {string.Join('/', qps.Select(q => q.ToString("F0", CultureInfo.InvariantCulture)))}"));
         return 0;
