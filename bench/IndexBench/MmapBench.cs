@@ -80,6 +80,7 @@ internal static partial class MmapBench
         var first = sw.Elapsed.TotalMilliseconds;
         var rssFirst = Rss();
         index.Search(queries, k, search); // warm-up: pages and JIT
+        var faults0 = MinorFaults();
         var qps = new List<double>();
         var cpuQps = new List<double>();
         for (var r = 0; r < 5; r++)
@@ -90,12 +91,13 @@ internal static partial class MmapBench
             qps.Add(nq / sw.Elapsed.TotalSeconds);
             cpuQps.Add(nq / (ThreadCpuSeconds() - cpu0));
         }
+        var faults = MinorFaults() - faults0;
         var rssWarm = Rss();
         var status = File.ReadLines("/proc/self/status").Where(l => l.StartsWith("RssAnon", StringComparison.Ordinal) || l.StartsWith("RssFile", StringComparison.Ordinal));
         var rollup = File.ReadLines("/proc/self/smaps_rollup").Where(l => l.StartsWith("AnonHugePages", StringComparison.Ordinal) || l.StartsWith("FilePmdMapped", StringComparison.Ordinal));
         Console.WriteLine($"# {mode} warm: {string.Join(", ", status.Concat(rollup).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))))}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{mode,-14} open_ms {open,8:F1} first_query_ms {first,8:F1} open+first_ms {open + first,8:F1} rss_open_mib {(rssOpen - rssBefore) / 1024.0,7:F0} rss_first_mib {(rssFirst - rssBefore) / 1024.0,7:F0} rss_warm_mib {(rssWarm - rssBefore) / 1024.0,7:F0} qps_best {qps.Max(),8:F0} qps_thread_cpu {cpuQps.Max(),8:F0} qps_runs {string.Join('/', qps.Select(q => q.ToString("F0", CultureInfo.InvariantCulture)))}"));
+            $"{mode,-14} open_ms {open,8:F1} first_query_ms {first,8:F1} open+first_ms {open + first,8:F1} rss_open_mib {(rssOpen - rssBefore) / 1024.0,7:F0} rss_first_mib {(rssFirst - rssBefore) / 1024.0,7:F0} rss_warm_mib {(rssWarm - rssBefore) / 1024.0,7:F0} qps_best {qps.Max(),8:F0} qps_thread_cpu {cpuQps.Max(),8:F0} timed_minor_faults {faults,7} qps_runs {string.Join('/', qps.Select(q => q.ToString("F0", CultureInfo.InvariantCulture)))}"));
         return 0;
     }
 
@@ -110,6 +112,14 @@ internal static partial class MmapBench
     {
         _ = ClockGetTime(3, out var t);
         return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+
+    // Minor page faults of this process so far (field 10 of /proc/self/stat): a warm mapped index should take none.
+    private static long MinorFaults()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture);
     }
 
     // Resident set size of this process in KiB (anonymous plus file-backed pages, so mapped pages count once touched).
