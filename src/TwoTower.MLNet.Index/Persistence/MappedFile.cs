@@ -61,9 +61,19 @@ internal sealed unsafe class MappedFile : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        GC.SuppressFinalize(this);
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
+    }
+
+    // An index dropped without Dispose: give back the pointer's reference so the view's own finalizer can unmap
+    // (leases of searches still running keep theirs, so nothing is unmapped under them).
+    ~MappedFile()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try { _view.SafeMemoryMappedViewHandle.DangerousRelease(); }
+        catch (ObjectDisposedException) { }
     }
 
     /// <summary>One reader's hold on the mapping.</summary>

@@ -157,6 +157,31 @@ public sealed class MemoryMappedLoadTests
     }
 
     [TestMethod]
+    public void Finalizer_MappedIndexDroppedWithoutDispose_IsUnmapped()
+    {
+        using var built = Build(HnswIndex.FileKind, n: 300);
+        var path = Saved(built, "dropped.ttvx");
+        SearchAndDrop(path);
+        for (var i = 0; i < 3 && IsMapped(path); i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.IsFalse(IsMapped(path), "the finalizers unmap an index nobody disposed");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void SearchAndDrop(string path)
+    {
+        var mapped = HnswIndex.Load(path, IndexLoadOptions.Mapped);
+        Assert.AreEqual(10, mapped.Search(Queries(1), 10).Ids.Count(id => id >= 0));
+        Assert.IsTrue(IsMapped(path), "mapped while the index is in use");
+        GC.KeepAlive(mapped);
+    }
+
+    private static bool IsMapped(string path) => File.ReadLines("/proc/self/maps").Any(l => l.EndsWith(path, StringComparison.Ordinal));
+
+    [TestMethod]
     public void Save_OverTheMappedFile_ReplacesAtomicallyAndMappedIndexKeepsWorking()
     {
         using var built = Build(FlatIndex.Kind);
