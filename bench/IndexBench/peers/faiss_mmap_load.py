@@ -3,11 +3,11 @@ resident memory, and warm batched 1-thread QPS, with a plain read_index and with
 usage: /usr/bin/python3 faiss_mmap_load.py build N OUT.faiss     (first N rows of $ANN_CACHE/base_1000000.npy)
        /usr/bin/python3 faiss_mmap_load.py open FILE full|mmap [k]
 """
-import os, sys, time
+import os, sys, tempfile, time
 import numpy as np
 import faiss
 
-cache = os.environ.get("ANN_CACHE", "/tmp/annbench")
+cache = os.environ.get("ANN_CACHE", os.path.join(tempfile.gettempdir(), "annbench"))
 faiss.omp_set_num_threads(1)
 
 
