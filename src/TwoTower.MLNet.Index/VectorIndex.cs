@@ -10,15 +10,23 @@ public static class VectorIndex
 {
     /// <summary>Loads any saved index, dispatching on the kind in the file's header.</summary>
     /// <exception cref="InvalidDataException">The file is not an index file, is newer than this library, corrupt, or of an unknown kind.</exception>
-    public static IVectorIndex Load(string path)
+    public static IVectorIndex Load(string path) => Load(path, IndexLoadOptions.Default);
+
+    /// <summary>
+    /// Loads any saved index as <paramref name="options"/> say (memory-mapped, checksum pass or not), dispatching
+    /// on the kind in the file's header. A mapped index owns its mapping: dispose it to unmap.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not an index file, is newer than this library, corrupt, or of an unknown kind.</exception>
+    public static IVectorIndex Load(string path, IndexLoadOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var kind = IndexFile.ReadHeader(path).Kind;
         return kind switch
         {
-            FlatIndex.Kind => FlatIndex.Load(path),
-            HnswIndex.FileKind => HnswIndex.Load(path),
-            IvfFlatIndex.Kind => IvfFlatIndex.Load(path),
-            IvfPqIndex.Kind => IvfPqIndex.Load(path),
+            FlatIndex.Kind => FlatIndex.Load(path, options),
+            HnswIndex.FileKind => HnswIndex.Load(path, options),
+            IvfFlatIndex.Kind => IvfFlatIndex.Load(path, options),
+            IvfPqIndex.Kind => IvfPqIndex.Load(path, options),
             _ => throw new InvalidDataException($"'{path}' holds an index of unknown kind '{kind}'; expected Flat, HNSW, IVFFlat or IVFPQ."),
         };
     }

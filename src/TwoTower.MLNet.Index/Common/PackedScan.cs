@@ -32,7 +32,7 @@ internal static class PackedScan
             for (var b0 = 0; b0 < s.Rows; b0 += BaseBlock)
             {
                 var nb = Math.Min(BaseBlock, s.Rows - b0);
-                Gemm.MultiplyPackedB(q, mq, s.Dimension, s.Packed, b0, nb, tile, TileStride);
+                Gemm.MultiplyPackedB(q, mq, s.Dimension, s.Packed.Span, b0, nb, tile, TileStride);
                 for (var i = 0; i < mq; i++)
                 {
                     var slot = map.IsEmpty ? i : map[i];

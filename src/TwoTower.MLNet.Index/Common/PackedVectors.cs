@@ -6,12 +6,21 @@ namespace TwoTower.MLNet.Index.Common;
 /// <summary>
 /// An append-only snapshot of vectors kept in the GEMM kernel's panel layout (row j is column j % NR of
 /// panel j / NR), with ids, squared norms and tombstones. Appending past <see cref="Rows"/> and publishing
-/// the returned snapshot keeps concurrent readers of the old snapshot consistent.
+/// the returned snapshot keeps concurrent readers of the old snapshot consistent. <see cref="Packed"/> may
+/// live in a mapped file: such a store is loaded full (capacity = rows), so appending grows into an owned array first.
 /// </summary>
-internal sealed record PackedVectors(int Dimension, float[] Packed, float[] Norms, long[] Ids, bool[] Removed, int Rows, int Live)
+internal sealed record PackedVectors(int Dimension, Memory<float> Packed, float[] Norms, long[] Ids, bool[] Removed, int Rows, int Live)
 {
     /// <summary>An empty store.</summary>
-    public static PackedVectors Empty(int dimension) => new(dimension, [], [], [], [], 0, 0);
+    public static PackedVectors Empty(int dimension) => new(dimension, Memory<float>.Empty, [], [], [], 0, 0);
+
+    /// <summary>The same rows without tombstoned ones (this store itself when none is removed).</summary>
+    public PackedVectors WithoutRemoved()
+    {
+        if (Live == Rows) return this;
+        var (ids, vectors) = LiveRows();
+        return Empty(Dimension).Append(ids, vectors);
+    }
 
     private int Capacity => Ids.Length;
 
@@ -25,7 +34,7 @@ internal sealed record PackedVectors(int Dimension, float[] Packed, float[] Norm
         {
             var lane0 = row % Gemm.NR;
             var lanes = Math.Min(Gemm.NR - lane0, Rows + ids.Length - row);
-            var panel = s.Packed.AsSpan((int)((long)(row / Gemm.NR) * Gemm.NR * d), Gemm.NR * d);
+            var panel = s.Packed.Span.Slice((int)((long)(row / Gemm.NR) * Gemm.NR * d), Gemm.NR * d);
             var src = vectors.Slice((row - Rows) * d, lanes * d);
             for (var p = 0; p < d; p++)
                 for (var l = 0; l < lanes; l++) panel[p * Gemm.NR + lane0 + l] = src[l * d + p];
@@ -44,7 +53,7 @@ internal sealed record PackedVectors(int Dimension, float[] Packed, float[] Norm
     {
         var capacity = Math.Max(needed, Math.Max(Gemm.NR, Capacity + Capacity / 2));
         capacity = (capacity + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
-        var packed = new float[Gemm.PackedLength(capacity, Dimension)]; Packed.AsSpan().CopyTo(packed);
+        var packed = new float[Gemm.PackedLength(capacity, Dimension)]; Packed.Span.CopyTo(packed);
         var norms = new float[capacity]; Norms.AsSpan().CopyTo(norms);
         var ids = new long[capacity]; Ids.AsSpan().CopyTo(ids);
         var removed = new bool[capacity]; Removed.AsSpan().CopyTo(removed);
@@ -57,7 +66,8 @@ internal sealed record PackedVectors(int Dimension, float[] Packed, float[] Norm
     public void ReadRow(int row, Span<float> v)
     {
         var offset = Offset(row);
-        for (var p = 0; p < Dimension; p++) v[p] = Packed[offset + p * Gemm.NR];
+        var packed = Packed.Span;
+        for (var p = 0; p < Dimension; p++) v[p] = packed[(int)(offset + p * Gemm.NR)];
     }
 
     /// <summary>Tombstones a row (shared with snapshots of the same arrays) and returns the snapshot with one fewer live row.</summary>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Persistence;
 
@@ -7,7 +8,9 @@ namespace TwoTower.MLNet.Index.Flat;
 /// <summary>
 /// Exact search: every query is scored against every stored vector with a blocked matrix multiply
 /// (query blocks × base blocks, vectors kept pre-packed in the kernel's panel layout), and a bounded
-/// heap per query keeps the best k. Like FAISS's <c>IndexFlat</c>.
+/// heap per query keeps the best k. Like FAISS's <c>IndexFlat</c>. Loaded with
+/// <see cref="IndexLoadOptions.MemoryMap"/>, the packed vectors are read in place from the mapped file,
+/// which the index owns until <see cref="Dispose"/>; searches are thread-safe either way.
 /// </summary>
 public sealed class FlatIndex : IVectorIndex
 {
@@ -17,6 +20,8 @@ public sealed class FlatIndex : IVectorIndex
     private readonly object _writeLock = new();
     private readonly Dictionary<long, int> _rowOf = [];
     private volatile PackedVectors _store;
+    private MappedFile? _mapping;
+    private volatile bool _disposed;
 
     /// <summary>Creates an empty exact index.</summary>
     public FlatIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct)
@@ -43,14 +48,19 @@ public sealed class FlatIndex : IVectorIndex
     /// <inheritdoc/>
     public bool IsTrained => true;
 
+    /// <summary>Whether the stored vectors are read from a memory-mapped file (until an add copies them).</summary>
+    public bool IsMemoryMapped => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(_store.Packed, out _);
+
     /// <inheritdoc/>
     public void Train(ReadOnlySpan<float> vectors) => VectorInput.CountRows(vectors, Dimension, nameof(vectors));
 
     /// <inheritdoc/>
     public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
+        ThrowIfDisposed();
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        using var lease = Hold();
         lock (_writeLock)
         {
             VectorInput.CheckIds(ids, rows, _rowOf.ContainsKey);
@@ -68,12 +78,14 @@ public sealed class FlatIndex : IVectorIndex
     /// <inheritdoc/>
     public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
+        ThrowIfDisposed();
         options = VectorInput.CheckSearch(k, options);
         var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
         var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
         var ids = new long[(long)nq * k];
         var scores = new float[ids.Length];
         var counts = new int[nq];
+        using var lease = Hold();
         var s = _store;
         var eligible = VectorInput.Eligibility(options);
         var l2 = Metric == VectorMetric.L2;
@@ -112,6 +124,7 @@ public sealed class FlatIndex : IVectorIndex
     /// <inheritdoc/>
     public bool Remove(long id)
     {
+        ThrowIfDisposed();
         lock (_writeLock)
         {
             if (!_rowOf.Remove(id, out var row)) return false;
@@ -123,6 +136,8 @@ public sealed class FlatIndex : IVectorIndex
     /// <inheritdoc/>
     public void Compact()
     {
+        ThrowIfDisposed();
+        using var lease = Hold();
         lock (_writeLock)
         {
             var (ids, vectors) = _store.LiveRows();
@@ -135,27 +150,48 @@ public sealed class FlatIndex : IVectorIndex
     /// <inheritdoc/>
     public void Save(string path)
     {
-        var (ids, vectors) = _store.LiveRows();
-        IndexFile.Save(path, Kind, Metric, Dimension, w =>
-        {
-            w.Write(ids.Length);
-            BinaryIo.Write<long>(w, ids);
-            BinaryIo.Write<float>(w, vectors);
-        });
+        ThrowIfDisposed();
+        using var lease = Hold();
+        var s = _store;
+        IndexFile.Save(path, Kind, Metric, Dimension, w => PackedVectorsSerializer.Write(w, s));
     }
 
     /// <summary>Loads an index written by <see cref="Save"/>.</summary>
-    public static FlatIndex Load(string path) => IndexFile.Load(path, (h, r) =>
+    public static FlatIndex Load(string path) => Load(path, IndexLoadOptions.Default);
+
+    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <exception cref="InvalidDataException">The file is not a Flat index, is corrupt, or is of a newer version.</exception>
+    public static FlatIndex Load(string path, IndexLoadOptions options) => IndexFile.Load(path, options, p =>
     {
+        var h = p.Header;
         IndexFile.ExpectKind(path, h, Kind);
         var index = new FlatIndex(h.Dimension, h.Metric);
-        var n = r.ReadInt32();
-        var ids = BinaryIo.ReadLongs(r, n);
-        var vectors = BinaryIo.ReadFloats(r, (long)n * h.Dimension);
-        lock (index._writeLock) index.AppendLocked(ids, vectors);
+        if (h.FormatVersion < IndexFile.FirstMappableVersion)
+        {
+            var r = p.Reader;
+            var n = r.ReadInt32();
+            var ids = BinaryIo.ReadLongs(r, n);
+            var vectors = BinaryIo.ReadFloats(r, (long)n * h.Dimension);
+            lock (index._writeLock) index.AppendLocked(ids, vectors);
+            return index;
+        }
+        var store = PackedVectorsSerializer.Read(p, "flat");
+        for (var row = 0; row < store.Rows; row++)
+            if (!index._rowOf.TryAdd(store.Ids[row], row)) throw p.Corrupt($"id {store.Ids[row]} is stored twice");
+        index._store = store;
+        if (p.MappingClaimed) index._mapping = p.ClaimMapping();
         return index;
     });
 
-    /// <inheritdoc/>
-    public void Dispose() { }
+    /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _mapping?.Dispose();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
+    private MappedFile.Lease Hold() => _mapping?.Acquire() ?? default;
 }

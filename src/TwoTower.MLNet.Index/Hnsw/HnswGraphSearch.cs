@@ -77,6 +77,8 @@ internal static unsafe class HnswGraphSearch
             bound = results.Top.Distance;
         }
         int stride = g.Stride;
+        int m0 = g.M0;
+        int capacity = g.Capacity;
         float* vectors = g.Vectors;
         float[] terms = g.Terms;
         ushort epoch = visited.Epoch;
@@ -99,6 +101,8 @@ internal static unsafe class HnswGraphSearch
                     Sse.Prefetch0(next + 32);
                 }
                 int count = Volatile.Read(ref *links);
+                // A mapped link block is not scanned at load (that would page in all of it): bounds are checked here instead.
+                if ((uint)count > (uint)m0) ThrowBadLink(c.Node, count, "link count");
                 if (Sse.IsSupported)
                     for (int j = 1; j <= count; j++) Sse.Prefetch0(tags + links[j]);
                 // Gather the unvisited neighbours first, so prefetches go only to rows that will be read.
@@ -106,6 +110,7 @@ internal static unsafe class HnswGraphSearch
                 for (int j = 1; j <= count; j++)
                 {
                     int n = links[j];
+                    if ((uint)n >= (uint)capacity) ThrowBadLink(c.Node, n, "neighbour");
                     if (tags[n] == epoch) continue;
                     tags[n] = epoch;
                     unvisited[fresh++] = n;
@@ -131,6 +136,10 @@ internal static unsafe class HnswGraphSearch
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadLink(int node, int value, string what)
+        => throw new InvalidDataException($"Corrupt HNSW layer-0 links: node {node} has {what} {value} out of range (index file damaged; load it with VerifyChecksum to detect this at load).");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchRow(float* row, int stride)

@@ -8,6 +8,9 @@ namespace TwoTower.MLNet.Index.Hnsw;
 /// k-nearest-neighbour search in O(log n) distance evaluations. Vectors live in one aligned block
 /// (normalised for cosine), layer-0 links in one flat int block; distances are one SIMD dot product.
 /// Searches are lock-free and may run while <see cref="Add"/> inserts on other threads.
+/// Loaded with <see cref="IndexLoadOptions.MemoryMap"/>, rows and layer-0 links are read in place from the
+/// mapped file (which the index owns until <see cref="Dispose"/>); concurrent searches stay safe, and
+/// disposing while a search runs unmaps only when that search ends.
 /// </summary>
 public sealed unsafe class HnswIndex : IVectorIndex
 {
@@ -28,7 +31,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private Random _levelRandom;
     private HnswGraph _graph;
     private int _liveCount;
-    private bool _disposed;
+    private volatile bool _disposed;
+    private MappedFile? _mapping;
 
     /// <summary>Creates an empty index.</summary>
     /// <param name="dimension">Vector dimension (≥ 1).</param>
@@ -69,6 +73,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <summary>The construction and default search settings.</summary>
     public HnswOptions Options => _options;
 
+    /// <summary>Whether vector rows and links are read from a memory-mapped file (until the first add copies them).</summary>
+    public bool IsMemoryMapped => _mapping is not null && !Volatile.Read(ref _graph).LinksVerified;
+
     /// <summary>Nodes stored including tombstones (what <see cref="Compact"/> reclaims is NodeCount − Count).</summary>
     public int NodeCount => Volatile.Read(ref _graph).NodeCount;
 
@@ -84,6 +91,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
         ThrowIfDisposed();
+        using var lease = Hold();
         if (vectors.Length != (long)ids.Length * Dimension)
             throw new ArgumentException($"vectors has {vectors.Length} values, expected ids.Length × Dimension = {ids.Length} × {Dimension} = {(long)ids.Length * Dimension}.", nameof(vectors));
         int n = ids.Length;
@@ -146,6 +154,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 throw new ArgumentException($"queries[{i / Dimension}][{i % Dimension}] = {queries[i]} is not finite; NaN and ∞ are rejected.", nameof(queries));
         }
         ef = Math.Max(ef, k);
+        using var lease = Hold();
         int count = queries.Length / Dimension;
         var ids = new long[(long)count * k];
         var scores = new float[ids.Length];
@@ -198,6 +207,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public void Compact()
     {
         ThrowIfDisposed();
+        using var lease = Hold();
         lock (_writeLock)
         {
             var old = _graph;
@@ -228,6 +238,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public void Save(string path)
     {
         ThrowIfDisposed();
+        using var lease = Hold();
         lock (_writeLock)
         {
             var g = _graph;
@@ -237,19 +248,30 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
     /// <summary>Loads an index written by <see cref="Save"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not an HNSW index, is corrupt, or is of a newer version.</exception>
-    public static HnswIndex Load(string path)
-        => IndexFile.Load(path, (header, reader) =>
+    public static HnswIndex Load(string path) => Load(path, IndexLoadOptions.Default);
+
+    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <exception cref="InvalidDataException">The file is not an HNSW index, is corrupt, or is of a newer version.</exception>
+    public static HnswIndex Load(string path, IndexLoadOptions options)
+        => IndexFile.Load(path, options, p =>
         {
-            if (header.Kind != FileKind)
-                throw new InvalidDataException($"'{path}' holds a '{header.Kind}' index, expected '{FileKind}'.");
-            return HnswSerializer.Read(reader, header, path);
+            if (p.Header.Kind != FileKind)
+                throw new InvalidDataException($"'{path}' holds a '{p.Header.Kind}' index, expected '{FileKind}'.");
+            return HnswSerializer.Read(p);
         });
+
+    /// <summary>Makes this index the owner of the mapping its graph reads from.</summary>
+    internal void AttachMapping(MappedFile mapping) => _mapping = mapping;
+
+    // Keeps the mapping (if any) alive while raw pointers into it are in use; throws once disposed.
+    private MappedFile.Lease Hold() => _mapping?.Acquire() ?? default;
 
     /// <summary>Builds an index around a graph read from a file.</summary>
     internal static HnswIndex FromGraph(int dimension, VectorMetric metric, HnswOptions options, Func<Lock[], HnswGraph> makeGraph)
     {
         var index = new HnswIndex(dimension, metric, options);
         var g = makeGraph(index._stripes);
+        index._nodeOfId.EnsureCapacity(g.NodeCount);
         for (int i = 0; i < g.NodeCount; i++)
         {
             if (g.Deleted[i] != 0) continue;
@@ -268,6 +290,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     {
         _disposed = true;
         _contexts.Clear();
+        _mapping?.Dispose();
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

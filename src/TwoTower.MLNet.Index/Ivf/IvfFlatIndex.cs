@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Flat;
 using TwoTower.MLNet.Index.Persistence;
@@ -7,7 +8,8 @@ namespace TwoTower.MLNet.Index.Ivf;
 /// <summary>
 /// Inverted-file index with full vectors (FAISS's <c>IndexIVFFlat</c>): k-means cells; a query scans only
 /// the nProbe nearest cells. A batch is inverted to cell → queries, so each cell is scanned once per batch
-/// by the blocked GEMM kernel for all queries that probe it.
+/// by the blocked GEMM kernel for all queries that probe it. Loaded with <see cref="IndexLoadOptions.MemoryMap"/>,
+/// each list's packed vectors are read in place from the mapped file, owned by the index until <see cref="Dispose"/>.
 /// </summary>
 public sealed class IvfFlatIndex : IVectorIndex
 {
@@ -19,6 +21,8 @@ public sealed class IvfFlatIndex : IVectorIndex
     private readonly IvfOptions _options;
     private CoarseQuantizer? _quantizer;
     private volatile PackedVectors[] _lists = [];
+    private MappedFile? _mapping;
+    private volatile bool _disposed;
 
     /// <summary>Creates an empty, untrained index.</summary>
     public IvfFlatIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct, IvfOptions? options = null)
@@ -46,12 +50,16 @@ public sealed class IvfFlatIndex : IVectorIndex
     /// <inheritdoc/>
     public bool IsTrained => _quantizer is not null;
 
+    /// <summary>Whether some list's vectors are read from a memory-mapped file (until an add to that list copies them).</summary>
+    public bool IsMemoryMapped => _lists.Any(l => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(l.Packed, out _));
+
     /// <summary>The settings this index was created with.</summary>
     public IvfOptions Options => _options;
 
     /// <inheritdoc/>
     public void Train(ReadOnlySpan<float> vectors)
     {
+        ThrowIfDisposed();
         VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
         var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads);
@@ -66,10 +74,12 @@ public sealed class IvfFlatIndex : IVectorIndex
     /// <inheritdoc/>
     public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
+        ThrowIfDisposed();
         var quantizer = _quantizer ?? throw new InvalidOperationException("Train the IVF index (Train(sample vectors)) before adding vectors.");
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
         var assign = quantizer.Assign(prepared, l2: true, _options.BuildThreads);
+        using var lease = Hold();
         lock (_writeLock)
         {
             VectorInput.CheckIds(ids, rows, _where.ContainsKey);
@@ -102,12 +112,14 @@ public sealed class IvfFlatIndex : IVectorIndex
     /// <inheritdoc/>
     public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
+        ThrowIfDisposed();
         options = VectorInput.CheckSearch(k, options);
         var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
         var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
         var ids = new long[(long)nq * k];
         var scores = new float[ids.Length];
         var counts = new int[nq];
+        using var lease = Hold();
         var quantizer = _quantizer;
         var lists = _lists;
         if (quantizer is not null && nq > 0)
@@ -127,6 +139,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     /// <inheritdoc/>
     public bool Remove(long id)
     {
+        ThrowIfDisposed();
         lock (_writeLock)
         {
             if (!_where.Remove(id, out var at)) return false;
@@ -140,6 +153,8 @@ public sealed class IvfFlatIndex : IVectorIndex
     /// <inheritdoc/>
     public void Compact()
     {
+        ThrowIfDisposed();
+        using var lease = Hold();
         lock (_writeLock)
         {
             var lists = (PackedVectors[])_lists.Clone();
@@ -157,26 +172,27 @@ public sealed class IvfFlatIndex : IVectorIndex
     /// <inheritdoc/>
     public void Save(string path)
     {
+        ThrowIfDisposed();
         var quantizer = _quantizer ?? throw new InvalidOperationException("An untrained IVF index has nothing to save; call Train first.");
+        using var lease = Hold();
         var lists = _lists;
         IndexFile.Save(path, Kind, Metric, Dimension, w =>
         {
             w.Write(_options.NProbe);
             w.Write(_options.Seed);
             quantizer.Write(w);
-            foreach (var list in lists)
-            {
-                var (ids, vectors) = list.LiveRows();
-                w.Write(ids.Length);
-                BinaryIo.Write<long>(w, ids);
-                BinaryIo.Write<float>(w, vectors);
-            }
+            for (var l = 0; l < lists.Length; l++) PackedVectorsSerializer.Write(w, lists[l]);
         });
     }
 
     /// <summary>Loads an index written by <see cref="Save"/>.</summary>
-    public static IvfFlatIndex Load(string path) => IndexFile.Load(path, (h, r) =>
+    public static IvfFlatIndex Load(string path) => Load(path, IndexLoadOptions.Default);
+
+    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <exception cref="InvalidDataException">The file is not an IVF-Flat index, is corrupt, or is of a newer version.</exception>
+    public static IvfFlatIndex Load(string path, IndexLoadOptions options) => IndexFile.Load(path, options, p =>
     {
+        var (h, r) = (p.Header, p.Reader);
         IndexFile.ExpectKind(path, h, Kind);
         var nprobe = r.ReadInt32();
         var seed = r.ReadInt32();
@@ -185,16 +201,30 @@ public sealed class IvfFlatIndex : IVectorIndex
         var lists = new PackedVectors[quantizer.Lists];
         for (var l = 0; l < lists.Length; l++)
         {
-            var n = r.ReadInt32();
-            var ids = BinaryIo.ReadLongs(r, n);
-            lists[l] = PackedVectors.Empty(h.Dimension).Append(ids, BinaryIo.ReadFloats(r, (long)n * h.Dimension));
-            for (var i = 0; i < n; i++)
-                if (!index._where.TryAdd(ids[i], (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {ids[i]} is stored twice.");
+            if (h.FormatVersion < IndexFile.FirstMappableVersion)
+            {
+                var n = r.ReadInt32();
+                var ids = BinaryIo.ReadLongs(r, n);
+                lists[l] = PackedVectors.Empty(h.Dimension).Append(ids, BinaryIo.ReadFloats(r, (long)n * h.Dimension));
+            }
+            else lists[l] = PackedVectorsSerializer.Read(p, $"list {l}");
+            for (var i = 0; i < lists[l].Rows; i++)
+                if (!index._where.TryAdd(lists[l].Ids[i], (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {lists[l].Ids[i]} is stored twice.");
         }
         index._lists = lists;
+        if (p.MappingClaimed) index._mapping = p.ClaimMapping();
         return index;
     });
 
-    /// <inheritdoc/>
-    public void Dispose() { }
+    /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _mapping?.Dispose();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
+    private MappedFile.Lease Hold() => _mapping?.Acquire() ?? default;
 }

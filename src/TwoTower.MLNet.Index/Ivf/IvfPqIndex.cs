@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Persistence;
 
@@ -21,6 +22,8 @@ public sealed class IvfPqIndex : IVectorIndex
     private CoarseQuantizer? _coarse;
     private ProductQuantizer? _pq;
     private volatile PqList[] _lists = [];
+    private MappedFile? _mapping;
+    private volatile bool _disposed;
 
     /// <summary>Creates an empty, untrained index.</summary>
     public IvfPqIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct, IvfOptions? options = null)
@@ -48,12 +51,16 @@ public sealed class IvfPqIndex : IVectorIndex
     /// <inheritdoc/>
     public bool IsTrained => _pq is not null;
 
+    /// <summary>Whether some list's codes are read from a memory-mapped file (until an add to that list copies them).</summary>
+    public bool IsMemoryMapped => _lists.Any(l => MemoryMarshal.TryGetMemoryManager<byte, MappedMemory<byte>>(l.Codes, out _));
+
     /// <summary>The settings this index was created with.</summary>
     public IvfOptions Options => _options;
 
     /// <inheritdoc/>
     public void Train(ReadOnlySpan<float> vectors)
     {
+        ThrowIfDisposed();
         var n = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         if (n < ProductQuantizer.Codewords)
             throw new ArgumentException($"IVF-PQ training needs at least {ProductQuantizer.Codewords} vectors (codewords per sub-quantizer); got {n}.", nameof(vectors));
@@ -79,12 +86,14 @@ public sealed class IvfPqIndex : IVectorIndex
     /// <inheritdoc/>
     public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
+        ThrowIfDisposed();
         var (coarse, pq) = (_coarse, _pq);
         if (coarse is null || pq is null) throw new InvalidOperationException("Train the IVF-PQ index (Train(sample vectors)) before adding vectors.");
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
         var assign = coarse.Assign(prepared, l2: true, _options.BuildThreads);
         var codes = pq.Encode(Residuals(coarse, prepared, assign), _options.BuildThreads);
+        using var lease = Hold();
         lock (_writeLock)
         {
             VectorInput.CheckIds(ids, rows, _where.ContainsKey);
@@ -116,11 +125,13 @@ public sealed class IvfPqIndex : IVectorIndex
     /// <inheritdoc/>
     public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
+        ThrowIfDisposed();
         options = VectorInput.CheckSearch(k, options);
         var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
         var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
         var ids = new long[(long)nq * k];
         var scores = new float[ids.Length];
+        using var lease = Hold();
         var (coarse, pq, lists) = (_coarse, _pq, _lists);
         if (coarse is null || pq is null || nq == 0)
         {
@@ -166,7 +177,7 @@ public sealed class IvfPqIndex : IVectorIndex
     private static void ScanList(PqList list, int listIndex, float[] table, float offset, Func<long, bool>? eligible, Span<float> hs, Span<long> hl, ref int count)
     {
         var m = list.M;
-        var codes = list.Codes.AsSpan(0, list.Rows * m);
+        var codes = list.Codes.Span[..(list.Rows * m)];
         var threshold = TopK.Threshold(hs, count);
         for (var row = 0; row < list.Rows; row++)
         {
@@ -193,7 +204,7 @@ public sealed class IvfPqIndex : IVectorIndex
             var score = hs[c];
             if (_options.Refine)
             {
-                var x = list.Vectors.AsSpan(row * Dimension, Dimension);
+                var x = list.Vectors.Span.Slice(row * Dimension, Dimension);
                 if (Metric == VectorMetric.L2) { var dist = TensorPrimitives.Distance(q, x); score = -dist * dist; }
                 else score = TensorPrimitives.Dot(q, x);
             }
@@ -205,6 +216,7 @@ public sealed class IvfPqIndex : IVectorIndex
     /// <inheritdoc/>
     public bool Remove(long id)
     {
+        ThrowIfDisposed();
         lock (_writeLock)
         {
             if (!_where.Remove(id, out var at)) return false;
@@ -218,6 +230,8 @@ public sealed class IvfPqIndex : IVectorIndex
     /// <inheritdoc/>
     public void Compact()
     {
+        ThrowIfDisposed();
+        using var lease = Hold();
         lock (_writeLock)
         {
             var lists = (PqList[])_lists.Clone();
@@ -235,6 +249,8 @@ public sealed class IvfPqIndex : IVectorIndex
     /// <inheritdoc/>
     public void Save(string path)
     {
+        ThrowIfDisposed();
+        using var lease = Hold();
         var (coarse, pq, lists) = (_coarse, _pq, _lists);
         if (coarse is null || pq is null) throw new InvalidOperationException("An untrained IVF-PQ index has nothing to save; call Train first.");
         IndexFile.Save(path, Kind, Metric, Dimension, w =>
@@ -249,16 +265,21 @@ public sealed class IvfPqIndex : IVectorIndex
             {
                 var (ids, codes, vectors) = list.LiveRows();
                 w.Write(ids.Length);
-                BinaryIo.Write<long>(w, ids);
-                w.Write(codes);
-                BinaryIo.Write<float>(w, vectors);
+                IndexSections.Write<long>(w, ids);
+                IndexSections.Write<byte>(w, codes);
+                IndexSections.Write<float>(w, vectors);
             }
         });
     }
 
     /// <summary>Loads an index written by <see cref="Save"/>.</summary>
-    public static IvfPqIndex Load(string path) => IndexFile.Load(path, (h, r) =>
+    public static IvfPqIndex Load(string path) => Load(path, IndexLoadOptions.Default);
+
+    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <exception cref="InvalidDataException">The file is not an IVF-PQ index, is corrupt, or is of a newer version.</exception>
+    public static IvfPqIndex Load(string path, IndexLoadOptions options) => IndexFile.Load(path, options, p =>
     {
+        var (h, r) = (p.Header, p.Reader);
         IndexFile.ExpectKind(path, h, Kind);
         var (nprobe, seed, refine, factor) = (r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
         var coarse = CoarseQuantizer.Read(r, h.Dimension);
@@ -266,20 +287,46 @@ public sealed class IvfPqIndex : IVectorIndex
         var options = new IvfOptions { Lists = coarse.Lists, NProbe = nprobe, Seed = seed, Refine = refine, RefineFactor = factor, SubQuantizers = pq.M };
         var index = new IvfPqIndex(h.Dimension, h.Metric, options) { _coarse = coarse, _pq = pq };
         var lists = new PqList[coarse.Lists];
+        var keep = refine ? h.Dimension : 0;
         for (var l = 0; l < lists.Length; l++)
         {
             var n = r.ReadInt32();
-            var ids = BinaryIo.ReadLongs(r, n);
-            var codes = BinaryIo.Read<byte>(r, (long)n * pq.M);
-            var vectors = BinaryIo.ReadFloats(r, refine ? (long)n * h.Dimension : 0);
-            lists[l] = PqList.Empty(pq.M, h.Dimension, refine).Append(ids, codes, vectors);
+            if (n < 0) throw p.Corrupt($"list {l} has {n} rows");
+            if (h.FormatVersion < IndexFile.FirstMappableVersion)
+            {
+                var ids = BinaryIo.ReadLongs(r, n);
+                var codes = BinaryIo.Read<byte>(r, (long)n * pq.M);
+                var vectors = BinaryIo.ReadFloats(r, (long)n * keep);
+                lists[l] = PqList.Empty(pq.M, h.Dimension, refine).Append(ids, codes, vectors);
+            }
+            else
+            {
+                var ids = p.ReadArray<long>(n, $"list {l} ids");
+                var codes = p.ReadMemory<byte>((long)n * pq.M, $"list {l} codes");
+                var vectors = p.ReadMemory<float>((long)n * keep, $"list {l} vectors");
+                lists[l] = new PqList(pq.M, keep, codes, vectors, ids, new bool[n], n, n);
+            }
             for (var i = 0; i < n; i++)
-                if (!index._where.TryAdd(ids[i], (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {ids[i]} is stored twice.");
+            {
+                var id = lists[l].Ids[i];
+                if (id < 0) throw p.Corrupt($"list {l} holds negative id {id}");
+                if (!index._where.TryAdd(id, (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {id} is stored twice.");
+            }
         }
         index._lists = lists;
+        if (p.MappingClaimed) index._mapping = p.ClaimMapping();
         return index;
     });
 
-    /// <inheritdoc/>
-    public void Dispose() { }
+    /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _mapping?.Dispose();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
+    private MappedFile.Lease Hold() => _mapping?.Acquire() ?? default;
 }

@@ -1,10 +1,14 @@
 namespace TwoTower.MLNet.Index.Ivf;
 
-/// <summary>One inverted list of an IVF-PQ index: codes, ids, tombstones and (with refinement) full vectors; an append-only snapshot like <c>PackedVectors</c>.</summary>
-internal sealed record PqList(int M, int Dimension, byte[] Codes, float[] Vectors, long[] Ids, bool[] Removed, int Rows, int Live)
+/// <summary>
+/// One inverted list of an IVF-PQ index: codes, ids, tombstones and (with refinement) full vectors; an append-only
+/// snapshot like <c>PackedVectors</c>. Codes and vectors may live in a mapped file: such a list is loaded full
+/// (capacity = rows), so appending grows into owned arrays first.
+/// </summary>
+internal sealed record PqList(int M, int Dimension, Memory<byte> Codes, Memory<float> Vectors, long[] Ids, bool[] Removed, int Rows, int Live)
 {
     /// <summary>An empty list; <paramref name="keepVectors"/> stores full vectors for refinement.</summary>
-    public static PqList Empty(int m, int dimension, bool keepVectors) => new(m, keepVectors ? dimension : 0, [], [], [], [], 0, 0);
+    public static PqList Empty(int m, int dimension, bool keepVectors) => new(m, keepVectors ? dimension : 0, Memory<byte>.Empty, Memory<float>.Empty, [], [], 0, 0);
 
     /// <summary>Returns a snapshot with the rows appended (vectors are ignored unless the list keeps them).</summary>
     public PqList Append(ReadOnlySpan<long> ids, ReadOnlySpan<byte> codes, ReadOnlySpan<float> vectors)
@@ -16,20 +20,20 @@ internal sealed record PqList(int M, int Dimension, byte[] Codes, float[] Vector
             var capacity = Math.Max(rows, Math.Max(16, Ids.Length + Ids.Length / 2));
             s = this with
             {
-                Codes = Resize(Codes, capacity * M), Vectors = Resize(Vectors, capacity * Dimension),
-                Ids = Resize(Ids, capacity), Removed = Resize(Removed, capacity),
+                Codes = Resize<byte>(Codes.Span, capacity * M), Vectors = Resize<float>(Vectors.Span, capacity * Dimension),
+                Ids = Resize<long>(Ids, capacity), Removed = Resize<bool>(Removed, capacity),
             };
         }
         ids.CopyTo(s.Ids.AsSpan(Rows));
-        codes.CopyTo(s.Codes.AsSpan(Rows * M));
-        if (Dimension > 0) vectors.CopyTo(s.Vectors.AsSpan(Rows * Dimension));
+        codes.CopyTo(s.Codes.Span[(Rows * M)..]);
+        if (Dimension > 0) vectors.CopyTo(s.Vectors.Span[(Rows * Dimension)..]);
         return s with { Rows = rows, Live = Live + ids.Length };
     }
 
-    private static T[] Resize<T>(T[] a, int length)
+    private static T[] Resize<T>(ReadOnlySpan<T> a, int length)
     {
         var b = new T[length];
-        a.AsSpan().CopyTo(b);
+        a.CopyTo(b);
         return b;
     }
 
@@ -51,8 +55,8 @@ internal sealed record PqList(int M, int Dimension, byte[] Codes, float[] Vector
         {
             if (Removed[row]) continue;
             ids[n] = Ids[row];
-            Codes.AsSpan(row * M, M).CopyTo(codes.AsSpan(n * M));
-            Vectors.AsSpan(row * Dimension, Dimension).CopyTo(vectors.AsSpan(n * Dimension));
+            Codes.Span.Slice(row * M, M).CopyTo(codes.AsSpan(n * M));
+            Vectors.Span.Slice(row * Dimension, Dimension).CopyTo(vectors.AsSpan(n * Dimension));
             n++;
         }
         return (ids, codes, vectors);

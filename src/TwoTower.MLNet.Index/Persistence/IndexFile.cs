@@ -7,11 +7,18 @@ namespace TwoTower.MLNet.Index.Persistence;
 /// The container every index type saves into. Layout (little-endian): magic "TTVX", uint32 format
 /// version, length-prefixed UTF-8 kind, int32 metric, int32 dimension, the index's payload, then the
 /// 32-byte SHA-256 of everything before it. Writes are atomic (temp file in the same folder, then rename).
+/// Version 2 payloads store their large arrays as 64-byte-aligned sections (see <c>IndexSections</c>)
+/// so they can be memory-mapped; version 1 files (unaligned) are still read, always fully.
+/// On Linux a file can be replaced by a save while a mapped index reads it: the rename gives the path a
+/// new file and the mapping keeps the old one.
 /// </summary>
 public static class IndexFile
 {
     /// <summary>The format version this library writes and the newest it reads.</summary>
-    public const int CurrentFormatVersion = 1;
+    public const int CurrentFormatVersion = 2;
+
+    /// <summary>The first format version with aligned, mappable sections.</summary>
+    public const int FirstMappableVersion = 2;
 
     private static ReadOnlySpan<byte> Magic => "TTVX"u8;
     private const int HashBytes = 32;
@@ -55,7 +62,15 @@ public static class IndexFile
     /// <exception cref="InvalidDataException">The file is not an index file, is newer than this library, or is corrupt or truncated.</exception>
     public static T Load<T>(string path, Func<IndexFileHeader, BinaryReader, T> readPayload)
     {
+        ArgumentNullException.ThrowIfNull(readPayload);
+        return Load(path, IndexLoadOptions.Default, p => readPayload(p.Header, p.Reader));
+    }
+
+    /// <summary>Validates the header (and the checksum when asked), maps the file when asked and its version allows, then reads the payload.</summary>
+    internal static T Load<T>(string path, IndexLoadOptions options, Func<IndexPayloadReader, T> readPayload)
+    {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(readPayload);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
@@ -67,9 +82,14 @@ public static class IndexFile
         if (version > CurrentFormatVersion)
             throw new InvalidDataException($"'{path}': format version {version} is newer than this library reads ({CurrentFormatVersion}).");
         if (version == 0) throw Corrupt(path, "format version 0");
-        VerifyChecksum(file, path);
+        if (file.Length < 8 + HashBytes) throw Corrupt(path, "too short to hold a checksum");
+        if (options.VerifyChecksum) VerifyChecksum(file, path);
         file.Position = 8;
         var payloadEnd = file.Length - HashBytes;
+        MappedFile? mapping = null;
+        IndexPayloadReader? payload = null;
+        T? result = default;
+        var ok = false;
         try
         {
             var kind = reader.ReadString();
@@ -77,13 +97,26 @@ public static class IndexFile
             var dimension = reader.ReadInt32();
             if (!Enum.IsDefined(metric)) throw Corrupt(path, $"unknown metric {(int)metric}");
             if (dimension <= 0) throw Corrupt(path, $"dimension {dimension}");
-            var result = readPayload(new IndexFileHeader(kind, (int)version, metric, dimension), reader);
+            if (file.Position > payloadEnd) throw Corrupt(path, "header runs into the checksum");
+            if (options.MemoryMap && version >= FirstMappableVersion) mapping = MappedFile.Open(file);
+            payload = new IndexPayloadReader(path, new IndexFileHeader(kind, (int)version, metric, dimension), reader, payloadEnd, mapping);
+            result = readPayload(payload);
             if (file.Position != payloadEnd) throw Corrupt(path, $"payload ends at byte {file.Position}, expected {payloadEnd}");
+            ok = true;
             return result;
         }
         catch (EndOfStreamException)
         {
             throw Corrupt(path, "payload shorter than its header says");
+        }
+        catch (OverflowException)
+        {
+            throw Corrupt(path, "a count or size overflows");
+        }
+        finally
+        {
+            if (!ok) (result as IDisposable)?.Dispose();
+            if (mapping is not null && (!ok || payload?.MappingClaimed != true)) mapping.Dispose();
         }
     }
 
@@ -114,7 +147,6 @@ public static class IndexFile
 
     private static void VerifyChecksum(FileStream file, string path)
     {
-        if (file.Length < 8 + HashBytes) throw Corrupt(path, "too short to hold a checksum");
         var payloadEnd = file.Length - HashBytes;
         file.Position = 0;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -131,7 +163,8 @@ public static class IndexFile
         if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored)) throw Corrupt(path, "checksum mismatch");
     }
 
-    private static InvalidDataException Corrupt(string path, string why) =>
+    /// <summary>The error for a corrupt or truncated file, naming the file and the problem.</summary>
+    internal static InvalidDataException Corrupt(string path, string why) =>
         new($"'{path}' is corrupt or truncated ({why}).");
 
     // Forwards writes to the file while hashing them, so the payload is written once.
@@ -142,13 +175,15 @@ public static class IndexFile
         public override bool CanSeek => false;
         public override bool CanWrite => true;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        // Bytes written so far: sections align their data to file offsets.
+        public override long Position { get => _written; set => throw new NotSupportedException(); }
+        private long _written;
         public override void Flush() => inner.Flush();
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer) { Hash.AppendData(buffer); inner.Write(buffer); }
+        public override void Write(ReadOnlySpan<byte> buffer) { Hash.AppendData(buffer); inner.Write(buffer); _written += buffer.Length; }
         protected override void Dispose(bool disposing) { if (disposing) Hash.Dispose(); base.Dispose(disposing); }
     }
 }

@@ -61,7 +61,8 @@ public sealed class AnnBenchmarkTests
         var result = AnnBenchmark.Run("IVF16,Flat", x, q, d, gt, 10, [1, 16], threads: 1);
         Assert.AreEqual(1.0, result.Points[1].Recall);
         Assert.IsLessThan(1.0, result.Points[0].Recall);
-        Assert.AreEqual(16 * 4 + 8, result.BytesPerVector, 8, "vectors + ids + centroid overhead");
+        // Format 2 also stores norms (4 bytes) and packed panels padded to whole panels, per list, 64-byte aligned.
+        Assert.AreEqual(16 * 4 + 8 + 4, result.BytesPerVector, 16, "vectors + ids + norms + centroid, panel and alignment overhead");
         using var json = JsonDocument.Parse(result.ToJson());
         CollectionAssert.AreEqual(new[] { "index", "build_seconds", "bytes_per_vector", "points" }, json.RootElement.EnumerateObject().Select(p => p.Name).ToArray());
         CollectionAssert.AreEqual(new[] { "nprobe", "recall", "qps_batch", "qps_single" }, json.RootElement.GetProperty("points")[0].EnumerateObject().Select(p => p.Name).ToArray());

@@ -26,13 +26,13 @@ public sealed class IndexFileTests
     {
         var path = SaveSample();
         var (header, n, s) = IndexFile.Load(path, (h, r) => (h, r.ReadInt32(), r.ReadString()));
-        Assert.AreEqual(new IndexFileHeader("Flat", 1, VectorMetric.L2, 7), header);
+        Assert.AreEqual(new IndexFileHeader("Flat", IndexFile.CurrentFormatVersion, VectorMetric.L2, 7), header);
         Assert.AreEqual(42, n);
         Assert.AreEqual("payload", s);
         CollectionAssert.AreEqual(new[] { "a.ttvx" }, Directory.GetFiles(_dir).Select(Path.GetFileName).ToArray(), "no temp file is left behind");
         var bytes = File.ReadAllBytes(path);
         CollectionAssert.AreEqual("TTVX"u8.ToArray(), bytes[..4]);
-        Assert.AreEqual(1u, BitConverter.ToUInt32(bytes, 4));
+        Assert.AreEqual(2u, BitConverter.ToUInt32(bytes, 4));
     }
 
     [TestMethod]
@@ -61,11 +61,11 @@ public sealed class IndexFileTests
     {
         var path = SaveSample();
         var bytes = File.ReadAllBytes(path);
-        BitConverter.GetBytes(2u).CopyTo(bytes, 4);
+        BitConverter.GetBytes(3u).CopyTo(bytes, 4);
         File.WriteAllBytes(path, bytes);
         var called = false;
         var ex = Assert.ThrowsExactly<InvalidDataException>(() => IndexFile.Load(path, (_, _) => called = true));
-        StringAssert.Contains(ex.Message, "format version 2 is newer than this library reads (1)");
+        StringAssert.Contains(ex.Message, "format version 3 is newer than this library reads (2)");
         Assert.IsFalse(called);
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => VectorIndex.Load(path)).Message, "newer than this library");
     }
