@@ -242,7 +242,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         lock (_writeLock)
         {
             var g = _graph;
-            IndexFile.Save(path, FileKind, Metric, Dimension, w => HnswSerializer.Write(w, g, _options));
+            IndexFile.Save(path, FileKind, Metric, Dimension, w => HnswSerializer.Write(w, g, _options, Metric));
         }
     }
 

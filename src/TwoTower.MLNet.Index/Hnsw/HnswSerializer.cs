@@ -16,7 +16,7 @@ internal static unsafe class HnswSerializer
     private const int PayloadVersion = 3;
     private const int LastUnalignedVersion = 2;
 
-    public static void Write(BinaryWriter w, HnswGraph g, HnswOptions options)
+    public static void Write(BinaryWriter w, HnswGraph g, HnswOptions options, VectorMetric metric)
     {
         int n = g.NodeCount;
         w.Write(PayloadVersion);
@@ -34,7 +34,8 @@ internal static unsafe class HnswSerializer
         IndexSections.Write<long>(w, g.Labels.AsSpan(0, n));
         IndexSections.Write<byte>(w, g.Levels.AsSpan(0, n));
         IndexSections.Write<byte>(w, g.Deleted.AsSpan(0, n));
-        IndexSections.Write<float>(w, g.Terms.AsSpan(0, n));
+        // Only L2 has non-zero distance terms (squared norms): inner product and cosine keep the file at hnswlib's size.
+        if (HasTerms(metric)) IndexSections.Write<float>(w, g.Terms.AsSpan(0, n));
         IndexSections.Write(w, g.Vectors, (long)n * g.Stride * 4);
         IndexSections.Write(w, g.Links0, (long)n * g.Link0Stride * 4);
         IndexSections.Begin(w, UpperInts(g.Levels.AsSpan(0, n), g.UpperStride) * 4);
@@ -147,7 +148,7 @@ internal static unsafe class HnswSerializer
         p.ReadArray<long>(n, "labels").CopyTo(g.Labels, 0);
         p.ReadArray<byte>(n, "levels").CopyTo(g.Levels, 0);
         p.ReadArray<byte>(n, "tombstones").CopyTo(g.Deleted, 0);
-        p.ReadArray<float>(n, "terms").CopyTo(g.Terms, 0);
+        if (HasTerms(p.Header.Metric)) p.ReadArray<float>(n, "terms").CopyTo(g.Terms, 0);
         p.ReadInto(g.Vectors, (long)n * g.Stride * 4, "vectors");
         p.ReadInto(g.Links0, (long)n * g.Link0Stride * 4, "layer-0 links");
         return g;
@@ -158,12 +159,14 @@ internal static unsafe class HnswSerializer
         var labels = p.ReadArray<long>(n, "labels");
         var levels = p.ReadArray<byte>(n, "levels");
         var deleted = p.ReadArray<byte>(n, "tombstones");
-        var terms = p.ReadArray<float>(n, "terms");
+        var terms = HasTerms(p.Header.Metric) ? p.ReadArray<float>(n, "terms") : new float[n];
         int stride = VectorDot.PaddedLength(p.Header.Dimension);
         var vectors = (float*)p.MapSection((long)n * stride * 4, "vectors");
         var links = (int*)p.MapSection((long)n * (2 * options.M + 1) * 4, "layer-0 links");
         return new HnswGraph(p.Header.Dimension, options.M, n, stripes, labels, levels, deleted, terms, vectors, links);
     }
+
+    private static bool HasTerms(VectorMetric metric) => metric == VectorMetric.L2;
 
     private static void SplitUpper(int[] all, HnswGraph g, int n)
     {

@@ -31,6 +31,7 @@ public sealed class MemoryMappedLoadTests
     [DataRow("Flat", VectorMetric.L2)]
     [DataRow("HNSW", VectorMetric.L2)]
     [DataRow("HNSW", VectorMetric.Cosine)]
+    [DataRow("HNSW", VectorMetric.InnerProduct)]
     [DataRow("IVFFlat", VectorMetric.InnerProduct)]
     [DataRow("IVFPQ", VectorMetric.L2)]
     public void LoadMapped_EveryKind_SameIdsAndScoresAsFullLoad(string kind, VectorMetric metric)
