@@ -98,6 +98,20 @@ public sealed class TwoTowerOptions
     /// </summary>
     public bool MaskSameUserPositives { get; set; }
 
+    /// <summary>
+    /// Recency weight β of the sampled-softmax examples: an interaction at relative position q ∈ [0, 1] of its user's
+    /// history (by timestamp, item key breaking ties; 0 = oldest, 1 = newest) weighs 1 + β·q in the loss, as the iALS
+    /// recency boost does. Default 0 (every example weighs 1).
+    /// </summary>
+    public float RecencyWeight { get; set; }
+
+    /// <summary>
+    /// Sampled softmax over the whole catalogue: every item is a column of every batch, so the softmax is exact and
+    /// needs no logQ correction (<see cref="LogQCorrection"/> is then ignored). Costs an item-tower pass over the
+    /// catalogue per step, so it suits catalogues of a few thousand items. Default false.
+    /// </summary>
+    public bool SoftmaxOverAllItems { get; set; }
+
     /// <summary>Margin of the hinge loss. Default 0.5.</summary>
     public float Margin { get; set; } = 0.5f;
 
@@ -213,6 +227,9 @@ public sealed class TwoTowerOptions
         PositiveF(LearningRate, nameof(LearningRate));
         PositiveF(Margin, nameof(Margin));
         if (!(LogQWeight >= 0) || !float.IsFinite(LogQWeight)) throw new ArgumentOutOfRangeException(nameof(LogQWeight), LogQWeight, "LogQWeight must be a finite number ≥ 0.");
+        if (!(RecencyWeight >= 0) || !float.IsFinite(RecencyWeight)) throw new ArgumentOutOfRangeException(nameof(RecencyWeight), RecencyWeight, "RecencyWeight must be a finite number ≥ 0 (0 = off).");
+        if (RecencyWeight > 0 && Loss != TwoTowerLoss.SampledSoftmax) throw new ArgumentException($"RecencyWeight ({RecencyWeight}) needs Loss = SampledSoftmax; the {Loss} loss has no example weights.", nameof(RecencyWeight));
+        if (SoftmaxOverAllItems && Loss != TwoTowerLoss.SampledSoftmax) throw new ArgumentException($"SoftmaxOverAllItems needs Loss = SampledSoftmax, not {Loss}.", nameof(SoftmaxOverAllItems));
         if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be ≥ 0.");
         if (!(WeightAveragingDecay >= 0 && WeightAveragingDecay < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAveragingDecay), WeightAveragingDecay, "WeightAveragingDecay must be in [0, 1) (0 = off).");
         if (!(GradientClipNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be ≥ 0 (0 = off).");
