@@ -106,6 +106,12 @@ public sealed class TwoTowerOptions
     public float RecencyWeight { get; set; }
 
     /// <summary>
+    /// With <see cref="RecencyWeight"/>: 0 = the weight ramps linearly over the whole history; h &gt; 0 = the boost halves every h
+    /// interactions back from the newest (1 + β·2^(−age/h)), so only the last few interactions of each user are favoured. Default 0.
+    /// </summary>
+    public int RecencyHalfLife { get; set; }
+
+    /// <summary>
     /// Sampled softmax over the whole catalogue: every item is a column of every batch, so the softmax is exact and
     /// needs no logQ correction (<see cref="LogQCorrection"/> is then ignored). Costs an item-tower pass over the
     /// catalogue per step, so it suits catalogues of a few thousand items. Default false.
@@ -115,7 +121,11 @@ public sealed class TwoTowerOptions
     /// <summary>Margin of the hinge loss. Default 0.5.</summary>
     public float Margin { get; set; } = 0.5f;
 
-    /// <summary>Extra negatives drawn per batch and shared by all its examples (mixed negatives). Default 0.</summary>
+    /// <summary>
+    /// Extra negatives drawn per batch and shared by all its examples (mixed negatives, Yang et al. 2020). With logQ the
+    /// correction of every column is then log(B·p + E·q) (its expected count among the B positives drawn by popularity p and
+    /// the E extras drawn with probability q). Default 0.
+    /// </summary>
     public int ExtraNegatives { get; set; }
 
     /// <summary>How extra negatives are drawn. Default uniform.</summary>
@@ -216,6 +226,7 @@ public sealed class TwoTowerOptions
         Positive(Epochs, nameof(Epochs));
         Positive(EnsembleSize, nameof(EnsembleSize));
         NonNegative(UserHistoryLength, nameof(UserHistoryLength));
+        NonNegative(RecencyHalfLife, nameof(RecencyHalfLife));
         NonNegative(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
         NonNegative(ExtraNegatives, nameof(ExtraNegatives));
         NonNegative(HardNegatives, nameof(HardNegatives));

@@ -107,8 +107,16 @@ internal sealed class TwoTowerTrainingLoop
         };
         var n = data.Train.Count;
         _logQ = new float[data.Items.Count];
-        for (var k = 0; k < _logQ.Length; k++) _logQ[k] = options.LogQWeight * MathF.Log(Math.Max(_itemCounts[k], 1) / (float)n);
         if (options.ExtraNegatives > 0) _extraSampler = new NegativeSampler(_itemCounts, options.ExtraNegativeSampling);
+        var batchDraws = Math.Min(options.BatchSize, n);
+        for (var k = 0; k < _logQ.Length; k++)
+        {
+            // Mixed negatives: a column's item comes from the batch's positives (B draws by popularity) or the extra draws (E by the
+            // sampler), so the correction is the log of its expected count B·p + E·q; without extras that is log p plus a constant.
+            _logQ[k] = _extraSampler is null
+                ? options.LogQWeight * MathF.Log(Math.Max(_itemCounts[k], 1) / (float)n)
+                : options.LogQWeight * (float)Math.Log(batchDraws * (Math.Max(_itemCounts[k], 1) / (double)n) + options.ExtraNegatives * _extraSampler.Probability(k));
+        }
         if (data.Validation is { Count: > 0 }) _metric = ValidationMetric.Parse(options.ValidationMetric);
 
         var bs = Math.Min(options.BatchSize, n);
@@ -126,7 +134,7 @@ internal sealed class TwoTowerTrainingLoop
         _pool = new int[Math.Max(options.HardNegativePool, 1)];
         _poolScores = new float[_pool.Length];
         _meanUser = new float[_d];
-        if (options.RecencyWeight > 0) _rowWeights = MatrixFactorization.ImplicitAlsTrainer.RecencyWeights(data.Train, options.RecencyWeight);
+        if (options.RecencyWeight > 0) _rowWeights = RecencyExampleWeights.Compute(data.Train, options.RecencyWeight, options.RecencyHalfLife);
         _batchWeights = new float[bs];
         if (options.WeightAveragingDecay > 0)
         {
@@ -384,6 +392,7 @@ internal sealed class TwoTowerTrainingLoop
         ["weight_averaging_decay"] = _o.WeightAveragingDecay,
         ["user_features"] = _o.UseUserFeatures,
         ["recency_weight"] = _o.RecencyWeight,
+        ["recency_half_life"] = _o.RecencyHalfLife,
         ["softmax_over_all_items"] = _o.SoftmaxOverAllItems,
     };
 }
