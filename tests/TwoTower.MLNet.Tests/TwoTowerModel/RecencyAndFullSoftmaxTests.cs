@@ -132,6 +132,8 @@ public sealed class RecencyAndFullSoftmaxTests
         var bpr = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerOptions { RecencyWeight = 2f, Loss = TwoTowerLoss.Bpr, SoftmaxOverAllItems = false }.Validate());
         Assert.AreEqual("RecencyWeight", bpr.ParamName);
         StringAssert.Contains(bpr.Message, "needs Loss = SampledSoftmax; the Bpr loss has no example weights");
+        var halfLife = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { RecencyHalfLife = -1 }.Validate());
+        Assert.AreEqual("RecencyHalfLife", halfLife.ParamName);
         var hinge = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerOptions { RecencyWeight = 0f, SoftmaxOverAllItems = true, Loss = TwoTowerLoss.Hinge }.Validate());
         Assert.AreEqual("SoftmaxOverAllItems", hinge.ParamName);
     }
