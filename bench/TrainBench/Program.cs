@@ -49,6 +49,9 @@ if (mode == "speed")
     options.HiddenLayers = new[] { 256, 128 };
     options.EmbeddingDimension = 128;
     options.UseUserFeatures = false;
+    options.RecencyWeight = 0f;
+    options.SoftmaxOverAllItems = false;
+    options.ExtraNegatives = 0;
     options.Epochs = epochs;
     options.ComputeQualityReport = false;
     var train = CsvInteractions.Load(Path.Combine(splits, "p1", "train.csv"));

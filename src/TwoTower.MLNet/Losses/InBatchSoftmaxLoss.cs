@@ -52,21 +52,11 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores) =>
         Compute(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, ReadOnlySpan<float>.Empty, gradScores);
 
-    /// <summary>
-    /// As <see cref="Compute(ReadOnlySpan{float}, int, int, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>
-    /// with example b's loss weighted by <paramref name="exampleWeights"/>[b] (empty = all 1): returns Σ w_b·loss_b / Σ w_b.
-    /// </summary>
+    /// <inheritdoc />
     public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores)
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
-        if (!exampleWeights.IsEmpty)
-        {
-            if (exampleWeights.Length != exampleRows.Length)
-                throw new ArgumentException($"exampleWeights has {exampleWeights.Length} values; one per example ({exampleRows.Length}) or none expected.", nameof(exampleWeights));
-            for (var b = 0; b < exampleWeights.Length; b++)
-                if (!(exampleWeights[b] > 0) || !float.IsFinite(exampleWeights[b]))
-                    throw new ArgumentOutOfRangeException(nameof(exampleWeights), exampleWeights[b], $"Example {b}: weight must be a finite number > 0.");
-        }
+        LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
         if (_rowCounts.Length < rows) _rowCounts = new int[rows];
         if (_rowLoss.Length < rows) _rowLoss = new double[rows];
         if (_rowWeight.Length < rows) _rowWeight = new double[rows];

@@ -232,9 +232,8 @@ internal sealed class TwoTowerTrainingLoop
         var useLogQ = _o.LogQCorrection && _o.Loss == TwoTowerLoss.SampledSoftmax && !_o.SoftmaxOverAllItems;
         if (useLogQ) for (var c = 0; c < ni; c++) _colLogQ[c] = _logQ[_batch.Items[c]];
         var logQ = useLogQ ? _colLogQ.AsSpan(0, ni) : ReadOnlySpan<float>.Empty;
-        var loss = _rowWeights is not null && _loss is InBatchSoftmaxLoss softmax
-            ? softmax.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb), logQ, _batchWeights.AsSpan(0, nb), _ds.AsSpan(0, nu * ni))
-            : _loss.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb), logQ, _ds.AsSpan(0, nu * ni));
+        var weights = _rowWeights is not null ? _batchWeights.AsSpan(0, nb) : ReadOnlySpan<float>.Empty;
+        var loss = _loss.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb), logQ, weights, _ds.AsSpan(0, nu * ni));
         Run(parallel,
             () =>
             {

@@ -3,7 +3,7 @@ using TwoTower.MLNet.Losses;
 namespace TwoTower.MLNet.Tests.Losses;
 
 [TestClass]
-public sealed class WeightedSoftmaxTests
+public sealed class WeightedLossTests
 {
     private const int Rows = 3, Columns = 5;
     private static readonly int[] ExRows = { 0, 0, 1, 2, 2 };
@@ -39,6 +39,56 @@ public sealed class WeightedSoftmaxTests
             var numeric = (plus - minus) / (2 * eps);
             Assert.AreEqual(numeric, grad[i], 2e-3, $"∂loss/∂s[{i}] analytic {grad[i]} vs finite difference {numeric}");
         }
+    }
+
+    private static IRetrievalLoss Create(string kind) => kind switch
+    {
+        "bce" => new SampledBceLoss(0.5f),
+        "bpr" => new BprLoss(0.5f),
+        "hinge" => new HingeLoss(0.7f),
+        _ => new InBatchSoftmaxLoss(0.5f),
+    };
+
+    [TestMethod]
+    [DataRow("bce")]
+    [DataRow("bpr")]
+    [DataRow("hinge")]
+    public void Compute_OtherLossesWeighted_GradientMatchesFiniteDifferences(string kind)
+    {
+        var loss = Create(kind);
+        var s = RandomScores(9);
+        var grad = new float[Rows * Columns];
+        loss.Compute(s, Rows, Columns, ExRows, ExCols, ReadOnlySpan<float>.Empty, Weights, grad);
+        var scratch = new float[Rows * Columns];
+        const float eps = 1e-2f;
+        for (var i = 0; i < s.Length; i++)
+        {
+            var orig = s[i];
+            s[i] = orig + eps;
+            var plus = loss.Compute(s, Rows, Columns, ExRows, ExCols, ReadOnlySpan<float>.Empty, Weights, scratch);
+            s[i] = orig - eps;
+            var minus = loss.Compute(s, Rows, Columns, ExRows, ExCols, ReadOnlySpan<float>.Empty, Weights, scratch);
+            s[i] = orig;
+            var numeric = (plus - minus) / (2 * eps);
+            Assert.AreEqual(numeric, grad[i], 2e-3, $"{kind}: ∂loss/∂s[{i}] analytic {grad[i]} vs finite difference {numeric}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow("softmax")]
+    [DataRow("bce")]
+    [DataRow("bpr")]
+    [DataRow("hinge")]
+    public void Compute_EveryLossWeightTwo_SameAsTheExampleRepeated(string kind)
+    {
+        var s = RandomScores(13);
+        var weighted = new float[Rows * Columns];
+        var repeated = new float[Rows * Columns];
+        var loss = Create(kind);
+        var a = loss.Compute(s, Rows, Columns, new[] { 0, 1, 2 }, new[] { 4, 2, 3 }, ReadOnlySpan<float>.Empty, new[] { 2f, 1f, 1f }, weighted);
+        var b = loss.Compute(s, Rows, Columns, new[] { 0, 0, 1, 2 }, new[] { 4, 4, 2, 3 }, ReadOnlySpan<float>.Empty, repeated);
+        Assert.AreEqual(b, a, 1e-6, kind);
+        for (var i = 0; i < weighted.Length; i++) Assert.AreEqual(repeated[i], weighted[i], 1e-6, $"{kind}: gradient {i}");
     }
 
     [TestMethod]
