@@ -49,6 +49,9 @@ if (mode == "speed")
     options.HiddenLayers = new[] { 256, 128 };
     options.EmbeddingDimension = 128;
     options.UseUserFeatures = false;
+    options.RecencyWeight = 0f;
+    options.SoftmaxOverAllItems = false;
+    options.ExtraNegatives = 0;
     options.Epochs = epochs;
     options.ComputeQualityReport = false;
     var train = CsvInteractions.Load(Path.Combine(splits, "p1", "train.csv"));
@@ -138,9 +141,12 @@ static void Set(TwoTowerOptions o, string assignment)
     var name = assignment[..eq];
     var value = assignment[(eq + 1)..];
     var prop = typeof(TwoTowerOptions).GetProperty(name, BindingFlags.Public | BindingFlags.Instance) ?? throw new ArgumentException($"No option '{name}'.");
-    object parsed = prop.PropertyType == typeof(int[]) ? value.Split(',').Select(int.Parse).ToArray()
-        : prop.PropertyType.IsEnum ? Enum.Parse(prop.PropertyType, value, true)
-        : Convert.ChangeType(value, prop.PropertyType, CultureInfo.InvariantCulture);
+    // Nullable options (e.g. UseItemIdEmbedding) take the underlying type's value, or "null".
+    var type = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
+    object? parsed = value == "null" && type != prop.PropertyType ? null
+        : prop.PropertyType == typeof(int[]) ? value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray()
+        : type.IsEnum ? Enum.Parse(type, value, true)
+        : Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
     prop.SetValue(o, parsed);
 }
 

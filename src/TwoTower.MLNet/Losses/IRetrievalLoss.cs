@@ -20,4 +20,10 @@ public interface IRetrievalLoss
     /// <param name="columnLogQ">log sampling probability per column (empty = no correction; losses that do not use it ignore it).</param>
     /// <param name="gradScores">Output gradient, rows × columns.</param>
     float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores);
+
+    /// <summary>
+    /// As <see cref="Compute(ReadOnlySpan{float}, int, int, ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/> with example
+    /// b's loss weighted by <paramref name="exampleWeights"/>[b] (finite, &gt; 0; empty = all 1): returns Σ w_b·loss_b / Σ w_b.
+    /// </summary>
+    float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores);
 }

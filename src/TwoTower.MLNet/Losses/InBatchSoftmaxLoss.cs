@@ -20,6 +20,9 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     private int[] _posStart = Array.Empty<int>();
     private int[] _posColumn = Array.Empty<int>();
     private int[] _posCount = Array.Empty<int>();
+    // Summed example weight of each positive slot and of each row (the example counts when unweighted).
+    private double[] _posWeight = Array.Empty<double>();
+    private double[] _rowWeight = Array.Empty<double>();
 
     /// <summary>Creates the loss with temperature <paramref name="temperature"/> (&gt; 0), splitting rows over up to <paramref name="maxThreads"/> threads.</summary>
     public InBatchSoftmaxLoss(float temperature, int maxThreads = 1, bool maskOtherPositives = false)
@@ -46,16 +49,22 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     public string Name => "softmax";
 
     /// <inheritdoc />
-    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores)
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores) =>
+        Compute(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, ReadOnlySpan<float>.Empty, gradScores);
+
+    /// <inheritdoc />
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores)
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
+        LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
         if (_rowCounts.Length < rows) _rowCounts = new int[rows];
         if (_rowLoss.Length < rows) _rowLoss = new double[rows];
-        var n = exampleRows.Length;
-        BuildPositives(rows, exampleRows, exampleColumns);
-        var counts = _rowCounts.AsSpan(0, rows);
+        if (_rowWeight.Length < rows) _rowWeight = new double[rows];
+        BuildPositives(rows, exampleRows, exampleColumns, exampleWeights);
+        double n = 0;
+        for (var r = 0; r < rows; r++) n += _rowWeight[r];
         var invT = 1f / Temperature;
-        var scale = invT / n;
+        var scale = (float)(invT / n);
         // Each row's log-sum-exp and gradient are independent: chunks of rows run in parallel when the batch is large enough.
         var chunks = (long)rows * columns >= 1 << 16 ? Math.Min(MaxThreads, rows) : 1;
         if (chunks == 1) SoftmaxRows(scores, columns, columnLogQ, gradScores, 0, rows, invT, scale, 0);
@@ -81,7 +90,7 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     }
 
     // Groups the examples by row: distinct positive columns per row with how many examples point at each.
-    private void BuildPositives(int rows, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns)
+    private void BuildPositives(int rows, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> exampleWeights)
     {
         var n = exampleRows.Length;
         if (_posStart.Length < rows + 1) _posStart = new int[rows + 1];
@@ -89,6 +98,7 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
         {
             _posColumn = new int[n];
             _posCount = new int[n];
+            _posWeight = new double[n];
         }
         var counts = _rowCounts.AsSpan(0, rows);
         counts.Clear();
@@ -97,12 +107,17 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
         for (var r = 0; r < rows; r++) _posStart[r + 1] = _posStart[r] + counts[r];
         // Fill each row's segment, merging repeated columns; _posCount[k] = 0 marks unused slots at a segment's end.
         Array.Clear(_posCount, 0, n);
+        Array.Clear(_posWeight, 0, n);
+        _rowWeight.AsSpan(0, rows).Clear();
         for (var b = 0; b < n; b++)
         {
             int r = exampleRows[b], c = exampleColumns[b], k = _posStart[r];
             while (_posCount[k] > 0 && _posColumn[k] != c) k++;
             _posColumn[k] = c;
             _posCount[k]++;
+            var w = exampleWeights.IsEmpty ? 1.0 : exampleWeights[b];
+            _posWeight[k] += w;
+            _rowWeight[r] += w;
         }
     }
 
@@ -134,12 +149,12 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
             if (!MaskOtherPositives || count == 1)
             {
                 // Every example of the row shares one softmax over all columns.
-                TensorPrimitives.Multiply(z, (float)(count * scale / sumAll), g);
+                TensorPrimitives.Multiply(z, (float)(_rowWeight[r] * scale / sumAll), g);
                 for (var k = p0; k < p1 && _posCount[k] > 0; k++)
                 {
                     var c = _posColumn[k];
-                    loss += _posCount[k] * (max + Math.Log(sumAll) - Logit(s, columnLogQ, c, invT));
-                    g[c] -= _posCount[k] * scale;
+                    loss += _posWeight[k] * (max + Math.Log(sumAll) - Logit(s, columnLogQ, c, invT));
+                    g[c] -= (float)(_posWeight[k] * scale);
                 }
             }
             else
@@ -153,15 +168,15 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
                 {
                     var c = _posColumn[k];
                     var sc = Math.Max(sumNeg + z[c], double.Epsilon);
-                    weight += _posCount[k] / sc;
-                    loss += _posCount[k] * (max + Math.Log(sc) - Logit(s, columnLogQ, c, invT));
+                    weight += _posWeight[k] / sc;
+                    loss += _posWeight[k] * (max + Math.Log(sc) - Logit(s, columnLogQ, c, invT));
                 }
                 TensorPrimitives.Multiply(z, (float)(weight * scale), g);
                 for (var k = p0; k < p1 && _posCount[k] > 0; k++)
                 {
                     var c = _posColumn[k];
                     var sc = Math.Max(sumNeg + z[c], double.Epsilon);
-                    g[c] = (float)(_posCount[k] * (z[c] / sc - 1) * scale);
+                    g[c] = (float)(_posWeight[k] * (z[c] / sc - 1) * scale);
                 }
             }
             _rowLoss[r] = loss;

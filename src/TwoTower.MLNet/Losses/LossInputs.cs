@@ -19,6 +19,22 @@ internal static class LossInputs
         }
     }
 
+    /// <summary>Checks optional example weights (one per example, finite, &gt; 0) and returns their sum (the example count when empty).</summary>
+    public static double CheckWeights(ReadOnlySpan<float> exampleWeights, int examples)
+    {
+        if (exampleWeights.IsEmpty) return examples;
+        if (exampleWeights.Length != examples)
+            throw new ArgumentException($"exampleWeights has {exampleWeights.Length} values; one per example ({examples}) or none expected.", nameof(exampleWeights));
+        double sum = 0;
+        for (var b = 0; b < exampleWeights.Length; b++)
+        {
+            if (!(exampleWeights[b] > 0) || !float.IsFinite(exampleWeights[b]))
+                throw new ArgumentOutOfRangeException(nameof(exampleWeights), exampleWeights[b], $"Example {b}: weight must be a finite number > 0.");
+            sum += exampleWeights[b];
+        }
+        return sum;
+    }
+
     public static void CheckPositive(float value, string name)
     {
         if (!(value > 0) || !float.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, "Must be a finite number > 0.");

@@ -15,9 +15,10 @@ internal static class PairwiseLoss
 
     // A struct term lets the JIT specialise and inline the per-pair call.
     public static float Compute<TTerm>(TTerm term, PositiveMask mask, ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows,
-        ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores) where TTerm : struct, ITerm
+        ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores) where TTerm : struct, ITerm
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
+        var total = LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
         mask.Build(rows, columns, exampleRows, exampleColumns);
         gradScores[..(rows * columns)].Clear();
         var n = exampleRows.Length;
@@ -27,7 +28,7 @@ internal static class PairwiseLoss
             int r = exampleRows[b], pc = exampleColumns[b];
             var neg = mask.NegativeCount(r);
             if (neg == 0) continue;
-            var w = 1.0 / (n * neg);
+            var w = (exampleWeights.IsEmpty ? 1.0 : exampleWeights[b]) / (total * neg);
             var sp = scores[r * columns + pc];
             double gPos = 0;
             for (var c = 0; c < columns; c++)

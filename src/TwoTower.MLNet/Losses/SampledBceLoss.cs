@@ -22,22 +22,27 @@ public sealed class SampledBceLoss : IRetrievalLoss
     public string Name => "bce";
 
     /// <inheritdoc />
-    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores)
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores) =>
+        Compute(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, ReadOnlySpan<float>.Empty, gradScores);
+
+    /// <inheritdoc />
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores)
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
+        var n = LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
         _mask.Build(rows, columns, exampleRows, exampleColumns);
         gradScores[..(rows * columns)].Clear();
-        var n = exampleRows.Length;
         var invT = 1.0 / Temperature;
-        var counts = new int[rows];
-        foreach (var r in exampleRows) counts[r]++;
+        // Summed example weight per row (the example count when unweighted).
+        var counts = new double[rows];
+        for (var b = 0; b < exampleRows.Length; b++) counts[exampleRows[b]] += exampleWeights.IsEmpty ? 1.0 : exampleWeights[b];
         double loss = 0;
         for (var r = 0; r < rows; r++)
         {
             var neg = _mask.NegativeCount(r);
             if (counts[r] == 0 || neg == 0) continue;
             // Every example of this row shares the same negative term.
-            var w = (double)counts[r] / (n * neg);
+            var w = counts[r] / (n * neg);
             for (var c = 0; c < columns; c++)
             {
                 if (_mask.IsPositive(r, c, columns)) continue;
@@ -46,12 +51,13 @@ public sealed class SampledBceLoss : IRetrievalLoss
                 gradScores[r * columns + c] += (float)(w * LossInputs.Sigmoid(z) * invT);
             }
         }
-        for (var b = 0; b < n; b++)
+        for (var b = 0; b < exampleRows.Length; b++)
         {
             var idx = exampleRows[b] * columns + exampleColumns[b];
             var z = scores[idx] * invT;
-            loss += LossInputs.Softplus(-z) / n;
-            gradScores[idx] += (float)(-LossInputs.Sigmoid(-z) * invT / n);
+            var wb = (exampleWeights.IsEmpty ? 1.0 : exampleWeights[b]) / n;
+            loss += LossInputs.Softplus(-z) * wb;
+            gradScores[idx] += (float)(-LossInputs.Sigmoid(-z) * invT * wb);
         }
         return (float)loss;
     }

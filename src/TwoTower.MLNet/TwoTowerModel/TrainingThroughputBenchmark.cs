@@ -48,6 +48,10 @@ public static class TrainingThroughputBenchmark
         UseItemFeatures = true,
         UseUserFeatures = false,
         UseUserHistory = false,
+        // The peer trains an in-batch softmax with uniform example weights: keep the same model whatever the defaults are.
+        RecencyWeight = 0f,
+        SoftmaxOverAllItems = false,
+        ExtraNegatives = 0,
         Epochs = epochs,
         EarlyStoppingPatience = 0,
         ComputeQualityReport = false,

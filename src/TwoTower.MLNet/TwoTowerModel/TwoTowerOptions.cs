@@ -98,10 +98,41 @@ public sealed class TwoTowerOptions
     /// </summary>
     public bool MaskSameUserPositives { get; set; }
 
+    /// <summary>
+    /// Recency boost β of the training examples (every loss): a user's interactions are ordered by (timestamp, item key) and the
+    /// newest weighs 1 + β in the loss, older ones less (see <see cref="RecencyHalfLife"/>); 0 = every example weighs 1.
+    /// Default 3. Why: a user's next items follow their latest ones (sessions), as the iALS recency boost found. p2-tune val
+    /// NDCG@10 at epoch 14, seeds 1/2/3: .0804/.0757/.0753 against .0643/.0584/.0612 without. Cost: on a random split,
+    /// where time says nothing about the held-out items, p1-tune val top_100 at epoch 14 falls .4115/.4134 → .4015/.4066;
+    /// set 0 for such data.
+    /// </summary>
+    public float RecencyWeight { get; set; } = 3f;
+
+    /// <summary>
+    /// Shape of the recency boost: h &gt; 0 = the boost halves every h interactions back from the newest (weight 1 + β·2^(−age/h)),
+    /// so only each user's last few dozen interactions are favoured; 0 = a linear ramp over the whole history (1 + β·q,
+    /// q = 0 oldest … 1 newest, as the iALS boost). Default 10: p2-tune val NDCG@10 .0806 against .0760 with the linear ramp
+    /// (β 3, seed 1), and p1-tune loses less (.4015 against .3930 at epoch 14).
+    /// </summary>
+    public int RecencyHalfLife { get; set; } = 10;
+
+    /// <summary>
+    /// Softmax over the whole catalogue: every item is a column of every batch, so the softmax is exact and needs no logQ
+    /// correction (<see cref="LogQCorrection"/> is then ignored). Costs an item-tower pass over the catalogue per step, so it
+    /// suits catalogues of a few thousand items. Default false: with the recency boost it lifts p2-tune val NDCG@10 further
+    /// (.0860/.0855 against .0804/.0757, seeds 1/2) but costs p1-tune (.3965 against .4015) and about 1.8× the training CPU
+    /// time on ML-100K, which would break the 10 s budget.
+    /// </summary>
+    public bool SoftmaxOverAllItems { get; set; }
+
     /// <summary>Margin of the hinge loss. Default 0.5.</summary>
     public float Margin { get; set; } = 0.5f;
 
-    /// <summary>Extra negatives drawn per batch and shared by all its examples (mixed negatives). Default 0.</summary>
+    /// <summary>
+    /// Extra negatives drawn per batch and shared by all its examples (mixed negatives, Yang et al. 2020). With logQ the
+    /// correction of every column is then log(B·p + E·q) (its expected count among the B positives drawn by popularity p and
+    /// the E extras drawn with probability q). Default 0.
+    /// </summary>
     public int ExtraNegatives { get; set; }
 
     /// <summary>How extra negatives are drawn. Default uniform.</summary>
@@ -202,6 +233,7 @@ public sealed class TwoTowerOptions
         Positive(Epochs, nameof(Epochs));
         Positive(EnsembleSize, nameof(EnsembleSize));
         NonNegative(UserHistoryLength, nameof(UserHistoryLength));
+        NonNegative(RecencyHalfLife, nameof(RecencyHalfLife));
         NonNegative(EarlyStoppingPatience, nameof(EarlyStoppingPatience));
         NonNegative(ExtraNegatives, nameof(ExtraNegatives));
         NonNegative(HardNegatives, nameof(HardNegatives));
@@ -213,6 +245,8 @@ public sealed class TwoTowerOptions
         PositiveF(LearningRate, nameof(LearningRate));
         PositiveF(Margin, nameof(Margin));
         if (!(LogQWeight >= 0) || !float.IsFinite(LogQWeight)) throw new ArgumentOutOfRangeException(nameof(LogQWeight), LogQWeight, "LogQWeight must be a finite number ≥ 0.");
+        if (!(RecencyWeight >= 0) || !float.IsFinite(RecencyWeight)) throw new ArgumentOutOfRangeException(nameof(RecencyWeight), RecencyWeight, "RecencyWeight must be a finite number ≥ 0 (0 = off).");
+        if (SoftmaxOverAllItems && Loss != TwoTowerLoss.SampledSoftmax) throw new ArgumentException($"SoftmaxOverAllItems needs Loss = SampledSoftmax, not {Loss}.", nameof(SoftmaxOverAllItems));
         if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be ≥ 0.");
         if (!(WeightAveragingDecay >= 0 && WeightAveragingDecay < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAveragingDecay), WeightAveragingDecay, "WeightAveragingDecay must be in [0, 1) (0 = off).");
         if (!(GradientClipNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be ≥ 0 (0 = off).");

@@ -53,6 +53,9 @@ internal sealed class TwoTowerTrainingLoop
     private readonly int[] _pool;
     private readonly float[] _poolScores;
     private readonly float[] _meanUser;
+    // Loss weight of each training row (null = all 1) and of each example of the current batch.
+    private readonly float[]? _rowWeights;
+    private readonly float[] _batchWeights;
 
     public TwoTowerTrainingLoop(TwoTowerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures)
     {
@@ -104,12 +107,20 @@ internal sealed class TwoTowerTrainingLoop
         };
         var n = data.Train.Count;
         _logQ = new float[data.Items.Count];
-        for (var k = 0; k < _logQ.Length; k++) _logQ[k] = options.LogQWeight * MathF.Log(Math.Max(_itemCounts[k], 1) / (float)n);
         if (options.ExtraNegatives > 0) _extraSampler = new NegativeSampler(_itemCounts, options.ExtraNegativeSampling);
+        var batchDraws = Math.Min(options.BatchSize, n);
+        for (var k = 0; k < _logQ.Length; k++)
+        {
+            // Mixed negatives: a column's item comes from the batch's positives (B draws by popularity) or the extra draws (E by the
+            // sampler), so the correction is the log of its expected count B·p + E·q; without extras that is log p plus a constant.
+            _logQ[k] = _extraSampler is null
+                ? options.LogQWeight * MathF.Log(Math.Max(_itemCounts[k], 1) / (float)n)
+                : options.LogQWeight * (float)Math.Log(batchDraws * (Math.Max(_itemCounts[k], 1) / (double)n) + options.ExtraNegatives * _extraSampler.Probability(k));
+        }
         if (data.Validation is { Count: > 0 }) _metric = ValidationMetric.Parse(options.ValidationMetric);
 
         var bs = Math.Min(options.BatchSize, n);
-        var extra = options.ExtraNegatives + options.HardNegatives;
+        var extra = options.SoftmaxOverAllItems ? data.Items.Count : options.ExtraNegatives + options.HardNegatives;
         _batch = new TrainingBatch(data.Users.Count, data.Items.Count, bs, extra);
         var cols = bs + extra;
         _u = new float[bs * _d];
@@ -123,6 +134,8 @@ internal sealed class TwoTowerTrainingLoop
         _pool = new int[Math.Max(options.HardNegativePool, 1)];
         _poolScores = new float[_pool.Length];
         _meanUser = new float[_d];
+        if (options.RecencyWeight > 0) _rowWeights = RecencyExampleWeights.Compute(data.Train, options.RecencyWeight, options.RecencyHalfLife);
+        _batchWeights = new float[bs];
         if (options.WeightAveragingDecay > 0)
         {
             _averages = _allParams.Select(p => (float[])p.Value.Clone()).ToArray();
@@ -165,6 +178,8 @@ internal sealed class TwoTowerTrainingLoop
                 var count = Math.Min(bs, n - start);
                 _batch.Fill(users, items, _order.AsSpan(start, count), deduplicateUsers: !_holdOutHistory);
                 AddNegatives(negRandom);
+                if (_rowWeights is not null)
+                    for (var b = 0; b < count; b++) _batchWeights[b] = _rowWeights[_order[start + b]];
                 lossSum += Step(schedule.RateAt(++_step)) * count;
             }
             var seconds = sw.Elapsed.TotalSeconds;
@@ -213,10 +228,12 @@ internal sealed class TwoTowerTrainingLoop
             () => _user.Forward(_batch.Users.AsSpan(0, nu), true, _holdOutHistory ? _batch.HeldOutItems.AsSpan(0, nb) : ReadOnlySpan<int>.Empty).CopyTo(_u),
             () => _item.Forward(_batch.Items.AsSpan(0, ni), true).CopyTo(_i));
         Gemm.MultiplyTransposedB(_u.AsSpan(0, nu * d), _i.AsSpan(0, ni * d), _s.AsSpan(0, nu * ni), nu, ni, d, maxThreads: _threads);
-        var useLogQ = _o.LogQCorrection && _o.Loss == TwoTowerLoss.SampledSoftmax;
+        // With the whole catalogue as columns the softmax is exact: no sampling bias to correct.
+        var useLogQ = _o.LogQCorrection && _o.Loss == TwoTowerLoss.SampledSoftmax && !_o.SoftmaxOverAllItems;
         if (useLogQ) for (var c = 0; c < ni; c++) _colLogQ[c] = _logQ[_batch.Items[c]];
-        var loss = _loss.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb),
-            useLogQ ? _colLogQ.AsSpan(0, ni) : ReadOnlySpan<float>.Empty, _ds.AsSpan(0, nu * ni));
+        var logQ = useLogQ ? _colLogQ.AsSpan(0, ni) : ReadOnlySpan<float>.Empty;
+        var weights = _rowWeights is not null ? _batchWeights.AsSpan(0, nb) : ReadOnlySpan<float>.Empty;
+        var loss = _loss.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb), logQ, weights, _ds.AsSpan(0, nu * ni));
         Run(parallel,
             () =>
             {
@@ -274,6 +291,11 @@ internal sealed class TwoTowerTrainingLoop
 
     private void AddNegatives(Random random)
     {
+        if (_o.SoftmaxOverAllItems)
+        {
+            for (var it = 0; it < _data.Items.Count; it++) _batch.AddNegative(it);
+            return;
+        }
         if (_extraSampler is not null)
             for (var k = 0; k < _o.ExtraNegatives; k++) _batch.AddNegative(_extraSampler.Sample(random));
         if (_o.HardNegatives > 0 && _snapItems is not null && _snapUsers is not null)
@@ -371,5 +393,8 @@ internal sealed class TwoTowerTrainingLoop
         ["user_history"] = _o.UseUserHistory,
         ["weight_averaging_decay"] = _o.WeightAveragingDecay,
         ["user_features"] = _o.UseUserFeatures,
+        ["recency_weight"] = _o.RecencyWeight,
+        ["recency_half_life"] = _o.RecencyHalfLife,
+        ["softmax_over_all_items"] = _o.SoftmaxOverAllItems,
     };
 }

@@ -1,0 +1,48 @@
+using TwoTower.MLNet.Data;
+
+namespace TwoTower.MLNet.TwoTowerModel;
+
+/// <summary>
+/// Per-interaction loss weights that favour each user's recent interactions: a user's rows are ordered by (timestamp,
+/// item key), and the row at position j of n (0 = oldest) weighs 1 + β·f, with f = j/(n−1) (a linear ramp, as the iALS
+/// recency boost) or, with a half-life h &gt; 0, f = 2^(−(n−1−j)/h) (the newest row 1, the one h rows older ½).
+/// </summary>
+internal static class RecencyExampleWeights
+{
+    /// <summary>The weight of every row of <paramref name="train"/>.</summary>
+    public static float[] Compute(Interactions train, float boost, int halfLife)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (!(boost >= 0) || !float.IsFinite(boost)) throw new ArgumentOutOfRangeException(nameof(boost), boost, "Must be a finite number ≥ 0.");
+        if (halfLife < 0) throw new ArgumentOutOfRangeException(nameof(halfLife), halfLife, "Must be ≥ 0 (0 = linear ramp).");
+        var w = new float[train.Count];
+        Array.Fill(w, 1f);
+        if (boost == 0f) return w;
+        var rows = new int[train.Count];
+        for (var r = 0; r < rows.Length; r++) rows[r] = r;
+        var users = train.UserKeys.ToArray();
+        var times = train.Timestamps.ToArray();
+        var items = train.ItemKeys.ToArray();
+        // Group rows by user, then order each user's rows by time (item key breaks ties, as the leave-last-out split does).
+        Array.Sort(rows, (a, b) =>
+        {
+            var c = users[a].CompareTo(users[b]);
+            if (c != 0) return c;
+            c = times[a].CompareTo(times[b]);
+            return c != 0 ? c : items[a].CompareTo(items[b]);
+        });
+        for (var start = 0; start < rows.Length;)
+        {
+            var end = start;
+            while (end < rows.Length && users[rows[end]] == users[rows[start]]) end++;
+            var n = end - start;
+            for (var j = 0; j < n; j++)
+            {
+                var f = halfLife > 0 ? Math.Pow(2, -(n - 1 - j) / (double)halfLife) : n == 1 ? 1.0 : (double)j / (n - 1);
+                w[rows[start + j]] = (float)(1 + boost * f);
+            }
+            start = end;
+        }
+        return w;
+    }
+}
