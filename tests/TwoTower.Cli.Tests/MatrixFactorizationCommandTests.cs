@@ -126,4 +126,15 @@ public sealed class MatrixFactorizationCommandTests
         Assert.AreEqual(2, r.ExitCode);
         StringAssert.Contains(r.Err, "--warm-start");
     }
+
+    [TestMethod]
+    public void TrainTwoTower_Recency_SetsTheBoostAndRejectsNegatives()
+    {
+        var r = CliRunner.Run("train", "--model", "twotower", "--recency", "0", "--epochs", "1", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"), "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual(0.0, r.Json["summary"]!["recency_weight"]!.GetValue<double>());
+        var bad = CliRunner.Run("train", "--model", "twotower", "--recency", "-1", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"));
+        Assert.AreEqual(2, bad.ExitCode);
+        StringAssert.Contains(bad.Err, "RecencyWeight");
+    }
 }

@@ -17,7 +17,7 @@ internal sealed class ModelCatalog
     public Option<float?> Reg { get; } = new("--reg") { Description = "ials/mf: L2 regularisation (defaults: tuned on p2-tune, see the options' docs)." };
     public Option<float?> Alpha { get; } = new("--alpha") { Description = "ials: confidence weight alpha (c = 1 + alpha·r)." };
     public Option<int?> Iterations { get; } = new("--iterations") { Description = "ials/mf: ALS iterations (default 15)." };
-    public Option<float?> Recency { get; } = new("--recency") { Description = "ials: recency boost β (a user's newest interaction counts 1 + β times, the oldest once; default 3, 0 = plain iALS)." };
+    public Option<float?> Recency { get; } = new("--recency") { Description = "ials and twotower: recency boost β (a user's newest interaction counts 1 + β times; ials ramps down to the oldest, twotower halves every 10 interactions back; default 3, 0 = off: use 0 for randomly split data)." };
     public Option<float?> Lambda { get; } = new("--lambda") { Description = "ease: L2 regularisation λ of the item-item closed form." };
     public Option<string?> UserFactors { get; } = new("--user-factors") { Description = "factors: user factors trained elsewhere (CSV: raw id then factors; or .npy with --user-ids)." };
     public Option<string?> ItemFactors { get; } = new("--item-factors") { Description = "factors: item factors trained elsewhere (CSV or .npy with --item-ids)." };
@@ -110,6 +110,7 @@ internal sealed class ModelCatalog
         if (r.GetValue(LearningRate) is { } lr) o.LearningRate = lr;
         if (r.GetValue(Temperature) is { } t) o.Temperature = t;
         if (r.GetValue(NoLogQ)) o.LogQCorrection = false;
+        if (r.GetValue(Recency) is { } rw) o.RecencyWeight = rw;
         if (r.GetValue(Hidden) is { } h)
             o.HiddenLayers = h.Length == 0 ? Array.Empty<int>() : h.Split(',').Select(s => int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v : throw new UserInputException($"--hidden '{h}': '{s}' is not a positive integer (expected e.g. 256,128).")).ToArray();
