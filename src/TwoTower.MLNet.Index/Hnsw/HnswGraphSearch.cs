@@ -60,6 +60,15 @@ internal static unsafe class HnswGraphSearch
     public static void SearchLayer0<TFilter>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int ef, SearchContext ctx, TFilter filter, ReadOnlySpan<Candidate> seeds)
         where TFilter : struct, INodeFilter
     {
+        // Two specialisations: a graph whose links were checked at load or built here pays no per-neighbour bounds check.
+        if (g.LinksVerified) SearchLayer0<TFilter, TrustedLinks>(g, kind, q, qTerm, ef, ctx, filter, seeds);
+        else SearchLayer0<TFilter, CheckedLinks>(g, kind, q, qTerm, ef, ctx, filter, seeds);
+    }
+
+    private static void SearchLayer0<TFilter, TLinks>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int ef, SearchContext ctx, TFilter filter, ReadOnlySpan<Candidate> seeds)
+        where TFilter : struct, INodeFilter
+        where TLinks : struct, ILinkCheck
+    {
         var visited = ctx.Visited;
         visited.Reset(g.Capacity);
         var candidates = ctx.Candidates;
@@ -102,7 +111,7 @@ internal static unsafe class HnswGraphSearch
                 }
                 int count = Volatile.Read(ref *links);
                 // A mapped link block is not scanned at load (that would page in all of it): bounds are checked here instead.
-                if ((uint)count > (uint)m0) ThrowBadLink(c.Node, count, "link count");
+                if (default(TLinks).Enabled && (uint)count > (uint)m0) ThrowBadLink(c.Node, count, "link count");
                 if (Sse.IsSupported)
                     for (int j = 1; j <= count; j++) Sse.Prefetch0(tags + links[j]);
                 // Gather the unvisited neighbours first, so prefetches go only to rows that will be read.
@@ -110,7 +119,7 @@ internal static unsafe class HnswGraphSearch
                 for (int j = 1; j <= count; j++)
                 {
                     int n = links[j];
-                    if ((uint)n >= (uint)capacity) ThrowBadLink(c.Node, n, "neighbour");
+                    if (default(TLinks).Enabled && (uint)n >= (uint)capacity) ThrowBadLink(c.Node, n, "neighbour");
                     if (tags[n] == epoch) continue;
                     tags[n] = epoch;
                     unvisited[fresh++] = n;
@@ -120,7 +129,7 @@ internal static unsafe class HnswGraphSearch
                 {
                     int n = unvisited[j];
                     if (Sse.IsSupported && j + 1 < fresh) PrefetchRow(vectors + (nint)unvisited[j + 1] * stride, stride);
-                                float dot = VectorDot.Dot(q, vectors + (nint)n * stride, stride);
+                    float dot = VectorDot.Dot(q, vectors + (nint)n * stride, stride);
                     float d = ToDistance(kind, dot, qTerm, terms, n);
                     if (results.Count < ef || d < bound)
                     {
@@ -135,6 +144,22 @@ internal static unsafe class HnswGraphSearch
                 }
             }
         }
+    }
+
+    /// <summary>Whether layer-0 links must be bounds-checked while searching (a JIT-time constant per specialisation).</summary>
+    private interface ILinkCheck
+    {
+        bool Enabled { get; }
+    }
+
+    private readonly struct TrustedLinks : ILinkCheck
+    {
+        public bool Enabled => false;
+    }
+
+    private readonly struct CheckedLinks : ILinkCheck
+    {
+        public bool Enabled => true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
