@@ -1,5 +1,5 @@
 #!/bin/bash
-# The 1M full-vs-mmap run of RESULTS-mmap.md. Run from the folder holding hnsw32-1m.ttvx and flat1m.ttvx (made with
+# The 1M full-vs-mmap run of bench/RESULTS.md ("Memory-mapped index loading"). Run from the folder holding hnsw32-1m.ttvx and flat1m.ttvx (made with
 # "IndexBench mmap build"); REPO is the repository root, TWOTOWER_ARTIFACTS the build output of IndexBench.
 B=$TWOTOWER_ARTIFACTS/bin/IndexBench/release/IndexBench
 P=$REPO/bench/IndexBench/peers/faiss_mmap_load.py
