@@ -61,7 +61,7 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         var total = Stopwatch.StartNew();
 
         // r = interaction count of the pair; the matrix stores c − 1 = alpha·r (or the log form).
-        var ones = RecencyWeights(train, o.RecencyBoost);
+        var ones = RecencyExampleWeights.Compute(train, o.RecencyBoost, halfLife: 0);
         var userItem = SparseMatrix.FromCoordinates(train.Users.Count, train.Items.Count, train.UserKeys, train.ItemKeys, ones, (a, b) => a + b);
         ToConfidenceMinusOne(userItem.Values, o);
         var itemUser = userItem.Transpose();
@@ -115,36 +115,6 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         };
         return new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType, train.Users.Clone(), train.Items.Clone(), x, y, k,
             coldUser: o.ColdUser, trainingSummary: summary);
-    }
-
-    /// <summary>Per-row weight 1 + β·q, q = the row's relative position in its user's history by (timestamp, item key); all ones when β = 0.</summary>
-    internal static float[] RecencyWeights(Interactions train, float boost)
-    {
-        var w = new float[train.Count];
-        Array.Fill(w, 1f);
-        if (boost == 0f) return w;
-        var rows = new int[train.Count];
-        for (var r = 0; r < rows.Length; r++) rows[r] = r;
-        var users = train.UserKeys.ToArray();
-        var times = train.Timestamps.ToArray();
-        var items = train.ItemKeys.ToArray();
-        // Group rows by user, then order each user's rows by time (item key breaks ties, as the leave-last-out split does).
-        Array.Sort(rows, (a, b) =>
-        {
-            var c = users[a].CompareTo(users[b]);
-            if (c != 0) return c;
-            c = times[a].CompareTo(times[b]);
-            return c != 0 ? c : items[a].CompareTo(items[b]);
-        });
-        for (var start = 0; start < rows.Length;)
-        {
-            var end = start;
-            while (end < rows.Length && users[rows[end]] == users[rows[start]]) end++;
-            var n = end - start;
-            for (var j = 0; j < n; j++) w[rows[start + j]] = 1f + boost * (n == 1 ? 1f : (float)j / (n - 1));
-            start = end;
-        }
-        return w;
     }
 
     /// <summary>Replaces each interaction count r by c − 1 (alpha·r or alpha·log(1 + r/epsilon)).</summary>

@@ -231,9 +231,9 @@ public sealed class ImplicitAlsTrainerTests
         // User 0 has rows at times 30, 10, 20 (row order scrambled); user 1 has one row; user 2 ties at time 5 (item key breaks it).
         var x = new Interactions(new IdMap("user", ["a", "b", "c"]), new IdMap("item", ["i", "j", "k"]),
             [0, 0, 0, 1, 2, 2], [0, 1, 2, 0, 2, 1], [1, 1, 1, 1, 1, 1], [30, 10, 20, 7, 5, 5]);
-        var w = ImplicitAlsTrainer.RecencyWeights(x, 2f);
+        var w = global::TwoTower.MLNet.Training.RecencyExampleWeights.Compute(x, 2f, halfLife: 0);
         CollectionAssert.AreEqual(new[] { 3f, 1f, 2f, 3f, 3f, 1f }, w);
-        CollectionAssert.AreEqual(new[] { 1f, 1f, 1f, 1f, 1f, 1f }, ImplicitAlsTrainer.RecencyWeights(x, 0f));
+        CollectionAssert.AreEqual(new[] { 1f, 1f, 1f, 1f, 1f, 1f }, global::TwoTower.MLNet.Training.RecencyExampleWeights.Compute(x, 0f, halfLife: 0));
     }
 
     [TestMethod]

@@ -1,11 +1,12 @@
 using TwoTower.MLNet.Data;
 
-namespace TwoTower.MLNet.TwoTowerModel;
+namespace TwoTower.MLNet.Training;
 
 /// <summary>
 /// Per-interaction loss weights that favour each user's recent interactions: a user's rows are ordered by (timestamp,
 /// item key), and the row at position j of n (0 = oldest) weighs 1 + β·f, with f = j/(n−1) (a linear ramp, as the iALS
 /// recency boost) or, with a half-life h &gt; 0, f = 2^(−(n−1−j)/h) (the newest row 1, the one h rows older ½).
+/// Shared by the iALS confidence boost (linear) and the two-tower loss weights.
 /// </summary>
 internal static class RecencyExampleWeights
 {
@@ -38,8 +39,10 @@ internal static class RecencyExampleWeights
             var n = end - start;
             for (var j = 0; j < n; j++)
             {
-                var f = halfLife > 0 ? Math.Pow(2, -(n - 1 - j) / (double)halfLife) : n == 1 ? 1.0 : (double)j / (n - 1);
-                w[rows[start + j]] = (float)(1 + boost * f);
+                // The linear ramp stays in float arithmetic: iALS results are pinned to it.
+                w[rows[start + j]] = halfLife > 0
+                    ? (float)(1 + boost * Math.Pow(2, -(n - 1 - j) / (double)halfLife))
+                    : 1f + boost * (n == 1 ? 1f : (float)j / (n - 1));
             }
             start = end;
         }
