@@ -27,7 +27,7 @@ for (var a = 1; a < args.Length; a++)
         case "--epochs": epochs = int.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--threads": options.Threads = int.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--json": json = true; break;
-        case "--set": Set(options, args[++a]); break;
+        case "--set": OptionAssignment.Apply(options, args[++a]); break;
         default: split = args[a]; break;
     }
 }
@@ -133,21 +133,6 @@ static void Profile(TwoTower.MLNet.Data.ItemMetadata items, string splits)
     Time("softmax loss + gradient", () => loss.Compute(s, nu, ni, exRows, exCols, logq, ds));
     long step = 0;
     Time("Adam, item tower (after backward)", () => { item.Forward(its, true); item.Backward(gi); foreach (var p in item.Parameters) { adam.Step(p, 1e-3f, ++step); p.ClearGradient(); } });
-}
-
-static void Set(TwoTowerOptions o, string assignment)
-{
-    var eq = assignment.IndexOf('=');
-    var name = assignment[..eq];
-    var value = assignment[(eq + 1)..];
-    var prop = typeof(TwoTowerOptions).GetProperty(name, BindingFlags.Public | BindingFlags.Instance) ?? throw new ArgumentException($"No option '{name}'.");
-    // Nullable options (e.g. UseItemIdEmbedding) take the underlying type's value, or "null".
-    var type = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
-    object? parsed = value == "null" && type != prop.PropertyType ? null
-        : prop.PropertyType == typeof(int[]) ? value.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray()
-        : type.IsEnum ? Enum.Parse(type, value, true)
-        : Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
-    prop.SetValue(o, parsed);
 }
 
 sealed class ConsoleProgress : IProgress<TrainingProgress>

@@ -137,4 +137,15 @@ public sealed class MatrixFactorizationCommandTests
         Assert.AreEqual(2, bad.ExitCode);
         StringAssert.Contains(bad.Err, "RecencyWeight");
     }
+
+    [TestMethod]
+    public void TrainTwoTower_SetAnyEngineOption_AppliesItOrNamesTheProblem()
+    {
+        var r = CliRunner.Run("train", "--model", "twotower", "--epochs", "1", "--set", "RecencyHalfLife=5", "--set", "Temperature=0.1", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"), "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual(5, r.Json["summary"]!["recency_half_life"]!.GetValue<int>());
+        var bad = CliRunner.Run("train", "--model", "ials", "--set", "Factorz=8", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "ials.zip"));
+        Assert.AreEqual(2, bad.ExitCode);
+        StringAssert.Contains(bad.Err, "--set Factorz=8: ImplicitAlsOptions has no settable option 'Factorz'");
+    }
 }

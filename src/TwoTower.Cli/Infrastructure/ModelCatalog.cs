@@ -31,6 +31,7 @@ internal sealed class ModelCatalog
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "twotower: hidden layer sizes, e.g. 256,128 (empty string = no hidden layer)." };
     public Option<string?> WarmStartModel { get; } = new("--warm-start") { Description = "twotower: start the id embeddings from a saved ials/mf/factors model (re-keyed by raw id)." };
     public Option<int?> FreezeEpochs { get; } = new("--freeze-epochs") { Description = "twotower with --warm-start: keep the warm-started embeddings frozen for this many epochs." };
+    public Option<string[]> Set { get; } = new("--set") { Description = "twotower, ials, mf, ease: set any engine option by name, e.g. --set SoftmaxOverAllItems=true --set RecencyHalfLife=5 (repeatable; applied after the dedicated flags).", AllowMultipleArgumentsPerToken = false };
     public Option<bool> NoLogQ { get; } = new("--no-logq") { Description = "twotower: turn off the logQ popularity correction." };
 
     private readonly Dictionary<string, (string Description, Func<ParseResult, IRecommenderTrainer> Create)> _models;
@@ -59,7 +60,7 @@ internal sealed class ModelCatalog
 
     public void AddOptionsTo(Command command)
     {
-        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Recency, Iterations, Lambda, UserFactors, ItemFactors, UserIds, ItemIds, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ, WarmStartModel, FreezeEpochs })
+        foreach (var o in new Option[] { Seed, Threads, Neighbors, Factors, Reg, Alpha, Recency, Iterations, Lambda, UserFactors, ItemFactors, UserIds, ItemIds, Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ, WarmStartModel, FreezeEpochs, Set })
             command.Options.Add(o);
     }
 
@@ -76,6 +77,7 @@ internal sealed class ModelCatalog
         if (r.GetValue(Alpha) is { } a) o.Alpha = a;
         if (r.GetValue(Recency) is { } rb) o.RecencyBoost = rb;
         if (r.GetValue(Iterations) is { } it) o.Iterations = it;
+        ApplySets(o, r);
         return new ImplicitAlsTrainer(o);
     }
 
@@ -85,6 +87,7 @@ internal sealed class ModelCatalog
         if (r.GetValue(Factors) is { } f) o.Factors = f;
         if (r.GetValue(Reg) is { } reg) o.Regularization = reg;
         if (r.GetValue(Iterations) is { } it) o.Iterations = it;
+        ApplySets(o, r);
         return new ExplicitMatrixFactorizationTrainer(o);
     }
 
@@ -98,6 +101,7 @@ internal sealed class ModelCatalog
     {
         var o = new EaseOptions { Threads = r.GetValue(Threads) };
         if (r.GetValue(Lambda) is { } l) o.Lambda = l;
+        ApplySets(o, r);
         return new EaseTrainer(o);
     }
 
@@ -115,8 +119,24 @@ internal sealed class ModelCatalog
             o.HiddenLayers = h.Length == 0 ? Array.Empty<int>() : h.Split(',').Select(s => int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v : throw new UserInputException($"--hidden '{h}': '{s}' is not a positive integer (expected e.g. 256,128).")).ToArray();
         if (r.GetValue(FreezeEpochs) is { } fe) o.FreezeInitialEmbeddingsEpochs = fe;
+        ApplySets(o, r);
         if (r.GetValue(WarmStartModel) is { } ws) return new WarmStartedTwoTowerTrainer(o, ws, _console is null ? null : _console.Log);
         if (o.FreezeInitialEmbeddingsEpochs > 0) throw new UserInputException("--freeze-epochs needs --warm-start MODEL.zip.");
         return new TwoTowerTrainer(o);
+    }
+
+    private void ApplySets(object options, ParseResult r)
+    {
+        foreach (var assignment in r.GetValue(Set) ?? [])
+        {
+            try
+            {
+                OptionAssignment.Apply(options, assignment);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UserInputException($"--set {assignment}: {ex.Message.Split(" (Parameter")[0]}");
+            }
+        }
     }
 }
