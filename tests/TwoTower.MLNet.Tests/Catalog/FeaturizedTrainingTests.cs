@@ -76,6 +76,26 @@ public sealed class FeaturizedTrainingTests
         CollectionAssert.AreEqual(new[] { "UserId", "OccupationKey", "AgeNormalized" }, manifest.Files[0].Inputs.Select(i => i.Name).ToArray());
     }
 
+    public sealed class VectorRow
+    {
+        public float[] UserVector { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void SaveLoad_FeaturizedPipeline_GivesTheSameUserVectors()
+    {
+        var (ml, model, tt, _) = Fitted.Value;
+        var path = Path.Combine(TestPaths.TempDir(), "featurized.zip");
+        var row = new JoinedRow { UserId = "1", ItemId = "1", Occupation = "technician", Genres = "Comedy", Age = 24 };
+        var schema = ml.Data.LoadFromEnumerable(new[] { row }).Schema;
+        ml.Model.Save(model, schema, path);
+        var loaded = ml.Model.Load(path, out _);
+        var before = ml.Model.CreatePredictionEngine<JoinedRow, VectorRow>(model).Predict(row).UserVector;
+        var after = ml.Model.CreatePredictionEngine<JoinedRow, VectorRow>(loaded).Predict(row).UserVector;
+        CollectionAssert.AreEqual(before, after);
+        CollectionAssert.AreEqual(tt.UserVectors.Span.Slice(tt.Users.GetKey("1") * tt.Dimension, tt.Dimension).ToArray(), after);
+    }
+
     [TestMethod]
     public void Fit_MissingOrTextFeatureColumn_ThrowsNamingIt()
     {
