@@ -24,7 +24,7 @@ public sealed class ItemTowerEmbedder : INewItemEmbedder
 
     /// <summary>Whether <paramref name="model"/> has an item tower that reads item features.</summary>
     public static bool CanEmbed(TwoTowerRecommender model) =>
-        model.ItemTower is { Features: var f } && f.Categoricals.Count + f.Bags.Count + f.Numerics.Count > 0;
+        model.ItemTower is { Features.IsEmpty: false };
 
     /// <inheritdoc />
     public string Method => "item_tower";

@@ -69,6 +69,9 @@ public sealed class FeatureSchema
     /// <summary>Numeric columns in input order.</summary>
     public IReadOnlyList<NumericSchema> Numerics { get; }
 
+    /// <summary>Whether the schema has no feature at all (a tower of ids only).</summary>
+    public bool IsEmpty => Categoricals.Count == 0 && Bags.Count == 0 && Numerics.Count == 0;
+
     /// <summary>
     /// The schema of <paramref name="table"/>. Features built without raw names get their codes as names ("1", "2", ...),
     /// numeric columns without scaling get mean 0 and std 1 (their values are taken as already standardised).

@@ -104,7 +104,7 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
         if (tower is null)
             throw new InvalidOperationException($"This two-tower model has no {kind} tower (an ensemble, or a file saved before towers were kept): new {kind}s cannot be embedded from features. Retrain to get one.");
         var schema = tower.Features;
-        if (schema.Categoricals.Count + schema.Bags.Count + schema.Numerics.Count == 0)
+        if (schema.IsEmpty)
             throw new InvalidOperationException($"The {kind} tower was trained without {kind} features (ids only), so a new {kind} has nothing to be embedded from.");
         var vector = new float[Dimension];
         tower.Embed(-1, schema.Encode(features), vector);

@@ -81,6 +81,14 @@ public sealed class FeatureSchemaTests
     }
 
     [TestMethod]
+    public void IsEmpty_TrueOnlyWithoutAnyFeature()
+    {
+        Assert.IsTrue(FeatureSchema.Empty.IsEmpty);
+        Assert.IsFalse(new FeatureSchema([], [], [new NumericSchema("age", 30, 10)]).IsEmpty);
+        Assert.IsFalse(new FeatureSchema([new CategoricalSchema("gender", ["F"])], [], []).IsEmpty);
+    }
+
+    [TestMethod]
     public void FeatureTable_VocabularyOfTheWrongSize_Throws()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new FeatureTable(1, [new CategoricalFeature("c", 3, [1], ["a"])], [], 0, []));
