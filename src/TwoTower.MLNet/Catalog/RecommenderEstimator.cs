@@ -61,7 +61,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     public string UserVectorColumn { get; internal init; } = "UserVector";
 
     /// <summary>The output column of item vectors (float[d]), or null (default) for none: it needs the item id column at transform time.</summary>
-    public string? ItemVectorColumn { get; internal init; }
+    public string? ItemVectorColumn { get; internal set; }
 
     /// <summary>Item side features passed to the trainer, or null.</summary>
     public ItemMetadata? ItemFeatures { get; internal init; }
@@ -70,7 +70,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     public UserMetadata? UserFeatures { get; internal init; }
 
     /// <summary>Where ONNX Runtime runs the vector lookups. Default <see cref="OnnxExecution.Cpu"/>.</summary>
-    public OnnxExecution Execution { get; internal init; } = OnnxExecution.Cpu;
+    public OnnxExecution Execution { get; internal set; } = OnnxExecution.Cpu;
 
     /// <summary>Columns of the input rows holding user features (e.g. Featurize outputs) for the user tower; empty = none.</summary>
     public IReadOnlyList<string> UserFeatureColumns { get; internal init; } = [];
@@ -88,16 +88,26 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     public RecommenderEstimator WithItemVector(string column = "ItemVector")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
-        return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
-        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = column, Execution = Execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures, UserFeatureColumns = UserFeatureColumns, ItemFeatureColumns = ItemFeatureColumns, TrainWithFeatures = TrainWithFeatures };
+        var copy = Copy();
+        copy.ItemVectorColumn = column;
+        return copy;
     }
 
     /// <summary>A copy whose vector lookups run on <paramref name="execution"/> (GPU needs the -p:OnnxRuntimeGpu=true build).</summary>
     public RecommenderEstimator WithExecution(OnnxExecution execution)
     {
         if (!Enum.IsDefined(execution)) throw new ArgumentOutOfRangeException(nameof(execution), execution, "Expected Cpu, Gpu or Auto.");
-        return new RecommenderEstimator(_ml, _state, Name, UserIdColumn, ItemIdColumn, RatingColumn, _train)
-        { UserVectorColumn = UserVectorColumn, ItemVectorColumn = ItemVectorColumn, Execution = execution, ItemFeatures = ItemFeatures, UserFeatures = UserFeatures, UserFeatureColumns = UserFeatureColumns, ItemFeatureColumns = ItemFeatureColumns, TrainWithFeatures = TrainWithFeatures };
+        var copy = Copy();
+        copy.Execution = execution;
+        return copy;
+    }
+
+    // Every setting carries over, so a property added later cannot be forgotten here; the copy has not been fitted.
+    private RecommenderEstimator Copy()
+    {
+        var copy = (RecommenderEstimator)MemberwiseClone();
+        copy.LastFitted = null;
+        return copy;
     }
 
     /// <summary>Trains on <paramref name="input"/> and returns the vector-lookup transformer.</summary>

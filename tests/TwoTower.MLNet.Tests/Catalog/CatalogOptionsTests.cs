@@ -139,4 +139,19 @@ public sealed class CatalogOptionsTests
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(new RecommendOptions { ScoresColumn = "ItemIds" }));
         StringAssert.Contains(ex.Message, "ScoresColumn must name a column other than ItemIdsColumn ('ItemIds').");
     }
+
+    [TestMethod]
+    public void WithItemVectorAndWithExecution_KeepEveryOtherSetting()
+    {
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var e = ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { UserVectorColumn = "U", UserFeatureColumns = ["OccupationKey"], ItemFeatureColumns = ["GenresBag"] });
+        var copy = e.WithItemVector("I").WithExecution(global::TwoTower.MLNet.Onnx.Execution.OnnxExecution.Auto);
+        Assert.AreEqual("I", copy.ItemVectorColumn);
+        Assert.AreEqual(global::TwoTower.MLNet.Onnx.Execution.OnnxExecution.Auto, copy.Execution);
+        Assert.AreEqual("U", copy.UserVectorColumn);
+        CollectionAssert.AreEqual(new[] { "OccupationKey" }, copy.UserFeatureColumns.ToArray());
+        CollectionAssert.AreEqual(new[] { "GenresBag" }, copy.ItemFeatureColumns.ToArray());
+        Assert.IsNull(e.ItemVectorColumn, "the original is unchanged");
+        Assert.AreEqual(global::TwoTower.MLNet.Onnx.Execution.OnnxExecution.Cpu, e.Execution);
+    }
 }
