@@ -1,6 +1,7 @@
 // TrainBench: two-tower training throughput and quality on the ML-100K splits.
 //   dotnet run -c Release --project bench/TrainBench -- speed [--epochs 3] [--threads 2]
-//   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...]
+//   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...] [--diagnose] [--held-out-scoring]
+//   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--set ...]   (bagging experiment, TFRS protocol)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
 using System.Diagnostics;
@@ -19,6 +20,9 @@ var mode = args.Length > 0 ? args[0] : "speed";
 var options = new TwoTowerOptions();
 var epochs = 3;
 var json = false;
+var diagnose = false;
+var heldOutScoring = false;
+var bags = 4;
 string split = "p1";
 for (var a = 1; a < args.Length; a++)
 {
@@ -27,6 +31,9 @@ for (var a = 1; a < args.Length; a++)
         case "--epochs": epochs = int.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--threads": options.Threads = int.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--json": json = true; break;
+        case "--diagnose": diagnose = true; break;
+        case "--held-out-scoring": heldOutScoring = true; break;
+        case "--bags": bags = int.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--set": OptionAssignment.Apply(options, args[++a]); break;
         default: split = args[a]; break;
     }
@@ -73,6 +80,31 @@ var trainLog = CsvInteractions.Load(Path.Combine(dir, "train.csv"));
 var evalLog = CsvInteractions.Load(Path.Combine(dir, tune ? "valid.csv" : "test.csv"));
 var tfrs = split.StartsWith("p1", StringComparison.Ordinal);
 if (tune) options.ValidationMetric = tfrs ? "top_100" : "NDCG@10";
+string Metrics(EvaluationResult e) => string.Join(" ", e.OrderedMetrics.Select(kv => $"{kv.Key}={kv.Value:F4}"));
+
+if (mode == "bag")
+{
+    // Member m trains on every row but fold m (rows dealt to folds by a seeded shuffle), early-stopped on the split's validation rows.
+    var fullData = TrainingData.Create(trainLog, null, items, users);
+    var fold = Enumerable.Range(0, trainLog.Count).ToArray();
+    new Random(options.Seed).Shuffle(fold);
+    var members = new List<TwoTowerRecommender>();
+    var swb = Stopwatch.StartNew();
+    for (var m = 0; m < bags; m++)
+    {
+        var rows = Enumerable.Range(0, trainLog.Count).Where(row => bags == 1 || fold[row] % bags != m).ToArray();
+        var memberOptions = options.Clone();
+        memberOptions.Seed = options.Seed + m;
+        var memberData = TrainingData.Create(trainLog.Subset(rows), tune ? evalLog : null, items, users);
+        members.Add(new TwoTowerTrainer(memberOptions).Train(memberData, new SynchronousProgress<TrainingProgress>(_ => { })));
+        Console.WriteLine($"member {m}: {rows.Length} rows, best epoch {members[^1].Report!.BestEpoch}");
+    }
+    var bagged = new BaggedRecommender(fullData.Users, fullData.Items, members);
+    var bagSet = EvaluationSet.Create(bagged, trainLog, evalLog);
+    Console.WriteLine($"bagging {bags}: fit {swb.Elapsed.TotalSeconds:F1} s " + Metrics(RetrievalEvaluator.EvaluateTfrs(bagged, bagSet.History, bagSet.Test)));
+    if (diagnose) SeenItemDiagnostics.Run(bagged, bagSet.History, bagSet.Test);
+    return;
+}
 var td = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);
 var swq = Stopwatch.StartNew();
 var trained = new TwoTowerTrainer(options).Train(td, new ConsoleProgress());
@@ -81,6 +113,13 @@ var set = EvaluationSet.Create(trained, trainLog, evalLog);
 var result = tfrs ? RetrievalEvaluator.EvaluateTfrs(trained, set.History, set.Test) : RetrievalEvaluator.EvaluateFullRanking(trained, set.History, set.Test);
 Console.WriteLine($"fit {fitSeconds:F2} s, epochs {trained.Report!.EpochsRun}, best {trained.Report.BestEpoch}");
 Console.WriteLine(string.Join(" ", result.OrderedMetrics.Select(kv => $"{kv.Key}={kv.Value:F4}")));
+if (diagnose) SeenItemDiagnostics.Run(trained, set.History, set.Test);
+if (heldOutScoring)
+{
+    var heldOut = new HeldOutHistoryScoring(trained, new TwoTowerTrainer(options).BuildFeatures(td).Users);
+    Console.WriteLine("held-out history scoring: " + Metrics(tfrs ? RetrievalEvaluator.EvaluateTfrs(heldOut, set.History, set.Test) : RetrievalEvaluator.EvaluateFullRanking(heldOut, set.History, set.Test)));
+    if (diagnose) SeenItemDiagnostics.Run(heldOut, set.History, set.Test);
+}
 var r = trained.Report;
 Console.WriteLine($"coherence {r.NeighbourGenreCoherence:F3} vs base {r.GenreBaseRate:F3}; coverage@10 {r.CatalogueCoverageAt10:F3}; item norms [{string.Join(", ", r.ItemIdEmbeddingNorms.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}]");
 

@@ -1,0 +1,166 @@
+// Experiments on the TFRS protocol's "seen-item tax" (p1: the user's train items stay among the candidates).
+// Analysis only: nothing here is part of the library or its defaults.
+using System.Globalization;
+using System.Numerics.Tensors;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.TwoTowerModel;
+
+/// <summary>Where the test items of the TFRS protocol lose their top-100 places: to the user's own train items or to others.</summary>
+static class SeenItemDiagnostics
+{
+    /// <summary>
+    /// Prints, over the test rows: how many of the user's train items and how many other items outrank the test item;
+    /// the AUC of the test item against the user's own train items (0.5 = the model cannot tell them apart, as a random
+    /// split deserves; below 0.5 = it has memorised its train pairs); top_100 by the user's train-set size; and a what-if:
+    /// top_100 when every train item's score is lowered by a share of the user's score standard deviation.
+    /// </summary>
+    public static void Run(IRecommender model, Interactions history, Interactions test)
+    {
+        int nItems = model.Items.Count, nUsers = model.Users.Count;
+        var histBy = Enumerable.Range(0, nUsers).Select(_ => new List<int>()).ToArray();
+        for (var r = 0; r < history.Count; r++) if (history.UserKeys[r] < nUsers) histBy[history.UserKeys[r]].Add(history.ItemKeys[r]);
+        var shifts = new[] { 0.0, 0.025, 0.05, 0.1, 0.2 };
+        var shiftHits = new long[shifts.Length];
+        var shiftAuc = new double[shifts.Length];
+        var bucketRows = new int[6];
+        var bucketHits = new int[6];
+        var bucketFiltered = new int[6];
+        double trainAbove = 0, otherAbove = 0;
+        var rows = 0;
+        var scores = new float[nItems];
+        var rowsByUser = Enumerable.Range(0, nUsers).Select(_ => new List<int>()).ToArray();
+        for (var r = 0; r < test.Count; r++)
+            if (test.UserKeys[r] < nUsers && test.ItemKeys[r] < nItems) rowsByUser[test.UserKeys[r]].Add(test.ItemKeys[r]);
+        for (var u = 0; u < nUsers; u++)
+        {
+            if (rowsByUser[u].Count == 0) continue;
+            model.Score(new[] { u }, scores);
+            var seen = new bool[nItems];
+            foreach (var j in histBy[u]) seen[j] = true;
+            var sd = (float)Math.Sqrt(Math.Max(1e-12, TensorPrimitives.SumOfSquares(scores) / nItems - Math.Pow(TensorPrimitives.Sum(scores) / nItems, 2)));
+            var bucket = Math.Min(5, histBy[u].Count / 50);
+            foreach (var it in rowsByUser[u])
+            {
+                rows++;
+                var s = scores[it];
+                int a = 0, b = 0;
+                for (var j = 0; j < nItems; j++) if (scores[j] > s) { if (seen[j]) a++; else b++; }
+                trainAbove += a;
+                otherAbove += b;
+                bucketRows[bucket]++;
+                if (a + b < 100) bucketHits[bucket]++;
+                if (b < 100) bucketFiltered[bucket]++;
+                for (var k = 0; k < shifts.Length; k++)
+                {
+                    var shift = (float)shifts[k] * sd;
+                    var target = seen[it] ? s - shift : s;
+                    var above = 0;
+                    for (var j = 0; j < nItems; j++) if ((seen[j] ? scores[j] - shift : scores[j]) > target) above++;
+                    if (above < 100) shiftHits[k]++;
+                    shiftAuc[k] += histBy[u].Count == 0 ? 0.5 : histBy[u].Count(j => scores[j] - shift < target) / (double)histBy[u].Count;
+                }
+            }
+        }
+        var ci = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Format(ci, "seen-item diagnostics over {0} test rows: per row {1:F1} train items and {2:F1} other items rank above the test item; AUC(test item vs own train items) {3:F4}",
+            rows, trainAbove / rows, otherAbove / rows, shiftAuc[0] / rows));
+        for (var k = 0; k < 6; k++)
+            Console.WriteLine(string.Format(ci, "  users with {0,3}{1} train items: {2,5} rows, top_100 {3:F3}, f_top_100 {4:F3}",
+                k * 50, k < 5 ? $"-{k * 50 + 49}" : "+  ", bucketRows[k], bucketHits[k] / (double)Math.Max(1, bucketRows[k]), bucketFiltered[k] / (double)Math.Max(1, bucketRows[k])));
+        for (var k = 0; k < shifts.Length; k++)
+            Console.WriteLine(string.Format(ci, "  what-if: train items lowered by {0:F3} score sd -> top_100 {1:F4}, AUC {2:F4}", shifts[k], shiftHits[k] / (double)rows, shiftAuc[k] / rows));
+    }
+}
+
+/// <summary>
+/// Scores each of a user's history items with that item left out of the user's history bag, as the history tower
+/// was trained (FISM-style leave-one-out), instead of with the item inside the input it never saw in training.
+/// </summary>
+sealed class HeldOutHistoryScoring : IRecommender
+{
+    private readonly TwoTowerRecommender _model;
+    private readonly FeatureTable _users;
+    private readonly int _bag;
+
+    public HeldOutHistoryScoring(TwoTowerRecommender model, FeatureTable users)
+    {
+        _model = model;
+        _users = users;
+        _bag = users.Bags.ToList().FindIndex(b => b.Name == UserHistoryFeature.BagName);
+        if (_bag < 0 || model.UserTower is null) throw new ArgumentException("The model has no user history tower (train with UseUserHistory=true).");
+    }
+
+    public string ModelType => "heldout-history";
+    public IdMap Users => _model.Users;
+    public IdMap Items => _model.Items;
+    public IReadOnlyDictionary<string, object?> Describe() => _model.Describe();
+    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+
+    public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
+    {
+        _model.Score(userKeys, scores);
+        int m = Items.Count, d = _model.Dimension;
+        var q = new float[d];
+        var items = _model.ItemVectors.Span;
+        for (var r = 0; r < userKeys.Length; r++)
+        {
+            var u = userKeys[r];
+            if (u < 0 || u >= _users.EntityCount) continue;
+            var row = FeatureSchema.Row(_users, u);
+            var history = row.Bags[_bag];
+            foreach (var j in history)
+            {
+                if (j >= m) continue;
+                var bags = (int[][])row.Bags.Clone();
+                bags[_bag] = history.Where(t => t != j).ToArray();
+                _model.UserTower!.Embed(u, row with { Bags = bags }, q);
+                scores[r * m + j] = TensorPrimitives.Dot(q, items.Slice(j * d, d));
+            }
+        }
+    }
+}
+
+/// <summary>Bagging: member m is trained without fold m of the training rows; the scores of the members are summed (seen-agnostic).</summary>
+sealed class BaggedRecommender : IRecommender
+{
+    private readonly TwoTowerRecommender[] _members;
+    private readonly int[][] _userKeys, _itemKeys;
+
+    public BaggedRecommender(IdMap users, IdMap items, IEnumerable<TwoTowerRecommender> members)
+    {
+        Users = users;
+        Items = items;
+        _members = members.ToArray();
+        _userKeys = _members.Select(m => users.RawIds.Select(r => m.Users.TryGetKey(r, out var k) ? k : -1).ToArray()).ToArray();
+        _itemKeys = _members.Select(m => items.RawIds.Select(r => m.Items.TryGetKey(r, out var k) ? k : -1).ToArray()).ToArray();
+    }
+
+    public string ModelType => "bagged";
+    public IdMap Users { get; }
+    public IdMap Items { get; }
+    public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["members"] = _members.Length };
+    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+
+    public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
+    {
+        var n = Items.Count;
+        scores[..(userKeys.Length * n)].Clear();
+        for (var m = 0; m < _members.Length; m++)
+        {
+            var member = new float[_members[m].Items.Count];
+            for (var r = 0; r < userKeys.Length; r++)
+            {
+                var u = userKeys[r];
+                _members[m].Score(new[] { u >= 0 && u < _userKeys[m].Length ? _userKeys[m][u] : -1 }, member);
+                for (var i = 0; i < n; i++)
+                {
+                    var k = _itemKeys[m][i];
+                    if (k >= 0) scores[r * n + i] += member[k];
+                }
+            }
+        }
+    }
+}
