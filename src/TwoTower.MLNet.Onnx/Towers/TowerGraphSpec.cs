@@ -1,3 +1,5 @@
+using TwoTower.MLNet.Onnx.Execution;
+
 namespace TwoTower.MLNet.Onnx.Towers;
 
 /// <summary>
@@ -36,9 +38,20 @@ public sealed class TowerGraphSpec
     /// <summary>eps of <c>x / max(‖x‖, eps)</c> for <see cref="TowerNormalization.L2"/> (default 1e-12, must be positive and finite).</summary>
     public float NormalizationEpsilon { get; init; } = 1e-12f;
 
+    /// <summary>
+    /// The graph's inputs in graph order (id, categoricals, bags, numerics) with their element type and second
+    /// dimension (−1 for a bag of variable length); the one description that manifests and sessions compare against.
+    /// </summary>
+    public IReadOnlyList<OnnxTowerInputInfo> Inputs =>
+    [
+        .. (IdInput is null ? [] : new[] { new OnnxTowerInputInfo(IdInput.Name, true, 1) }),
+        .. CategoricalInputs.Select(c => new OnnxTowerInputInfo(c.Name, true, 1)),
+        .. BagInputs.Select(b => new OnnxTowerInputInfo(b.Name, true, b.Length ?? -1)),
+        .. NumericInputs.Select(x => new OnnxTowerInputInfo(x.Name, false, x.Mean.Length)),
+    ];
+
     /// <summary>ONNX input names in graph order.</summary>
-    public IReadOnlyList<string> InputNames =>
-        [.. (IdInput is null ? [] : new[] { IdInput.Name }), .. CategoricalInputs.Select(c => c.Name), .. BagInputs.Select(b => b.Name), .. NumericInputs.Select(n => n.Name)];
+    public IReadOnlyList<string> InputNames => [.. Inputs.Select(i => i.Name)];
 
     /// <summary>Width of the concatenated input features.</summary>
     public int ConcatenatedWidth =>

@@ -120,12 +120,7 @@ public static class OnnxModelExporter
     }
 
     private static OnnxExportTensor[] Inputs(TowerGraphSpec spec) =>
-    [
-        .. (spec.IdInput is null ? [] : new[] { new OnnxExportTensor(spec.IdInput.Name, "int64", ["N", "1"]) }),
-        .. spec.CategoricalInputs.Select(c => new OnnxExportTensor(c.Name, "int64", ["N", "1"])),
-        .. spec.BagInputs.Select(b => new OnnxExportTensor(b.Name, "int64", ["N", b.Length?.ToString(CultureInfo.InvariantCulture) ?? "L"])),
-        .. spec.NumericInputs.Select(x => new OnnxExportTensor(x.Name, "float", ["N", "1"])),
-    ];
+        [.. spec.Inputs.Select(i => new OnnxExportTensor(i.Name, i.IsInt64 ? "int64" : "float", ["N", i.Width >= 0 ? i.Width.ToString(CultureInfo.InvariantCulture) : "L"]))];
 
     private static OnnxExportFeature[] Features(Features.FeatureSchema schema) =>
     [

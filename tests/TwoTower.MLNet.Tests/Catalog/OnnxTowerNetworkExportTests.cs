@@ -74,6 +74,23 @@ public sealed class OnnxTowerNetworkExportTests
     }
 
     [TestMethod]
+    public void Manifest_InputTypesAndShapes_AreWhatOnnxRuntimeReports()
+    {
+        var (_, _, dir) = Exported.Value;
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, OnnxModelExporter.ManifestFile)));
+        var files = json.RootElement.GetProperty("files");
+        foreach (var (index, file) in new[] { (0, OnnxModelExporter.QueryTowerFile), (1, OnnxModelExporter.ItemTowerFile) })
+        {
+            Assert.AreEqual(file, files[index].GetProperty("file").GetString());
+            var manifest = files[index].GetProperty("inputs").EnumerateArray()
+                .Select(i => (i.GetProperty("name").GetString(), i.GetProperty("type").GetString(), i.GetProperty("shape")[1].GetString())).ToArray();
+            using var session = OnnxTowerSession.Open(Path.Combine(dir, file));
+            var runtime = session.Inputs.Select(i => ((string?)i.Name, (string?)(i.IsInt64 ? "int64" : "float"), (string?)(i.Width >= 0 ? i.Width.ToString(System.Globalization.CultureInfo.InvariantCulture) : "L"))).ToArray();
+            CollectionAssert.AreEqual(runtime, manifest, file);
+        }
+    }
+
+    [TestMethod]
     public void NetworkTowers_PassOnnxChecker()
     {
         OnnxChecker.Require();
