@@ -1,7 +1,7 @@
 // TrainBench: two-tower training throughput and quality on the ML-100K splits.
 //   dotnet run -c Release --project bench/TrainBench -- speed [--epochs 3] [--threads 2]
 //   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...] [--diagnose] [--held-out-scoring]
-//   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--set ...]   (bagging experiment, TFRS protocol)
+//   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--out-of-fold] [--diagnose] [--set ...]   (bagging experiment, TFRS protocol)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
 using System.Diagnostics;
@@ -23,6 +23,7 @@ var json = false;
 var diagnose = false;
 var heldOutScoring = false;
 var bags = 4;
+var outOfFold = false;
 string split = "p1";
 for (var a = 1; a < args.Length; a++)
 {
@@ -34,6 +35,7 @@ for (var a = 1; a < args.Length; a++)
         case "--diagnose": diagnose = true; break;
         case "--held-out-scoring": heldOutScoring = true; break;
         case "--bags": bags = int.Parse(args[++a], CultureInfo.InvariantCulture); break;
+        case "--out-of-fold": outOfFold = true; break;
         case "--set": OptionAssignment.Apply(options, args[++a]); break;
         default: split = args[a]; break;
     }
@@ -100,6 +102,14 @@ if (mode == "bag")
         Console.WriteLine($"member {m}: {rows.Length} rows, best epoch {members[^1].Report!.BestEpoch}");
     }
     var bagged = new BaggedRecommender(fullData.Users, fullData.Items, members);
+    if (outOfFold)
+    {
+        // Analysis only: each train pair scored by the member that did not see it (reads the train set at scoring time).
+        var folds = new Dictionary<(int, int), int>();
+        for (var row = 0; row < trainLog.Count; row++)
+            folds[(fullData.Users.GetKey(trainLog.Users[row]), fullData.Items.GetKey(trainLog.Items[row]))] = fold[row] % bags;
+        bagged = new BaggedRecommender(fullData.Users, fullData.Items, members) { OutOfFold = folds };
+    }
     var bagSet = EvaluationSet.Create(bagged, trainLog, evalLog);
     Console.WriteLine($"bagging {bags}: fit {swb.Elapsed.TotalSeconds:F1} s " + Metrics(RetrievalEvaluator.EvaluateTfrs(bagged, bagSet.History, bagSet.Test)));
     if (diagnose) SeenItemDiagnostics.Run(bagged, bagSet.History, bagSet.Test);

@@ -144,23 +144,52 @@ sealed class BaggedRecommender : IRecommender
     public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["members"] = _members.Length };
     public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
 
+    /// <summary>
+    /// Analysis only (reads the train set at scoring time): with the fold of each train pair, a user's train item is scored
+    /// by the one member that did not train on it (times the member count), as a cross-fitted model would; other items by the sum.
+    /// </summary>
+    public Dictionary<(int User, int Item), int>? OutOfFold { get; init; }
+
     public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
     {
         var n = Items.Count;
         scores[..(userKeys.Length * n)].Clear();
-        for (var m = 0; m < _members.Length; m++)
+        if (OutOfFold is not null)
         {
-            var member = new float[_members[m].Items.Count];
+            var perMember = _members.Select(_ => new float[n]).ToArray();
             for (var r = 0; r < userKeys.Length; r++)
             {
-                var u = userKeys[r];
-                _members[m].Score(new[] { u >= 0 && u < _userKeys[m].Length ? _userKeys[m][u] : -1 }, member);
+                for (var m = 0; m < _members.Length; m++) ScoreMember(m, userKeys[r], perMember[m]);
+                var row = scores.Slice(r * n, n);
                 for (var i = 0; i < n; i++)
                 {
-                    var k = _itemKeys[m][i];
-                    if (k >= 0) scores[r * n + i] += member[k];
+                    float sum = 0;
+                    for (var m = 0; m < _members.Length; m++) sum += perMember[m][i];
+                    row[i] = OutOfFold.TryGetValue((userKeys[r], i), out var f) ? _members.Length * perMember[f][i] : sum;
                 }
             }
+            return;
+        }
+        for (var m = 0; m < _members.Length; m++)
+        {
+            var member = new float[n];
+            for (var r = 0; r < userKeys.Length; r++)
+            {
+                ScoreMember(m, userKeys[r], member);
+                for (var i = 0; i < n; i++) scores[r * n + i] += member[i];
+            }
+        }
+    }
+
+    // Member m's scores in this recommender's item keys (0 for an item the member never saw).
+    private void ScoreMember(int m, int userKey, float[] output)
+    {
+        var member = new float[_members[m].Items.Count];
+        _members[m].Score(new[] { userKey >= 0 && userKey < _userKeys[m].Length ? _userKeys[m][userKey] : -1 }, member);
+        for (var i = 0; i < output.Length; i++)
+        {
+            var k = _itemKeys[m][i];
+            output[i] = k >= 0 ? member[k] : 0f;
         }
     }
 }
