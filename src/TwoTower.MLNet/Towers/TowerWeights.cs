@@ -114,6 +114,23 @@ public sealed class TowerWeights
         ArgumentNullException.ThrowIfNull(features);
         if (output.Length < OutputDimension) throw new ArgumentException($"output has {output.Length} values; the dimension is {OutputDimension}.", nameof(output));
         Check(idKey, features);
+        var result = output[..OutputDimension];
+        Forward(idKey, features, result);
+        if (Architecture.Normalize) TensorPrimitives.Multiply(result, 1f / MathF.Max(TensorPrimitives.Norm(result), 1e-12f), result);
+    }
+
+    /// <summary>‖output‖ before the L2 normalisation (the vector's norm when the tower does not normalise): what the tower's confidence in an entity looks like.</summary>
+    internal float OutputNormBeforeNormalization(int idKey, EncodedFeatures features)
+    {
+        Check(idKey, features);
+        var output = new float[OutputDimension];
+        Forward(idKey, features, output);
+        return TensorPrimitives.Norm(output);
+    }
+
+    // Inputs → dense layers, without the final normalisation.
+    private void Forward(int idKey, EncodedFeatures features, Span<float> result)
+    {
         var x = new float[InputWidth];
         var f = Architecture.FeatureEmbeddingDimension;
         var o = 0;
@@ -142,9 +159,7 @@ public sealed class TowerWeights
             if (l < Layers.Count - 1) TensorPrimitives.Max(y, 0f, y);
             h = y;
         }
-        var result = output[..OutputDimension];
         h.CopyTo(result);
-        if (Architecture.Normalize) TensorPrimitives.Multiply(result, 1f / MathF.Max(TensorPrimitives.Norm(result), 1e-12f), result);
     }
 
     /// <summary>Writes the tower into a model container under entry names starting with <paramref name="prefix"/>.</summary>

@@ -3,13 +3,17 @@ using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Features;
 using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Optimizers;
+using TwoTower.MLNet.Towers;
 
 namespace TwoTower.MLNet.TwoTowerModel;
 
 /// <summary>Fills the embedding diagnostics of a <see cref="TwoTowerQualityReport"/>: norms, neighbour genre coherence, coverage.</summary>
 internal static class QualityReportBuilder
 {
-    public static void Fill(TwoTowerQualityReport report, TwoTowerRecommender model, FeatureTable itemFeatures, Parameter? itemId)
+    // Entities whose pre-normalisation norms are computed (one managed forward pass each): a strided sample beyond this.
+    private const int NormSample = 20_000;
+
+    public static void Fill(TwoTowerQualityReport report, TwoTowerRecommender model, FeatureTable userFeatures, FeatureTable itemFeatures, Parameter? userId, Parameter? itemId, int[] trainedUsers)
     {
         var d = model.Dimension;
         var nItems = model.Items.Count;
@@ -17,6 +21,9 @@ internal static class QualityReportBuilder
         report.ItemVectorNorms = Quantiles(RowNorms(items, nItems, d));
         report.UserVectorNorms = Quantiles(RowNorms(model.UserVectors.Span, model.Users.Count, d));
         if (itemId is not null) report.ItemIdEmbeddingNorms = Quantiles(RowNorms(itemId.Value, itemId.Rows, itemId.Columns));
+        if (userId is not null) report.UserIdEmbeddingNorms = Quantiles(trainedUsers.Select(u => (double)TensorPrimitives.Norm(userId.ValueRow(u))).ToArray());
+        report.ItemNormsBeforeNormalization = NormsBeforeNormalization(model.ItemTower, itemFeatures, Enumerable.Range(0, nItems).ToArray());
+        report.UserNormsBeforeNormalization = NormsBeforeNormalization(model.UserTower, userFeatures, trainedUsers);
         var genres = itemFeatures.Bags.FirstOrDefault(b => b.Name == "genres");
         var sims = new float[nItems];
         if (genres is not null && nItems > 11)
@@ -58,6 +65,15 @@ internal static class QualityReportBuilder
             for (var j = 0; j < k; j++) hit[top10[j]] = true;
         }
         report.CatalogueCoverageAt10 = nItems > 0 ? hit.Count(h => h) / (double)nItems : double.NaN;
+    }
+
+    private static double[] NormsBeforeNormalization(TowerWeights? tower, FeatureTable features, int[] keys)
+    {
+        if (tower is null || !tower.Architecture.Normalize || keys.Length == 0) return Array.Empty<double>();
+        var step = Math.Max(1, keys.Length / NormSample);
+        var norms = new List<double>();
+        for (var i = 0; i < keys.Length; i += step) norms.Add(tower.OutputNormBeforeNormalization(keys[i], FeatureSchema.Row(features, keys[i])));
+        return Quantiles(norms.ToArray());
     }
 
     private static double[] RowNorms(ReadOnlySpan<float> m, int rows, int cols)

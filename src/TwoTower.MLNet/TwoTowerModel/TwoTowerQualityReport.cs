@@ -40,6 +40,18 @@ public sealed class TwoTowerQualityReport
     /// <summary>Item id-embedding row norms (before the MLP): min, 10th, 50th, 90th percentile, max; empty without id embeddings.</summary>
     public double[] ItemIdEmbeddingNorms { get; set; } = Array.Empty<double>();
 
+    /// <summary>User id-embedding row norms (before the MLP) of users seen in training: min, 10th, 50th, 90th percentile, max; empty without user ids.</summary>
+    public double[] UserIdEmbeddingNorms { get; set; } = Array.Empty<double>();
+
+    /// <summary>
+    /// Norms of the item tower's output before its L2 normalisation (the normalised vectors all have norm 1, so these are the
+    /// informative ones): min, 10th, 50th, 90th percentile, max; empty when the tower does not normalise or was not kept.
+    /// </summary>
+    public double[] ItemNormsBeforeNormalization { get; set; } = Array.Empty<double>();
+
+    /// <summary>The same for the user tower, over the users seen in training.</summary>
+    public double[] UserNormsBeforeNormalization { get; set; } = Array.Empty<double>();
+
     /// <summary>Share of an item's 10 nearest items (by score) sharing at least one genre with it (null without genres).</summary>
     public double? NeighbourGenreCoherence { get; set; }
 

@@ -220,6 +220,8 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
             r["catalogue_coverage@10"] = Report.CatalogueCoverageAt10;
             r["loss_curve"] = Report.LossCurve.Select(l => Math.Round(l, 4)).ToArray();
             r["item_vector_norms"] = Report.ItemVectorNorms.Select(v => Math.Round(v, 4)).ToArray();
+            if (Report.ItemNormsBeforeNormalization.Length > 0) r["item_norms_before_normalization"] = Report.ItemNormsBeforeNormalization.Select(v => Math.Round(v, 4)).ToArray();
+            if (Report.UserNormsBeforeNormalization.Length > 0) r["user_norms_before_normalization"] = Report.UserNormsBeforeNormalization.Select(v => Math.Round(v, 4)).ToArray();
         }
         return r;
     }

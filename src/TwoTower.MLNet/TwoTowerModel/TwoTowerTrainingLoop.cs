@@ -145,6 +145,11 @@ internal sealed class TwoTowerTrainingLoop
 
     public Parameter? ItemIdEmbedding => _itemId;
 
+    public Parameter? UserIdEmbedding => _userId;
+
+    /// <summary>Keys of the users with at least one training interaction.</summary>
+    public int[] TrainedUsers => [.. Enumerable.Range(0, _userCounts.Length).Where(u => _userCounts[u] > 0)];
+
     public TwoTowerQualityReport Run(IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
         var report = new TwoTowerQualityReport { ValidationMetric = _metric?.Name ?? "" };

@@ -26,6 +26,25 @@ public sealed class TowerWeightsTests
     }
 
     [TestMethod]
+    public void OutputNormBeforeNormalization_HandComputed()
+    {
+        // Ids only, one identity output layer: the raw output is the id row, (3, 4) has norm 5 and embeds as (0.6, 0.8).
+        var tower = new TowerWeights(new TowerArchitecture(true, 2, 1, [], 2, true, 0f), FeatureSchema.Empty, 2, [3f, 4f, 0f, 0.5f],
+            [], [], [new DenseLayerWeights(2, 2, [1f, 0f, 0f, 1f], [0f, 0f])]);
+        var none = new EncodedFeatures([], [], []);
+        Assert.AreEqual(5f, tower.OutputNormBeforeNormalization(0, none), 1e-6f);
+        Assert.AreEqual(0.5f, tower.OutputNormBeforeNormalization(1, none), 1e-6f);
+        var v = new float[2];
+        tower.Embed(0, none, v);
+        CollectionAssert.AreEqual(new[] { 0.6f, 0.8f }, v, new ToleranceComparer(1e-6f));
+    }
+
+    private sealed class ToleranceComparer(float tolerance) : System.Collections.IComparer
+    {
+        public int Compare(object? x, object? y) => Math.Abs((float)x! - (float)y!) <= tolerance ? 0 : 1;
+    }
+
+    [TestMethod]
     public void Embed_UnknownEntity_UsesAZeroIdEmbedding()
     {
         var features = ManagedTowerTests.TinyFeatures();

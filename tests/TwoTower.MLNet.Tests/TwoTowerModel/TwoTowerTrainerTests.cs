@@ -115,6 +115,25 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    public void Train_QualityReport_NormsBeforeNormalization()
+    {
+        var normalised = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres())).Report!;
+        Assert.AreEqual(1.0, normalised.ItemVectorNorms[2], 1e-4, "normalised vectors have norm 1");
+        foreach (var q in new[] { normalised.ItemNormsBeforeNormalization, normalised.UserNormsBeforeNormalization, normalised.UserIdEmbeddingNorms })
+        {
+            Assert.HasCount(5, q);
+            CollectionAssert.AreEqual(q.Order().ToArray(), q, "min, p10, median, p90, max");
+            Assert.IsGreaterThan(0.0, q[0]);
+        }
+        Assert.IsGreaterThan(1e-3, normalised.ItemNormsBeforeNormalization[4] - normalised.ItemNormsBeforeNormalization[0], "raw norms vary between items");
+        var options = Small();
+        options.Normalize = false;
+        var raw = new TwoTowerTrainer(options).Train(TrainingData.Create(ClusteredLog(), null, Genres())).Report!;
+        Assert.IsEmpty(raw.ItemNormsBeforeNormalization, "without normalisation the vector norms are the raw norms");
+        Assert.IsEmpty(raw.UserNormsBeforeNormalization);
+    }
+
+    [TestMethod]
     public void SaveLoad_RoundTrip_SameScores()
     {
         var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
