@@ -83,6 +83,8 @@ var evalLog = CsvInteractions.Load(Path.Combine(dir, tune ? "valid.csv" : "test.
 var tfrs = split.StartsWith("p1", StringComparison.Ordinal);
 if (tune) options.ValidationMetric = tfrs ? "top_100" : "NDCG@10";
 string Metrics(EvaluationResult e) => string.Join(" ", e.OrderedMetrics.Select(kv => $"{kv.Key}={kv.Value:F4}"));
+EvaluationResult Evaluate(TwoTower.MLNet.Models.IRecommender model, EvaluationSet s) =>
+    tfrs ? RetrievalEvaluator.EvaluateTfrs(model, s.History, s.Test) : RetrievalEvaluator.EvaluateFullRanking(model, s.History, s.Test);
 
 if (mode == "bag")
 {
@@ -101,15 +103,15 @@ if (mode == "bag")
         members.Add(new TwoTowerTrainer(memberOptions).Train(memberData, new SynchronousProgress<TrainingProgress>(_ => { })));
         Console.WriteLine($"member {m}: {rows.Length} rows, best epoch {members[^1].Report!.BestEpoch}");
     }
-    var bagged = new BaggedRecommender(fullData.Users, fullData.Items, members);
+    Dictionary<(int, int), int>? folds = null;
     if (outOfFold)
     {
         // Analysis only: each train pair scored by the member that did not see it (reads the train set at scoring time).
-        var folds = new Dictionary<(int, int), int>();
+        folds = new Dictionary<(int, int), int>();
         for (var row = 0; row < trainLog.Count; row++)
             folds[(fullData.Users.GetKey(trainLog.Users[row]), fullData.Items.GetKey(trainLog.Items[row]))] = fold[row] % bags;
-        bagged = new BaggedRecommender(fullData.Users, fullData.Items, members) { OutOfFold = folds };
     }
+    var bagged = new BaggedRecommender(fullData.Users, fullData.Items, members) { OutOfFold = folds };
     var bagSet = EvaluationSet.Create(bagged, trainLog, evalLog);
     Console.WriteLine($"bagging {bags}: fit {swb.Elapsed.TotalSeconds:F1} s " + Metrics(RetrievalEvaluator.EvaluateTfrs(bagged, bagSet.History, bagSet.Test)));
     if (diagnose) SeenItemDiagnostics.Run(bagged, bagSet.History, bagSet.Test);
@@ -120,14 +122,14 @@ var swq = Stopwatch.StartNew();
 var trained = new TwoTowerTrainer(options).Train(td, new ConsoleProgress());
 var fitSeconds = swq.Elapsed.TotalSeconds;
 var set = EvaluationSet.Create(trained, trainLog, evalLog);
-var result = tfrs ? RetrievalEvaluator.EvaluateTfrs(trained, set.History, set.Test) : RetrievalEvaluator.EvaluateFullRanking(trained, set.History, set.Test);
+var result = Evaluate(trained, set);
 Console.WriteLine($"fit {fitSeconds:F2} s, epochs {trained.Report!.EpochsRun}, best {trained.Report.BestEpoch}");
-Console.WriteLine(string.Join(" ", result.OrderedMetrics.Select(kv => $"{kv.Key}={kv.Value:F4}")));
+Console.WriteLine(Metrics(result));
 if (diagnose) SeenItemDiagnostics.Run(trained, set.History, set.Test);
 if (heldOutScoring)
 {
     var heldOut = new HeldOutHistoryScoring(trained, new TwoTowerTrainer(options).BuildFeatures(td).Users);
-    Console.WriteLine("held-out history scoring: " + Metrics(tfrs ? RetrievalEvaluator.EvaluateTfrs(heldOut, set.History, set.Test) : RetrievalEvaluator.EvaluateFullRanking(heldOut, set.History, set.Test)));
+    Console.WriteLine("held-out history scoring: " + Metrics(Evaluate(heldOut, set)));
     if (diagnose) SeenItemDiagnostics.Run(heldOut, set.History, set.Test);
 }
 var r = trained.Report;

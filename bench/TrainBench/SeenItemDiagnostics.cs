@@ -153,30 +153,16 @@ sealed class BaggedRecommender : IRecommender
     public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
     {
         var n = Items.Count;
-        scores[..(userKeys.Length * n)].Clear();
-        if (OutOfFold is not null)
+        var perMember = _members.Select(_ => new float[n]).ToArray();
+        for (var r = 0; r < userKeys.Length; r++)
         {
-            var perMember = _members.Select(_ => new float[n]).ToArray();
-            for (var r = 0; r < userKeys.Length; r++)
+            for (var m = 0; m < _members.Length; m++) ScoreMember(m, userKeys[r], perMember[m]);
+            var row = scores.Slice(r * n, n);
+            for (var i = 0; i < n; i++)
             {
-                for (var m = 0; m < _members.Length; m++) ScoreMember(m, userKeys[r], perMember[m]);
-                var row = scores.Slice(r * n, n);
-                for (var i = 0; i < n; i++)
-                {
-                    float sum = 0;
-                    for (var m = 0; m < _members.Length; m++) sum += perMember[m][i];
-                    row[i] = OutOfFold.TryGetValue((userKeys[r], i), out var f) ? _members.Length * perMember[f][i] : sum;
-                }
-            }
-            return;
-        }
-        for (var m = 0; m < _members.Length; m++)
-        {
-            var member = new float[n];
-            for (var r = 0; r < userKeys.Length; r++)
-            {
-                ScoreMember(m, userKeys[r], member);
-                for (var i = 0; i < n; i++) scores[r * n + i] += member[i];
+                float sum = 0;
+                for (var m = 0; m < _members.Length; m++) sum += perMember[m][i];
+                row[i] = OutOfFold is not null && OutOfFold.TryGetValue((userKeys[r], i), out var f) ? _members.Length * perMember[f][i] : sum;
             }
         }
     }
