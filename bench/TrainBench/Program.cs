@@ -2,6 +2,7 @@
 //   dotnet run -c Release --project bench/TrainBench -- speed [--epochs 3] [--threads 2]
 //   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...] [--diagnose] [--held-out-scoring]
 //   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--out-of-fold] [--diagnose] [--set ...]   (bagging experiment, TFRS protocol)
+//        [--member twotower|ials|ease] [--als-set Option=Value] [--ease-set Option=Value]   (the members' model and its options)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
 using System.Diagnostics;
@@ -24,6 +25,9 @@ var diagnose = false;
 var heldOutScoring = false;
 var bags = 4;
 var outOfFold = false;
+var member = "twotower";
+var easeOptions = new TwoTower.MLNet.MatrixFactorization.EaseOptions();
+var alsOptions = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsOptions();
 string split = "p1";
 for (var a = 1; a < args.Length; a++)
 {
@@ -37,6 +41,9 @@ for (var a = 1; a < args.Length; a++)
         case "--bags": bags = int.Parse(args[++a], CultureInfo.InvariantCulture); break;
         case "--out-of-fold": outOfFold = true; break;
         case "--set": OptionAssignment.Apply(options, args[++a]); break;
+        case "--ease-set": OptionAssignment.Apply(easeOptions, args[++a]); break;
+        case "--member": member = args[++a]; break;
+        case "--als-set": OptionAssignment.Apply(alsOptions, args[++a]); break;
         default: split = args[a]; break;
     }
 }
@@ -92,7 +99,15 @@ if (mode == "bag")
     var fullData = TrainingData.Create(trainLog, null, items, users);
     var fold = Enumerable.Range(0, trainLog.Count).ToArray();
     new Random(options.Seed).Shuffle(fold);
-    var members = new List<TwoTowerRecommender>();
+    // iALS members differ by their rows only (their options' seed stays); two-tower members also by seed.
+    TwoTower.MLNet.Models.IRecommender FitMember(TrainingData d, TwoTowerOptions o) => member switch
+    {
+        "ease" => new TwoTower.MLNet.MatrixFactorization.EaseTrainer(easeOptions).Fit(d),
+        "ials" => new TwoTower.MLNet.MatrixFactorization.ImplicitAlsTrainer(alsOptions).Fit(d),
+        "twotower" => new TwoTowerTrainer(o).Train(d, new SynchronousProgress<TrainingProgress>(_ => { })),
+        _ => throw new ArgumentException($"--member {member}: expected twotower, ials or ease."),
+    };
+    var members = new List<TwoTower.MLNet.Models.IRecommender>();
     var swb = Stopwatch.StartNew();
     for (var m = 0; m < bags; m++)
     {
@@ -100,8 +115,8 @@ if (mode == "bag")
         var memberOptions = options.Clone();
         memberOptions.Seed = options.Seed + m;
         var memberData = TrainingData.Create(trainLog.Subset(rows), tune ? evalLog : null, items, users);
-        members.Add(new TwoTowerTrainer(memberOptions).Train(memberData, new SynchronousProgress<TrainingProgress>(_ => { })));
-        Console.WriteLine($"member {m}: {rows.Length} rows, best epoch {members[^1].Report!.BestEpoch}");
+        members.Add(FitMember(memberData, memberOptions));
+        Console.WriteLine($"member {m} ({member}): {rows.Length} rows" + (members[^1] is TwoTowerRecommender tt ? $", best epoch {tt.Report!.BestEpoch}" : ""));
     }
     Dictionary<(int, int), int>? folds = null;
     if (outOfFold)
@@ -192,3 +207,4 @@ sealed class ConsoleProgress : IProgress<TrainingProgress>
         Console.WriteLine($"  epoch {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.ExamplesPerSecond:F0} ex/s {p.Seconds:F2} s " +
             (p.Metrics is null ? "" : string.Join(" ", p.Metrics.Where(kv => kv.Key is "top_100" or "f_top_100" or "NDCG@10" or "HR@10" or "top_10").Select(kv => $"{kv.Key}={kv.Value:F4}"))));
 }
+

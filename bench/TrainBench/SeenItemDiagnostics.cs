@@ -31,6 +31,22 @@ static class SeenItemDiagnostics
         double trainAbove = 0, otherAbove = 0;
         var rows = 0;
         var scores = new float[nItems];
+        // Time what-if: an item first rated (in train) after the user's last train interaction is outside the user's active window.
+        var userLast = new long[nUsers];
+        var itemFirst = Enumerable.Repeat(long.MaxValue, nItems).ToArray();
+        for (var r = 0; r < history.Count; r++)
+        {
+            int hu = history.UserKeys[r], hi = history.ItemKeys[r];
+            if (hu < nUsers) userLast[hu] = Math.Max(userLast[hu], history.Timestamps[r]);
+            if (hi < nItems) itemFirst[hi] = Math.Min(itemFirst[hi], history.Timestamps[r]);
+        }
+        long timeHits = 0, lateTestRows = 0;
+        double lateAboveSum = 0;
+        // Popularity buckets by train count; a train item's count includes the user's own pair, so its bucket leans one count high.
+        var itemCount = new int[nItems];
+        for (var r = 0; r < history.Count; r++) if (history.ItemKeys[r] < nItems) itemCount[history.ItemKeys[r]]++;
+        int Pop(int j) => itemCount[j] < 10 ? 0 : itemCount[j] < 30 ? 1 : itemCount[j] < 100 ? 2 : itemCount[j] < 250 ? 3 : 4;
+        var popWins = new double[5]; var popPairs = new double[5];
         var rowsByUser = Enumerable.Range(0, nUsers).Select(_ => new List<int>()).ToArray();
         for (var r = 0; r < test.Count; r++)
             if (test.UserKeys[r] < nUsers && test.ItemKeys[r] < nItems) rowsByUser[test.UserKeys[r]].Add(test.ItemKeys[r]);
@@ -48,6 +64,12 @@ static class SeenItemDiagnostics
                 var s = scores[it];
                 int a = 0, b = 0;
                 for (var j = 0; j < nItems; j++) if (scores[j] > s) { if (seen[j]) a++; else b++; }
+                var lateAbove = 0;
+                for (var j = 0; j < nItems; j++) if (itemFirst[j] > userLast[u] && scores[j] > s) lateAbove++;
+                if (itemFirst[it] > userLast[u]) lateTestRows++;
+                else if (a + b - lateAbove < 100) timeHits++;
+                lateAboveSum += lateAbove;
+                foreach (var j in histBy[u]) if (Pop(j) == Pop(it)) { popPairs[Pop(it)]++; if (scores[it] > scores[j]) popWins[Pop(it)]++; else if (scores[it] == scores[j]) popWins[Pop(it)] += 0.5; }
                 trainAbove += a;
                 otherAbove += b;
                 bucketRows[bucket]++;
@@ -67,6 +89,9 @@ static class SeenItemDiagnostics
         var ci = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Format(ci, "seen-item diagnostics over {0} test rows: per row {1:F1} train items and {2:F1} other items rank above the test item; AUC(test item vs own train items) {3:F4}",
             rows, trainAbove / rows, otherAbove / rows, shiftAuc[0] / rows));
+        Console.WriteLine(string.Format(ci, "  time what-if: items first rated after the user's last train interaction removed -> top_100 {0:F4} ({1:F1} such items per row above the test item; {2:P2} of test items are such items)",
+            timeHits / (double)rows, lateAboveSum / rows, lateTestRows / (double)rows));
+        for (var k = 0; k < 5; k++) Console.WriteLine(string.Format(ci, "  popularity bucket {0} (train count <10,<30,<100,<250,250+): AUC test vs same-bucket own train items {1:F4} over {2} pairs", k, popWins[k] / Math.Max(1, popPairs[k]), popPairs[k]));
         for (var k = 0; k < 6; k++)
             Console.WriteLine(string.Format(ci, "  users with {0,3}{1} train items: {2,5} rows, top_100 {3:F3}, f_top_100 {4:F3}",
                 k * 50, k < 5 ? $"-{k * 50 + 49}" : "+  ", bucketRows[k], bucketHits[k] / (double)Math.Max(1, bucketRows[k]), bucketFiltered[k] / (double)Math.Max(1, bucketRows[k])));
@@ -126,10 +151,10 @@ sealed class HeldOutHistoryScoring : IRecommender
 /// <summary>Bagging: member m is trained without fold m of the training rows; the scores of the members are summed (seen-agnostic).</summary>
 sealed class BaggedRecommender : IRecommender
 {
-    private readonly TwoTowerRecommender[] _members;
+    private readonly IRecommender[] _members;
     private readonly int[][] _userKeys, _itemKeys;
 
-    public BaggedRecommender(IdMap users, IdMap items, IEnumerable<TwoTowerRecommender> members)
+    public BaggedRecommender(IdMap users, IdMap items, IEnumerable<IRecommender> members)
     {
         Users = users;
         Items = items;
