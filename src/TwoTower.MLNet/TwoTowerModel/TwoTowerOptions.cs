@@ -89,7 +89,10 @@ public sealed class TwoTowerOptions
     /// <summary>Subtract log(item training frequency) from softmax logits (the biggest quality lever here). Default true.</summary>
     public bool LogQCorrection { get; set; } = true;
 
-    /// <summary>Strength α of the logQ correction: logits −= α·log q. Default 1.</summary>
+    /// <summary>
+    /// Strength α of the logQ correction: logits −= α·log q. Default 1. Below 1 some popularity stays in the scores: for
+    /// next-item data (leave-last-out) 0.5 measured +.009 NDCG@10 on ML-100K p2-tune and −.007 top_100 on the random p1-tune split.
+    /// </summary>
     public float LogQWeight { get; set; } = 1f;
 
     /// <summary>
