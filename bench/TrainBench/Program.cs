@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...] [--diagnose] [--held-out-scoring]
 //   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--out-of-fold] [--diagnose] [--set ...]   (bagging experiment, TFRS protocol)
 //        [--member twotower|ials|ease] [--als-set Option=Value] [--ease-set Option=Value]   (the members' model and its options)
+//   dotnet run -c Release --project bench/TrainBench -- mix p1-tune [--set ...] [--als-set ...] [--diagnose]   (two-tower + iALS, per-user standardised scores, several weights)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
 using System.Diagnostics;
@@ -133,6 +134,19 @@ if (mode == "bag")
     return;
 }
 var td = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);
+if (mode == "mix")
+{
+    var tt = new TwoTowerTrainer(options).Train(td, new SynchronousProgress<TrainingProgress>(_ => { }));
+    var als = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsTrainer(alsOptions).Fit(TrainingData.Create(trainLog, null, items, users));
+    foreach (var w in new[] { 0f, 0.1f, 0.2f, 0.35f, 0.5f, 1f, 1000f })
+    {
+        var mix = new MixedRecommender(tt, als, w);
+        var ms = EvaluationSet.Create(mix, trainLog, evalLog);
+        Console.WriteLine($"weight {w}: " + Metrics(Evaluate(mix, ms)));
+        if (diagnose) SeenItemDiagnostics.Run(mix, ms.History, ms.Test);
+    }
+    return;
+}
 var swq = Stopwatch.StartNew();
 var trained = new TwoTowerTrainer(options).Train(td, new ConsoleProgress());
 var fitSeconds = swq.Elapsed.TotalSeconds;
@@ -207,4 +221,5 @@ sealed class ConsoleProgress : IProgress<TrainingProgress>
         Console.WriteLine($"  epoch {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.ExamplesPerSecond:F0} ex/s {p.Seconds:F2} s " +
             (p.Metrics is null ? "" : string.Join(" ", p.Metrics.Where(kv => kv.Key is "top_100" or "f_top_100" or "NDCG@10" or "HR@10" or "top_10").Select(kv => $"{kv.Key}={kv.Value:F4}"))));
 }
+
 

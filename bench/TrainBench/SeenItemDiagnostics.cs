@@ -204,3 +204,38 @@ sealed class BaggedRecommender : IRecommender
         }
     }
 }
+
+// Per-user standardised scores of two models, the second weighted (ranking-equivalent to scaling each model's user vector).
+sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : IRecommender
+{
+    public string ModelType => "mix";
+    public IdMap Users => a.Users;
+    public IdMap Items => a.Items;
+    public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>();
+    public void Save(ModelContainerWriter writer) => throw new NotSupportedException();
+    public void Score(ReadOnlySpan<int> userKeys, Span<float> output)
+    {
+        int n = a.Items.Count, nb = b.Items.Count;
+        var sa = new float[n]; var sb = new float[nb];
+        for (var r = 0; r < userKeys.Length; r++)
+        {
+            var u = userKeys[r];
+            a.Score(new[] { u }, sa);
+            var ub = b.Users.TryGetKey(a.Users.RawIds[u], out var k) ? k : -1;
+            b.Score(new[] { ub }, sb);
+            Standardise(sa); Standardise(sb);
+            var row = output.Slice(r * n, n);
+            for (var i = 0; i < n; i++)
+            {
+                var bi = b.Items.TryGetKey(a.Items.RawIds[i], out var kb) ? sb[kb] : 0f;
+                row[i] = weight >= 1000 ? bi : sa[i] + weight * bi;
+            }
+        }
+    }
+    private static void Standardise(float[] x)
+    {
+        var mean = TensorPrimitives.Sum(x) / x.Length;
+        var sd = MathF.Sqrt(Math.Max(1e-12f, TensorPrimitives.SumOfSquares(x) / x.Length - mean * mean));
+        for (var i = 0; i < x.Length; i++) x[i] = (x[i] - mean) / sd;
+    }
+}
