@@ -138,7 +138,7 @@ if (mode == "mix")
 {
     var tt = new TwoTowerTrainer(options).Train(td, new SynchronousProgress<TrainingProgress>(_ => { }));
     var als = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsTrainer(alsOptions).Fit(TrainingData.Create(trainLog, null, items, users));
-    foreach (var w in new[] { 0f, 0.1f, 0.2f, 0.35f, 0.5f, 1f, 1000f })
+    foreach (var w in new[] { 0f, 0.1f, 0.2f, 0.35f, 0.5f, 1f, float.PositiveInfinity })
     {
         var mix = new MixedRecommender(tt, als, w);
         var ms = EvaluationSet.Create(mix, trainLog, evalLog);

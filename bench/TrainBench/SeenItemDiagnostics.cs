@@ -205,7 +205,10 @@ sealed class BaggedRecommender : IRecommender
     }
 }
 
-// Per-user standardised scores of two models, the second weighted (ranking-equivalent to scaling each model's user vector).
+/// <summary>
+/// Per-user standardised scores of two models, a + weight·b (ranking-equivalent to concatenating the models' vectors with
+/// each user's parts scaled); an infinite weight scores by b alone.
+/// </summary>
 sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : IRecommender
 {
     public string ModelType => "mix";
@@ -228,7 +231,7 @@ sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : IR
             for (var i = 0; i < n; i++)
             {
                 var bi = b.Items.TryGetKey(a.Items.RawIds[i], out var kb) ? sb[kb] : 0f;
-                row[i] = weight >= 1000 ? bi : sa[i] + weight * bi;
+                row[i] = float.IsPositiveInfinity(weight) ? bi : sa[i] + weight * bi;
             }
         }
     }
