@@ -137,7 +137,7 @@ var td = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);
 if (mode == "mix")
 {
     var tt = new TwoTowerTrainer(options).Train(td, new SynchronousProgress<TrainingProgress>(_ => { }));
-    var als = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsTrainer(alsOptions).Fit(TrainingData.Create(trainLog, null, items, users));
+    var als = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsTrainer(alsOptions).Fit(td);
     foreach (var w in new[] { 0f, 0.1f, 0.2f, 0.35f, 0.5f, 1f, float.PositiveInfinity })
     {
         var mix = new MixedRecommender(tt, als, w);
@@ -221,5 +221,3 @@ sealed class ConsoleProgress : IProgress<TrainingProgress>
         Console.WriteLine($"  epoch {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.ExamplesPerSecond:F0} ex/s {p.Seconds:F2} s " +
             (p.Metrics is null ? "" : string.Join(" ", p.Metrics.Where(kv => kv.Key is "top_100" or "f_top_100" or "NDCG@10" or "HR@10" or "top_10").Select(kv => $"{kv.Key}={kv.Value:F4}"))));
 }
-
-

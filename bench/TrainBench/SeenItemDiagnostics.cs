@@ -148,19 +148,42 @@ sealed class HeldOutHistoryScoring : IRecommender
     }
 }
 
+/// <summary>Scores a model in another recommender's user and item keys (0 for an item the model never saw).</summary>
+sealed class KeyMappedScorer
+{
+    private readonly IRecommender _model;
+    private readonly int[] _userKeys, _itemKeys;
+
+    public KeyMappedScorer(IRecommender model, IdMap users, IdMap items)
+    {
+        _model = model;
+        _userKeys = users.RawIds.Select(r => model.Users.TryGetKey(r, out var k) ? k : -1).ToArray();
+        _itemKeys = items.RawIds.Select(r => model.Items.TryGetKey(r, out var k) ? k : -1).ToArray();
+    }
+
+    /// <summary>Writes the model's scores of <paramref name="userKey"/> (a key of the other map) into <paramref name="output"/>, in the other map's item keys.</summary>
+    public void Score(int userKey, float[] output)
+    {
+        var own = new float[_model.Items.Count];
+        _model.Score(new[] { userKey >= 0 && userKey < _userKeys.Length ? _userKeys[userKey] : -1 }, own);
+        for (var i = 0; i < output.Length; i++)
+        {
+            var k = _itemKeys[i];
+            output[i] = k >= 0 ? own[k] : 0f;
+        }
+    }
+}
+
 /// <summary>Bagging: member m is trained without fold m of the training rows; the scores of the members are summed (seen-agnostic).</summary>
 sealed class BaggedRecommender : IRecommender
 {
-    private readonly IRecommender[] _members;
-    private readonly int[][] _userKeys, _itemKeys;
+    private readonly KeyMappedScorer[] _members;
 
     public BaggedRecommender(IdMap users, IdMap items, IEnumerable<IRecommender> members)
     {
         Users = users;
         Items = items;
-        _members = members.ToArray();
-        _userKeys = _members.Select(m => users.RawIds.Select(r => m.Users.TryGetKey(r, out var k) ? k : -1).ToArray()).ToArray();
-        _itemKeys = _members.Select(m => items.RawIds.Select(r => m.Items.TryGetKey(r, out var k) ? k : -1).ToArray()).ToArray();
+        _members = members.Select(m => new KeyMappedScorer(m, users, items)).ToArray();
     }
 
     public string ModelType => "bagged";
@@ -181,7 +204,7 @@ sealed class BaggedRecommender : IRecommender
         var perMember = _members.Select(_ => new float[n]).ToArray();
         for (var r = 0; r < userKeys.Length; r++)
         {
-            for (var m = 0; m < _members.Length; m++) ScoreMember(m, userKeys[r], perMember[m]);
+            for (var m = 0; m < _members.Length; m++) _members[m].Score(userKeys[r], perMember[m]);
             var row = scores.Slice(r * n, n);
             for (var i = 0; i < n; i++)
             {
@@ -189,18 +212,6 @@ sealed class BaggedRecommender : IRecommender
                 for (var m = 0; m < _members.Length; m++) sum += perMember[m][i];
                 row[i] = OutOfFold is not null && OutOfFold.TryGetValue((userKeys[r], i), out var f) ? _members.Length * perMember[f][i] : sum;
             }
-        }
-    }
-
-    // Member m's scores in this recommender's item keys (0 for an item the member never saw).
-    private void ScoreMember(int m, int userKey, float[] output)
-    {
-        var member = new float[_members[m].Items.Count];
-        _members[m].Score(new[] { userKey >= 0 && userKey < _userKeys[m].Length ? _userKeys[m][userKey] : -1 }, member);
-        for (var i = 0; i < output.Length; i++)
-        {
-            var k = _itemKeys[m][i];
-            output[i] = k >= 0 ? member[k] : 0f;
         }
     }
 }
@@ -211,30 +222,31 @@ sealed class BaggedRecommender : IRecommender
 /// </summary>
 sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : IRecommender
 {
+    private readonly KeyMappedScorer _b = new(b, a.Users, a.Items);
+
     public string ModelType => "mix";
     public IdMap Users => a.Users;
     public IdMap Items => a.Items;
     public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>();
-    public void Save(ModelContainerWriter writer) => throw new NotSupportedException();
+    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+
     public void Score(ReadOnlySpan<int> userKeys, Span<float> output)
     {
-        int n = a.Items.Count, nb = b.Items.Count;
-        var sa = new float[n]; var sb = new float[nb];
+        var n = a.Items.Count;
+        var sa = new float[n];
+        var sb = new float[n];
         for (var r = 0; r < userKeys.Length; r++)
         {
-            var u = userKeys[r];
-            a.Score(new[] { u }, sa);
-            var ub = b.Users.TryGetKey(a.Users.RawIds[u], out var k) ? k : -1;
-            b.Score(new[] { ub }, sb);
-            Standardise(sa); Standardise(sb);
+            a.Score(new[] { userKeys[r] }, sa);
+            _b.Score(userKeys[r], sb);
+            Standardise(sa);
+            Standardise(sb);
             var row = output.Slice(r * n, n);
-            for (var i = 0; i < n; i++)
-            {
-                var bi = b.Items.TryGetKey(a.Items.RawIds[i], out var kb) ? sb[kb] : 0f;
-                row[i] = float.IsPositiveInfinity(weight) ? bi : sa[i] + weight * bi;
-            }
+            if (float.IsPositiveInfinity(weight)) sb.CopyTo(row);
+            else TensorPrimitives.MultiplyAdd(sb, weight, sa, row);
         }
     }
+
     private static void Standardise(float[] x)
     {
         var mean = TensorPrimitives.Sum(x) / x.Length;
