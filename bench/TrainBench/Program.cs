@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...] [--diagnose] [--held-out-scoring]
 //   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--out-of-fold] [--diagnose] [--set ...]   (bagging experiment, TFRS protocol)
 //        [--member twotower|ials|ease] [--als-set Option=Value] [--ease-set Option=Value]   (the members' model and its options)
+//   dotnet run -c Release --project bench/TrainBench -- userfold p1-tune [--bags 4] [--set ...] [--diagnose]   (user-level cross-fitting: each user scored as a new user by the member that never saw them)
 //   dotnet run -c Release --project bench/TrainBench -- mix p1-tune [--set ...] [--als-set ...] [--diagnose]   (two-tower + iALS, per-user standardised scores, several weights)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
@@ -131,6 +132,35 @@ if (mode == "bag")
     var bagSet = EvaluationSet.Create(bagged, trainLog, evalLog);
     Console.WriteLine($"bagging {bags}: fit {swb.Elapsed.TotalSeconds:F1} s " + Metrics(RetrievalEvaluator.EvaluateTfrs(bagged, bagSet.History, bagSet.Test)));
     if (diagnose) SeenItemDiagnostics.Run(bagged, bagSet.History, bagSet.Test);
+    return;
+}
+if (mode == "userfold")
+{
+    // Member m trains on the rows of the users outside user fold m; a user of fold m is then embedded by member m from features + history.
+    var full = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);
+    var (uf, itf) = new TwoTowerTrainer(options).BuildFeatures(full);
+    var order = Enumerable.Range(0, full.Users.Count).ToArray();
+    new Random(options.Seed).Shuffle(order);
+    var foldOfUser = new int[order.Length];
+    for (var p = 0; p < order.Length; p++) foldOfUser[order[p]] = p % bags;
+    var members = new List<TwoTower.MLNet.Models.IRecommender>();
+    var swu = Stopwatch.StartNew();
+    var t = full.Train;
+    for (var m = 0; m < bags; m++)
+    {
+        var rows = Enumerable.Range(0, t.Count).Where(row => bags == 1 || foldOfUser[t.UserKeys[row]] != m).ToArray();
+        var sub = new Interactions(t.Users, t.Items, rows.Select(x => t.UserKeys[x]).ToArray(), rows.Select(x => t.ItemKeys[x]).ToArray(),
+            rows.Select(x => t.Ratings[x]).ToArray(), rows.Select(x => t.Timestamps[x]).ToArray());
+        var memberOptions = options.Clone();
+        memberOptions.Seed = options.Seed + m;
+        var model = new TwoTowerTrainer(memberOptions).Train(TrainingData.FromEncoded(sub, full.Validation, items, users), uf, itf);
+        members.Add(model);
+        Console.WriteLine($"member {m}: {rows.Length} rows, best epoch {model.Report!.BestEpoch}");
+    }
+    var uff = new UserFoldRecommender(members, foldOfUser);
+    var ufSet = EvaluationSet.Create(uff, trainLog, evalLog);
+    Console.WriteLine($"user folds {bags}: fit {swu.Elapsed.TotalSeconds:F1} s " + Metrics(Evaluate(uff, ufSet)));
+    if (diagnose) SeenItemDiagnostics.Run(uff, ufSet.History, ufSet.Test);
     return;
 }
 var td = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);

@@ -254,3 +254,20 @@ sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : IR
         for (var i = 0; i < x.Length; i++) x[i] = (x[i] - mean) / sd;
     }
 }
+
+/// <summary>User-level cross-fitting: every user is scored by the member that never trained on any of that user's rows (members share the maps).</summary>
+sealed class UserFoldRecommender(IReadOnlyList<IRecommender> members, int[] foldOfUser) : IRecommender
+{
+    public string ModelType => "userfold";
+    public IdMap Users => members[0].Users;
+    public IdMap Items => members[0].Items;
+    public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["members"] = members.Count };
+    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+
+    public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
+    {
+        var n = Items.Count;
+        for (var r = 0; r < userKeys.Length; r++)
+            members[foldOfUser[userKeys[r]]].Score(userKeys.Slice(r, 1), scores.Slice(r * n, n));
+    }
+}
