@@ -3,7 +3,7 @@
 //   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...] [--diagnose] [--held-out-scoring]
 //   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--out-of-fold] [--diagnose] [--set ...]   (bagging experiment, TFRS protocol)
 //        [--member twotower|ials|ease] [--als-set Option=Value] [--ease-set Option=Value]   (the members' model and its options)
-//   dotnet run -c Release --project bench/TrainBench -- userfold p1-tune [--bags 4] [--set ...] [--diagnose]   (user-level cross-fitting: each user scored as a new user by the member that never saw them)
+//   dotnet run -c Release --project bench/TrainBench -- userfold p1-tune [--bags 4] [--set ...] [--diagnose]   (user-level cross-fitting: each user scored as a new user, from history + features, by the member that never saw them)
 //   dotnet run -c Release --project bench/TrainBench -- mix p1-tune [--set ...] [--als-set ...] [--diagnose]   (two-tower + iALS, per-user standardised scores, several weights)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
@@ -137,6 +137,9 @@ if (mode == "bag")
 if (mode == "userfold")
 {
     // Member m trains on the rows of the users outside user fold m; a user of fold m is then embedded by member m from features + history.
+    // A member never trains the id row of a fold user, so the user tower reads the history bag and the features only.
+    options.UseUserIdEmbedding = false;
+    options.UseUserHistory = true;
     var full = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);
     var (uf, itf) = new TwoTowerTrainer(options).BuildFeatures(full);
     var order = Enumerable.Range(0, full.Users.Count).ToArray();
