@@ -130,13 +130,16 @@ internal sealed unsafe class HnswGraph
         return g;
     }
 
-    /// <summary>Describes the first link list with a bad count or target (layers 0 to each node's level), or null when all are valid.</summary>
-    public string? FindBadLink()
+    /// <summary>
+    /// Describes the first link list with a bad count or target (layers <paramref name="firstLayer"/> to each node's level),
+    /// or null when all are valid.
+    /// </summary>
+    public string? FindBadLink(int firstLayer = 0)
     {
         int n = NodeCount;
         for (int i = 0; i < n; i++)
         {
-            for (int layer = 0; layer <= Levels[i]; layer++)
+            for (int layer = firstLayer; layer <= Levels[i]; layer++)
             {
                 Span<int> links = LinksAt(i, layer);
                 int count = links[0];

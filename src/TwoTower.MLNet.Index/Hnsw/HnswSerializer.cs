@@ -98,8 +98,7 @@ internal static unsafe class HnswSerializer
             g.NodeCount = n;
             // Every link must name a stored node at a level that has the layer: a corrupt graph must not reach the unchecked hot loop.
             // A mapped graph checks its upper layers (small, owned) here and its layer-0 block lazily, so opening stays lazy.
-            if (mapped) CheckUpperLinks(g, n, path);
-            else if (g.FindBadLink() is { } bad) throw new InvalidDataException($"'{path}': {bad}.");
+            if (g.FindBadLink(firstLayer: mapped ? 1 : 0) is { } bad) throw new InvalidDataException($"'{path}': {bad}.");
             g.LinksVerified = !mapped;
             if (entry >= 0 && g.Levels[entry] != maxLevel)
                 throw new InvalidDataException($"'{path}': entry node {entry} has level {g.Levels[entry]}, expected {maxLevel}.");
@@ -177,26 +176,6 @@ internal static unsafe class HnswSerializer
             if (length == 0) continue;
             g.Upper[i] = all.AsSpan((int)at, length).ToArray();
             at += length;
-        }
-    }
-
-    private static void CheckUpperLinks(HnswGraph g, int n, string path)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            for (int layer = 1; layer <= g.Levels[i]; layer++)
-            {
-                Span<int> links = g.LinksAt(i, layer);
-                int count = links[0];
-                if (count < 0 || count > links.Length - 1)
-                    throw new InvalidDataException($"'{path}': node {i} has {count} links on layer {layer}.");
-                for (int j = 1; j <= count; j++)
-                {
-                    int t = links[j];
-                    if (t < 0 || t >= n || g.Levels[t] < layer)
-                        throw new InvalidDataException($"'{path}': node {i} links to invalid node {t} on layer {layer}.");
-                }
-            }
         }
     }
 

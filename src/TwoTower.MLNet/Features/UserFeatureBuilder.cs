@@ -5,7 +5,20 @@ namespace TwoTower.MLNet.Features;
 /// <summary>User features from <see cref="UserMetadata"/>: gender, occupation, zip region and age bucket as categoricals, standardised age.</summary>
 public static class UserFeatureBuilder
 {
-    private static readonly string[] CategoricalNames = ["gender", "occupation", "zip_region", "age_bucket"];
+    /// <summary>Name of the gender categorical.</summary>
+    public const string Gender = "gender";
+
+    /// <summary>Name of the occupation categorical.</summary>
+    public const string Occupation = "occupation";
+
+    /// <summary>Name of the zip-region categorical (first digit of the zip code).</summary>
+    public const string ZipRegion = "zip_region";
+
+    /// <summary>Name of the age-bucket categorical.</summary>
+    public const string AgeBucket = "age_bucket";
+
+    // The categoricals in tower input order.
+    private static readonly string[] CategoricalNames = [Gender, Occupation, ZipRegion, AgeBucket];
 
     /// <summary>Name of the age numeric column.</summary>
     public const string Age = "age";
@@ -30,19 +43,19 @@ public static class UserFeatureBuilder
     {
         ArgumentNullException.ThrowIfNull(record);
         var raw = new RawFeatures();
-        if (!string.IsNullOrEmpty(record.Gender)) raw.Categorical["gender"] = record.Gender;
-        if (!string.IsNullOrEmpty(record.Occupation)) raw.Categorical["occupation"] = record.Occupation;
+        if (!string.IsNullOrEmpty(record.Gender)) raw.Categorical[Gender] = record.Gender;
+        if (!string.IsNullOrEmpty(record.Occupation)) raw.Categorical[Occupation] = record.Occupation;
         // The first zip digit is a coarse region: full zips are too sparse to learn.
-        if (!string.IsNullOrEmpty(record.ZipCode)) raw.Categorical["zip_region"] = record.ZipCode[..1];
+        if (!string.IsNullOrEmpty(record.ZipCode)) raw.Categorical[ZipRegion] = record.ZipCode[..1];
         if (record.Age is { } a)
         {
-            raw.Categorical["age_bucket"] = AgeBucket(a);
+            raw.Categorical[AgeBucket] = BucketOf(a);
             raw.Numeric[Age] = a;
         }
         return raw;
     }
 
-    private static string AgeBucket(int age) => age < 18 ? "<18" : age < 25 ? "18-24" : age < 35 ? "25-34" : age < 45 ? "35-44" : age < 50 ? "45-49" : age < 56 ? "50-55" : "56+";
+    private static string BucketOf(int age) => age < 18 ? "<18" : age < 25 ? "18-24" : age < 35 ? "25-34" : age < 45 ? "35-44" : age < 50 ? "45-49" : age < 56 ? "50-55" : "56+";
 
     private static CategoricalFeature Categorical(string name, string?[] values)
     {

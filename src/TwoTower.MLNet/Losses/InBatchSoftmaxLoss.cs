@@ -56,13 +56,11 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores)
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
-        LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
+        var n = LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
         if (_rowCounts.Length < rows) _rowCounts = new int[rows];
         if (_rowLoss.Length < rows) _rowLoss = new double[rows];
         if (_rowWeight.Length < rows) _rowWeight = new double[rows];
         BuildPositives(rows, exampleRows, exampleColumns, exampleWeights);
-        double n = 0;
-        for (var r = 0; r < rows; r++) n += _rowWeight[r];
         var invT = 1f / Temperature;
         var scale = (float)(invT / n);
         // Each row's log-sum-exp and gradient are independent: chunks of rows run in parallel when the batch is large enough.

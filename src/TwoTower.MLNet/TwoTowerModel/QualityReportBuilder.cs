@@ -24,7 +24,7 @@ internal static class QualityReportBuilder
         if (userId is not null) report.UserIdEmbeddingNorms = Quantiles(trainedUsers.Select(u => (double)TensorPrimitives.Norm(userId.ValueRow(u))).ToArray());
         report.ItemNormsBeforeNormalization = NormsBeforeNormalization(model.ItemTower, itemFeatures, Enumerable.Range(0, nItems).ToArray());
         report.UserNormsBeforeNormalization = NormsBeforeNormalization(model.UserTower, userFeatures, trainedUsers);
-        var genres = itemFeatures.Bags.FirstOrDefault(b => b.Name == "genres");
+        var genres = itemFeatures.Bags.FirstOrDefault(b => b.Name == ItemFeatureBuilder.Genres);
         var sims = new float[nItems];
         if (genres is not null && nItems > 11)
         {
