@@ -20,8 +20,7 @@ public sealed class FlatIndex : IVectorIndex
     private readonly object _writeLock = new();
     private readonly Dictionary<long, int> _rowOf = [];
     private volatile PackedVectors _store;
-    private MappedFile? _mapping;
-    private volatile bool _disposed;
+    private readonly IndexLifetime _lifetime = new();
 
     /// <summary>Creates an empty exact index.</summary>
     public FlatIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct)
@@ -179,19 +178,15 @@ public sealed class FlatIndex : IVectorIndex
         for (var row = 0; row < store.Rows; row++)
             if (!index._rowOf.TryAdd(store.Ids[row], row)) throw p.Corrupt($"id {store.Ids[row]} is stored twice");
         index._store = store;
-        if (p.MappingClaimed) index._mapping = p.ClaimMapping();
+        index._lifetime.AdoptClaimed(p);
         return index;
     });
 
     /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose()
-    {
-        _disposed = true;
-        _mapping?.Dispose();
-    }
+    public void Dispose() => _lifetime.Dispose();
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed() => _lifetime.ThrowIfDisposed(this);
 
     // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
-    private MappedFile.Lease Hold() => _mapping?.Acquire() ?? default;
+    private MappedFile.Lease Hold() => _lifetime.Hold();
 }

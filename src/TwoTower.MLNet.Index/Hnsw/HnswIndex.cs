@@ -31,8 +31,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private Random _levelRandom;
     private HnswGraph _graph;
     private int _liveCount;
-    private volatile bool _disposed;
-    private MappedFile? _mapping;
+    private readonly IndexLifetime _lifetime = new();
 
     /// <summary>Creates an empty index.</summary>
     /// <param name="dimension">Vector dimension (≥ 1).</param>
@@ -74,7 +73,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public HnswOptions Options => _options;
 
     /// <summary>Whether vector rows and links are read from a memory-mapped file (until the first add copies them).</summary>
-    public bool IsMemoryMapped => _mapping is not null && !Volatile.Read(ref _graph).LinksVerified;
+    public bool IsMemoryMapped => _lifetime.Mapping is not null && !Volatile.Read(ref _graph).LinksVerified;
 
     /// <summary>Nodes stored including tombstones (what <see cref="Compact"/> reclaims is NodeCount − Count).</summary>
     public int NodeCount => Volatile.Read(ref _graph).NodeCount;
@@ -261,10 +260,10 @@ public sealed unsafe class HnswIndex : IVectorIndex
         });
 
     /// <summary>Makes this index the owner of the mapping its graph reads from.</summary>
-    internal void AttachMapping(MappedFile mapping) => _mapping = mapping;
+    internal void AttachMapping(MappedFile mapping) => _lifetime.Adopt(mapping);
 
     // Keeps the mapping (if any) alive while raw pointers into it are in use; throws once disposed.
-    private MappedFile.Lease Hold() => _mapping?.Acquire() ?? default;
+    private MappedFile.Lease Hold() => _lifetime.Hold();
 
     /// <summary>Builds an index around a graph read from a file.</summary>
     internal static HnswIndex FromGraph(int dimension, VectorMetric metric, HnswOptions options, Func<Lock[], HnswGraph> makeGraph)
@@ -288,12 +287,11 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <inheritdoc/>
     public void Dispose()
     {
-        _disposed = true;
+        _lifetime.Dispose();
         _contexts.Clear();
-        _mapping?.Dispose();
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed() => _lifetime.ThrowIfDisposed(this);
 
     private int NextLevel()
     {

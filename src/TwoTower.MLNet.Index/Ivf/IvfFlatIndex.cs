@@ -21,8 +21,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     private readonly IvfOptions _options;
     private CoarseQuantizer? _quantizer;
     private volatile PackedVectors[] _lists = [];
-    private MappedFile? _mapping;
-    private volatile bool _disposed;
+    private readonly IndexLifetime _lifetime = new();
 
     /// <summary>Creates an empty, untrained index.</summary>
     public IvfFlatIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct, IvfOptions? options = null)
@@ -212,19 +211,15 @@ public sealed class IvfFlatIndex : IVectorIndex
                 if (!index._where.TryAdd(lists[l].Ids[i], (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {lists[l].Ids[i]} is stored twice.");
         }
         index._lists = lists;
-        if (p.MappingClaimed) index._mapping = p.ClaimMapping();
+        index._lifetime.AdoptClaimed(p);
         return index;
     });
 
     /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose()
-    {
-        _disposed = true;
-        _mapping?.Dispose();
-    }
+    public void Dispose() => _lifetime.Dispose();
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed() => _lifetime.ThrowIfDisposed(this);
 
     // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
-    private MappedFile.Lease Hold() => _mapping?.Acquire() ?? default;
+    private MappedFile.Lease Hold() => _lifetime.Hold();
 }
