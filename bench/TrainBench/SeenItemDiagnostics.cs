@@ -104,13 +104,13 @@ static class SeenItemDiagnostics
 /// Scores each of a user's history items with that item left out of the user's history bag, as the history tower
 /// was trained (FISM-style leave-one-out), instead of with the item inside the input it never saw in training.
 /// </summary>
-sealed class HeldOutHistoryScoring : IRecommender
+sealed class HeldOutHistoryScoring : AnalysisRecommender
 {
     private readonly TwoTowerRecommender _model;
     private readonly FeatureTable _users;
     private readonly int _bag;
 
-    public HeldOutHistoryScoring(TwoTowerRecommender model, FeatureTable users)
+    public HeldOutHistoryScoring(TwoTowerRecommender model, FeatureTable users) : base("heldout-history", model.Users, model.Items)
     {
         _model = model;
         _users = users;
@@ -118,13 +118,9 @@ sealed class HeldOutHistoryScoring : IRecommender
         if (_bag < 0 || model.UserTower is null) throw new ArgumentException("The model has no user history tower (train with UseUserHistory=true).");
     }
 
-    public string ModelType => "heldout-history";
-    public IdMap Users => _model.Users;
-    public IdMap Items => _model.Items;
-    public IReadOnlyDictionary<string, object?> Describe() => _model.Describe();
-    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+    public override IReadOnlyDictionary<string, object?> Describe() => _model.Describe();
 
-    public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
+    public override void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
     {
         _model.Score(userKeys, scores);
         int m = Items.Count, d = _model.Dimension;
@@ -175,22 +171,11 @@ sealed class KeyMappedScorer
 }
 
 /// <summary>Bagging: member m is trained without fold m of the training rows; the scores of the members are summed (seen-agnostic).</summary>
-sealed class BaggedRecommender : IRecommender
+sealed class BaggedRecommender(IdMap users, IdMap items, IEnumerable<IRecommender> members) : AnalysisRecommender("bagged", users, items)
 {
-    private readonly KeyMappedScorer[] _members;
+    private readonly KeyMappedScorer[] _members = members.Select(m => new KeyMappedScorer(m, users, items)).ToArray();
 
-    public BaggedRecommender(IdMap users, IdMap items, IEnumerable<IRecommender> members)
-    {
-        Users = users;
-        Items = items;
-        _members = members.Select(m => new KeyMappedScorer(m, users, items)).ToArray();
-    }
-
-    public string ModelType => "bagged";
-    public IdMap Users { get; }
-    public IdMap Items { get; }
-    public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["members"] = _members.Length };
-    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+    public override IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["members"] = _members.Length };
 
     /// <summary>
     /// Analysis only (reads the train set at scoring time): with the fold of each train pair, a user's train item is scored
@@ -198,7 +183,7 @@ sealed class BaggedRecommender : IRecommender
     /// </summary>
     public Dictionary<(int User, int Item), int>? OutOfFold { get; init; }
 
-    public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
+    public override void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
     {
         var n = Items.Count;
         var perMember = _members.Select(_ => new float[n]).ToArray();
@@ -220,17 +205,11 @@ sealed class BaggedRecommender : IRecommender
 /// Per-user standardised scores of two models, a + weight·b (ranking-equivalent to concatenating the models' vectors with
 /// each user's parts scaled); an infinite weight scores by b alone.
 /// </summary>
-sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : IRecommender
+sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : AnalysisRecommender("mix", a.Users, a.Items)
 {
     private readonly KeyMappedScorer _b = new(b, a.Users, a.Items);
 
-    public string ModelType => "mix";
-    public IdMap Users => a.Users;
-    public IdMap Items => a.Items;
-    public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>();
-    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
-
-    public void Score(ReadOnlySpan<int> userKeys, Span<float> output)
+    public override void Score(ReadOnlySpan<int> userKeys, Span<float> output)
     {
         var n = a.Items.Count;
         var sa = new float[n];
@@ -256,18 +235,25 @@ sealed class MixedRecommender(IRecommender a, IRecommender b, float weight) : IR
 }
 
 /// <summary>User-level cross-fitting: every user is scored by the member that never trained on any of that user's rows (members share the maps).</summary>
-sealed class UserFoldRecommender(IReadOnlyList<IRecommender> members, int[] foldOfUser) : IRecommender
+sealed class UserFoldRecommender(IReadOnlyList<IRecommender> members, int[] foldOfUser) : AnalysisRecommender("userfold", members[0].Users, members[0].Items)
 {
-    public string ModelType => "userfold";
-    public IdMap Users => members[0].Users;
-    public IdMap Items => members[0].Items;
-    public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["members"] = members.Count };
-    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+    public override IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?> { ["members"] = members.Count };
 
-    public void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
+    public override void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
     {
         var n = Items.Count;
         for (var r = 0; r < userKeys.Length; r++)
             members[foldOfUser[userKeys[r]]].Score(userKeys.Slice(r, 1), scores.Slice(r * n, n));
     }
+}
+
+/// <summary>The plumbing of the analysis wrappers above: keys of one model's maps, scores only (never saved).</summary>
+abstract class AnalysisRecommender(string modelType, IdMap users, IdMap items) : IRecommender
+{
+    public string ModelType => modelType;
+    public IdMap Users => users;
+    public IdMap Items => items;
+    public virtual IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>();
+    public void Save(ModelContainerWriter writer) => throw new NotSupportedException("An analysis wrapper is not saved.");
+    public abstract void Score(ReadOnlySpan<int> userKeys, Span<float> scores);
 }
