@@ -147,5 +147,6 @@ public sealed class MatrixFactorizationCommandTests
         var bad = CliRunner.Run("train", "--model", "ials", "--set", "Factorz=8", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "ials.zip"));
         Assert.AreEqual(2, bad.ExitCode);
         StringAssert.Contains(bad.Err, "--set Factorz=8: ImplicitAlsOptions has no settable option 'Factorz'");
+        Assert.IsFalse(bad.Err.Contains("(Parameter", StringComparison.Ordinal), "the C# parameter name is not for the command line: " + bad.Err);
     }
 }

@@ -4,6 +4,7 @@ using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Models.Baselines;
 using TwoTower.MLNet.Training;
 using TwoTower.MLNet.TwoTowerModel;
+using static TwoTower.MLNet.ArgumentErrors;
 
 namespace TwoTower.Cli.Infrastructure;
 
@@ -135,7 +136,7 @@ internal sealed class ModelCatalog
             }
             catch (ArgumentException ex)
             {
-                throw new UserInputException($"--set {assignment}: {ex.Message.Split(" (Parameter")[0]}");
+                throw new UserInputException($"--set {assignment}: {ex.MessageWithoutParameter()}");
             }
         }
     }

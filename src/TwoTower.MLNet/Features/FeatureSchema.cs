@@ -49,7 +49,7 @@ public sealed class FeatureSchema
         foreach (var n in numerics)
         {
             Name(n.Name, "numeric");
-            if (!double.IsFinite(n.Mean) || !(n.Std > 0) || !double.IsFinite(n.Std))
+            if (!NumericStandardizer.IsValidScaling(n.Mean, n.Std))
                 throw new ArgumentException($"Numeric feature '{n.Name}' has mean {n.Mean} and std {n.Std}; expected a finite mean and a positive finite std.", nameof(numerics));
         }
         Categoricals = categoricals;

@@ -60,7 +60,7 @@ public sealed class FeatureTable
             throw new ArgumentException($"numericScaling has {numericScaling.Count} entries; expected one per numeric column ({numericDimension}).", nameof(numericScaling));
         if (numericScaling is not null)
             for (var j = 0; j < numericScaling.Count; j++)
-                if (!double.IsFinite(numericScaling[j].Mean) || !(numericScaling[j].Std > 0) || !double.IsFinite(numericScaling[j].Std))
+                if (!NumericStandardizer.IsValidScaling(numericScaling[j].Mean, numericScaling[j].Std))
                     throw new ArgumentException($"numericScaling[{j}] is {numericScaling[j]}; expected a finite mean and a positive finite standard deviation.", nameof(numericScaling));
         foreach (var c in categoricals)
             if (c.Vocabulary is not null && c.Vocabulary.Count != c.Cardinality - 1)

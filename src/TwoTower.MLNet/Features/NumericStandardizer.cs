@@ -3,6 +3,9 @@ namespace TwoTower.MLNet.Features;
 /// <summary>Z-score standardisation of one numeric column; missing values become 0 (the mean).</summary>
 public static class NumericStandardizer
 {
+    /// <summary>Whether (<paramref name="mean"/>, <paramref name="std"/>) can scale a column: a finite mean and a positive finite standard deviation.</summary>
+    public static bool IsValidScaling(double mean, double std) => double.IsFinite(mean) && std > 0 && double.IsFinite(std);
+
     /// <summary>Standardises values to mean 0 and standard deviation 1 (1 when constant); throws on NaN or infinity.</summary>
     public static float[] Standardize(IReadOnlyList<double?> values, out double mean, out double std)
     {

@@ -72,7 +72,13 @@ public static class OptionAssignment
     private static string Describe(Type t)
     {
         var u = Nullable.GetUnderlyingType(t) ?? t;
-        var name = u.IsEnum ? $"{u.Name} ({string.Join(", ", Enum.GetNames(u))})" : t == typeof(int[]) || t == typeof(IReadOnlyList<int>) ? "comma-separated integer list" : u.Name;
+        // Words a command-line user knows, not CLR type names.
+        var name = u.IsEnum ? $"{u.Name} ({string.Join(", ", Enum.GetNames(u))})"
+            : t == typeof(int[]) || t == typeof(IReadOnlyList<int>) ? "comma-separated integer list"
+            : u == typeof(bool) ? "boolean (true or false)"
+            : u == typeof(float) || u == typeof(double) || u == typeof(decimal) ? "number"
+            : u == typeof(string) || u == typeof(char) ? u.Name.ToLowerInvariant()
+            : $"integer ({u.Name})";
         return Nullable.GetUnderlyingType(t) is null ? name : name + " or null";
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Retrieval.Candidates;
@@ -96,7 +97,7 @@ public static class ServingApp
         {
             RequestException r => (r.Status, r.Message),
             BadHttpRequestException b => (b.StatusCode, b.Message),
-            ArgumentException a => (StatusCodes.Status400BadRequest, Clean(a)),
+            ArgumentException a => (StatusCodes.Status400BadRequest, a.MessageWithoutParameter()),
             KeyNotFoundException k => (StatusCodes.Status404NotFound, k.Message),
             InvalidOperationException i when i.Source == typeof(RetrievalEngine).Assembly.GetName().Name => (StatusCodes.Status409Conflict, i.Message),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred; it has been logged."),
@@ -106,7 +107,4 @@ public static class ServingApp
         ctx.Response.StatusCode = status;
         await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(ctx);
     }
-
-    private static string Clean(ArgumentException a) =>
-        a.ParamName is { } p ? a.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : a.Message;
 }

@@ -38,7 +38,9 @@ public sealed class OptionAssignmentTests
     public void Apply_BadValues_NameTheOptionAndTheType()
     {
         var o = new EngineOptions();
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "Epochs=many")).Message, "Epochs = 'many' is not a valid Int32");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "Epochs=many")).Message, "Epochs = 'many' is not a valid integer (Int32)");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "Temperature=warm")).Message, "Temperature = 'warm' is not a valid number.");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "SoftmaxOverAllItems=maybe")).Message, "is not a valid boolean (true or false).");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "Optimizer=lion")).Message, "TwoTowerOptimizer (");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "Optimizer=7")).Message, "Optimizer = '7'");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "Epochs")).Message, "expected Name=Value");

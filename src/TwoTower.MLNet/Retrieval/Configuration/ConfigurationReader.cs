@@ -50,8 +50,7 @@ internal static class ConfigurationReader
         }
         catch (ArgumentException ex)
         {
-            var message = ex.ParamName is { } p ? ex.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : ex.Message;
-            throw new ArgumentException($"{path}: {message}", nameof(path), ex);
+            throw new ArgumentException($"{path}: {ex.MessageWithoutParameter()}", nameof(path), ex);
         }
     }
 
