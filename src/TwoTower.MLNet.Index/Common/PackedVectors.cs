@@ -9,7 +9,7 @@ namespace TwoTower.MLNet.Index.Common;
 /// the returned snapshot keeps concurrent readers of the old snapshot consistent. <see cref="Packed"/> may
 /// live in a mapped file: such a store is loaded full (capacity = rows), so appending grows into an owned array first.
 /// </summary>
-internal sealed record PackedVectors(int Dimension, Memory<float> Packed, float[] Norms, long[] Ids, bool[] Removed, int Rows, int Live)
+internal sealed record PackedVectors(int Dimension, Memory<float> Packed, float[] Norms, long[] Ids, bool[] Removed, int Rows, int Live) : IRowStore<PackedVectors>
 {
     /// <summary>An empty store.</summary>
     public static PackedVectors Empty(int dimension) => new(dimension, Memory<float>.Empty, [], [], [], 0, 0);

@@ -17,10 +17,9 @@ public sealed class IvfFlatIndex : IVectorIndex
     public const string Kind = "IVFFlat";
 
     private readonly object _writeLock = new();
-    private readonly Dictionary<long, (int List, int Row)> _where = [];
     private readonly IvfOptions _options;
     private CoarseQuantizer? _quantizer;
-    private volatile PackedVectors[] _lists = [];
+    private readonly InvertedLists<PackedVectors> _lists = new();
     private readonly IndexLifetime _lifetime = new();
 
     /// <summary>Creates an empty, untrained index.</summary>
@@ -38,7 +37,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     public int Dimension { get; }
 
     /// <inheritdoc/>
-    public int Count { get { var n = 0; foreach (var l in _lists) n += l.Live; return n; } }
+    public int Count => _lists.Count;
 
     /// <inheritdoc/>
     public VectorMetric Metric { get; }
@@ -50,7 +49,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     public bool IsTrained => _quantizer is not null;
 
     /// <summary>Whether some list's vectors are read from a memory-mapped file (until an add to that list copies them).</summary>
-    public bool IsMemoryMapped => _lists.Any(l => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(l.Packed, out _));
+    public bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(l.Packed, out _));
 
     /// <summary>The settings this index was created with.</summary>
     public IvfOptions Options => _options;
@@ -64,9 +63,8 @@ public sealed class IvfFlatIndex : IVectorIndex
         var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads);
         lock (_writeLock)
         {
-            if (_where.Count > 0) throw new InvalidOperationException("The index already holds vectors; train before adding.");
+            _lists.Reset(Enumerable.Range(0, quantizer.Lists).Select(_ => PackedVectors.Empty(Dimension)).ToArray());
             _quantizer = quantizer;
-            _lists = Enumerable.Range(0, quantizer.Lists).Select(_ => PackedVectors.Empty(Dimension)).ToArray();
         }
     }
 
@@ -81,32 +79,16 @@ public sealed class IvfFlatIndex : IVectorIndex
         using var lease = Hold();
         lock (_writeLock)
         {
-            VectorInput.CheckIds(ids, rows, _where.ContainsKey);
-            AppendLocked(ids, prepared, assign);
-        }
-    }
-
-    private void AppendLocked(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, int[] assign)
-    {
-        var lists = (PackedVectors[])_lists.Clone();
-        foreach (var (list, members) in Group(assign))
-        {
-            var memberIds = new long[members.Length];
-            var memberVectors = new float[members.Length * Dimension];
-            for (var i = 0; i < members.Length; i++)
+            VectorInput.CheckIds(ids, rows, _lists.Contains);
+            _lists.Append(ids, assign, (list, memberIds, members) =>
             {
-                memberIds[i] = ids[members[i]];
-                vectors.Slice(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
-                _where.Add(memberIds[i], (list, lists[list].Rows + i));
-            }
-            lists[list] = lists[list].Append(memberIds, memberVectors);
+                var memberVectors = new float[members.Length * Dimension];
+                for (var i = 0; i < members.Length; i++)
+                    prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
+                return list.Append(memberIds, memberVectors);
+            });
         }
-        _lists = lists;
     }
-
-    /// <summary>Row indexes grouped by their list, in row order.</summary>
-    internal static IEnumerable<(int List, int[] Members)> Group(int[] assign) =>
-        assign.Select((list, row) => (list, row)).GroupBy(x => x.list, x => x.row).Select(g => (g.Key, g.ToArray()));
 
     /// <inheritdoc/>
     public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
@@ -120,7 +102,7 @@ public sealed class IvfFlatIndex : IVectorIndex
         var counts = new int[nq];
         using var lease = Hold();
         var quantizer = _quantizer;
-        var lists = _lists;
+        var lists = _lists.Lists;
         if (quantizer is not null && nq > 0)
         {
             var nprobe = IvfSearch.NProbe(options, _options, quantizer.Lists);
@@ -139,14 +121,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     public bool Remove(long id)
     {
         ThrowIfDisposed();
-        lock (_writeLock)
-        {
-            if (!_where.Remove(id, out var at)) return false;
-            var lists = (PackedVectors[])_lists.Clone();
-            lists[at.List] = lists[at.List].MarkRemoved(at.Row);
-            _lists = lists;
-            return true;
-        }
+        lock (_writeLock) return _lists.Remove(id);
     }
 
     /// <inheritdoc/>
@@ -154,18 +129,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     {
         ThrowIfDisposed();
         using var lease = Hold();
-        lock (_writeLock)
-        {
-            var lists = (PackedVectors[])_lists.Clone();
-            for (var l = 0; l < lists.Length; l++)
-            {
-                if (lists[l].Live == lists[l].Rows) continue;
-                var (ids, vectors) = lists[l].LiveRows();
-                lists[l] = PackedVectors.Empty(Dimension).Append(ids, vectors);
-                for (var r = 0; r < ids.Length; r++) _where[ids[r]] = (l, r);
-            }
-            _lists = lists;
-        }
+        lock (_writeLock) _lists.Compact();
     }
 
     /// <inheritdoc/>
@@ -174,7 +138,7 @@ public sealed class IvfFlatIndex : IVectorIndex
         ThrowIfDisposed();
         var quantizer = _quantizer ?? throw new InvalidOperationException("An untrained IVF index has nothing to save; call Train first.");
         using var lease = Hold();
-        var lists = _lists;
+        var lists = _lists.Lists;
         IndexFile.Save(path, Kind, Metric, Dimension, w =>
         {
             w.Write(_options.NProbe);
@@ -207,10 +171,8 @@ public sealed class IvfFlatIndex : IVectorIndex
                 lists[l] = PackedVectors.Empty(h.Dimension).Append(ids, BinaryIo.ReadFloats(r, (long)n * h.Dimension));
             }
             else lists[l] = PackedVectorsSerializer.Read(p, $"list {l}");
-            for (var i = 0; i < lists[l].Rows; i++)
-                if (!index._where.TryAdd(lists[l].Ids[i], (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {lists[l].Ids[i]} is stored twice.");
         }
-        index._lists = lists;
+        index._lists.Adopt(lists, p.Corrupt);
         index._lifetime.AdoptClaimed(p);
         return index;
     });

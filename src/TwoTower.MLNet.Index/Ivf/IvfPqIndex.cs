@@ -17,11 +17,10 @@ public sealed class IvfPqIndex : IVectorIndex
     public const string Kind = "IVFPQ";
 
     private readonly object _writeLock = new();
-    private readonly Dictionary<long, (int List, int Row)> _where = [];
     private readonly IvfOptions _options;
     private CoarseQuantizer? _coarse;
     private ProductQuantizer? _pq;
-    private volatile PqList[] _lists = [];
+    private readonly InvertedLists<PqList> _lists = new();
     private readonly IndexLifetime _lifetime = new();
 
     /// <summary>Creates an empty, untrained index.</summary>
@@ -39,7 +38,7 @@ public sealed class IvfPqIndex : IVectorIndex
     public int Dimension { get; }
 
     /// <inheritdoc/>
-    public int Count { get { var n = 0; foreach (var l in _lists) n += l.Live; return n; } }
+    public int Count => _lists.Count;
 
     /// <inheritdoc/>
     public VectorMetric Metric { get; }
@@ -51,7 +50,7 @@ public sealed class IvfPqIndex : IVectorIndex
     public bool IsTrained => _pq is not null;
 
     /// <summary>Whether some list's codes are read from a memory-mapped file (until an add to that list copies them).</summary>
-    public bool IsMemoryMapped => _lists.Any(l => MemoryMarshal.TryGetMemoryManager<byte, MappedMemory<byte>>(l.Codes, out _));
+    public bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<byte, MappedMemory<byte>>(l.Codes, out _));
 
     /// <summary>The settings this index was created with.</summary>
     public IvfOptions Options => _options;
@@ -68,9 +67,8 @@ public sealed class IvfPqIndex : IVectorIndex
         var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, _options.BuildThreads)), Dimension, _options.SubQuantizers, _options.Seed, _options.BuildThreads);
         lock (_writeLock)
         {
-            if (_where.Count > 0) throw new InvalidOperationException("The index already holds vectors; train before adding.");
+            _lists.Reset(Enumerable.Range(0, coarse.Lists).Select(_ => PqList.Empty(pq.M, Dimension, _options.Refine)).ToArray());
             (_coarse, _pq) = (coarse, pq);
-            _lists = Enumerable.Range(0, coarse.Lists).Select(_ => PqList.Empty(pq.M, Dimension, _options.Refine)).ToArray();
         }
     }
 
@@ -95,30 +93,20 @@ public sealed class IvfPqIndex : IVectorIndex
         using var lease = Hold();
         lock (_writeLock)
         {
-            VectorInput.CheckIds(ids, rows, _where.ContainsKey);
-            AppendLocked(ids, codes, prepared, assign);
-        }
-    }
-
-    private void AppendLocked(ReadOnlySpan<long> ids, ReadOnlySpan<byte> codes, ReadOnlySpan<float> vectors, int[] assign)
-    {
-        var lists = (PqList[])_lists.Clone();
-        var m = _options.SubQuantizers;
-        foreach (var (list, members) in IvfFlatIndex.Group(assign))
-        {
-            var memberIds = new long[members.Length];
-            var memberCodes = new byte[members.Length * m];
-            var memberVectors = new float[_options.Refine ? members.Length * Dimension : 0];
-            for (var i = 0; i < members.Length; i++)
+            VectorInput.CheckIds(ids, rows, _lists.Contains);
+            var m = pq.M;
+            _lists.Append(ids, assign, (list, memberIds, members) =>
             {
-                memberIds[i] = ids[members[i]];
-                codes.Slice(members[i] * m, m).CopyTo(memberCodes.AsSpan(i * m));
-                if (_options.Refine) vectors.Slice(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
-                _where.Add(memberIds[i], (list, lists[list].Rows + i));
-            }
-            lists[list] = lists[list].Append(memberIds, memberCodes, memberVectors);
+                var memberCodes = new byte[members.Length * m];
+                var memberVectors = new float[_options.Refine ? members.Length * Dimension : 0];
+                for (var i = 0; i < members.Length; i++)
+                {
+                    codes.AsSpan(members[i] * m, m).CopyTo(memberCodes.AsSpan(i * m));
+                    if (_options.Refine) prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
+                }
+                return list.Append(memberIds, memberCodes, memberVectors);
+            });
         }
-        _lists = lists;
     }
 
     /// <inheritdoc/>
@@ -131,7 +119,7 @@ public sealed class IvfPqIndex : IVectorIndex
         var ids = new long[(long)nq * k];
         var scores = new float[ids.Length];
         using var lease = Hold();
-        var (coarse, pq, lists) = (_coarse, _pq, _lists);
+        var (coarse, pq, lists) = (_coarse, _pq, _lists.Lists);
         if (coarse is null || pq is null || nq == 0)
         {
             for (var i = 0; i < nq; i++) TopK.SortDescending(scores.AsSpan(i * k, k), ids.AsSpan(i * k, k), 0);
@@ -216,14 +204,7 @@ public sealed class IvfPqIndex : IVectorIndex
     public bool Remove(long id)
     {
         ThrowIfDisposed();
-        lock (_writeLock)
-        {
-            if (!_where.Remove(id, out var at)) return false;
-            var lists = (PqList[])_lists.Clone();
-            lists[at.List] = lists[at.List].MarkRemoved(at.Row);
-            _lists = lists;
-            return true;
-        }
+        lock (_writeLock) return _lists.Remove(id);
     }
 
     /// <inheritdoc/>
@@ -231,18 +212,7 @@ public sealed class IvfPqIndex : IVectorIndex
     {
         ThrowIfDisposed();
         using var lease = Hold();
-        lock (_writeLock)
-        {
-            var lists = (PqList[])_lists.Clone();
-            for (var l = 0; l < lists.Length; l++)
-            {
-                if (lists[l].Live == lists[l].Rows) continue;
-                var (ids, codes, vectors) = lists[l].LiveRows();
-                lists[l] = PqList.Empty(lists[l].M, Dimension, _options.Refine).Append(ids, codes, vectors);
-                for (var r = 0; r < ids.Length; r++) _where[ids[r]] = (l, r);
-            }
-            _lists = lists;
-        }
+        lock (_writeLock) _lists.Compact();
     }
 
     /// <inheritdoc/>
@@ -250,7 +220,7 @@ public sealed class IvfPqIndex : IVectorIndex
     {
         ThrowIfDisposed();
         using var lease = Hold();
-        var (coarse, pq, lists) = (_coarse, _pq, _lists);
+        var (coarse, pq, lists) = (_coarse, _pq, _lists.Lists);
         if (coarse is null || pq is null) throw new InvalidOperationException("An untrained IVF-PQ index has nothing to save; call Train first.");
         IndexFile.Save(path, Kind, Metric, Dimension, w =>
         {
@@ -305,14 +275,8 @@ public sealed class IvfPqIndex : IVectorIndex
                 var vectors = p.ReadMemory<float>((long)n * keep, $"list {l} vectors");
                 lists[l] = new PqList(pq.M, keep, codes, vectors, ids, new bool[n], n, n);
             }
-            for (var i = 0; i < n; i++)
-            {
-                var id = lists[l].Ids[i];
-                if (id < 0) throw p.Corrupt($"list {l} holds negative id {id}");
-                if (!index._where.TryAdd(id, (l, i))) throw new InvalidDataException($"'{path}' is corrupt: id {id} is stored twice.");
-            }
         }
-        index._lists = lists;
+        index._lists.Adopt(lists, p.Corrupt);
         index._lifetime.AdoptClaimed(p);
         return index;
     });

@@ -1,3 +1,5 @@
+using TwoTower.MLNet.Index.Common;
+
 namespace TwoTower.MLNet.Index.Ivf;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace TwoTower.MLNet.Index.Ivf;
 /// snapshot like <c>PackedVectors</c>. Codes and vectors may live in a mapped file: such a list is loaded full
 /// (capacity = rows), so appending grows into owned arrays first.
 /// </summary>
-internal sealed record PqList(int M, int Dimension, Memory<byte> Codes, Memory<float> Vectors, long[] Ids, bool[] Removed, int Rows, int Live)
+internal sealed record PqList(int M, int Dimension, Memory<byte> Codes, Memory<float> Vectors, long[] Ids, bool[] Removed, int Rows, int Live) : IRowStore<PqList>
 {
     /// <summary>An empty list; <paramref name="keepVectors"/> stores full vectors for refinement.</summary>
     public static PqList Empty(int m, int dimension, bool keepVectors) => new(m, keepVectors ? dimension : 0, Memory<byte>.Empty, Memory<float>.Empty, [], [], 0, 0);
@@ -42,6 +44,14 @@ internal sealed record PqList(int M, int Dimension, Memory<byte> Codes, Memory<f
     {
         Removed[row] = true;
         return this with { Live = Live - 1 };
+    }
+
+    /// <inheritdoc/>
+    public PqList WithoutRemoved()
+    {
+        if (Live == Rows) return this;
+        var (ids, codes, vectors) = LiveRows();
+        return Empty(M, Dimension, keepVectors: Dimension > 0).Append(ids, codes, vectors);
     }
 
     /// <summary>The live rows' ids, codes and vectors.</summary>
