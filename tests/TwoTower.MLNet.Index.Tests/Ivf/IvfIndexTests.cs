@@ -32,7 +32,9 @@ public sealed class IvfIndexTests
             using var index = new IvfFlatIndex(D, t.Item2, new IvfOptions { Lists = 32, Seed = t.seed });
             index.Train(x);
             index.Add(TestData.Ids(3000), x);
-            var recall = TestData.Recall(index.Search(q, 10, new SearchOptions { NProbe = 8 }), x, TestData.Ids(3000), q, 10, t.Item2);
+            // nprobe 12 of 32: the lowest recall over all 3,003 (seed, metric) cases of this generator is .9725 (at nprobe 8, six
+            // L2 cases fell to .943–.948 and made the test fail about once in 120 runs).
+            var recall = TestData.Recall(index.Search(q, 10, new SearchOptions { NProbe = 12 }), x, TestData.Ids(3000), q, 10, t.Item2);
             return recall >= 0.95;
         }));
     }
