@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(RecommendCommand.Create(console));
         root.Subcommands.Add(IndexBenchCommand.Create(console));
         root.Subcommands.Add(BenchCommand.Create(console));
+        root.Subcommands.Add(ScoreCommand.Create(console));
         root.Subcommands.Add(ExportCommand.Create(console));
         root.Subcommands.Add(ServeCommand.Create(console));
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -1,0 +1,33 @@
+namespace TwoTower.MLNet.Batch;
+
+/// <summary>Settings of a batch scoring run (<see cref="BatchScorer"/>, <see cref="BatchScoringJob"/>).</summary>
+public sealed class BatchScoringOptions
+{
+    /// <summary>Items per user (default 10).</summary>
+    public int K { get; set; } = 10;
+
+    /// <summary>Leave out each user's training items (needs a model file saved with its training history).</summary>
+    public bool ExcludeSeen { get; set; }
+
+    /// <summary>The shard this run scores, 0-based (default 0).</summary>
+    public int Shard { get; set; }
+
+    /// <summary>How many shards the users are split into (default 1: everything in one run).</summary>
+    public int ShardCount { get; set; } = 1;
+
+    /// <summary>Users scored per call of the model: each call fills a block × catalogue score matrix (default 256).</summary>
+    public int BlockSize { get; set; } = 256;
+
+    /// <summary>What to do with user ids the model does not know (default: their cold-start answer).</summary>
+    public UnknownUserPolicy UnknownUsers { get; set; } = UnknownUserPolicy.ColdStart;
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (the message names it).</exception>
+    public void Validate()
+    {
+        if (K < 1) throw new ArgumentOutOfRangeException(nameof(K), K, $"K must be ≥ 1 (got {K}).");
+        if (BlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, $"BlockSize must be ≥ 1 (got {BlockSize}).");
+        if (!Enum.IsDefined(UnknownUsers)) throw new ArgumentOutOfRangeException(nameof(UnknownUsers), UnknownUsers, "Expected ColdStart, Skip or Fail.");
+        ShardAssignment.Check(Shard, ShardCount);
+    }
+}

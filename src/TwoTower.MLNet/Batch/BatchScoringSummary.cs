@@ -1,0 +1,13 @@
+namespace TwoTower.MLNet.Batch;
+
+/// <summary>What one shard run of <see cref="BatchScoringJob"/> wrote.</summary>
+/// <param name="Path">The shard's Parquet file.</param>
+/// <param name="Shard">Shard number.</param>
+/// <param name="ShardCount">Number of shards.</param>
+/// <param name="Users">Distinct users scored.</param>
+/// <param name="Rows">Rows written (users × k, less where exclude-seen leaves fewer items).</param>
+/// <param name="ColdStartUsers">Users scored by the model's cold-start answer.</param>
+/// <param name="SkippedUsers">Unknown users left out.</param>
+/// <param name="DuplicateUsers">Repeated input ids scored once.</param>
+/// <param name="Seconds">Wall time of scoring and writing.</param>
+public sealed record BatchScoringSummary(string Path, int Shard, int ShardCount, int Users, int Rows, int ColdStartUsers, int SkippedUsers, int DuplicateUsers, double Seconds);

@@ -1,0 +1,46 @@
+namespace TwoTower.MLNet.Persistence;
+
+/// <summary>
+/// Writes a file through a temporary sibling that is flushed to disk and then renamed over the target, so a reader sees
+/// the old file or the whole new one, never a partial one, and a failed write leaves the old file and no temporary behind.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> (replacing any existing file) with what <paramref name="write"/> puts into the stream; creates the folder.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        WriteAsync(path, s =>
+        {
+            write(s);
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Asynchronous <see cref="Write"/>, for writers with an asynchronous API.</summary>
+    public static async Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{path}' has no folder.", nameof(path));
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false))
+            {
+                await write(fs);
+                cancellationToken.ThrowIfCancellationRequested();
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            // Best effort: whatever failed, the target is untouched and the temporary goes.
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+}

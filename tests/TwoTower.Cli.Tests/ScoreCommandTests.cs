@@ -1,0 +1,76 @@
+using TwoTower.MLNet.Batch;
+
+namespace TwoTower.Cli.Tests;
+
+[TestClass]
+public sealed class ScoreCommandTests
+{
+    private static string WriteCsv(string name, string text)
+    {
+        var path = Path.Combine(TestPaths.TempDir(), name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    // Users a, b, c; items x, y, z, w: popularity y (3) > x (2) > z (1) = w (1), ties to the item seen first.
+    private static string PopularityModel()
+    {
+        var model = Path.Combine(TestPaths.TempDir(), "pop.zip");
+        var train = WriteCsv("train.csv", "user_id,item_id,rating,timestamp\na,x,5,1\na,y,3,2\nb,y,4,3\nb,z,1,4\nc,y,2,5\nc,x,1,6\nc,w,1,7\n");
+        var r = CliRunner.Run("train", "--model", "popularity", "--train", train, "--out", model);
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        return model;
+    }
+
+    [TestMethod]
+    public void Score_ThreeShards_WriteEveryUserOnceWithExcludeSeen()
+    {
+        var model = PopularityModel();
+        var dir = Path.Combine(TestPaths.TempDir(), "scores");
+        var users = 0;
+        for (var s = 0; s < 3; s++)
+        {
+            var r = CliRunner.Run("score", "--model", model, "--out", dir, "--shard", s.ToString(), "--of", "3", "--k", "2", "--exclude-seen", "--json");
+            Assert.AreEqual(0, r.ExitCode, r.Err);
+            Assert.AreEqual(s, r.Json["shard"]!.GetValue<int>());
+            users += r.Json["users"]!.GetValue<int>();
+        }
+        Assert.AreEqual(3, users);
+        var rows = Directory.GetFiles(dir).Order().SelectMany(f =>
+        {
+            var recs = RecommendationParquet.ReadAsync(f).GetAwaiter().GetResult().Recommendations;
+            return Enumerable.Range(0, recs.Count).Select(i => $"{recs.UserIds[i]} {recs.Ranks[i]} {recs.ItemIds[i]}");
+        }).ToArray();
+        CollectionAssert.AreEquivalent(new[] { "a 1 z", "a 2 w", "b 1 x", "b 2 w", "c 1 z" }, rows, "c has seen x, y and w: only z is left for it");
+    }
+
+    [TestMethod]
+    public void Score_UserFileWithUnknownIds_FollowsTheUnknownUsersFlag()
+    {
+        var model = PopularityModel();
+        var users = WriteCsv("users.csv", "user_id\na\nnew\na\n");
+        var cold = CliRunner.Run("score", "--model", model, "--users", users, "--out", Path.Combine(TestPaths.TempDir(), "cold"), "--k", "1", "--json");
+        Assert.AreEqual(0, cold.ExitCode, cold.Err);
+        Assert.AreEqual((2, 1, 1), (cold.Json["users"]!.GetValue<int>(), cold.Json["cold_start_users"]!.GetValue<int>(), cold.Json["duplicate_users"]!.GetValue<int>()));
+        var skip = CliRunner.Run("score", "--model", model, "--users", users, "--out", Path.Combine(TestPaths.TempDir(), "skip"), "--unknown-users", "skip", "--json");
+        Assert.AreEqual((1, 1), (skip.Json["users"]!.GetValue<int>(), skip.Json["skipped_users"]!.GetValue<int>()));
+        var fail = CliRunner.Run("score", "--model", model, "--users", users, "--out", Path.Combine(TestPaths.TempDir(), "fail"), "--unknown-users", "fail");
+        Assert.AreEqual(2, fail.ExitCode);
+        StringAssert.Contains(fail.Err, "--users: 1 user id(s) are not known to the model, e.g. 'new'");
+        Assert.IsFalse(fail.Err.Contains("(Parameter", StringComparison.Ordinal), fail.Err);
+    }
+
+    [TestMethod]
+    public void Score_BadArguments_NameTheFlag()
+    {
+        var model = PopularityModel();
+        var dir = Path.Combine(TestPaths.TempDir(), "out");
+        StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--shard", "3", "--of", "3").Err, "--shard 3: shards of --of 3 are numbered 0 to 2");
+        StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--of", "0").Err, "--of 0: must be ≥ 1");
+        StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--k", "0").Err, "--k 0: must be ≥ 1");
+        StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--unknown-users", "drop").Err, "--unknown-users 'drop': expected coldstart, skip or fail");
+        StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--users", WriteCsv("u.csv", "a,b\n1,2\n")).Err, "--users: ");
+        Assert.AreEqual(0, CliRunner.Run("score", "--model", model, "--out", dir, "--of", "2").ExitCode);
+        StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--of", "3").Err, "--out: ");
+    }
+}

@@ -1,0 +1,104 @@
+using TwoTower.MLNet.Batch;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Tests.Evaluation;
+
+namespace TwoTower.MLNet.Tests.Batch;
+
+[TestClass]
+public sealed class BatchScoringJobTests
+{
+    private static readonly LoadedModel Model = new(new FixedScoresModel(new IdMap("user", ["a", "b", "c", "d", "e"]), new IdMap("item", ["x", "y", "z"]), new float[,]
+    {
+        { 1, 2, 3 }, { 3, 2, 1 }, { 2, 3, 1 }, { 1, 3, 2 }, { 3, 1, 2 },
+    }), null, null);
+
+    [TestMethod]
+    public void ShardFileName_IsZeroPadded()
+    {
+        Assert.AreEqual("part-00002-of-00016.parquet", BatchScoringJob.ShardFileName(2, 16));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScoringJob.ShardFileName(16, 16));
+    }
+
+    [TestMethod]
+    public async Task RunShard_AllShards_HoldEveryUserOnceAndReadBack()
+    {
+        var dir = TestPaths.TempDir();
+        var rows = new List<string>();
+        for (var s = 0; s < 3; s++)
+        {
+            var summary = await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 2, Shard = s, ShardCount = 3 }, new Dictionary<string, string> { ["note"] = "test" });
+            var (recs, meta) = await RecommendationParquet.ReadAsync(summary.Path);
+            Assert.AreEqual(summary.Rows, recs.Count);
+            Assert.AreEqual("test", meta["note"]);
+            Assert.AreEqual(s.ToString(), meta["twotower.shard"]);
+            Assert.AreEqual("3", meta["twotower.shard_count"]);
+            Assert.AreEqual("fixed", meta["twotower.model_type"]);
+            rows.AddRange(Enumerable.Range(0, recs.Count).Select(i => $"{recs.UserIds[i]} {recs.Ranks[i]} {recs.ItemIds[i]} {recs.Scores[i]}"));
+        }
+        CollectionAssert.AreEquivalent(new[] { "a 1 z 3", "a 2 y 2", "b 1 x 3", "b 2 y 2", "c 1 y 3", "c 2 x 2", "d 1 y 3", "d 2 z 2", "e 1 x 3", "e 2 z 2" }, rows);
+        Assert.HasCount(3, Directory.GetFiles(dir), "one file per shard and no temporaries");
+    }
+
+    [TestMethod]
+    public async Task RunShard_Rerun_ReplacesTheFileWithoutDuplicates()
+    {
+        var dir = TestPaths.TempDir();
+        var options = new BatchScoringOptions { K = 1, Shard = 1, ShardCount = 2 };
+        var first = await BatchScoringJob.RunShardAsync(Model, null, dir, options);
+        var bytes = await File.ReadAllBytesAsync(first.Path);
+        var second = await BatchScoringJob.RunShardAsync(Model, null, dir, options);
+        Assert.AreEqual(first.Path, second.Path);
+        CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(second.Path), "a shard is deterministic: a re-run writes the same bytes");
+        Assert.HasCount(1, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
+    public async Task RunShard_FolderOfAnotherSplit_IsRefusedBeforeScoring()
+    {
+        var dir = TestPaths.TempDir();
+        await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { ShardCount = 4 });
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { ShardCount = 2 }));
+        StringAssert.Contains(ex.Message, "already holds shards of a 4-way split (part-00000-of-00004.parquet)");
+        Assert.HasCount(1, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
+    public async Task Parquet_EmptyShard_RoundTripsWithItsMetadata()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "empty.parquet");
+        await RecommendationParquet.WriteAsync(path, new BatchRecommendations([], [], [], []), new Dictionary<string, string> { ["k"] = "10" });
+        var (recs, meta) = await RecommendationParquet.ReadAsync(path);
+        Assert.AreEqual(0, recs.Count);
+        Assert.AreEqual("10", meta["k"]);
+    }
+
+    [TestMethod]
+    public async Task Parquet_NotParquet_IsInvalidData()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "bad.parquet");
+        await File.WriteAllTextAsync(path, "user_id,rank\n1,1\n");
+        var ex = await Assert.ThrowsExactlyAsync<InvalidDataException>(() => RecommendationParquet.ReadAsync(path));
+        StringAssert.Contains(ex.Message, "is not a Parquet file");
+    }
+
+    [TestMethod]
+    public async Task Parquet_FailedWrite_KeepsTheOldFileAndLeavesNoTemporary()
+    {
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "r.parquet");
+        await RecommendationParquet.WriteAsync(path, new BatchRecommendations(["u"], [1], ["i"], [0.5f]));
+        var before = await File.ReadAllBytesAsync(path);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => RecommendationParquet.WriteAsync(path, new BatchRecommendations(["v"], [1], ["j"], [0.1f]), null, cts.Token));
+        CollectionAssert.AreEqual(before, await File.ReadAllBytesAsync(path));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
+    public void Recommendations_ColumnsOfDifferentLength_Throw()
+    {
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new BatchRecommendations(["u"], [1, 2], ["i"], [1f])).Message, "user_id 1, rank 2, item_id 1, score 1");
+    }
+}
