@@ -24,15 +24,16 @@ internal static class ScoreCommand
         var k = new Option<int>("--k") { Description = "Items per user.", DefaultValueFactory = _ => 10 };
         var excludeSeen = new Option<bool>("--exclude-seen") { Description = "Leave out each user's training items (stored in the model file)." };
         var unknown = new Option<string>("--unknown-users") { Description = "Users the model does not know: coldstart (its cold-start answer; default), skip, or fail.", DefaultValueFactory = _ => "coldstart" };
+        var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores); the output does not depend on it.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
         var cmd = new Command("score", "Batch scoring: top-k items for every user (or a list), written as Parquet, one file per shard; re-running a shard replaces its file.");
-        foreach (var o in new Option[] { modelPath, users, userCol, outDir, shard, of, k, excludeSeen, unknown, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { modelPath, users, userCol, outDir, shard, of, k, excludeSeen, unknown, threads, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
             var options = new BatchScoringOptions
             {
-                K = r.GetValue(k), ExcludeSeen = r.GetValue(excludeSeen), Shard = r.GetValue(shard), ShardCount = r.GetValue(of),
+                K = r.GetValue(k), ExcludeSeen = r.GetValue(excludeSeen), Shard = r.GetValue(shard), ShardCount = r.GetValue(of), Threads = r.GetValue(threads),
                 UnknownUsers = r.GetValue(unknown)!.ToLowerInvariant() switch
                 {
                     "coldstart" or "cold-start" => UnknownUserPolicy.ColdStart,
@@ -41,6 +42,7 @@ internal static class ScoreCommand
                     var other => throw new UserInputException($"--unknown-users '{other}': expected coldstart, skip or fail."),
                 },
             };
+            if (options.Threads < 0) throw new UserInputException($"--threads {options.Threads}: must be ≥ 0 (0 = all cores).");
             if (options.K < 1) throw new UserInputException($"--k {options.K}: must be ≥ 1.");
             if (options.ShardCount < 1) throw new UserInputException($"--of {options.ShardCount}: must be ≥ 1.");
             if (options.Shard < 0 || options.Shard >= options.ShardCount)

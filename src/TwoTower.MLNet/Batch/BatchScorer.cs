@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Models;
@@ -44,38 +45,78 @@ public static class BatchScorer
 
         var items = model.Items.Count;
         var k = Math.Min(options.K, items);
-        var rowUsers = new List<string>(ids.Count * k);
-        var rowRanks = new List<int>(ids.Count * k);
-        var rowItems = new List<string>(ids.Count * k);
-        var rowScores = new List<float>(ids.Count * k);
-        var block = Math.Max(1, Math.Min(options.BlockSize, ids.Count));
-        var scores = new float[(long)block * items];
-        var top = new int[Math.Max(k, 1)];
+        var block = (int)Math.Clamp(Math.Min(options.BlockSize, BatchScoringOptions.MaxScoresPerBlock / Math.Max(items, 1)), 1, Math.Max(ids.Count, 1));
+        var blocks = (ids.Count + block - 1) / block;
+        // Per user: its top-k item indexes and scores, and how many it got (fewer than k when exclude-seen leaves fewer items).
+        var topItems = new int[(long)ids.Count * k];
+        var topScores = new float[topItems.Length];
+        var found = new int[ids.Count];
+        var threads = Math.Min(options.Threads == 0 ? Environment.ProcessorCount : options.Threads, Math.Max(blocks, 1));
+        var scored = 0;
         var clock = Stopwatch.StartNew();
-        for (var start = 0; start < ids.Count; start += block)
+        var keyArray = keys.ToArray();
+        var nextBlock = -1;
+        // Workers take blocks in order; each user's result has a fixed slot, so the output does not depend on the thread count.
+        void Work()
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var n = Math.Min(block, ids.Count - start);
-            var blockKeys = keys.GetRange(start, n).ToArray();
-            model.Score(blockKeys, scores.AsSpan(0, n * items));
-            for (var r = 0; r < n; r++)
+            var scores = new float[(long)block * items];
+            var top = new int[Math.Max(k, 1)];
+            int b;
+            while ((b = Interlocked.Increment(ref nextBlock)) < blocks)
             {
-                var row = scores.AsSpan(r * items, items);
-                if (options.ExcludeSeen && blockKeys[r] >= 0)
-                    foreach (var i in seen!.RowIndices(blockKeys[r])) row[i] = float.NegativeInfinity;
-                // Excluded (-∞) and NaN scores are never selected, so a user with fewer eligible items gets a shorter list.
-                var found = k == 0 ? 0 : ScoreRanking.TopK(row, k, top);
-                for (var j = 0; j < found; j++)
+                cancellationToken.ThrowIfCancellationRequested();
+                var start = b * block;
+                var n = Math.Min(block, ids.Count - start);
+                var blockKeys = keyArray.AsSpan(start, n);
+                model.Score(blockKeys, scores.AsSpan(0, n * items));
+                for (var r = 0; r < n; r++)
                 {
-                    rowUsers.Add(ids[start + r]);
-                    rowRanks.Add(j + 1);
-                    rowItems.Add(model.Items.GetRawId(top[j]));
-                    rowScores.Add(row[top[j]]);
+                    var row = scores.AsSpan(r * items, items);
+                    if (options.ExcludeSeen && blockKeys[r] >= 0)
+                        foreach (var i in seen!.RowIndices(blockKeys[r])) row[i] = float.NegativeInfinity;
+                    // Excluded (-∞) and NaN scores are never selected, so a user with fewer eligible items gets a shorter list.
+                    var count = k == 0 ? 0 : ScoreRanking.TopK(row, k, top);
+                    var u = start + r;
+                    found[u] = count;
+                    for (var j = 0; j < count; j++)
+                    {
+                        topItems[(long)u * k + j] = top[j];
+                        topScores[(long)u * k + j] = row[top[j]];
+                    }
+                }
+                lock (clock)
+                {
+                    scored += n;
+                    progress?.Report(new BatchScoringProgress(scored, ids.Count, clock.Elapsed));
                 }
             }
-            progress?.Report(new BatchScoringProgress(start + n, ids.Count, clock.Elapsed));
         }
-        var recommendations = new BatchRecommendations(rowUsers.ToArray(), rowRanks.ToArray(), rowItems.ToArray(), rowScores.ToArray());
+        if (threads <= 1) Work();
+        else
+        {
+            try
+            {
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => Work());
+            }
+            catch (AggregateException ae)
+            {
+                // Callers see the error a single thread would have thrown (cancellation, a model's exception), not a wrapper.
+                ExceptionDispatchInfo.Capture(ae.InnerExceptions[0]).Throw();
+            }
+        }
+
+        var rows = found.Sum();
+        var (rowUsers, rowRanks, rowItems, rowScores) = (new string[rows], new int[rows], new string[rows], new float[rows]);
+        var at = 0;
+        for (var u = 0; u < ids.Count; u++)
+            for (var j = 0; j < found[u]; j++, at++)
+            {
+                rowUsers[at] = ids[u];
+                rowRanks[at] = j + 1;
+                rowItems[at] = model.Items.GetRawId(topItems[(long)u * k + j]);
+                rowScores[at] = topScores[(long)u * k + j];
+            }
+        var recommendations = new BatchRecommendations(rowUsers, rowRanks, rowItems, rowScores);
         var coldStart = options.UnknownUsers == UnknownUserPolicy.ColdStart ? unknown : 0;
         var skipped = options.UnknownUsers == UnknownUserPolicy.Skip ? unknown : 0;
         return new BatchScoreResult(recommendations, ids.Count, coldStart, skipped, duplicates);

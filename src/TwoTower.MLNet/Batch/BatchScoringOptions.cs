@@ -15,8 +15,17 @@ public sealed class BatchScoringOptions
     /// <summary>How many shards the users are split into (default 1: everything in one run).</summary>
     public int ShardCount { get; set; } = 1;
 
-    /// <summary>Users scored per call of the model: each call fills a block × catalogue score matrix (default 256).</summary>
+    /// <summary>
+    /// Users scored per call of the model (default 256): each call fills a block × catalogue score matrix, so large
+    /// catalogues get smaller blocks (at most <see cref="MaxScoresPerBlock"/> scores).
+    /// </summary>
     public int BlockSize { get; set; } = 256;
+
+    /// <summary>Blocks scored at once (default: all cores; 1 for a single thread). The output does not depend on it.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Largest score matrix of one block (16M floats, 64 MB per thread).</summary>
+    public const int MaxScoresPerBlock = 1 << 24;
 
     /// <summary>What to do with user ids the model does not know (default: their cold-start answer).</summary>
     public UnknownUserPolicy UnknownUsers { get; set; } = UnknownUserPolicy.ColdStart;
@@ -27,6 +36,7 @@ public sealed class BatchScoringOptions
     {
         if (K < 1) throw new ArgumentOutOfRangeException(nameof(K), K, $"K must be ≥ 1 (got {K}).");
         if (BlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, $"BlockSize must be ≥ 1 (got {BlockSize}).");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, $"Threads must be ≥ 0 (0 = all cores; got {Threads}).");
         if (!Enum.IsDefined(UnknownUsers)) throw new ArgumentOutOfRangeException(nameof(UnknownUsers), UnknownUsers, "Expected ColdStart, Skip or Fail.");
         ShardAssignment.Check(Shard, ShardCount);
     }

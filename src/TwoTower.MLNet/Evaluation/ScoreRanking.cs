@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace TwoTower.MLNet.Evaluation;
@@ -19,7 +21,7 @@ public static class ScoreRanking
         if (Vector512.IsHardwareAccelerated && scores.Length >= 16)
         {
             var t = Vector512.Create(target);
-            ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scores);
+            ref var start = ref MemoryMarshal.GetReference(scores);
             for (; i <= scores.Length - 16; i += 16)
             {
                 var v = Vector512.LoadUnsafe(ref start, (nuint)i);
@@ -29,7 +31,7 @@ public static class ScoreRanking
         else if (Vector256.IsHardwareAccelerated && scores.Length >= 8)
         {
             var t = Vector256.Create(target);
-            ref var start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scores);
+            ref var start = ref MemoryMarshal.GetReference(scores);
             for (; i <= scores.Length - 8; i += 8)
             {
                 var v = Vector256.LoadUnsafe(ref start, (nuint)i);
@@ -45,6 +47,7 @@ public static class ScoreRanking
     /// Writes the indices of the <c>min(k, eligible)</c> best scores into <paramref name="top"/>, best first;
     /// ties go to the lower index; -∞ and NaN scores are never selected. Returns how many were written.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the inner loop of every evaluation and batch run: no tier-0 phase
     public static int TopK(ReadOnlySpan<float> scores, int k, Span<int> top)
     {
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
@@ -52,7 +55,42 @@ public static class ScoreRanking
         // Min-heap of the current best k: root = worst kept (lowest score, then highest index).
         var heap = top[..k];
         var size = 0;
-        for (var i = 0; i < scores.Length; i++)
+        var i = 0;
+        for (; i < scores.Length && size < k; i++)
+        {
+            if (!(scores[i] > float.NegativeInfinity)) continue;
+            heap[size] = i;
+            SiftUp(scores, heap, size++);
+        }
+        // Once the heap is full, a later index beats the root only with a strictly greater score (ties go to the lower
+        // index), so whole vectors at or below the root's score are skipped with one compare.
+        if (size == k)
+        {
+            ref var start = ref MemoryMarshal.GetReference(scores);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var t = Vector512.Create(scores[heap[0]]);
+                for (; i <= scores.Length - 16; i += 16)
+                {
+                    var mask = Vector512.GreaterThan(Vector512.LoadUnsafe(ref start, (nuint)i), t).ExtractMostSignificantBits();
+                    if (mask == 0) continue;
+                    Admit(scores, heap, i, mask);
+                    t = Vector512.Create(scores[heap[0]]);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var t = Vector256.Create(scores[heap[0]]);
+                for (; i <= scores.Length - 8; i += 8)
+                {
+                    var mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref start, (nuint)i), t).ExtractMostSignificantBits();
+                    if (mask == 0) continue;
+                    Admit(scores, heap, i, mask);
+                    t = Vector256.Create(scores[heap[0]]);
+                }
+            }
+        }
+        for (; i < scores.Length; i++)
         {
             var s = scores[i];
             if (!(s > float.NegativeInfinity)) continue;
@@ -74,6 +112,19 @@ public static class ScoreRanking
             SiftDown(scores, heap, 0, end);
         }
         return size;
+    }
+
+    // Offers the lanes of mask (scores above the root's when the vector was compared) in index order to a full heap.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Admit(ReadOnlySpan<float> scores, Span<int> heap, int first, ulong mask)
+    {
+        for (; mask != 0; mask &= mask - 1)
+        {
+            var j = first + BitOperations.TrailingZeroCount(mask);
+            if (!(scores[j] > scores[heap[0]])) continue;
+            heap[0] = j;
+            SiftDown(scores, heap, 0, heap.Length);
+        }
     }
 
     private static bool Better(ReadOnlySpan<float> s, int a, int b) => s[a] > s[b] || (s[a] == s[b] && a < b);

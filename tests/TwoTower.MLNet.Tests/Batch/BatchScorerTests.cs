@@ -87,9 +87,36 @@ public sealed class BatchScorerTests
     }
 
     [TestMethod]
+    public void Score_AnyThreadCountOrBlockSize_SameRows()
+    {
+        var users = Enumerable.Range(0, 50).Select(i => i % 4 == 3 ? $"new{i}" : $"u{i % 3}-{i}").Append("u0").Append("u2").ToArray();
+        var one = Rows(BatchScorer.Score(Model, null, users, new BatchScoringOptions { K = 3, Threads = 1 }).Recommendations);
+        foreach (var (threads, block) in new[] { (2, 1), (2, 7), (3, 5), (0, 256) })
+            CollectionAssert.AreEqual(one, Rows(BatchScorer.Score(Model, null, users, new BatchScoringOptions { K = 3, Threads = threads, BlockSize = block }).Recommendations), $"threads {threads}, block {block}");
+    }
+
+    [TestMethod]
+    public void Score_ModelError_ReachesTheCallerUnwrapped()
+    {
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => BatchScorer.Score(new FailingModel(), null, ["u0", "u1", "u2"], new BatchScoringOptions { Threads = 2, BlockSize = 1 }));
+        Assert.AreEqual("scoring failed", ex.Message);
+    }
+
+    private sealed class FailingModel : TwoTower.MLNet.Models.IRecommender
+    {
+        public string ModelType => "failing";
+        public IdMap Users => Model.Users;
+        public IdMap Items => Model.Items;
+        public void Score(ReadOnlySpan<int> userKeys, Span<float> scores) => throw new InvalidOperationException("scoring failed");
+        public void Save(TwoTower.MLNet.Persistence.ModelContainerWriter writer) => throw new NotSupportedException();
+        public IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>();
+    }
+
+    [TestMethod]
     public void Score_BadOptions_Throw()
     {
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScorer.Score(Model, null, ["u0"], new BatchScoringOptions { K = 0 })).Message, "K must be ≥ 1");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScorer.Score(Model, null, ["u0"], new BatchScoringOptions { Threads = -1 })).Message, "Threads must be ≥ 0");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScorer.Score(Model, null, ["u0"], new BatchScoringOptions { Shard = 2, ShardCount = 2 })).Message, "Shard 2 does not exist");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => BatchScorer.Score(Model, new SparseMatrix(2, 4, [0, 0, 0], [], []), ["u0"])).Message, "seen is 2×4; the model has 3 users × 4 items");
     }

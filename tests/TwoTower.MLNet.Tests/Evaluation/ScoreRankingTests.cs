@@ -49,6 +49,27 @@ public sealed class ScoreRankingTests
     }
 
     [TestMethod]
+    public void TopK_LongRowsWithTiesNaNAndExcluded_EqualsStableSort()
+    {
+        // Rows long enough for the vector scan (16 or 8 lanes after the heap fills), with excluded and NaN entries mixed in.
+        var gen = from n in Gen.Choose(0, 3000) from k in Gen.Choose(1, 50) from seed in Gen.Choose(0, int.MaxValue) select (n, k, seed);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var rng = new Random(t.seed);
+            var s = Enumerable.Range(0, t.n).Select(_ => rng.Next(20) switch
+            {
+                0 => float.NegativeInfinity,
+                1 => float.NaN,
+                var v => rng.Next(40) / 4f + (v == 2 ? 100 : 0),
+            }).ToArray();
+            var top = new int[t.k];
+            var found = ScoreRanking.TopK(s, t.k, top);
+            var expected = Enumerable.Range(0, s.Length).Where(i => s[i] > float.NegativeInfinity).OrderByDescending(i => s[i]).ThenBy(i => i).Take(t.k).ToArray();
+            return (found == expected.Length && top.Take(found).SequenceEqual(expected)).Label($"n {t.n} k {t.k} seed {t.seed}");
+        }));
+    }
+
+    [TestMethod]
     public void TopK_ExcludedScores_AreNeverSelected()
     {
         float[] s = { float.NegativeInfinity, 2, float.NaN, 1 };
