@@ -4,6 +4,7 @@ using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Onnx.Recommending;
 using TwoTower.MLNet.Onnx.Towers;
+using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet;
 
@@ -92,10 +93,7 @@ public static class OnnxModelExporter
             ],
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions { WriteIndented = true });
-        var target = Path.Combine(directory, ManifestFile);
-        var temp = target + ".tmp-" + Guid.NewGuid().ToString("N");
-        File.WriteAllBytes(temp, json);
-        File.Move(temp, target, overwrite: true);
+        AtomicFile.Write(Path.Combine(directory, ManifestFile), s => s.Write(json));
         return manifest;
     }
 

@@ -75,25 +75,7 @@ public sealed class ModelContainerWriter
     /// <summary>Writes the container to <paramref name="path"/> atomically: readers never see a partial file.</summary>
     public void Save(string path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = System.IO.Path.GetFullPath(path);
-        var dir = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                WriteTo(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { /* best effort: the original file is untouched */ }
-            throw;
-        }
+        AtomicFile.Write(path, WriteTo);
     }
 
     /// <summary>Writes the container to a stream.</summary>

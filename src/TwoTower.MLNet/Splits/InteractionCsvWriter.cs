@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Splits;
 
@@ -10,29 +11,20 @@ public static class InteractionCsvWriter
     /// <summary>Writes <paramref name="log"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
     public static void Write(InteractionLog log, string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + $".{Environment.ProcessId}.tmp";
-        try
+        ArgumentNullException.ThrowIfNull(log);
+        AtomicFile.Write(path, stream =>
         {
-            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false), 1 << 16))
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            w.NewLine = "\n";
+            w.WriteLine("user_id,item_id,rating,timestamp");
+            for (var r = 0; r < log.Count; r++)
             {
-                w.NewLine = "\n";
-                w.WriteLine("user_id,item_id,rating,timestamp");
-                for (var r = 0; r < log.Count; r++)
-                {
-                    w.Write(Quote(log.Users[r])); w.Write(',');
-                    w.Write(Quote(log.Items[r])); w.Write(',');
-                    w.Write(log.Ratings[r].ToString("R", CultureInfo.InvariantCulture)); w.Write(',');
-                    w.WriteLine(log.Timestamps[r].ToString(CultureInfo.InvariantCulture));
-                }
+                w.Write(Quote(log.Users[r])); w.Write(',');
+                w.Write(Quote(log.Items[r])); w.Write(',');
+                w.Write(log.Ratings[r].ToString("R", CultureInfo.InvariantCulture)); w.Write(',');
+                w.WriteLine(log.Timestamps[r].ToString(CultureInfo.InvariantCulture));
             }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        });
     }
 
     /// <summary>Writes train.csv, valid.csv and test.csv into <paramref name="dir"/>.</summary>

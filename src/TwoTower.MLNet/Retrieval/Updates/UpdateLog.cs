@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Retrieval.Updates;
 
@@ -76,14 +77,10 @@ public sealed class UpdateLog : IDisposable
         ArgumentNullException.ThrowIfNull(state);
         lock (_gate)
         {
-            var path = Path.Combine(Directory, SnapshotFile);
-            var tmp = path + ".tmp";
-            using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            AtomicFile.Write(Path.Combine(Directory, SnapshotFile), f =>
             {
                 foreach (var r in state) f.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, Json) + "\n"));
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
+            });
             // Records are idempotent, so a crash between the rename and this truncation only replays them once more.
             _log.SetLength(0);
             _log.Flush(flushToDisk: true);

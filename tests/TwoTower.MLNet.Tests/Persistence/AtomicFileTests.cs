@@ -1,0 +1,44 @@
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.MLNet.Tests.Persistence;
+
+[TestClass]
+public sealed class AtomicFileTests
+{
+    [TestMethod]
+    public void Write_NewFolderAndReplace_LeavesOnlyTheTarget()
+    {
+        var dir = Path.Combine(TestPaths.TempDir(), "a", "b");
+        var path = Path.Combine(dir, "f.bin");
+        AtomicFile.Write(path, s => s.Write([1, 2, 3]));
+        AtomicFile.Write(path, s => s.Write([4]));
+        CollectionAssert.AreEqual(new byte[] { 4 }, File.ReadAllBytes(path));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
+    public void Write_WriterThrowsHalfway_KeepsTheOldFileAndNoTemporary()
+    {
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "f.bin");
+        AtomicFile.Write(path, s => s.Write([1, 2, 3]));
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write([9, 9]);
+            throw new InvalidOperationException("disk full");
+        }));
+        Assert.AreEqual("disk full", ex.Message);
+        CollectionAssert.AreEqual(new byte[] { 1, 2, 3 }, File.ReadAllBytes(path));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
+    public async Task WriteAsync_Cancelled_WritesNothing()
+    {
+        var dir = TestPaths.TempDir();
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => AtomicFile.WriteAsync(Path.Combine(dir, "f.bin"), s => s.WriteAsync(new byte[] { 1 }).AsTask(), cts.Token));
+        Assert.IsEmpty(Directory.GetFiles(dir));
+    }
+}
