@@ -9,7 +9,8 @@ namespace TwoTower.MLNet.Batch;
 /// One shard of a batch scoring job: scores the shard's users and writes <c>part-IIIII-of-NNNNN.parquet</c> into the
 /// output folder atomically. Shards are independent and deterministic: any runner (a loop, GNU parallel, a Kubernetes
 /// Indexed Job) can run them in any order, and re-running a failed or finished shard replaces its file, so the folder
-/// never holds a user twice.
+/// never holds a user twice. A shard's rows stay in memory until the file is written (about 32 bytes a row beside the
+/// ids): split large user sets into more shards.
 /// </summary>
 public static partial class BatchScoringJob
 {
