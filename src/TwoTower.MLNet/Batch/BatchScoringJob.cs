@@ -9,8 +9,8 @@ namespace TwoTower.MLNet.Batch;
 /// One shard of a batch scoring job: scores the shard's users and writes <c>part-IIIII-of-NNNNN.parquet</c> into the
 /// output folder atomically. Shards are independent and deterministic: any runner (a loop, GNU parallel, a Kubernetes
 /// Indexed Job) can run them in any order, and re-running a failed or finished shard replaces its file, so the folder
-/// never holds a user twice. A shard's rows stay in memory until the file is written (about 32 bytes a row beside the
-/// ids): split large user sets into more shards.
+/// never holds a user twice. Users are scored chunk by chunk while the file is written, so memory holds about one
+/// Parquet row group of rows, whatever the shard's size.
 /// </summary>
 public static partial class BatchScoringJob
 {
@@ -37,7 +37,7 @@ public static partial class BatchScoringJob
         options.Validate();
         CheckFolder(outputDirectory, options.ShardCount);
         var clock = Stopwatch.StartNew();
-        var result = BatchScorer.Score(model.Model, model.Seen, users ?? model.Model.Users.RawIds, options, progress, cancellationToken);
+        var run = BatchScorer.Prepare(model.Model, model.Seen, users ?? model.Model.Users.RawIds, options, progress, cancellationToken);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["twotower.model_type"] = model.Model.ModelType,
@@ -45,13 +45,15 @@ public static partial class BatchScoringJob
             ["twotower.exclude_seen"] = options.ExcludeSeen ? "true" : "false",
             ["twotower.shard"] = options.Shard.ToString(CultureInfo.InvariantCulture),
             ["twotower.shard_count"] = options.ShardCount.ToString(CultureInfo.InvariantCulture),
-            ["twotower.users"] = result.Users.ToString(CultureInfo.InvariantCulture),
+            ["twotower.users"] = run.Users.ToString(CultureInfo.InvariantCulture),
             ["twotower.unknown_users"] = options.UnknownUsers.ToString(),
         };
         var path = Path.Combine(Path.GetFullPath(outputDirectory), ShardFileName(options.Shard, options.ShardCount));
-        await RecommendationParquet.WriteAsync(path, result.Recommendations, meta, cancellationToken);
-        return new BatchScoringSummary(path, options.Shard, options.ShardCount, result.Users, result.Recommendations.Count,
-            result.ColdStartUsers, result.SkippedUsers, result.DuplicateUsers, clock.Elapsed.TotalSeconds);
+        // Chunks are scored while the file is written: memory holds one chunk of rows, whatever the shard's size.
+        var rows = 0;
+        await RecommendationParquet.WriteAsync(path, run.Chunks().Select(c => { rows += c.Count; return c; }), meta, cancellationToken);
+        return new BatchScoringSummary(path, options.Shard, options.ShardCount, run.Users, rows,
+            run.ColdStartUsers, run.SkippedUsers, run.DuplicateUsers, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Checks that <paramref name="dir"/> holds no shard files of a split other than <paramref name="shardCount"/> (they would overlap this split's users).</summary>

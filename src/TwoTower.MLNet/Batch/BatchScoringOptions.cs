@@ -24,6 +24,12 @@ public sealed class BatchScoringOptions
     /// <summary>Blocks scored at once (default: all cores; 1 for a single thread). The output does not depend on it.</summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// Rows scored and written at a time (default 1,048,576): one Parquet row group, and the memory a run holds whatever
+    /// the number of users (about 32 bytes a row). Rounded to whole blocks of users.
+    /// </summary>
+    public int RowsPerChunk { get; set; } = RecommendationParquet.RowGroupSize;
+
     /// <summary>Largest score matrix of one block (16M floats, 64 MB per thread).</summary>
     public const int MaxScoresPerBlock = 1 << 24;
 
@@ -36,6 +42,7 @@ public sealed class BatchScoringOptions
     {
         if (K < 1) throw new ArgumentOutOfRangeException(nameof(K), K, $"K must be ≥ 1 (got {K}).");
         if (BlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, $"BlockSize must be ≥ 1 (got {BlockSize}).");
+        if (RowsPerChunk < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerChunk), RowsPerChunk, $"RowsPerChunk must be ≥ 1 (got {RowsPerChunk}).");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, $"Threads must be ≥ 0 (0 = all cores; got {Threads}).");
         if (!Enum.IsDefined(UnknownUsers)) throw new ArgumentOutOfRangeException(nameof(UnknownUsers), UnknownUsers, "Expected ColdStart, Skip or Fail.");
         ShardAssignment.Check(Shard, ShardCount);

@@ -11,7 +11,7 @@ namespace TwoTower.MLNet.Batch;
 /// </summary>
 public static class RecommendationParquet
 {
-    /// <summary>Rows per row group: bounded memory for readers and writers of large shards.</summary>
+    /// <summary>Rows per row group of <see cref="WriteAsync(string, BatchRecommendations, IReadOnlyDictionary{string, string}?, CancellationToken)"/> (batch runs: <see cref="BatchScoringOptions.RowsPerChunk"/>): bounded memory for readers and writers of large shards.</summary>
     public const int RowGroupSize = 1 << 20;
 
     private static readonly ParquetSchema Schema = new(
@@ -21,27 +21,61 @@ public static class RecommendationParquet
     public static Task WriteAsync(string path, BatchRecommendations recommendations, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recommendations);
+        return WriteAsync(path, Split(recommendations), metadata, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes one row group per element of <paramref name="rowGroups"/> (empty ones are left out), enumerating them while
+    /// the file is written, so a lazy sequence (<see cref="BatchScoringRun.Chunks"/>) streams through bounded memory.
+    /// The file appears at <paramref name="path"/> only when the sequence is complete (see <see cref="AtomicFile"/>).
+    /// </summary>
+    public static Task WriteAsync(string path, IEnumerable<BatchRecommendations> rowGroups, IReadOnlyDictionary<string, string>? metadata = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rowGroups);
         return AtomicFile.WriteAsync(path, async stream =>
         {
             await using var writer = await ParquetWriter.CreateAsync(Schema, stream, cancellationToken: cancellationToken);
             if (metadata is not null) writer.CustomMetadata = metadata;
-            var fields = Schema.DataFields;
-            // An empty shard still gets one (empty) row group, so readers see the schema and the metadata.
-            for (var start = 0; start == 0 || start < recommendations.Count; start += RowGroupSize)
+            var written = 0;
+            foreach (var group in rowGroups)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var n = Math.Min(RowGroupSize, recommendations.Count - start);
-                using var group = writer.CreateRowGroup();
-                await group.WriteAsync(fields[0], new ArraySegment<string>(recommendations.UserIds, start, n), null);
-                await group.WriteAsync<int>(fields[1], recommendations.Ranks.AsMemory(start, n), null, null, cancellationToken);
-                await group.WriteAsync(fields[2], new ArraySegment<string>(recommendations.ItemIds, start, n), null);
-                await group.WriteAsync<float>(fields[3], recommendations.Scores.AsMemory(start, n), null, null, cancellationToken);
-                group.CompleteValidate();
+                if (group.Count == 0) continue;
+                await WriteGroup(writer, group, cancellationToken);
+                written++;
             }
+            // A file without rows still gets one (empty) row group, so readers see the schema and the metadata.
+            if (written == 0) await WriteGroup(writer, new BatchRecommendations([], [], [], []), cancellationToken);
         }, cancellationToken);
     }
 
-    /// <summary>Reads a file written by <see cref="WriteAsync"/>, with its metadata.</summary>
+    private static async Task WriteGroup(ParquetWriter writer, BatchRecommendations rows, CancellationToken cancellationToken)
+    {
+        var fields = Schema.DataFields;
+        using var group = writer.CreateRowGroup();
+        await group.WriteAsync(fields[0], rows.UserIds, null);
+        await group.WriteAsync<int>(fields[1], rows.Ranks, null, null, cancellationToken);
+        await group.WriteAsync(fields[2], rows.ItemIds, null);
+        await group.WriteAsync<float>(fields[3], rows.Scores, null, null, cancellationToken);
+        group.CompleteValidate();
+    }
+
+    // Pieces of at most RowGroupSize rows.
+    private static IEnumerable<BatchRecommendations> Split(BatchRecommendations all)
+    {
+        if (all.Count <= RowGroupSize)
+        {
+            yield return all;
+            yield break;
+        }
+        for (var start = 0; start < all.Count; start += RowGroupSize)
+        {
+            var n = Math.Min(RowGroupSize, all.Count - start);
+            yield return new BatchRecommendations(all.UserIds[start..(start + n)], all.Ranks[start..(start + n)], all.ItemIds[start..(start + n)], all.Scores[start..(start + n)]);
+        }
+    }
+
+    /// <summary>Reads a file written by <see cref="WriteAsync(string, IEnumerable{BatchRecommendations}, IReadOnlyDictionary{string, string}?, CancellationToken)"/>, with its metadata.</summary>
     /// <exception cref="InvalidDataException">The file is not Parquet or lacks one of the four columns.</exception>
     public static async Task<(BatchRecommendations Recommendations, IReadOnlyDictionary<string, string> Metadata)> ReadAsync(string path, CancellationToken cancellationToken = default)
     {

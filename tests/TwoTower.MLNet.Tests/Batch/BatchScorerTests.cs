@@ -96,6 +96,23 @@ public sealed class BatchScorerTests
     }
 
     [TestMethod]
+    public void Prepare_SmallChunks_ScoreLazilyAndEqualOneChunk()
+    {
+        var users = Enumerable.Range(0, 23).Select(i => $"u{i % 3}-{i}").ToArray();
+        var whole = Rows(BatchScorer.Score(Model, null, users, new BatchScoringOptions { K = 2 }).Recommendations);
+        var progress = new List<int>();
+        var run = BatchScorer.Prepare(Model, null, users, new BatchScoringOptions { K = 2, BlockSize = 2, RowsPerChunk = 10, Threads = 2 },
+            new TwoTower.MLNet.Training.SynchronousProgress<BatchScoringProgress>(p => progress.Add(p.UsersScored)));
+        Assert.AreEqual((2, 4), (run.Block, run.ChunkUsers), "10 rows at k 2 = 5 users, rounded down to whole blocks of 2");
+        Assert.IsEmpty(progress, "nothing is scored before the chunks are asked for");
+        var chunks = run.Chunks().ToList();
+        Assert.HasCount(6, chunks);
+        CollectionAssert.AreEqual(whole, chunks.SelectMany(Rows).ToArray());
+        Assert.AreEqual(23, progress.Max());
+        CollectionAssert.AreEqual(progress.Order().ToList(), progress, "progress counts users scored, so it only grows");
+    }
+
+    [TestMethod]
     public void Score_ModelError_ReachesTheCallerUnwrapped()
     {
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => BatchScorer.Score(new FailingModel(), null, ["u0", "u1", "u2"], new BatchScoringOptions { Threads = 2, BlockSize = 1 }));
@@ -117,6 +134,7 @@ public sealed class BatchScorerTests
     {
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScorer.Score(Model, null, ["u0"], new BatchScoringOptions { K = 0 })).Message, "K must be ≥ 1");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScorer.Score(Model, null, ["u0"], new BatchScoringOptions { Threads = -1 })).Message, "Threads must be ≥ 0");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScorer.Score(Model, null, ["u0"], new BatchScoringOptions { RowsPerChunk = 0 })).Message, "RowsPerChunk must be ≥ 1");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScorer.Score(Model, null, ["u0"], new BatchScoringOptions { Shard = 2, ShardCount = 2 })).Message, "Shard 2 does not exist");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => BatchScorer.Score(Model, new SparseMatrix(2, 4, [0, 0, 0], [], []), ["u0"])).Message, "seen is 2×4; the model has 3 users × 4 items");
     }

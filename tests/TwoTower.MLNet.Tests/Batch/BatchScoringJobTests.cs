@@ -41,6 +41,22 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task RunShard_SmallChunks_StreamRowGroupsWithTheSameRows()
+    {
+        var one = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2 });
+        var many = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2, BlockSize = 1, RowsPerChunk = 4 });
+        Assert.AreEqual((5, 10), (many.Users, many.Rows));
+        var (a, _) = await RecommendationParquet.ReadAsync(one.Path);
+        var (b, _) = await RecommendationParquet.ReadAsync(many.Path);
+        CollectionAssert.AreEqual(a.UserIds, b.UserIds);
+        CollectionAssert.AreEqual(a.ItemIds, b.ItemIds);
+        CollectionAssert.AreEqual(a.Scores, b.Scores);
+        await using var stream = File.OpenRead(many.Path);
+        await using var reader = await Parquet.ParquetReader.CreateAsync(stream);
+        Assert.AreEqual(3, reader.RowGroupCount, "2 users (4 rows) per row group: 5 users make 3 groups");
+    }
+
+    [TestMethod]
     public async Task RunShard_Rerun_ReplacesTheFileWithoutDuplicates()
     {
         var dir = TestPaths.TempDir();
