@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
@@ -19,7 +20,6 @@ public sealed class BatchScoringRun
     private readonly int[] _keys;
     private readonly IProgress<BatchScoringProgress>? _progress;
     private readonly CancellationToken _cancellationToken;
-    private int _scored;
 
     internal BatchScoringRun(IRecommender model, SparseMatrix? seen, BatchScoringOptions options, string[] ids, int[] keys,
         int coldStart, int skipped, int duplicates, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken)
@@ -56,13 +56,14 @@ public sealed class BatchScoringRun
     /// </summary>
     public IEnumerable<BatchRecommendations> Chunks()
     {
+        // Per enumeration: users scored so far and the time since it began (also the lock of progress reports).
+        var scored = new StrongBox<int>(0);
         var clock = Stopwatch.StartNew();
-        _scored = 0;
         for (var start = 0; start < _ids.Length; start += ChunkUsers)
-            yield return ScoreChunk(start, Math.Min(ChunkUsers, _ids.Length - start), clock);
+            yield return ScoreChunk(start, Math.Min(ChunkUsers, _ids.Length - start), scored, clock);
     }
 
-    private BatchRecommendations ScoreChunk(int first, int count, Stopwatch clock)
+    private BatchRecommendations ScoreChunk(int first, int count, StrongBox<int> scored, Stopwatch clock)
     {
         var items = _model.Items.Count;
         var k = Math.Min(_options.K, items);
@@ -102,10 +103,10 @@ public sealed class BatchScoringRun
                         topScores[(long)u * k + j] = row[top[j]];
                     }
                 }
-                lock (clock)
+                lock (scored)
                 {
-                    _scored += n;
-                    _progress?.Report(new BatchScoringProgress(_scored, _ids.Length, clock.Elapsed));
+                    scored.Value += n;
+                    _progress?.Report(new BatchScoringProgress(scored.Value, _ids.Length, clock.Elapsed));
                 }
             }
         }
