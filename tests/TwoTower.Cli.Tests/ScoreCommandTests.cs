@@ -61,6 +61,16 @@ public sealed class ScoreCommandTests
     }
 
     [TestMethod]
+    public void Score_CsvFormat_WritesAHeaderAndOneRowPerItem()
+    {
+        var model = PopularityModel();
+        var r = CliRunner.Run("score", "--model", model, "--out", Path.Combine(TestPaths.TempDir(), "csv"), "--format", "csv", "--k", "1", "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual("csv", r.Json["format"]!.GetValue<string>());
+        CollectionAssert.AreEqual(new[] { "user_id,rank,item_id,score", "a,1,y,3", "b,1,y,3", "c,1,y,3" }, File.ReadAllLines(r.Json["path"]!.GetValue<string>()));
+    }
+
+    [TestMethod]
     public void Score_BadArguments_NameTheFlag()
     {
         var model = PopularityModel();
@@ -69,6 +79,7 @@ public sealed class ScoreCommandTests
         StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--of", "0").Err, "--of 0: must be ≥ 1");
         StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--k", "0").Err, "--k 0: must be ≥ 1");
         StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--unknown-users", "drop").Err, "--unknown-users 'drop': expected coldstart, skip or fail");
+        StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--format", "json").Err, "--format 'json': expected parquet or csv");
         StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--users", WriteCsv("u.csv", "a,b\n1,2\n")).Err, "--users: ");
         Assert.AreEqual(0, CliRunner.Run("score", "--model", model, "--out", dir, "--of", "2").ExitCode);
         StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--of", "3").Err, "--out: ");

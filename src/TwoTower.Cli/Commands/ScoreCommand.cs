@@ -10,7 +10,7 @@ using TwoTower.MLNet.Training;
 
 namespace TwoTower.Cli.Commands;
 
-/// <summary>`twotower score`: batch top-k for many users, one Parquet file per shard (DESIGN §5 and §9).</summary>
+/// <summary>`twotower score`: batch top-k for many users, one Parquet or CSV file per shard (DESIGN §5 and §9).</summary>
 internal static class ScoreCommand
 {
     public static Command Create(CliConsole console)
@@ -18,22 +18,29 @@ internal static class ScoreCommand
         var modelPath = new Option<string>("--model") { Description = "Model file written by `twotower train`.", Required = true };
         var users = new Option<string?>("--users") { Description = "CSV with a header holding the user ids to score (a user list or any interaction file; repeats are scored once). Default: every user the model knows." };
         var userCol = new Option<string?>("--user-col") { Description = "Header name of the user id column of --users (default: user_id, userId, user... or the only column)." };
-        var outDir = new Option<string>("--out") { Description = "Output folder (created when missing): part-IIIII-of-NNNNN.parquet per shard.", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Output folder (created when missing): part-IIIII-of-NNNNN.parquet (or .csv) per shard.", Required = true };
         var shard = new Option<int>("--shard") { Description = "The shard this run scores, 0-based.", DefaultValueFactory = _ => 0 };
         var of = new Option<int>("--of") { Description = "Number of shards; users go to shards by a stable hash of their id.", DefaultValueFactory = _ => 1 };
         var k = new Option<int>("--k") { Description = "Items per user.", DefaultValueFactory = _ => 10 };
         var excludeSeen = new Option<bool>("--exclude-seen") { Description = "Leave out each user's training items (stored in the model file)." };
         var unknown = new Option<string>("--unknown-users") { Description = "Users the model does not know: coldstart (its cold-start answer; default), skip, or fail.", DefaultValueFactory = _ => "coldstart" };
+        var format = new Option<string>("--format") { Description = "parquet (default) or csv (header user_id,rank,item_id,score).", DefaultValueFactory = _ => "parquet" };
         var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores); the output does not depend on it.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
-        var cmd = new Command("score", "Batch scoring: top-k items for every user (or a list), written as Parquet, one file per shard; re-running a shard replaces its file.");
-        foreach (var o in new Option[] { modelPath, users, userCol, outDir, shard, of, k, excludeSeen, unknown, threads, json }) cmd.Options.Add(o);
+        var cmd = new Command("score", "Batch scoring: top-k items for every user (or a list), written as Parquet or CSV, one file per shard; re-running a shard replaces its file.");
+        foreach (var o in new Option[] { modelPath, users, userCol, outDir, shard, of, k, excludeSeen, unknown, format, threads, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
             var options = new BatchScoringOptions
             {
                 K = r.GetValue(k), ExcludeSeen = r.GetValue(excludeSeen), Shard = r.GetValue(shard), ShardCount = r.GetValue(of), Threads = r.GetValue(threads),
+                Format = r.GetValue(format)!.ToLowerInvariant() switch
+                {
+                    "parquet" => BatchOutputFormat.Parquet,
+                    "csv" => BatchOutputFormat.Csv,
+                    var other => throw new UserInputException($"--format '{other}': expected parquet or csv."),
+                },
                 UnknownUsers = r.GetValue(unknown)!.ToLowerInvariant() switch
                 {
                     "coldstart" or "cold-start" => UnknownUserPolicy.ColdStart,
@@ -65,7 +72,7 @@ internal static class ScoreCommand
             var dir = r.GetValue(outDir)!;
             try
             {
-                BatchScoringJob.CheckFolder(dir, options.ShardCount);
+                BatchScoringJob.CheckFolder(dir, options.ShardCount, options.Format);
             }
             catch (InvalidOperationException ex)
             {
@@ -92,7 +99,7 @@ internal static class ScoreCommand
                 console.WriteJson(new JsonObject
                 {
                     ["path"] = summary.Path, ["shard"] = summary.Shard, ["of"] = summary.ShardCount, ["users"] = summary.Users, ["rows"] = summary.Rows,
-                    ["k"] = options.K, ["exclude_seen"] = options.ExcludeSeen, ["cold_start_users"] = summary.ColdStartUsers,
+                    ["k"] = options.K, ["exclude_seen"] = options.ExcludeSeen, ["format"] = options.Format.ToString().ToLowerInvariant(), ["cold_start_users"] = summary.ColdStartUsers,
                     ["skipped_users"] = summary.SkippedUsers, ["duplicate_users"] = summary.DuplicateUsers, ["seconds"] = Math.Round(summary.Seconds, 3),
                     ["users_per_s"] = summary.Seconds > 0 ? Math.Round(summary.Users / summary.Seconds) : null,
                 });

@@ -6,19 +6,20 @@ using TwoTower.MLNet.Persistence;
 namespace TwoTower.MLNet.Batch;
 
 /// <summary>
-/// One shard of a batch scoring job: scores the shard's users and writes <c>part-IIIII-of-NNNNN.parquet</c> into the
-/// output folder atomically. Shards are independent and deterministic: any runner (a loop, GNU parallel, a Kubernetes
+/// One shard of a batch scoring job: scores the shard's users and writes <c>part-IIIII-of-NNNNN.parquet</c> (or <c>.csv</c>)
+/// into the output folder atomically. Shards are independent and deterministic: any runner (a loop, GNU parallel, a Kubernetes
 /// Indexed Job) can run them in any order, and re-running a failed or finished shard replaces its file, so the folder
 /// never holds a user twice. Users are scored chunk by chunk while the file is written, so memory holds about one
 /// Parquet row group of rows, whatever the shard's size.
 /// </summary>
 public static partial class BatchScoringJob
 {
-    /// <summary>File name of shard <paramref name="shard"/> of <paramref name="shardCount"/>.</summary>
-    public static string ShardFileName(int shard, int shardCount)
+    /// <summary>File name of shard <paramref name="shard"/> of <paramref name="shardCount"/> in <paramref name="format"/>.</summary>
+    public static string ShardFileName(int shard, int shardCount, BatchOutputFormat format = BatchOutputFormat.Parquet)
     {
         ShardAssignment.Check(shard, shardCount);
-        return string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-of-{shardCount:D5}.parquet");
+        var extension = format == BatchOutputFormat.Csv ? "csv" : "parquet";
+        return string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-of-{shardCount:D5}.{extension}");
     }
 
     /// <summary>
@@ -35,7 +36,7 @@ public static partial class BatchScoringJob
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        CheckFolder(outputDirectory, options.ShardCount);
+        CheckFolder(outputDirectory, options.ShardCount, options.Format);
         var clock = Stopwatch.StartNew();
         var run = BatchScorer.Prepare(model.Model, model.Seen, users ?? model.Model.Users.RawIds, options, progress, cancellationToken);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
@@ -48,30 +49,42 @@ public static partial class BatchScoringJob
             ["twotower.users"] = run.Users.ToString(CultureInfo.InvariantCulture),
             ["twotower.unknown_users"] = options.UnknownUsers.ToString(),
         };
-        var path = Path.Combine(Path.GetFullPath(outputDirectory), ShardFileName(options.Shard, options.ShardCount));
+        var path = Path.Combine(Path.GetFullPath(outputDirectory), ShardFileName(options.Shard, options.ShardCount, options.Format));
         // Chunks are scored while the file is written: memory holds one chunk of rows, whatever the shard's size.
         var rows = 0;
-        await RecommendationParquet.WriteAsync(path, run.Chunks().Select(c => { rows += c.Count; return c; }), meta, cancellationToken);
+        var chunks = run.Chunks().Select(c => { rows += c.Count; return c; });
+        if (options.Format == BatchOutputFormat.Csv) await RecommendationCsv.WriteAsync(path, chunks, cancellationToken);
+        else await RecommendationParquet.WriteAsync(path, chunks, meta, cancellationToken);
         return new BatchScoringSummary(path, options.Shard, options.ShardCount, run.Users, rows,
             run.ColdStartUsers, run.SkippedUsers, run.DuplicateUsers, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Checks that <paramref name="dir"/> holds no shard files of a split other than <paramref name="shardCount"/> (they would overlap this split's users).</summary>
+    /// <summary>
+    /// Checks that <paramref name="dir"/> holds no shard files of another split (a shard count other than
+    /// <paramref name="shardCount"/>, or another format): they would overlap this split's users.
+    /// </summary>
     /// <exception cref="InvalidOperationException">It does; the message names one such file.</exception>
-    public static void CheckFolder(string dir, int shardCount)
+    public static void CheckFolder(string dir, int shardCount, BatchOutputFormat format = BatchOutputFormat.Parquet)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dir);
         if (!Directory.Exists(dir)) return;
-        foreach (var file in Directory.EnumerateFiles(dir, "part-*-of-*.parquet"))
+        var extension = format == BatchOutputFormat.Csv ? "csv" : "parquet";
+        foreach (var file in Directory.EnumerateFiles(dir, "part-*-of-*.*"))
         {
             var m = ShardFile().Match(Path.GetFileName(file));
-            if (m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) != shardCount)
+            if (!m.Success) continue;
+            var count = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            if (count != shardCount)
                 throw new InvalidOperationException(
-                    $"'{dir}' already holds shards of a {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)}-way split ({Path.GetFileName(file)}); " +
+                    $"'{dir}' already holds shards of a {count}-way split ({Path.GetFileName(file)}); " +
                     $"mixing them with a {shardCount}-way split would score users twice. Use another folder or delete those files.");
+            if (m.Groups[2].Value != extension)
+                throw new InvalidOperationException(
+                    $"'{dir}' already holds {m.Groups[2].Value} shards ({Path.GetFileName(file)}); writing {extension} shards beside them " +
+                    "would score users twice. Use another folder or delete those files.");
         }
     }
 
-    [GeneratedRegex(@"^part-\d+-of-(\d+)\.parquet$")]
+    [GeneratedRegex(@"^part-\d+-of-(\d+)\.(parquet|csv)$")]
     private static partial Regex ShardFile();
 }

@@ -33,6 +33,9 @@ public sealed class BatchScoringOptions
     /// <summary>Largest score matrix of one block (16M floats, 64 MB per thread).</summary>
     public const int MaxScoresPerBlock = 1 << 24;
 
+    /// <summary>Output file format of <see cref="BatchScoringJob"/> (default Parquet).</summary>
+    public BatchOutputFormat Format { get; set; } = BatchOutputFormat.Parquet;
+
     /// <summary>What to do with user ids the model does not know (default: their cold-start answer).</summary>
     public UnknownUserPolicy UnknownUsers { get; set; } = UnknownUserPolicy.ColdStart;
 
@@ -44,6 +47,7 @@ public sealed class BatchScoringOptions
         if (BlockSize < 1) throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, $"BlockSize must be ≥ 1 (got {BlockSize}).");
         if (RowsPerChunk < 1) throw new ArgumentOutOfRangeException(nameof(RowsPerChunk), RowsPerChunk, $"RowsPerChunk must be ≥ 1 (got {RowsPerChunk}).");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, $"Threads must be ≥ 0 (0 = all cores; got {Threads}).");
+        if (!Enum.IsDefined(Format)) throw new ArgumentOutOfRangeException(nameof(Format), Format, "Expected Parquet or Csv.");
         if (!Enum.IsDefined(UnknownUsers)) throw new ArgumentOutOfRangeException(nameof(UnknownUsers), UnknownUsers, "Expected ColdStart, Skip or Fail.");
         ShardAssignment.Check(Shard, ShardCount);
     }

@@ -1,7 +1,7 @@
 namespace TwoTower.MLNet.Batch;
 
 /// <summary>What one shard run of <see cref="BatchScoringJob"/> wrote.</summary>
-/// <param name="Path">The shard's Parquet file.</param>
+/// <param name="Path">The shard's file (Parquet or CSV).</param>
 /// <param name="Shard">Shard number.</param>
 /// <param name="ShardCount">Number of shards.</param>
 /// <param name="Users">Distinct users scored.</param>

@@ -19,8 +19,8 @@ public static class InteractionCsvWriter
             w.WriteLine("user_id,item_id,rating,timestamp");
             for (var r = 0; r < log.Count; r++)
             {
-                w.Write(Quote(log.Users[r])); w.Write(',');
-                w.Write(Quote(log.Items[r])); w.Write(',');
+                w.Write(CsvLineParser.Quote(log.Users[r])); w.Write(',');
+                w.Write(CsvLineParser.Quote(log.Items[r])); w.Write(',');
                 w.Write(log.Ratings[r].ToString("R", CultureInfo.InvariantCulture)); w.Write(',');
                 w.WriteLine(log.Timestamps[r].ToString(CultureInfo.InvariantCulture));
             }
@@ -34,7 +34,4 @@ public static class InteractionCsvWriter
         Write(split.Valid, Path.Combine(dir, "valid.csv"));
         Write(split.Test, Path.Combine(dir, "test.csv"));
     }
-
-    private static string Quote(string s) =>
-        s.AsSpan().IndexOfAny(",\"") >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

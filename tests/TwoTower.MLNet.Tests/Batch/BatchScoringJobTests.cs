@@ -17,6 +17,7 @@ public sealed class BatchScoringJobTests
     public void ShardFileName_IsZeroPadded()
     {
         Assert.AreEqual("part-00002-of-00016.parquet", BatchScoringJob.ShardFileName(2, 16));
+        Assert.AreEqual("part-00000-of-00001.csv", BatchScoringJob.ShardFileName(0, 1, BatchOutputFormat.Csv));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchScoringJob.ShardFileName(16, 16));
     }
 
@@ -77,6 +78,44 @@ public sealed class BatchScoringJobTests
         var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { ShardCount = 2 }));
         StringAssert.Contains(ex.Message, "already holds shards of a 4-way split (part-00000-of-00004.parquet)");
         Assert.HasCount(1, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
+    public async Task RunShard_Csv_HoldsTheSameRowsAsParquet()
+    {
+        var parquet = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2 });
+        var csv = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2, Format = BatchOutputFormat.Csv, RowsPerChunk = 3 });
+        StringAssert.EndsWith(csv.Path, "part-00000-of-00001.csv");
+        var (a, _) = await RecommendationParquet.ReadAsync(parquet.Path);
+        var b = RecommendationCsv.Read(csv.Path);
+        CollectionAssert.AreEqual(a.UserIds, b.UserIds);
+        CollectionAssert.AreEqual(a.Ranks, b.Ranks);
+        CollectionAssert.AreEqual(a.ItemIds, b.ItemIds);
+        CollectionAssert.AreEqual(a.Scores, b.Scores, "scores are written round-trippable");
+        Assert.AreEqual("user_id,rank,item_id,score", File.ReadLines(csv.Path).First());
+    }
+
+    [TestMethod]
+    public async Task Csv_IdsWithCommasAndQuotes_RoundTrip()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "r.csv");
+        var rows = new BatchRecommendations(["a,b", "say \"hi\""], [1, 1], ["x", "y,\"z\""], [0.1f, -2.5e-8f]);
+        await RecommendationCsv.WriteAsync(path, [rows]);
+        var back = RecommendationCsv.Read(path);
+        CollectionAssert.AreEqual(rows.UserIds, back.UserIds);
+        CollectionAssert.AreEqual(rows.ItemIds, back.ItemIds);
+        CollectionAssert.AreEqual(rows.Scores, back.Scores);
+        File.WriteAllText(path, "user,rank\n");
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => RecommendationCsv.Read(path)).Message, "expected the header 'user_id,rank,item_id,score'");
+    }
+
+    [TestMethod]
+    public async Task RunShard_FolderOfTheOtherFormat_IsRefused()
+    {
+        var dir = TestPaths.TempDir();
+        await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { ShardCount = 2, Format = BatchOutputFormat.Csv });
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { ShardCount = 2, Shard = 1 }));
+        StringAssert.Contains(ex.Message, "already holds csv shards (part-00000-of-00002.csv); writing parquet shards beside them");
     }
 
     [TestMethod]
