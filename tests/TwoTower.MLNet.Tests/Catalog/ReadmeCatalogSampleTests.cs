@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using TwoTower.MLNet.Tests.Readme;
 
 namespace TwoTower.MLNet.Tests.Catalog;
 
@@ -73,13 +73,5 @@ public sealed class ReadmeCatalogSampleTests
     }
 
     [TestMethod]
-    public void CatalogSample_IsTheSampleInTheReadmeSection()
-    {
-        var source = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "tests", "TwoTower.MLNet.Tests", "Catalog", "ReadmeCatalogSampleTests.cs"));
-        var sample = Regex.Match(source, @"// README-SAMPLE-BEGIN catalog\r?\n(.*?)\r?\n\s*// README-SAMPLE-END catalog", RegexOptions.Singleline).Groups[1].Value;
-        Assert.IsGreaterThan(200, sample.Length);
-        var section = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
-        static string Norm(string s) => string.Join("\n", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-        StringAssert.Contains(Norm(section), Norm(sample), "README.md's ML.NET sample differs from ReadmeCatalogSampleTests.Sample: update the README.");
-    }
+    public void CatalogSample_IsTheSampleInTheReadmeSection() => ReadmeSample.AssertInReadme(Path.Combine("Catalog", "ReadmeCatalogSampleTests.cs"), "catalog", minimumLength: 200);
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using TwoTower.MLNet.Batch;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Models.Baselines;
@@ -38,13 +37,5 @@ public sealed class ReadmeBatchSampleTests
     }
 
     [TestMethod]
-    public void BatchSample_IsTheSampleInTheReadme()
-    {
-        var source = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "tests", "TwoTower.MLNet.Tests", "Readme", "ReadmeBatchSampleTests.cs"));
-        var sample = Regex.Match(source, @"// README-SAMPLE-BEGIN batch\r?\n(.*?)\r?\n\s*// README-SAMPLE-END batch", RegexOptions.Singleline).Groups[1].Value;
-        Assert.IsGreaterThan(100, sample.Length);
-        var readme = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
-        static string Norm(string s) => string.Join("\n", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-        StringAssert.Contains(Norm(readme), Norm(sample), "README.md's batch scoring sample differs from ReadmeBatchSampleTests.ScoreShard: update the README.");
-    }
+    public void BatchSample_IsTheSampleInTheReadme() => ReadmeSample.AssertInReadme(Path.Combine("Readme", "ReadmeBatchSampleTests.cs"), "batch");
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Models.Baselines;
@@ -44,12 +43,5 @@ public sealed class ReadmeSampleTests
     }
 
     [TestMethod]
-    public void CoreSample_IsTheSampleInTheReadme()
-    {
-        var source = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "tests", "TwoTower.MLNet.Tests", "Readme", "ReadmeSampleTests.cs"));
-        var sample = Regex.Match(source, @"// README-SAMPLE-BEGIN core\r?\n(.*?)\r?\n\s*// README-SAMPLE-END core", RegexOptions.Singleline).Groups[1].Value;
-        var readme = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "README.md"));
-        static string Norm(string s) => string.Join("\n", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-        StringAssert.Contains(Norm(readme), Norm(sample), "README.md's C# sample differs from ReadmeSampleTests.CoreSample: update the README.");
-    }
+    public void CoreSample_IsTheSampleInTheReadme() => ReadmeSample.AssertInReadme(Path.Combine("Readme", "ReadmeSampleTests.cs"), "core");
 }
