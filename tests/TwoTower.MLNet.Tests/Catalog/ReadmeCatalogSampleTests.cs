@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using TwoTower.MLNet.Tests.Readme;
 
 namespace TwoTower.MLNet.Tests.Catalog;
 
@@ -73,5 +72,5 @@ public sealed class ReadmeCatalogSampleTests
     }
 
     [TestMethod]
-    public void CatalogSample_IsTheSampleInTheReadmeSection() => ReadmeSample.AssertInReadme(Path.Combine("Catalog", "ReadmeCatalogSampleTests.cs"), "catalog", minimumLength: 200);
+    public void CatalogSample_IsTheSampleInTheReadmeSection() => ReadmeSample.AssertInReadme(Path.Combine("tests", "TwoTower.MLNet.Tests", "Catalog", "ReadmeCatalogSampleTests.cs"), "catalog", minimumLength: 200);
 }

@@ -37,5 +37,5 @@ public sealed class ReadmeBatchSampleTests
     }
 
     [TestMethod]
-    public void BatchSample_IsTheSampleInTheReadme() => ReadmeSample.AssertInReadme(Path.Combine("Readme", "ReadmeBatchSampleTests.cs"), "batch");
+    public void BatchSample_IsTheSampleInTheReadme() => ReadmeSample.AssertInReadme(Path.Combine("tests", "TwoTower.MLNet.Tests", "Readme", "ReadmeBatchSampleTests.cs"), "batch");
 }

@@ -43,5 +43,5 @@ public sealed class ReadmeSampleTests
     }
 
     [TestMethod]
-    public void CoreSample_IsTheSampleInTheReadme() => ReadmeSample.AssertInReadme(Path.Combine("Readme", "ReadmeSampleTests.cs"), "core");
+    public void CoreSample_IsTheSampleInTheReadme() => ReadmeSample.AssertInReadme(Path.Combine("tests", "TwoTower.MLNet.Tests", "Readme", "ReadmeSampleTests.cs"), "core");
 }

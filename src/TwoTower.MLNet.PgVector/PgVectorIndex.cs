@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Common;
+
+namespace TwoTower.MLNet.PgVector;
+
+/// <summary>
+/// An <see cref="IVectorIndex"/> whose vectors live in a PostgreSQL table with the pgvector extension and its HNSW index:
+/// for catalogues that outgrow one process, or that other services already keep in PostgreSQL. Same input rules, score
+/// conventions and search options as the in-process indexes: inner product and cosine (vectors normalised on the way in)
+/// use <c>vector_ip_ops</c>, L2 uses <c>vector_l2_ops</c> with score −‖q − x‖². The table is created when missing; an
+/// existing one must have the same dimension and metric.
+/// </summary>
+/// <remarks>
+/// Allow-lists are pushed into the SQL (<c>id = ANY(...)</c>); a <see cref="SearchOptions.Filter"/> predicate runs here,
+/// on pages of candidates that grow until k pass it. With pgvector 0.8 or later the HNSW scan is iterative
+/// (<c>hnsw.iterative_scan = strict_order</c>), so filtered queries still return k hits when k eligible rows exist.
+/// Queries of a batch run one after another on one pooled connection (<see cref="SearchOptions.Threads"/> is not used:
+/// the database spreads work across its clients). The index has no file form: <see cref="Save"/> throws, because the
+/// database is where it is kept.
+/// </remarks>
+public sealed class PgVectorIndex : IVectorIndex
+{
+    /// <summary>Kind name, as in the other indexes.</summary>
+    public const string Kind = "PGVECTOR";
+
+    private const string Marker = "twotower vector index, metric ";
+    private readonly NpgsqlDataSource _source;
+    private readonly bool _ownsSource;
+    private readonly PgVectorOptions _options;
+    private readonly string _operator;
+    private readonly bool _iterativeScan;
+    private bool _disposed;
+
+    /// <summary>Opens (creating when missing) the index table through <paramref name="source"/>, which the caller keeps and disposes.</summary>
+    /// <exception cref="InvalidOperationException">The table exists with another dimension or metric, or pgvector is missing or older than 0.5.</exception>
+    /// <exception cref="NpgsqlException">The database cannot be reached.</exception>
+    public PgVectorIndex(NpgsqlDataSource source, int dimension, VectorMetric metric = VectorMetric.InnerProduct, PgVectorOptions? options = null)
+        : this(source, ownsSource: false, dimension, metric, options)
+    {
+    }
+
+    private PgVectorIndex(NpgsqlDataSource source, bool ownsSource, int dimension, VectorMetric metric, PgVectorOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (dimension is < 1 or > 16000) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be in 1..16000 (pgvector's vector type).");
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
+        _options = options ?? new PgVectorOptions();
+        _options.Validate();
+        (_source, _ownsSource, Dimension, Metric) = (source, ownsSource, dimension, metric);
+        _operator = metric == VectorMetric.L2 ? "<->" : "<#>";
+        _iterativeScan = Setup();
+    }
+
+    /// <summary>Opens the index through a new pooled connection source for <paramref name="connectionString"/>, disposed with the index.</summary>
+    public static PgVectorIndex Open(string connectionString, int dimension, VectorMetric metric = VectorMetric.InnerProduct, PgVectorOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var source = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            return new PgVectorIndex(source, ownsSource: true, dimension, metric, options);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <summary>The settings this index was opened with.</summary>
+    public PgVectorOptions Options => _options;
+
+    /// <inheritdoc/>
+    public int Count
+    {
+        get
+        {
+            ThrowIfDisposed();
+            using var conn = _source.OpenConnection();
+            using var cmd = new NpgsqlCommand($"SELECT count(*)::int FROM {_options.Table}", conn);
+            return (int)cmd.ExecuteScalar()!;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool IsExact => false;
+
+    /// <inheritdoc/>
+    public bool IsTrained => true;
+
+    /// <summary>Nothing to learn (pgvector's HNSW needs no training); checks the rows like the other indexes do.</summary>
+    public void Train(ReadOnlySpan<float> vectors)
+    {
+        ThrowIfDisposed();
+        VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+    }
+
+    /// <inheritdoc/>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    {
+        ThrowIfDisposed();
+        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var idArray = ids.ToArray();
+        using var conn = _source.OpenConnection();
+        var existing = new HashSet<long>();
+        using (var find = new NpgsqlCommand($"SELECT id FROM {_options.Table} WHERE id = ANY($1)", conn))
+        {
+            find.Parameters.AddWithValue(idArray);
+            using var reader = find.ExecuteReader();
+            while (reader.Read()) existing.Add(reader.GetInt64(0));
+        }
+        VectorInput.CheckIds(ids, rows, existing.Contains);
+        // One transaction: a failed batch adds nothing.
+        using var tx = conn.BeginTransaction();
+        for (var start = 0; start < rows; start += _options.InsertBatch)
+        {
+            var n = Math.Min(_options.InsertBatch, rows - start);
+            var texts = new string[n];
+            for (var i = 0; i < n; i++) texts[i] = VectorText(prepared.AsSpan((start + i) * Dimension, Dimension));
+            using var insert = new NpgsqlCommand($"INSERT INTO {_options.Table} (id, embedding) SELECT i, e::vector FROM unnest($1::bigint[], $2::text[]) AS u(i, e)", conn, tx);
+            insert.Parameters.AddWithValue(idArray[start..(start + n)]);
+            insert.Parameters.AddWithValue(texts);
+            insert.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    /// <inheritdoc/>
+    public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
+    {
+        ThrowIfDisposed();
+        options = VectorInput.CheckSearch(k, options);
+        var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
+        var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
+        var ids = new long[(long)nq * k];
+        var scores = new float[ids.Length];
+        Array.Fill(ids, -1);
+        Array.Fill(scores, float.NegativeInfinity);
+        if (nq == 0) return new SearchResults(0, k, ids, scores);
+        long[]? allowed = null;
+        if (options.AllowList is { } allow)
+        {
+            var list = new List<long>();
+            for (var i = 0; i < allow.Length; i++) if (allow[i]) list.Add(i);
+            allowed = list.ToArray();
+        }
+        var ef = Math.Clamp(Math.Max(options.EfSearch ?? _options.EfSearch, k), 1, 1000);
+        using var conn = _source.OpenConnection();
+        using (var set = new NpgsqlCommand($"SET hnsw.ef_search = {ef.ToString(CultureInfo.InvariantCulture)}" + (_iterativeScan ? "; SET hnsw.iterative_scan = strict_order" : ""), conn))
+            set.ExecuteNonQuery();
+        var where = allowed is null ? "" : "WHERE id = ANY($3)";
+        using var cmd = new NpgsqlCommand(
+            $"SELECT id, embedding {_operator} $1::vector AS d FROM {_options.Table} {where} ORDER BY embedding {_operator} $1::vector LIMIT $2", conn);
+        var vector = cmd.Parameters.Add(new NpgsqlParameter { Value = "" });
+        var limit = cmd.Parameters.Add(new NpgsqlParameter { Value = 0L });
+        if (allowed is not null) cmd.Parameters.AddWithValue(allowed);
+        for (var i = 0; i < nq; i++)
+        {
+            vector.Value = VectorText(q.AsSpan(i * Dimension, Dimension));
+            var found = 0;
+            // A predicate filter runs here: fetch growing pages until k rows pass it or the table has no more.
+            for (long page = options.Filter is null ? k : 4L * k; ; page *= 4)
+            {
+                limit.Value = page;
+                found = 0;
+                var rows = 0;
+                using (var reader = cmd.ExecuteReader())
+                    while (reader.Read())
+                    {
+                        rows++;
+                        var id = reader.GetInt64(0);
+                        if (found == k || (options.Filter is { } f && !f(id))) continue;
+                        var d = reader.GetDouble(1);
+                        ids[(long)i * k + found] = id;
+                        scores[(long)i * k + found] = (float)(Metric == VectorMetric.L2 ? -d * d : -d);
+                        found++;
+                    }
+                if (found == k || rows < page || options.Filter is null) break;
+            }
+        }
+        return new SearchResults(nq, k, ids, scores);
+    }
+
+    /// <inheritdoc/>
+    public bool Remove(long id)
+    {
+        ThrowIfDisposed();
+        using var conn = _source.OpenConnection();
+        using var cmd = new NpgsqlCommand($"DELETE FROM {_options.Table} WHERE id = $1", conn);
+        cmd.Parameters.AddWithValue(id);
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>VACUUMs the table: PostgreSQL reclaims deleted rows and pgvector repairs the HNSW graph around them.</summary>
+    public void Compact()
+    {
+        ThrowIfDisposed();
+        using var conn = _source.OpenConnection();
+        using var cmd = new NpgsqlCommand($"VACUUM {_options.Table}", conn);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Not supported: the vectors are kept by PostgreSQL (back them up with the database; to get a file, add them to a <see cref="Index.Flat.FlatIndex"/> or an HNSW index).</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public void Save(string path) =>
+        throw new NotSupportedException($"A pgvector index lives in PostgreSQL table '{_options.Table}' and is saved by the database; it has no file form. " +
+            "Copy its vectors into a FlatIndex or HnswIndex to write an index file.");
+
+    /// <summary>Disposes the connection source when the index opened it (<see cref="Open"/>); the table stays.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_ownsSource) _source.Dispose();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // Creates or checks the table and its HNSW index; returns whether pgvector can scan iteratively (0.8+).
+    private bool Setup()
+    {
+        using var conn = _source.OpenConnection();
+        Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
+        var version = Scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'vector'") as string
+            ?? throw new InvalidOperationException("The pgvector extension is not installed in this database.");
+        var v = Version.TryParse(version, out var parsed) ? parsed : new Version(0, 0);
+        if (v < new Version(0, 5)) throw new InvalidOperationException($"pgvector {version} has no HNSW index; version 0.5 or later is needed.");
+        var table = _options.Table;
+        var expected = Marker + Metric;
+        if (Scalar(conn, $"SELECT to_regclass('{table}')::text") is not string)
+        {
+            Execute(conn, $"CREATE TABLE {table} (id bigint PRIMARY KEY, embedding vector({Dimension}) NOT NULL)");
+            Execute(conn, $"COMMENT ON TABLE {table} IS '{expected}'");
+        }
+        else
+        {
+            var type = Scalar(conn, $"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '{table}'::regclass AND attname = 'embedding'") as string;
+            if (type != $"vector({Dimension})")
+                throw new InvalidOperationException($"Table '{table}' holds {(type is null ? "no embedding column" : type)}; this index has dimension {Dimension}. Use another table.");
+            var comment = Scalar(conn, $"SELECT obj_description('{table}'::regclass, 'pg_class')") as string;
+            if (comment != expected)
+                throw new InvalidOperationException($"Table '{table}' was made {(comment?.StartsWith(Marker, StringComparison.Ordinal) == true ? "for metric " + comment[Marker.Length..] : "by something else")}; this index uses {Metric}. Use another table.");
+        }
+        var ops = Metric == VectorMetric.L2 ? "vector_l2_ops" : "vector_ip_ops";
+        var indexName = table[(table.LastIndexOf('.') + 1)..] + "_embedding_hnsw";
+        Execute(conn, $"CREATE INDEX IF NOT EXISTS {indexName} ON {table} USING hnsw (embedding {ops}) WITH (m = {_options.M}, ef_construction = {_options.EfConstruction})");
+        return v >= new Version(0, 8);
+    }
+
+    private static void Execute(NpgsqlConnection conn, string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(NpgsqlConnection conn, string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, conn);
+        var value = cmd.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
+    // pgvector's text form, '[x1,x2,...]', with round-trippable floats.
+    private static string VectorText(ReadOnlySpan<float> v)
+    {
+        var sb = new StringBuilder(v.Length * 10 + 2).Append('[');
+        for (var i = 0; i < v.Length; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(v[i].ToString("R", CultureInfo.InvariantCulture));
+        }
+        return sb.Append(']').ToString();
+    }
+}

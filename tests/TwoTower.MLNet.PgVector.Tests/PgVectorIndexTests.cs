@@ -1,0 +1,157 @@
+using System.Collections;
+using Npgsql;
+using TwoTower.MLNet.Index;
+
+namespace TwoTower.MLNet.PgVector.Tests;
+
+[TestClass]
+public sealed class PgVectorIndexTests
+{
+    private const int D = 16;
+
+    private static float[] Random(int rows, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, rows * D).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    private static long[] Ids(int n, long offset = 0) => Enumerable.Range(0, n).Select(i => i + offset).ToArray();
+
+    private static PgVectorIndex Open(VectorMetric metric = VectorMetric.InnerProduct, string? table = null, int dimension = D) =>
+        PgVectorIndex.Open(TestDatabase.ConnectionString, dimension, metric, new PgVectorOptions { Table = table ?? TestDatabase.NewTable(), EfSearch = 100 });
+
+    private static float Exact(VectorMetric metric, ReadOnlySpan<float> q, ReadOnlySpan<float> x)
+    {
+        double dot = 0, qq = 0, xx = 0, l2 = 0;
+        for (var j = 0; j < q.Length; j++)
+        {
+            dot += q[j] * x[j];
+            qq += q[j] * q[j];
+            xx += x[j] * x[j];
+            l2 += (q[j] - x[j]) * (q[j] - x[j]);
+        }
+        return (float)(metric switch { VectorMetric.L2 => -l2, VectorMetric.Cosine => dot / Math.Sqrt(qq * xx), _ => dot });
+    }
+
+    // Exact top-k ids of query row i among the eligible rows.
+    private static long[] BruteForce(VectorMetric metric, float[] x, float[] q, int i, int k, Func<long, bool>? eligible = null) =>
+        Enumerable.Range(0, x.Length / D).Where(r => eligible?.Invoke(r) ?? true)
+            .OrderByDescending(r => Exact(metric, q.AsSpan(i * D, D), x.AsSpan(r * D, D))).Take(k).Select(r => (long)r).ToArray();
+
+    [TestMethod]
+    [DataRow(VectorMetric.InnerProduct)]
+    [DataRow(VectorMetric.Cosine)]
+    [DataRow(VectorMetric.L2)]
+    public void Search_RandomVectors_MatchesBruteForceWithExactScores(VectorMetric metric)
+    {
+        const int n = 1500, nq = 20, k = 10;
+        var x = Random(n, 1);
+        var q = Random(nq, 2);
+        using var index = Open(metric);
+        index.Add(Ids(n), x);
+        Assert.AreEqual(n, index.Count);
+        var r = index.Search(q, k);
+        var hits = 0;
+        for (var i = 0; i < nq; i++)
+        {
+            var truth = BruteForce(metric, x, q, i, k);
+            hits += r.Ids.Skip(i * k).Take(k).Count(truth.Contains);
+            for (var j = 0; j < k; j++)
+            {
+                var id = r.Ids[i * k + j];
+                Assert.AreEqual(Exact(metric, q.AsSpan(i * D, D), x.AsSpan((int)id * D, D)), r.Scores[i * k + j], 1e-4f, $"score of id {id}");
+                if (j > 0) Assert.IsLessThanOrEqualTo(r.Scores[i * k + j - 1], r.Scores[i * k + j], "best first");
+            }
+        }
+        Assert.IsGreaterThanOrEqualTo(0.95, hits / (double)(nq * k), $"recall@{k} against brute force");
+    }
+
+    [TestMethod]
+    public void Search_AllowListAndFilter_ReturnOnlyEligibleIdsAndAllKOfThem()
+    {
+        const int n = 1000, k = 10;
+        var x = Random(n, 3);
+        var q = Random(5, 4);
+        using var index = Open(VectorMetric.L2);
+        index.Add(Ids(n), x);
+        var allow = new BitArray(n);
+        for (var i = 0; i < n; i += 20) allow[i] = true;
+        var byList = index.Search(q, k, new SearchOptions { AllowList = allow });
+        Assert.IsTrue(byList.Ids.All(id => id >= 0 && allow[(int)id]), "allow-list");
+        var byFilter = index.Search(q, k, new SearchOptions { Filter = id => id % 23 == 0 });
+        Assert.IsTrue(byFilter.Ids.All(id => id >= 0 && id % 23 == 0), "predicate filter, 44 eligible rows: every slot is filled");
+        // HNSW is approximate (and pgvector draws its levels at random): recall against the filtered brute force, not equality.
+        var hits = Enumerable.Range(0, 5).Sum(i => byFilter.Ids.Skip(i * k).Take(k).Count(BruteForce(VectorMetric.L2, x, q, i, k, id => id % 23 == 0).Contains));
+        Assert.IsGreaterThanOrEqualTo(0.9, hits / 50.0, "filtered recall@10");
+        var few = index.Search(q, k, new SearchOptions { Filter = id => id < 3 });
+        CollectionAssert.AreEqual(new long[] { -1, -1, -1, -1, -1, -1, -1 }, few.Ids.Skip(3).Take(7).ToArray(), "missing hits are -1");
+        Assert.IsTrue(float.IsNegativeInfinity(few.Scores[9]));
+    }
+
+    [TestMethod]
+    public void RemoveAndCompact_RemovedIdsAreNeverReturned()
+    {
+        const int n = 600;
+        var x = Random(n, 5);
+        using var index = Open(VectorMetric.Cosine);
+        index.Add(Ids(n), x);
+        for (var id = 0; id < n; id += 3) Assert.IsTrue(index.Remove(id));
+        Assert.IsFalse(index.Remove(0), "an id is removed once");
+        Assert.IsFalse(index.Remove(10_000), "unknown id");
+        Assert.AreEqual(n - 200, index.Count);
+        index.Compact();
+        // Queries at removed vectors: their own ids would otherwise be the best hits.
+        var r = index.Search(x.AsSpan(0, 30 * D).ToArray(), 5);
+        Assert.IsTrue(r.Ids.All(id => id >= 0 && id % 3 != 0));
+        index.Add([0], x.AsSpan(0, D));
+        Assert.AreEqual(0, index.Search(x.AsSpan(0, D), 1).Ids[0], "a removed id can be added again");
+    }
+
+    [TestMethod]
+    public void Add_BadInput_FailsWithTheIndexesMessagesAndAddsNothing()
+    {
+        using var index = Open();
+        index.Add([1, 2], Random(2, 6));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Add([3], new float[D + 1])).Message, "not a multiple of the index dimension 16");
+        var nan = new float[D];
+        nan[4] = float.NaN;
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Add([3], nan)).Message, "row 0, column 4 is NaN");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Add([3, 3], Random(2, 7))).Message, "Id 3 appears twice in this batch");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Add([4, 2], Random(2, 8))).Message, "Id 2 is already in the index");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Add([-5], Random(1, 9))).Message, "Id -5 is negative");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Search(new float[D - 1], 1)).Message, "not a multiple of the index dimension 16");
+        Assert.AreEqual("k", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => index.Search(new float[D], 0)).ParamName);
+        Assert.AreEqual(2, index.Count, "no failed call added a row");
+    }
+
+    [TestMethod]
+    public void Reopen_SameTable_KeepsTheVectorsAndRefusesAnotherDimensionOrMetric()
+    {
+        var table = TestDatabase.NewTable();
+        using (var first = Open(VectorMetric.InnerProduct, table)) first.Add(Ids(50), Random(50, 10));
+        using (var again = Open(VectorMetric.InnerProduct, table)) Assert.AreEqual(50, again.Count, "the vectors live in the database");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => Open(VectorMetric.InnerProduct, table, dimension: 8)).Message,
+            $"Table '{table}' holds vector(16); this index has dimension 8");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => Open(VectorMetric.L2, table)).Message,
+            $"Table '{table}' was made for metric InnerProduct; this index uses L2");
+    }
+
+    [TestMethod]
+    public void SaveAndOptions_ExplainWhatIsNotPossible()
+    {
+        using var index = Open();
+        StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => index.Save("x.ttvx")).Message, "is saved by the database; it has no file form");
+        Assert.IsTrue(index.IsTrained);
+        Assert.IsFalse(index.IsExact);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new PgVectorOptions { Table = "items; DROP TABLE x" }.Validate()).Message, "is not a plain identifier");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PgVectorOptions { M = 16, EfConstruction = 20 }.Validate()).Message, "EfConstruction must be in 32..1000");
+        index.Dispose();
+        Assert.ThrowsExactly<ObjectDisposedException>(() => _ = index.Count);
+    }
+
+    [TestMethod]
+    public void Open_NoServer_ThrowsTheDriversConnectionError()
+    {
+        Assert.Throws<NpgsqlException>(() => PgVectorIndex.Open("Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2", D));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace TwoTower.MLNet.PgVector.Tests;
+
+/// <summary>
+/// The PostgreSQL the tests run against: $TWOTOWER_PG (a connection string) when set, else PGlite (PostgreSQL compiled to
+/// WebAssembly, with pgvector) served on a free loopback port by pglite-socket from ./pglite (npm ci there; .ci/run does).
+/// </summary>
+[TestClass]
+public static class TestDatabase
+{
+    private static Process? s_server;
+    private static string? s_connectionString;
+    private static string? s_unavailable;
+
+    /// <summary>
+    /// Connection string of the test database. When there is none the test is inconclusive, with the reason, or fails
+    /// under TWOTOWER_REQUIRE_PG=1 (CI), so the tests cannot pass there without running.
+    /// </summary>
+    public static string ConnectionString =>
+        s_connectionString ?? (Environment.GetEnvironmentVariable("TWOTOWER_REQUIRE_PG") == "1"
+            ? throw new AssertFailedException($"TWOTOWER_REQUIRE_PG=1 but there is no PostgreSQL with pgvector: {s_unavailable}")
+            : throw new AssertInconclusiveException($"No PostgreSQL with pgvector for the tests: {s_unavailable}"));
+
+    /// <summary>A table name no other test uses.</summary>
+    public static string NewTable() => "t_" + Guid.NewGuid().ToString("N")[..12];
+
+    [AssemblyInitialize]
+    public static void Start(TestContext _)
+    {
+        if (Environment.GetEnvironmentVariable("TWOTOWER_PG") is { Length: > 0 } given)
+        {
+            s_connectionString = given;
+            return;
+        }
+        var dir = Path.Combine(TestPaths.RepositoryRoot, "tests", "TwoTower.MLNet.PgVector.Tests", "pglite");
+        var script = Path.Combine(dir, "node_modules", "@electric-sql", "pglite-socket", "dist", "scripts", "server.js");
+        if (!File.Exists(script))
+        {
+            s_unavailable = $"'{script}' is missing (run `npm ci --prefix {dir}`, or set TWOTOWER_PG to a PostgreSQL connection string).";
+            return;
+        }
+        var port = FreePort();
+        var psi = new ProcessStartInfo("node", $"\"{script}\" --port={port} --host=127.0.0.1 --extensions=@electric-sql/pglite-pgvector:vector")
+        {
+            WorkingDirectory = dir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        try
+        {
+            s_server = Process.Start(psi)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            s_unavailable = $"node could not be started ({ex.Message}).";
+            return;
+        }
+        var ready = new TaskCompletionSource();
+        s_server.OutputDataReceived += (_, e) => { if (e.Data?.Contains("listening", StringComparison.OrdinalIgnoreCase) == true) ready.TrySetResult(); };
+        s_server.ErrorDataReceived += (_, _) => { };
+        s_server.BeginOutputReadLine();
+        s_server.BeginErrorReadLine();
+        if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))
+        {
+            s_unavailable = "the PGlite server did not start listening within 60 s.";
+            Stop();
+            return;
+        }
+        // PGlite serves one connection at a time: a pool of one makes every command wait its turn.
+        s_connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Password=unused;Database=postgres;SSL Mode=Disable;Maximum Pool Size=1;Timeout=60;Command Timeout=300";
+    }
+
+    [AssemblyCleanup]
+    public static void Stop()
+    {
+        if (s_server is null) return;
+        try
+        {
+            if (!s_server.HasExited) s_server.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }
+        s_server.Dispose();
+        s_server = null;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
