@@ -201,6 +201,15 @@ public sealed class PgVectorIndex : IVectorIndex
         return cmd.ExecuteNonQuery() > 0;
     }
 
+    /// <summary>Deletes every vector (TRUNCATE), keeping the table and its HNSW index: e.g. before loading a new model's items.</summary>
+    public void Clear()
+    {
+        ThrowIfDisposed();
+        using var conn = _source.OpenConnection();
+        using var cmd = new NpgsqlCommand($"TRUNCATE {_options.Table}", conn);
+        cmd.ExecuteNonQuery();
+    }
+
     /// <summary>VACUUMs the table: PostgreSQL reclaims deleted rows and pgvector repairs the HNSW graph around them.</summary>
     public void Compact()
     {

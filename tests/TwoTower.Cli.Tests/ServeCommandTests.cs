@@ -56,6 +56,15 @@ public sealed class ServeCommandTests
     }
 
     [TestMethod]
+    public void Serve_PgUnreachable_ExitCode2NamingTheFlag()
+    {
+        var model = SaveModel(Directory.CreateTempSubdirectory("twotower-serve-").FullName);
+        var r = CliRunner.Run("serve", "--model", model, "--urls", "http://127.0.0.1:0", "--pg", "Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, "--pg: ");
+    }
+
+    [TestMethod]
     public void Serve_BadUrl_ExitCode2()
     {
         var r = CliRunner.Run("serve", "--model", "m.zip", "--urls", "ftp://x");

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.PgVector;
 using TwoTower.Serving.Hosting;
 
 namespace TwoTower.Cli.Commands;
@@ -20,15 +22,18 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Key for PUT/DELETE (X-Api-Key header); default: configuration TwoTower:ApiKey (env TwoTower__ApiKey); none = writes refused." };
         var config = new Option<string?>("--config") { Description = "Candidate generator configuration, JSON or YAML by extension (.json, .yaml, .yml): sources, quotas, weights, normalization." };
         var index = new Option<string>("--index") { Description = "Index spec for item vectors (Flat, HNSW16, IVF1024,Flat …).", DefaultValueFactory = _ => "HNSW16" };
+        var pg = new Option<string?>("--pg") { Description = "Keep the item vectors in PostgreSQL with pgvector instead of --index: an Npgsql connection string (the table is emptied and reloaded from the model at start)." };
+        var pgTable = new Option<string>("--pg-table") { Description = "Table for --pg.", DefaultValueFactory = _ => new PgVectorOptions().Table };
         var maxK = new Option<int>("--max-k") { Description = "Largest k a request may ask for.", DefaultValueFactory = _ => 200 };
         var cmd = new Command("serve", "Serve recommendations over HTTP (POST /recommend, GET /items/{id}/similar, PUT/DELETE /items/{id}, /health, /metrics, OpenAPI, demo page at /).");
-        foreach (var o in new Option[] { model, urls, data, state, apiKey, config, index, maxK }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, urls, data, state, apiKey, config, index, pg, pgTable, maxK }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var options = new ServingOptions
             {
                 ModelPath = r.GetValue(model), DataPath = r.GetValue(data), StateDirectory = r.GetValue(state), ApiKey = r.GetValue(apiKey),
                 GeneratorConfig = r.GetValue(config), IndexSpec = r.GetValue(index)!, MaxK = r.GetValue(maxK),
+                CreateIndex = r.GetValue(pg) is { } connection ? PgIndex(connection, r.GetValue(pgTable)!, console) : null,
             };
             var app = Start(options, r.GetValue(urls)!, console);
             app.WaitForShutdown();
@@ -36,6 +41,23 @@ internal static class ServeCommand
         });
         return cmd;
     }
+
+    // A pgvector table emptied for the model's items (the engine loads them); errors name the flag.
+    private static Func<int, IVectorIndex> PgIndex(string connection, string table, CliConsole console) => dim =>
+    {
+        PgVectorIndex index;
+        try
+        {
+            index = PgVectorIndex.Open(connection, dim, VectorMetric.InnerProduct, new PgVectorOptions { Table = table });
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Npgsql.NpgsqlException)
+        {
+            throw new UserInputException($"--pg: {ex.Message}");
+        }
+        index.Clear();
+        console.Log($"Item vectors go to PostgreSQL table '{table}' (pgvector HNSW, dimension {dim}).");
+        return index;
+    };
 
     /// <summary>Loads the model, starts listening and returns the running app (the caller stops it).</summary>
     public static WebApplication Start(ServingOptions options, string urls, CliConsole console)

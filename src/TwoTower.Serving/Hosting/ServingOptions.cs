@@ -21,6 +21,9 @@ public sealed record ServingOptions
     /// <summary>Index spec for item vectors (default "HNSW16").</summary>
     public string IndexSpec { get; init; } = "HNSW16";
 
+    /// <summary>Makes the item index instead of <see cref="IndexSpec"/> (see <see cref="TwoTower.MLNet.Retrieval.Engine.RetrievalEngineOptions.CreateIndex"/>); null = the spec.</summary>
+    public Func<int, TwoTower.MLNet.Index.IVectorIndex>? CreateIndex { get; init; }
+
     /// <summary>Key that write requests (PUT/DELETE) must send in the X-Api-Key header; null or empty = writes are refused.</summary>
     public string? ApiKey { get; init; }
 

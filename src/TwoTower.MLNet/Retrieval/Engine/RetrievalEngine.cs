@@ -118,7 +118,14 @@ public sealed class RetrievalEngine : IDisposable
         INewItemEmbedder? newItems = null;
         if (embedding is not null)
         {
-            index = IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct);
+            index = options.CreateIndex?.Invoke(dim) ?? IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct);
+            if (index.Dimension != dim || index.Metric != VectorMetric.InnerProduct || index.Count != 0)
+            {
+                var (d, metric, count) = (index.Dimension, index.Metric, index.Count);
+                index.Dispose();
+                throw new ArgumentException($"The item index from CreateIndex has dimension {d}, metric {metric} and {count} vectors; " +
+                    $"the engine needs an empty inner-product index of dimension {dim} (it adds the model's item vectors itself).", nameof(options));
+            }
             var vectors = embedding.ItemVectors.Span;
             if (!index.IsTrained) index.Train(vectors);
             var ids = new long[model.Items.Count];

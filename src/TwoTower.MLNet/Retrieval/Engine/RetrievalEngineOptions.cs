@@ -9,6 +9,12 @@ public sealed record RetrievalEngineOptions
     /// <summary>Index factory spec for the item vectors (default "HNSW16").</summary>
     public string IndexSpec { get; init; } = "HNSW16";
 
+    /// <summary>
+    /// Makes the item index for vectors of the given dimension instead of <see cref="IndexSpec"/> (e.g. a PgVectorIndex
+    /// over PostgreSQL); null = the spec. It must be empty and use inner product: the engine adds every item vector, and disposes it.
+    /// </summary>
+    public Func<int, TwoTower.MLNet.Index.IVectorIndex>? CreateIndex { get; init; }
+
     /// <summary>HNSW search breadth (default 64: recall ≈ 0.99 at k ≤ 100 on 100k items).</summary>
     public int EfSearch { get; init; } = 64;
 
