@@ -38,10 +38,24 @@ internal static class TestPaths
     /// <summary>A split file, e.g. Split("p1", "train").</summary>
     public static string Split(string split, string part) => Path.Combine(Shared, "datasets", "splits", "ml-100k", split, part + ".csv");
 
-    /// <summary>A fresh temporary folder.</summary>
+    // One folder per test process, deleted when the process exits, so test runs do not fill the disk.
+    private static readonly Lazy<string> RunTemp = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), "twotower-tests", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); }
+            catch (IOException) { } // best effort: a file still mapped or open stays until the next clean-up of /tmp
+            catch (UnauthorizedAccessException) { }
+        };
+        return root;
+    });
+
+    /// <summary>A fresh temporary folder (inside this test process's folder, which is deleted when the process exits).</summary>
     public static string TempDir()
     {
-        var d = Path.Combine(Path.GetTempPath(), "twotower-tests", Guid.NewGuid().ToString("N"));
+        var d = Path.Combine(RunTemp.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(d);
         return d;
     }
