@@ -43,7 +43,7 @@ public static class TestDatabase
             return;
         }
         var port = FreePort();
-        var psi = new ProcessStartInfo("node", $"\"{script}\" --port={port} --host=127.0.0.1 --extensions=@electric-sql/pglite-pgvector:vector")
+        var psi = new ProcessStartInfo("node", $"\"{script}\" --port={port} --host=127.0.0.1 --extensions=@electric-sql/pglite-pgvector:vector --max-connections=8")
         {
             WorkingDirectory = dir,
             RedirectStandardOutput = true,
@@ -69,7 +69,8 @@ public static class TestDatabase
             Stop();
             return;
         }
-        // PGlite serves one connection at a time: a pool of one makes every command wait its turn.
+        // PGlite has one backend. The server queues up to 8 connections onto it (--max-connections), because with its default
+        // of 1 a connection opened while the previous one was still closing was reset; a client pool of one keeps commands in turn.
         s_connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Password=unused;Database=postgres;SSL Mode=Disable;Maximum Pool Size=1;Timeout=60;Command Timeout=300";
     }
 
