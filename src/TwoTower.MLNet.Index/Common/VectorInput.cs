@@ -61,6 +61,20 @@ internal static class VectorInput
         return options;
     }
 
+    /// <summary>
+    /// The checks every search starts with: k and the options, whole finite query rows (prepared for the metric), and
+    /// result arrays of queries × k. Returns the options to use (defaults when null), the query count and the prepared queries.
+    /// </summary>
+    public static (SearchOptions Options, int QueryCount, float[] Queries, long[] Ids, float[] Scores) StartSearch(
+        ReadOnlySpan<float> queries, int k, SearchOptions? options, int dimension, VectorMetric metric)
+    {
+        options = CheckSearch(k, options);
+        var nq = CountRows(queries, dimension, nameof(queries));
+        var q = Prepare(queries, dimension, metric, nameof(queries));
+        var ids = new long[(long)nq * k];
+        return (options, nq, q, ids, new float[ids.Length]);
+    }
+
     /// <summary>An eligibility test from the options' filter and allow-list, or null when every id is eligible.</summary>
     public static Func<long, bool>? Eligibility(SearchOptions options)
     {

@@ -94,11 +94,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
         ThrowIfDisposed();
-        options = VectorInput.CheckSearch(k, options);
-        var nq = VectorInput.CountRows(queries, Dimension, nameof(queries));
-        var q = VectorInput.Prepare(queries, Dimension, Metric, nameof(queries));
-        var ids = new long[(long)nq * k];
-        var scores = new float[ids.Length];
+        (options, var nq, var q, var ids, var scores) = VectorInput.StartSearch(queries, k, options, Dimension, Metric);
         var counts = new int[nq];
         using var lease = Hold();
         var quantizer = _quantizer;
