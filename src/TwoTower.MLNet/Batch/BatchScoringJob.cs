@@ -18,9 +18,11 @@ public static partial class BatchScoringJob
     public static string ShardFileName(int shard, int shardCount, BatchOutputFormat format = BatchOutputFormat.Parquet)
     {
         ShardAssignment.Check(shard, shardCount);
-        var extension = format == BatchOutputFormat.Csv ? "csv" : "parquet";
-        return string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-of-{shardCount:D5}.{extension}");
+        return string.Create(CultureInfo.InvariantCulture, $"part-{shard:D5}-of-{shardCount:D5}.{Extension(format)}");
     }
+
+    // The file extension of a format, as in shard file names (and in the ShardFile pattern).
+    private static string Extension(BatchOutputFormat format) => format == BatchOutputFormat.Csv ? "csv" : "parquet";
 
     /// <summary>
     /// Scores shard <see cref="BatchScoringOptions.Shard"/> of <paramref name="users"/> (null: every user the model knows)
@@ -68,7 +70,7 @@ public static partial class BatchScoringJob
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dir);
         if (!Directory.Exists(dir)) return;
-        var extension = format == BatchOutputFormat.Csv ? "csv" : "parquet";
+        var extension = Extension(format);
         foreach (var file in Directory.EnumerateFiles(dir, "part-*-of-*.*"))
         {
             var m = ShardFile().Match(Path.GetFileName(file));

@@ -20,16 +20,18 @@ public sealed class BatchScoringRun
     private readonly int[] _keys;
     private readonly IProgress<BatchScoringProgress>? _progress;
     private readonly CancellationToken _cancellationToken;
+    // Items per user: K, or the whole catalogue when it is smaller.
+    private readonly int _k;
 
     internal BatchScoringRun(IRecommender model, SparseMatrix? seen, BatchScoringOptions options, string[] ids, int[] keys,
         int coldStart, int skipped, int duplicates, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken)
     {
         (_model, _seen, _options, _ids, _keys, _progress, _cancellationToken) = (model, seen, options, ids, keys, progress, cancellationToken);
         (ColdStartUsers, SkippedUsers, DuplicateUsers) = (coldStart, skipped, duplicates);
-        var k = Math.Min(options.K, model.Items.Count);
+        _k = Math.Min(options.K, model.Items.Count);
         Block = Math.Clamp(Math.Min(options.BlockSize, BatchScoringOptions.MaxScoresPerBlock / Math.Max(model.Items.Count, 1)), 1, Math.Max(ids.Length, 1));
         // Whole blocks of about RowsPerChunk rows; independent of the thread count, so the output is too.
-        ChunkUsers = Math.Max(1, options.RowsPerChunk / Math.Max(k, 1) / Block) * Block;
+        ChunkUsers = Math.Max(1, options.RowsPerChunk / Math.Max(_k, 1) / Block) * Block;
     }
 
     /// <summary>Distinct users the run scores.</summary>
@@ -66,7 +68,7 @@ public sealed class BatchScoringRun
     private BatchRecommendations ScoreChunk(int first, int count, StrongBox<int> scored, Stopwatch clock)
     {
         var items = _model.Items.Count;
-        var k = Math.Min(_options.K, items);
+        var k = _k;
         var block = Block;
         var blocks = (count + block - 1) / block;
         // Per user: its top-k item indexes and scores, and how many it got (fewer than k when exclude-seen leaves fewer items).
