@@ -14,10 +14,27 @@ public sealed class NotebookTests
     {
         var cells = NotebookProgram.CodeCells(Path.Combine(TestPaths.RepositoryRoot, "notebooks", notebook));
         Assert.IsNotEmpty(cells, $"{notebook} has no C# cells.");
-        // Outside the repository, so the program does not inherit our build props (central versions, warnings as errors).
-        var dir = Path.Combine(Path.GetTempPath(), "twotower-notebooks", Path.GetFileNameWithoutExtension(notebook) + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        var program = Path.Combine(dir, Path.GetFileNameWithoutExtension(notebook).Replace('-', '_') + ".cs");
+        Console.WriteLine(Run(Path.GetFileNameWithoutExtension(notebook), cells, out _));
+    }
+
+    [TestMethod]
+    public void Display_HtmlWithInlinePng_WritesTheImageAndPrintsTheRest()
+    {
+        // The smallest valid PNG (1×1, grey), as ScottPlot's GetPngHtml would embed it.
+        const string png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
+        var output = Run("display-html", new[] { $"display(HTML(\"<p>caption</p><img class='' src=\\\"data:image/png;base64,{png}\\\">\"));\ndisplay(new[] {{ 1, 2 }});" }, out var dir);
+        StringAssert.Contains(output, "<p>caption</p>");
+        StringAssert.Contains(output, "[image ");
+        StringAssert.Contains(output, "1\n2\n");
+        CollectionAssert.AreEqual(Convert.FromBase64String(png), File.ReadAllBytes(Path.Combine(dir, "display-1.png")));
+    }
+
+    // Runs the cells as a file-based program outside the repository (so it does not inherit our build props: central
+    // versions, warnings as errors) and returns its standard output; fails the test on a non-zero exit.
+    private static string Run(string name, IReadOnlyList<string> cells, out string dir)
+    {
+        dir = TestPaths.TempDir(); // /tmp, outside the repository; deleted with the test process
+        var program = Path.Combine(dir, name.Replace('-', '_') + ".cs");
         File.WriteAllText(program, NotebookProgram.Build(cells, TestPaths.RepositoryRoot, dir));
 
         var psi = new ProcessStartInfo("dotnet", $"run -c Release \"{program}\"")
@@ -30,13 +47,22 @@ public sealed class NotebookTests
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        try
         {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{notebook} did not finish in 5 minutes.");
+            if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+            {
+                p.Kill(entireProcessTree: true);
+                Assert.Fail($"{name} did not finish in 5 minutes.");
+            }
         }
-        Assert.AreEqual(0, p.ExitCode, $"{notebook} failed ({program}):\n{stdout.Result}\n{stderr.Result}");
-        Console.WriteLine(stdout.Result);
+        finally
+        {
+            // Its build output is about 400 MB; the program's text and plots stay for a failure's message.
+            try { Directory.Delete(Path.Combine(dir, "build"), recursive: true); }
+            catch (DirectoryNotFoundException) { }
+        }
+        Assert.AreEqual(0, p.ExitCode, $"{name} failed ({program}):\n{stdout.Result}\n{stderr.Result}");
+        return stdout.Result.ReplaceLineEndings("\n");
     }
 
     [TestMethod]
@@ -44,8 +70,19 @@ public sealed class NotebookTests
     {
         var text = NotebookProgram.Build(new[] { "#r \"nuget: ScottPlot, 5.1.59\"\n#r \"../x/TwoTower.MLNet.dll\"\nusing System.Linq;\nvar x = 1;" }, TestPaths.RepositoryRoot, "/tmp");
         StringAssert.Contains(text, "#:package ScottPlot@5.1.59");
+        StringAssert.Contains(text, "#:property ArtifactsPath=" + Path.Combine("/tmp", "build"), "build output stays in the run's folder");
         StringAssert.Contains(text, "#:project " + Path.Combine(TestPaths.RepositoryRoot, "src", "TwoTower.MLNet", "TwoTower.MLNet.csproj"));
         Assert.IsLessThan(text.IndexOf("var x = 1;", StringComparison.Ordinal), text.IndexOf("using System.Linq;", StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void Build_CellDeclaringTypes_MovedAfterTheStatementsOfLaterCells()
+    {
+        var cells = new[] { "using System.Linq;", "// rows\npublic class Row { public string Id { get; set; } = \"\"; }\npublic sealed class Other;", "var r = new Row();\ndisplay(r.Id);" };
+        var text = NotebookProgram.Build(cells, TestPaths.RepositoryRoot, "/tmp");
+        Assert.IsLessThan(text.IndexOf("public class Row", StringComparison.Ordinal), text.IndexOf("var r = new Row();", StringComparison.Ordinal));
+        Assert.IsLessThan(text.IndexOf("public class Row", StringComparison.Ordinal), text.IndexOf("static class DisplayState", StringComparison.Ordinal));
+        Assert.IsFalse(NotebookProgram.DeclaresTypes("var record = 1;\nclass X { }"), "a cell that starts with a statement stays in place");
     }
 
     [TestMethod]
