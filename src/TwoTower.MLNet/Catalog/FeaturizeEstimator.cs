@@ -45,7 +45,8 @@ internal static class FeaturizeEstimator
         foreach (var c in options.NumericColumns)
         {
             Use(c, nameof(options.NumericColumns));
-            steps.Add(ml.Transforms.NormalizeMeanVariance(c + "Normalized", c));
+            // fixZero: false subtracts the mean; ML.NET's default only divides by the root mean square.
+            steps.Add(ml.Transforms.NormalizeMeanVariance(c + "Normalized", c, fixZero: false));
         }
         if (steps.Count == 0) throw new ArgumentException("FeaturizerOptions names no column; set the id, categorical, bag, text or numeric columns.", nameof(options));
         IEstimator<ITransformer> chain = steps[0];

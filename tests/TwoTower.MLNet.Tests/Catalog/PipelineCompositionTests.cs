@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace TwoTower.MLNet.Tests.Catalog;
 
@@ -69,6 +70,20 @@ public sealed class PipelineCompositionTests
         Assert.IsNotNull(output.GetColumnOrNull("UserIdKey"));
         Assert.IsNotNull(output.GetColumnOrNull("RatingNormalized"));
         Assert.AreEqual(943, ml.TwoTower().FindModel(model)!.Model.Users.Count);
+    }
+
+    [TestMethod]
+    public void Featurize_NumericColumn_StandardisedToMeanZeroAndUnitVariance()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var transformed = ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { NumericColumns = ["Rating"] }).Fit(train).Transform(train);
+        var raw = transformed.GetColumn<float>("Rating").Select(v => (double)v).ToArray();
+        var z = transformed.GetColumn<float>("RatingNormalized").Select(v => (double)v).ToArray();
+        var (mean, std) = (raw.Average(), Math.Sqrt(raw.Select(v => (v - raw.Average()) * (v - raw.Average())).Average()));
+        Assert.AreEqual(0, z.Average(), 1e-3, "mean of the standardised column");
+        Assert.AreEqual(1, Math.Sqrt(z.Select(v => v * v).Average()), 2e-3, "standard deviation of the standardised column");
+        Assert.AreEqual((raw[0] - mean) / std, z[0], 2e-3, "first row, computed by hand");
     }
 
     [TestMethod]
