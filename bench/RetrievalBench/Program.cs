@@ -41,6 +41,24 @@ Console.WriteLine($"iALS on {train.Train.Count} rows in {clock.Elapsed.TotalSeco
 var seen = train.Train.ToUserItemMatrix(binary: true);
 using var engine = RetrievalEngine.Create(new LoadedModel(mf, seen, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat", ColdStart = coldStart });
 using var engineOcc = RetrievalEngine.Create(new LoadedModel(mf, seen, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat", Grouping = UserGrouping.Occupation, ColdStart = coldStart });
+// The two-tower model on the same rows, its new users folded in by the mean of their items' vectors or by the softmax fold-in;
+// "ANN alone" engines (one source, no blend) isolate the fold-in from the merge.
+clock.Restart();
+var tt = new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainer(new TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { Seed = seed }).Train(train);
+Console.WriteLine($"two-tower on the same rows in {clock.Elapsed.TotalSeconds:0.0} s.");
+var priorWeight = Environment.GetEnvironmentVariable("FOLDIN_PRIOR") is { } pw ? float.Parse(pw, System.Globalization.CultureInfo.InvariantCulture) : new SoftmaxFoldInOptions().PriorWeight;
+RetrievalEngine TwoTowerEngine(NewUserFoldIn foldIn, bool annAlone) => RetrievalEngine.Create(new LoadedModel(tt, seen, null), ds.Items, ds.Users, new RetrievalEngineOptions
+{
+    IndexSpec = "Flat",
+    NewUserFoldIn = foldIn,
+    SoftmaxFoldIn = new SoftmaxFoldInOptions { PriorWeight = priorWeight },
+    ColdStart = annAlone ? coldStart with { FewInteractions = 0 } : coldStart,
+    Generator = annAlone ? new TwoTower.MLNet.Retrieval.Candidates.CandidateGeneratorOptions { Sources = [new("twotower", 100)] } : null,
+});
+using var ttMean = TwoTowerEngine(NewUserFoldIn.MeanOfItems, annAlone: false);
+using var ttSoftmax = TwoTowerEngine(NewUserFoldIn.Softmax, annAlone: false);
+using var ttMeanAnn = TwoTowerEngine(NewUserFoldIn.MeanOfItems, annAlone: true);
+using var ttSoftmaxAnn = TwoTowerEngine(NewUserFoldIn.Softmax, annAlone: true);
 
 (double Recall, double Ndcg) Score(IReadOnlyList<string> top, HashSet<string> test)
 {
@@ -56,11 +74,13 @@ string[] PopTop(PopularityRanking ranking, HashSet<string> exclude) =>
     ranking.Order.Select(k => train.Items.GetRawId(k)).Where(id => !exclude.Contains(id)).Take(K).ToArray();
 
 Console.WriteLine();
-Console.WriteLine($"| users | revealed n | popularity R@{K} | popularity NDCG@{K} | age-group popularity R@{K} | occupation popularity R@{K} | engine blend (age) R@{K} | engine blend NDCG@{K} | engine blend (occupation) R@{K} |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-foreach (var n in new[] { 0, 1, 3, 5, 10 })
+Console.WriteLine($"| users | revealed n | popularity R@{K} | popularity NDCG@{K} | age-group popularity R@{K} | occupation popularity R@{K} | engine blend (age) R@{K} | engine blend NDCG@{K} | engine blend (occupation) R@{K} | two-tower blend, mean fold-in R@{K} | two-tower blend, softmax fold-in R@{K} | two-tower ANN alone, mean R@{K} | two-tower ANN alone, softmax R@{K} |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+string[] Top(RetrievalEngine e, string user, string[] revealed, TwoTower.MLNet.Data.UserRecord? features) =>
+    e.Recommend(new RecommendRequest { UserId = user, K = K, History = revealed, Features = features }).Items.Select(i => i.ItemId).ToArray();
+foreach (var n in new[] { 0, 1, 3, 5, 10, 20 })
 {
-    var acc = new double[7];
+    var acc = new double[11];
     var count = 0;
     foreach (var u in coldUsers.Order(StringComparer.Ordinal))
     {
@@ -78,9 +98,13 @@ foreach (var n in new[] { 0, 1, 3, 5, 10 })
         var blend = Score(engine.Recommend(new RecommendRequest { UserId = u, K = K, History = revealed, Features = features }).Items.Select(i => i.ItemId).ToArray(), test);
         var blendOcc = Score(engineOcc.Recommend(new RecommendRequest { UserId = u, K = K, History = revealed, Features = features }).Items.Select(i => i.ItemId).ToArray(), test);
         acc[0] += pop.Recall; acc[1] += pop.Ndcg; acc[2] += age.Recall; acc[3] += occ.Recall; acc[4] += blend.Recall; acc[5] += blend.Ndcg; acc[6] += blendOcc.Recall;
+        acc[7] += Score(Top(ttMean, u, revealed, features), test).Recall;
+        acc[8] += Score(Top(ttSoftmax, u, revealed, features), test).Recall;
+        acc[9] += Score(Top(ttMeanAnn, u, revealed, features), test).Recall;
+        acc[10] += Score(Top(ttSoftmaxAnn, u, revealed, features), test).Recall;
         count++;
     }
-    Console.WriteLine($"| cold ({count}) | {n} | {acc[0] / count:0.0000} | {acc[1] / count:0.0000} | {acc[2] / count:0.0000} | {acc[3] / count:0.0000} | {acc[4] / count:0.0000} | {acc[5] / count:0.0000} | {acc[6] / count:0.0000} |");
+    Console.WriteLine($"| cold ({count}) | {n} | {string.Join(" | ", acc.Select(a => (a / count).ToString("0.0000")))} |");
 }
 {
     var acc = new double[4];

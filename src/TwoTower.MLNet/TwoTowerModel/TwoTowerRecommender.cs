@@ -111,6 +111,17 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
         return vector;
     }
 
+    /// <summary>The softmax temperature the model was trained with (scores / T are its logits), or null when the file does not say.</summary>
+    public float? Temperature => _hyper.TryGetValue("temperature", out var t)
+        ? t switch
+        {
+            float f => f,
+            double x => (float)x,
+            string s when float.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) => v,
+            _ => null,
+        }
+        : null;
+
     /// <summary>The training report (null when loaded from a file written without one).</summary>
     public TwoTowerQualityReport? Report { get; }
 

@@ -1,3 +1,4 @@
+using TwoTower.MLNet.ColdStart;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Retrieval.Catalog;
@@ -7,7 +8,7 @@ namespace TwoTower.MLNet.Retrieval.Candidates;
 /// <summary>
 /// Candidates from a vector index over a model's item vectors (two-tower or MF): the user's vector searched with the
 /// query's filter pushed into the index (filtered HNSW), so rules and exclude-seen cost no extra recall.
-/// A user unknown to the model but with history gets the mean of its items' vectors (fold-in); with neither, the model's cold-start vector.
+/// A user unknown to the model is folded in by <see cref="NewUsers"/> from the query's history and features.
 /// </summary>
 public sealed class AnnCandidateSource : ICandidateSource
 {
@@ -19,7 +20,13 @@ public sealed class AnnCandidateSource : ICandidateSource
     private readonly SearchOptions _options;
 
     /// <summary>Creates the source; the index holds the catalogue's vectors under their item keys.</summary>
-    public AnnCandidateSource(string name, IEmbeddingRecommender model, IVectorIndex index, ItemCatalog catalog, SearchOptions? options = null)
+    /// <param name="name">Source name in merged candidates.</param>
+    /// <param name="model">The model whose user vectors query the index.</param>
+    /// <param name="index">The item vectors, under catalogue keys.</param>
+    /// <param name="catalog">The catalogue (live items and their vectors).</param>
+    /// <param name="options">Search options (efSearch, nProbe); the filter is the query's.</param>
+    /// <param name="newUsers">Fold-in of users unknown to the model; default the mean of their items' vectors.</param>
+    public AnnCandidateSource(string name, IEmbeddingRecommender model, IVectorIndex index, ItemCatalog catalog, SearchOptions? options = null, INewUserEmbedder? newUsers = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         _model = model ?? throw new ArgumentNullException(nameof(model));
@@ -29,7 +36,13 @@ public sealed class AnnCandidateSource : ICandidateSource
             throw new ArgumentException($"index dimension {index.Dimension} differs from the model's {model.Dimension}.", nameof(index));
         Name = name;
         _options = options ?? SearchOptions.Default;
+        NewUsers = newUsers ?? new MeanOfItemsUserEmbedder(model, catalog);
+        if (NewUsers.Dimension != model.Dimension)
+            throw new ArgumentException($"newUsers embeds into {NewUsers.Dimension} dimensions; the model has {model.Dimension}.", nameof(newUsers));
     }
+
+    /// <summary>How users unknown to the model get a vector.</summary>
+    public INewUserEmbedder NewUsers { get; }
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -39,21 +52,8 @@ public sealed class AnnCandidateSource : ICandidateSource
     {
         var d = _model.Dimension;
         if (vector.Length != d) throw new ArgumentException($"vector has {vector.Length} values, expected {d}.", nameof(vector));
-        if (query.UserKey >= 0 || query.History.Length == 0)
-        {
-            _model.EmbedUsers(new[] { query.UserKey }, vector);
-            return;
-        }
-        vector.Clear();
-        var used = 0;
-        foreach (var key in query.History)
-            if (_catalog.Get(key)?.Vector is { } v)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(vector, v, vector);
-                used++;
-            }
-        if (used == 0) _model.EmbedUsers(new[] { -1 }, vector);
-        else System.Numerics.Tensors.TensorPrimitives.Multiply(vector, 1f / used, vector);
+        if (query.UserKey >= 0) _model.EmbedUsers([query.UserKey], vector);
+        else NewUsers.Embed(query.History, query.UserFeatures, vector);
     }
 
     /// <inheritdoc/>

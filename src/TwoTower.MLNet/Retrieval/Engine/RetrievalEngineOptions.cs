@@ -24,6 +24,15 @@ public sealed record RetrievalEngineOptions
     /// <summary>Cold-start blending.</summary>
     public ColdStartOptions ColdStart { get; init; } = new();
 
+    /// <summary>
+    /// How users unknown to the model get a vector for the ANN source from their history (and features): default
+    /// <see cref="NewUserFoldIn.Auto"/>, the softmax fold-in for two-tower models with normalised vectors, else the mean of the items' vectors.
+    /// </summary>
+    public NewUserFoldIn NewUserFoldIn { get; init; } = NewUserFoldIn.Auto;
+
+    /// <summary>Settings of the softmax fold-in.</summary>
+    public SoftmaxFoldInOptions SoftmaxFoldIn { get; init; } = new();
+
     /// <summary>User grouping for cold-start popularity (default AgeBucket when user metadata is given).</summary>
     public UserGrouping Grouping { get; init; } = UserGrouping.AgeBucket;
 
@@ -48,6 +57,9 @@ public sealed record RetrievalEngineOptions
         if (ProjectionMinInteractions < 0) throw new ArgumentOutOfRangeException(nameof(ProjectionMinInteractions), ProjectionMinInteractions, "RetrievalEngineOptions.ProjectionMinInteractions must be ≥ 0.");
         if (SnapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), SnapshotEvery, "RetrievalEngineOptions.SnapshotEvery must be ≥ 1.");
         if (!Enum.IsDefined(Grouping)) throw new ArgumentOutOfRangeException(nameof(Grouping), Grouping, "RetrievalEngineOptions.Grouping must be a defined UserGrouping.");
+        if (!Enum.IsDefined(NewUserFoldIn)) throw new ArgumentOutOfRangeException(nameof(NewUserFoldIn), NewUserFoldIn, "RetrievalEngineOptions.NewUserFoldIn must be a defined NewUserFoldIn.");
+        ArgumentNullException.ThrowIfNull(SoftmaxFoldIn, nameof(SoftmaxFoldIn));
+        SoftmaxFoldIn.Validate();
         ColdStart.Validate();
     }
 }

@@ -1,0 +1,52 @@
+using System.Numerics.Tensors;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Retrieval.Catalog;
+
+namespace TwoTower.MLNet.ColdStart;
+
+/// <summary>
+/// A new user as the mean of the vectors of the items they interacted with: the fold-in for models whose user and item
+/// vectors live in one space without a scoring objective to re-solve (matrix factorization, unnormalised towers).
+/// Features are not used. With no usable item, the model's cold-start vector.
+/// </summary>
+public sealed class MeanOfItemsUserEmbedder : INewUserEmbedder
+{
+    private readonly IEmbeddingRecommender _model;
+    private readonly ItemCatalog _catalog;
+
+    /// <summary>Folds users into <paramref name="model"/>'s space with the item vectors of <paramref name="catalog"/> (which sees live updates).</summary>
+    public MeanOfItemsUserEmbedder(IEmbeddingRecommender model, ItemCatalog catalog)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+    }
+
+    /// <inheritdoc />
+    public string Method => "mean_of_items";
+
+    /// <inheritdoc />
+    public int Dimension => _model.Dimension;
+
+    /// <inheritdoc />
+    public void Embed(ReadOnlySpan<int> history, UserRecord? features, Span<float> vector)
+    {
+        if (vector.Length != Dimension) throw new ArgumentException($"vector has {vector.Length} values, expected {Dimension}.", nameof(vector));
+        if (Sum(_catalog, history, vector) == 0) _model.EmbedUsers([-1], vector);
+    }
+
+    /// <summary>Writes the mean of the history items' vectors (skipping items without one) and returns how many there were.</summary>
+    internal static int Sum(ItemCatalog catalog, ReadOnlySpan<int> history, Span<float> vector)
+    {
+        vector.Clear();
+        var used = 0;
+        foreach (var key in history)
+            if (catalog.Get(key)?.Vector is { } v && v.Length == vector.Length)
+            {
+                TensorPrimitives.Add(vector, v, vector);
+                used++;
+            }
+        if (used > 0) TensorPrimitives.Multiply(vector, 1f / used, vector);
+        return used;
+    }
+}

@@ -1,0 +1,29 @@
+namespace TwoTower.MLNet.ColdStart;
+
+/// <summary>Settings of <see cref="SoftmaxFoldInUserEmbedder"/>.</summary>
+public sealed record SoftmaxFoldInOptions
+{
+    /// <summary>
+    /// Weight of the prior (the user tower's vector from features, else the cold-start vector), counted in history items:
+    /// with 1, the prior weighs like one interaction. Default 1 (chosen on the tuning seed of bench/RetrievalBench).
+    /// </summary>
+    public float PriorWeight { get; init; } = 1f;
+
+    /// <summary>Gradient steps at most. Default 30.</summary>
+    public int MaxIterations { get; init; } = 30;
+
+    /// <summary>Stop when the tangent gradient per item (plus prior) falls below this. Default 1e-3.</summary>
+    public float Tolerance { get; init; } = 1e-3f;
+
+    /// <summary>Catalogue items in the softmax's denominator at most (an even stride of the catalogue beyond). Default 8192.</summary>
+    public int MaxPartitionItems { get; init; } = 8192;
+
+    /// <summary>Checks the settings; throws naming the bad one.</summary>
+    public void Validate()
+    {
+        if (!(PriorWeight >= 0) || float.IsInfinity(PriorWeight)) throw new ArgumentOutOfRangeException(nameof(PriorWeight), PriorWeight, "SoftmaxFoldInOptions.PriorWeight must be a finite number ≥ 0.");
+        if (MaxIterations < 0) throw new ArgumentOutOfRangeException(nameof(MaxIterations), MaxIterations, "SoftmaxFoldInOptions.MaxIterations must be ≥ 0.");
+        if (!(Tolerance > 0) || float.IsInfinity(Tolerance)) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "SoftmaxFoldInOptions.Tolerance must be a finite number > 0.");
+        if (MaxPartitionItems < 1) throw new ArgumentOutOfRangeException(nameof(MaxPartitionItems), MaxPartitionItems, "SoftmaxFoldInOptions.MaxPartitionItems must be ≥ 1.");
+    }
+}

@@ -1,0 +1,174 @@
+using System.Numerics.Tensors;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Retrieval.Catalog;
+using TwoTower.MLNet.TwoTowerModel;
+
+namespace TwoTower.MLNet.ColdStart;
+
+/// <summary>
+/// A new user of a two-tower model, solved for with the model's own training objective: the unit vector u that maximises
+/// Σ_h log softmax(u·v_h / T) over the catalogue for the user's items h, plus a prior pull (weight <see cref="SoftmaxFoldInOptions.PriorWeight"/>, in items)
+/// towards the user tower's vector from the user's features (else the cold-start vector). Item vectors stay fixed; the
+/// objective is smooth on the sphere and solved by projected gradient ascent with a backtracking step.
+/// Unlike the mean of the items' vectors it accounts for what the catalogue offers: items every user is near do not pull.
+/// </summary>
+public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
+{
+    private readonly TwoTowerRecommender _model;
+    private readonly ItemCatalog _catalog;
+    private readonly SoftmaxFoldInOptions _options;
+    private readonly float[] _partition; // the catalogue items of the softmax's denominator, row-major
+    private readonly int _partitionRows;
+    private readonly float _temperature;
+    private readonly HashSet<string>? _userFeatureNames;
+
+    /// <summary>Folds users into <paramref name="model"/>, reading history vectors from <paramref name="catalog"/> (which sees live updates).</summary>
+    /// <exception cref="ArgumentException">The model's vectors are not L2-normalised (see <see cref="CanFoldIn"/>) or have no temperature.</exception>
+    public SoftmaxFoldInUserEmbedder(TwoTowerRecommender model, ItemCatalog catalog, SoftmaxFoldInOptions? options = null)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        _options = options ?? new SoftmaxFoldInOptions();
+        _options.Validate();
+        if (!CanFoldIn(model))
+            throw new ArgumentException("Softmax fold-in needs a two-tower model with L2-normalised item vectors and a recorded temperature; use MeanOfItemsUserEmbedder.", nameof(model));
+        _temperature = model.Temperature!.Value;
+        var d = model.Dimension;
+        var n = model.Items.Count;
+        // A large catalogue's denominator is estimated on an even stride of items: the gradient is an expectation, and
+        // a uniform subsample only shifts the log-partition by a constant.
+        var stride = (n + _options.MaxPartitionItems - 1) / _options.MaxPartitionItems;
+        _partitionRows = (n + stride - 1) / stride;
+        _partition = new float[_partitionRows * d];
+        var all = model.ItemVectors.Span;
+        for (var r = 0; r < _partitionRows; r++) all.Slice(r * stride * d, d).CopyTo(_partition.AsSpan(r * d, d));
+        if (model.UserTower is { Features.IsEmpty: false } tower)
+            _userFeatureNames = tower.Features.Categoricals.Select(c => c.Name).Concat(tower.Features.Bags.Select(b => b.Name)).Concat(tower.Features.Numerics.Select(x => x.Name)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether <paramref name="model"/> suits this fold-in: item vectors of unit length (cosine towers) and a known temperature.</summary>
+    public static bool CanFoldIn(TwoTowerRecommender model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Temperature is not > 0f) return false;
+        var v = model.ItemVectors.Span;
+        var d = model.Dimension;
+        for (var r = 0; r < model.Items.Count; r++)
+            if (MathF.Abs(TensorPrimitives.Norm(v.Slice(r * d, d)) - 1f) > 1e-3f) return false;
+        return model.Items.Count > 0;
+    }
+
+    /// <inheritdoc />
+    public string Method => "softmax_fold_in";
+
+    /// <inheritdoc />
+    public int Dimension => _model.Dimension;
+
+    /// <inheritdoc />
+    public void Embed(ReadOnlySpan<int> history, UserRecord? features, Span<float> vector)
+    {
+        var d = Dimension;
+        if (vector.Length != d) throw new ArgumentException($"vector has {vector.Length} values, expected {d}.", nameof(vector));
+        var prior = Prior(features);
+        var sum = new float[d];
+        var used = MeanOfItemsUserEmbedder.Sum(_catalog, history, sum);
+        if (used == 0)
+        {
+            prior.CopyTo(vector);
+            return;
+        }
+        TensorPrimitives.Multiply(sum, used, sum); // Σ_h v_h
+        Solve(sum, used, prior, vector);
+    }
+
+    // Projected gradient ascent on the unit sphere of J(u) = (u·(Σ v_h + m·u0) − n·T·logΣ_j exp(u·v_j / T)) / T.
+    private void Solve(float[] itemSum, int n, float[] prior, Span<float> u)
+    {
+        var d = Dimension;
+        var target = new float[d]; // Σ v_h + m·u0: the linear part of J
+        TensorPrimitives.MultiplyAdd(prior, _options.PriorWeight, itemSum, target);
+        target.AsSpan().CopyTo(u);
+        if (!Normalize(u)) prior.CopyTo(u);
+        var logits = new float[_partitionRows];
+        var expected = new float[d];
+        var expectedTrial = new float[d];
+        var gradient = new float[d];
+        var trial = new float[d];
+        var value = Objective(u, target, n, logits, expected);
+        var step = 1f;
+        for (var it = 0; it < _options.MaxIterations; it++)
+        {
+            // ∇J·T = target − n·E_p[v]; its tangent part moves u along the sphere.
+            TensorPrimitives.MultiplyAdd(expected, -n, target, gradient);
+            var radial = TensorPrimitives.Dot(gradient, u);
+            TensorPrimitives.MultiplyAdd(u, -radial, gradient, gradient);
+            var norm = TensorPrimitives.Norm(gradient);
+            if (norm < _options.Tolerance * (n + _options.PriorWeight)) break;
+            // Backtracking: the step is an angle-like length; accept the first that raises J, else halve.
+            var improved = false;
+            for (var tries = 0; tries < 20 && !improved; tries++)
+            {
+                TensorPrimitives.MultiplyAdd(gradient, step / norm, u, trial);
+                Normalize(trial);
+                var trialValue = Objective(trial, target, n, logits, expectedTrial);
+                if (trialValue > value)
+                {
+                    trial.AsSpan().CopyTo(u);
+                    (expected, expectedTrial) = (expectedTrial, expected);
+                    value = trialValue;
+                    improved = true;
+                    step = MathF.Min(step * 2f, 1f);
+                }
+                else step *= 0.5f;
+            }
+            if (!improved) break;
+        }
+    }
+
+    // J(u)·T, and E_p[v] under p_j ∝ exp(u·v_j / T) into expected.
+    private float Objective(ReadOnlySpan<float> u, float[] target, int n, float[] logits, float[] expected)
+    {
+        var d = Dimension;
+        var p = _partition.AsSpan();
+        for (var r = 0; r < _partitionRows; r++) logits[r] = TensorPrimitives.Dot(u, p.Slice(r * d, d)) / _temperature;
+        var max = TensorPrimitives.Max(logits);
+        TensorPrimitives.Subtract(logits, max, logits);
+        TensorPrimitives.Exp(logits, logits);
+        var z = TensorPrimitives.Sum(logits);
+        Array.Clear(expected);
+        for (var r = 0; r < _partitionRows; r++) TensorPrimitives.MultiplyAdd(p.Slice(r * d, d), logits[r] / z, expected, expected);
+        var logPartition = max + MathF.Log(z / _partitionRows);
+        return TensorPrimitives.Dot(u, target) - n * _temperature * logPartition;
+    }
+
+    // The user tower's vector from the features the tower reads, else the cold-start vector; unit length.
+    private float[] Prior(UserRecord? features)
+    {
+        var d = Dimension;
+        var prior = new float[d];
+        var filled = false;
+        if (features is not null && _userFeatureNames is not null)
+        {
+            var raw = UserFeatureBuilder.Describe(features);
+            foreach (var name in raw.Categorical.Keys.Where(k => !_userFeatureNames.Contains(k)).ToArray()) raw.Categorical.Remove(name);
+            foreach (var name in raw.Numeric.Keys.Where(k => !_userFeatureNames.Contains(k)).ToArray()) raw.Numeric.Remove(name);
+            if (raw.Categorical.Count + raw.Numeric.Count > 0)
+            {
+                _model.EmbedNewUser(raw).CopyTo(prior, 0);
+                filled = true;
+            }
+        }
+        if (!filled) _model.EmbedUsers([-1], prior);
+        if (!Normalize(prior)) prior[0] = 1f;
+        return prior;
+    }
+
+    private static bool Normalize(Span<float> v)
+    {
+        var norm = TensorPrimitives.Norm(v);
+        if (!(norm > 1e-12f) || !float.IsFinite(norm)) return false;
+        TensorPrimitives.Multiply(v, 1f / norm, v);
+        return true;
+    }
+}

@@ -1,0 +1,183 @@
+using System.Numerics.Tensors;
+using TwoTower.MLNet.ColdStart;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Retrieval.Catalog;
+using TwoTower.MLNet.Retrieval.Engine;
+using TwoTower.MLNet.Training;
+using TwoTower.MLNet.TwoTowerModel;
+using TwoTower.MLNet.Tests.Retrieval;
+
+namespace TwoTower.MLNet.Tests.ColdStart;
+
+[TestClass]
+public sealed class NewUserFoldInTests
+{
+    // Items on the unit circle at the given angles; one trained user at angle 0; cold vector at angle 0.
+    private static (TwoTowerRecommender Model, ItemCatalog Catalog) CircleModel(double[] angles, float temperature = 0.2f, bool normalised = true)
+    {
+        var items = new IdMap("item", angles.Select((_, i) => $"i{i}"));
+        var users = new IdMap("user", ["u0"]);
+        var vectors = angles.SelectMany(a => new[] { (float)Math.Cos(a), (float)Math.Sin(a) }).ToArray();
+        if (!normalised) vectors[0] *= 2;
+        var hyper = new Dictionary<string, object?> { ["temperature"] = temperature };
+        var model = new TwoTowerRecommender(users, items, 2, [1f, 0f], vectors, [1f, 0f], hyper);
+        return (model, ItemCatalog.FromModel(items, null, 2, vectors));
+    }
+
+    // J(θ)·T of the fold-in objective, by brute force.
+    private static double Objective(double theta, double[] angles, int[] history, double prior, double priorAngle, double t)
+    {
+        double Score(double a) => Math.Cos(theta - a);
+        var max = angles.Max(a => Score(a) / t);
+        var logZ = max + Math.Log(angles.Sum(a => Math.Exp(Score(a) / t - max)) / angles.Length);
+        return history.Sum(h => Score(angles[h])) + prior * Math.Cos(theta - priorAngle) - history.Length * t * logZ;
+    }
+
+    [TestMethod]
+    public void Softmax_OnTheCircle_FindsTheBruteForceMaximum()
+    {
+        var rng = new Random(3);
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var angles = Enumerable.Range(0, 40).Select(_ => rng.NextDouble() * 2 * Math.PI).ToArray();
+            var history = Enumerable.Range(0, 1 + rng.Next(6)).Select(_ => rng.Next(angles.Length)).Distinct().Order().ToArray();
+            var (model, catalog) = CircleModel(angles);
+            var embedder = new SoftmaxFoldInUserEmbedder(model, catalog, new SoftmaxFoldInOptions { PriorWeight = 0.5f, MaxIterations = 200, Tolerance = 1e-6f });
+            var u = new float[2];
+            embedder.Embed(history, null, u);
+            Assert.AreEqual(1f, TensorPrimitives.Norm(u), 1e-5f, "unit length");
+            var best = Enumerable.Range(0, 36000).Select(k => k * 2 * Math.PI / 36000).MaxBy(th => Objective(th, angles, history, 0.5, 0, 0.2));
+            var found = Math.Atan2(u[1], u[0]);
+            Assert.AreEqual(Objective(best, angles, history, 0.5, 0, 0.2), Objective(found, angles, history, 0.5, 0, 0.2), 1e-4, $"trial {trial}: found θ {found:0.0000}, grid best {best:0.0000}");
+        }
+    }
+
+    [TestMethod]
+    public void Softmax_CrowdedDirection_PullsLessThanTheMean()
+    {
+        // Twenty items crowd angle 0, one item sits at π/2. A user who had one of each: the mean points at π/4, but the
+        // softmax fold-in turns towards the lone item, because at angle 0 the crowd takes the probability mass.
+        var angles = Enumerable.Repeat(0.0, 20).Append(Math.PI / 2).ToArray();
+        var (model, catalog) = CircleModel(angles);
+        var softmax = new float[2];
+        var mean = new float[2];
+        new SoftmaxFoldInUserEmbedder(model, catalog, new SoftmaxFoldInOptions { PriorWeight = 0 }).Embed([0, 20], null, softmax);
+        new MeanOfItemsUserEmbedder(model, catalog).Embed([0, 20], null, mean);
+        Assert.AreEqual(Math.PI / 4, Math.Atan2(mean[1], mean[0]), 1e-6);
+        Assert.IsGreaterThan(Math.PI / 4 + 0.1, Math.Atan2(softmax[1], softmax[0]));
+    }
+
+    [TestMethod]
+    public void Softmax_NoUsableHistory_GivesThePrior()
+    {
+        var (model, catalog) = CircleModel([0, 1, 2]);
+        var embedder = new SoftmaxFoldInUserEmbedder(model, catalog);
+        var u = new float[2];
+        embedder.Embed([], null, u);
+        CollectionAssert.AreEqual(new[] { 1f, 0f }, u, "the cold-start vector");
+        embedder.Embed([99], null, u);
+        CollectionAssert.AreEqual(new[] { 1f, 0f }, u, "unknown keys are skipped");
+    }
+
+    [TestMethod]
+    public void Softmax_WithFeatures_StartsFromTheUserTower()
+    {
+        var model = TrainedModel.Value;
+        using var engine = RetrievalEngine.Create(new LoadedModel(model, null, null), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        Assert.AreEqual("softmax_fold_in", engine.NewUsers!.Method);
+        var features = new UserRecord("new", 30, "F", "writer", "10001");
+        var u = new float[model.Dimension];
+        engine.NewUsers.Embed([], features, u);
+        var tower = model.EmbedNewUser(global::TwoTower.MLNet.Features.UserFeatureBuilder.Describe(features));
+        TensorPrimitives.Multiply(tower, 1f / TensorPrimitives.Norm(tower), tower);
+        CollectionAssert.AreEqual(tower, u, new FloatComparer(1e-6f));
+        engine.NewUsers.Embed([0, 1, 2], features, u);
+        Assert.AreEqual(1f, TensorPrimitives.Norm(u), 1e-5f);
+    }
+
+    [TestMethod]
+    public void Engine_Auto_SoftmaxForTwoTowerMeanForMatrixFactorization()
+    {
+        using var tt = RetrievalEngine.Create(new LoadedModel(TrainedModel.Value, null, null), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        Assert.AreEqual("softmax_fold_in", tt.NewUsers!.Method);
+        using var mean = RetrievalEngine.Create(new LoadedModel(TrainedModel.Value, null, null), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat", NewUserFoldIn = NewUserFoldIn.MeanOfItems });
+        Assert.AreEqual("mean_of_items", mean.NewUsers!.Method);
+        using var mf = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        Assert.AreEqual("mean_of_items", mf.NewUsers!.Method);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat", NewUserFoldIn = NewUserFoldIn.Softmax }));
+        StringAssert.Contains(ex.Message, "NewUserFoldIn.Softmax needs a two-tower model");
+    }
+
+    [TestMethod]
+    public void Engine_NewUserWithHistory_RecommendsThroughTheFoldIn()
+    {
+        using var engine = RetrievalEngine.Create(new LoadedModel(TrainedModel.Value, null, null), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat", ColdStart = new ColdStartOptions { FewInteractions = 0 } });
+        var history = new[] { "1", "2", "3" };
+        var result = engine.Recommend(new RecommendRequest { UserId = "stranger", K = 5, History = history });
+        var keys = history.Select(h => engine.Catalog.GetLive(h)!.Key).Order().ToArray();
+        var u = new float[TrainedModel.Value.Dimension];
+        engine.NewUsers!.Embed(keys, null, u);
+        var expected = Enumerable.Range(0, engine.Catalog.KeyCount).Select(k => engine.Catalog.Get(k)!).Where(i => i.Live && !history.Contains(i.Record.Id))
+            .OrderByDescending(i => TensorPrimitives.Dot(u, i.Vector!)).Take(5).Select(i => i.Record.Id).ToArray();
+        CollectionAssert.AreEqual(expected, result.Items.Select(i => i.ItemId).ToArray());
+    }
+
+    [TestMethod]
+    public void CanFoldIn_UnnormalisedOrNoTemperature_False()
+    {
+        var (unnormalised, catalog) = CircleModel([0, 1, 2], normalised: false);
+        Assert.IsFalse(SoftmaxFoldInUserEmbedder.CanFoldIn(unnormalised));
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new SoftmaxFoldInUserEmbedder(unnormalised, catalog));
+        StringAssert.Contains(ex.Message, "L2-normalised item vectors");
+        var (m, _) = CircleModel([0, 1, 2]);
+        var noTemperature = new TwoTowerRecommender(m.Users, m.Items, 2, m.UserVectors.ToArray(), m.ItemVectors.ToArray(), m.ColdUserVector.ToArray());
+        Assert.IsNull(noTemperature.Temperature);
+        Assert.IsFalse(SoftmaxFoldInUserEmbedder.CanFoldIn(noTemperature));
+    }
+
+    [TestMethod]
+    public void Temperature_SurvivesSaveAndLoad()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "tt.ttm");
+        ModelFile.Save(path, TrainedModel.Value);
+        var loaded = (TwoTowerRecommender)ModelFile.Load(path).Model;
+        Assert.AreEqual(TrainedModel.Value.Temperature, loaded.Temperature);
+        Assert.IsTrue(SoftmaxFoldInUserEmbedder.CanFoldIn(loaded));
+    }
+
+    [TestMethod]
+    public void Options_BadValues_ThrowNamingThem()
+    {
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SoftmaxFoldInOptions { PriorWeight = -1 }.Validate()).Message, "PriorWeight");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SoftmaxFoldInOptions { PriorWeight = float.NaN }.Validate()).Message, "PriorWeight");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SoftmaxFoldInOptions { MaxIterations = -1 }.Validate()).Message, "MaxIterations");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SoftmaxFoldInOptions { Tolerance = 0 }.Validate()).Message, "Tolerance");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new SoftmaxFoldInOptions { MaxPartitionItems = 0 }.Validate()).Message, "MaxPartitionItems");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RetrievalEngineOptions { NewUserFoldIn = (NewUserFoldIn)9 }.Validate()).Message, "NewUserFoldIn");
+    }
+
+    [TestMethod]
+    public void Embed_WrongVectorLength_Throws()
+    {
+        var (model, catalog) = CircleModel([0, 1]);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new SoftmaxFoldInUserEmbedder(model, catalog).Embed([0], null, new float[3])).Message, "expected 2");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new MeanOfItemsUserEmbedder(model, catalog).Embed([0], null, new float[3])).Message, "expected 2");
+    }
+
+    private static readonly Lazy<TwoTowerRecommender> TrainedModel = new(() =>
+    {
+        var log = new InteractionLog("fixture");
+        var seen = RetrievalFixture.Model().Seen!;
+        for (var u = 0; u < seen.Rows; u++)
+            foreach (var i in seen.RowIndices(u)) log.Add((u + 1).ToString(), (i + 1).ToString());
+        var users = new UserMetadata(Enumerable.Range(1, seen.Rows).Select(u => new UserRecord(u.ToString(), 20 + u % 40, u % 2 == 0 ? "F" : "M", u % 3 == 0 ? "writer" : "student", "1000" + u % 10)));
+        var options = new global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { EmbeddingDimension = 4, FeatureEmbeddingDimension = 4, HiddenLayers = [8], Epochs = 3, BatchSize = 64, Threads = 1 };
+        return new TwoTowerTrainer(options).Train(TrainingData.Create(log, null, RetrievalFixture.Items(), users));
+    });
+
+    private sealed class FloatComparer(float tolerance) : System.Collections.IComparer
+    {
+        public int Compare(object? x, object? y) => Math.Abs((float)x! - (float)y!) <= tolerance ? 0 : ((float)x!).CompareTo((float)y!);
+    }
+}
