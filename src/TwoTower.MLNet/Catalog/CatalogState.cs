@@ -41,6 +41,14 @@ internal sealed class CatalogState
         return last;
     }
 
+    /// <summary>The live fitted model whose transformer provably wrote <paramref name="data"/> (its user vector column matches), or null.</summary>
+    public FittedRecommender? WrittenBy(IDataView data)
+    {
+        var last = _last;
+        var candidates = _byTransformer.Select(kv => kv.Value).Distinct().OrderBy(c => c == last ? 0 : 1);
+        return candidates.FirstOrDefault(c => Wrote(c, data));
+    }
+
     private static bool Wrote(FittedRecommender fitted, IDataView data)
     {
         var schema = data.Schema;

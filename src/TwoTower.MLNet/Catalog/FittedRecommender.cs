@@ -58,6 +58,9 @@ public sealed class FittedRecommender
     /// <summary>Wall time of the engine's fit, in seconds.</summary>
     public double FitSeconds { get; }
 
+    /// <summary>The model type of the matrix-factorization step that warm-started this model in its chain, or null.</summary>
+    public string? WarmStartedFrom { get; init; }
+
     private (int[] Pointers, int[] Items)? _seen;
     private ExactRecommender? _exact;
 

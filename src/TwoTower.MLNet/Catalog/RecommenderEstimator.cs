@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Features;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Onnx.Execution;
@@ -27,10 +28,10 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
 {
     private readonly MLContext _ml;
     private readonly CatalogState _state;
-    private readonly Func<TrainingData, IEmbeddingRecommender> _train;
+    private readonly Func<TrainingData, MatrixFactorizationModel?, IEmbeddingRecommender> _train;
 
     internal RecommenderEstimator(MLContext ml, CatalogState state, string name, string userIdColumn, string itemIdColumn, string? ratingColumn,
-        Func<TrainingData, IEmbeddingRecommender> train)
+        Func<TrainingData, MatrixFactorizationModel?, IEmbeddingRecommender> train)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userIdColumn);
         ArgumentException.ThrowIfNullOrWhiteSpace(itemIdColumn);
@@ -79,7 +80,10 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     public IReadOnlyList<string> ItemFeatureColumns { get; internal init; } = [];
 
     // Trains with feature tables read from columns (null = the trainer takes no feature tables).
-    internal Func<TrainingData, FeatureTable?, FeatureTable?, IEmbeddingRecommender>? TrainWithFeatures { get; init; }
+    internal Func<TrainingData, FeatureTable?, FeatureTable?, MatrixFactorizationModel?, IEmbeddingRecommender>? TrainWithFeatures { get; init; }
+
+    // Whether a matrix-factorization model whose step wrote the input is handed to the trainer as a warm start.
+    internal bool WarmStartFromChain { get; init; }
 
     /// <summary>The model of the most recent <see cref="Fit"/>, or null before the first.</summary>
     public FittedRecommender? LastFitted { get; private set; }
@@ -131,6 +135,8 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         var ratingTransformer = ratingConv?.Fit(withItem);
         var readable = ratingTransformer?.Transform(withItem) ?? withItem;
 
+        // Only a step of this catalog that provably wrote this input (its user vectors are in it) warms the trainer.
+        var warm = WarmStartFromChain ? _state.WrittenBy(input)?.Model as MatrixFactorizationModel : null;
         var log = ReadLog(readable, userText, itemText, ratingFloat);
         var data = TrainingData.Create(log, items: ItemFeatures, users: UserFeatures);
         var sw = Stopwatch.StartNew();
@@ -140,9 +146,9 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
             var train = TrainWithFeatures ?? throw new InvalidOperationException($"The {Name} trainer does not read feature columns; leave UserFeatureColumns and ItemFeatureColumns empty.");
             var users = UserFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, userText, data.Users, UserFeatureColumns, nameof(UserFeatureColumns)) : null;
             var items = ItemFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, itemText, data.Items, ItemFeatureColumns, nameof(ItemFeatureColumns)) : null;
-            model = train(data, users, items);
+            model = train(data, users, items, warm);
         }
-        else model = _train(data);
+        else model = _train(data, warm);
         var seconds = sw.Elapsed.TotalSeconds;
         CheckMaps(model, data);
 
@@ -161,7 +167,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
             steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(ItemLookup(model, itemText, ItemVectorColumn)), [ItemVectorColumn], [itemText], current, Execution, 0, null));
         }
         var chain = new TransformerChain<ITransformer>(steps.ToArray());
-        var fitted = new FittedRecommender(model, data.Train, UserIdColumn, ItemIdColumn, userText, seconds) { UserVectorColumn = UserVectorColumn };
+        var fitted = new FittedRecommender(model, data.Train, UserIdColumn, ItemIdColumn, userText, seconds) { UserVectorColumn = UserVectorColumn, WarmStartedFrom = warm?.ModelType };
         LastFitted = fitted;
         _state.Register(chain, fitted);
         return chain;

@@ -51,6 +51,15 @@ public sealed class TwoTowerOptions
     /// <summary>Columns of the interaction rows that hold item features for the item tower (e.g. "GenresBag", "TitleTokens"); they replace <see cref="Items"/>. Default empty.</summary>
     public IList<string> ItemFeatureColumns { get; set; } = [];
 
+    /// <summary>
+    /// Whether a matrix-factorization step of the same catalog right before this trainer in a chain
+    /// (<c>Trainers.MatrixFactorization(...).Append(Trainers.TwoTower(...))</c>) warm-starts it: its user factors initialise
+    /// the user id embeddings, and its item factors the item id embeddings when <c>Engine.UseItemIdEmbedding</c> is true
+    /// (<see cref="TwoTowerModel.WarmStart.UseFactors"/>, re-keyed by raw id). Default true; the fitted model says so in
+    /// <see cref="FittedRecommender.WarmStartedFrom"/>. Without such a step it has no effect.
+    /// </summary>
+    public bool WarmStartFromChain { get; set; } = true;
+
     /// <summary>The engine's options; replaced as a whole or tuned in place. Never null.</summary>
     public EngineOptions Engine
     {

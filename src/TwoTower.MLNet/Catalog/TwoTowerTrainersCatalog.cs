@@ -27,9 +27,18 @@ public sealed class TwoTowerTrainersCatalog
         var copy = options.Clone();
         copy.Validate();
         var engine = copy.Engine;
-        return new RecommenderEstimator(_ml, _state, TwoTowerRecommender.TypeName, copy.UserIdColumn, copy.ItemIdColumn, null,
-            data => new TwoTowerTrainer(engine).Train(data))
+        // A warm start sets the initial embeddings on a copy, so one fit's factors never reach the next fit.
+        TwoTowerTrainer Trainer(TrainingData data, MatrixFactorizationModel? warm)
         {
+            if (warm is null) return new TwoTowerTrainer(engine);
+            var started = engine.Clone();
+            WarmStart.UseFactors(started, warm, data, items: engine.UseItemIdEmbedding == true);
+            return new TwoTowerTrainer(started);
+        }
+        return new RecommenderEstimator(_ml, _state, TwoTowerRecommender.TypeName, copy.UserIdColumn, copy.ItemIdColumn, null,
+            (data, warm) => Trainer(data, warm).Train(data))
+        {
+            WarmStartFromChain = copy.WarmStartFromChain,
             UserVectorColumn = copy.UserVectorColumn,
             ItemVectorColumn = copy.ItemVectorColumn,
             Execution = copy.Execution,
@@ -37,9 +46,9 @@ public sealed class TwoTowerTrainersCatalog
             UserFeatures = copy.Users,
             UserFeatureColumns = [.. copy.UserFeatureColumns],
             ItemFeatureColumns = [.. copy.ItemFeatureColumns],
-            TrainWithFeatures = (data, users, items) =>
+            TrainWithFeatures = (data, users, items, warm) =>
             {
-                var trainer = new TwoTowerTrainer(engine);
+                var trainer = Trainer(data, warm);
                 var (u, i) = trainer.BuildFeatures(data, users, items);
                 return trainer.Train(data, u, i);
             },
@@ -65,11 +74,11 @@ public sealed class TwoTowerTrainersCatalog
         {
             var mf = options.Explicit;
             return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ExplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
-                data => new ExplicitMatrixFactorizationTrainer(mf).Fit(data));
+                (data, _) => new ExplicitMatrixFactorizationTrainer(mf).Fit(data));
         }
         var als = options.Als;
         return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ImplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
-            data => new ImplicitAlsTrainer(als).Fit(data));
+            (data, _) => new ImplicitAlsTrainer(als).Fit(data));
     }
 
     /// <summary>Implicit-feedback matrix factorization with the common parameters.</summary>
@@ -93,7 +102,7 @@ public sealed class TwoTowerTrainersCatalog
     public RecommenderEstimator Custom(IRecommenderTrainer trainer, string userIdColumn = "UserId", string itemIdColumn = "ItemId", string? ratingColumn = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        return new RecommenderEstimator(_ml, _state, trainer.ModelType, userIdColumn, itemIdColumn, ratingColumn, data =>
+        return new RecommenderEstimator(_ml, _state, trainer.ModelType, userIdColumn, itemIdColumn, ratingColumn, (data, _) =>
             trainer.Fit(data) as IEmbeddingRecommender
             ?? throw new InvalidOperationException($"The '{trainer.ModelType}' trainer's model does not implement IEmbeddingRecommender (user and item vectors), so it cannot be served by the ONNX recommend graph."));
     }
