@@ -85,7 +85,7 @@ internal static partial class NotebookProgram
                         DisplayState.WritePng(png);
                         break;
                     case NotebookHtml html:
-                        var rest = System.Text.RegularExpressions.Regex.Replace(html.Html, "<img[^>]*src=[\"']data:image/png;base64,([A-Za-z0-9+/=]+)[\"'][^>]*>",
+                        var rest = System.Text.RegularExpressions.Regex.Replace(html.Html, "<img[^>]*src=[\"']data:image/png;base64,([A-Za-z0-9+/=]+)[\"'][^>]*>(\\s*</img>)?",
                             m => { DisplayState.WritePng(System.Convert.FromBase64String(m.Groups[1].Value)); return ""; });
                         if (!string.IsNullOrWhiteSpace(rest)) System.Console.WriteLine(rest);
                         break;

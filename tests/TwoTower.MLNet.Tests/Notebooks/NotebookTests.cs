@@ -22,9 +22,10 @@ public sealed class NotebookTests
     {
         // The smallest valid PNG (1×1, grey), as ScottPlot's GetPngHtml would embed it.
         const string png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
-        var output = Run("display-html", new[] { $"display(HTML(\"<p>caption</p><img class='' src=\\\"data:image/png;base64,{png}\\\">\"));\ndisplay(new[] {{ 1, 2 }});" }, out var dir);
+        var output = Run("display-html", new[] { $"display(HTML(\"<p>caption</p><img class='' src=\\\"data:image/png;base64,{png}\\\"></img>\"));\ndisplay(new[] {{ 1, 2 }});" }, out var dir);
         StringAssert.Contains(output, "<p>caption</p>");
         StringAssert.Contains(output, "[image ");
+        Assert.DoesNotContain("img", output, "the image tag is consumed whole");
         StringAssert.Contains(output, "1\n2\n");
         CollectionAssert.AreEqual(Convert.FromBase64String(png), File.ReadAllBytes(Path.Combine(dir, "display-1.png")));
     }
