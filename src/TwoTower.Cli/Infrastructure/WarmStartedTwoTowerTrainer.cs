@@ -19,7 +19,7 @@ internal sealed class WarmStartedTwoTowerTrainer(TwoTowerOptions options, string
             throw new UserInputException($"--warm-start '{factorModelPath}' is a '{loaded.Model.ModelType}' model; it needs factors (train it with --model ials, mf or factors).");
         var o = options.Clone();
         var (users, items) = WarmStart.UseFactors(o, mf, data);
-        log?.Invoke($"warm start from {factorModelPath}: {users}/{data.Users.Count} users and {items}/{data.Items.Count} items found ({mf.Factors} factors).");
+        log?.Invoke($"warm start from {factorModelPath}: {users}/{data.Users.Count} users and {items}/{data.Items.Count} items got factors ({mf.Factors} factors).");
         return new TwoTowerTrainer(o).Fit(data, progress, cancellationToken);
     }
 }

@@ -47,9 +47,14 @@ public sealed record RuleSpec
         if (IncludeGenres is { } inc)
         {
             if (inc.Count == 0) throw new ArgumentException("filters.includeGenres is empty; list at least one genre or leave it out.", nameof(IncludeGenres));
-            filters.Add(new GenreIncludeRule(catalog.GenreMask(inc)));
+            var mask = catalog.GenreMask(inc);
+            filters.Add(new GenreIncludeRule(mask, catalog.GenreNames(mask)));
         }
-        if (ExcludeGenres is { Count: > 0 } exc) filters.Add(new GenreExcludeRule(catalog.GenreMask(exc)));
+        if (ExcludeGenres is { Count: > 0 } exc)
+        {
+            var mask = catalog.GenreMask(exc);
+            filters.Add(new GenreExcludeRule(mask, catalog.GenreNames(mask)));
+        }
         if (ReleasedAfter is not null || ReleasedBefore is not null)
             filters.Add(new AvailabilityWindowRule(ReleasedAfter, ReleasedBefore, AllowUnknownDate));
         if (Blocklist is { Count: > 0 } block)

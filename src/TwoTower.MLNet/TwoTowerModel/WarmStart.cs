@@ -43,7 +43,8 @@ public static class WarmStart
     /// Sets <paramref name="options"/>' warm-start matrices from a matrix-factorisation model (trained here or imported),
     /// re-keyed by raw id onto <paramref name="data"/>'s maps: users and items the factors do not know start from zero rows.
     /// Item factors are used only when <paramref name="items"/> is true (they need an item id embedding). Returns how many
-    /// training users and items were found in the factor model.
+    /// training users and items got a factor row: known to the factor model and not all zero (a factor model keeps zero
+    /// rows for catalogue entries without interactions).
     /// </summary>
     public static (int Users, int Items) UseFactors(TwoTowerOptions options, MatrixFactorizationModel factors, TrainingData data, bool items = true)
     {
@@ -73,8 +74,9 @@ public static class WarmStart
         for (var key = 0; key < to.Count; key++)
         {
             if (!from.TryGetKey(to.GetRawId(key), out var src)) continue;
-            source.Slice(src * k, k).CopyTo(rows.AsSpan(key * k, k));
-            found++;
+            var row = source.Slice(src * k, k);
+            row.CopyTo(rows.AsSpan(key * k, k));
+            if (row.ContainsAnyExcept(0f)) found++;
         }
         return (rows, found);
     }

@@ -115,6 +115,8 @@ public sealed class RuleTests
         Assert.HasCount(4, rules.Filters);
         var allowed = Enumerable.Range(0, c.KeyCount).Where(rules.KeyFilter(c)).ToArray();
         CollectionAssert.AreEqual(new[] { 0 }, allowed); // b is Comedy, c has no date, d no genre, e blocked
+        CollectionAssert.AreEqual(new[] { "include genres Action, Drama", "exclude genres Comedy" }, rules.Filters.Take(2).Select(f => f.Describe()).ToArray());
+        Assert.AreEqual("exclude genres mask 0x2", new GenreExcludeRule(2).Describe(), "without names the mask is shown");
     }
 
     [TestMethod]

@@ -34,6 +34,20 @@ public sealed class WarmStartTests
     }
 
     [TestMethod]
+    public void UseFactors_ZeroFactorRow_NotCountedAsFound()
+    {
+        // Item b has a zero row (a catalogue entry the factor model never saw interact): copied, but not counted.
+        var factors = new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType,
+            new IdMap("user", ["u1"]), new IdMap("item", ["a", "b"]), [1, 2], [10, 11, 0, 0], 2);
+        var log = new InteractionLog();
+        log.Add("u1", "a");
+        log.Add("u1", "b");
+        var (users, items) = WarmStart.UseFactors(new EngineOptions(), factors, TrainingData.Create(log));
+        Assert.AreEqual(1, users);
+        Assert.AreEqual(1, items);
+    }
+
+    [TestMethod]
     public void UseFactors_ItemsOff_LeavesItemEmbeddingsAlone()
     {
         var log = new InteractionLog();
