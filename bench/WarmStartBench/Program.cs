@@ -26,12 +26,9 @@ foreach (var (split, metric) in new[] { ("p2-tune", "NDCG@10"), ("p1-tune", "top
     foreach (var warm in new[] { false, true })
     {
         var o = new TwoTowerOptions { Epochs = epochs, EarlyStoppingPatience = epochs, ValidationMetric = metric, ComputeQualityReport = false };
-        if (warm)
-        {
-            o.InitialUserEmbeddings = mf.UserFactors.ToArray();
-            o.InitialItemEmbeddings = mf.ItemFactors.ToArray();
-            o.InitialEmbeddingDimension = mf.Dimension;
-        }
+        // User factors only: with the default towers items are embedded from their features, and item factors would
+        // switch on an item id embedding that the cold run does not have (a different model, not another start).
+        if (warm) WarmStart.UseFactors(o, mf, data, items: false);
         var values = new List<double>();
         var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Metrics is { } m && m.TryGetValue(metric, out var v)) values.Add(v); });
         new TwoTowerTrainer(o).Train(data, progress);
