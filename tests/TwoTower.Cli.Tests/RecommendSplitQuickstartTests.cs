@@ -40,6 +40,48 @@ public sealed class RecommendSplitQuickstartTests
         StringAssert.Contains(r.Err, "not known to the model");
     }
 
+    private static readonly Lazy<string> TwoTowerModel = new(() =>
+    {
+        var model = Path.Combine(TestPaths.TempDir(), "tt.zip");
+        var r = CliRunner.Run("train", "--model", "twotower", "--train", TestPaths.Split("p2", "train"), "--items", TestPaths.MovieLens100K, "--out", model, "--set", "Epochs=1", "--set", "ComputeQualityReport=false");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        return model;
+    });
+
+    [TestMethod]
+    public void Recommend_History_FoldsInANewUserAndLeavesTheHistoryOut()
+    {
+        var r = CliRunner.Run("recommend", "--model", TwoTowerModel.Value, "--history", "50, 172,181", "--k", "5", "--exclude-seen", "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var ids = r.Json["items"]!.AsArray().Select(i => i!["itemId"]!.GetValue<string>()).ToArray();
+        var model = TwoTower.MLNet.Persistence.ModelFile.Load(TwoTowerModel.Value).Model;
+        var expected = new TwoTower.MLNet.Retrieval.ExactRecommender(model).RecommendForHistory(["50", "172", "181"], 5).Select(x => x.ItemId).ToArray();
+        CollectionAssert.AreEqual(expected, ids);
+        Assert.IsFalse(ids.Intersect(["50", "172", "181"]).Any());
+        CollectionAssert.AreEqual(new[] { "50", "172", "181" }, r.Json["history"]!.AsArray().Select(i => i!.GetValue<string>()).ToArray());
+        StringAssert.Contains(r.Err, "folded in from 3 item(s)");
+    }
+
+    [TestMethod]
+    public void Recommend_HistoryErrors_AreUsageErrorsNamingTheProblem()
+    {
+        var unknownItem = CliRunner.Run("recommend", "--model", TwoTowerModel.Value, "--history", "50,no-such-item");
+        Assert.AreEqual(2, unknownItem.ExitCode);
+        StringAssert.Contains(unknownItem.Err, "--history: history item 'no-such-item' is not in the model's catalogue");
+        var noVectors = CliRunner.Run("recommend", "--model", PopularityModel(), "--history", "50");
+        Assert.AreEqual(2, noVectors.ExitCode);
+        StringAssert.Contains(noVectors.Err, "has no user and item vectors");
+        var knownUser = CliRunner.Run("recommend", "--model", TwoTowerModel.Value, "--user", "1", "--history", "50");
+        Assert.AreEqual(2, knownUser.ExitCode);
+        StringAssert.Contains(knownUser.Err, "user '1' is known to it");
+        var neither = CliRunner.Run("recommend", "--model", TwoTowerModel.Value);
+        Assert.AreEqual(2, neither.ExitCode);
+        StringAssert.Contains(neither.Err, "Give --user ID, or --history");
+        var empty = CliRunner.Run("recommend", "--model", TwoTowerModel.Value, "--history", " , ");
+        Assert.AreEqual(2, empty.ExitCode);
+        StringAssert.Contains(empty.Err, "--history names no item");
+    }
+
     [TestMethod]
     public void Recommend_ZeroK_IsAUsageError()
     {

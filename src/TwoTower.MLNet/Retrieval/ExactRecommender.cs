@@ -1,3 +1,4 @@
+using TwoTower.MLNet.ColdStart;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Models;
@@ -37,6 +38,39 @@ public sealed class ExactRecommender
         _model.Score(new[] { key }, scores);
         if (excludeSeen && key >= 0)
             foreach (var i in _seen!.RowIndices(key)) scores[i] = float.NegativeInfinity;
+        return Top(scores, k);
+    }
+
+    /// <summary>
+    /// Recommends up to <paramref name="k"/> items for a user the model never saw, from the items they interacted with:
+    /// the user is folded in (<see cref="NewUserEmbedders"/>: the softmax fold-in for two-tower models, else the mean of
+    /// the items' vectors) and every item is scored against that vector. With <paramref name="excludeHistory"/> the
+    /// history items are left out.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no user and item vectors.</exception>
+    /// <exception cref="ArgumentException">A history item is not in the model's catalogue (the message names it).</exception>
+    public IReadOnlyList<Recommendation> RecommendForHistory(IReadOnlyList<string> history, int k, bool excludeHistory = true, UserRecord? features = null)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+        if (_model is not IEmbeddingRecommender embedding)
+            throw new InvalidOperationException($"A '{_model.ModelType}' model has no user and item vectors, so a new user cannot be folded in from a history.");
+        var keys = new SortedSet<int>();
+        foreach (var id in history)
+            keys.Add(id is not null && _model.Items.TryGetKey(id, out var key) ? key : throw new ArgumentException($"history item '{id}' is not in the model's catalogue.", nameof(history)));
+        var d = embedding.Dimension;
+        var catalog = Catalog.ItemCatalog.FromModel(_model.Items, null, d, embedding.ItemVectors.Span);
+        var user = new float[d];
+        NewUserEmbedders.Create(embedding, catalog).Embed(keys.ToArray(), features, user);
+        var scores = new float[_model.Items.Count];
+        Index.Kernels.Gemm.MultiplyTransposedB(user, embedding.ItemVectors.Span, scores, 1, scores.Length, d);
+        if (excludeHistory)
+            foreach (var key in keys) scores[key] = float.NegativeInfinity;
+        return Top(scores, k);
+    }
+
+    private IReadOnlyList<Recommendation> Top(float[] scores, int k)
+    {
         var top = new int[Math.Min(k, scores.Length)];
         if (top.Length == 0) return Array.Empty<Recommendation>();
         var n = ScoreRanking.TopK(scores, top.Length, top);

@@ -124,6 +124,25 @@ public sealed class NewUserFoldInTests
     }
 
     [TestMethod]
+    public void ExactRecommender_RecommendForHistory_ScoresEveryItemAgainstTheFoldIn()
+    {
+        var model = TrainedModel.Value;
+        var catalog = ItemCatalog.FromModel(model.Items, null, model.Dimension, model.ItemVectors.Span);
+        var history = new[] { "3", "1" };
+        var keys = history.Select(model.Items.GetKey).Order().ToArray();
+        var u = new float[model.Dimension];
+        new SoftmaxFoldInUserEmbedder(model, catalog).Embed(keys, null, u);
+        var expected = Enumerable.Range(0, model.Items.Count).Where(i => !keys.Contains(i))
+            .OrderByDescending(i => TensorPrimitives.Dot(u, model.ItemVectors.Span.Slice(i * model.Dimension, model.Dimension))).ThenBy(i => i)
+            .Take(4).Select(model.Items.GetRawId).ToArray();
+        var recs = new global::TwoTower.MLNet.Retrieval.ExactRecommender(model).RecommendForHistory(history, 4);
+        CollectionAssert.AreEqual(expected, recs.Select(r => r.ItemId).ToArray());
+        var withHistory = new global::TwoTower.MLNet.Retrieval.ExactRecommender(model).RecommendForHistory(history, model.Items.Count, excludeHistory: false);
+        Assert.IsTrue(history.All(h => withHistory.Any(r => r.ItemId == h)), "without exclusion the history items are ranked too");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new global::TwoTower.MLNet.Retrieval.ExactRecommender(model).RecommendForHistory(["nope"], 3)).Message, "history item 'nope'");
+    }
+
+    [TestMethod]
     public void CanFoldIn_UnnormalisedOrNoTemperature_False()
     {
         var (unnormalised, catalog) = CircleModel([0, 1, 2], normalised: false);

@@ -135,7 +135,7 @@ public sealed class RetrievalEngine : IDisposable
             for (var i = 0; i < ids.Length; i++) ids[i] = i;
             index.Add(ids, vectors);
             var name = model.ModelType == TwoTowerModel.TwoTowerRecommender.TypeName ? "twotower" : "mf";
-            ann = new AnnCandidateSource(name, embedding, index, catalog, new SearchOptions { EfSearch = options.EfSearch }, NewUserEmbedder(embedding, catalog, options));
+            ann = new AnnCandidateSource(name, embedding, index, catalog, new SearchOptions { EfSearch = options.EfSearch }, NewUserEmbedders.Create(embedding, catalog, options.NewUserFoldIn, options.SoftmaxFoldIn));
             sources.Add(ann);
             if (model is TwoTowerModel.TwoTowerRecommender tt && ItemTowerEmbedder.CanEmbed(tt))
                 newItems = new ItemTowerEmbedder(tt);
@@ -157,19 +157,6 @@ public sealed class RetrievalEngine : IDisposable
         foreach (var r in recovered) engine.Apply(r);
         engine.RecoveredUpdates = recovered.Count;
         return engine;
-    }
-
-    private static INewUserEmbedder NewUserEmbedder(IEmbeddingRecommender model, ItemCatalog catalog, RetrievalEngineOptions options)
-    {
-        var softmax = model is TwoTowerModel.TwoTowerRecommender tt && SoftmaxFoldInUserEmbedder.CanFoldIn(tt) ? tt : null;
-        return options.NewUserFoldIn switch
-        {
-            NewUserFoldIn.MeanOfItems => new MeanOfItemsUserEmbedder(model, catalog),
-            NewUserFoldIn.Softmax when softmax is null => throw new ArgumentException(
-                $"NewUserFoldIn.Softmax needs a two-tower model with normalised vectors and a recorded temperature; this model is '{model.ModelType}'. Use Auto or MeanOfItems.", nameof(options)),
-            _ when softmax is not null => new SoftmaxFoldInUserEmbedder(softmax, catalog, options.SoftmaxFoldIn),
-            _ => new MeanOfItemsUserEmbedder(model, catalog),
-        };
     }
 
     /// <summary>The default plan over the available sources: ANN 100, itemknn 50, popularity 20 at weight 0.3, MinMax.</summary>
