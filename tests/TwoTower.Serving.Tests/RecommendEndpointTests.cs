@@ -154,6 +154,7 @@ public sealed class RecommendEndpointTests
         Assert.AreEqual("ok", h["status"]!.GetValue<string>());
         Assert.AreEqual(30, h["items"]!.GetValue<int>());
         Assert.AreEqual("ials", h["model"]!.GetValue<string>());
+        Assert.AreEqual("mean_of_items", h["newUsers"]!.GetValue<string>(), "how unknown users with a history get a vector");
     }
 
     [TestMethod]

@@ -63,10 +63,14 @@ public sealed record HistoryResponse([property: JsonPropertyName("userId")] stri
 /// <param name="Users">Users known to the model.</param>
 /// <param name="Sources">Candidate sources in use.</param>
 /// <param name="RecoveredUpdates">Live updates replayed at start-up.</param>
+/// <param name="NewUsers">How users unknown to the model get a vector from their history ("softmax_fold_in", "mean_of_items"), or null.</param>
+/// <param name="NewItems">How items added without a vector get one ("item_tower", "content_projection"), or null.</param>
 public sealed record HealthResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("items")] int Items,
     [property: JsonPropertyName("users")] int Users,
     [property: JsonPropertyName("sources")] IReadOnlyList<string> Sources,
-    [property: JsonPropertyName("recoveredUpdates")] int RecoveredUpdates);
+    [property: JsonPropertyName("recoveredUpdates")] int RecoveredUpdates,
+    [property: JsonPropertyName("newUsers")] string? NewUsers,
+    [property: JsonPropertyName("newItems")] string? NewItems);

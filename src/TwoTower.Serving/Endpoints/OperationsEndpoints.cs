@@ -20,7 +20,7 @@ internal static class OperationsEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/health", (RetrievalEngine engine) => Results.Ok(new HealthResponse("ok", engine.Model.ModelType, engine.Catalog.LiveCount,
-                engine.Model.Users.Count, engine.Generator.SourceNames.ToArray(), engine.RecoveredUpdates)))
+                engine.Model.Users.Count, engine.Generator.SourceNames.ToArray(), engine.RecoveredUpdates, engine.NewUsers?.Method, engine.NewItems?.Method)))
             .WithName("Health").WithSummary("Liveness and what is loaded.").Produces<HealthResponse>();
 
         app.MapGet("/metrics", (RetrievalEngine engine, ServiceMetrics metrics) =>
