@@ -9,8 +9,11 @@ public sealed record SoftmaxFoldInOptions
     /// </summary>
     public float PriorWeight { get; init; } = 1f;
 
-    /// <summary>Gradient steps at most. Default 30.</summary>
-    public int MaxIterations { get; init; } = 30;
+    /// <summary>
+    /// Gradient steps at most; each costs a pass over the softmax's items. Default 10 (about 0.8 ms for ML-100K's 1,682 items
+    /// at d 64; on the tuning seeds of bench/RetrievalBench, 10 and 30 steps recommend the same within one hit).
+    /// </summary>
+    public int MaxIterations { get; init; } = 10;
 
     /// <summary>Stop when the tangent gradient per item (plus prior) falls below this. Default 1e-3.</summary>
     public float Tolerance { get; init; } = 1e-3f;
