@@ -1,6 +1,8 @@
 // Recall@10 / QPS plot (ScottPlot 5, PNG) of ANN benchmark runs.
 // usage: dotnet run -c Release -- OUT.png "TITLE" LABEL=FILE [LABEL=FILE ...]
 //    or: dotnet run -c Release -- mmap …   (full vs memory-mapped index loading, see MmapBench.cs)
+//    or: dotnet run -c Release -- ivfip …  (IVF recall/QPS against nProbe on non-unit inner-product data, see IvfIpBench.cs)
+//    or: dotnet run -c Release -- filter … (Flat search speed under allow-lists, see FilterBench.cs)
 //   FILE is either the output of `twotower index bench --json` (the JSON object on its last line; qps_batch is plotted)
 //   or a whitespace table whose rows are "param recall qps" (lines starting with '#' or a non-number are skipped).
 using System.Globalization;
@@ -8,6 +10,8 @@ using System.Text.Json;
 using ScottPlot;
 
 if (args.Length > 0 && args[0] == "mmap") return IndexBench.MmapBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "ivfip") return IndexBench.IvfIpBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "filter") return IndexBench.FilterBench.Run(args[1..]);
 
 if (args.Length < 3)
 {

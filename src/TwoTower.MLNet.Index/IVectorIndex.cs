@@ -22,6 +22,13 @@ public interface IVectorIndex : IDisposable
     /// <summary>Whether the index needs <see cref="Train"/> before <see cref="Add"/> (IVF, PQ).</summary>
     bool IsTrained { get; }
 
+    /// <summary>
+    /// Whether the index reads its large sections in place from a memory-mapped file (a load with
+    /// <see cref="Persistence.IndexLoadOptions.MemoryMap"/> of a file that allows it), until adds copy them into owned memory.
+    /// False for an index built in memory or loaded fully, and for implementations that never map a file (the default).
+    /// </summary>
+    bool IsMemoryMapped => false;
+
     /// <summary>Learns the index's structure (coarse centroids, codebooks) from sample vectors (row-major n × Dimension). A no-op for indexes that need no training.</summary>
     void Train(ReadOnlySpan<float> vectors);
 

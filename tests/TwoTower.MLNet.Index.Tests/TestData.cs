@@ -27,6 +27,29 @@ internal static class TestData
         return x;
     }
 
+    /// <summary>Isotropic Gaussian rows.</summary>
+    public static float[] Gaussian(int rows, int d, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[rows * d];
+        for (var i = 0; i < x.Length; i++) x[i] = Normal(rng);
+        return x;
+    }
+
+    /// <summary>A copy of <paramref name="x"/> with each row scaled to a length drawn uniformly from [min, max] (like matrix-factorisation factors).</summary>
+    public static float[] WithLengths(float[] x, int d, int seed, float min = 0.1f, float max = 2f)
+    {
+        var rng = new Random(seed);
+        var y = (float[])x.Clone();
+        for (var r = 0; r < y.Length / d; r++)
+        {
+            var row = y.AsSpan(r * d, d);
+            var length = min + (max - min) * (float)rng.NextDouble();
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, length / System.Numerics.Tensors.TensorPrimitives.Norm(row), row);
+        }
+        return y;
+    }
+
     private static float Normal(Random rng) => (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
 
     public static long[] Ids(int n, long offset = 0) => Enumerable.Range(0, n).Select(i => i + offset).ToArray();

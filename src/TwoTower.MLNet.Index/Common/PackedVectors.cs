@@ -60,6 +60,26 @@ internal sealed record PackedVectors(int Dimension, Memory<float> Packed, float[
         return this with { Packed = packed, Norms = norms, Ids = ids, Removed = removed };
     }
 
+    /// <summary>A new store of the given rows, in the given order, copied panel to panel (norms and ids carried over, nothing removed).</summary>
+    public PackedVectors Gather(ReadOnlySpan<int> rows)
+    {
+        var n = rows.Length;
+        var d = Dimension;
+        var packed = new float[Gemm.PackedLength(n, d)];
+        var norms = new float[n];
+        var ids = new long[n];
+        var source = Packed.Span;
+        for (var j = 0; j < n; j++)
+        {
+            var from = Offset(rows[j]);
+            var to = (long)(j / Gemm.NR) * Gemm.NR * d + j % Gemm.NR;
+            for (var p = 0; p < d; p++) packed[to + p * Gemm.NR] = source[(int)(from + p * Gemm.NR)];
+            norms[j] = Norms[rows[j]];
+            ids[j] = Ids[rows[j]];
+        }
+        return new PackedVectors(d, packed, norms, ids, new bool[n], n, n);
+    }
+
     private long Offset(int row) => (long)(row / Gemm.NR) * Gemm.NR * Dimension + row % Gemm.NR;
 
     /// <summary>Copies one stored row out.</summary>

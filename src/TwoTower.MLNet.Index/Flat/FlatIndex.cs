@@ -8,9 +8,10 @@ namespace TwoTower.MLNet.Index.Flat;
 /// <summary>
 /// Exact search: every query is scored against every stored vector with a blocked matrix multiply
 /// (query blocks × base blocks, vectors kept pre-packed in the kernel's panel layout), and a bounded
-/// heap per query keeps the best k. Like FAISS's <c>IndexFlat</c>. Loaded with
-/// <see cref="IndexLoadOptions.MemoryMap"/>, the packed vectors are read in place from the mapped file,
-/// which the index owns until <see cref="Dispose"/>; searches are thread-safe either way.
+/// heap per query keeps the best k. Like FAISS's <c>IndexFlat</c>. Under a selective allow-list only the
+/// allowed vectors are scored. Loaded with <see cref="IndexLoadOptions.MemoryMap"/>, the packed vectors are
+/// read in place from the mapped file, which the index owns until <see cref="Dispose"/>; searches are
+/// thread-safe either way.
 /// </summary>
 public sealed class FlatIndex : IVectorIndex
 {
@@ -83,6 +84,8 @@ public sealed class FlatIndex : IVectorIndex
         using var lease = Hold();
         var s = _store;
         var eligible = VectorInput.Eligibility(options);
+        // A selective allow-list: score only the allowed rows (the filter, if any, still applies to them).
+        if (options.AllowList is { } allow && AllowedRows.Select(s, allow, nq) is { } allowed) (s, eligible) = (allowed, options.Filter);
         var l2 = Metric == VectorMetric.L2;
         var block = PackedScan.MaxQueries;
         if (options.Threads > 1) block = Math.Clamp((nq + options.Threads - 1) / options.Threads, 8, PackedScan.MaxQueries);

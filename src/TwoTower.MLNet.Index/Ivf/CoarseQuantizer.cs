@@ -1,18 +1,27 @@
+using System.Numerics.Tensors;
 using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Persistence;
 
 namespace TwoTower.MLNet.Index.Ivf;
 
-/// <summary>The k-means centroids that split vectors into inverted lists (squared-L2 cells).</summary>
+/// <summary>
+/// The k-means centroids that split vectors into inverted lists: squared-L2 cells of the rows themselves, or, with
+/// <see cref="ByDirection"/>, of the rows' directions. The rule is part of the index's state (its lists were filled by it),
+/// so it is saved with the centroids.
+/// </summary>
 internal sealed class CoarseQuantizer
 {
+    /// <summary>The first file format version that records <see cref="ByDirection"/>; older files all used the rows themselves.</summary>
+    public const int FirstVersionWithRule = 3;
+
     private readonly PackedVectors _store;
 
-    public CoarseQuantizer(float[] centroids, int dimension)
+    public CoarseQuantizer(float[] centroids, int dimension, bool byDirection)
     {
         Centroids = centroids;
         Dimension = dimension;
         Lists = centroids.Length / dimension;
+        ByDirection = byDirection;
         _store = KMeans.Pack(centroids, dimension, Lists);
     }
 
@@ -25,26 +34,41 @@ internal sealed class CoarseQuantizer
     /// <summary>Vector dimension.</summary>
     public int Dimension { get; }
 
-    /// <summary>Trains centroids on prepared vectors.</summary>
-    public static CoarseQuantizer Train(ReadOnlySpan<float> vectors, int dimension, int lists, int seed, int threads) =>
-        new(KMeans.Train(vectors, dimension, lists, iterations: 10, seed, threads), dimension);
+    /// <summary>
+    /// Whether rows are L2-normalised before their nearest centroid is found (inner-product indexes since format version 3),
+    /// so that cells depend on direction only, as cosine's do. With L2 cells of the raw rows the lists a query probes depend
+    /// on its length, which its inner-product ranking ignores, and the long vectors that ranking favours sit in other cells
+    /// than the short ones of the same direction. On unit-length rows both rules give the same cells.
+    /// </summary>
+    public bool ByDirection { get; }
+
+    /// <summary>Trains centroids on prepared vectors (on their directions when <paramref name="byDirection"/>).</summary>
+    public static CoarseQuantizer Train(ReadOnlySpan<float> vectors, int dimension, int lists, int seed, int threads, bool byDirection)
+    {
+        var x = byDirection ? Directions(vectors, dimension) : vectors;
+        return new(KMeans.Train(x, dimension, lists, iterations: 10, seed, threads), dimension, byDirection);
+    }
 
     /// <summary>The list of each row of vectors: nearest centroid, or largest inner product when l2 is false (matching <see cref="Probe"/>).</summary>
     public int[] Assign(float[] vectors, bool l2, int threads)
     {
         var assign = new int[vectors.Length / Dimension];
-        KMeans.Assign(vectors, Dimension, Centroids, Lists, threads, assign, l2);
+        KMeans.Assign(ByDirection ? Directions(vectors, Dimension) : vectors, Dimension, Centroids, Lists, threads, assign, l2);
         return assign;
     }
 
-    /// <summary>The nprobe best lists of each query (row i at [i·nprobe, i·nprobe + nprobe), best first): nearest centroids when l2 (what the indexes use for every metric: on unit-norm data L2 cells give better recall than q·c), else largest q·c.</summary>
+    /// <summary>
+    /// The nprobe best lists of each query (row i at [i·nprobe, i·nprobe + nprobe), best first): nearest centroids when l2 (what
+    /// the indexes use for every metric: on unit-norm data L2 cells give better recall than q·c), else largest q·c; of the
+    /// query's direction when <see cref="ByDirection"/>.
+    /// </summary>
     public long[] Probe(ReadOnlySpan<float> queries, int nprobe, bool l2, int threads)
     {
         var nq = queries.Length / Dimension;
         var lists = new long[(long)nq * nprobe];
         var scores = new float[lists.Length];
         var counts = new int[nq];
-        var q = queries.ToArray();
+        var q = ByDirection ? Directions(queries, Dimension) : queries.ToArray();
         var blocks = (nq + PackedScan.MaxQueries - 1) / PackedScan.MaxQueries;
         void Run(int b)
         {
@@ -59,18 +83,36 @@ internal sealed class CoarseQuantizer
         return lists;
     }
 
-    /// <summary>Writes the list count and centroids.</summary>
+    // Copies rows L2-normalised (all-zero rows, allowed for inner product, stay zero).
+    private static float[] Directions(ReadOnlySpan<float> rows, int dimension)
+    {
+        var copy = rows.ToArray();
+        for (var r = 0; r < copy.Length / dimension; r++)
+        {
+            var row = copy.AsSpan(r * dimension, dimension);
+            var norm = TensorPrimitives.Norm(row);
+            if (norm > 0f) TensorPrimitives.Divide(row, norm, row);
+        }
+        return copy;
+    }
+
+    /// <summary>Writes the list count, centroids and (format version 3) the cell rule.</summary>
     public void Write(BinaryWriter w)
     {
         w.Write(Lists);
         BinaryIo.Write<float>(w, Centroids);
+        w.Write(ByDirection);
     }
 
-    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
-    public static CoarseQuantizer Read(BinaryReader r, int dimension)
+    /// <summary>Reads what <see cref="Write"/> wrote; files older than <see cref="FirstVersionWithRule"/> keep the cells of the rows themselves.</summary>
+    public static CoarseQuantizer Read(IndexPayloadReader p)
     {
+        var r = p.Reader;
         var lists = r.ReadInt32();
         if (lists < 1) throw new EndOfStreamException($"list count {lists}");
-        return new CoarseQuantizer(BinaryIo.ReadFloats(r, (long)lists * dimension), dimension);
+        var centroids = BinaryIo.ReadFloats(r, (long)lists * p.Header.Dimension);
+        var rule = p.Header.FormatVersion >= FirstVersionWithRule ? r.ReadByte() : 0;
+        if (rule > 1) throw p.Corrupt($"coarse quantizer cell rule {rule}, expected 0 or 1");
+        return new CoarseQuantizer(centroids, p.Header.Dimension, byDirection: rule == 1);
     }
 }

@@ -8,8 +8,10 @@ namespace TwoTower.MLNet.Index.Ivf;
 /// <summary>
 /// Inverted-file index with full vectors (FAISS's <c>IndexIVFFlat</c>): k-means cells; a query scans only
 /// the nProbe nearest cells. A batch is inverted to cell → queries, so each cell is scanned once per batch
-/// by the blocked GEMM kernel for all queries that probe it. Loaded with <see cref="IndexLoadOptions.MemoryMap"/>,
-/// each list's packed vectors are read in place from the mapped file, owned by the index until <see cref="Dispose"/>.
+/// by the blocked GEMM kernel for all queries that probe it. For inner product the cells are those of the
+/// vectors' directions (as for cosine), so a vector's or query's length does not move it to another cell.
+/// Loaded with <see cref="IndexLoadOptions.MemoryMap"/>, each list's packed vectors are read in place from
+/// the mapped file, owned by the index until <see cref="Dispose"/>.
 /// </summary>
 public sealed class IvfFlatIndex : IVectorIndex
 {
@@ -60,7 +62,7 @@ public sealed class IvfFlatIndex : IVectorIndex
         ThrowIfDisposed();
         VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads);
+        var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, byDirection: Metric == VectorMetric.InnerProduct);
         lock (_writeLock)
         {
             _lists.Reset(Enumerable.Range(0, quantizer.Lists).Select(_ => PackedVectors.Empty(Dimension)).ToArray());
@@ -155,7 +157,7 @@ public sealed class IvfFlatIndex : IVectorIndex
         IndexFile.ExpectKind(path, h, Kind);
         var nprobe = r.ReadInt32();
         var seed = r.ReadInt32();
-        var quantizer = CoarseQuantizer.Read(r, h.Dimension);
+        var quantizer = CoarseQuantizer.Read(p);
         var index = new IvfFlatIndex(h.Dimension, h.Metric, new IvfOptions { Lists = quantizer.Lists, NProbe = nprobe, Seed = seed }) { _quantizer = quantizer };
         var lists = new PackedVectors[quantizer.Lists];
         for (var l = 0; l < lists.Length; l++)

@@ -9,7 +9,7 @@ namespace TwoTower.MLNet.Index.Ivf;
 /// Inverted file with product-quantised residuals (FAISS's <c>IndexIVFPQ</c>): each vector is stored as
 /// its list's centroid plus M one-byte codes of the residual. Queries score codes through ADC lookup
 /// tables; with <see cref="IvfOptions.Refine"/> a shortlist of RefineFactor·k is re-ranked exactly
-/// against stored full vectors (<c>IndexRefineFlat</c>).
+/// against stored full vectors (<c>IndexRefineFlat</c>). For inner product the cells are those of the vectors' directions.
 /// </summary>
 public sealed class IvfPqIndex : IVectorIndex
 {
@@ -63,7 +63,7 @@ public sealed class IvfPqIndex : IVectorIndex
         if (n < ProductQuantizer.Codewords)
             throw new ArgumentException($"IVF-PQ training needs at least {ProductQuantizer.Codewords} vectors (codewords per sub-quantizer); got {n}.", nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var coarse = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads);
+        var coarse = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, byDirection: Metric == VectorMetric.InnerProduct);
         var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, _options.BuildThreads)), Dimension, _options.SubQuantizers, _options.Seed, _options.BuildThreads);
         lock (_writeLock)
         {
@@ -247,7 +247,7 @@ public sealed class IvfPqIndex : IVectorIndex
         var (h, r) = (p.Header, p.Reader);
         IndexFile.ExpectKind(path, h, Kind);
         var (nprobe, seed, refine, factor) = (r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadInt32());
-        var coarse = CoarseQuantizer.Read(r, h.Dimension);
+        var coarse = CoarseQuantizer.Read(p);
         var pq = ProductQuantizer.Read(r, h.Dimension);
         var options = new IvfOptions { Lists = coarse.Lists, NProbe = nprobe, Seed = seed, Refine = refine, RefineFactor = factor, SubQuantizers = pq.M };
         var index = new IvfPqIndex(h.Dimension, h.Metric, options) { _coarse = coarse, _pq = pq };

@@ -8,14 +8,16 @@ namespace TwoTower.MLNet.Index.Persistence;
 /// version, length-prefixed UTF-8 kind, int32 metric, int32 dimension, the index's payload, then the
 /// 32-byte SHA-256 of everything before it. Writes are atomic (temp file in the same folder, then rename).
 /// Version 2 payloads store their large arrays as 64-byte-aligned sections (see <c>IndexSections</c>)
-/// so they can be memory-mapped; version 1 files (unaligned) are still read, always fully.
+/// so they can be memory-mapped; version 1 files (unaligned) are still read, always fully. Version 3 adds one field to
+/// IVF payloads, the coarse quantizer's cell rule (inner-product cells of the vectors' directions); version 1 and 2 IVF
+/// files keep the rule they were built with (cells of the raw vectors), and the other payloads are unchanged.
 /// On Linux a file can be replaced by a save while a mapped index reads it: the rename gives the path a
 /// new file and the mapping keeps the old one.
 /// </summary>
 public static class IndexFile
 {
     /// <summary>The format version this library writes and the newest it reads.</summary>
-    public const int CurrentFormatVersion = 2;
+    public const int CurrentFormatVersion = 3;
 
     /// <summary>The first format version with aligned, mappable sections.</summary>
     public const int FirstMappableVersion = 2;

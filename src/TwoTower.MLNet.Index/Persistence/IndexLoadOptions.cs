@@ -18,7 +18,7 @@ public sealed record IndexLoadOptions
     /// <summary>
     /// Use the large sections from a memory-mapped view instead of copying them. The index then owns the
     /// mapping (dispose it to unmap). Files of format version 1 have no aligned sections and are always
-    /// loaded fully; check the index's <c>IsMemoryMapped</c>. Adding after a mapped load first copies the
+    /// loaded fully; check <see cref="IVectorIndex.IsMemoryMapped"/>. Adding after a mapped load first copies the
     /// mapped sections into owned memory; removing only writes owned tombstones. The file is never modified.
     /// </summary>
     public bool MemoryMap { get; init; }

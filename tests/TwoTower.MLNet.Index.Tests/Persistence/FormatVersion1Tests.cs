@@ -28,7 +28,7 @@ public sealed class FormatVersion1Tests
         {
             using var index = VectorIndex.Load(path, options);
             Assert.AreEqual(kind, index.GetType().GetField("Kind")?.GetValue(null) ?? index.GetType().GetField("FileKind")?.GetValue(null));
-            Assert.IsFalse(IsMemoryMapped(index), "version-1 files have no aligned sections and are loaded fully");
+            Assert.IsFalse(index.IsMemoryMapped, "version-1 files have no aligned sections and are loaded fully");
             Assert.AreEqual(299, index.Count);
             var r = index.Search(q, 5);
             for (var i = 0; i < lines.Length; i++)
@@ -41,7 +41,7 @@ public sealed class FormatVersion1Tests
     }
 
     [TestMethod]
-    public void Resave_Version1File_WritesVersion2ThatMapsWithSameResults()
+    public void Resave_Version1File_WritesCurrentVersionThatMapsWithSameResults()
     {
         var dir = TestPaths.TempDir();
         try
@@ -51,8 +51,8 @@ public sealed class FormatVersion1Tests
             old.Save(path);
             Assert.AreEqual((uint)IndexFile.CurrentFormatVersion, BitConverter.ToUInt32(File.ReadAllBytes(path), 4));
             using var mapped = VectorIndex.Load(path, IndexLoadOptions.Mapped);
-            Assert.IsTrue(IsMemoryMapped(mapped));
-            AssertSame(old.Search(GoldenQueries(), 5), mapped.Search(GoldenQueries(), 5), "version 1 loaded vs version 2 mapped");
+            Assert.IsTrue(mapped.IsMemoryMapped);
+            AssertSame(old.Search(GoldenQueries(), 5), mapped.Search(GoldenQueries(), 5), "version 1 loaded vs current version mapped");
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -32,7 +32,7 @@ public sealed class IndexFileTests
         CollectionAssert.AreEqual(new[] { "a.ttvx" }, Directory.GetFiles(_dir).Select(Path.GetFileName).ToArray(), "no temp file is left behind");
         var bytes = File.ReadAllBytes(path);
         CollectionAssert.AreEqual("TTVX"u8.ToArray(), bytes[..4]);
-        Assert.AreEqual(2u, BitConverter.ToUInt32(bytes, 4));
+        Assert.AreEqual(3u, BitConverter.ToUInt32(bytes, 4));
     }
 
     [TestMethod]
@@ -61,11 +61,11 @@ public sealed class IndexFileTests
     {
         var path = SaveSample();
         var bytes = File.ReadAllBytes(path);
-        BitConverter.GetBytes(3u).CopyTo(bytes, 4);
+        BitConverter.GetBytes(4u).CopyTo(bytes, 4);
         File.WriteAllBytes(path, bytes);
         var called = false;
         var ex = Assert.ThrowsExactly<InvalidDataException>(() => IndexFile.Load(path, (_, _) => called = true));
-        StringAssert.Contains(ex.Message, "format version 3 is newer than this library reads (2)");
+        StringAssert.Contains(ex.Message, "format version 4 is newer than this library reads (3)");
         Assert.IsFalse(called);
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => VectorIndex.Load(path)).Message, "newer than this library");
     }

@@ -43,9 +43,9 @@ public sealed class MemoryMappedLoadTests
         using var full = Load(path, map: false);
         using var mapped = Load(path, map: true);
         using var lazy = Load(path, map: true, verify: false);
-        Assert.IsFalse(IsMemoryMapped(full));
-        Assert.IsTrue(IsMemoryMapped(mapped));
-        Assert.IsTrue(IsMemoryMapped(lazy));
+        Assert.IsFalse(full.IsMemoryMapped);
+        Assert.IsTrue(mapped.IsMemoryMapped);
+        Assert.IsTrue(lazy.IsMemoryMapped);
         Assert.AreEqual(built.Count, mapped.Count);
         var expected = full.Search(q, 10);
         AssertSame(built.Search(q, 10), expected, "full load vs built");
@@ -103,12 +103,53 @@ public sealed class MemoryMappedLoadTests
     [DataRow("HNSW")]
     [DataRow("IVFFlat")]
     [DataRow("IVFPQ")]
+    public void IsMemoryMapped_ThroughTheInterfaceAfterVectorIndexLoad_TrueOnlyWhenMapped(string kind)
+    {
+        using var built = Build(kind);
+        Assert.IsFalse(built.IsMemoryMapped, "built in memory");
+        var path = Saved(built);
+        foreach (var (options, expected) in new[] { (IndexLoadOptions.Default, false), (IndexLoadOptions.Mapped, true), (new IndexLoadOptions { MemoryMap = true, VerifyChecksum = false }, true) })
+        {
+            using IVectorIndex loaded = VectorIndex.Load(path, options);
+            Assert.AreEqual(expected, loaded.IsMemoryMapped, $"{options}");
+        }
+    }
+
+    [TestMethod]
+    public void IsMemoryMapped_ImplementationWithoutIt_DefaultsToFalse()
+    {
+        using IVectorIndex index = new NeverMapped();
+        Assert.IsFalse(index.IsMemoryMapped);
+    }
+
+    // An IVectorIndex written before IsMemoryMapped existed (as other assemblies' indexes may be).
+    private sealed class NeverMapped : IVectorIndex
+    {
+        public int Dimension => 1;
+        public int Count => 0;
+        public VectorMetric Metric => VectorMetric.InnerProduct;
+        public bool IsExact => true;
+        public bool IsTrained => true;
+        public void Train(ReadOnlySpan<float> vectors) { }
+        public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => throw new NotSupportedException();
+        public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) => throw new NotSupportedException();
+        public bool Remove(long id) => false;
+        public void Compact() { }
+        public void Save(string path) => throw new NotSupportedException();
+        public void Dispose() { }
+    }
+
+    [TestMethod]
+    [DataRow("Flat")]
+    [DataRow("HNSW")]
+    [DataRow("IVFFlat")]
+    [DataRow("IVFPQ")]
     public void Dispose_MappedIndex_LaterCallsThrowObjectDisposed(string kind)
     {
         using var built = Build(kind, n: 300);
         var path = Saved(built);
         var mapped = Load(path, map: true);
-        Assert.IsTrue(IsMemoryMapped(mapped));
+        Assert.IsTrue(mapped.IsMemoryMapped);
         mapped.Dispose();
         mapped.Dispose();
         var q = Queries(2);
@@ -210,7 +251,7 @@ public sealed class MemoryMappedLoadTests
             var path = Saved(index, $"{index.GetType().Name}.ttvx");
             using var mapped = Load(path, map: true);
             Assert.AreEqual(0, mapped.Count);
-            Assert.IsFalse(IsMemoryMapped(mapped), "nothing to map");
+            Assert.IsFalse(mapped.IsMemoryMapped, "nothing to map");
             CollectionAssert.AreEqual(new long[] { -1, -1 }, mapped.Search(Queries(1), 2).Ids);
         }
     }

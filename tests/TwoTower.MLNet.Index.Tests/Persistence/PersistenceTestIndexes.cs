@@ -31,16 +31,6 @@ internal static class PersistenceTestIndexes
 
     public static float[] Queries(int n = 25, int seed = 77) => TestData.Clustered(n, Dimension, 12, 0.6f, seed);
 
-    /// <summary>Whether the index is read from a mapping (each type exposes it on its own class).</summary>
-    public static bool IsMemoryMapped(IVectorIndex index) => index switch
-    {
-        FlatIndex f => f.IsMemoryMapped,
-        HnswIndex h => h.IsMemoryMapped,
-        IvfFlatIndex v => v.IsMemoryMapped,
-        IvfPqIndex p => p.IsMemoryMapped,
-        _ => throw new ArgumentOutOfRangeException(nameof(index), index.GetType().Name, "Unknown index type."),
-    };
-
     /// <summary>Asserts bit-identical ids and scores.</summary>
     public static void AssertSame(SearchResults expected, SearchResults actual, string what)
     {
