@@ -101,7 +101,7 @@ public sealed class IndexBenchCommandTests
         var point = r.Json["points"]!.AsArray().Single()!.AsObject();
         CollectionAssert.AreEqual(new[] { "recall", "qps_batch", "qps_single" }, point.Select(p => p.Key).ToArray());
         Assert.AreEqual(1.0, point["recall"]!.GetValue<double>());
-        Assert.AreEqual(D * 4 + 8 + 4, r.Json["bytes_per_vector"]!.GetValue<double>(), 4, "a float row, an id and a norm per vector (file format 2)");
+        Assert.AreEqual(D * 4 + 8 + 4, r.Json["bytes_per_vector"]!.GetValue<double>(), 4, "a float row, an id and a norm per vector (file format 2 and later)");
     }
 
     [TestMethod]
