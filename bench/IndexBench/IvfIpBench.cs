@@ -32,9 +32,9 @@ internal static class IvfIpBench
             ("wide mixture (noise 1.5, as ann-tradeoffs.ipynb), unit, IP", VectorMetric.InnerProduct, Data(n, d, 100, 5, lengths: false, noise: 1.5f), Data(1000, d, 100, 6, lengths: false, noise: 1.5f)),
             ("wide mixture (noise 1.5), lengths 0.1-2, IP", VectorMetric.InnerProduct, Data(n, d, 100, 5, lengths: true, noise: 1.5f), Data(1000, d, 100, 6, lengths: true, noise: 1.5f)),
         };
-        if (MovieLensFactors.Locate() is { } uData && (only == "" || "ML-100K".Contains(only, StringComparison.Ordinal)))
+        if (MovieLensFactors.Locate() is { } folder && (only == "" || "ML-100K".Contains(only, StringComparison.Ordinal)))
         {
-            var (items, users) = MovieLensFactors.Train(uData, d);
+            var (items, users) = MovieLensFactors.Train(folder, d);
             sets.Add(($"ML-100K iALS {d} factors, 1682 items, 943 user queries, IP", VectorMetric.InnerProduct, items, users));
         }
         var probes = NProbes.Where(p => p <= lists).ToArray();
