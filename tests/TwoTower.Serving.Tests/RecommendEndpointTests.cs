@@ -69,6 +69,16 @@ public sealed class RecommendEndpointTests
     }
 
     [TestMethod]
+    public async Task Recommend_MinInteractions_AppliedAndAZeroMinimumIs400()
+    {
+        var res = await Post("""{"userId":"2","k":6,"filters":{"minInteractions":2}}""");
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        Assert.IsNotEmpty((await res.Content.ReadFromJsonAsync<JsonObject>())!["items"]!.AsArray());
+        var p = await Problem(await Post("""{"userId":"2","filters":{"minInteractions":0}}"""), HttpStatusCode.BadRequest);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "filters.minInteractions = 0 must be ≥ 1");
+    }
+
+    [TestMethod]
     public async Task Recommend_MalformedJson_400WithParserMessage()
     {
         var p = await Problem(await Post("""{"userId": "1", "k": }"""), HttpStatusCode.BadRequest);

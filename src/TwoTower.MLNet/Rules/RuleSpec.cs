@@ -27,6 +27,9 @@ public sealed record RuleSpec
     /// <summary>Item ids never to recommend.</summary>
     [JsonPropertyName("blocklist")] public IReadOnlyList<string>? Blocklist { get; init; }
 
+    /// <summary>Only items with at least this many training interactions (needs the counts: a retrieval engine gives them).</summary>
+    [JsonPropertyName("minInteractions")] public int? MinInteractions { get; init; }
+
     /// <summary>Most items per genre in the answer.</summary>
     [JsonPropertyName("maxPerGenre")] public int? MaxPerGenre { get; init; }
 
@@ -36,10 +39,14 @@ public sealed record RuleSpec
     /// <summary>Whether the spec sets no rule.</summary>
     [JsonIgnore]
     public bool IsEmpty => IncludeGenres is null && ExcludeGenres is null && ReleasedAfter is null && ReleasedBefore is null
-        && Blocklist is null && MaxPerGenre is null && Boosts is null;
+        && Blocklist is null && MinInteractions is null && MaxPerGenre is null && Boosts is null;
 
-    /// <summary>Builds the rule set; throws <see cref="ArgumentException"/> naming an unknown genre or a bad value. Unknown blocklist ids are ignored (nothing to block).</summary>
-    public RuleSet Build(ItemCatalog catalog)
+    /// <summary>
+    /// Builds the rule set; throws <see cref="ArgumentException"/> naming an unknown genre or a bad value. Unknown blocklist
+    /// ids are ignored (nothing to block). <paramref name="interactionCounts"/> (training interactions per item key) serve
+    /// <see cref="MinInteractions"/>.
+    /// </summary>
+    public RuleSet Build(ItemCatalog catalog, float[]? interactionCounts = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (IsEmpty) return RuleSet.Empty;
@@ -59,6 +66,8 @@ public sealed record RuleSpec
             filters.Add(new AvailabilityWindowRule(ReleasedAfter, ReleasedBefore, AllowUnknownDate));
         if (Blocklist is { Count: > 0 } block)
             filters.Add(new BlocklistRule(block.Select(id => catalog.TryGetKey(id, out var k) ? k : -1).Where(k => k >= 0)));
+        if (MinInteractions is { } min)
+            filters.Add(new MinInteractionsRule(interactionCounts ?? throw new ArgumentException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions)), min));
         var boosts = Boosts?.Select(kv => new GenreBoost(catalog.GenreMask(new[] { kv.Key }), kv.Value)).ToArray();
         if (MaxPerGenre is < 1) throw new ArgumentException($"filters.maxPerGenre = {MaxPerGenre} must be ≥ 1.", nameof(MaxPerGenre));
         return new RuleSet(filters, boosts, MaxPerGenre);

@@ -74,6 +74,32 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Recommend_MinInteractions_OnlyItemsWithThatManyTrainingInteractions()
+    {
+        using var e = Engine();
+        var seen = RetrievalFixture.Model().Seen!;
+        var counts = new int[seen.Columns];
+        for (var u = 0; u < seen.Rows; u++)
+            foreach (var i in seen.RowIndices(u)) counts[i]++;
+        var minimum = counts.Order().ElementAt(counts.Length / 2); // the median: about half the items pass
+        var r = e.Recommend(new RecommendRequest { UserId = "2", K = 10, ExcludeSeen = false, Filters = new RuleSpec { MinInteractions = minimum } });
+        Assert.IsNotEmpty(r.Items);
+        Assert.IsTrue(r.Items.All(i => counts[i.Item.Key] >= minimum), "every answer has the minimum");
+        var unfiltered = e.Recommend(new RecommendRequest { UserId = "2", K = 10, ExcludeSeen = false });
+        Assert.IsTrue(unfiltered.Items.Any(i => counts[i.Item.Key] < minimum), "the filter must change the answer for this test to mean anything");
+        e.PutItem(new ItemRecord("brand-new", "New", [RetrievalFixture.Genres[0]], new DateOnly(1999, 1, 1)), new float[e.Catalog.Get(0)!.Vector!.Length]);
+        Assert.IsFalse(e.Recommend(new RecommendRequest { UserId = "2", K = 50, Filters = new RuleSpec { MinInteractions = 1 } }).Items.Any(i => i.ItemId == "brand-new"), "an item added live has no training interactions");
+    }
+
+    [TestMethod]
+    public void Recommend_MinInteractionsWithoutTrainingHistory_ThrowsSayingWhy()
+    {
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model() with { Seen = null }, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "2", Filters = new RuleSpec { MinInteractions = 2 } }));
+        StringAssert.Contains(ex.Message, "filters.minInteractions needs the items' interaction counts");
+    }
+
+    [TestMethod]
     public void Recommend_UnknownHistoryItem_ThrowsNamingIt()
     {
         using var e = Engine();

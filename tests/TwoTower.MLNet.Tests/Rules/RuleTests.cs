@@ -120,6 +120,19 @@ public sealed class RuleTests
     }
 
     [TestMethod]
+    public void MinInteractions_ByCounts_KeysBeyondTheCountsHaveNone()
+    {
+        var c = Catalog();
+        var counts = new float[] { 5, 1, 3, 0 }; // e (key 4) has no count: added after training
+        CollectionAssert.AreEqual(new[] { "a", "c" }, Allowed(c, new MinInteractionsRule(counts, 3)));
+        var spec = new RuleSpec { MinInteractions = 1 };
+        Assert.IsFalse(spec.IsEmpty);
+        Assert.AreEqual("at least 1 interactions", spec.Build(c, counts).Filters.Single().Describe());
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => spec.Build(c)).Message, "needs the items' interaction counts");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RuleSpec { MinInteractions = 0 }.Build(c, counts)).Message, "filters.minInteractions = 0 must be ≥ 1");
+    }
+
+    [TestMethod]
     public void RuleSpec_UnknownGenre_ThrowsListingKnownGenres()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { ExcludeGenres = new[] { "Horror" } }.Build(Catalog()));

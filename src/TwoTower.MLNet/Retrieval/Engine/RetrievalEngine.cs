@@ -26,9 +26,10 @@ public sealed class RetrievalEngine : IDisposable
     private readonly HashSet<string> _changedItems = new(StringComparer.Ordinal);
     private readonly RetrievalEngineOptions _options;
     private readonly bool _blendsPopularity;
+    private readonly float[]? _interactionCounts; // null when the model file kept no training history to count
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
-        AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
+        AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, bool countsKnown, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
     {
         Model = model;
         Catalog = catalog;
@@ -42,6 +43,7 @@ public sealed class RetrievalEngine : IDisposable
         _options = options;
         _log = log;
         _blendsPopularity = generator.SourceNames.Contains(options.ColdStart.PopularitySource);
+        _interactionCounts = countsKnown ? popularity.Overall.Counts : null;
     }
 
     /// <summary>The model.</summary>
@@ -153,7 +155,7 @@ public sealed class RetrievalEngine : IDisposable
         UpdateLog? log = null;
         IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
         if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
-        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity, newItems, options, log);
+        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity, loaded.Seen is not null || model is PopularityRecommender, newItems, options, log);
         foreach (var r in recovered) engine.Apply(r);
         engine.RecoveredUpdates = recovered.Count;
         return engine;
@@ -191,7 +193,7 @@ public sealed class RetrievalEngine : IDisposable
             history = keys.Distinct().Order().ToArray();
         }
         var features = request.Features ?? (userId is not null && UserMetadata is not null && UserMetadata.TryGet(userId, out var rec) ? rec : null);
-        var rules = request.Filters?.Build(Catalog) ?? RuleSet.Empty;
+        var rules = request.Filters?.Build(Catalog, _interactionCounts) ?? RuleSet.Empty;
         // A user the model knows but never trained on (e.g. listed only in user metadata) has an untrained vector: fold in instead.
         var modelKey = userKey >= 0 && Histories.TrainedInteractions(userKey) == 0 ? -1 : userKey;
         var query = new CandidateQuery(modelKey, history, rules.KeyFilter(Catalog), request.ExcludeSeen, features);
