@@ -86,7 +86,7 @@ public sealed class NewUserFoldInTests
         var model = TrainedModel.Value;
         using var engine = RetrievalEngine.Create(new LoadedModel(model, null, null), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
         Assert.AreEqual("softmax_fold_in", engine.NewUsers!.Method);
-        var features = new UserRecord("new", 30, "F", "writer", "10001");
+        var features = new UserRecord("new", 30, "F", "student", null);
         var u = new float[model.Dimension];
         engine.NewUsers.Embed([], features, u);
         var tower = model.EmbedNewUser(global::TwoTower.MLNet.Features.UserFeatureBuilder.Describe(features));
@@ -184,16 +184,7 @@ public sealed class NewUserFoldInTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new MeanOfItemsUserEmbedder(model, catalog).Embed([0], null, new float[3])).Message, "expected 2");
     }
 
-    private static readonly Lazy<TwoTowerRecommender> TrainedModel = new(() =>
-    {
-        var log = new InteractionLog("fixture");
-        var seen = RetrievalFixture.Model().Seen!;
-        for (var u = 0; u < seen.Rows; u++)
-            foreach (var i in seen.RowIndices(u)) log.Add((u + 1).ToString(), (i + 1).ToString());
-        var users = new UserMetadata(Enumerable.Range(1, seen.Rows).Select(u => new UserRecord(u.ToString(), 20 + u % 40, u % 2 == 0 ? "F" : "M", u % 3 == 0 ? "writer" : "student", "1000" + u % 10)));
-        var options = new global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { EmbeddingDimension = 4, FeatureEmbeddingDimension = 4, HiddenLayers = [8], Epochs = 3, BatchSize = 64, Threads = 1 };
-        return new TwoTowerTrainer(options).Train(TrainingData.Create(log, null, RetrievalFixture.Items(), users));
-    });
+    private static readonly Lazy<TwoTowerRecommender> TrainedModel = new(() => RetrievalFixture.TrainTwoTower(RetrievalFixture.Users()));
 
     private sealed class FloatComparer(float tolerance) : System.Collections.IComparer
     {

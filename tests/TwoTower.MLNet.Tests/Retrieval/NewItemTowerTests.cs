@@ -11,15 +11,7 @@ namespace TwoTower.MLNet.Tests.Retrieval;
 [TestClass]
 public sealed class NewItemTowerTests
 {
-    private static readonly Lazy<TwoTowerRecommender> Model = new(() =>
-    {
-        var log = new InteractionLog("fixture");
-        var seen = RetrievalFixture.Model().Seen!;
-        for (var u = 0; u < seen.Rows; u++)
-            foreach (var i in seen.RowIndices(u)) log.Add((u + 1).ToString(), (i + 1).ToString());
-        var options = new global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { EmbeddingDimension = 4, FeatureEmbeddingDimension = 4, HiddenLayers = [8], Epochs = 3, BatchSize = 64, Threads = 1 };
-        return new TwoTowerTrainer(options).Train(TrainingData.Create(log, null, RetrievalFixture.Items()));
-    });
+    private static readonly Lazy<TwoTowerRecommender> Model = new(() => RetrievalFixture.TrainTwoTower());
 
     [TestMethod]
     public void PutItem_WithoutVector_UsesTheItemTower()
