@@ -44,7 +44,7 @@ using var engineOcc = RetrievalEngine.Create(new LoadedModel(mf, seen, null), ds
 // The two-tower model on the same rows, its new users folded in by the mean of their items' vectors or by the softmax fold-in;
 // "ANN alone" engines (one source, no blend) isolate the fold-in from the merge.
 clock.Restart();
-var tt = new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainer(new TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { Seed = seed }).Train(train);
+var tt = new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainer(new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions { Seed = seed }).Train(train);
 Console.WriteLine($"two-tower on the same rows in {clock.Elapsed.TotalSeconds:0.0} s.");
 var priorWeight = Environment.GetEnvironmentVariable("FOLDIN_PRIOR") is { } pw ? float.Parse(pw, System.Globalization.CultureInfo.InvariantCulture) : new SoftmaxFoldInOptions().PriorWeight;
 RetrievalEngine TwoTowerEngine(NewUserFoldIn foldIn, bool annAlone) => RetrievalEngine.Create(new LoadedModel(tt, seen, null), ds.Items, ds.Users, new RetrievalEngineOptions
@@ -159,7 +159,7 @@ var seenI = trainI.Train.ToUserItemMatrix(binary: true);
 var coldKeys = coldItems.Select(id => trainI.Items.GetKey(id)).Order().ToArray();
 var mfI = new ImplicitAlsTrainer(als).Fit(trainI);
 clock.Restart();
-var ttI = new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainer(new TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { Seed = seed }).Train(trainI);
+var ttI = new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainer(new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions { Seed = seed }).Train(trainI);
 Console.WriteLine();
 Console.WriteLine($"Two-tower (defaults) trained without the cold items in {clock.Elapsed.TotalSeconds:0.0} s.");
 using var engineI = RetrievalEngine.Create(new LoadedModel(mfI, seenI, null), ds.Items, ds.Users, new RetrievalEngineOptions { IndexSpec = "Flat" });

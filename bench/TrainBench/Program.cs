@@ -20,7 +20,7 @@ var root = Environment.GetEnvironmentVariable("TWOTOWER_DATA") ?? Path.Combine("
 var ml = Path.Combine(root, "ml-100k");
 var splits = Path.Combine(root, "splits", "ml-100k");
 var mode = args.Length > 0 ? args[0] : "speed";
-var options = new TwoTowerOptions();
+var options = new TwoTowerTrainerOptions();
 var epochs = 3;
 var json = false;
 var diagnose = false;
@@ -102,7 +102,7 @@ if (mode == "bag")
     var fold = Enumerable.Range(0, trainLog.Count).ToArray();
     new Random(options.Seed).Shuffle(fold);
     // iALS members differ by their rows only (their options' seed stays); two-tower members also by seed.
-    TwoTower.MLNet.Models.IRecommender FitMember(TrainingData d, TwoTowerOptions o) => member switch
+    TwoTower.MLNet.Models.IRecommender FitMember(TrainingData d, TwoTowerTrainerOptions o) => member switch
     {
         "ease" => new TwoTower.MLNet.MatrixFactorization.EaseTrainer(easeOptions).Fit(d),
         "ials" => new TwoTower.MLNet.MatrixFactorization.ImplicitAlsTrainer(alsOptions).Fit(d),

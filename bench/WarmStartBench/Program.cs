@@ -25,7 +25,7 @@ foreach (var (split, metric) in new[] { ("p2-tune", "NDCG@10"), ("p1-tune", "top
     var mf = (MatrixFactorizationModel)new ImplicitAlsTrainer(new ImplicitAlsOptions()).Fit(data);
     foreach (var warm in new[] { false, true })
     {
-        var o = new TwoTowerOptions { Epochs = epochs, EarlyStoppingPatience = epochs, ValidationMetric = metric, ComputeQualityReport = false };
+        var o = new TwoTowerTrainerOptions { Epochs = epochs, EarlyStoppingPatience = epochs, ValidationMetric = metric, ComputeQualityReport = false };
         // User factors only: with the default towers items are embedded from their features, and item factors would
         // switch on an item id embedding that the cold run does not have (a different model, not another start).
         if (warm) WarmStart.UseFactors(o, mf, data, items: false);

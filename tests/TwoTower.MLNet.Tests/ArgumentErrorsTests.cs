@@ -1,5 +1,5 @@
 using TwoTower.MLNet.Training;
-using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 
 namespace TwoTower.MLNet.Tests;
 

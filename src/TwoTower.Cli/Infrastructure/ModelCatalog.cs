@@ -108,7 +108,7 @@ internal sealed class ModelCatalog
 
     private IRecommenderTrainer CreateTwoTower(ParseResult r)
     {
-        var o = new TwoTowerOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
+        var o = new TwoTowerTrainerOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
         if (r.GetValue(Epochs) is { } e) o.Epochs = e;
         if (r.GetValue(Dim) is { } d) o.EmbeddingDimension = d;
         if (r.GetValue(BatchSize) is { } b) o.BatchSize = b;

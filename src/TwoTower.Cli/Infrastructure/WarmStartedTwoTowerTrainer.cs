@@ -7,7 +7,7 @@ using TwoTower.MLNet.TwoTowerModel;
 namespace TwoTower.Cli.Infrastructure;
 
 /// <summary>`train --model twotower --warm-start mf.zip`: the id embeddings start from a saved ials/mf/factors model.</summary>
-internal sealed class WarmStartedTwoTowerTrainer(TwoTowerOptions options, string factorModelPath, Action<string>? log) : IRecommenderTrainer
+internal sealed class WarmStartedTwoTowerTrainer(TwoTowerTrainerOptions options, string factorModelPath, Action<string>? log) : IRecommenderTrainer
 {
     public string ModelType => TwoTowerRecommender.TypeName;
 

@@ -1,18 +1,17 @@
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Onnx.Execution;
-using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 
 namespace TwoTower.MLNet;
 
 /// <summary>
 /// Options of <see cref="TwoTowerTrainersCatalog.TwoTower(TwoTowerOptions)"/>: the columns the estimator reads
 /// and writes, plus the engine's hyper-parameters. The common ones are properties here; every other knob is on
-/// <see cref="Engine"/> (the engine's own <c>TwoTowerModel.TwoTowerOptions</c>, defaults documented there).
+/// <see cref="Engine"/> (the engine's own <c>TwoTowerModel.TwoTowerTrainerOptions</c>, defaults documented there).
 /// </summary>
 /// <remarks>
 /// The hyper-parameter properties here read and write <see cref="Engine"/>, so in an object initializer set
-/// <see cref="Engine"/> first when replacing it. A program that imports both <c>TwoTower.MLNet</c> and
-/// <c>TwoTower.MLNet.TwoTowerModel</c> must qualify the name (<c>TwoTower.MLNet.TwoTowerOptions</c>).
+/// <see cref="Engine"/> first when replacing it.
 /// </remarks>
 public sealed class TwoTowerOptions
 {
@@ -64,7 +63,7 @@ public sealed class TwoTowerOptions
     public EngineOptions Engine
     {
         get => _engine;
-        set => _engine = value ?? throw new ArgumentNullException(nameof(Engine), "Engine must be an options object; use new TwoTowerModel.TwoTowerOptions() for the defaults.");
+        set => _engine = value ?? throw new ArgumentNullException(nameof(Engine), "Engine must be an options object; use new TwoTowerModel.TwoTowerTrainerOptions() for the defaults.");
     }
 
     private EngineOptions _engine = new();

@@ -31,7 +31,7 @@ public static class TrainingThroughputBenchmark
     /// multi-hot; ours reads 64-d title and 64-d genre embeddings plus the release year, so it does at least
     /// the peer's work. User metadata is off (the peer has none); no quality report (timing only).
     /// </summary>
-    public static TwoTowerOptions PeerConfiguration(int epochs = 3, int threads = 0, int seed = 1) => new()
+    public static TwoTowerTrainerOptions PeerConfiguration(int epochs = 3, int threads = 0, int seed = 1) => new()
     {
         BatchSize = 1024,
         IdEmbeddingDimension = 64,
@@ -60,7 +60,7 @@ public static class TrainingThroughputBenchmark
     };
 
     /// <summary>Trains on <paramref name="data"/> (its validation part is ignored) with <paramref name="options"/> and reports the throughput.</summary>
-    public static TrainingThroughputResult Run(TrainingData data, TwoTowerOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static TrainingThroughputResult Run(TrainingData data, TwoTowerTrainerOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);

@@ -13,14 +13,14 @@ namespace TwoTower.MLNet.TwoTowerModel;
 public sealed class TwoTowerTrainer : IRecommenderTrainer
 {
     /// <summary>Creates a trainer with <paramref name="options"/> (defaults when null) on <paramref name="backend"/> (managed when null).</summary>
-    public TwoTowerTrainer(TwoTowerOptions? options = null, ITowerBackend? backend = null)
+    public TwoTowerTrainer(TwoTowerTrainerOptions? options = null, ITowerBackend? backend = null)
     {
-        Options = options ?? new TwoTowerOptions();
+        Options = options ?? new TwoTowerTrainerOptions();
         Backend = backend ?? ManagedTowerBackend.Instance;
     }
 
     /// <summary>The options.</summary>
-    public TwoTowerOptions Options { get; }
+    public TwoTowerTrainerOptions Options { get; }
 
     /// <summary>The tower backend.</summary>
     public ITowerBackend Backend { get; }
@@ -32,7 +32,7 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
     public IRecommender Fit(TrainingData data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Train(data, progress, cancellationToken);
 
-    /// <summary>Trains with features built from the data's metadata (per <see cref="TwoTowerOptions.UseItemFeatures"/> / <see cref="TwoTowerOptions.UseUserFeatures"/>).</summary>
+    /// <summary>Trains with features built from the data's metadata (per <see cref="TwoTowerTrainerOptions.UseItemFeatures"/> / <see cref="TwoTowerTrainerOptions.UseUserFeatures"/>).</summary>
     public TwoTowerRecommender Train(TrainingData data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var (users, items) = BuildFeatures(data);
@@ -41,8 +41,8 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
 
     /// <summary>
     /// The feature tables <see cref="Train(TrainingData, IProgress{TrainingProgress}?, CancellationToken)"/> uses: from the data's metadata per
-    /// <see cref="TwoTowerOptions.UseItemFeatures"/> / <see cref="TwoTowerOptions.UseUserFeatures"/>, plus the history bag with
-    /// <see cref="TwoTowerOptions.UseUserHistory"/>; <paramref name="userFeatures"/> / <paramref name="itemFeatures"/> replace the metadata-built ones when given.
+    /// <see cref="TwoTowerTrainerOptions.UseItemFeatures"/> / <see cref="TwoTowerTrainerOptions.UseUserFeatures"/>, plus the history bag with
+    /// <see cref="TwoTowerTrainerOptions.UseUserHistory"/>; <paramref name="userFeatures"/> / <paramref name="itemFeatures"/> replace the metadata-built ones when given.
     /// </summary>
     public (FeatureTable Users, FeatureTable Items) BuildFeatures(TrainingData data, FeatureTable? userFeatures = null, FeatureTable? itemFeatures = null)
     {

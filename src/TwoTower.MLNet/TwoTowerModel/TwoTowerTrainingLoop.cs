@@ -17,7 +17,7 @@ namespace TwoTower.MLNet.TwoTowerModel;
 /// </summary>
 internal sealed class TwoTowerTrainingLoop
 {
-    private readonly TwoTowerOptions _o;
+    private readonly TwoTowerTrainerOptions _o;
     private readonly TrainingData _data;
     private readonly ITower _user;
     private readonly ITower _item;
@@ -57,7 +57,7 @@ internal sealed class TwoTowerTrainingLoop
     private readonly float[]? _rowWeights;
     private readonly float[] _batchWeights;
 
-    public TwoTowerTrainingLoop(TwoTowerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures)
+    public TwoTowerTrainingLoop(TwoTowerTrainerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures)
     {
         _o = options;
         _data = data;

@@ -46,7 +46,7 @@ public static class WarmStart
     /// training users and items got a factor row: known to the factor model and not all zero (a factor model keeps zero
     /// rows for catalogue entries without interactions).
     /// </summary>
-    public static (int Users, int Items) UseFactors(TwoTowerOptions options, MatrixFactorizationModel factors, TrainingData data, bool items = true)
+    public static (int Users, int Items) UseFactors(TwoTowerTrainerOptions options, MatrixFactorizationModel factors, TrainingData data, bool items = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(factors);

@@ -7,7 +7,7 @@ using TwoTower.MLNet.TwoTowerModel;
 
 namespace TwoTower.MLNet.Tests.Catalog;
 
-using EngineOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+using EngineOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 
 /// <summary>
 /// Export of a two-tower model trained with ML-100K's user and item features: the ONNX towers are the networks,

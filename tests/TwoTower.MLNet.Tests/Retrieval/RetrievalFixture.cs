@@ -42,7 +42,7 @@ internal static class RetrievalFixture
         var seen = Model().Seen!;
         for (var u = 0; u < seen.Rows; u++)
             foreach (var i in seen.RowIndices(u)) log.Add((u + 1).ToString(), (i + 1).ToString());
-        var options = new global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions { EmbeddingDimension = 4, FeatureEmbeddingDimension = 4, HiddenLayers = [8], Epochs = 3, BatchSize = 64, Threads = 1 };
+        var options = new global::TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions { EmbeddingDimension = 4, FeatureEmbeddingDimension = 4, HiddenLayers = [8], Epochs = 3, BatchSize = 64, Threads = 1 };
         return new TwoTowerTrainer(options).Train(TrainingData.Create(log, null, Items(), users));
     }
 

@@ -1,6 +1,6 @@
 using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Training;
-using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 
 namespace TwoTower.MLNet.Tests.Training;
 
@@ -30,7 +30,7 @@ public sealed class OptionAssignmentTests
     public void Apply_UnknownOption_ListsTheSettableOnes()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(new EngineOptions(), "Epoch=3"));
-        StringAssert.Contains(ex.Message, "TwoTowerOptions has no settable option 'Epoch'");
+        StringAssert.Contains(ex.Message, "TwoTowerTrainerOptions has no settable option 'Epoch'");
         StringAssert.Contains(ex.Message, "Epochs");
     }
 

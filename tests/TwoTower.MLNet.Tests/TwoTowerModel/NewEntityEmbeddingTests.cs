@@ -6,7 +6,7 @@ using TwoTower.MLNet.TwoTowerModel;
 
 namespace TwoTower.MLNet.Tests.TwoTowerModel;
 
-using TwoTowerOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+using TwoTowerTrainerOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 
 /// <summary>The towers a trained model keeps: they reproduce its vectors, embed new entities, and survive save/load.</summary>
 [TestClass]

@@ -4,7 +4,7 @@ using TwoTower.MLNet.TwoTowerModel;
 
 namespace TwoTower.MLNet.Tests.TwoTowerModel;
 
-using TwoTowerOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+using TwoTowerTrainerOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 
 [TestClass]
 public sealed class RecencyAndFullSoftmaxTests
@@ -24,7 +24,7 @@ public sealed class RecencyAndFullSoftmaxTests
         return log;
     }
 
-    private static TwoTowerOptions Small(int threads = 2) => new()
+    private static TwoTowerTrainerOptions Small(int threads = 2) => new()
     {
         EmbeddingDimension = 8,
         IdEmbeddingDimension = 8,
@@ -78,7 +78,7 @@ public sealed class RecencyAndFullSoftmaxTests
     public void Train_RecencyWeightOneAndTwoThreads_SameModel()
     {
         var data = TrainingData.Create(DriftingLog());
-        TwoTowerOptions Options(int threads)
+        TwoTowerTrainerOptions Options(int threads)
         {
             var o = Small(threads);
             o.RecencyWeight = 3f;
@@ -125,7 +125,7 @@ public sealed class RecencyAndFullSoftmaxTests
     public void Options_Defaults_RecencyBoostThreeHalvingEveryTenInBatchColumns()
     {
         // The tuned defaults (p2-tune, see the option docs): a change to them must be deliberate.
-        var o = new TwoTowerOptions();
+        var o = new TwoTowerTrainerOptions();
         Assert.AreEqual(3f, o.RecencyWeight);
         Assert.AreEqual(10, o.RecencyHalfLife);
         Assert.IsFalse(o.SoftmaxOverAllItems);
@@ -137,13 +137,13 @@ public sealed class RecencyAndFullSoftmaxTests
     {
         foreach (var bad in new[] { -0.5f, float.NaN, float.PositiveInfinity })
         {
-            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { RecencyWeight = bad }.Validate());
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerTrainerOptions { RecencyWeight = bad }.Validate());
             Assert.AreEqual("RecencyWeight", ex.ParamName);
             StringAssert.Contains(ex.Message, "RecencyWeight must be a finite number ≥ 0");
         }
-        var halfLife = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { RecencyHalfLife = -1 }.Validate());
+        var halfLife = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerTrainerOptions { RecencyHalfLife = -1 }.Validate());
         Assert.AreEqual("RecencyHalfLife", halfLife.ParamName);
-        var hinge = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerOptions { RecencyWeight = 0f, SoftmaxOverAllItems = true, Loss = TwoTowerLoss.Hinge }.Validate());
+        var hinge = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { RecencyWeight = 0f, SoftmaxOverAllItems = true, Loss = TwoTowerLoss.Hinge }.Validate());
         Assert.AreEqual("SoftmaxOverAllItems", hinge.ParamName);
     }
 }

@@ -6,8 +6,8 @@ using TwoTower.MLNet.TwoTowerModel;
 
 namespace TwoTower.MLNet.Tests.TwoTowerModel;
 
-// TwoTower.MLNet.TwoTowerOptions (the ML.NET catalog's options) would win over the using directive from inside TwoTower.MLNet.*.
-using TwoTowerOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+// TwoTower.MLNet.TwoTowerTrainerOptions (the ML.NET catalog's options) would win over the using directive from inside TwoTower.MLNet.*.
+using TwoTowerTrainerOptions = global::TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 
 [TestClass]
 public sealed class TwoTowerTrainerTests
@@ -29,7 +29,7 @@ public sealed class TwoTowerTrainerTests
     internal static ItemMetadata Genres() => new(Enumerable.Range(0, 40).Select(i =>
         new ItemRecord($"i{i}", $"Movie {i}", new[] { i < 20 ? "Drama" : "Comedy" }, null)));
 
-    internal static TwoTowerOptions Small(int threads = 2, int seed = 1) => new()
+    internal static TwoTowerTrainerOptions Small(int threads = 2, int seed = 1) => new()
     {
         EmbeddingDimension = 8,
         IdEmbeddingDimension = 8,
@@ -228,12 +228,12 @@ public sealed class TwoTowerTrainerTests
     [TestMethod]
     public void Options_InvalidValues_ThrowNamingOption()
     {
-        var o = new TwoTowerOptions { Temperature = 0f };
+        var o = new TwoTowerTrainerOptions { Temperature = 0f };
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => o.Validate());
         Assert.AreEqual("Temperature", ex.ParamName);
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { BatchSize = 0 }.Validate());
-        Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerOptions { UseItemIdEmbedding = false, UseItemFeatures = false }.Validate());
-        var decay = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerOptions { WeightAveragingDecay = 1f }.Validate());
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerTrainerOptions { BatchSize = 0 }.Validate());
+        Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { UseItemIdEmbedding = false, UseItemFeatures = false }.Validate());
+        var decay = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerTrainerOptions { WeightAveragingDecay = 1f }.Validate());
         Assert.AreEqual("WeightAveragingDecay", decay.ParamName);
     }
 
@@ -242,7 +242,7 @@ public sealed class TwoTowerTrainerTests
     {
         // Held-out history (one user row per example), the parallel softmax and parameter averaging keep the arithmetic thread-independent.
         var data = TrainingData.Create(ClusteredLog(), null, Genres());
-        TwoTowerOptions Options(int threads)
+        TwoTowerTrainerOptions Options(int threads)
         {
             var o = Small(threads);
             o.UseUserHistory = true;

@@ -1,7 +1,7 @@
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Training;
-using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerOptions;
+using EngineOptions = TwoTower.MLNet.TwoTowerModel.TwoTowerTrainerOptions;
 using WarmStart = TwoTower.MLNet.TwoTowerModel.WarmStart;
 
 namespace TwoTower.MLNet.Tests.TwoTowerModel;

@@ -12,7 +12,7 @@ public enum TwoTowerLoss
     BinaryCrossEntropy,
     /// <summary>Bayesian personalised ranking over the batch's other items.</summary>
     Bpr,
-    /// <summary>Hinge / triplet loss with <see cref="TwoTowerOptions.Margin"/>.</summary>
+    /// <summary>Hinge / triplet loss with <see cref="TwoTowerTrainerOptions.Margin"/>.</summary>
     Hinge,
 }
 
@@ -31,7 +31,7 @@ public enum TwoTowerOptimizer
 /// Options of <see cref="TwoTowerTrainer"/>. The defaults train well on MovieLens-100K without tuning;
 /// they were chosen on the p1-tune / p2-tune splits only (see each property).
 /// </summary>
-public sealed class TwoTowerOptions
+public sealed class TwoTowerTrainerOptions
 {
     /// <summary>Output dimension d of both towers. Default 64.</summary>
     public int EmbeddingDimension { get; set; } = 64;
@@ -264,5 +264,5 @@ public sealed class TwoTowerOptions
     }
 
     /// <summary>A shallow copy (arrays shared).</summary>
-    public TwoTowerOptions Clone() => (TwoTowerOptions)MemberwiseClone();
+    public TwoTowerTrainerOptions Clone() => (TwoTowerTrainerOptions)MemberwiseClone();
 }
