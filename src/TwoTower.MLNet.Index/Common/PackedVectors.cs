@@ -72,7 +72,7 @@ internal sealed record PackedVectors(int Dimension, Memory<float> Packed, float[
         for (var j = 0; j < n; j++)
         {
             var from = Offset(rows[j]);
-            var to = (long)(j / Gemm.NR) * Gemm.NR * d + j % Gemm.NR;
+            var to = Offset(j); // the new store has the same dimension, so the same panel layout
             for (var p = 0; p < d; p++) packed[to + p * Gemm.NR] = source[(int)(from + p * Gemm.NR)];
             norms[j] = Norms[rows[j]];
             ids[j] = Ids[rows[j]];

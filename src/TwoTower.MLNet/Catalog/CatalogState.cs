@@ -32,13 +32,8 @@ internal sealed class CatalogState
     public FittedRecommender? ForData(IDataView data)
     {
         var last = _last;
-        var candidates = _byTransformer.Select(kv => kv.Value).Distinct().ToList();
-        if (candidates.Count <= 1) return last;
-        if (last is not null) candidates.Remove(last);
-        if (last is not null) candidates.Insert(0, last);
-        foreach (var c in candidates)
-            if (Wrote(c, data)) return c;
-        return last;
+        if (_byTransformer.Select(kv => kv.Value).Distinct().Count() <= 1) return last;
+        return WrittenBy(data) ?? last;
     }
 
     /// <summary>The live fitted model whose transformer provably wrote <paramref name="data"/> (its user vector column matches), or null.</summary>

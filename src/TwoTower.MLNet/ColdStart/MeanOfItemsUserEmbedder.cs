@@ -32,10 +32,12 @@ public sealed class MeanOfItemsUserEmbedder : INewUserEmbedder
     public void Embed(ReadOnlySpan<int> history, UserRecord? features, Span<float> vector)
     {
         if (vector.Length != Dimension) throw new ArgumentException($"vector has {vector.Length} values, expected {Dimension}.", nameof(vector));
-        if (Sum(_catalog, history, vector) == 0) _model.EmbedUsers([-1], vector);
+        var used = Sum(_catalog, history, vector);
+        if (used == 0) _model.EmbedUsers([-1], vector);
+        else TensorPrimitives.Multiply(vector, 1f / used, vector);
     }
 
-    /// <summary>Writes the mean of the history items' vectors (skipping items without one) and returns how many there were.</summary>
+    /// <summary>Writes the sum of the history items' vectors (skipping items without one) and returns how many there were.</summary>
     internal static int Sum(ItemCatalog catalog, ReadOnlySpan<int> history, Span<float> vector)
     {
         vector.Clear();
@@ -46,7 +48,6 @@ public sealed class MeanOfItemsUserEmbedder : INewUserEmbedder
                 TensorPrimitives.Add(vector, v, vector);
                 used++;
             }
-        if (used > 0) TensorPrimitives.Multiply(vector, 1f / used, vector);
         return used;
     }
 }

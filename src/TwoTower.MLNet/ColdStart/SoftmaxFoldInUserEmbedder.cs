@@ -71,15 +71,10 @@ public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
         var d = Dimension;
         if (vector.Length != d) throw new ArgumentException($"vector has {vector.Length} values, expected {d}.", nameof(vector));
         var prior = Prior(features);
-        var sum = new float[d];
+        var sum = new float[d]; // Σ_h v_h
         var used = MeanOfItemsUserEmbedder.Sum(_catalog, history, sum);
-        if (used == 0)
-        {
-            prior.CopyTo(vector);
-            return;
-        }
-        TensorPrimitives.Multiply(sum, used, sum); // Σ_h v_h
-        Solve(sum, used, prior, vector);
+        if (used == 0) prior.CopyTo(vector);
+        else Solve(sum, used, prior, vector);
     }
 
     // Projected gradient ascent on the unit sphere of J(u) = (u·(Σ v_h + m·u0) − n·T·logΣ_j exp(u·v_j / T)) / T.

@@ -10,6 +10,7 @@ public sealed class ExactRecommender
 {
     private readonly IRecommender _model;
     private readonly SparseMatrix? _seen;
+    private INewUserEmbedder? _newUsers; // built on first use: it copies the catalogue's vectors
 
     /// <summary>Creates the recommender; <paramref name="seen"/> (users × items) enables exclude-seen.</summary>
     public ExactRecommender(IRecommender model, SparseMatrix? seen = null)
@@ -59,9 +60,9 @@ public sealed class ExactRecommender
         foreach (var id in history)
             keys.Add(id is not null && _model.Items.TryGetKey(id, out var key) ? key : throw new ArgumentException($"history item '{id}' is not in the model's catalogue.", nameof(history)));
         var d = embedding.Dimension;
-        var catalog = Catalog.ItemCatalog.FromModel(_model.Items, null, d, embedding.ItemVectors.Span);
+        var newUsers = LazyInitializer.EnsureInitialized(ref _newUsers, () => NewUserEmbedders.Create(embedding, Catalog.ItemCatalog.FromModel(_model.Items, null, d, embedding.ItemVectors.Span)));
         var user = new float[d];
-        NewUserEmbedders.Create(embedding, catalog).Embed(keys.ToArray(), features, user);
+        newUsers.Embed(keys.ToArray(), features, user);
         var scores = new float[_model.Items.Count];
         Index.Kernels.Gemm.MultiplyTransposedB(user, embedding.ItemVectors.Span, scores, 1, scores.Length, d);
         if (excludeHistory)

@@ -16,7 +16,6 @@ public sealed class AnnCandidateSource : ICandidateSource
 
     private readonly IEmbeddingRecommender _model;
     private readonly IVectorIndex _index;
-    private readonly ItemCatalog _catalog;
     private readonly SearchOptions _options;
 
     /// <summary>Creates the source; the index holds the catalogue's vectors under their item keys.</summary>
@@ -31,7 +30,7 @@ public sealed class AnnCandidateSource : ICandidateSource
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _index = index ?? throw new ArgumentNullException(nameof(index));
-        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        ArgumentNullException.ThrowIfNull(catalog);
         if (index.Dimension != model.Dimension)
             throw new ArgumentException($"index dimension {index.Dimension} differs from the model's {model.Dimension}.", nameof(index));
         Name = name;

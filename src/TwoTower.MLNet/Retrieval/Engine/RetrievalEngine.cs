@@ -29,7 +29,7 @@ public sealed class RetrievalEngine : IDisposable
     private readonly float[]? _interactionCounts; // null when the model file kept no training history to count
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
-        AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, bool countsKnown, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
+        AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, float[]? interactionCounts, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
     {
         Model = model;
         Catalog = catalog;
@@ -43,7 +43,7 @@ public sealed class RetrievalEngine : IDisposable
         _options = options;
         _log = log;
         _blendsPopularity = generator.SourceNames.Contains(options.ColdStart.PopularitySource);
-        _interactionCounts = countsKnown ? popularity.Overall.Counts : null;
+        _interactionCounts = interactionCounts;
     }
 
     /// <summary>The model.</summary>
@@ -155,7 +155,8 @@ public sealed class RetrievalEngine : IDisposable
         UpdateLog? log = null;
         IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
         if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
-        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity, loaded.Seen is not null || model is PopularityRecommender, newItems, options, log);
+        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity,
+            loaded.Seen is not null || model is PopularityRecommender ? popularity.Overall.Counts : null, newItems, options, log);
         foreach (var r in recovered) engine.Apply(r);
         engine.RecoveredUpdates = recovered.Count;
         return engine;
