@@ -1,7 +1,5 @@
 using System.Numerics.Tensors;
-using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Features;
-using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Optimizers;
 using TwoTower.MLNet.Towers;
 
@@ -13,7 +11,7 @@ internal static class QualityReportBuilder
     // Entities whose pre-normalisation norms are computed (one managed forward pass each): a strided sample beyond this.
     private const int NormSample = 20_000;
 
-    public static void Fill(TwoTowerQualityReport report, TwoTowerRecommender model, FeatureTable userFeatures, FeatureTable itemFeatures, Parameter? userId, Parameter? itemId, int[] trainedUsers)
+    public static void Fill(TwoTowerQualityReport report, TwoTowerRecommender model, FeatureTable userFeatures, FeatureTable itemFeatures, Parameter? userId, Parameter? itemId, int[] trainedUsers, int threads)
     {
         var d = model.Dimension;
         var nItems = model.Items.Count;
@@ -25,46 +23,12 @@ internal static class QualityReportBuilder
         report.ItemNormsBeforeNormalization = NormsBeforeNormalization(model.ItemTower, itemFeatures, Enumerable.Range(0, nItems).ToArray());
         report.UserNormsBeforeNormalization = NormsBeforeNormalization(model.UserTower, userFeatures, trainedUsers);
         var genres = itemFeatures.Bags.FirstOrDefault(b => b.Name == ItemFeatureBuilder.Genres);
-        var sims = new float[nItems];
-        if (genres is not null && nItems > 11)
+        if (genres is not null)
         {
-            var sets = new ulong[nItems][];
-            var words = (genres.VocabularySize + 63) / 64;
-            for (var i = 0; i < nItems; i++)
-            {
-                sets[i] = new ulong[words];
-                for (var t = genres.Offsets[i]; t < genres.Offsets[i + 1]; t++) sets[i][genres.Tokens[t] / 64] |= 1UL << (genres.Tokens[t] % 64);
-            }
-            bool Share(int a, int b) { for (var w = 0; w < words; w++) if ((sets[a][w] & sets[b][w]) != 0) return true; return false; }
-            bool HasAny(int a) => sets[a].Any(x => x != 0);
-            long shared = 0, total = 0, baseShared = 0, baseTotal = 0;
-            var top = new int[11];
-            for (var i = 0; i < nItems; i++)
-            {
-                if (!HasAny(i)) continue;
-                Gemm.MultiplyTransposedB(items.Slice(i * d, d), items, sims, 1, nItems, d);
-                sims[i] = float.NegativeInfinity;
-                var k = ScoreRanking.TopK(sims, 10, top);
-                for (var j = 0; j < k; j++) { total++; if (Share(i, top[j])) shared++; }
-                for (var j = 0; j < nItems; j++)
-                    if (j != i && HasAny(j)) { baseTotal++; if (Share(i, j)) baseShared++; }
-            }
-            report.NeighbourGenreCoherence = total > 0 ? (double)shared / total : null;
-            report.GenreBaseRate = baseTotal > 0 ? (double)baseShared / baseTotal : null;
+            report.NeighbourGenreCoherence = EmbeddingDiagnostics.NeighbourGenreCoherence(model.ItemVectors, nItems, d, genres, threads);
+            report.GenreBaseRate = report.NeighbourGenreCoherence is null ? null : EmbeddingDiagnostics.GenreBaseRate(genres, nItems);
         }
-        // Coverage: the share of the catalogue in some known user's unfiltered top 10.
-        var hit = new bool[nItems];
-        var scores = new float[nItems];
-        var top10 = new int[10];
-        var key = new int[1];
-        for (var u = 0; u < model.Users.Count; u++)
-        {
-            key[0] = u;
-            model.Score(key, scores);
-            var k = ScoreRanking.TopK(scores, Math.Min(10, nItems), top10);
-            for (var j = 0; j < k; j++) hit[top10[j]] = true;
-        }
-        report.CatalogueCoverageAt10 = nItems > 0 ? hit.Count(h => h) / (double)nItems : double.NaN;
+        report.CatalogueCoverageAt10 = EmbeddingDiagnostics.CatalogueCoverageAt10(model, threads);
     }
 
     private static double[] NormsBeforeNormalization(TowerWeights? tower, FeatureTable features, int[] keys)

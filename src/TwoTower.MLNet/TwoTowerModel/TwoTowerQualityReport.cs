@@ -52,7 +52,10 @@ public sealed class TwoTowerQualityReport
     /// <summary>The same for the user tower, over the users seen in training.</summary>
     public double[] UserNormsBeforeNormalization { get; set; } = Array.Empty<double>();
 
-    /// <summary>Share of an item's 10 nearest items (by score) sharing at least one genre with it (null without genres).</summary>
+    /// <summary>
+    /// Share of an item's 10 nearest items (by score) sharing at least one genre with it (null without genres): over every item
+    /// with a genre up to 5,000 of them, an even stride through the catalogue beyond (the neighbours always come from all items).
+    /// </summary>
     public double? NeighbourGenreCoherence { get; set; }
 
     /// <summary>The same share for random pairs of distinct items: what coherence would be by chance (null without genres).</summary>

@@ -84,7 +84,7 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
         }
         var model = members.Count == 1 ? members[0] : Concatenate(members, report!);
         report!.TrainingSeconds = sw.Elapsed.TotalSeconds;
-        if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, userFeatures, itemFeatures, first!.UserIdEmbedding, first.ItemIdEmbedding, first.TrainedUsers);
+        if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, userFeatures, itemFeatures, first!.UserIdEmbedding, first.ItemIdEmbedding, first.TrainedUsers, Options.Threads);
         return model;
     }
 
