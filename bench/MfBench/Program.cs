@@ -1,5 +1,5 @@
 // MfBench: tunes on the -tune splits, reports on p2 test, times fits on ML-100K.
-// usage: dotnet run -c Release --project bench/MfBench -- [all|tune-ials|tune-ials-fine|tune-ials-nu|tune-ials-nu-fine|tune-ease|p2|speed|explicit] [--data DIR] [--threads N]
+// usage: dotnet run -c Release --project bench/MfBench -- [all|tune-ials|tune-ials-fine|tune-ials-nu|tune-ials-nu-fine|tune-ease|tune-solver|p2|speed|explicit] [--data DIR] [--threads N]
 using System.Diagnostics;
 using System.Globalization;
 using TwoTower.MLNet.Data;
@@ -29,6 +29,7 @@ if (mode is "tune-folds") TuneFolds(new[] { 64, 128 }, new[] { 0.5f, 1f, 2f, 4f 
 if (mode is "tune-recency") TuneFolds(new[] { 128 }, new[] { 1f }, new[] { 0.5f, 1f }, new[] { 0f, 1f, 3f, 10f });
 if (mode is "tune-folds-wide") TuneFolds(new[] { 128, 192, 256 }, new[] { 0.7f, 1f, 1.5f }, new[] { 1f, 2f });
 if (mode is "all" or "tune-ease") TuneEase();
+if (mode is "tune-solver") TuneSolver();
 if (mode is "all" or "p2") P2();
 if (mode is "all" or "speed") Speed();
 if (mode is "all" or "explicit") Explicit();
@@ -129,6 +130,32 @@ void TuneFolds(int[] factorList, float[] regs, float[] alphas, float[]? boosts =
     foreach (var (ndcg, desc) in results.OrderByDescending(r => r.Ndcg).Take(5)) Console.WriteLine($"top: {desc} mean NDCG@10={ndcg:F4}");
 }
 
+// The library defaults with each row solver (and CG step count), seeds 1-3, on the 3 nested folds of p2-tune.
+void TuneSolver()
+{
+    var folds = TuneFolds3();
+    var datas = folds.Select(f => TwoTower.MLNet.Training.TrainingData.Create(f.Train)).ToArray();
+    Console.WriteLine("\n== iALS defaults by row solver on 3 nested leave-last-out folds of p2-tune (NDCG@10), seeds 1-3");
+    foreach (var (solver, steps) in new[] { (AlsSolver.Cholesky, 0), (AlsSolver.ConjugateGradient, 2), (AlsSolver.ConjugateGradient, 3), (AlsSolver.ConjugateGradient, 4) })
+    {
+        var nd = new List<double>();
+        var seconds = 0.0;
+        foreach (var seed in new[] { 1, 2, 3 })
+            for (var f = 0; f < folds.Count; f++)
+            {
+                var o = new ImplicitAlsOptions { Solver = solver, Seed = seed, Threads = threads, ComputeLoss = false };
+                if (steps > 0) o.ConjugateGradientSteps = steps;
+                var sw = Stopwatch.StartNew();
+                var model = new ImplicitAlsTrainer(o).Fit(datas[f]);
+                seconds += sw.Elapsed.TotalSeconds;
+                nd.Add(Evaluate(model, folds[f].Train, folds[f].Valid).Metrics["NDCG@10"]);
+            }
+        var mean = nd.Average();
+        var se = Math.Sqrt(nd.Sum(v => (v - mean) * (v - mean)) / (nd.Count - 1) / nd.Count);
+        Console.WriteLine($"  {solver}{(steps > 0 ? $" {steps} steps" : ""),-10} mean NDCG@10 {mean:F4} (± {se:F4} over {nd.Count} fits: {string.Join(" ", nd.Select(v => v.ToString("F4")))})  mean fit {seconds / nd.Count:F3}s");
+    }
+}
+
 void TuneEase()
 {
     var train = Load("p2-tune", "train.csv");
@@ -191,8 +218,11 @@ void Speed()
         var t = Best(() => new ImplicitAlsTrainer(o).Fit(data));
         Console.WriteLine($"iALS {solver} 64f 15 it: fit {t:F3}s ({t / 15:F4}s/iteration; numpy peer 0.16 s/iteration = 2.4 s)");
     }
-    var t128 = Best(() => new ImplicitAlsTrainer(new ImplicitAlsOptions { Threads = threads, ComputeLoss = false }).Fit(data));
-    Console.WriteLine($"iALS defaults (128f, Cholesky) 15 it: fit {t128:F3}s");
+    foreach (var solver in new[] { AlsSolver.Cholesky, AlsSolver.ConjugateGradient })
+    {
+        var t128 = Best(() => new ImplicitAlsTrainer(new ImplicitAlsOptions { Threads = threads, ComputeLoss = false, Solver = solver }).Fit(data));
+        Console.WriteLine($"iALS defaults (128f) with {solver} 15 it: fit {t128:F3}s");
+    }
     var te = Best(() => new EaseTrainer(new EaseOptions { Threads = threads }).Fit(data));
     Console.WriteLine($"EASE lambda=300 ({data.Items.Count} items): fit {te:F3}s (numpy peer 0.4 s)");
     var tm = Best(() => new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Threads = threads }).Fit(data));

@@ -14,6 +14,7 @@ public sealed class ImplicitAlsTrainerTests
     [DataRow(ConfidenceScaling.Log, AlsSolver.Cholesky, 0f)]
     [DataRow(ConfidenceScaling.Linear, AlsSolver.ConjugateGradient, 0f)]
     [DataRow(ConfidenceScaling.Linear, AlsSolver.Cholesky, 0.5f)]
+    [DataRow(ConfidenceScaling.Linear, AlsSolver.ConjugateGradient, 0.5f)]
     public void Fit_AnyIteration_ObjectiveDoesNotIncrease(ConfidenceScaling scaling, AlsSolver solver, float nu)
     {
         var x = MfTestData.Random(40, 30, 0.15, seed: 3);
@@ -213,8 +214,17 @@ public sealed class ImplicitAlsTrainerTests
         // Two items and eight factors: without L2 the normal matrix of every row is singular.
         var x = MfTestData.Make(3, 2, new[] { (0, 0, 1f), (1, 1, 1f), (2, 0, 1f) });
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() =>
-            Fit(x, new ImplicitAlsOptions { Factors = 8, Regularization = 0f, Iterations = 1 }));
+            Fit(x, new ImplicitAlsOptions { Factors = 8, Regularization = 0f, Iterations = 1, Solver = AlsSolver.Cholesky }));
         StringAssert.Contains(ex.Message, "Regularization");
+    }
+
+    [TestMethod]
+    public void Fit_ConjugateGradient_ZeroRegularizationAndRankDeficient_StaysFinite()
+    {
+        // CG needs no factorisation: on a singular system it stops where the curvature runs out instead of failing.
+        var x = MfTestData.Make(3, 2, new[] { (0, 0, 1f), (1, 1, 1f), (2, 0, 1f) });
+        var model = Fit(x, new ImplicitAlsOptions { Factors = 8, Regularization = 0f, Iterations = 3, Solver = AlsSolver.ConjugateGradient });
+        Assert.IsTrue(model.UserFactors.ToArray().Concat(model.ItemFactors.ToArray()).All(float.IsFinite));
     }
 
     internal static SparseMatrix BuildConfidence(Interactions x, ImplicitAlsOptions o)
