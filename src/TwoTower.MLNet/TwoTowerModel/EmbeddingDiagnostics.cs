@@ -15,8 +15,12 @@ internal static class EmbeddingDiagnostics
     /// <summary>Query items of the coherence measure: every item up to this many, an even stride through the catalogue beyond.</summary>
     public const int MaxCoherenceQueries = 5_000;
 
-    private const int ItemsPerBlock = 64;
-    private const int UsersPerBlock = 256;
+    // Rows scored per matrix product: enough to keep the GEMM kernel busy, few enough that a thread's score block
+    // stays under 4M floats (16 MB) for any catalogue size.
+    private const int MaxRowsPerBlock = 64;
+    private const int MaxScoresPerBlock = 1 << 22;
+
+    private static int RowsPerBlock(int nItems) => Math.Clamp(MaxScoresPerBlock / Math.Max(1, nItems), 1, MaxRowsPerBlock);
 
     /// <summary>
     /// Share of (query item, one of its 10 nearest other items by dot product) pairs that share a genre, over the
@@ -30,13 +34,14 @@ internal static class EmbeddingDiagnostics
         if (candidates.Length == 0) return null;
         var step = Math.Max(1, (candidates.Length + maxQueries - 1) / maxQueries);
         var queries = candidates.Where((_, p) => p % step == 0).ToArray();
-        var blocks = (queries.Length + ItemsPerBlock - 1) / ItemsPerBlock;
+        var rows = RowsPerBlock(nItems);
+        var blocks = (queries.Length + rows - 1) / rows;
         long shared = 0, total = 0;
         var gate = new object();
-        Parallel.For(0, blocks, Options(threads), () => (Scores: new float[ItemsPerBlock * nItems], Queries: new float[ItemsPerBlock * d], Top: new int[10], Shared: 0L, Total: 0L), (blk, _, s) =>
+        Parallel.For(0, blocks, Options(threads), () => (Scores: new float[rows * nItems], Queries: new float[rows * d], Top: new int[10], Shared: 0L, Total: 0L), (blk, _, s) =>
         {
-            var first = blk * ItemsPerBlock;
-            var count = Math.Min(ItemsPerBlock, queries.Length - first);
+            var first = blk * rows;
+            var count = Math.Min(rows, queries.Length - first);
             var vectors = itemVectors.Span;
             for (var q = 0; q < count; q++) vectors.Slice(queries[first + q] * d, d).CopyTo(s.Queries.AsSpan(q * d, d));
             Gemm.MultiplyTransposedB(s.Queries.AsSpan(0, count * d), vectors[..(nItems * d)], s.Scores.AsSpan(0, count * nItems), count, nItems, d);
@@ -93,11 +98,12 @@ internal static class EmbeddingDiagnostics
         var k = Math.Min(10, nItems);
         var hit = new bool[nItems];
         var gate = new object();
-        var blocks = (nUsers + UsersPerBlock - 1) / UsersPerBlock;
-        Parallel.For(0, blocks, Options(threads), () => (Scores: new float[UsersPerBlock * nItems], Keys: new int[UsersPerBlock], Top: new int[k], Hit: new bool[nItems]), (blk, _, s) =>
+        var rows = RowsPerBlock(nItems);
+        var blocks = (nUsers + rows - 1) / rows;
+        Parallel.For(0, blocks, Options(threads), () => (Scores: new float[rows * nItems], Keys: new int[rows], Top: new int[k], Hit: new bool[nItems]), (blk, _, s) =>
         {
-            var first = blk * UsersPerBlock;
-            var count = Math.Min(UsersPerBlock, nUsers - first);
+            var first = blk * rows;
+            var count = Math.Min(rows, nUsers - first);
             for (var b = 0; b < count; b++) s.Keys[b] = first + b;
             model.Score(s.Keys.AsSpan(0, count), s.Scores.AsSpan(0, count * nItems));
             for (var b = 0; b < count; b++)

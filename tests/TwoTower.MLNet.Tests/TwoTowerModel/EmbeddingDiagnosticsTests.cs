@@ -89,7 +89,7 @@ public sealed class EmbeddingDiagnosticsTests
     public void CatalogueCoverageAt10_EqualsUnionOfEveryUsersTop10()
     {
         var rng = new Random(3);
-        const int nUsers = 600, nItems = 90, d = 4; // more users than one scoring block
+        const int nUsers = 600, nItems = 90, d = 4; // several scoring blocks of users
         var userVectors = Enumerable.Range(0, nUsers * d).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
         var itemVectors = Enumerable.Range(0, nItems * d).Select(_ => (float)(rng.NextDouble() - 0.5) * (rng.Next(4) == 0 ? 0.01f : 1f)).ToArray();
         var model = new TwoTowerRecommender(new IdMap("user", Enumerable.Range(0, nUsers).Select(i => $"u{i}")), new IdMap("item", Enumerable.Range(0, nItems).Select(i => $"i{i}")),
