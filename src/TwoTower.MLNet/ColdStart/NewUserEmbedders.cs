@@ -16,15 +16,13 @@ public static class NewUserEmbedders
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(catalog);
-        var softmax = model is TwoTowerRecommender tt && SoftmaxFoldInUserEmbedder.CanFoldIn(tt) ? tt : null;
-        return mode switch
-        {
-            NewUserFoldIn.MeanOfItems => new MeanOfItemsUserEmbedder(model, catalog),
-            NewUserFoldIn.Softmax when softmax is null => throw new ArgumentException(
-                $"NewUserFoldIn.Softmax needs a two-tower model with normalised vectors and a recorded temperature; this model is '{model.ModelType}'. Use Auto or MeanOfItems.", nameof(mode)),
-            NewUserFoldIn.Auto or NewUserFoldIn.Softmax when softmax is not null => new SoftmaxFoldInUserEmbedder(softmax, catalog, options),
-            NewUserFoldIn.Auto => new MeanOfItemsUserEmbedder(model, catalog),
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Expected Auto, MeanOfItems or Softmax."),
-        };
+        if (mode == NewUserFoldIn.MeanOfItems) return new MeanOfItemsUserEmbedder(model, catalog);
+        if (mode is not (NewUserFoldIn.Auto or NewUserFoldIn.Softmax))
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Expected Auto, MeanOfItems or Softmax.");
+        if (model is TwoTowerRecommender tt && SoftmaxFoldInUserEmbedder.TryCreate(tt, catalog, options) is { } softmax) return softmax;
+        if (mode == NewUserFoldIn.Softmax)
+            throw new ArgumentException(
+                $"NewUserFoldIn.Softmax needs a two-tower model with normalised vectors and a recorded temperature; this model is '{model.ModelType}'. Use Auto or MeanOfItems.", nameof(mode));
+        return new MeanOfItemsUserEmbedder(model, catalog);
     }
 }

@@ -26,12 +26,18 @@ public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
     /// <summary>Folds users into <paramref name="model"/>, reading history vectors from <paramref name="catalog"/> (which sees live updates).</summary>
     /// <exception cref="ArgumentException">The model's vectors are not L2-normalised (see <see cref="CanFoldIn"/>) or have no temperature.</exception>
     public SoftmaxFoldInUserEmbedder(TwoTowerRecommender model, ItemCatalog catalog, SoftmaxFoldInOptions? options = null)
+        : this(model, catalog, options, modelChecked: false)
+    {
+    }
+
+    // modelChecked: the caller has just seen CanFoldIn(model) hold, so the norm scan over the catalogue is not run twice.
+    private SoftmaxFoldInUserEmbedder(TwoTowerRecommender model, ItemCatalog catalog, SoftmaxFoldInOptions? options, bool modelChecked)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _options = options ?? new SoftmaxFoldInOptions();
         _options.Validate();
-        if (!CanFoldIn(model))
+        if (!modelChecked && !CanFoldIn(model))
             throw new ArgumentException("Softmax fold-in needs a two-tower model with L2-normalised item vectors and a recorded temperature; use MeanOfItemsUserEmbedder.", nameof(model));
         _temperature = model.Temperature!.Value;
         var d = model.Dimension;
@@ -46,6 +52,10 @@ public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
         if (model.UserTower is { Features.IsEmpty: false } tower)
             _userFeatureNames = tower.Features.Categoricals.Select(c => c.Name).Concat(tower.Features.Bags.Select(b => b.Name)).Concat(tower.Features.Numerics.Select(x => x.Name)).ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <summary>The fold-in for <paramref name="model"/>, or null when it does not suit one (<see cref="CanFoldIn"/>).</summary>
+    internal static SoftmaxFoldInUserEmbedder? TryCreate(TwoTowerRecommender model, ItemCatalog catalog, SoftmaxFoldInOptions? options) =>
+        CanFoldIn(model) ? new SoftmaxFoldInUserEmbedder(model, catalog, options, modelChecked: true) : null;
 
     /// <summary>Whether <paramref name="model"/> suits this fold-in: item vectors of unit length (cosine towers) and a known temperature.</summary>
     public static bool CanFoldIn(TwoTowerRecommender model)

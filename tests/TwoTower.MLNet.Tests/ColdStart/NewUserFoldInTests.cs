@@ -156,6 +156,20 @@ public sealed class NewUserFoldInTests
     }
 
     [TestMethod]
+    public void Create_PicksTheFoldInTheModelSupports()
+    {
+        var (model, catalog) = CircleModel([0, 1, 2]);
+        var (unnormalised, unnormalisedCatalog) = CircleModel([0, 1, 2], normalised: false);
+        Assert.IsInstanceOfType<SoftmaxFoldInUserEmbedder>(NewUserEmbedders.Create(model, catalog));
+        Assert.IsInstanceOfType<SoftmaxFoldInUserEmbedder>(NewUserEmbedders.Create(model, catalog, NewUserFoldIn.Softmax));
+        Assert.IsInstanceOfType<MeanOfItemsUserEmbedder>(NewUserEmbedders.Create(model, catalog, NewUserFoldIn.MeanOfItems));
+        Assert.IsInstanceOfType<MeanOfItemsUserEmbedder>(NewUserEmbedders.Create(unnormalised, unnormalisedCatalog));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => NewUserEmbedders.Create(unnormalised, unnormalisedCatalog, NewUserFoldIn.Softmax)).Message, "NewUserFoldIn.Softmax needs");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => NewUserEmbedders.Create(model, catalog, (NewUserFoldIn)42));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => NewUserEmbedders.Create(model, catalog, options: new SoftmaxFoldInOptions { PriorWeight = -1 })).Message, "PriorWeight");
+    }
+
+    [TestMethod]
     public void Temperature_SurvivesSaveAndLoad()
     {
         var path = Path.Combine(TestPaths.TempDir(), "tt.ttm");
