@@ -20,6 +20,7 @@ public static class CliApp
         root.Subcommands.Add(QuickstartCommand.Create(console));
         root.Subcommands.Add(SplitCommand.Create(console));
         root.Subcommands.Add(TrainCommand.Create(console));
+        root.Subcommands.Add(TuneCommand.Create(console));
         root.Subcommands.Add(EvaluateCommand.Create(console));
         root.Subcommands.Add(RecommendCommand.Create(console));
         root.Subcommands.Add(IndexBenchCommand.Create(console));

@@ -35,7 +35,7 @@ internal sealed class ModelCatalog
     public Option<string[]> Set { get; } = new("--set") { Description = "twotower, ials, mf, ease: set any engine option by name, e.g. --set SoftmaxOverAllItems=true --set RecencyHalfLife=5 (repeatable; applied after the dedicated flags).", AllowMultipleArgumentsPerToken = false };
     public Option<bool> NoLogQ { get; } = new("--no-logq") { Description = "twotower: turn off the logQ popularity correction." };
 
-    private readonly Dictionary<string, (string Description, Func<ParseResult, IRecommenderTrainer> Create)> _models;
+    private readonly Dictionary<string, (string Description, Func<ParseResult, IReadOnlyList<string>, IRecommenderTrainer> Create)> _models;
 
     private readonly CliConsole? _console;
 
@@ -44,9 +44,9 @@ internal sealed class ModelCatalog
         _console = console;
         _models = new(StringComparer.OrdinalIgnoreCase)
         {
-            ["random"] = ("seeded random scores (the floor)", r => new RandomTrainer(r.GetValue(Seed))),
-            ["popularity"] = ("most popular items", _ => new PopularityTrainer()),
-            ["itemknn"] = ("item-item cosine co-occurrence", r => new ItemItemTrainer(new ItemItemOptions { Neighbors = r.GetValue(Neighbors), Threads = r.GetValue(Threads) })),
+            ["random"] = ("seeded random scores (the floor)", (r, g) => NoOptions("random", g, new RandomTrainer(r.GetValue(Seed)))),
+            ["popularity"] = ("most popular items", (_, g) => NoOptions("popularity", g, new PopularityTrainer())),
+            ["itemknn"] = ("item-item cosine co-occurrence", CreateItemKnn),
             ["ials"] = ("implicit ALS (Hu, Koren, Volinsky)", CreateIals),
             ["mf"] = ("explicit matrix factorization with biases (ratings)", CreateMf),
             ["ease"] = ("EASE closed-form item-item (Steck)", CreateEase),
@@ -65,12 +65,23 @@ internal sealed class ModelCatalog
             command.Options.Add(o);
     }
 
-    public IRecommenderTrainer Create(string name, ParseResult r) =>
+    /// <summary>The trainer of model <paramref name="name"/> with the parsed flags, then --set, then <paramref name="grid"/> ("Name=Value", from `tune --grid`) applied.</summary>
+    public IRecommenderTrainer Create(string name, ParseResult r, IReadOnlyList<string>? grid = null) =>
         _models.TryGetValue(name, out var m)
-            ? m.Create(r)
+            ? m.Create(r, grid ?? [])
             : throw new UserInputException($"Unknown --model '{name}'. Available: {string.Join(", ", _models.Keys)}.");
 
-    private IRecommenderTrainer CreateIals(ParseResult r)
+    private static IRecommenderTrainer NoOptions(string model, IReadOnlyList<string> grid, IRecommenderTrainer trainer) =>
+        grid.Count == 0 ? trainer : throw new UserInputException($"--grid: model '{model}' has no options to search.");
+
+    private IRecommenderTrainer CreateItemKnn(ParseResult r, IReadOnlyList<string> grid)
+    {
+        var o = new ItemItemOptions { Neighbors = r.GetValue(Neighbors), Threads = r.GetValue(Threads) };
+        Apply(o, grid, "--grid");
+        return new ItemItemTrainer(o);
+    }
+
+    private IRecommenderTrainer CreateIals(ParseResult r, IReadOnlyList<string> grid)
     {
         var o = new ImplicitAlsOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
         if (r.GetValue(Factors) is { } f) o.Factors = f;
@@ -78,35 +89,35 @@ internal sealed class ModelCatalog
         if (r.GetValue(Alpha) is { } a) o.Alpha = a;
         if (r.GetValue(Recency) is { } rb) o.RecencyBoost = rb;
         if (r.GetValue(Iterations) is { } it) o.Iterations = it;
-        ApplySets(o, r);
+        ApplySets(o, r, grid);
         return new ImplicitAlsTrainer(o);
     }
 
-    private IRecommenderTrainer CreateMf(ParseResult r)
+    private IRecommenderTrainer CreateMf(ParseResult r, IReadOnlyList<string> grid)
     {
         var o = new ExplicitMatrixFactorizationOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
         if (r.GetValue(Factors) is { } f) o.Factors = f;
         if (r.GetValue(Reg) is { } reg) o.Regularization = reg;
         if (r.GetValue(Iterations) is { } it) o.Iterations = it;
-        ApplySets(o, r);
+        ApplySets(o, r, grid);
         return new ExplicitMatrixFactorizationTrainer(o);
     }
 
-    private IRecommenderTrainer CreateImport(ParseResult r) =>
+    private IRecommenderTrainer CreateImport(ParseResult r, IReadOnlyList<string> grid) => NoOptions("factors", grid,
         new FactorImportTrainer(
             r.GetValue(UserFactors) ?? throw new UserInputException("--model factors needs --user-factors FILE (CSV or .npy)."),
             r.GetValue(ItemFactors) ?? throw new UserInputException("--model factors needs --item-factors FILE (CSV or .npy)."),
-            r.GetValue(UserIds), r.GetValue(ItemIds));
+            r.GetValue(UserIds), r.GetValue(ItemIds)));
 
-    private IRecommenderTrainer CreateEase(ParseResult r)
+    private IRecommenderTrainer CreateEase(ParseResult r, IReadOnlyList<string> grid)
     {
         var o = new EaseOptions { Threads = r.GetValue(Threads) };
         if (r.GetValue(Lambda) is { } l) o.Lambda = l;
-        ApplySets(o, r);
+        ApplySets(o, r, grid);
         return new EaseTrainer(o);
     }
 
-    private IRecommenderTrainer CreateTwoTower(ParseResult r)
+    private IRecommenderTrainer CreateTwoTower(ParseResult r, IReadOnlyList<string> grid)
     {
         var o = new TwoTowerTrainerOptions { Seed = r.GetValue(Seed), Threads = r.GetValue(Threads) };
         if (r.GetValue(Epochs) is { } e) o.Epochs = e;
@@ -120,15 +131,21 @@ internal sealed class ModelCatalog
             o.HiddenLayers = h.Length == 0 ? Array.Empty<int>() : h.Split(',').Select(s => int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v : throw new UserInputException($"--hidden '{h}': '{s}' is not a positive integer (expected e.g. 256,128).")).ToArray();
         if (r.GetValue(FreezeEpochs) is { } fe) o.FreezeInitialEmbeddingsEpochs = fe;
-        ApplySets(o, r);
+        ApplySets(o, r, grid);
         if (r.GetValue(WarmStartModel) is { } ws) return new WarmStartedTwoTowerTrainer(o, ws, _console is null ? null : _console.Log);
         if (o.FreezeInitialEmbeddingsEpochs > 0) throw new UserInputException("--freeze-epochs needs --warm-start MODEL.zip.");
         return new TwoTowerTrainer(o);
     }
 
-    private void ApplySets(object options, ParseResult r)
+    private void ApplySets(object options, ParseResult r, IReadOnlyList<string> grid)
     {
-        foreach (var assignment in r.GetValue(Set) ?? [])
+        Apply(options, r.GetValue(Set) ?? [], "--set");
+        Apply(options, grid, "--grid");
+    }
+
+    private static void Apply(object options, IEnumerable<string> assignments, string flag)
+    {
+        foreach (var assignment in assignments)
         {
             try
             {
@@ -136,7 +153,7 @@ internal sealed class ModelCatalog
             }
             catch (ArgumentException ex)
             {
-                throw new UserInputException($"--set {assignment}: {ex.MessageWithoutParameter()}");
+                throw new UserInputException($"{flag} {assignment}: {ex.MessageWithoutParameter()}");
             }
         }
     }

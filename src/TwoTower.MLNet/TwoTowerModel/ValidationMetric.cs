@@ -33,10 +33,17 @@ internal sealed class ValidationMetric
         {
             if (!int.TryParse(name[(at + 1)..], out var k) || k < 1)
                 throw new ArgumentException($"Validation metric '{name}': expected NAME@K with K ≥ 1.", nameof(name));
+            if (!FullRankingAtK.Contains(name[..at]))
+                throw new ArgumentException($"Validation metric '{name}': '{name[..at]}' is not a full-ranking metric (expected {string.Join(", ", FullRankingAtK)} @K, MRR, top_K or f_top_K).", nameof(name));
             return new ValidationMetric(name, false, k);
         }
+        if (name != "MRR")
+            throw new ArgumentException($"Validation metric '{name}' is unknown (expected NAME@K with NAME one of {string.Join(", ", FullRankingAtK)}, or MRR, top_K, f_top_K).", nameof(name));
         return new ValidationMetric(name, false, null);
     }
+
+    // The @K metrics of RetrievalEvaluator.EvaluateFullRanking, so a misspelt name fails before any training.
+    private static readonly string[] FullRankingAtK = ["HR", "Recall", "NDCG", "MAP", "Coverage", "PopularityPercentile", "Gini"];
 
     public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, Interactions train, Interactions validation, int threads)
     {

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.TwoTowerModel;
+
+namespace TwoTower.MLNet.Training;
+
+/// <summary>One setting tried by <see cref="GridSearch"/>: its option assignments, validation metrics and fit time.</summary>
+/// <param name="Assignments">The "Name=Value" assignments of this setting, one per grid axis.</param>
+/// <param name="Score">The searched metric on the validation data (higher is better).</param>
+/// <param name="Metrics">Every metric of the protocol on the validation data.</param>
+/// <param name="FitSeconds">Training time of this setting.</param>
+public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double Score, IReadOnlyDictionary<string, double> Metrics, double FitSeconds);
+
+/// <summary>The outcome of a <see cref="GridSearch"/>: every trial in grid order and the best one's model.</summary>
+/// <param name="Metric">The metric that was maximised.</param>
+/// <param name="Trials">Every setting, in the order of <see cref="GridSearch.Expand"/>.</param>
+/// <param name="Best">The trial with the highest score (the first of equals).</param>
+/// <param name="BestModel">The model fitted with the best setting (on the training data, as evaluated).</param>
+public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTrial> Trials, GridSearchTrial Best, IRecommender BestModel);
+
+/// <summary>
+/// Exhaustive search over option values: every combination of the grid's axes is fitted on the training data and scored
+/// on its validation data, and the best model is kept. The defaults of the models were tuned on MovieLens; on other data
+/// (different density, popularity skew, history lengths) their regularisation and confidence weights need the same tuning.
+/// </summary>
+public static class GridSearch
+{
+    /// <summary>At most this many settings in one search: a larger grid is almost always a typo in a value list.</summary>
+    public const int MaxSettings = 256;
+
+    /// <summary>
+    /// The settings of a grid, axis by axis ("Name=v1,v2,..."; the last axis varies fastest), each as one "Name=Value" per axis.
+    /// Values are split on ',' except inside [ ]: write integer-list values as "HiddenLayers=[256,128],[128]".
+    /// </summary>
+    /// <exception cref="ArgumentException">An axis is not Name=values, names an option twice, has an empty value, or the grid has more than <see cref="MaxSettings"/> settings.</exception>
+    public static IReadOnlyList<IReadOnlyList<string>> Expand(IReadOnlyList<string> axes)
+    {
+        ArgumentNullException.ThrowIfNull(axes);
+        if (axes.Count == 0) throw new ArgumentException("A grid needs at least one axis, e.g. Alpha=1,5,20.", nameof(axes));
+        var parsed = new List<(string Name, string[] Values)>();
+        foreach (var axis in axes)
+        {
+            var eq = axis.IndexOf('=');
+            if (eq <= 0 || eq == axis.Length - 1) throw new ArgumentException($"Grid axis '{axis}' is not Name=v1,v2,... (e.g. Alpha=1,5,20).", nameof(axes));
+            var name = axis[..eq].Trim();
+            if (parsed.Any(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)))
+                throw new ArgumentException($"Grid axis '{name}' is given twice; list all its values in one axis.", nameof(axes));
+            var raw = SplitValues(axis[(eq + 1)..]);
+            if (raw.Any(v => v.Length == 0)) throw new ArgumentException($"Grid axis '{axis}' has an empty value (write an empty list as []).", nameof(axes));
+            parsed.Add((name, raw.Select(v => v.StartsWith('[') && v.EndsWith(']') ? v[1..^1].Trim() : v).Distinct(StringComparer.Ordinal).ToArray()));
+        }
+        var count = parsed.Aggregate(1L, (n, p) => n * p.Values.Length);
+        if (count > MaxSettings) throw new ArgumentException($"The grid has {count} settings; at most {MaxSettings} are searched in one run.", nameof(axes));
+        IEnumerable<IReadOnlyList<string>> settings = new[] { Array.Empty<string>() };
+        foreach (var (name, values) in parsed)
+            settings = settings.SelectMany(s => values.Select(v => (IReadOnlyList<string>)s.Append($"{name}={v}").ToArray())).ToArray();
+        return settings.ToArray();
+    }
+
+    /// <summary>
+    /// Fits <paramref name="createTrainer"/>'s trainer for every setting of <paramref name="axes"/> on <paramref name="data"/>
+    /// and scores it on <paramref name="data"/>'s validation interactions by <paramref name="metric"/> ("NDCG@10", "HR@10",
+    /// "MRR", or a TFRS one: "top_100", "f_top_100"). Trainers that validate while training (the two-tower's early stopping)
+    /// see the same validation data.
+    /// </summary>
+    /// <param name="data">Training data with validation interactions.</param>
+    /// <param name="axes">The grid, as for <see cref="Expand"/>.</param>
+    /// <param name="createTrainer">A trainer for one setting (its "Name=Value" assignments); it applies them to its options.</param>
+    /// <param name="metric">The metric to maximise.</param>
+    /// <param name="threads">Evaluation threads (0 = all cores).</param>
+    /// <param name="onTrial">Called after each trial (for progress).</param>
+    /// <exception cref="ArgumentException">No validation data, an unknown metric, or a bad grid.</exception>
+    public static GridSearchResult Run(TrainingData data, IReadOnlyList<string> axes, Func<IReadOnlyList<string>, IRecommenderTrainer> createTrainer,
+        string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(createTrainer);
+        if (data.Validation is not { Count: > 0 } validation)
+            throw new ArgumentException("A grid search needs validation interactions that the training data knows (TrainingData.Create(train, validation)).", nameof(data));
+        var parsedMetric = ValidationMetric.Parse(metric);
+        var settings = Expand(axes);
+        var trials = new List<GridSearchTrial>();
+        GridSearchTrial? best = null;
+        IRecommender? bestModel = null;
+        foreach (var setting in settings)
+        {
+            var trainer = createTrainer(setting);
+            var sw = Stopwatch.StartNew();
+            var model = trainer.Fit(data);
+            var seconds = sw.Elapsed.TotalSeconds;
+            var metrics = parsedMetric.Evaluate(model, data.Train, validation, threads);
+            var trial = new GridSearchTrial(setting, metrics[parsedMetric.Name], metrics, seconds);
+            trials.Add(trial);
+            if (best is null || trial.Score > best.Score)
+            {
+                best = trial;
+                bestModel = model;
+            }
+            onTrial?.Invoke(trial, trials.Count, settings.Count);
+        }
+        return new GridSearchResult(parsedMetric.Name, trials, best!, bestModel!);
+    }
+
+    /// <summary>Checks a metric name <see cref="Run"/> can maximise, before any fit.</summary>
+    /// <exception cref="ArgumentException">The name is not a metric of the full-ranking or TFRS protocol.</exception>
+    public static void CheckMetric(string metric) => ValidationMetric.Parse(metric);
+
+    // Commas separate values except inside brackets, so list-valued options can be searched too.
+    private static string[] SplitValues(string text)
+    {
+        var values = new List<string>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            if (i < text.Length && text[i] == '[') depth++;
+            else if (i < text.Length && text[i] == ']') depth--;
+            else if (i == text.Length || (text[i] == ',' && depth == 0))
+            {
+                values.Add(text[start..i].Trim());
+                start = i + 1;
+            }
+        }
+        return values.ToArray();
+    }
+}

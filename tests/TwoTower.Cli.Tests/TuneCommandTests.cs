@@ -1,0 +1,55 @@
+namespace TwoTower.Cli.Tests;
+
+[TestClass]
+public sealed class TuneCommandTests
+{
+    private static string[] Tune(params string[] extra) =>
+        ["tune", "--model", "ials", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"), .. extra];
+
+    [TestMethod]
+    public void Tune_Ials_TableJsonAndTheBestModelAsTrainWouldFitIt()
+    {
+        var dir = TestPaths.TempDir();
+        var best = Path.Combine(dir, "best.zip");
+        var r = CliRunner.Run(Tune("--grid", "Regularization=1,30", "--grid", "Factors=16", "--iterations", "5", "--out", best, "--json"));
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var trials = r.Json["trials"]!.AsArray();
+        Assert.HasCount(2, trials);
+        var scores = trials.Select(t => t!["score"]!.GetValue<double>()).ToArray();
+        Assert.AreEqual(scores.Max(), r.Json["best"]!["score"]!.GetValue<double>());
+        Assert.AreNotEqual(scores[0], scores[1], "the two settings are different models");
+        var bestReg = r.Json["best"]!["settings"]!["Regularization"]!.GetValue<string>();
+        StringAssert.Contains(r.Out, "Regularization");
+        StringAssert.Contains(r.Err, "tune ials: 2/2");
+        // `train` with the same flags and the best setting as --set writes the same model as the one tune kept.
+        var again = Path.Combine(dir, "again.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--train", TestPaths.Split("p2-tune", "train"), "--iterations", "5",
+            "--set", $"Regularization={bestReg}", "--set", "Factors=16", "--out", again).ExitCode);
+        double Ndcg(string model) => CliRunner.Run("evaluate", "--model", model, "--train", TestPaths.Split("p2-tune", "train"), "--test", TestPaths.Split("p2-tune", "valid"), "--json").Json["NDCG@10"]!.GetValue<double>();
+        Assert.AreEqual(Ndcg(again), Ndcg(best));
+    }
+
+    [TestMethod]
+    [DataRow("--grid|Alpah=1,2", "--grid Alpah=1: ImplicitAlsOptions has no settable option 'Alpah'")]
+    [DataRow("--grid|Alpha=1,,2", "--grid: Grid axis 'Alpha=1,,2' has an empty value")]
+    [DataRow("--grid|Alpha=1|--metric|NDGC@10", "--metric: Validation metric 'NDGC@10'")]
+    [DataRow("--grid|Alpha=x", "--grid Alpha=x:")]
+    public void Tune_BadGridOrMetric_ExitsWithUsageErrorBeforeFitting(string args, string expected)
+    {
+        var r = CliRunner.Run(Tune(args.Split('|')));
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, expected);
+        Assert.DoesNotContain("tune ials:", r.Err, "no setting was fitted");
+    }
+
+    [TestMethod]
+    public void Tune_ModelWithoutOptionsOrNoValid_ExitsWithUsageError()
+    {
+        var pop = CliRunner.Run("tune", "--model", "popularity", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"), "--grid", "X=1");
+        Assert.AreEqual(2, pop.ExitCode);
+        StringAssert.Contains(pop.Err, "model 'popularity' has no options to search");
+        var noValid = CliRunner.Run("tune", "--model", "ials", "--train", TestPaths.Split("p2-tune", "train"), "--grid", "Alpha=1,2");
+        Assert.AreEqual(2, noValid.ExitCode);
+        StringAssert.Contains(noValid.Err, "--valid is required");
+    }
+}

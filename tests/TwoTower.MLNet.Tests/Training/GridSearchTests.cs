@@ -1,0 +1,96 @@
+using TwoTower.MLNet.Evaluation;
+using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Training;
+using TwoTower.MLNet.Tests.TwoTowerModel;
+
+namespace TwoTower.MLNet.Tests.Training;
+
+[TestClass]
+public sealed class GridSearchTests
+{
+    [TestMethod]
+    public void Expand_CartesianProduct_LastAxisFastest()
+    {
+        var settings = GridSearch.Expand(["Alpha=1,5", "Regularization=0.1,1,10"]);
+        Assert.HasCount(6, settings);
+        CollectionAssert.AreEqual(new[] { "Alpha=1", "Regularization=0.1" }, settings[0].ToArray());
+        CollectionAssert.AreEqual(new[] { "Alpha=1", "Regularization=1" }, settings[1].ToArray());
+        CollectionAssert.AreEqual(new[] { "Alpha=5", "Regularization=10" }, settings[5].ToArray());
+    }
+
+    [TestMethod]
+    public void Expand_BracketedListsAndRepeatedValues()
+    {
+        var settings = GridSearch.Expand(["HiddenLayers=[256,128], [128] ,[],[128]"]);
+        CollectionAssert.AreEqual(new[] { "HiddenLayers=256,128", "HiddenLayers=128", "HiddenLayers=" }, settings.Select(s => s.Single()).ToArray());
+    }
+
+    [TestMethod]
+    [DataRow("Alpha", "is not Name=v1,v2")]
+    [DataRow("=1,2", "is not Name=v1,v2")]
+    [DataRow("Alpha=", "is not Name=v1,v2")]
+    [DataRow("Alpha=1,,2", "has an empty value")]
+    public void Expand_MalformedAxis_SaysWhat(string axis, string expected)
+    {
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Expand([axis])).Message, expected);
+    }
+
+    [TestMethod]
+    public void Expand_SameAxisTwiceOrTooManySettingsOrNone_Throws()
+    {
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Expand(["Alpha=1", "alpha=2"])).Message, "given twice");
+        var values = string.Join(',', Enumerable.Range(1, 17));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Expand([$"A={values}", $"B={values}"])).Message, "289 settings");
+        Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Expand([]));
+    }
+
+    [TestMethod]
+    public void Run_KeepsTheBestTrialAndItsModel()
+    {
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        var result = GridSearch.Run(data, ["Regularization=0.01,1,1000", "Factors=2,4"], Ials, "NDCG@10", threads: 1);
+        Assert.HasCount(6, result.Trials);
+        Assert.AreEqual(result.Trials.Max(t => t.Score), result.Best.Score);
+        Assert.AreSame(result.Trials.First(t => t.Score == result.Best.Score), result.Best, "the first of equal scores wins");
+        Assert.IsGreaterThan(result.Trials.Min(t => t.Score), result.Best.Score, "the grid spans good and bad settings");
+        // The kept model is the best setting's: evaluating it again gives its score, and a fresh fit of that setting the same.
+        Assert.AreEqual(result.Best.Score, Ndcg10(result.BestModel, data), 1e-12);
+        Assert.AreEqual(result.Best.Score, Ndcg10(Ials(result.Best.Assignments).Fit(data), data), 1e-12);
+        Assert.IsTrue(result.Trials.All(t => t.Metrics.ContainsKey("HR@10") && t.FitSeconds >= 0));
+    }
+
+    [TestMethod]
+    public void Run_ReportsEachTrial()
+    {
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        var seen = new List<(string, int, int)>();
+        GridSearch.Run(data, ["Factors=2,3"], Ials, "top_10", onTrial: (t, done, total) => seen.Add((t.Assignments[0], done, total)));
+        CollectionAssert.AreEqual(new[] { ("Factors=2", 1, 2), ("Factors=3", 2, 2) }, seen);
+    }
+
+    [TestMethod]
+    public void Run_NoValidationOrUnknownMetric_ThrowsBeforeFitting()
+    {
+        var fits = 0;
+        IRecommenderTrainer Counting(IReadOnlyList<string> s) { fits++; return Ials(s); }
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() =>
+            GridSearch.Run(TrainingData.Create(TwoTowerTrainerTests.ClusteredLog()), ["Factors=2"], Counting)).Message, "needs validation interactions");
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Run(data, ["Factors=2"], Counting, "NDGC@10")).Message, "'NDGC' is not a full-ranking metric");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.CheckMetric("Precision")).Message, "is unknown");
+        GridSearch.CheckMetric("f_top_100");
+        GridSearch.CheckMetric("MRR");
+        Assert.AreEqual(0, fits);
+    }
+
+    private static IRecommenderTrainer Ials(IReadOnlyList<string> setting)
+    {
+        var o = new ImplicitAlsOptions { Iterations = 5, Threads = 1, Seed = 3 };
+        foreach (var a in setting) OptionAssignment.Apply(o, a);
+        return new ImplicitAlsTrainer(o);
+    }
+
+    private static double Ndcg10(IRecommender model, TrainingData data) =>
+        RetrievalEvaluator.EvaluateFullRanking(model, data.Train, data.Validation!, [10], threads: 1).Metrics["NDCG@10"];
+}
