@@ -59,8 +59,9 @@ internal static class TuneCommand
             if (td.Validation is { DroppedRows: > 0 } v)
                 console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out.");
             if (td.Validation is not { Count: > 0 }) throw new UserInputException("--valid: no row has a user and an item known from --train; nothing to score the settings on.");
-            var result = GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
-                (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> {trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"));
+            var result = console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
+                (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> {trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"),
+                p));
             var path = r.GetValue(output);
             if (path is not null) ModelFile.Save(path, result.BestModel, td.Train.ToUserItemMatrix(), result.BestModel.Describe());
 

@@ -68,10 +68,11 @@ public static class GridSearch
     /// <param name="createTrainer">A trainer for one setting (its "Name=Value" assignments); it applies them to its options.</param>
     /// <param name="metric">The metric to maximise.</param>
     /// <param name="threads">Evaluation threads (0 = all cores).</param>
-    /// <param name="onTrial">Called after each trial (for progress).</param>
+    /// <param name="onTrial">Called after each trial with the trial, how many are done and how many there are.</param>
+    /// <param name="progress">Receives each fit's own progress reports (epochs, iterations).</param>
     /// <exception cref="ArgumentException">No validation data, an unknown metric, or a bad grid.</exception>
     public static GridSearchResult Run(TrainingData data, IReadOnlyList<string> axes, Func<IReadOnlyList<string>, IRecommenderTrainer> createTrainer,
-        string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null)
+        string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null, IProgress<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(createTrainer);
@@ -86,7 +87,7 @@ public static class GridSearch
         {
             var trainer = createTrainer(setting);
             var sw = Stopwatch.StartNew();
-            var model = trainer.Fit(data);
+            var model = trainer.Fit(data, progress);
             var seconds = sw.Elapsed.TotalSeconds;
             var metrics = parsedMetric.Evaluate(model, data.Train, validation, threads);
             var trial = new GridSearchTrial(setting, metrics[parsedMetric.Name], metrics, seconds);
