@@ -39,7 +39,7 @@ internal sealed class TwoTowerTrainingLoop
     private readonly bool _warmItem;
     private long _step;
     // Exponential moving averages of the parameters (null = off) and the training values while the averages are in place.
-    private readonly float[][]? _averages;
+    private readonly ParameterAveraging? _averaging;
     private readonly float[][]? _trainingValues;
     // The user tower reads the history without the example's own item: one user row per example.
     private readonly bool _holdOutHistory;
@@ -138,7 +138,7 @@ internal sealed class TwoTowerTrainingLoop
         _batchWeights = new float[bs];
         if (options.WeightAveragingDecay > 0)
         {
-            _averages = _allParams.Select(p => (float[])p.Value.Clone()).ToArray();
+            _averaging = new ParameterAveraging(_allParams);
             _trainingValues = _allParams.Select(p => new float[p.Value.Length]).ToArray();
         }
     }
@@ -252,35 +252,41 @@ internal sealed class TwoTowerTrainingLoop
             });
         if (_o.GradientClipNorm > 0) GradientClipping.ClipByGlobalNorm(_allParams, _o.GradientClipNorm);
         var step = _step;
+        // TensorFlow's ExponentialMovingAverage warm-up: early averages do not drag the random initialisation along.
+        var decay = Math.Min(_o.WeightAveragingDecay, (1f + step) / (10f + step));
+        _averaging?.BeginStep(decay);
         Run(parallel,
-            () => { foreach (var p in _userParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } },
-            () => { foreach (var p in _itemParams) { _optimizer.Step(p, learningRate, step); p.ClearGradient(); } });
-        if (_averages is not null)
-        {
-            // TensorFlow's ExponentialMovingAverage warm-up: early averages do not drag the random initialisation along.
-            var decay = Math.Min(_o.WeightAveragingDecay, (1f + step) / (10f + step));
-            Run(parallel,
-                () => { for (var p = 0; p < _userParams.Length; p++) TensorPrimitives.Lerp(_averages[p], _allParams[p].Value, 1f - decay, _averages[p]); },
-                () => { for (var p = _userParams.Length; p < _allParams.Length; p++) TensorPrimitives.Lerp(_averages[p], _allParams[p].Value, 1f - decay, _averages[p]); });
-        }
+            () => { for (var i = 0; i < _userParams.Length; i++) Update(i, learningRate, step, decay); },
+            () => { for (var i = _userParams.Length; i < _allParams.Length; i++) Update(i, learningRate, step, decay); });
         return loss;
+    }
+
+    // The averaging reads a sparse parameter's touched rows around its update, before the gradient is cleared.
+    private void Update(int index, float learningRate, long step, float decay)
+    {
+        var p = _allParams[index];
+        _averaging?.BeforeUpdate(index);
+        _optimizer.Step(p, learningRate, step);
+        _averaging?.AfterUpdate(index, decay);
+        p.ClearGradient();
     }
 
     /// <summary>Puts the averaged parameters in place (no-op without averaging), keeping the training values aside.</summary>
     private void UseAverages()
     {
-        if (_averages is null) return;
+        if (_averaging is null) return;
+        var averages = _averaging.Current();
         for (var p = 0; p < _allParams.Length; p++)
         {
             _allParams[p].Value.CopyTo(_trainingValues![p], 0);
-            _averages[p].CopyTo(_allParams[p].Value, 0);
+            averages[p].CopyTo(_allParams[p].Value, 0);
         }
     }
 
     /// <summary>Undoes <see cref="UseAverages"/> so that training continues from its own values.</summary>
     private void UseTrainingValues()
     {
-        if (_averages is null) return;
+        if (_averaging is null) return;
         for (var p = 0; p < _allParams.Length; p++) _trainingValues![p].CopyTo(_allParams[p].Value, 0);
     }
 
