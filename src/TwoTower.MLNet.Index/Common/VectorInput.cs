@@ -38,14 +38,18 @@ internal static class VectorInput
         return copy;
     }
 
-    /// <summary>L2-normalises each row in place.</summary>
-    public static void NormalizeRows(Span<float> rows, int dimension, string name)
+    /// <summary>L2-normalises each row in place; an all-zero row is rejected, or, with <paramref name="keepZeroRows"/>, left as it is.</summary>
+    public static void NormalizeRows(Span<float> rows, int dimension, string name, bool keepZeroRows = false)
     {
         for (var r = 0; r * dimension < rows.Length; r++)
         {
             var row = rows.Slice(r * dimension, dimension);
             var norm = TensorPrimitives.Norm(row);
-            if (norm == 0f) throw new ArgumentException($"'{name}' row {r} is all zeros; cosine similarity needs non-zero vectors.", name);
+            if (norm == 0f)
+            {
+                if (keepZeroRows) continue;
+                throw new ArgumentException($"'{name}' row {r} is all zeros; cosine similarity needs non-zero vectors.", name);
+            }
             TensorPrimitives.Divide(row, norm, row);
         }
     }

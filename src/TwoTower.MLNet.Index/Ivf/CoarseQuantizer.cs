@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Persistence;
 
@@ -42,9 +41,10 @@ internal sealed class CoarseQuantizer
     /// </summary>
     public bool ByDirection { get; }
 
-    /// <summary>Trains centroids on prepared vectors (on their directions when <paramref name="byDirection"/>).</summary>
-    public static CoarseQuantizer Train(ReadOnlySpan<float> vectors, int dimension, int lists, int seed, int threads, bool byDirection)
+    /// <summary>Trains centroids on prepared vectors of an index of <paramref name="metric"/> (inner product: on their directions).</summary>
+    public static CoarseQuantizer Train(ReadOnlySpan<float> vectors, int dimension, int lists, int seed, int threads, VectorMetric metric)
     {
+        var byDirection = metric == VectorMetric.InnerProduct;
         var x = byDirection ? Directions(vectors, dimension) : vectors;
         return new(KMeans.Train(x, dimension, lists, iterations: 10, seed, threads), dimension, byDirection);
     }
@@ -87,12 +87,7 @@ internal sealed class CoarseQuantizer
     private static float[] Directions(ReadOnlySpan<float> rows, int dimension)
     {
         var copy = rows.ToArray();
-        for (var r = 0; r < copy.Length / dimension; r++)
-        {
-            var row = copy.AsSpan(r * dimension, dimension);
-            var norm = TensorPrimitives.Norm(row);
-            if (norm > 0f) TensorPrimitives.Divide(row, norm, row);
-        }
+        VectorInput.NormalizeRows(copy, dimension, nameof(rows), keepZeroRows: true);
         return copy;
     }
 

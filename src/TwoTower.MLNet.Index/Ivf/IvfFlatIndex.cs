@@ -62,7 +62,7 @@ public sealed class IvfFlatIndex : IVectorIndex
         ThrowIfDisposed();
         VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, byDirection: Metric == VectorMetric.InnerProduct);
+        var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, Metric);
         lock (_writeLock)
         {
             _lists.Reset(Enumerable.Range(0, quantizer.Lists).Select(_ => PackedVectors.Empty(Dimension)).ToArray());

@@ -63,7 +63,7 @@ public sealed class IvfPqIndex : IVectorIndex
         if (n < ProductQuantizer.Codewords)
             throw new ArgumentException($"IVF-PQ training needs at least {ProductQuantizer.Codewords} vectors (codewords per sub-quantizer); got {n}.", nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var coarse = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, byDirection: Metric == VectorMetric.InnerProduct);
+        var coarse = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, Metric);
         var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, _options.BuildThreads)), Dimension, _options.SubQuantizers, _options.Seed, _options.BuildThreads);
         lock (_writeLock)
         {
