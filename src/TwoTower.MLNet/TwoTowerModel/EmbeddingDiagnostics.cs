@@ -1,3 +1,4 @@
+using TwoTower.MLNet.Batch;
 using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Features;
 using TwoTower.MLNet.Index.Kernels;
@@ -7,7 +8,7 @@ namespace TwoTower.MLNet.TwoTowerModel;
 
 /// <summary>
 /// The catalogue-wide diagnostics of the quality report (neighbour genre coherence, its base rate, coverage),
-/// written to scale: blocked matrix products over both cores instead of one row at a time, so a 60k-user ×
+/// written to scale: blocked matrix products over the threads instead of one row at a time, so a 60k-user ×
 /// 20k-item model reports in seconds rather than minutes.
 /// </summary>
 internal static class EmbeddingDiagnostics
@@ -15,7 +16,7 @@ internal static class EmbeddingDiagnostics
     /// <summary>Query items of the coherence measure: every item up to this many, an even stride through the catalogue beyond.</summary>
     public const int MaxCoherenceQueries = 5_000;
 
-    // Rows scored per matrix product: enough to keep the GEMM kernel busy, few enough that a thread's score block
+    // Query items scored per matrix product: enough to keep the GEMM kernel busy, few enough that a thread's score block
     // stays under 4M floats (16 MB) for any catalogue size.
     private const int MaxRowsPerBlock = 64;
     private const int MaxScoresPerBlock = 1 << 22;
@@ -89,31 +90,15 @@ internal static class EmbeddingDiagnostics
         return (double)shared / (withGenre * (withGenre - 1));
     }
 
-    /// <summary>Share of the catalogue in some known user's unfiltered top 10.</summary>
+    /// <summary>Share of the catalogue in some known user's unfiltered top 10 (every user's top 10 from <see cref="BatchScorer"/>).</summary>
     public static double CatalogueCoverageAt10(IRecommender model, int threads)
     {
-        var nItems = model.Items.Count;
-        var nUsers = model.Users.Count;
-        if (nItems == 0) return double.NaN;
-        var k = Math.Min(10, nItems);
-        var hit = new bool[nItems];
-        var gate = new object();
-        var rows = RowsPerBlock(nItems);
-        var blocks = (nUsers + rows - 1) / rows;
-        Parallel.For(0, blocks, Options(threads), () => (Scores: new float[rows * nItems], Keys: new int[rows], Top: new int[k], Hit: new bool[nItems]), (blk, _, s) =>
-        {
-            var first = blk * rows;
-            var count = Math.Min(rows, nUsers - first);
-            for (var b = 0; b < count; b++) s.Keys[b] = first + b;
-            model.Score(s.Keys.AsSpan(0, count), s.Scores.AsSpan(0, count * nItems));
-            for (var b = 0; b < count; b++)
-            {
-                var got = ScoreRanking.TopK(s.Scores.AsSpan(b * nItems, nItems), k, s.Top);
-                for (var j = 0; j < got; j++) s.Hit[s.Top[j]] = true;
-            }
-            return s;
-        }, s => { lock (gate) for (var i = 0; i < nItems; i++) hit[i] |= s.Hit[i]; });
-        return hit.Count(h => h) / (double)nItems;
+        if (model.Items.Count == 0) return double.NaN;
+        var users = Enumerable.Range(0, model.Users.Count).Select(model.Users.GetRawId).ToArray();
+        var top = BatchScorer.Score(model, seen: null, users, new BatchScoringOptions { K = 10, Threads = threads }).Recommendations;
+        var timesRecommended = new int[model.Items.Count];
+        foreach (var item in top.ItemIds) timesRecommended[model.Items.GetKey(item)]++;
+        return CatalogueMetrics.Coverage(timesRecommended);
     }
 
     // One bit per genre token; null for an item without genres.

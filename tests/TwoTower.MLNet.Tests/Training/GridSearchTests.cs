@@ -84,6 +84,18 @@ public sealed class GridSearchTests
         Assert.AreEqual(0, fits);
     }
 
+    [TestMethod]
+    public void CheckMetric_AcceptsEveryMetricTheProtocolsReport()
+    {
+        // The metric names are checked before any fit against a list of their own: it must follow the evaluators.
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        var model = Ials(["Factors=2"]).Fit(data);
+        var full = RetrievalEvaluator.EvaluateFullRanking(model, data.Train, data.Validation!, [5, 10], threads: 1).Metrics.Keys;
+        var tfrs = RetrievalEvaluator.EvaluateTfrs(model, data.Train, data.Validation!, [5], threads: 1).Metrics.Keys;
+        foreach (var name in full.Concat(tfrs)) GridSearch.CheckMetric(name);
+        Assert.IsGreaterThan(10, full.Count());
+    }
+
     private static IRecommenderTrainer Ials(IReadOnlyList<string> setting)
     {
         var o = new ImplicitAlsOptions { Iterations = 5, Threads = 1, Seed = 3 };
