@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TwoTower.MLNet.Index.Kernels;
 
@@ -52,29 +53,44 @@ public static class Gemm
             if (!accumulate) c[..(m * n)].Clear();
             return;
         }
-        // Each thread needs a few MR-row blocks to be worth its own B packing.
-        var threads = (int)Math.Min(maxThreads, Math.Max(1, (m + 4 * MR - 1) / (4 * MR)));
+        // Each thread needs a few MR-row (or NR-column) blocks to be worth its own packing.
+        var rowThreads = (int)Math.Min(maxThreads, Math.Max(1, (m + 4 * MR - 1) / (4 * MR)));
+        var columnThreads = (int)Math.Min(maxThreads, Math.Max(1, (n + 2 * NR - 1) / (2 * NR)));
+        // Every thread packs the whole of the operand it does not split: split the one whose other operand is smaller.
+        var byColumns = m < n && columnThreads > 1;
+        var threads = byColumns ? columnThreads : rowThreads;
         if ((long)m * n * k < 1L << 18) threads = 1;
         fixed (float* pa = a, pb = b, pc = c)
         {
             if (threads == 1)
             {
-                RunRows(pa, rsA, csA, pb, rsB, csB, pc, 0, m, n, k, accumulate);
+                RunBlock(pa, rsA, csA, pb, rsB, csB, pc, n, 0, m, n, k, accumulate);
                 return;
             }
             var (ia, ib, ic) = ((nint)pa, (nint)pb, (nint)pc);
-            var rowsPer = (m + threads - 1) / threads;
-            rowsPer = (rowsPer + MR - 1) / MR * MR;
+            if (byColumns)
+            {
+                var colsPer = RoundUp((n + threads - 1) / threads, NR);
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                {
+                    var c0 = t * colsPer;
+                    var c1 = Math.Min(n, c0 + colsPer);
+                    if (c0 < c1) RunBlock((float*)ia, rsA, csA, (float*)ib + (long)c0 * csB, rsB, csB, (float*)ic + c0, n, 0, m, c1 - c0, k, accumulate);
+                });
+                return;
+            }
+            var rowsPer = RoundUp((m + threads - 1) / threads, MR);
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
                 var r0 = t * rowsPer;
                 var r1 = Math.Min(m, r0 + rowsPer);
-                if (r0 < r1) RunRows((float*)ia, rsA, csA, (float*)ib, rsB, csB, (float*)ic, r0, r1, n, k, accumulate);
+                if (r0 < r1) RunBlock((float*)ia, rsA, csA, (float*)ib, rsB, csB, (float*)ic, n, r0, r1, n, k, accumulate);
             });
         }
     }
 
-    private static unsafe void RunRows(float* a, int rsA, int csA, float* b, int rsB, int csB, float* c, int row0, int row1, int n, int k, bool accumulate)
+    // Rows row0..row1 of C (row stride ldc) over its first n columns, B and C already offset to the block's first column.
+    private static unsafe void RunBlock(float* a, int rsA, int csA, float* b, int rsB, int csB, float* c, int ldc, int row0, int row1, int n, int k, bool accumulate)
     {
         var bufB = ArrayPool<float>.Shared.Rent(KC * Math.Min(RoundUp(n, NR), NC));
         var bufA = ArrayPool<float>.Shared.Rent(KC * MC);
@@ -101,7 +117,7 @@ public static class Gemm
                                 for (var ir = 0; ir < mc; ir += MR)
                                 {
                                     var mr = Math.Min(MR, mc - ir);
-                                    Tile(pa + ir * kc, pb + jr * kc, kc, c + (long)(ic + ir) * n + jc + jr, n, mr, nr, add, tile);
+                                    Tile(pa + ir * kc, pb + jr * kc, kc, c + (long)(ic + ir) * ldc + jc + jr, ldc, mr, nr, add, tile);
                                 }
                             }
                         }
@@ -200,14 +216,26 @@ public static class Gemm
             }
             else
             {
-                // Rows of Bᵀ are contiguous: read each once and scatter into the panel.
-                for (var j = 0; j < nr; j++)
+                // Rows of Bᵀ are contiguous: eight rows at a time go through an 8 × 8 register transpose.
+                var j = 0;
+                if (rsB == 1 && Avx.IsSupported)
+                {
+                    var kc8 = kc & ~7;
+                    for (; j + 8 <= nr; j += 8)
+                    {
+                        var src = b + (long)(j0 + j) * csB;
+                        for (var p = 0; p < kc8; p += 8) Transpose8x8(src + p, csB, panel + p * NR + j, NR);
+                        for (var r = 0; r < 8; r++)
+                            for (var p = kc8; p < kc; p++) panel[p * NR + j + r] = src[(long)r * csB + p];
+                    }
+                }
+                for (; j < nr; j++)
                 {
                     var src = b + (long)(j0 + j) * csB;
                     for (var p = 0; p < kc; p++) panel[p * NR + j] = src[p * rsB];
                 }
-                for (var j = nr; j < NR; j++)
-                    for (var p = 0; p < kc; p++) panel[p * NR + j] = 0f;
+                for (var pad = nr; pad < NR; pad++)
+                    for (var p = 0; p < kc; p++) panel[p * NR + pad] = 0f;
             }
         }
     }
@@ -221,6 +249,7 @@ public static class Gemm
             var panel = dst + i0 * kc;
             if (rsA == 1)
             {
+                if (mr == MR) continue; // full panels are copied below, one source row at a time
                 for (var p = 0; p < kc; p++)
                 {
                     var src = a + (long)p * csA + i0;
@@ -228,6 +257,15 @@ public static class Gemm
                     for (var r = 0; r < mr; r++) d[r] = src[r];
                     for (var r = mr; r < MR; r++) d[r] = 0f;
                 }
+            }
+            else if (csA == 1 && mr == MR && Avx.IsSupported)
+            {
+                // Row-major A: 8 × 8 blocks through a register transpose instead of strided scalar stores.
+                var src = a + (long)i0 * rsA;
+                var kc8 = kc & ~7;
+                for (var p = 0; p < kc8; p += 8) Transpose8x8(src + p, rsA, panel + p * MR, MR);
+                for (var r = 0; r < MR; r++)
+                    for (var p = kc8; p < kc; p++) panel[p * MR + r] = src[(long)r * rsA + p];
             }
             else
             {
@@ -240,6 +278,47 @@ public static class Gemm
                     for (var p = 0; p < kc; p++) panel[p * MR + r] = 0f;
             }
         }
+        if (rsA == 1)
+        {
+            // Column-major A (k × m source rows): read each source row once, across every full panel.
+            var full = mc / MR * MR;
+            for (var p = 0; p < kc; p++)
+            {
+                var src = a + (long)p * csA;
+                var d = dst + p * MR;
+                for (var i0 = 0; i0 < full; i0 += MR) Vector256.Store(Vector256.Load(src + i0), d + i0 * kc);
+            }
+        }
+    }
+
+    // dst[p·dstStride + r] = src[r·srcStride + p] for r, p < 8: unpack, shuffle and lane permute (24 shuffles for 64 values).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + srcStride);
+        var r2 = Avx.LoadVector256(src + 2L * srcStride);
+        var r3 = Avx.LoadVector256(src + 3L * srcStride);
+        var r4 = Avx.LoadVector256(src + 4L * srcStride);
+        var r5 = Avx.LoadVector256(src + 5L * srcStride);
+        var r6 = Avx.LoadVector256(src + 6L * srcStride);
+        var r7 = Avx.LoadVector256(src + 7L * srcStride);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2L * dstStride, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3L * dstStride, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4L * dstStride, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5L * dstStride, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6L * dstStride, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7L * dstStride, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
