@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Retrieval.Catalog;
 using TwoTower.MLNet.TwoTowerModel;
 
@@ -135,14 +136,14 @@ public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
     private float Objective(ReadOnlySpan<float> u, float[] target, int n, float[] logits, float[] expected)
     {
         var d = Dimension;
-        var p = _partition.AsSpan();
-        for (var r = 0; r < _partitionRows; r++) logits[r] = TensorPrimitives.Dot(u, p.Slice(r * d, d)) / _temperature;
+        Gemv.Multiply(_partition, _partitionRows, d, u, logits);
+        TensorPrimitives.Divide(logits, _temperature, logits);
         var max = TensorPrimitives.Max(logits);
         TensorPrimitives.Subtract(logits, max, logits);
         TensorPrimitives.Exp(logits, logits);
         var z = TensorPrimitives.Sum(logits);
-        Array.Clear(expected);
-        for (var r = 0; r < _partitionRows; r++) TensorPrimitives.MultiplyAdd(p.Slice(r * d, d), logits[r] / z, expected, expected);
+        Gemv.MultiplyTransposed(_partition, _partitionRows, d, logits, expected);
+        TensorPrimitives.Divide(expected, z, expected);
         var logPartition = max + MathF.Log(z / _partitionRows);
         return TensorPrimitives.Dot(u, target) - n * _temperature * logPartition;
     }
