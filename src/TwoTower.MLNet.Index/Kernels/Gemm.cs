@@ -53,6 +53,14 @@ public static class Gemm
             if (!accumulate) c[..(m * n)].Clear();
             return;
         }
+        // One row of C (a single query): packing would copy all of B to fill one of the kernel's eight rows.
+        if (m == 1 && !accumulate && (rsB == 1 || csB == 1))
+        {
+            var row = a[..k]; // A(0, p) = a[p·csA], and csA is 1 whenever m is 1
+            if (rsB == 1) Gemv.Multiply(b, n, k, row, c);
+            else Gemv.MultiplyTransposed(b, k, n, row, c);
+            return;
+        }
         // Each thread needs a few MR-row (or NR-column) blocks to be worth its own packing.
         var rowThreads = (int)Math.Min(maxThreads, Math.Max(1, (m + 4 * MR - 1) / (4 * MR)));
         var columnThreads = (int)Math.Min(maxThreads, Math.Max(1, (n + 2 * NR - 1) / (2 * NR)));

@@ -10,6 +10,8 @@ public sealed class GemmTests
         (1, 1, 1), (1, 17, 3), (3, 1, 5), (7, 33, 1), (8, 32, 16), (9, 31, 17), (17, 65, 300), (130, 70, 257), (5, 4100, 9), (64, 64, 64), (2, 3, 0),
         // Wide C with few rows: threads split the columns, and one thread's share crosses the NC block.
         (5, 4100, 64), (3, 9000, 40), (40, 200, 300),
+        // One row of C: the matrix-vector path.
+        (1, 1000, 64), (1, 33, 129),
     ];
 
     private static float[] Random(int count, int seed)
