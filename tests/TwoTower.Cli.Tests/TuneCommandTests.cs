@@ -30,6 +30,34 @@ public sealed class TuneCommandTests
     }
 
     [TestMethod]
+    public void Tune_Trials_FitsThatManyRandomSettingsOfTheGrid()
+    {
+        var r = CliRunner.Run(Tune("--grid", "Regularization=1,10,30,100", "--grid", "Alpha=0.5,5", "--factors", "8", "--iterations", "2", "--trials", "3", "--seed", "9", "--json"));
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var trials = r.Json["trials"]!.AsArray();
+        Assert.HasCount(3, trials);
+        Assert.AreEqual("random 3 (seed 9)", r.Json["search"]!.GetValue<string>());
+        StringAssert.Contains(r.Err, "tune ials: 3/3");
+        var settings = trials.Select(t => $"{t!["settings"]!["Regularization"]} {t["settings"]!["Alpha"]}").ToArray();
+        Assert.HasCount(3, settings.Distinct());
+        var again = CliRunner.Run(Tune("--grid", "Regularization=1,10,30,100", "--grid", "Alpha=0.5,5", "--factors", "8", "--iterations", "2", "--trials", "3", "--seed", "9", "--json"));
+        CollectionAssert.AreEqual(settings, again.Json["trials"]!.AsArray().Select(t => $"{t!["settings"]!["Regularization"]} {t["settings"]!["Alpha"]}").ToArray(), "the same seed draws the same settings");
+    }
+
+    [TestMethod]
+    public void Tune_GridTooLargeOrBadTrials_SaysHowToSearchIt()
+    {
+        var values = string.Join(',', Enumerable.Range(1, 17));
+        var big = CliRunner.Run(Tune("--grid", $"Regularization={values}", "--grid", $"Alpha={values}"));
+        Assert.AreEqual(2, big.ExitCode);
+        StringAssert.Contains(big.Err, "289 settings");
+        StringAssert.Contains(big.Err, "Give --trials N");
+        var bad = CliRunner.Run(Tune("--grid", "Alpha=1,2", "--trials", "-1"));
+        Assert.AreEqual(2, bad.ExitCode);
+        StringAssert.Contains(bad.Err, "--trials -1: expected 0 (the whole grid) to 256");
+    }
+
+    [TestMethod]
     [DataRow("--grid|Alpah=1,2", "--grid Alpah=1: ImplicitAlsOptions has no settable option 'Alpah'")]
     [DataRow("--grid|Alpha=1,,2", "--grid: Grid axis 'Alpha=1,,2' has an empty value")]
     [DataRow("--grid|Alpha=1|--metric|NDGC@10", "--metric: Validation metric 'NDGC@10'")]

@@ -24,25 +24,34 @@ internal static class TuneCommand
             Required = true,
             AllowMultipleArgumentsPerToken = false,
         };
+        var trials = new Option<int>("--trials")
+        {
+            Description = "Random search: fit this many settings drawn from the grid (seeded by --seed) instead of every combination; 0 = the whole grid.",
+            DefaultValueFactory = _ => 0,
+        };
         var metric = new Option<string>("--metric") { Description = "Validation metric to maximise: NDCG@10, HR@10, Recall@100, MRR, ... (full ranking) or top_100, f_top_100 (TFRS).", DefaultValueFactory = _ => "NDCG@10" };
         var output = new Option<string?>("--out") { Description = "Save the best setting's model here (the model that was evaluated, fitted on --train)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (metric, best, trials) as the last line." };
-        var cmd = new Command("tune", "Grid-search a model's options: fit every combination on --train, score it on --valid, keep the best.");
+        var cmd = new Command("tune", "Search a model's options: fit every combination of the grid (or --trials random ones) on --train, score it on --valid, keep the best.");
         data.AddTo(cmd, test: false);
-        foreach (var o in new Option[] { model, grid, metric, output, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, grid, trials, metric, output, json }) cmd.Options.Add(o);
         models.AddOptionsTo(cmd);
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
             var name = r.GetValue(model)!;
+            var trialCount = r.GetValue(trials);
+            if (trialCount is < 0 or > GridSearch.MaxSettings) throw new UserInputException($"--trials {trialCount}: expected 0 (the whole grid) to {GridSearch.MaxSettings}.");
+            var seed = r.GetValue(models.Seed);
             IReadOnlyList<IReadOnlyList<string>> settings;
             try
             {
-                settings = GridSearch.Expand(r.GetValue(grid) ?? []);
+                settings = trialCount == 0 ? GridSearch.Expand(r.GetValue(grid) ?? []) : GridSearch.Sample(r.GetValue(grid) ?? [], trialCount, seed);
             }
             catch (ArgumentException ex)
             {
-                throw new UserInputException($"--grid: {ex.MessageWithoutParameter()}");
+                var hint = trialCount == 0 && ex.Message.Contains("settings; at most", StringComparison.Ordinal) ? $" Give --trials N (N ≤ {GridSearch.MaxSettings}) to fit N random settings of it." : "";
+                throw new UserInputException($"--grid: {ex.MessageWithoutParameter()}{hint}");
             }
             foreach (var setting in settings) models.Create(name, r, setting); // every setting's options are checked before any fit
             try
@@ -61,12 +70,12 @@ internal static class TuneCommand
             if (td.Validation is not { Count: > 0 }) throw new UserInputException("--valid: no row has a user and an item known from --train; nothing to score the settings on.");
             var result = console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
                 (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> {trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"),
-                p));
+                p, trialCount, seed));
             var path = r.GetValue(output);
             if (path is not null) ModelFile.Save(path, result.BestModel, td.Train.ToUserItemMatrix(), result.BestModel.Describe());
 
             var axes = result.Best.Assignments.Select(Axis).ToArray();
-            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} settings · {result.Metric} on --valid")) };
+            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid")) };
             foreach (var axis in axes) table.AddColumn(Markup.Escape(axis));
             table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("");
             foreach (var t in result.Trials)
@@ -84,6 +93,7 @@ internal static class TuneCommand
                 {
                     ["model"] = name,
                     ["metric"] = result.Metric,
+                    ["search"] = trialCount == 0 ? "grid" : $"random {trialCount} (seed {seed})",
                     ["best"] = new JsonObject { ["settings"] = Settings(result.Best), ["score"] = Math.Round(result.Best.Score, 6) },
                     ["trials"] = trials,
                     ["out"] = path,

@@ -13,19 +13,19 @@ public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double S
 
 /// <summary>The outcome of a <see cref="GridSearch"/>: every trial in grid order and the best one's model.</summary>
 /// <param name="Metric">The metric that was maximised.</param>
-/// <param name="Trials">Every setting, in the order of <see cref="GridSearch.Expand"/>.</param>
+/// <param name="Trials">Every setting tried, in grid order (<see cref="GridSearch.Expand"/>, <see cref="GridSearch.Sample"/>).</param>
 /// <param name="Best">The trial with the highest score (the first of equals).</param>
 /// <param name="BestModel">The model fitted with the best setting (on the training data, as evaluated).</param>
 public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTrial> Trials, GridSearchTrial Best, IRecommender BestModel);
 
 /// <summary>
-/// Exhaustive search over option values: every combination of the grid's axes is fitted on the training data and scored
-/// on its validation data, and the best model is kept. The defaults of the models were tuned on MovieLens; on other data
+/// Search over option values: every combination of the grid's axes (or a seeded random sample of them) is fitted on the
+/// training data and scored on its validation data, and the best model is kept. The defaults of the models were tuned on MovieLens; on other data
 /// (different density, popularity skew, history lengths) their regularisation and confidence weights need the same tuning.
 /// </summary>
 public static class GridSearch
 {
-    /// <summary>At most this many settings in one search: a larger grid is almost always a typo in a value list.</summary>
+    /// <summary>At most this many settings are fitted in one search: a larger full grid is almost always a typo in a value list (a random search samples larger ones).</summary>
     public const int MaxSettings = 256;
 
     /// <summary>
@@ -34,6 +34,35 @@ public static class GridSearch
     /// </summary>
     /// <exception cref="ArgumentException">An axis is not Name=values, names an option twice, has an empty value, or the grid has more than <see cref="MaxSettings"/> settings.</exception>
     public static IReadOnlyList<IReadOnlyList<string>> Expand(IReadOnlyList<string> axes)
+    {
+        var parsed = Parse(axes);
+        var count = Size(parsed);
+        if (count > MaxSettings) throw new ArgumentException($"The grid has {count} settings; at most {MaxSettings} are searched in one run; search a random sample of them instead (Sample, or Run's trials).", nameof(axes));
+        return Enumerable.Range(0, (int)count).Select(i => Setting(parsed, i)).ToArray();
+    }
+
+    /// <summary>
+    /// Random search: <paramref name="count"/> distinct settings drawn uniformly from the grid of <paramref name="axes"/> (as for
+    /// <see cref="Expand"/>, which may be far larger than <see cref="MaxSettings"/>), listed in grid order; the whole grid when it
+    /// has no more than <paramref name="count"/> settings. The same seed draws the same settings.
+    /// </summary>
+    /// <remarks>On a grid of many axes a few dozen random settings find a setting near the best far more often than a coarse
+    /// full grid of the same cost does, because every trial tries a new value of every axis (Bergstra and Bengio, 2012).</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1 or above <see cref="MaxSettings"/>.</exception>
+    /// <exception cref="ArgumentException">A malformed axis, as for <see cref="Expand"/>.</exception>
+    public static IReadOnlyList<IReadOnlyList<string>> Sample(IReadOnlyList<string> axes, int count, int seed)
+    {
+        if (count is < 1 or > MaxSettings) throw new ArgumentOutOfRangeException(nameof(count), count, $"The number of random settings must be 1 to {MaxSettings}.");
+        var parsed = Parse(axes);
+        var size = Size(parsed);
+        if (size <= count) return Enumerable.Range(0, (int)size).Select(i => Setting(parsed, i)).ToArray();
+        var rng = new Random(seed);
+        var drawn = new SortedSet<long>();
+        while (drawn.Count < count) drawn.Add(rng.NextInt64(size));
+        return drawn.Select(i => Setting(parsed, i)).ToArray();
+    }
+
+    private static List<(string Name, string[] Values)> Parse(IReadOnlyList<string> axes)
     {
         ArgumentNullException.ThrowIfNull(axes);
         if (axes.Count == 0) throw new ArgumentException("A grid needs at least one axis, e.g. Alpha=1,5,20.", nameof(axes));
@@ -49,12 +78,32 @@ public static class GridSearch
             if (raw.Any(v => v.Length == 0)) throw new ArgumentException($"Grid axis '{axis}' has an empty value (write an empty list as []).", nameof(axes));
             parsed.Add((name, raw.Select(v => v.StartsWith('[') && v.EndsWith(']') ? v[1..^1].Trim() : v).Distinct(StringComparer.Ordinal).ToArray()));
         }
-        var count = parsed.Aggregate(1L, (n, p) => n * p.Values.Length);
-        if (count > MaxSettings) throw new ArgumentException($"The grid has {count} settings; at most {MaxSettings} are searched in one run.", nameof(axes));
-        IEnumerable<IReadOnlyList<string>> settings = new[] { Array.Empty<string>() };
-        foreach (var (name, values) in parsed)
-            settings = settings.SelectMany(s => values.Select(v => (IReadOnlyList<string>)s.Append($"{name}={v}").ToArray())).ToArray();
-        return settings.ToArray();
+        return parsed;
+    }
+
+    // The number of settings; a grid beyond 2^62 is refused rather than overflowing.
+    private static long Size(List<(string Name, string[] Values)> parsed)
+    {
+        var size = 1L;
+        foreach (var (_, values) in parsed)
+        {
+            if (size > (1L << 62) / values.Length) throw new ArgumentException("The grid has more than 2^62 settings.", "axes");
+            size *= values.Length;
+        }
+        return size;
+    }
+
+    // Setting number index of the grid, the last axis varying fastest (mixed-radix digits).
+    private static IReadOnlyList<string> Setting(List<(string Name, string[] Values)> parsed, long index)
+    {
+        var setting = new string[parsed.Count];
+        for (var a = parsed.Count - 1; a >= 0; a--)
+        {
+            var (name, values) = parsed[a];
+            setting[a] = $"{name}={values[index % values.Length]}";
+            index /= values.Length;
+        }
+        return setting;
     }
 
     /// <summary>
@@ -70,17 +119,21 @@ public static class GridSearch
     /// <param name="threads">Evaluation threads (0 = all cores).</param>
     /// <param name="onTrial">Called after each trial with the trial, how many are done and how many there are.</param>
     /// <param name="progress">Receives each fit's own progress reports (epochs, iterations).</param>
+    /// <param name="trials">0: every setting of the grid (<see cref="Expand"/>); else a random search of this many settings (<see cref="Sample"/>).</param>
+    /// <param name="seed">The random search's seed.</param>
     /// <exception cref="ArgumentException">No validation data, an unknown metric, or a bad grid.</exception>
     public static GridSearchResult Run(TrainingData data, IReadOnlyList<string> axes, Func<IReadOnlyList<string>, IRecommenderTrainer> createTrainer,
-        string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null, IProgress<TrainingProgress>? progress = null)
+        string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null, IProgress<TrainingProgress>? progress = null,
+        int trials = 0, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(createTrainer);
         if (data.Validation is not { Count: > 0 } validation)
             throw new ArgumentException("A grid search needs validation interactions that the training data knows (TrainingData.Create(train, validation)).", nameof(data));
         var parsedMetric = ValidationMetric.Parse(metric);
-        var settings = Expand(axes);
-        var trials = new List<GridSearchTrial>();
+        if (trials < 0) throw new ArgumentOutOfRangeException(nameof(trials), trials, "trials must be ≥ 0 (0 = every setting of the grid).");
+        var settings = trials == 0 ? Expand(axes) : Sample(axes, trials, seed);
+        var done = new List<GridSearchTrial>();
         GridSearchTrial? best = null;
         IRecommender? bestModel = null;
         foreach (var setting in settings)
@@ -91,15 +144,15 @@ public static class GridSearch
             var seconds = sw.Elapsed.TotalSeconds;
             var metrics = parsedMetric.Evaluate(model, data.Train, validation, threads);
             var trial = new GridSearchTrial(setting, metrics[parsedMetric.Name], metrics, seconds);
-            trials.Add(trial);
+            done.Add(trial);
             if (best is null || trial.Score > best.Score)
             {
                 best = trial;
                 bestModel = model;
             }
-            onTrial?.Invoke(trial, trials.Count, settings.Count);
+            onTrial?.Invoke(trial, done.Count, settings.Count);
         }
-        return new GridSearchResult(parsedMetric.Name, trials, best!, bestModel!);
+        return new GridSearchResult(parsedMetric.Name, done, best!, bestModel!);
     }
 
     /// <summary>Checks a metric name <see cref="Run"/> can maximise, before any fit.</summary>

@@ -46,6 +46,64 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Sample_DistinctSettingsOfTheGridInGridOrder_SameSeedSameDraw()
+    {
+        string[] axes = ["Alpha=1,5,20,50,100", "Regularization=0.1,1,10,30,100", "Factors=16,32,64,128"];
+        var grid = GridSearch.Expand(axes).Select(s => string.Join(' ', s)).ToList();
+        var drawn = GridSearch.Sample(axes, 10, seed: 7).Select(s => string.Join(' ', s)).ToList();
+        Assert.HasCount(10, drawn);
+        Assert.HasCount(10, drawn.Distinct());
+        var positions = drawn.Select(d => grid.IndexOf(d)).ToList();
+        Assert.IsTrue(positions.All(p => p >= 0), "every drawn setting is a setting of the grid");
+        CollectionAssert.AreEqual(positions.Order().ToList(), positions, "listed in grid order");
+        CollectionAssert.AreEqual(drawn, GridSearch.Sample(axes, 10, seed: 7).Select(s => string.Join(' ', s)).ToList());
+        CollectionAssert.AreNotEqual(drawn, GridSearch.Sample(axes, 10, seed: 8).Select(s => string.Join(' ', s)).ToList());
+    }
+
+    [TestMethod]
+    public void Sample_EveryAxisValueIsDrawnAboutEquallyOften()
+    {
+        // Uniform over the grid: over 2,000 draws of 4 settings from 5 x 5 x 4, each Alpha value appears about 1/5 of the time.
+        string[] axes = ["Alpha=1,5,20,50,100", "Regularization=0.1,1,10,30,100", "Factors=16,32,64,128"];
+        var counts = new Dictionary<string, int>();
+        for (var seed = 0; seed < 2000; seed++)
+            foreach (var s in GridSearch.Sample(axes, 4, seed)) counts[s[0]] = counts.GetValueOrDefault(s[0]) + 1;
+        Assert.HasCount(5, counts);
+        foreach (var (value, n) in counts) Assert.IsTrue(n is > 1400 and < 1800, $"{value} drawn {n} times of 8,000; expected about 1,600.");
+    }
+
+    [TestMethod]
+    public void Sample_GridNoLargerThanCount_IsTheWholeGrid_AndAHugeGridIsSampledWithoutExpanding()
+    {
+        CollectionAssert.AreEqual(GridSearch.Expand(["A=1,2", "B=x,y"]).Select(s => string.Join(' ', s)).ToList(),
+            GridSearch.Sample(["A=1,2", "B=x,y"], 4, seed: 1).Select(s => string.Join(' ', s)).ToList());
+        // 17^10 ≈ 2e12 settings: Expand refuses it, Sample draws from it.
+        var values = string.Join(',', Enumerable.Range(1, 17));
+        var axes = Enumerable.Range(0, 10).Select(a => $"P{a}={values}").ToArray();
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Expand(axes)).Message, "random sample");
+        var drawn = GridSearch.Sample(axes, 5, seed: 3);
+        Assert.HasCount(5, drawn);
+        Assert.IsTrue(drawn.All(s => s.Count == 10 && s[9].StartsWith("P9=", StringComparison.Ordinal)));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GridSearch.Sample(["A=1"], 0, 1));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GridSearch.Sample(["A=1"], GridSearch.MaxSettings + 1, 1));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Sample(["A=1,,2"], 2, 1)).Message, "empty value");
+    }
+
+    [TestMethod]
+    public void Run_WithTrials_FitsOnlyTheSampledSettings()
+    {
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        var fitted = new List<string>();
+        IRecommenderTrainer Recording(IReadOnlyList<string> s) { fitted.Add(string.Join(' ', s)); return Ials(s); }
+        string[] axes = ["Regularization=0.01,1,1000", "Factors=2,3,4"];
+        var result = GridSearch.Run(data, axes, Recording, "NDCG@10", threads: 1, trials: 4, seed: 5);
+        CollectionAssert.AreEqual(GridSearch.Sample(axes, 4, 5).Select(s => string.Join(' ', s)).ToList(), fitted);
+        Assert.HasCount(4, result.Trials);
+        Assert.AreEqual(result.Trials.Max(t => t.Score), result.Best.Score);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GridSearch.Run(data, axes, Recording, trials: -1));
+    }
+
+    [TestMethod]
     public void Run_KeepsTheBestTrialAndItsModel()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
