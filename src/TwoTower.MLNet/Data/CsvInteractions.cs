@@ -17,6 +17,7 @@ public static class CsvInteractions
         int ui = -1, ii = -1, ri = -1, ti = -1, width = 0;
         var delimiter = ',';
         var sawHeader = false;
+        Range[]? ranges = null;
         foreach (var (line, text) in TextLines.Read(file))
         {
             if (!sawHeader)
@@ -36,20 +37,37 @@ public static class CsvInteractions
                 sawHeader = true;
                 continue;
             }
+            if (text.IndexOf('"') < 0)
+            {
+                // Unquoted line (the common case): fields are spans of the line, and only new ids become strings.
+                ranges ??= new Range[width + 1];
+                var span = text.AsSpan();
+                var count = span.Split(ranges, delimiter);
+                if (count != width) { errors.Bad(line, $"expected {width} fields like the header, found {(count > width ? text.Split(delimiter).Length : count)}"); continue; }
+                AddRow(log, errors, line, span[ranges[ui]], span[ranges[ii]], ri >= 0, ri >= 0 ? span[ranges[ri]] : default, ti >= 0, ti >= 0 ? span[ranges[ti]] : default);
+                continue;
+            }
             if (!CsvLineParser.TrySplit(text, delimiter, fields)) { errors.Bad(line, "unterminated quote"); continue; }
             if (fields.Count != width) { errors.Bad(line, $"expected {width} fields like the header, found {fields.Count}"); continue; }
-            var user = fields[ui].Trim();
-            var item = fields[ii].Trim();
-            if (user.Length == 0 || item.Length == 0) { errors.Bad(line, "empty user or item id"); continue; }
-            var rating = 1f;
-            if (ri >= 0 && !RowErrors.TryFloat(fields[ri], out rating)) { errors.Bad(line, $"rating '{fields[ri]}' is not a finite number"); continue; }
-            long ts = 0;
-            if (ti >= 0 && !RowErrors.TryTimestamp(fields[ti], out ts)) { errors.Bad(line, $"timestamp '{fields[ti]}' is neither Unix seconds nor a date"); continue; }
-            log.Add(user, item, rating, ts);
+            AddRow(log, errors, line, fields[ui], fields[ii], ri >= 0, ri >= 0 ? fields[ri] : default, ti >= 0, ti >= 0 ? fields[ti] : default);
         }
         if (!sawHeader) throw new DataFormatException(file, 0, "the file is empty: a header row is required");
         log.SkippedRows = errors.Skipped;
         return log;
+    }
+
+    // One row's checks, whichever way its fields were split; without a rating or timestamp column the row gets 1 and 0.
+    private static void AddRow(InteractionLog log, RowErrors errors, long line, ReadOnlySpan<char> user, ReadOnlySpan<char> item,
+        bool hasRating, ReadOnlySpan<char> rating, bool hasTimestamp, ReadOnlySpan<char> timestamp)
+    {
+        user = user.Trim();
+        item = item.Trim();
+        if (user.IsEmpty || item.IsEmpty) { errors.Bad(line, "empty user or item id"); return; }
+        var r = 1f;
+        if (hasRating && !RowErrors.TryFloat(rating, out r)) { errors.Bad(line, $"rating '{rating}' is not a finite number"); return; }
+        long t = 0;
+        if (hasTimestamp && !RowErrors.TryTimestamp(timestamp, out t)) { errors.Bad(line, $"timestamp '{timestamp}' is neither Unix seconds nor a date"); return; }
+        log.Add(user, item, r, t);
     }
 
     private static int IndexOf(List<string> header, string name, string file, long line, string what)

@@ -77,6 +77,24 @@ public sealed class InteractionLog
         return log;
     }
 
+    // A row parsed from text: the ids are looked up as spans, so a repeated id allocates no string.
+    internal void Add(ReadOnlySpan<char> user, ReadOnlySpan<char> item, float rating, long timestamp)
+    {
+        _users.Add(Intern(user));
+        _items.Add(Intern(item));
+        _ratings.Add(rating);
+        _timestamps.Add(timestamp);
+    }
+
+    private string Intern(ReadOnlySpan<char> s)
+    {
+        var lookup = _intern.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(s, out var existing)) return existing;
+        var created = s.ToString();
+        _intern.Add(created, created);
+        return created;
+    }
+
     private string Intern(string s)
     {
         if (_intern.TryGetValue(s, out var existing)) return existing;

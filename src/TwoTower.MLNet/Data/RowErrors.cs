@@ -23,10 +23,10 @@ internal sealed class RowErrors
         Skipped++;
     }
 
-    public static bool TryFloat(string s, out float v) =>
+    public static bool TryFloat(ReadOnlySpan<char> s, out float v) =>
         float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && float.IsFinite(v);
 
-    public static bool TryTimestamp(string s, out long v)
+    public static bool TryTimestamp(ReadOnlySpan<char> s, out long v)
     {
         s = s.Trim();
         if (long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out v)) return true;

@@ -65,6 +65,46 @@ public sealed class CsvInteractionsTests
     }
 
     [TestMethod]
+    [DataRow("1,2\n", "expected 3 fields like the header, found 2")]
+    [DataRow("1,2,3,4\n", "expected 3 fields like the header, found 4")]
+    [DataRow("1,2,3,4,5,6\n", "expected 3 fields like the header, found 6")]
+    [DataRow(" ,2,3\n", "empty user or item id")]
+    [DataRow("1,,3\n", "empty user or item id")]
+    [DataRow("1,2,lots\n", "rating 'lots' is not a finite number")]
+    [DataRow("1,2,Infinity\n", "rating 'Infinity' is not a finite number")]
+    [DataRow("\"1,2,3\n", "unterminated quote")]
+    public void Load_BadRow_NamesLineAndReason(string row, string reason)
+    {
+        var f = Write("user_id,item_id,rating\n7,8,1\n" + row);
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(f));
+        StringAssert.Contains(ex.Message, ":3: " + reason);
+        var log = CsvInteractions.Load(f, new DataLoadOptions { SkipBadRows = true });
+        Assert.AreEqual(1, log.Count);
+        Assert.AreEqual(1, log.SkippedRows);
+    }
+
+    [TestMethod]
+    public void Load_BadTimestamp_NamesItAndDatesAreAccepted()
+    {
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2,soon\n"))).Message,
+            ":2: timestamp 'soon' is neither Unix seconds nor a date");
+        var log = CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2, 2024-01-02 \n1,3,1700000000.0\n"));
+        CollectionAssert.AreEqual(new[] { new DateTimeOffset(2024, 1, 2, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), 1_700_000_000L }, log.Timestamps.ToArray());
+    }
+
+    [TestMethod]
+    public void Load_QuotedAndUnquotedRows_ReadTheSame_AndRepeatedIdsShareOneString()
+    {
+        // Unquoted rows take the span path, quoted rows the field splitter: both trim ids and read the same values.
+        var log = CsvInteractions.Load(Write("user_id,item_id,rating,timestamp\n u1 , i1 ,4.5,100\n\"u1\",\" i1\",4.5,100\n\"u,2\",i1,1,7\n"));
+        CollectionAssert.AreEqual(new[] { "u1", "u1", "u,2" }, log.Users.ToArray());
+        CollectionAssert.AreEqual(new[] { "i1", "i1", "i1" }, log.Items.ToArray());
+        CollectionAssert.AreEqual(new[] { 4.5f, 4.5f, 1f }, log.Ratings.ToArray());
+        Assert.AreSame(log.Users[0], log.Users[1]);
+        Assert.AreSame(log.Items[0], log.Items[2]);
+    }
+
+    [TestMethod]
     public void Load_EmptyFile_SaysHeaderIsRequired()
     {
         var ex = Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("")));
