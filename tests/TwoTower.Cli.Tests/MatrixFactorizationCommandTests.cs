@@ -1,3 +1,5 @@
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
 using System.Globalization;
 
 namespace TwoTower.Cli.Tests;
@@ -136,6 +138,32 @@ public sealed class MatrixFactorizationCommandTests
         var bad = CliRunner.Run("train", "--model", "twotower", "--recency", "-1", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"));
         Assert.AreEqual(2, bad.ExitCode);
         StringAssert.Contains(bad.Err, "RecencyWeight");
+    }
+
+    [TestMethod]
+    public void TrainTwoTower_Checkpoint_RerunResumesAndOtherOptionsAreRefused()
+    {
+        var dir = TestPaths.TempDir();
+        string[] Train(string epochs, string output) =>
+            ["train", "--model", "twotower", "--epochs", epochs, "--recency", "0", "--train", TinyTrain(), "--checkpoint", Path.Combine(dir, "ckpt"), "--out", Path.Combine(dir, output), "--json"];
+        var first = CliRunner.Run(Train("2", "a.zip"));
+        Assert.AreEqual(0, first.ExitCode, first.Err);
+        Assert.IsTrue(File.Exists(Path.Combine(dir, "ckpt", "twotower-member0.ckpt")));
+        // The finished run's checkpoint: the same command returns the same model without training.
+        var again = CliRunner.Run(Train("2", "b.zip"));
+        Assert.AreEqual(0, again.ExitCode, again.Err);
+        StringAssert.Contains(again.Err, "resume 2/2");
+        Assert.DoesNotContain("epoch 1/2", again.Err);
+        var a = ModelFile.Load(Path.Combine(dir, "a.zip")).Model as IEmbeddingRecommender;
+        var b = ModelFile.Load(Path.Combine(dir, "b.zip")).Model as IEmbeddingRecommender;
+        CollectionAssert.AreEqual(a!.ItemVectors.ToArray(), b!.ItemVectors.ToArray());
+        // Another epoch budget changes the learning-rate schedule: not the same run.
+        var other = CliRunner.Run(Train("3", "c.zip"));
+        Assert.AreEqual(2, other.ExitCode, other.Err);
+        StringAssert.Contains(other.Err, "Epochs differs");
+        var ials = CliRunner.Run("train", "--model", "ials", "--checkpoint", dir, "--train", TinyTrain(), "--out", Path.Combine(dir, "i.zip"));
+        Assert.AreEqual(2, ials.ExitCode);
+        StringAssert.Contains(ials.Err, "--checkpoint: only --model twotower trains in epochs");
     }
 
     [TestMethod]

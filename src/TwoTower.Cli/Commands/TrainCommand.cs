@@ -5,6 +5,7 @@ using Spectre.Console;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Training;
+using TwoTower.MLNet.TwoTowerModel;
 
 namespace TwoTower.Cli.Commands;
 
@@ -18,16 +19,27 @@ internal static class TrainCommand
         var model = new Option<string>("--model") { Description = $"Model to fit: {models.Describe()}.", Required = true };
         var output = new Option<string>("--out") { Description = "Model file to write (atomically).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (model, fit_seconds, sizes, summary) as the last line." };
+        var checkpoint = new Option<string?>("--checkpoint")
+        {
+            Description = "twotower: save the whole training state in this folder after every epoch; the same command run again resumes after " +
+                          "the last saved epoch and ends with the same model (delete the folder to start over).",
+        };
         var cmd = new Command("train", "Fit a model on interactions and save it.");
         data.AddTo(cmd, test: false);
         cmd.Options.Add(model);
         cmd.Options.Add(output);
         cmd.Options.Add(json);
+        cmd.Options.Add(checkpoint);
         models.AddOptionsTo(cmd);
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
             var trainer = models.Create(r.GetValue(model)!, r);
+            if (r.GetValue(checkpoint) is { } dir)
+            {
+                if (trainer is not TwoTowerTrainer twoTower) throw new UserInputException($"--checkpoint: only --model twotower trains in epochs; '{trainer.ModelType}' has nothing to resume.");
+                twoTower.Options.CheckpointDirectory = dir;
+            }
             var (log, ds) = data.LoadTrain(r, console);
             var valid = data.LoadOptional(data.Valid, r, console);
             var td = TrainingData.Create(log, valid, data.LoadItems(r, ds), data.LoadUsers(r, ds));

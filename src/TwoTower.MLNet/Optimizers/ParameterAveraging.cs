@@ -72,6 +72,27 @@ internal sealed class ParameterAveraging
         return _averages;
     }
 
+    /// <summary>The averaging state, for a training checkpoint.</summary>
+    public sealed record Snapshot(float[][] Averages, int[]?[] RowCurrentAt, List<double> LogDecaySum);
+
+    /// <summary>The state as it stands (the arrays themselves: write them out before the next step).</summary>
+    public Snapshot Export() => new(_averages, _rowCurrentAt, _logDecaySum);
+
+    /// <summary>Replaces the state with a checkpoint's, whose arrays must match the parameters' shapes.</summary>
+    public void Import(Snapshot snapshot)
+    {
+        if (snapshot.Averages.Length != _parameters.Length) throw new ArgumentException($"The snapshot averages {snapshot.Averages.Length} parameters; there are {_parameters.Length}.", nameof(snapshot));
+        for (var i = 0; i < _parameters.Length; i++)
+        {
+            if (snapshot.Averages[i].Length != _averages[i].Length || (snapshot.RowCurrentAt[i] is null) != (_rowCurrentAt[i] is null))
+                throw new ArgumentException($"The snapshot's average of parameter {i} does not match its shape.", nameof(snapshot));
+            snapshot.Averages[i].CopyTo(_averages[i], 0);
+            snapshot.RowCurrentAt[i]?.CopyTo(_rowCurrentAt[i]!, 0);
+        }
+        _logDecaySum.Clear();
+        _logDecaySum.AddRange(snapshot.LogDecaySum);
+    }
+
     // avg ← v + (avg − v)·Π dⱼ over the steps after the row's last update up to `through`, its value v constant over them.
     private void CatchUp(int index, Parameter p, int[] currentAt, int row, int through)
     {

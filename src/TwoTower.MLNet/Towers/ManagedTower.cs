@@ -25,7 +25,7 @@ public sealed class ManagedTower : ITower
     private readonly Parameter[] _biases;
     private readonly int[] _widths;
     private readonly List<Parameter> _parameters = new();
-    private readonly Random _dropoutRandom;
+    private Random _dropoutRandom;
     private readonly int _threads;
     private int _capacity;
     private float[][] _activations = Array.Empty<float[]>();
@@ -246,6 +246,9 @@ public sealed class ManagedTower : ITower
         }
         for (; i < grad.Length; i++) grad[i] = activation[i] > 0f ? grad[i] * keep : 0f;
     }
+
+    /// <summary>Restarts the dropout masks' random stream: the trainer does so every epoch, so that a resumed run draws the same masks.</summary>
+    internal void ReseedDropout(int seed) => _dropoutRandom = new Random(seed);
 
     private void ApplyDropout(Span<float> z)
     {

@@ -73,7 +73,7 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
         {
             var memberOptions = Options.Clone();
             memberOptions.Seed = unchecked(Options.Seed + 1000 * e);
-            var loop = new TwoTowerTrainingLoop(memberOptions, Backend, data, userFeatures, itemFeatures);
+            var loop = new TwoTowerTrainingLoop(memberOptions, Backend, data, userFeatures, itemFeatures, member: e);
             var r = loop.Run(progress, cancellationToken);
             members.Add(loop.BuildModel(r));
             if (e == 0)

@@ -220,6 +220,14 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>Keep warm-started id embeddings frozen for this many epochs. Default 0.</summary>
     public int FreezeInitialEmbeddingsEpochs { get; set; }
 
+    /// <summary>
+    /// A folder for training checkpoints (null = none, the default). After every epoch the trainer saves its whole state there
+    /// atomically (one file per ensemble member); a later run with the same options and data resumes after the last saved epoch
+    /// and ends with the same model as an uninterrupted run. Once a run has finished, a rerun returns its model without training.
+    /// Delete the folder to start over.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
     /// <summary>Compute the quality report (neighbour genre coherence, coverage, norms) after training. Default true.</summary>
     public bool ComputeQualityReport { get; set; } = true;
 

@@ -57,9 +57,13 @@ internal sealed class TwoTowerTrainingLoop
     private readonly float[]? _rowWeights;
     private readonly float[] _batchWeights;
 
-    public TwoTowerTrainingLoop(TwoTowerTrainerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures)
+    // The checkpoint file of this run (null = no checkpoints).
+    private readonly string? _checkpointPath;
+
+    public TwoTowerTrainingLoop(TwoTowerTrainerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures, int member = 0)
     {
         _o = options;
+        _checkpointPath = options.CheckpointDirectory is { } dir ? TrainingCheckpoint.PathFor(dir, member) : null;
         _data = data;
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _d = options.EmbeddingDimension;
@@ -166,11 +170,35 @@ internal sealed class TwoTowerTrainingLoop
         var sinceBest = 0;
         var users = _data.Train.UserKeys.ToArray();
         var items = _data.Train.ItemKeys.ToArray();
+        var startEpoch = 1;
+        var finished = false;
+        if (_checkpointPath is not null && File.Exists(_checkpointPath))
+        {
+            var ck = TrainingCheckpoint.Load(_checkpointPath, TrainingCheckpoint.Describe(_o), TrainingCheckpoint.Fingerprint(_data), _allParams);
+            _step = ck.Step;
+            (best, bestEpoch, sinceBest, bestValues) = (ck.State.Best, ck.State.BestEpoch, ck.State.SinceBest, ck.BestValues);
+            if (ck.Averages is not null) _averaging?.Import(ck.Averages);
+            report.LossCurve.AddRange(ck.State.LossCurve);
+            report.ExamplesPerSecond.AddRange(ck.State.ExamplesPerSecond);
+            report.ValidationCurve.AddRange(ck.State.ValidationCurve);
+            report.EpochsRun = ck.Epoch;
+            startEpoch = ck.Epoch + 1;
+            finished = ck.Finished;
+            // The random streams continue where the saved run left them: replay their draws for the finished epochs.
+            for (var e = 1; e <= ck.Epoch; e++)
+            {
+                shuffle.Shuffle(_order);
+                SkipNegativeDraws(negRandom, stepsPerEpoch);
+            }
+            progress?.Report(new TrainingProgress("resume", ck.Epoch, _o.Epochs, ck.State.LossCurve.LastOrDefault()));
+        }
 
-        for (var epoch = 1; epoch <= _o.Epochs; epoch++)
+        for (var epoch = startEpoch; !finished && epoch <= _o.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
+            (_user as ManagedTower)?.ReseedDropout(unchecked(_o.Seed * 31 + 7 + 1_000_003 * epoch));
+            (_item as ManagedTower)?.ReseedDropout(unchecked(_o.Seed * 37 + 11 + 1_000_003 * epoch));
             var freeze = epoch <= _o.FreezeInitialEmbeddingsEpochs;
             if (_userId is not null) _userId.Frozen = freeze && _warmUser;
             if (_itemId is not null) _itemId.Frozen = freeze && _warmItem;
@@ -213,8 +241,21 @@ internal sealed class TwoTowerTrainingLoop
                 else sinceBest++;
                 UseTrainingValues();
             }
+            var stop = _metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience;
+            if (_checkpointPath is not null)
+                new TrainingCheckpoint
+                {
+                    Epoch = epoch, Step = _step, Finished = stop || epoch == _o.Epochs, Options = TrainingCheckpoint.Describe(_o), Data = TrainingCheckpoint.Fingerprint(_data),
+                    Parameters = _allParams, BestValues = bestValues, Averages = _averaging?.Export(),
+                    State = new TrainingCheckpoint.TrainingState
+                    {
+                        Best = best, BestEpoch = bestEpoch, SinceBest = sinceBest,
+                        LossCurve = report.LossCurve, ExamplesPerSecond = report.ExamplesPerSecond,
+                        ValidationCurve = report.ValidationCurve.Select(m => new Dictionary<string, double>(m)).ToList(),
+                    },
+                }.Save(_checkpointPath);
             progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds));
-            if (_metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience) break;
+            if (stop) break;
         }
         if (bestValues is not null)
             for (var p = 0; p < _allParams.Length; p++) bestValues[p].CopyTo(_allParams[p].Value, 0);
@@ -326,6 +367,20 @@ internal sealed class TwoTowerTrainingLoop
             var added = 0;
             for (var k = m - 1; k >= 0 && added < _o.HardNegatives; k--)
                 if (float.IsFinite(_poolScores[k]) && _batch.AddNegative(_pool[k])) added++;
+        }
+    }
+
+    // The draws AddNegatives makes from its random stream over that many batches, without the batches: a resumed run
+    // replays them for the epochs it skips. Must follow AddNegatives draw for draw.
+    private void SkipNegativeDraws(Random random, long batches)
+    {
+        if (_o.SoftmaxOverAllItems) return;
+        for (var b = 0L; b < batches; b++)
+        {
+            if (_extraSampler is not null)
+                for (var k = 0; k < _o.ExtraNegatives; k++) _extraSampler.Sample(random);
+            if (_o.HardNegatives > 0)
+                for (var k = 0; k < _pool.Length; k++) random.Next(_data.Items.Count);
         }
     }
 
