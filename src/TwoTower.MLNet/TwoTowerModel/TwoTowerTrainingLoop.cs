@@ -243,17 +243,7 @@ internal sealed class TwoTowerTrainingLoop
             }
             var stop = _metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience;
             if (_checkpointPath is not null)
-                new TrainingCheckpoint
-                {
-                    Epoch = epoch, Step = _step, Finished = stop || epoch == _o.Epochs, Options = TrainingCheckpoint.Describe(_o), Data = TrainingCheckpoint.Fingerprint(_data),
-                    Parameters = _allParams, BestValues = bestValues, Averages = _averaging?.Export(),
-                    State = new TrainingCheckpoint.TrainingState
-                    {
-                        Best = best, BestEpoch = bestEpoch, SinceBest = sinceBest,
-                        LossCurve = report.LossCurve, ExamplesPerSecond = report.ExamplesPerSecond,
-                        ValidationCurve = report.ValidationCurve.Select(m => new Dictionary<string, double>(m)).ToList(),
-                    },
-                }.Save(_checkpointPath);
+                SaveCheckpoint(_checkpointPath, epoch, stop || epoch == _o.Epochs, report, new TrainingCheckpoint.TrainingState { Best = best, BestEpoch = bestEpoch, SinceBest = sinceBest }, bestValues);
             progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds));
             if (stop) break;
         }
@@ -368,6 +358,19 @@ internal sealed class TwoTowerTrainingLoop
             for (var k = m - 1; k >= 0 && added < _o.HardNegatives; k--)
                 if (float.IsFinite(_poolScores[k]) && _batch.AddNegative(_pool[k])) added++;
         }
+    }
+
+    // Written after the epoch's validation, when the training values (not the averages) are in place.
+    private void SaveCheckpoint(string path, int epoch, bool finished, TwoTowerQualityReport report, TrainingCheckpoint.TrainingState earlyStopping, float[][]? bestValues)
+    {
+        earlyStopping.LossCurve = report.LossCurve;
+        earlyStopping.ExamplesPerSecond = report.ExamplesPerSecond;
+        earlyStopping.ValidationCurve = report.ValidationCurve;
+        new TrainingCheckpoint
+        {
+            Epoch = epoch, Step = _step, Finished = finished, Options = TrainingCheckpoint.Describe(_o), Data = TrainingCheckpoint.Fingerprint(_data),
+            Parameters = _allParams, BestValues = bestValues, Averages = _averaging?.Export(), State = earlyStopping,
+        }.Save(path);
     }
 
     // The draws AddNegatives makes from its random stream over that many batches, without the batches: a resumed run
