@@ -74,7 +74,7 @@ internal sealed class TrainingCheckpoint
             .Select(p => $"{p.Name}={Format(p.GetValue(options))}")
             .ToArray();
 
-    /// <summary>The training rows (user and item keys in order, weights of the map sizes) and the validation size, as one fingerprint.</summary>
+    /// <summary>The map sizes, the training rows (user and item keys, in order) and the validation size, as one fingerprint.</summary>
     public static string Fingerprint(TrainingData data)
     {
         var hash = Fnv(MemoryMarshal.AsBytes(data.Train.UserKeys), 14695981039346656037UL);
@@ -124,7 +124,10 @@ internal sealed class TrainingCheckpoint
         if (h.Version > Version) throw new ModelFormatException(path, $"checkpoint layout {h.Version} is newer than this library reads ({Version}); upgrade TwoTower.MLNet or delete the checkpoint.");
         var changed = options.Except(h.Options, StringComparer.Ordinal).Select(o => o[..o.IndexOf('=')]).ToArray();
         if (changed.Length > 0 || h.Options.Length != options.Length)
-            throw new InvalidOperationException($"Checkpoint '{path}' was written with other options ({string.Join(", ", changed.DefaultIfEmpty("the option list"))} differ{(changed.Length == 1 ? "s" : "")}). Resume with the same options, or delete it to start over.");
+        {
+            var what = changed.Length == 0 ? "the option list differs" : $"{string.Join(", ", changed)} differ{(changed.Length == 1 ? "s" : "")}";
+            throw new InvalidOperationException($"Checkpoint '{path}' was written with other options ({what}). Resume with the same options, or delete it to start over.");
+        }
         if (h.Data != data)
             throw new InvalidOperationException($"Checkpoint '{path}' was written for other training data ({h.Data}; this data: {data}). Resume with the same data, or delete it to start over.");
         if (!h.ParameterNames.SequenceEqual(parameters.Select(p => p.Name)))
