@@ -167,6 +167,26 @@ public sealed class MatrixFactorizationCommandTests
     }
 
     [TestMethod]
+    public void TrainTwoTower_InitFrom_ContinuesASavedTwoTowerOnly()
+    {
+        var dir = TestPaths.TempDir();
+        var earlier = Path.Combine(dir, "earlier.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "twotower", "--epochs", "1", "--train", TinyTrain(), "--out", earlier).ExitCode);
+        var r = CliRunner.Run("train", "--model", "twotower", "--epochs", "1", "--init-from", earlier, "--train", TinyTrain(), "--out", Path.Combine(dir, "next.zip"), "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var users = r.Json["users"]!.GetValue<int>();
+        Assert.AreEqual($"{users}/{users}", r.Json["summary"]!["continued_users"]!.GetValue<string>());
+        var ials = Path.Combine(dir, "ials.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--factors", "4", "--iterations", "1", "--train", TinyTrain(), "--out", ials).ExitCode);
+        var notTwoTower = CliRunner.Run("train", "--model", "twotower", "--init-from", ials, "--train", TinyTrain(), "--out", Path.Combine(dir, "x.zip"));
+        Assert.AreEqual(2, notTwoTower.ExitCode);
+        StringAssert.Contains(notTwoTower.Err, "not a two-tower model");
+        var notTrainable = CliRunner.Run("train", "--model", "ials", "--init-from", earlier, "--train", TinyTrain(), "--out", Path.Combine(dir, "y.zip"));
+        Assert.AreEqual(2, notTrainable.ExitCode);
+        StringAssert.Contains(notTrainable.Err, "--init-from: only --model twotower continues from a model");
+    }
+
+    [TestMethod]
     public void TrainTwoTower_SetAnyEngineOption_AppliesItOrNamesTheProblem()
     {
         var r = CliRunner.Run("train", "--model", "twotower", "--epochs", "1", "--set", "RecencyHalfLife=5", "--set", "Temperature=0.1", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"), "--json");

@@ -24,12 +24,18 @@ internal static class TrainCommand
             Description = "twotower: save the whole training state in this folder after every epoch; the same command run again resumes after " +
                           "the last saved epoch and ends with the same model (delete the folder to start over).",
         };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = "twotower: continue from this saved two-tower model (e.g. yesterday's, to retrain on newer data): users, items and " +
+                          "feature values it knows start from its weights, new ones start fresh; the tower options must be the same.",
+        };
         var cmd = new Command("train", "Fit a model on interactions and save it.");
         data.AddTo(cmd, test: false);
         cmd.Options.Add(model);
         cmd.Options.Add(output);
         cmd.Options.Add(json);
         cmd.Options.Add(checkpoint);
+        cmd.Options.Add(initFrom);
         models.AddOptionsTo(cmd);
         cmd.SetAction(r =>
         {
@@ -39,6 +45,12 @@ internal static class TrainCommand
             {
                 if (trainer is not TwoTowerTrainer twoTower) throw new UserInputException($"--checkpoint: only --model twotower trains in epochs; '{trainer.ModelType}' has nothing to resume.");
                 twoTower.Options.CheckpointDirectory = dir;
+            }
+            if (r.GetValue(initFrom) is { } initial)
+            {
+                if (trainer is not TwoTowerTrainer twoTower) throw new UserInputException($"--init-from: only --model twotower continues from a model; '{trainer.ModelType}' fits from scratch.");
+                twoTower.Options.InitialModel = ModelFile.Load(initial).Model as TwoTowerRecommender
+                    ?? throw new UserInputException($"--init-from {initial}: not a two-tower model.");
             }
             var (log, ds) = data.LoadTrain(r, console);
             var valid = data.LoadOptional(data.Valid, r, console);

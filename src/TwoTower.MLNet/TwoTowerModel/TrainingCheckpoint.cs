@@ -179,6 +179,7 @@ internal sealed class TrainingCheckpoint
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float[] a => $"float[{a.Length}]:{Fnv(MemoryMarshal.AsBytes(a.AsSpan()), 14695981039346656037UL):x16}",
+        TwoTowerRecommender m => $"model[{m.Users.Count}x{m.Items.Count}x{m.Dimension}]:{Fnv(MemoryMarshal.AsBytes(m.ItemVectors.Span), Fnv(MemoryMarshal.AsBytes(m.UserVectors.Span), 14695981039346656037UL)):x16}",
         string s => s,
         IEnumerable e => "[" + string.Join(",", e.Cast<object?>().Select(Format)) + "]",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

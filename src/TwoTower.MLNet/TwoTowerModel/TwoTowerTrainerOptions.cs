@@ -214,6 +214,13 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>Warm start: initial item id embeddings, row-major Items.Count × <see cref="InitialEmbeddingDimension"/>, keyed by the training item map.</summary>
     public float[]? InitialItemEmbeddings { get; set; }
 
+    /// <summary>
+    /// Continue from an earlier two-tower model (null = start fresh, the default), e.g. to retrain on newer data: every tower
+    /// weight starts from the model's, embedding rows matched by raw id or feature value; new users, items and values start
+    /// fresh and the optimiser state starts empty. The tower options and features must be the same as the model's.
+    /// </summary>
+    public TwoTowerRecommender? InitialModel { get; set; }
+
     /// <summary>Width of the warm-start matrices; when it differs from <see cref="IdEmbeddingDimension"/> they are randomly projected (inner products preserved in expectation).</summary>
     public int InitialEmbeddingDimension { get; set; }
 
@@ -268,6 +275,8 @@ public sealed class TwoTowerTrainerOptions
         if (UseItemIdEmbedding == false && !UseItemFeatures) throw new ArgumentException("The item tower needs an id embedding or item features: set UseItemIdEmbedding or UseItemFeatures.", nameof(UseItemIdEmbedding));
         if ((InitialUserEmbeddings is not null || InitialItemEmbeddings is not null) && InitialEmbeddingDimension < 1)
             throw new ArgumentOutOfRangeException(nameof(InitialEmbeddingDimension), InitialEmbeddingDimension, "Warm-start matrices need InitialEmbeddingDimension ≥ 1.");
+        if (InitialModel is not null && (InitialUserEmbeddings is not null || InitialItemEmbeddings is not null))
+            throw new ArgumentException("InitialModel and warm-start embeddings (InitialUserEmbeddings, InitialItemEmbeddings) both set the id embeddings: choose one.", nameof(InitialModel));
         if (string.IsNullOrWhiteSpace(ValidationMetric)) throw new ArgumentException("ValidationMetric must name a metric, e.g. \"NDCG@10\" or \"top_100\".", nameof(ValidationMetric));
     }
 

@@ -82,6 +82,13 @@ internal sealed class TwoTowerTrainingLoop
         _itemCounts = data.Train.ItemCounts();
         _userCounts = data.Train.UserCounts();
 
+        if (options.InitialModel is { } initial)
+        {
+            if (initial.UserTower is null || initial.ItemTower is null)
+                throw new ArgumentException("InitialModel has no tower weights (an ensemble or an imported model); continue from a two-tower model trained with EnsembleSize 1.", nameof(options));
+            Continued = (ModelContinuation.Apply("user", _userParams, userArch, userFeatures, data.Users, initial.UserTower, initial.Users),
+                ModelContinuation.Apply("item", _itemParams, itemArch, itemFeatures, data.Items, initial.ItemTower, initial.Items));
+        }
         if (options.InitialUserEmbeddings is not null)
         {
             if (_userId is null) throw new ArgumentException("InitialUserEmbeddings needs UseUserIdEmbedding = true.", nameof(options));
@@ -146,6 +153,9 @@ internal sealed class TwoTowerTrainingLoop
             _trainingValues = _allParams.Select(p => new float[p.Value.Length]).ToArray();
         }
     }
+
+    /// <summary>What the towers took over from <see cref="TwoTowerTrainerOptions.InitialModel"/> (null without one).</summary>
+    public (ContinuationCounts Users, ContinuationCounts Items)? Continued { get; }
 
     public Parameter? ItemIdEmbedding => _itemId;
 
@@ -442,7 +452,20 @@ internal sealed class TwoTowerTrainingLoop
             : new TwoTowerRecommender(_data.Users, _data.Items, _d, users, items, cold, Hyper(), report, _user.ExportWeights(), _item.ExportWeights());
     }
 
-    private Dictionary<string, object?> Hyper() => new()
+    private Dictionary<string, object?> Hyper()
+    {
+        var hyper = Settings();
+        if (Continued is { } c)
+        {
+            // What a continued run took over from its initial model: ids by raw id, feature values by value.
+            hyper["continued_users"] = $"{c.Users.Entities}/{c.Users.EntityCount}";
+            hyper["continued_items"] = $"{c.Items.Entities}/{c.Items.EntityCount}";
+            hyper["continued_feature_values"] = $"{c.Users.VocabularyRows + c.Items.VocabularyRows}/{c.Users.VocabularyCount + c.Items.VocabularyCount}";
+        }
+        return hyper;
+    }
+
+    private Dictionary<string, object?> Settings() => new()
     {
         ["backend"] = "managed",
         ["embedding_dimension"] = _o.EmbeddingDimension,
