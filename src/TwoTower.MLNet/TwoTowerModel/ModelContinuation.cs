@@ -10,7 +10,7 @@ namespace TwoTower.MLNet.TwoTowerModel;
 /// <param name="EntityCount">Users or items of this run.</param>
 /// <param name="VocabularyRows">Feature-value rows found in the earlier model (by value).</param>
 /// <param name="VocabularyCount">Feature-value rows of this run.</param>
-public sealed record ContinuationCounts(int Entities, int EntityCount, int VocabularyRows, int VocabularyCount);
+internal sealed record ContinuationCounts(int Entities, int EntityCount, int VocabularyRows, int VocabularyCount);
 
 /// <summary>
 /// Starts a training run from an earlier two-tower model, for retraining on newer data: every parameter of the new tower
