@@ -38,7 +38,7 @@ public static class GridSearch
         var parsed = Parse(axes);
         var count = Size(parsed);
         if (count > MaxSettings) throw new ArgumentException($"The grid has {count} settings; at most {MaxSettings} are searched in one run; search a random sample of them instead (Sample, or Run's trials).", nameof(axes));
-        return Enumerable.Range(0, (int)count).Select(i => Setting(parsed, i)).ToArray();
+        return All(parsed, count);
     }
 
     /// <summary>
@@ -55,7 +55,7 @@ public static class GridSearch
         if (count is < 1 or > MaxSettings) throw new ArgumentOutOfRangeException(nameof(count), count, $"The number of random settings must be 1 to {MaxSettings}.");
         var parsed = Parse(axes);
         var size = Size(parsed);
-        if (size <= count) return Enumerable.Range(0, (int)size).Select(i => Setting(parsed, i)).ToArray();
+        if (size <= count) return All(parsed, size);
         var rng = new Random(seed);
         var drawn = new SortedSet<long>();
         while (drawn.Count < count) drawn.Add(rng.NextInt64(size));
@@ -92,6 +92,10 @@ public static class GridSearch
         }
         return size;
     }
+
+    // Every setting of a grid of `size` settings (at most MaxSettings), in grid order.
+    private static IReadOnlyList<IReadOnlyList<string>> All(List<(string Name, string[] Values)> parsed, long size) =>
+        Enumerable.Range(0, (int)size).Select(i => Setting(parsed, i)).ToArray();
 
     // Setting number index of the grid, the last axis varying fastest (mixed-radix digits).
     private static IReadOnlyList<string> Setting(List<(string Name, string[] Values)> parsed, long index)
