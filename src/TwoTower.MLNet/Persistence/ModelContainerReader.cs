@@ -148,8 +148,7 @@ public sealed class ModelContainerReader
     public float[] ReadFloats(string name, params int[] expectedShape)
     {
         var data = ReadFloats(name, out var shape);
-        if (!shape.AsSpan().SequenceEqual(expectedShape))
-            throw new ModelFormatException(Path, $"entry '{name}' has shape [{string.Join(",", shape)}], expected [{string.Join(",", expectedShape)}].");
+        CheckShape(name, shape, expectedShape);
         return data;
     }
 
@@ -159,6 +158,20 @@ public sealed class ModelContainerReader
         var (e, payload) = Get(name, "int32");
         shape = e.Shape ?? throw new ModelFormatException(Path, $"entry '{name}' has no shape.");
         return MemoryMarshal.Cast<byte, int>(payload).ToArray();
+    }
+
+    /// <summary>Reads an int32 tensor and checks its shape.</summary>
+    public int[] ReadInts(string name, params int[] expectedShape)
+    {
+        var data = ReadInts(name, out var shape);
+        CheckShape(name, shape, expectedShape);
+        return data;
+    }
+
+    private void CheckShape(string name, int[] shape, int[] expectedShape)
+    {
+        if (!shape.AsSpan().SequenceEqual(expectedShape))
+            throw new ModelFormatException(Path, $"entry '{name}' has shape [{string.Join(",", shape)}], expected [{string.Join(",", expectedShape)}].");
     }
 
     private (ModelManifestEntry Entry, byte[] Payload) Get(string name, string kind)

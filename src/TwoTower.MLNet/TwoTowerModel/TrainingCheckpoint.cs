@@ -149,7 +149,7 @@ internal sealed class TrainingCheckpoint
             if (averages is not null)
             {
                 averages[i] = r.ReadFloats($"p{i}.average", n);
-                if (r.Contains($"p{i}.average_rows")) averageRows![i] = ReadInts(r, $"p{i}.average_rows", parameters[i].Rows, path);
+                if (r.Contains($"p{i}.average_rows")) averageRows![i] = r.ReadInts($"p{i}.average_rows", parameters[i].Rows);
             }
         }
         for (var i = 0; i < parameters.Length; i++)
@@ -164,13 +164,6 @@ internal sealed class TrainingCheckpoint
             BestValues = best,
             Averages = averages is null ? null : new ParameterAveraging.Snapshot(averages, averageRows!, h.LogDecaySum ?? throw new ModelFormatException(path, "the averages have no decay history.")),
         };
-    }
-
-    private static int[] ReadInts(ModelContainerReader r, string name, int length, string path)
-    {
-        var v = r.ReadInts(name, out var shape);
-        if (shape.Length != 1 || shape[0] != length) throw new ModelFormatException(path, $"entry '{name}' has shape [{string.Join(", ", shape)}], expected [{length}].");
-        return v;
     }
 
     private static string Format(object? value) => value switch

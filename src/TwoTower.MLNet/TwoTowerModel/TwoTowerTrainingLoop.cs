@@ -57,13 +57,21 @@ internal sealed class TwoTowerTrainingLoop
     private readonly float[]? _rowWeights;
     private readonly float[] _batchWeights;
 
-    // The checkpoint file of this run (null = no checkpoints).
+    // The checkpoint file of this run (null = no checkpoints), and the options and data it is written for: described once
+    // here, not at every epoch's save (the data fingerprint reads every training row).
     private readonly string? _checkpointPath;
+    private readonly string[]? _checkpointOptions;
+    private readonly string? _checkpointData;
 
     public TwoTowerTrainingLoop(TwoTowerTrainerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures, int member = 0)
     {
         _o = options;
         _checkpointPath = options.CheckpointDirectory is { } dir ? TrainingCheckpoint.PathFor(dir, member) : null;
+        if (_checkpointPath is not null)
+        {
+            _checkpointOptions = TrainingCheckpoint.Describe(options);
+            _checkpointData = TrainingCheckpoint.Fingerprint(data);
+        }
         _data = data;
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _d = options.EmbeddingDimension;
@@ -184,7 +192,7 @@ internal sealed class TwoTowerTrainingLoop
         var finished = false;
         if (_checkpointPath is not null && File.Exists(_checkpointPath))
         {
-            var ck = TrainingCheckpoint.Load(_checkpointPath, TrainingCheckpoint.Describe(_o), TrainingCheckpoint.Fingerprint(_data), _allParams);
+            var ck = TrainingCheckpoint.Load(_checkpointPath, _checkpointOptions!, _checkpointData!, _allParams);
             _step = ck.Step;
             (best, bestEpoch, sinceBest, bestValues) = (ck.State.Best, ck.State.BestEpoch, ck.State.SinceBest, ck.BestValues);
             if (ck.Averages is not null) _averaging?.Import(ck.Averages);
@@ -378,7 +386,7 @@ internal sealed class TwoTowerTrainingLoop
         earlyStopping.ValidationCurve = report.ValidationCurve;
         new TrainingCheckpoint
         {
-            Epoch = epoch, Step = _step, Finished = finished, Options = TrainingCheckpoint.Describe(_o), Data = TrainingCheckpoint.Fingerprint(_data),
+            Epoch = epoch, Step = _step, Finished = finished, Options = _checkpointOptions!, Data = _checkpointData!,
             Parameters = _allParams, BestValues = bestValues, Averages = _averaging?.Export(), State = earlyStopping,
         }.Save(path);
     }

@@ -99,6 +99,20 @@ public sealed class ModelContainerTests
     }
 
     [TestMethod]
+    public void ReadWithExpectedShape_OtherShape_NamesEntryAndBothShapes()
+    {
+        var path = SaveTemp(w =>
+        {
+            w.AddFloats("f", new float[6], 2, 3);
+            w.AddInts("i", new[] { 7, -1, 4 }, 3);
+        });
+        var r = ModelContainerReader.Open(path);
+        CollectionAssert.AreEqual(new[] { 7, -1, 4 }, r.ReadInts("i", 3));
+        StringAssert.Contains(Assert.ThrowsExactly<ModelFormatException>(() => r.ReadInts("i", 4)).Message, "entry 'i' has shape [3], expected [4]");
+        StringAssert.Contains(Assert.ThrowsExactly<ModelFormatException>(() => r.ReadFloats("f", 3, 2)).Message, "entry 'f' has shape [2,3], expected [3,2]");
+    }
+
+    [TestMethod]
     public void Open_FlippedPayloadByte_ReportsChecksumMismatch()
     {
         var path = SaveTemp(w => w.AddFloats("weights", new float[64], 64));
