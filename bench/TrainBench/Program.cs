@@ -5,6 +5,7 @@
 //        [--member twotower|ials|ease] [--als-set Option=Value] [--ease-set Option=Value]   (the members' model and its options)
 //   dotnet run -c Release --project bench/TrainBench -- userfold p1-tune [--bags 4] [--set ...] [--diagnose]   (user-level cross-fitting: each user scored as a new user, from history + features, by the member that never saw them)
 //   dotnet run -c Release --project bench/TrainBench -- mix p1-tune [--set ...] [--als-set ...] [--diagnose]   (two-tower + iALS, per-user standardised scores, several weights)
+//   dotnet run -c Release --project bench/TrainBench -- gcn p1-tune [--gset Layers=3] [--gset Lr=0.002] ...   (LightGCN-style propagation experiment, GraphPropagationExperiment.cs)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
 using System.Diagnostics;
@@ -27,6 +28,7 @@ var diagnose = false;
 var heldOutScoring = false;
 var bags = 4;
 var outOfFold = false;
+var graphSet = new Dictionary<string, string>();
 var member = "twotower";
 var easeOptions = new TwoTower.MLNet.MatrixFactorization.EaseOptions();
 var alsOptions = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsOptions();
@@ -46,6 +48,7 @@ for (var a = 1; a < args.Length; a++)
         case "--ease-set": OptionAssignment.Apply(easeOptions, args[++a]); break;
         case "--member": member = args[++a]; break;
         case "--als-set": OptionAssignment.Apply(alsOptions, args[++a]); break;
+        case "--gset": { var kv = args[++a].Split('=', 2); graphSet[kv[0]] = kv[1]; break; }
         default: split = args[a]; break;
     }
 }
@@ -167,6 +170,11 @@ if (mode == "userfold")
     return;
 }
 var td = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);
+if (mode == "gcn")
+{
+    GraphPropagationExperiment.Run(td, trainLog, evalLog, graphSet, options.Seed);
+    return;
+}
 if (mode == "mix")
 {
     var tt = new TwoTowerTrainer(options).Train(td, new SynchronousProgress<TrainingProgress>(_ => { }));
