@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create(console));
         root.Subcommands.Add(TuneCommand.Create(console));
         root.Subcommands.Add(EvaluateCommand.Create(console));
+        root.Subcommands.Add(CompareCommand.Create(console));
         root.Subcommands.Add(RecommendCommand.Create(console));
         root.Subcommands.Add(IndexBenchCommand.Create(console));
         root.Subcommands.Add(BenchCommand.Create(console));

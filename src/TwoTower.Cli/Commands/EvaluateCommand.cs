@@ -28,13 +28,9 @@ internal static class EvaluateCommand
             console.Json = r.GetValue(json);
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
             if (r.GetValue(protocol) == "rating") return EvaluateRatings(console, loaded.Model, data, r);
-            var trainPath = r.GetValue(data.Train) ?? throw new UserInputException("--train is required: the users' history (excluded from ranking in full protocol).");
-            var testPath = r.GetValue(data.Test) ?? throw new UserInputException("--test is required: the interactions to predict.");
-            var set = EvaluationSet.Create(loaded.Model, data.LoadLog(trainPath, r, console, "--train"), data.LoadLog(testPath, r, console, "--test"));
+            var (history, test) = LoadHistoryAndTest(data, r, console);
             var proto = r.GetValue(protocol)!;
-            var result = proto == "tfrs"
-                ? RetrievalEvaluator.EvaluateTfrs(loaded.Model, set.History, set.Test, Formatting.ParseKs(r.GetValue(ks), RetrievalEvaluator.DefaultTfrsKs), r.GetValue(threads))
-                : RetrievalEvaluator.EvaluateFullRanking(loaded.Model, set.History, set.Test, Formatting.ParseKs(r.GetValue(ks), RetrievalEvaluator.DefaultFullKs), r.GetValue(threads));
+            var result = Evaluate(loaded.Model, history, test, proto, r.GetValue(ks), r.GetValue(threads));
             console.Write(Formatting.MetricsTable(result, $"{loaded.Model.ModelType} · protocol {proto} · {result.Users} users · {result.Rows} test rows · {result.Seconds:0.000} s"));
             if (result.UnknownItemRows > 0) console.Log($"{result.UnknownItemRows} test rows have items the model does not know (counted as misses).");
             if (result.UnknownUserRows > 0) console.Log($"{result.UnknownUserRows} test rows have users the model does not know (scored with its cold-start answer).");
@@ -42,6 +38,7 @@ internal static class EvaluateCommand
             {
                 var obj = new JsonObject { ["model"] = loaded.Model.ModelType, ["protocol"] = proto };
                 Formatting.AddMetrics(obj, result);
+                Formatting.AddStandardErrors(obj, result);
                 obj["users"] = result.Users;
                 obj["rows"] = result.Rows;
                 obj["unknown_item_rows"] = result.UnknownItemRows;
@@ -52,6 +49,23 @@ internal static class EvaluateCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The --train (history) and --test logs, both required.</summary>
+    internal static (InteractionLog History, InteractionLog Test) LoadHistoryAndTest(DataArguments data, ParseResult r, CliConsole console)
+    {
+        var trainPath = r.GetValue(data.Train) ?? throw new UserInputException("--train is required: the users' history (excluded from ranking in full protocol).");
+        var testPath = r.GetValue(data.Test) ?? throw new UserInputException("--test is required: the interactions to predict.");
+        return (data.LoadLog(trainPath, r, console, "--train"), data.LoadLog(testPath, r, console, "--test"));
+    }
+
+    /// <summary>Retrieval metrics of <paramref name="model"/> by protocol "full" or "tfrs", at the cut-offs of --k (else the protocol's defaults).</summary>
+    internal static EvaluationResult Evaluate(MLNet.Models.IRecommender model, InteractionLog history, InteractionLog test, string protocol, string? ks, int threads)
+    {
+        var set = EvaluationSet.Create(model, history, test);
+        return protocol == "tfrs"
+            ? RetrievalEvaluator.EvaluateTfrs(model, set.History, set.Test, Formatting.ParseKs(ks, RetrievalEvaluator.DefaultTfrsKs), threads)
+            : RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, Formatting.ParseKs(ks, RetrievalEvaluator.DefaultFullKs), threads);
     }
 
     // Rating prediction is the task of ML.NET's MatrixFactorizationTrainer: RMSE/MAE over the rated test rows.

@@ -25,8 +25,10 @@ internal static class Formatting
 
     public static Table MetricsTable(EvaluationResult result, string title)
     {
-        var t = new Table().Title(Markup.Escape(title)).AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
-        foreach (var (name, value) in result.OrderedMetrics) t.AddRow(Markup.Escape(name), F4(value));
+        var t = new Table().Title(Markup.Escape(title)).AddColumn("metric").AddColumn(new TableColumn("value").RightAligned())
+            .AddColumn(new TableColumn("± s.e.").RightAligned());
+        foreach (var (name, value) in result.OrderedMetrics)
+            t.AddRow(Markup.Escape(name), F4(value), result.StandardErrors.TryGetValue(name, out var se) ? F4(se) : "");
         return t;
     }
 
@@ -40,6 +42,16 @@ internal static class Formatting
     public static void AddMetrics(JsonObject json, EvaluationResult result)
     {
         foreach (var (name, value) in result.OrderedMetrics) json[name] = Math.Round(value, 6);
+    }
+
+    /// <summary>Adds "standard_errors": {metric: error} for the metrics that have one (averages over users or rows).</summary>
+    public static void AddStandardErrors(JsonObject json, EvaluationResult result)
+    {
+        if (result.StandardErrors.Count == 0) return;
+        var errors = new JsonObject();
+        foreach (var (name, _) in result.OrderedMetrics)
+            if (result.StandardErrors.TryGetValue(name, out var se)) errors[name] = Math.Round(se, 6);
+        json["standard_errors"] = errors;
     }
 
     public static JsonNode? ToNode(object? value) => value switch

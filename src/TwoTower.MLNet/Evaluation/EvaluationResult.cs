@@ -5,6 +5,12 @@ public sealed class EvaluationResult
 {
     /// <summary>Creates a result.</summary>
     public EvaluationResult(string protocol, IReadOnlyList<KeyValuePair<string, double>> metrics, int users, int rows, int unknownItemRows, int unknownUserRows, double seconds)
+        : this(protocol, metrics, users, rows, unknownItemRows, unknownUserRows, seconds, perUser: null)
+    {
+    }
+
+    /// <summary>Creates a result with each user's values of the averaged metrics (which give the standard errors).</summary>
+    public EvaluationResult(string protocol, IReadOnlyList<KeyValuePair<string, double>> metrics, int users, int rows, int unknownItemRows, int unknownUserRows, double seconds, PerUserMetrics? perUser)
     {
         Protocol = protocol;
         OrderedMetrics = metrics;
@@ -14,6 +20,10 @@ public sealed class EvaluationResult
         UnknownItemRows = unknownItemRows;
         UnknownUserRows = unknownUserRows;
         Seconds = seconds;
+        PerUser = perUser;
+        StandardErrors = perUser is null
+            ? new Dictionary<string, double>(StringComparer.Ordinal)
+            : metrics.Where(kv => perUser.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => perUser.StandardError(kv.Key), StringComparer.Ordinal);
     }
 
     /// <summary>"tfrs" or "full".</summary>
@@ -24,6 +34,16 @@ public sealed class EvaluationResult
 
     /// <summary>Metric values in report order.</summary>
     public IReadOnlyList<KeyValuePair<string, double>> OrderedMetrics { get; }
+
+    /// <summary>
+    /// Standard error of each metric that is an average over users or test rows (not of the catalogue metrics), with users
+    /// as the independent units (see <see cref="PerUserMetrics.StandardError"/>). Two models' errors do not tell whether one
+    /// is better on the same test set: <see cref="EvaluationComparison"/> does, pairing them user by user.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> StandardErrors { get; }
+
+    /// <summary>Each evaluated user's own values of the averaged metrics (null when the producer did not keep them).</summary>
+    public PerUserMetrics? PerUser { get; }
 
     /// <summary>Users evaluated (users with at least one test row).</summary>
     public int Users { get; }

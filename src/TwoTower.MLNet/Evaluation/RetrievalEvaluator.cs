@@ -30,14 +30,12 @@ public static class RetrievalEvaluator
         var sw = Stopwatch.StartNew();
         var ctx = new Context(model, train, test);
         var rowsByUser = GroupRows(test, ctx.UserCount);
-        var hits = new long[kList.Length];
-        var fHits = new long[kList.Length];
-        var lockObj = new object();
+        // Per-user hit counts are stored, then summed in user order: the result does not depend on thread timing.
+        var hits = new int[ctx.UserCount, kList.Length];
+        var fHits = new int[ctx.UserCount, kList.Length];
 
         ForEachUserBlock(ctx, rowsByUser, threads, (users, scores, nItems) =>
         {
-            var localHits = new long[kList.Length];
-            var localF = new long[kList.Length];
             var filtered = new float[nItems];
             for (var b = 0; b < users.Length; b++)
             {
@@ -53,20 +51,26 @@ public static class RetrievalEvaluator
                     var fRank = item < nItems ? ScoreRanking.CountGreater(filtered, row[item]) : int.MaxValue;
                     for (var j = 0; j < kList.Length; j++)
                     {
-                        if (rank < kList[j]) localHits[j]++;
-                        if (fRank < kList[j]) localF[j]++;
+                        if (rank < kList[j]) hits[u, j]++;
+                        if (fRank < kList[j]) fHits[u, j]++;
                     }
                 }
             }
-            lock (lockObj)
-                for (var j = 0; j < kList.Length; j++) { hits[j] += localHits[j]; fHits[j] += localF[j]; }
         });
 
+        var evaluated = Enumerable.Range(0, ctx.UserCount).Where(u => rowsByUser[u].Count > 0).ToArray();
         var n = (double)test.Count;
         var metrics = new List<KeyValuePair<string, double>>();
-        for (var j = 0; j < kList.Length; j++) metrics.Add(new($"top_{kList[j]}", hits[j] / n));
-        for (var j = 0; j < kList.Length; j++) metrics.Add(new($"f_top_{kList[j]}", fHits[j] / n));
-        return new EvaluationResult("tfrs", metrics, rowsByUser.Count(r => r.Count > 0), test.Count, ctx.UnknownItemRows, ctx.UnknownUserRows, sw.Elapsed.TotalSeconds);
+        var perUser = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        void Add(string name, int[,] counts, int j)
+        {
+            metrics.Add(new(name, evaluated.Sum(u => (long)counts[u, j]) / n));
+            perUser[name] = evaluated.Select(u => counts[u, j] / (double)rowsByUser[u].Count).ToArray();
+        }
+        for (var j = 0; j < kList.Length; j++) Add($"top_{kList[j]}", hits, j);
+        for (var j = 0; j < kList.Length; j++) Add($"f_top_{kList[j]}", fHits, j);
+        var table = new PerUserMetrics(evaluated.Select(u => test.Users.RawIds[u]).ToArray(), evaluated.Select(u => (double)rowsByUser[u].Count).ToArray(), perUser);
+        return new EvaluationResult("tfrs", metrics, evaluated.Length, test.Count, ctx.UnknownItemRows, ctx.UnknownUserRows, sw.Elapsed.TotalSeconds, table);
     }
 
     /// <summary>
@@ -139,13 +143,18 @@ public static class RetrievalEvaluator
         });
 
         var evaluated = Enumerable.Range(0, ctx.UserCount).Where(u => rowsByUser[u].Count > 0).ToArray();
-        double Mean(int col) => evaluated.Length == 0 ? 0 : evaluated.Sum(u => perUser[u, col]) / evaluated.Length;
         var metrics = new List<KeyValuePair<string, double>>();
-        for (var j = 0; j < kList.Length; j++) metrics.Add(new($"HR@{kList[j]}", Mean(4 * j)));
-        for (var j = 0; j < kList.Length; j++) metrics.Add(new($"Recall@{kList[j]}", Mean(4 * j + 1)));
-        for (var j = 0; j < kList.Length; j++) metrics.Add(new($"NDCG@{kList[j]}", Mean(4 * j + 2)));
-        for (var j = 0; j < kList.Length; j++) metrics.Add(new($"MAP@{kList[j]}", Mean(4 * j + 3)));
-        metrics.Add(new("MRR", Mean(4 * kList.Length)));
+        var userValues = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        void Mean(string name, int col)
+        {
+            metrics.Add(new(name, evaluated.Length == 0 ? 0 : evaluated.Sum(u => perUser[u, col]) / evaluated.Length));
+            userValues[name] = evaluated.Select(u => perUser[u, col]).ToArray();
+        }
+        for (var j = 0; j < kList.Length; j++) Mean($"HR@{kList[j]}", 4 * j);
+        for (var j = 0; j < kList.Length; j++) Mean($"Recall@{kList[j]}", 4 * j + 1);
+        for (var j = 0; j < kList.Length; j++) Mean($"NDCG@{kList[j]}", 4 * j + 2);
+        for (var j = 0; j < kList.Length; j++) Mean($"MAP@{kList[j]}", 4 * j + 3);
+        Mean("MRR", 4 * kList.Length);
         for (var j = 0; j < kList.Length; j++) metrics.Add(new($"Coverage@{kList[j]}", CatalogueMetrics.Coverage(recCounts[j])));
         for (var j = 0; j < kList.Length; j++)
         {
@@ -154,7 +163,8 @@ public static class RetrievalEvaluator
             metrics.Add(new($"PopularityPercentile@{kList[j]}", popSlots[j] == 0 ? 0 : sum / popSlots[j]));
         }
         for (var j = 0; j < kList.Length; j++) metrics.Add(new($"Gini@{kList[j]}", CatalogueMetrics.Gini(recCounts[j])));
-        return new EvaluationResult("full", metrics, evaluated.Length, test.Count, ctx.UnknownItemRows, ctx.UnknownUserRows, sw.Elapsed.TotalSeconds);
+        var table = new PerUserMetrics(evaluated.Select(u => test.Users.RawIds[u]).ToArray(), evaluated.Select(_ => 1.0).ToArray(), userValues);
+        return new EvaluationResult("full", metrics, evaluated.Length, test.Count, ctx.UnknownItemRows, ctx.UnknownUserRows, sw.Elapsed.TotalSeconds, table);
     }
 
     private static int[] CheckKs(IReadOnlyList<int> ks)

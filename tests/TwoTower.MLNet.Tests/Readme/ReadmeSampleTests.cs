@@ -23,7 +23,7 @@ public sealed class ReadmeSampleTests
 
         var set = EvaluationSet.Create(model, train, split.Test);
         var metrics = RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, ks: new[] { 10, 100 });
-        Console.WriteLine($"NDCG@10 {metrics["NDCG@10"]:0.0000}  Recall@100 {metrics["Recall@100"]:0.0000}");
+        Console.WriteLine($"NDCG@10 {metrics["NDCG@10"]:0.0000} ± {metrics.StandardErrors["NDCG@10"]:0.0000}  Recall@100 {metrics["Recall@100"]:0.0000}");
 
         var recommender = new ExactRecommender(model, seen: training.Train.ToUserItemMatrix());
         var recs = recommender.Recommend("1", k: 5, excludeSeen: true);
