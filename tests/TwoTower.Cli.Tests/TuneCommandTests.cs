@@ -19,6 +19,12 @@ public sealed class TuneCommandTests
         Assert.AreEqual(scores.Max(), r.Json["best"]!["score"]!.GetValue<double>());
         Assert.AreNotEqual(scores[0], scores[1], "the two settings are different models");
         var bestReg = r.Json["best"]!["settings"]!["Regularization"]!.GetValue<string>();
+        // Each trial's error by users, and the other trial against the best, paired: its difference is the scores' difference.
+        var bestTrial = trials.Single(t => t!["vs_best"] is null)!;
+        var other = trials.Single(t => t!["vs_best"] is not null)!;
+        Assert.IsTrue(trials.All(t => t!["standard_error"]!.GetValue<double>() > 0));
+        Assert.AreEqual(other["score"]!.GetValue<double>() - bestTrial["score"]!.GetValue<double>(), other["vs_best"]!["difference"]!.GetValue<double>(), 2e-6);
+        Assert.IsGreaterThan(0.0, other["vs_best"]!["standard_error"]!.GetValue<double>());
         StringAssert.Contains(r.Out, "Regularization");
         StringAssert.Contains(r.Err, "tune ials: 2/2");
         // `train` with the same flags and the best setting as --set writes the same model as the one tune kept.

@@ -77,10 +77,12 @@ internal static class TuneCommand
             var axes = result.Best.Assignments.Select(Axis).ToArray();
             var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid")) };
             foreach (var axis in axes) table.AddColumn(Markup.Escape(axis));
-            table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("");
+            table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("± s.e.").RightAligned())
+                .AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("against the best (paired)");
             foreach (var t in result.Trials)
                 table.AddRow(t.Assignments.Select(a => Markup.Escape(Value(a)))
-                    .Append(Formatting.F4(t.Score)).Append(t.FitSeconds.ToString("0.0", CultureInfo.InvariantCulture)).Append(ReferenceEquals(t, result.Best) ? "best" : "").ToArray());
+                    .Append(Formatting.F4(t.Score)).Append(double.IsNaN(t.ScoreStandardError) ? "" : Formatting.F4(t.ScoreStandardError))
+                    .Append(t.FitSeconds.ToString("0.0", CultureInfo.InvariantCulture)).Append(AgainstBest(result, t)).ToArray());
             console.Write(table);
             if (path is not null) console.Log($"best model saved to {path}");
             if (console.Json)
@@ -88,7 +90,15 @@ internal static class TuneCommand
                 JsonObject Settings(GridSearchTrial t) => new(t.Assignments.Select(a => KeyValuePair.Create(Axis(a), (JsonNode?)JsonValue.Create(a[(a.IndexOf('=') + 1)..]))));
                 var trials = new JsonArray();
                 foreach (var t in result.Trials)
-                    trials.Add(new JsonObject { ["settings"] = Settings(t), ["score"] = Math.Round(t.Score, 6), ["fit_seconds"] = Math.Round(t.FitSeconds, 4) });
+                {
+                    var c = result.CompareWithBest(t);
+                    trials.Add(new JsonObject
+                    {
+                        ["settings"] = Settings(t), ["score"] = Math.Round(t.Score, 6), ["fit_seconds"] = Math.Round(t.FitSeconds, 4),
+                        ["standard_error"] = double.IsNaN(t.ScoreStandardError) ? null : Math.Round(t.ScoreStandardError, 6),
+                        ["vs_best"] = c is null ? null : new JsonObject { ["difference"] = Math.Round(c.Difference, 6), ["standard_error"] = Math.Round(c.StandardError, 6), ["p_value"] = c.PValue },
+                    });
+                }
                 console.WriteJson(new JsonObject
                 {
                     ["model"] = name,
@@ -102,6 +112,15 @@ internal static class TuneCommand
             return 0;
         });
         return cmd;
+    }
+
+    // "best", or the paired difference from the best with its p-value (nothing for a metric without per-user values).
+    private static string AgainstBest(GridSearchResult result, GridSearchTrial trial)
+    {
+        if (ReferenceEquals(trial, result.Best)) return "best";
+        if (result.CompareWithBest(trial) is not { } c) return "";
+        var p = c.PValue < 1e-4 ? "<.0001" : c.PValue.ToString("0.0000", CultureInfo.InvariantCulture);
+        return $"{c.Difference.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)} ± {Formatting.F4(c.StandardError)}, p {p}" + (c.PValue >= 0.05 ? " (within noise)" : "");
     }
 
     private static string Axis(string assignment) => assignment[..assignment.IndexOf('=')];

@@ -60,6 +60,10 @@ public sealed class EvaluationResult
     /// <summary>Wall time of the evaluation.</summary>
     public double Seconds { get; }
 
+    /// <summary>This result with per-user values of <paramref name="metric"/> only (or none, when it has none): less to keep.</summary>
+    internal EvaluationResult WithPerUserOnly(string metric) =>
+        new(Protocol, OrderedMetrics, Users, Rows, UnknownItemRows, UnknownUserRows, Seconds, PerUser is { } p && p.Contains(metric) ? p.Only(metric) : null);
+
     /// <summary>A metric by name; throws naming the available metrics when absent.</summary>
     public double this[string name] =>
         Metrics.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"No metric '{name}'. Available: {string.Join(", ", Metrics.Keys)}.");

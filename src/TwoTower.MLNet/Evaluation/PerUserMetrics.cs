@@ -59,6 +59,10 @@ public sealed class PerUserMetrics
 
     internal double[] WeightValues => _weights;
 
+    /// <summary>The same users with only <paramref name="metric"/>'s values (what a search keeps of each trial).</summary>
+    internal PerUserMetrics Only(string metric) =>
+        new(UserIds, _weights, new Dictionary<string, double[]>(StringComparer.Ordinal) { [metric] = Values(metric) });
+
     internal double[] Values(string metric) =>
         _values.TryGetValue(metric, out var v) ? v : throw new KeyNotFoundException($"No per-user values of '{metric}'. Available: {string.Join(", ", _values.Keys)}.");
 

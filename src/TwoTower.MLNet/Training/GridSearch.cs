@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.TwoTowerModel;
 
@@ -9,14 +10,34 @@ namespace TwoTower.MLNet.Training;
 /// <param name="Score">The searched metric on the validation data (higher is better).</param>
 /// <param name="Metrics">Every metric of the protocol on the validation data.</param>
 /// <param name="FitSeconds">Training time of this setting.</param>
-public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double Score, IReadOnlyDictionary<string, double> Metrics, double FitSeconds);
+public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double Score, IReadOnlyDictionary<string, double> Metrics, double FitSeconds)
+{
+    /// <summary>Standard error of <see cref="Score"/> by users (NaN for a catalogue metric such as Coverage@K, which has none).</summary>
+    public double ScoreStandardError { get; init; } = double.NaN;
+
+    /// <summary>The validation result, with per-user values of the searched metric only (for <see cref="GridSearchResult.CompareWithBest"/>).</summary>
+    public EvaluationResult? Evaluation { get; init; }
+}
 
 /// <summary>The outcome of a <see cref="GridSearch"/>: every trial in grid order and the best one's model.</summary>
 /// <param name="Metric">The metric that was maximised.</param>
 /// <param name="Trials">Every setting tried, in grid order (<see cref="GridSearch.Expand"/>, <see cref="GridSearch.Sample"/>).</param>
 /// <param name="Best">The trial with the highest score (the first of equals).</param>
 /// <param name="BestModel">The model fitted with the best setting (on the training data, as evaluated).</param>
-public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTrial> Trials, GridSearchTrial Best, IRecommender BestModel);
+public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTrial> Trials, GridSearchTrial Best, IRecommender BestModel)
+{
+    /// <summary>
+    /// <paramref name="trial"/> against the best trial on the searched metric, paired over the validation users: a setting whose
+    /// difference is within noise (a large p-value) is as good as the best on this validation set. Null for the best trial itself
+    /// and for a metric without per-user values (Coverage@K, Gini@K, PopularityPercentile@K).
+    /// </summary>
+    public MetricComparison? CompareWithBest(GridSearchTrial trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        if (ReferenceEquals(trial, Best) || trial.Evaluation?.PerUser is not { } p || !p.Contains(Metric) || Best.Evaluation?.PerUser is null) return null;
+        return EvaluationComparison.Compare(trial.Evaluation, Best.Evaluation, Metric);
+    }
+}
 
 /// <summary>
 /// Search over option values: every combination of the grid's axes (or a seeded random sample of them) is fitted on the
@@ -146,8 +167,12 @@ public static class GridSearch
             var sw = Stopwatch.StartNew();
             var model = trainer.Fit(data, progress);
             var seconds = sw.Elapsed.TotalSeconds;
-            var metrics = parsedMetric.Evaluate(model, data.Train, validation, threads);
-            var trial = new GridSearchTrial(setting, metrics[parsedMetric.Name], metrics, seconds);
+            var evaluation = parsedMetric.EvaluateResult(model, data.Train, validation, threads).WithPerUserOnly(parsedMetric.Name);
+            var trial = new GridSearchTrial(setting, evaluation[parsedMetric.Name], evaluation.Metrics, seconds)
+            {
+                ScoreStandardError = evaluation.StandardErrors.TryGetValue(parsedMetric.Name, out var se) ? se : double.NaN,
+                Evaluation = evaluation,
+            };
             done.Add(trial);
             if (best is null || trial.Score > best.Score)
             {

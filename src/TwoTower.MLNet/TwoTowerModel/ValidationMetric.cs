@@ -45,7 +45,10 @@ internal sealed class ValidationMetric
     // The @K metrics of RetrievalEvaluator.EvaluateFullRanking, so a misspelt name fails before any training.
     private static readonly string[] FullRankingAtK = ["HR", "Recall", "NDCG", "MAP", "Coverage", "PopularityPercentile", "Gini"];
 
-    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, Interactions train, Interactions validation, int threads)
+    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, Interactions train, Interactions validation, int threads) =>
+        EvaluateResult(model, train, validation, threads).Metrics;
+
+    public EvaluationResult EvaluateResult(IRecommender model, Interactions train, Interactions validation, int threads)
     {
         var ks = K is { } k ? new[] { k } : null;
         var result = IsTfrs
@@ -53,6 +56,6 @@ internal sealed class ValidationMetric
             : RetrievalEvaluator.EvaluateFullRanking(model, train, validation, ks, threads);
         if (!result.Metrics.ContainsKey(Name))
             throw new ArgumentException($"Validation metric '{Name}' is not reported by the {(IsTfrs ? "tfrs" : "full-ranking")} protocol (it reports: {string.Join(", ", result.Metrics.Keys)}).", "ValidationMetric");
-        return result.Metrics;
+        return result;
     }
 }

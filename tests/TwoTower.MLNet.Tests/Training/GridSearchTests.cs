@@ -119,6 +119,29 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Run_EachTrialHasItsStandardErrorAndAPairedComparisonWithTheBest()
+    {
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        var result = GridSearch.Run(data, ["Regularization=0.01,1,1000"], Ials, "NDCG@10", threads: 1);
+        foreach (var t in result.Trials)
+        {
+            Assert.AreEqual(t.Evaluation!.StandardErrors["NDCG@10"], t.ScoreStandardError);
+            Assert.IsGreaterThan(0.0, t.ScoreStandardError);
+            CollectionAssert.AreEqual(new[] { "NDCG@10" }, t.Evaluation.PerUser!.MetricNames.ToArray(), "a trial keeps the searched metric's per-user values only");
+            var c = result.CompareWithBest(t);
+            if (ReferenceEquals(t, result.Best)) { Assert.IsNull(c); continue; }
+            Assert.AreEqual(t.Score - result.Best.Score, c!.Difference, 1e-12);
+            Assert.AreEqual(EvaluationComparison.Compare(t.Evaluation, result.Best.Evaluation!, "NDCG@10"), c);
+        }
+        var worst = result.Trials.MinBy(t => t.Score)!;
+        Assert.IsLessThan(0.05, result.CompareWithBest(worst)!.PValue, "λ 1000 leaves little but popularity: clearly worse");
+
+        // A catalogue metric has no per-user values: no standard error, no paired comparison.
+        var coverage = GridSearch.Run(data, ["Factors=2,3"], Ials, "Coverage@10", threads: 1);
+        Assert.IsTrue(coverage.Trials.All(t => double.IsNaN(t.ScoreStandardError) && coverage.CompareWithBest(t) is null));
+    }
+
+    [TestMethod]
     public void Run_ReportsEachTrial()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
