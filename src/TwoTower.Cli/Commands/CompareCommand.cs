@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 using TwoTower.Cli.Infrastructure;
@@ -39,7 +38,7 @@ internal static class CompareCommand
                 .AddColumn("metric").AddColumn(new TableColumn("model").RightAligned()).AddColumn(new TableColumn("baseline").RightAligned())
                 .AddColumn(new TableColumn("difference").RightAligned()).AddColumn(new TableColumn("± s.e.").RightAligned()).AddColumn(new TableColumn("p").RightAligned());
             foreach (var c in rows)
-                t.AddRow(Markup.Escape(c.Metric), Formatting.F4(c.Value), Formatting.F4(c.BaselineValue), Signed(c.Difference), Formatting.F4(c.StandardError), PValue(c.PValue));
+                t.AddRow(Markup.Escape(c.Metric), Formatting.F4(c.Value), Formatting.F4(c.BaselineValue), Formatting.SignedF4(c.Difference), Formatting.F4(c.StandardError), Formatting.PValue(c.PValue));
             console.Write(t);
             if (console.Json)
             {
@@ -59,8 +58,4 @@ internal static class CompareCommand
         });
         return cmd;
     }
-
-    private static string Signed(double v) => (v >= 0 ? "+" : "") + Formatting.F4(v);
-
-    private static string PValue(double p) => p < 1e-4 ? "<.0001" : p.ToString("0.0000", CultureInfo.InvariantCulture);
 }

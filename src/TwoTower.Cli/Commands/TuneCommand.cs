@@ -119,8 +119,7 @@ internal static class TuneCommand
     {
         if (ReferenceEquals(trial, result.Best)) return "best";
         if (result.CompareWithBest(trial) is not { } c) return "";
-        var p = c.PValue < 1e-4 ? "<.0001" : c.PValue.ToString("0.0000", CultureInfo.InvariantCulture);
-        return $"{c.Difference.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture)} ± {Formatting.F4(c.StandardError)}, p {p}" + (c.PValue >= 0.05 ? " (within noise)" : "");
+        return $"{Formatting.SignedF4(c.Difference)} ± {Formatting.F4(c.StandardError)}, p {Formatting.PValue(c.PValue)}" + (c.PValue >= 0.05 ? " (within noise)" : "");
     }
 
     private static string Axis(string assignment) => assignment[..assignment.IndexOf('=')];

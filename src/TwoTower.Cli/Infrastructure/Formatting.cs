@@ -10,6 +10,12 @@ internal static class Formatting
 {
     public static string F4(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
 
+    /// <summary>A difference with its sign always shown (+0.0123, -0.0045).</summary>
+    public static string SignedF4(double v) => v.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture);
+
+    /// <summary>A p-value to four decimals, "&lt;.0001" below that.</summary>
+    public static string PValue(double p) => p < 1e-4 ? "<.0001" : F4(p);
+
     public static int[] ParseKs(string? text, IReadOnlyList<int> defaults)
     {
         if (string.IsNullOrWhiteSpace(text)) return defaults.ToArray();
