@@ -30,6 +30,25 @@ public sealed class CompareCommandTests
     }
 
     [TestMethod]
+    public void Evaluate_PerUser_WritesEachUsersValuesWhoseMeanIsTheMetric()
+    {
+        var model = Train("popularity", "p2");
+        var csv = Path.Combine(TestPaths.TempDir(), "users.csv");
+        var r = CliRunner.Run("evaluate", "--model", model, "--train", TestPaths.Split("p2", "train"), "--test", TestPaths.Split("p2", "test"), "--k", "10", "--per-user", csv, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var lines = File.ReadAllLines(csv);
+        Assert.AreEqual("user_id,weight,HR@10,Recall@10,NDCG@10,MAP@10,MRR", lines[0]);
+        Assert.HasCount(944, lines);
+        var ndcg = lines.Skip(1).Select(l => double.Parse(l.Split(',')[4], System.Globalization.CultureInfo.InvariantCulture)).Average();
+        Assert.AreEqual(r.Json["NDCG@10"]!.GetValue<double>(), ndcg, 1e-6);
+        StringAssert.Contains(r.Err, "per-user values of 943 users written to");
+
+        var rating = CliRunner.Run("evaluate", "--model", model, "--test", TestPaths.Split("p2", "test"), "--protocol", "rating", "--per-user", csv);
+        Assert.AreEqual(2, rating.ExitCode);
+        StringAssert.Contains(rating.Err, "--per-user is for the full and tfrs protocols");
+    }
+
+    [TestMethod]
     public void Compare_PopularityAgainstRandom_PairedDifferenceIsClear()
     {
         var pop = Train("popularity", "p2");

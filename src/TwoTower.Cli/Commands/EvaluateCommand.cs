@@ -20,18 +20,25 @@ internal static class EvaluateCommand
         protocol.AcceptOnlyFromAmong("full", "tfrs", "rating");
         var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics as the last line." };
+        var perUser = new Option<string?>("--per-user") { Description = "Also write each user's metric values to this CSV (user_id, weight, one column per averaged metric)." };
         var cmd = new Command("evaluate", "Evaluate a model: history = --train, targets = --test.");
         data.AddTo(cmd, data: false, valid: false);
-        foreach (var o in new Option[] { modelPath, ks, protocol, threads, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { modelPath, ks, protocol, threads, json, perUser }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
-            if (r.GetValue(protocol) == "rating") return EvaluateRatings(console, loaded.Model, data, r);
+            if (r.GetValue(protocol) == "rating")
+                return r.GetValue(perUser) is null ? EvaluateRatings(console, loaded.Model, data, r) : throw new UserInputException("--per-user is for the full and tfrs protocols (per-user ranking metrics), not rating.");
             var (history, test) = LoadHistoryAndTest(data, r, console);
             var proto = r.GetValue(protocol)!;
             var result = Evaluate(loaded.Model, history, test, proto, r.GetValue(ks), r.GetValue(threads));
             console.Write(Formatting.MetricsTable(result, $"{loaded.Model.ModelType} · protocol {proto} · {result.Users} users · {result.Rows} test rows · {result.Seconds:0.000} s"));
+            if (r.GetValue(perUser) is { } perUserPath)
+            {
+                result.PerUser!.WriteCsv(perUserPath, result.OrderedMetrics.Select(kv => kv.Key));
+                console.Log($"per-user values of {result.PerUser.UserIds.Count} users written to {perUserPath}");
+            }
             if (result.UnknownItemRows > 0) console.Log($"{result.UnknownItemRows} test rows have items the model does not know (counted as misses).");
             if (result.UnknownUserRows > 0) console.Log($"{result.UnknownUserRows} test rows have users the model does not know (scored with its cold-start answer).");
             if (console.Json)

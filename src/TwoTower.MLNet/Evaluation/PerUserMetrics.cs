@@ -1,3 +1,8 @@
+using System.Globalization;
+using System.Text;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Persistence;
+
 namespace TwoTower.MLNet.Evaluation;
 
 /// <summary>
@@ -56,6 +61,35 @@ public sealed class PerUserMetrics
     /// share one score list, so they are not independent draws, and a per-row error would be too small.
     /// </summary>
     public double StandardError(string metric) => RatioStandardError(Values(metric), _weights);
+
+    /// <summary>
+    /// Writes the table as CSV, atomically: a header <c>user_id,weight,&lt;metric&gt;...</c> (metrics in
+    /// <paramref name="metricOrder"/> order where given, else in the order they were added), then one row per user.
+    /// For slicing the evaluation by anything known about the users (activity, demographics) in another tool.
+    /// </summary>
+    public void WriteCsv(string path, IEnumerable<string>? metricOrder = null)
+    {
+        var names = (metricOrder ?? _values.Keys).Where(_values.ContainsKey).ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            w.NewLine = "\n";
+            w.WriteLine(string.Join(',', new[] { "user_id", "weight" }.Concat(names).Select(CsvLineParser.Quote)));
+            var columns = names.Select(n => _values[n]).ToArray();
+            for (var u = 0; u < UserIds.Count; u++)
+            {
+                w.Write(CsvLineParser.Quote(UserIds[u]));
+                w.Write(',');
+                w.Write(_weights[u].ToString("R", CultureInfo.InvariantCulture));
+                foreach (var c in columns)
+                {
+                    w.Write(',');
+                    w.Write(c[u].ToString("R", CultureInfo.InvariantCulture));
+                }
+                w.WriteLine();
+            }
+        });
+    }
 
     internal double[] WeightValues => _weights;
 

@@ -184,6 +184,20 @@ public sealed class EvaluationComparisonTests
     }
 
     [TestMethod]
+    public void PerUserMetrics_WriteCsv_OneRowPerUserInTheGivenMetricOrder()
+    {
+        var table = new PerUserMetrics(new[] { "a", "b,c" }, new[] { 1.0, 2.0 },
+            new Dictionary<string, double[]> { ["top_1"] = new[] { 0.0, 0.5 }, ["f_top_1"] = new[] { 1.0, 0.1 } });
+        var path = Path.Combine(TestPaths.TempDir(), "per-user.csv");
+        table.WriteCsv(path, new[] { "f_top_1", "Coverage@1", "top_1" });
+        var lines = File.ReadAllLines(path);
+        CollectionAssert.AreEqual(new[] { "user_id,weight,f_top_1,top_1", "a,1,1,0", "\"b,c\",2,0.1,0.5" }, lines);
+        table.WriteCsv(path);
+        Assert.AreEqual("user_id,weight,top_1,f_top_1", File.ReadLines(path).First());
+        Assert.IsEmpty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"), "written through a renamed temporary");
+    }
+
+    [TestMethod]
     [DataRow(0.0, 1.0)]
     [DataRow(0.5, 0.4795001221869535)]
     [DataRow(1.0, 0.15729920705028513)]
