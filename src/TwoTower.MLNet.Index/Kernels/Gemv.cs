@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace TwoTower.MLNet.Index.Kernels;
 
@@ -16,13 +17,14 @@ public static class Gemv
     {
         CheckShape(matrix.Length, rows, columns);
         Check(x.Length, columns, nameof(x)); Check(y.Length, rows, nameof(y));
-        if (!Vector512.IsHardwareAccelerated || columns < Vector512<float>.Count)
+        if (!Vector512.IsHardwareAccelerated || !Avx.IsSupported || columns < Vector512<float>.Count)
         {
             for (var r = 0; r < rows; r++) y[r] = TensorPrimitives.Dot(matrix.Slice(r * columns, columns), x[..columns]);
             return;
         }
         ref var m0 = ref MemoryMarshal.GetReference(matrix);
         ref var x0 = ref MemoryMarshal.GetReference(x);
+        ref var y0 = ref MemoryMarshal.GetReference(y);
         var body = columns & ~(Vector512<float>.Count - 1);
         var r4 = 0;
         // Four rows share each load of x; four accumulators hide the FMA latency.
@@ -41,13 +43,21 @@ public static class Gemv
                 s2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref c, (nuint)j), xv, s2);
                 s3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref d, (nuint)j), xv, s3);
             }
-            float t0 = Vector512.Sum(s0), t1 = Vector512.Sum(s1), t2 = Vector512.Sum(s2), t3 = Vector512.Sum(s3);
-            for (var j = body; j < columns; j++)
+            // The four horizontal sums in one tree (halves, then pairwise adds): four separate sums took a third of the time at k = 64.
+            var h = Avx.HorizontalAdd(Avx.HorizontalAdd(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper()),
+                Avx.HorizontalAdd(s2.GetLower() + s2.GetUpper(), s3.GetLower() + s3.GetUpper()));
+            var t = h.GetLower() + h.GetUpper();
+            if (body < columns)
             {
-                var xj = Unsafe.Add(ref x0, j);
-                t0 += Unsafe.Add(ref a, j) * xj; t1 += Unsafe.Add(ref b, j) * xj; t2 += Unsafe.Add(ref c, j) * xj; t3 += Unsafe.Add(ref d, j) * xj;
+                float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                for (var j = body; j < columns; j++)
+                {
+                    var xj = Unsafe.Add(ref x0, j);
+                    t0 += Unsafe.Add(ref a, j) * xj; t1 += Unsafe.Add(ref b, j) * xj; t2 += Unsafe.Add(ref c, j) * xj; t3 += Unsafe.Add(ref d, j) * xj;
+                }
+                t += Vector128.Create(t0, t1, t2, t3);
             }
-            y[r4] = t0; y[r4 + 1] = t1; y[r4 + 2] = t2; y[r4 + 3] = t3;
+            t.StoreUnsafe(ref y0, (nuint)r4);
         }
         for (; r4 < rows; r4++) y[r4] = TensorPrimitives.Dot(matrix.Slice(r4 * columns, columns), x[..columns]);
     }
