@@ -126,8 +126,10 @@ public sealed class RecommendSplitQuickstartTests
         Assert.IsTrue(models.Any(m => m!["model"]!.GetValue<string>() == "popularity"));
         var pop = models.First(m => m!["model"]!.GetValue<string>() == "popularity")!;
         Assert.AreEqual(0.0498, pop["HR@10"]!.GetValue<double>(), 5e-5);
+        // HR@10 is a hit or a miss per user: its standard error is √(p(1 − p)/(U − 1)) over the 943 users.
+        Assert.AreEqual(Math.Sqrt(0.0498 * (1 - 0.0498) / 942), pop["standard_errors"]!["HR@10"]!.GetValue<double>(), 1e-4);
         var table = CliRunner.Run("quickstart", "--data", TestPaths.MovieLens100K);
-        StringAssert.Contains(table.Out, "NDCG@10");
+        StringAssert.Contains(table.Out, "NDCG@10 ± s.e.");
         StringAssert.Contains(table.Out, "Top 10 for user 1");
     }
 }

@@ -38,7 +38,7 @@ internal static class QuickstartCommand
             var td = TrainingData.Create(train, null, ds.Items, ds.Users);
 
             var table = new Table().Title("Full ranking on the last interaction of each user (train items excluded)")
-                .AddColumn("model").AddColumn(new TableColumn("HR@10").RightAligned()).AddColumn(new TableColumn("NDCG@10").RightAligned())
+                .AddColumn("model").AddColumn(new TableColumn("HR@10").RightAligned()).AddColumn(new TableColumn("NDCG@10 ± s.e.").RightAligned())
                 .AddColumn(new TableColumn("Recall@100").RightAligned()).AddColumn(new TableColumn("MRR").RightAligned())
                 .AddColumn(new TableColumn("Coverage@10").RightAligned()).AddColumn(new TableColumn("fit s").RightAligned());
             var results = new JsonArray();
@@ -52,9 +52,10 @@ internal static class QuickstartCommand
                 var fit = sw.Elapsed.TotalSeconds;
                 var set = EvaluationSet.Create(model, train, split.Test);
                 var m = RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test);
-                table.AddRow(name, Formatting.F4(m["HR@10"]), Formatting.F4(m["NDCG@10"]), Formatting.F4(m["Recall@100"]), Formatting.F4(m["MRR"]), Formatting.F4(m["Coverage@10"]), fit.ToString("0.00"));
+                table.AddRow(name, Formatting.F4(m["HR@10"]), $"{Formatting.F4(m["NDCG@10"])} ± {Formatting.F4(m.StandardErrors["NDCG@10"])}", Formatting.F4(m["Recall@100"]), Formatting.F4(m["MRR"]), Formatting.F4(m["Coverage@10"]), fit.ToString("0.00"));
                 var row = new JsonObject { ["model"] = name, ["fit_seconds"] = Math.Round(fit, 4) };
                 Formatting.AddMetrics(row, m);
+                Formatting.AddStandardErrors(row, m);
                 results.Add(row);
                 if (m["NDCG@10"] > bestNdcg) { bestNdcg = m["NDCG@10"]; best = model; }
             }
