@@ -1,6 +1,7 @@
 // TrainBench: two-tower training throughput and quality on the ML-100K splits.
 //   dotnet run -c Release --project bench/TrainBench -- speed [--epochs 3] [--threads 2]
 //   dotnet run -c Release --project bench/TrainBench -- quality p1|p2|p1-tune|p2-tune [--set Option=Value ...] [--diagnose] [--held-out-scoring]
+//        [--baseline-set Option=Value ...]   (also trains the defaults plus these, and prints the paired difference of the two)
 //   dotnet run -c Release --project bench/TrainBench -- bag p1-tune [--bags 4] [--out-of-fold] [--diagnose] [--set ...]   (bagging experiment, TFRS protocol)
 //        [--member twotower|ials|ease] [--als-set Option=Value] [--ease-set Option=Value]   (the members' model and its options)
 //   dotnet run -c Release --project bench/TrainBench -- userfold p1-tune [--bags 4] [--set ...] [--diagnose]   (user-level cross-fitting: each user scored as a new user, from history + features, by the member that never saw them)
@@ -29,6 +30,7 @@ var heldOutScoring = false;
 var bags = 4;
 var outOfFold = false;
 var graphSet = new Dictionary<string, string>();
+var baselineSets = new List<string>();
 var member = "twotower";
 var easeOptions = new TwoTower.MLNet.MatrixFactorization.EaseOptions();
 var alsOptions = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsOptions();
@@ -49,6 +51,7 @@ for (var a = 1; a < args.Length; a++)
         case "--member": member = args[++a]; break;
         case "--als-set": OptionAssignment.Apply(alsOptions, args[++a]); break;
         case "--gset": { var kv = args[++a].Split('=', 2); graphSet[kv[0]] = kv[1]; break; }
+        case "--baseline-set": baselineSets.Add(args[++a]); break;
         default: split = args[a]; break;
     }
 }
@@ -94,7 +97,7 @@ var trainLog = CsvInteractions.Load(Path.Combine(dir, "train.csv"));
 var evalLog = CsvInteractions.Load(Path.Combine(dir, tune ? "valid.csv" : "test.csv"));
 var tfrs = split.StartsWith("p1", StringComparison.Ordinal);
 if (tune) options.ValidationMetric = tfrs ? "top_100" : "NDCG@10";
-string Metrics(EvaluationResult e) => string.Join(" ", e.OrderedMetrics.Select(kv => $"{kv.Key}={kv.Value:F4}"));
+string Metrics(EvaluationResult e) => string.Join(" ", e.OrderedMetrics.Select(kv => $"{kv.Key}={kv.Value:F4}" + (e.StandardErrors.TryGetValue(kv.Key, out var se) ? $"±{se:F4}" : "")));
 EvaluationResult Evaluate(TwoTower.MLNet.Models.IRecommender model, EvaluationSet s) =>
     tfrs ? RetrievalEvaluator.EvaluateTfrs(model, s.History, s.Test) : RetrievalEvaluator.EvaluateFullRanking(model, s.History, s.Test);
 
@@ -196,6 +199,17 @@ var result = Evaluate(trained, set);
 Console.WriteLine($"fit {fitSeconds:F2} s, epochs {trained.Report!.EpochsRun}, best {trained.Report.BestEpoch}");
 Console.WriteLine(Metrics(result));
 if (diagnose) SeenItemDiagnostics.Run(trained, set.History, set.Test);
+if (baselineSets.Count > 0)
+{
+    // The same split and seed with the baseline's options (the defaults plus --baseline-set), compared user by user.
+    var baselineOptions = new TwoTowerTrainerOptions { Seed = options.Seed, Threads = options.Threads, ValidationMetric = options.ValidationMetric };
+    foreach (var assignment in baselineSets) OptionAssignment.Apply(baselineOptions, assignment);
+    var baseline = new TwoTowerTrainer(baselineOptions).Train(td, new SynchronousProgress<TrainingProgress>(_ => { }));
+    var baselineResult = Evaluate(baseline, EvaluationSet.Create(baseline, trainLog, evalLog));
+    Console.WriteLine($"baseline ({(baselineSets.Count == 0 ? "defaults" : string.Join(" ", baselineSets))}): {Metrics(baselineResult)}");
+    foreach (var c in EvaluationComparison.Compare(result, baselineResult).Where(c => c.Metric is "top_100" or "f_top_100" or "NDCG@10" or "HR@10" or "Recall@100"))
+        Console.WriteLine($"  {c.Metric,-10} variant − baseline {c.Difference:+0.0000;-0.0000} ± {c.StandardError:0.0000} (paired over {c.Users} users), p {c.PValue:0.000}");
+}
 if (heldOutScoring)
 {
     var heldOut = new HeldOutHistoryScoring(trained, new TwoTowerTrainer(options).BuildFeatures(td).Users);
