@@ -31,7 +31,7 @@ public sealed class ReadmeCatalogSampleTests
         var model = pipeline.Fit(train);
 
         var metrics = ml.TwoTower().Evaluate(model, test);                                   // HR@K, NDCG@K, MRR, ... (DESIGN §6)
-        Console.WriteLine($"NDCG@10 {metrics["NDCG@10"]:0.0000}");
+        Console.WriteLine($"NDCG@10 {metrics["NDCG@10"]:0.0000} ± {metrics.StandardErrors["NDCG@10"]:0.0000}");
 
         ml.Model.Save(model, train.Schema, modelPath);                                        // a plain ML.NET zip (ONNX graphs inside)
         var loaded = ml.Model.Load(modelPath, out _);
