@@ -105,7 +105,6 @@ static class GraphPropagationExperiment
         var itemCounts = t.ItemCounts();
         var order = Enumerable.Range(0, rows).ToArray();
         var loss = new InBatchSoftmaxLoss(temperature, 2);
-        var evalTrain = trainLog; // scoring protocol reads only the model
         double best = -1; var bestEpoch = 0; float[]? bestF = null;
         long step = 0;
         var sw = Stopwatch.StartNew();
