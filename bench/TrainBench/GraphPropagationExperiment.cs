@@ -108,8 +108,6 @@ static class GraphPropagationExperiment
         double best = -1; var bestEpoch = 0; float[]? bestF = null;
         long step = 0;
         var sw = Stopwatch.StartNew();
-        var un = new float[nu * d];
-        var inr = new float[ni * d];
         for (var epoch = 1; epoch <= epochs; epoch++)
         {
             rng.Shuffle(order);
