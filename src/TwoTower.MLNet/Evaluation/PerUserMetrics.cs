@@ -16,7 +16,7 @@ public sealed class PerUserMetrics
     private readonly Dictionary<string, double[]> _values;
     private readonly double[] _weights;
 
-    /// <summary>Creates the table; every value array is aligned with <paramref name="userIds"/>.</summary>
+    /// <summary>Creates the table (copying its inputs); every value array is aligned with <paramref name="userIds"/>.</summary>
     /// <exception cref="ArgumentException">Lengths differ, a weight is not a finite number &gt; 0, or a value is not finite.</exception>
     public PerUserMetrics(IReadOnlyList<string> userIds, IReadOnlyList<double> weights, IReadOnlyDictionary<string, double[]> values)
     {
@@ -35,9 +35,9 @@ public sealed class PerUserMetrics
             for (var u = 0; u < v.Length; u++)
                 if (!double.IsFinite(v[u])) throw new ArgumentException($"Metric '{name}' of user '{userIds[u]}' is {v[u]}; values must be finite.", nameof(values));
         }
-        UserIds = userIds;
+        UserIds = userIds.ToArray();
         _weights = weights.ToArray();
-        _values = values.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        _values = values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
     }
 
     /// <summary>Raw ids of the evaluated users, in the order of every value list.</summary>
