@@ -44,7 +44,7 @@ public sealed class PerUserMetrics
     public IReadOnlyList<string> UserIds { get; }
 
     /// <summary>Each user's weight in the average: 1 (full ranking) or the user's test rows (TFRS).</summary>
-    public IReadOnlyList<double> Weights => _weights;
+    public IReadOnlyList<double> Weights => Array.AsReadOnly(_weights);
 
     /// <summary>Names of the metrics that have per-user values.</summary>
     public IEnumerable<string> MetricNames => _values.Keys;
@@ -54,7 +54,7 @@ public sealed class PerUserMetrics
 
     /// <summary>Each user's value of <paramref name="metric"/>, aligned with <see cref="UserIds"/>.</summary>
     /// <exception cref="KeyNotFoundException">The metric has no per-user values; the message lists those that have.</exception>
-    public IReadOnlyList<double> this[string metric] => Values(metric);
+    public IReadOnlyList<double> this[string metric] => Array.AsReadOnly(Values(metric));
 
     /// <summary>
     /// Standard error of <paramref name="metric"/>'s average, treating users as the independent units: a user's test rows

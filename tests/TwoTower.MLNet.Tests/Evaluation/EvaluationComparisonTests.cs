@@ -102,6 +102,10 @@ public sealed class EvaluationComparisonTests
         var inOrder = EvaluationComparison.Compare(Full(Model(ScoresA), 1), Full(Model(ScoresB), 1), "HR@1");
         var reordered = EvaluationComparison.Compare(Full(Model(ScoresA), 1), Full(Model(swapped, "b", "a"), 1), "HR@1");
         Assert.AreEqual(inOrder, reordered);
+        // TFRS weights users by their test rows (a 1, b 2): the weights must be matched by id too.
+        var tfrsInOrder = EvaluationComparison.Compare(Tfrs(Model(ScoresA), 2), Tfrs(Model(ScoresB), 2), "top_2");
+        var tfrsReordered = EvaluationComparison.Compare(Tfrs(Model(ScoresA), 2), Tfrs(Model(swapped, "b", "a"), 2), "top_2");
+        Assert.AreEqual(tfrsInOrder, tfrsReordered);
     }
 
     [TestMethod]
