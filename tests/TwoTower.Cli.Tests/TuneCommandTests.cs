@@ -36,6 +36,26 @@ public sealed class TuneCommandTests
     }
 
     [TestMethod]
+    public void Tune_Seeds_ScoresEachSettingByTheMeanOfItsSeeds()
+    {
+        var r = CliRunner.Run(Tune("--grid", "Regularization=1,30", "--factors", "8", "--iterations", "3", "--seeds", "2", "--json"));
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual(2, r.Json["seeds"]!.GetValue<int>());
+        foreach (var t in r.Json["trials"]!.AsArray())
+        {
+            var perSeed = t!["seed_scores"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+            Assert.HasCount(2, perSeed);
+            Assert.AreEqual(perSeed.Average(), t["score"]!.GetValue<double>(), 2e-6);
+        }
+        var ease = CliRunner.Run("tune", "--model", "ease", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"), "--grid", "Lambda=100,300", "--seeds", "2");
+        Assert.AreEqual(2, ease.ExitCode);
+        StringAssert.Contains(ease.Err, "model 'ease' has no Seed option");
+        var both = CliRunner.Run(Tune("--grid", "Seed=1,2", "--seeds", "2"));
+        Assert.AreEqual(2, both.ExitCode);
+        StringAssert.Contains(both.Err, "the grid already has a Seed axis");
+    }
+
+    [TestMethod]
     public void Tune_Trials_FitsThatManyRandomSettingsOfTheGrid()
     {
         var r = CliRunner.Run(Tune("--grid", "Regularization=1,10,30,100", "--grid", "Alpha=0.5,5", "--factors", "8", "--iterations", "2", "--trials", "3", "--seed", "9", "--json"));

@@ -29,12 +29,17 @@ internal static class TuneCommand
             Description = "Random search: fit this many settings drawn from the grid (seeded by --seed) instead of every combination; 0 = the whole grid.",
             DefaultValueFactory = _ => 0,
         };
+        var seeds = new Option<int>("--seeds")
+        {
+            Description = "Fit every setting with this many seeds (--seed, --seed + 1, ...) and score it by their mean, so training noise moves the ranking less (models with a Seed option).",
+            DefaultValueFactory = _ => 1,
+        };
         var metric = new Option<string>("--metric") { Description = "Validation metric to maximise: NDCG@10, HR@10, Recall@100, MRR, ... (full ranking) or top_100, f_top_100 (TFRS).", DefaultValueFactory = _ => "NDCG@10" };
         var output = new Option<string?>("--out") { Description = "Save the best setting's model here (the model that was evaluated, fitted on --train)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (metric, best, trials) as the last line." };
         var cmd = new Command("tune", "Search a model's options: fit every combination of the grid (or --trials random ones) on --train, score it on --valid, keep the best.");
         data.AddTo(cmd, test: false);
-        foreach (var o in new Option[] { model, grid, trials, metric, output, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, grid, trials, seeds, metric, output, json }) cmd.Options.Add(o);
         models.AddOptionsTo(cmd);
         cmd.SetAction(r =>
         {
@@ -43,6 +48,8 @@ internal static class TuneCommand
             var trialCount = r.GetValue(trials);
             if (trialCount is < 0 or > GridSearch.MaxSettings) throw new UserInputException($"--trials {trialCount}: expected 0 (the whole grid) to {GridSearch.MaxSettings}.");
             var seed = r.GetValue(models.Seed);
+            var seedCount = r.GetValue(seeds);
+            if (seedCount is < 1 or > 100) throw new UserInputException($"--seeds {seedCount}: expected 1 to 100.");
             IReadOnlyList<IReadOnlyList<string>> settings;
             try
             {
@@ -53,7 +60,21 @@ internal static class TuneCommand
                 var hint = trialCount == 0 && ex.Message.Contains("settings; at most", StringComparison.Ordinal) ? $" Give --trials N (N ≤ {GridSearch.MaxSettings}) to fit N random settings of it." : "";
                 throw new UserInputException($"--grid: {ex.MessageWithoutParameter()}{hint}");
             }
-            foreach (var setting in settings) models.Create(name, r, setting); // every setting's options are checked before any fit
+            if (seedCount > 1 && settings.Any(st => st.Any(a => a.StartsWith("Seed=", StringComparison.OrdinalIgnoreCase))))
+                throw new UserInputException("--seeds: the grid already has a Seed axis; drop one of them.");
+            if (seedCount > 1)
+            {
+                try
+                {
+                    models.Create(name, r, [$"Seed={seed}"]);
+                }
+                catch (UserInputException)
+                {
+                    throw new UserInputException($"--seeds {seedCount}: model '{name}' has no Seed option (its fit is deterministic), so there is only one fit per setting.");
+                }
+            }
+            // Every setting's options are checked before any fit (with --seeds, the Seed option too: deterministic models have none).
+            foreach (var setting in settings) models.Create(name, r, seedCount > 1 ? [.. setting, $"Seed={seed}"] : setting);
             try
             {
                 GridSearch.CheckMetric(r.GetValue(metric)!);
@@ -70,12 +91,12 @@ internal static class TuneCommand
             if (td.Validation is not { Count: > 0 }) throw new UserInputException("--valid: no row has a user and an item known from --train; nothing to score the settings on.");
             var result = console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
                 (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> {trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"),
-                p, trialCount, seed));
+                p, trialCount, seed, seedCount));
             var path = r.GetValue(output);
             if (path is not null) ModelFile.Save(path, result.BestModel, td.Train.ToUserItemMatrix(), result.BestModel.Describe());
 
             var axes = result.Best.Assignments.Select(Axis).ToArray();
-            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid")) };
+            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid" + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
             foreach (var axis in axes) table.AddColumn(Markup.Escape(axis));
             table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("± s.e.").RightAligned())
                 .AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("against the best (paired)");
@@ -96,6 +117,7 @@ internal static class TuneCommand
                     {
                         ["settings"] = Settings(t), ["score"] = Math.Round(t.Score, 6), ["fit_seconds"] = Math.Round(t.FitSeconds, 4),
                         ["standard_error"] = double.IsNaN(t.ScoreStandardError) ? null : Math.Round(t.ScoreStandardError, 6),
+                        ["seed_scores"] = new JsonArray(t.SeedScores.Select(v => (JsonNode?)Math.Round(v, 6)).ToArray()),
                         ["vs_best"] = c is null ? null : new JsonObject { ["difference"] = Math.Round(c.Difference, 6), ["standard_error"] = Math.Round(c.StandardError, 6), ["p_value"] = c.PValue },
                     });
                 }
@@ -104,6 +126,7 @@ internal static class TuneCommand
                     ["model"] = name,
                     ["metric"] = result.Metric,
                     ["search"] = trialCount == 0 ? "grid" : $"random {trialCount} (seed {seed})",
+                    ["seeds"] = seedCount,
                     ["best"] = new JsonObject { ["settings"] = Settings(result.Best), ["score"] = Math.Round(result.Best.Score, 6) },
                     ["trials"] = trials,
                     ["out"] = path,

@@ -64,6 +64,41 @@ public sealed class EvaluationResult
     internal EvaluationResult WithPerUserOnly(string metric) =>
         new(Protocol, OrderedMetrics, Users, Rows, UnknownItemRows, UnknownUserRows, Seconds, PerUser is { } p && p.Contains(metric) ? p.Only(metric) : null);
 
+    /// <summary>
+    /// The mean of several results over the same test set (e.g. fits with different seeds): every metric averaged, and each
+    /// user's values averaged where all results have them.
+    /// </summary>
+    /// <exception cref="ArgumentException">No results, or results over different protocols, metrics or users.</exception>
+    internal static EvaluationResult Average(IReadOnlyList<EvaluationResult> results)
+    {
+        if (results.Count == 0) throw new ArgumentException("Nothing to average.", nameof(results));
+        var first = results[0];
+        foreach (var r in results)
+            if (r.Protocol != first.Protocol || r.Rows != first.Rows || !r.OrderedMetrics.Select(kv => kv.Key).SequenceEqual(first.OrderedMetrics.Select(kv => kv.Key)))
+                throw new ArgumentException("The results differ in protocol, test rows or metrics; average results of one test set only.", nameof(results));
+        var metrics = first.OrderedMetrics.Select(kv => new KeyValuePair<string, double>(kv.Key, results.Average(r => r.Metrics[kv.Key]))).ToArray();
+        PerUserMetrics? perUser = null;
+        if (results.All(r => r.PerUser is not null))
+        {
+            var ids = first.PerUser!.UserIds;
+            if (results.Any(r => !r.PerUser!.UserIds.SequenceEqual(ids)))
+                throw new ArgumentException("The results are over different users; average results of one test set only.", nameof(results));
+            var names = first.PerUser.MetricNames.Where(n => results.All(r => r.PerUser!.Contains(n))).ToArray();
+            var values = names.ToDictionary(n => n, n =>
+            {
+                var mean = new double[ids.Count];
+                foreach (var r in results)
+                {
+                    var v = r.PerUser!.Values(n);
+                    for (var u = 0; u < mean.Length; u++) mean[u] += v[u] / results.Count;
+                }
+                return mean;
+            }, StringComparer.Ordinal);
+            perUser = new PerUserMetrics(ids, first.PerUser.WeightValues, values);
+        }
+        return new EvaluationResult(first.Protocol, metrics, first.Users, first.Rows, first.UnknownItemRows, first.UnknownUserRows, results.Sum(r => r.Seconds), perUser);
+    }
+
     /// <summary>A metric by name; throws naming the available metrics when absent.</summary>
     public double this[string name] =>
         Metrics.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"No metric '{name}'. Available: {string.Join(", ", Metrics.Keys)}.");

@@ -9,14 +9,17 @@ namespace TwoTower.MLNet.Training;
 /// <param name="Assignments">The "Name=Value" assignments of this setting, one per grid axis.</param>
 /// <param name="Score">The searched metric on the validation data (higher is better).</param>
 /// <param name="Metrics">Every metric of the protocol on the validation data.</param>
-/// <param name="FitSeconds">Training time of this setting.</param>
+/// <param name="FitSeconds">Training time of this setting (all its fits).</param>
 public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double Score, IReadOnlyDictionary<string, double> Metrics, double FitSeconds)
 {
     /// <summary>Standard error of <see cref="Score"/> by users (NaN for a catalogue metric such as Coverage@K, which has none).</summary>
     public double ScoreStandardError { get; init; } = double.NaN;
 
-    /// <summary>The validation result, with per-user values of the searched metric only (for <see cref="GridSearchResult.CompareWithBest"/>).</summary>
+    /// <summary>The validation result, with per-user values of the searched metric only (for <see cref="GridSearchResult.CompareWithBest"/>); averaged over the fits with several seeds.</summary>
     public EvaluationResult? Evaluation { get; init; }
+
+    /// <summary>The searched metric of each fit, in seed order (one value unless the search fitted several seeds).</summary>
+    public IReadOnlyList<double> SeedScores { get; init; } = [];
 }
 
 /// <summary>The outcome of a <see cref="GridSearch"/>: every trial in grid order and the best one's model.</summary>
@@ -145,11 +148,17 @@ public static class GridSearch
     /// <param name="onTrial">Called after each trial with the trial, how many are done and how many there are.</param>
     /// <param name="progress">Receives each fit's own progress reports (epochs, iterations).</param>
     /// <param name="trials">0: every setting of the grid (<see cref="Expand"/>); else a random search of this many settings (<see cref="Sample"/>).</param>
-    /// <param name="seed">The random search's seed.</param>
-    /// <exception cref="ArgumentException">No validation data, an unknown metric, or a bad grid.</exception>
+    /// <param name="seed">The random search's seed, and the first training seed when <paramref name="seeds"/> &gt; 1.</param>
+    /// <param name="seeds">
+    /// Fits per setting: with N &gt; 1 each setting is also fitted with the options' <c>Seed</c> set to seed, seed + 1, …, seed + N − 1,
+    /// and scored by the mean over the fits (each user's value averaged too, so <see cref="GridSearchResult.CompareWithBest"/>
+    /// pairs seed-averaged users). Training randomness then moves the ranking of the settings less. The kept model is the
+    /// best setting's first fit.
+    /// </param>
+    /// <exception cref="ArgumentException">No validation data, an unknown metric, a bad grid, or seeds &gt; 1 with a Seed axis.</exception>
     public static GridSearchResult Run(TrainingData data, IReadOnlyList<string> axes, Func<IReadOnlyList<string>, IRecommenderTrainer> createTrainer,
         string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null, IProgress<TrainingProgress>? progress = null,
-        int trials = 0, int seed = 0)
+        int trials = 0, int seed = 0, int seeds = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(createTrainer);
@@ -157,21 +166,34 @@ public static class GridSearch
             throw new ArgumentException("A grid search needs validation interactions that the training data knows (TrainingData.Create(train, validation)).", nameof(data));
         var parsedMetric = ValidationMetric.Parse(metric);
         if (trials < 0) throw new ArgumentOutOfRangeException(nameof(trials), trials, "trials must be ≥ 0 (0 = every setting of the grid).");
+        if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "seeds must be ≥ 1.");
         var settings = trials == 0 ? Expand(axes) : Sample(axes, trials, seed);
+        if (seeds > 1 && settings.Any(s => s.Any(a => a.StartsWith("Seed=", StringComparison.OrdinalIgnoreCase))))
+            throw new ArgumentException("A grid with a Seed axis cannot also be fitted over several seeds: drop the Seed axis or use seeds = 1.", nameof(seeds));
         var done = new List<GridSearchTrial>();
         GridSearchTrial? best = null;
         IRecommender? bestModel = null;
         foreach (var setting in settings)
         {
-            var trainer = createTrainer(setting);
-            var sw = Stopwatch.StartNew();
-            var model = trainer.Fit(data, progress);
-            var seconds = sw.Elapsed.TotalSeconds;
-            var evaluation = parsedMetric.EvaluateResult(model, data.Train, validation, threads).WithPerUserOnly(parsedMetric.Name);
+            IRecommender? model = null;
+            var fits = new List<EvaluationResult>();
+            var seconds = 0.0;
+            for (var s = 0; s < seeds; s++)
+            {
+                IReadOnlyList<string> assignments = seeds == 1 ? setting : [.. setting, $"Seed={seed + s}"];
+                var trainer = createTrainer(assignments);
+                var sw = Stopwatch.StartNew();
+                var fitted = trainer.Fit(data, progress);
+                seconds += sw.Elapsed.TotalSeconds;
+                model ??= fitted;
+                fits.Add(parsedMetric.EvaluateResult(fitted, data.Train, validation, threads).WithPerUserOnly(parsedMetric.Name));
+            }
+            var evaluation = fits.Count == 1 ? fits[0] : EvaluationResult.Average(fits);
             var trial = new GridSearchTrial(setting, evaluation[parsedMetric.Name], evaluation.Metrics, seconds)
             {
                 ScoreStandardError = evaluation.StandardErrors.TryGetValue(parsedMetric.Name, out var se) ? se : double.NaN,
                 Evaluation = evaluation,
+                SeedScores = fits.Select(f => f[parsedMetric.Name]).ToArray(),
             };
             done.Add(trial);
             if (best is null || trial.Score > best.Score)

@@ -148,6 +148,20 @@ public sealed class EvaluationComparisonTests
     }
 
     [TestMethod]
+    public void Average_MeansMetricsAndUsers_RefusesOtherTestSets()
+    {
+        var a = Full(Model(ScoresA), 1);
+        var b = Full(Model(ScoresB), 1);
+        var mean = EvaluationResult.Average([a, b]);
+        Assert.AreEqual((a["HR@1"] + b["HR@1"]) / 2, mean["HR@1"], 1e-12);
+        CollectionAssert.AreEqual(new[] { 0.5, 1.0 }, mean.PerUser!["HR@1"].ToArray()); // a: 0 and 1; b: 1 and 1
+        Assert.AreEqual(a.Users, mean.Users);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => EvaluationResult.Average([a, Tfrs(Model(ScoresA), 1)]));
+        StringAssert.Contains(ex.Message, "differ in protocol, test rows or metrics");
+        Assert.ThrowsExactly<ArgumentException>(() => EvaluationResult.Average([]));
+    }
+
+    [TestMethod]
     public void RatioStandardError_AgreesWithBootstrapOverUsers()
     {
         // Users of unequal weight (test rows) and hit shares; the bootstrap resamples users, the unit the formula assumes.

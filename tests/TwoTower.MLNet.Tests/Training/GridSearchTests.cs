@@ -142,6 +142,31 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Run_Seeds_ScoresEachSettingByTheMeanOverSeededFits()
+    {
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        var result = GridSearch.Run(data, ["Regularization=0.01,1000", "Factors=4"], Ials, "NDCG@10", threads: 1, seed: 5, seeds: 3);
+        foreach (var t in result.Trials)
+        {
+            Assert.HasCount(3, t.SeedScores);
+            // Fit k is the setting with Seed = 5 + k; the trial's score is their mean, and so is its users' mean value.
+            for (var k = 0; k < 3; k++)
+                Assert.AreEqual(Ndcg10(Ials([.. t.Assignments, $"Seed={5 + k}"]).Fit(data), data), t.SeedScores[k], 1e-12);
+            Assert.AreEqual(t.SeedScores.Average(), t.Score, 1e-12);
+            Assert.AreEqual(t.Score, t.Evaluation!.PerUser!["NDCG@10"].Average(), 1e-12);
+        }
+        Assert.AreNotEqual(result.Trials[0].SeedScores[0], result.Trials[0].SeedScores[1], "the seeds are different fits");
+        // The kept model is the best setting's first fit (Seed = 5).
+        Assert.AreEqual(result.Best.SeedScores[0], Ndcg10(result.BestModel, data), 1e-12);
+        Assert.IsNotNull(result.CompareWithBest(result.Trials.First(t => t != result.Best)));
+
+        var single = GridSearch.Run(data, ["Factors=4"], Ials, "NDCG@10", threads: 1);
+        CollectionAssert.AreEqual(new[] { single.Best.Score }, single.Best.SeedScores.ToArray());
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Run(data, ["Seed=1,2"], Ials, seeds: 2)).Message, "Seed axis");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GridSearch.Run(data, ["Factors=4"], Ials, seeds: 0));
+    }
+
+    [TestMethod]
     public void Run_ReportsEachTrial()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
