@@ -60,8 +60,14 @@ internal static class TuneCommand
                 var hint = trialCount == 0 && ex.Message.Contains("settings; at most", StringComparison.Ordinal) ? $" Give --trials N (N ≤ {GridSearch.MaxSettings}) to fit N random settings of it." : "";
                 throw new UserInputException($"--grid: {ex.MessageWithoutParameter()}{hint}");
             }
-            if (seedCount > 1 && settings.Any(st => st.Any(a => a.StartsWith("Seed=", StringComparison.OrdinalIgnoreCase))))
-                throw new UserInputException("--seeds: the grid already has a Seed axis; drop one of them.");
+            try
+            {
+                GridSearch.CheckSeeds(settings, seedCount);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UserInputException($"--seeds: {ex.MessageWithoutParameter()}");
+            }
             if (seedCount > 1)
             {
                 try

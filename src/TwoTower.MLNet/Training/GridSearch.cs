@@ -166,10 +166,8 @@ public static class GridSearch
             throw new ArgumentException("A grid search needs validation interactions that the training data knows (TrainingData.Create(train, validation)).", nameof(data));
         var parsedMetric = ValidationMetric.Parse(metric);
         if (trials < 0) throw new ArgumentOutOfRangeException(nameof(trials), trials, "trials must be ≥ 0 (0 = every setting of the grid).");
-        if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "seeds must be ≥ 1.");
         var settings = trials == 0 ? Expand(axes) : Sample(axes, trials, seed);
-        if (seeds > 1 && settings.Any(s => s.Any(a => a.StartsWith("Seed=", StringComparison.OrdinalIgnoreCase))))
-            throw new ArgumentException("A grid with a Seed axis cannot also be fitted over several seeds: drop the Seed axis or use seeds = 1.", nameof(seeds));
+        CheckSeeds(settings, seeds);
         var done = new List<GridSearchTrial>();
         GridSearchTrial? best = null;
         IRecommender? bestModel = null;
@@ -204,6 +202,17 @@ public static class GridSearch
             onTrial?.Invoke(trial, done.Count, settings.Count);
         }
         return new GridSearchResult(parsedMetric.Name, done, best!, bestModel!);
+    }
+
+    /// <summary>Checks that <paramref name="settings"/> can each be fitted with <paramref name="seeds"/> training seeds, before any fit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seeds"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">Several seeds with a grid that already has a Seed axis.</exception>
+    public static void CheckSeeds(IReadOnlyList<IReadOnlyList<string>> settings, int seeds)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (seeds < 1) throw new ArgumentOutOfRangeException(nameof(seeds), seeds, "seeds must be ≥ 1.");
+        if (seeds > 1 && settings.Any(s => s.Any(a => a.StartsWith("Seed=", StringComparison.OrdinalIgnoreCase))))
+            throw new ArgumentException("Several seeds per setting, but the grid already has a Seed axis: drop the Seed axis or fit one seed.", nameof(seeds));
     }
 
     /// <summary>Checks a metric name <see cref="Run"/> can maximise, before any fit.</summary>

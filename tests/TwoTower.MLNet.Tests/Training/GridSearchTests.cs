@@ -164,6 +164,10 @@ public sealed class GridSearchTests
         CollectionAssert.AreEqual(new[] { single.Best.Score }, single.Best.SeedScores.ToArray());
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Run(data, ["Seed=1,2"], Ials, seeds: 2)).Message, "Seed axis");
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GridSearch.Run(data, ["Factors=4"], Ials, seeds: 0));
+        // The check Run makes, also callable before any fit (as `tune` does).
+        GridSearch.CheckSeeds(GridSearch.Expand(["Seed=1,2"]), 1);
+        GridSearch.CheckSeeds(GridSearch.Expand(["Factors=2,4"]), 3);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.CheckSeeds(GridSearch.Expand(["Factors=2", "seed=1"]), 2)).Message, "already has a Seed axis");
     }
 
     [TestMethod]
