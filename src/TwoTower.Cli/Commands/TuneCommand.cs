@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Spectre.Console;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet;
+using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Training;
 
@@ -101,24 +102,24 @@ internal static class TuneCommand
             var path = r.GetValue(output);
             if (path is not null) ModelFile.Save(path, result.BestModel, td.Train.ToUserItemMatrix(), result.BestModel.Describe());
 
+            var againstBest = result.Trials.Select(result.CompareWithBest).ToArray(); // aligned with the trials, for the table and the JSON
             var axes = result.Best.Assignments.Select(Axis).ToArray();
             var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid" + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
             foreach (var axis in axes) table.AddColumn(Markup.Escape(axis));
             table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("± s.e.").RightAligned())
                 .AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("against the best (paired)");
-            foreach (var t in result.Trials)
+            foreach (var (t, c) in result.Trials.Zip(againstBest))
                 table.AddRow(t.Assignments.Select(a => Markup.Escape(Value(a)))
                     .Append(Formatting.F4(t.Score)).Append(double.IsNaN(t.ScoreStandardError) ? "" : Formatting.F4(t.ScoreStandardError))
-                    .Append(t.FitSeconds.ToString("0.0", CultureInfo.InvariantCulture)).Append(AgainstBest(result, t)).ToArray());
+                    .Append(t.FitSeconds.ToString("0.0", CultureInfo.InvariantCulture)).Append(AgainstBest(t, result.Best, c)).ToArray());
             console.Write(table);
             if (path is not null) console.Log($"best model saved to {path}");
             if (console.Json)
             {
                 JsonObject Settings(GridSearchTrial t) => new(t.Assignments.Select(a => KeyValuePair.Create(Axis(a), (JsonNode?)JsonValue.Create(a[(a.IndexOf('=') + 1)..]))));
                 var trials = new JsonArray();
-                foreach (var t in result.Trials)
+                foreach (var (t, c) in result.Trials.Zip(againstBest))
                 {
-                    var c = result.CompareWithBest(t);
                     trials.Add(new JsonObject
                     {
                         ["settings"] = Settings(t), ["score"] = Math.Round(t.Score, 6), ["fit_seconds"] = Math.Round(t.FitSeconds, 4),
@@ -144,10 +145,10 @@ internal static class TuneCommand
     }
 
     // "best", or the paired difference from the best with its p-value (nothing for a metric without per-user values).
-    private static string AgainstBest(GridSearchResult result, GridSearchTrial trial)
+    private static string AgainstBest(GridSearchTrial trial, GridSearchTrial best, MetricComparison? comparison)
     {
-        if (ReferenceEquals(trial, result.Best)) return "best";
-        if (result.CompareWithBest(trial) is not { } c) return "";
+        if (ReferenceEquals(trial, best)) return "best";
+        if (comparison is not { } c) return "";
         return $"{Formatting.SignedF4(c.Difference)} ± {Formatting.F4(c.StandardError)}, p {Formatting.PValue(c.PValue)}" + (c.PValue >= 0.05 ? " (within noise)" : "");
     }
 
