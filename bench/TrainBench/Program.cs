@@ -206,7 +206,7 @@ if (baselineSets.Count > 0)
     foreach (var assignment in baselineSets) OptionAssignment.Apply(baselineOptions, assignment);
     var baseline = new TwoTowerTrainer(baselineOptions).Train(td, new SynchronousProgress<TrainingProgress>(_ => { }));
     var baselineResult = Evaluate(baseline, EvaluationSet.Create(baseline, trainLog, evalLog));
-    Console.WriteLine($"baseline ({(baselineSets.Count == 0 ? "defaults" : string.Join(" ", baselineSets))}): {Metrics(baselineResult)}");
+    Console.WriteLine($"baseline ({string.Join(" ", baselineSets)}): {Metrics(baselineResult)}");
     foreach (var c in EvaluationComparison.Compare(result, baselineResult).Where(c => c.Metric is "top_100" or "f_top_100" or "NDCG@10" or "HR@10" or "Recall@100"))
         Console.WriteLine($"  {c.Metric,-10} variant − baseline {c.Difference:+0.0000;-0.0000} ± {c.StandardError:0.0000} (paired over {c.Users} users), p {c.PValue:0.000}");
 }
