@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using TwoTower.MLNet;
 using TwoTower.Cli.Commands;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet.Data;
@@ -30,13 +32,26 @@ public static class CliApp
         root.Subcommands.Add(ExportCommand.Create(console));
         root.Subcommands.Add(ServeCommand.Create(console));
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var parse = root.Parse(args);
+        if (args.Length == 0)
+        {
+            // No command at all: the overview of the commands is the useful answer, still a usage error for scripts.
+            root.Parse(["--help"]).Invoke(config);
+            return UsageError;
+        }
+        if (parse.Errors.Count > 0)
+        {
+            // One line and the usage exit code, not the parser's default of the whole help text and exit code 1.
+            error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => e.Message))} (see '{CommandPath(parse.CommandResult)} --help')");
+            return UsageError;
+        }
         try
         {
-            return root.Parse(args).Invoke(config);
+            return parse.Invoke(config);
         }
         catch (Exception ex) when (IsUserError(ex))
         {
-            error.WriteLine($"error: {ex.Message}");
+            error.WriteLine($"error: {(ex is ArgumentException a ? a.MessageWithoutParameter() : ex.Message)}");
             return UsageError;
         }
         catch (Exception ex)
@@ -45,6 +60,15 @@ public static class CliApp
             if (Environment.GetEnvironmentVariable("TWOTOWER_DEBUG") == "1") error.WriteLine(ex);
             return 1;
         }
+    }
+
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = command; r is not null; r = r.Parent)
+            if (r is CommandResult c) names.Add(c.Command is RootCommand ? "twotower" : c.Command.Name);
+        names.Reverse();
+        return string.Join(" ", names);
     }
 
     private static bool IsUserError(Exception ex) => ex is UserInputException or DataFormatException or ModelFormatException

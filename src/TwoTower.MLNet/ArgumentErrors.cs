@@ -5,11 +5,13 @@ public static class ArgumentErrors
 {
     /// <summary>
     /// The message of <paramref name="error"/> without the " (Parameter 'name')" suffix .NET appends: the parameter is
-    /// a C# name the reader of a command line, a request or a configuration file never typed.
+    /// a C# name the reader of a command line, a request or a configuration file never typed. One line: the "Actual
+    /// value was …" line of an out-of-range error joins the sentence.
     /// </summary>
     public static string MessageWithoutParameter(this ArgumentException error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return error.ParamName is { } p ? error.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : error.Message;
+        var message = error.ParamName is { } p ? error.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : error.Message;
+        return message.ReplaceLineEndings(" ");
     }
 }

@@ -27,7 +27,7 @@ public sealed class LatencyBenchCommandTests
     {
         var r = CliRunner.Run("bench", "latency", "--data", TestPaths.MovieLens100K, "--items", "10", "--json");
         Assert.AreEqual(CliApp.UsageError, r.ExitCode);
-        StringAssert.Contains(r.Err, "itemCount must be ≥ the dataset's 1682 items");
+        StringAssert.Contains(r.Err, "--items: The synthetic catalogue grows from the dataset's 1682 items: its size must be ≥ 1682. Actual value was 10.");
     }
 
     [TestMethod]

@@ -21,11 +21,11 @@ public sealed class ArgumentErrorsTests
     }
 
     [TestMethod]
-    public void MessageWithoutParameter_OutOfRange_KeepsTheActualValueLine()
+    public void MessageWithoutParameter_OutOfRange_KeepsTheActualValueOnOneLine()
     {
         // ArgumentOutOfRangeException appends the actual value after the parameter: only the parameter part goes.
         var ex = new ArgumentOutOfRangeException("rows", 0, "rows must be ≥ 1.");
-        Assert.AreEqual($"rows must be ≥ 1.{Environment.NewLine}Actual value was 0.", ex.MessageWithoutParameter());
+        Assert.AreEqual("rows must be ≥ 1. Actual value was 0.", ex.MessageWithoutParameter());
     }
 
     [TestMethod]

@@ -32,6 +32,8 @@ internal static class CompareCommand
             var proto = r.GetValue(protocol)!;
             var a = EvaluateCommand.Evaluate(model, history, test, proto, r.GetValue(ks), r.GetValue(threads));
             var b = EvaluateCommand.Evaluate(baseline, history, test, proto, r.GetValue(ks), r.GetValue(threads));
+            EvaluateCommand.ReportUnknownRows(console, a, "--model: ");
+            EvaluateCommand.ReportUnknownRows(console, b, "--baseline: ");
             var rows = EvaluationComparison.Compare(a, b);
             var users = rows.Count > 0 ? rows[0].Users : a.Users;
             var t = new Table().Title(Markup.Escape($"{model.ModelType} against {baseline.ModelType} · protocol {proto} · {users} users, paired"))
@@ -47,7 +49,7 @@ internal static class CompareCommand
                     metrics[c.Metric] = new JsonObject
                     {
                         ["value"] = Math.Round(c.Value, 6), ["baseline"] = Math.Round(c.BaselineValue, 6), ["difference"] = Math.Round(c.Difference, 6),
-                        ["standard_error"] = Math.Round(c.StandardError, 6), ["p_value"] = c.PValue,
+                        ["standard_error"] = Formatting.Number(c.StandardError), ["p_value"] = Formatting.PValueNumber(c.PValue),
                     };
                 console.WriteJson(new JsonObject
                 {

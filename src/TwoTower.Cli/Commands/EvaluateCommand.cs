@@ -27,6 +27,7 @@ internal static class EvaluateCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
+            if (r.GetValue(perUser) is { } perUserOut) OutputPaths.File(perUserOut, "--per-user", ("--model", r.GetValue(modelPath)), ("--train", r.GetValue(data.Train)), ("--test", r.GetValue(data.Test)));
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
             if (r.GetValue(protocol) == "rating")
                 return r.GetValue(perUser) is null ? EvaluateRatings(console, loaded.Model, data, r) : throw new UserInputException("--per-user is for the full and tfrs protocols (per-user ranking metrics), not rating.");
@@ -39,8 +40,7 @@ internal static class EvaluateCommand
                 result.PerUser!.WriteCsv(perUserPath, result.OrderedMetrics.Select(kv => kv.Key));
                 console.Log($"per-user values of {result.PerUser.UserIds.Count} users written to {perUserPath}");
             }
-            if (result.UnknownItemRows > 0) console.Log($"{result.UnknownItemRows} test rows have items the model does not know (counted as misses).");
-            if (result.UnknownUserRows > 0) console.Log($"{result.UnknownUserRows} test rows have users the model does not know (scored with its cold-start answer).");
+            ReportUnknownRows(console, result, "");
             if (console.Json)
             {
                 var obj = new JsonObject { ["model"] = loaded.Model.ModelType, ["protocol"] = proto };
@@ -58,17 +58,31 @@ internal static class EvaluateCommand
         return cmd;
     }
 
-    /// <summary>The --train (history) and --test logs, both required.</summary>
+    /// <summary>Says how many test rows the model could not score as it would a known pair (they explain a low figure).</summary>
+    internal static void ReportUnknownRows(CliConsole console, EvaluationResult result, string who)
+    {
+        if (result.UnknownItemRows > 0) console.Log($"{who}{result.UnknownItemRows} test rows have items the model does not know (counted as misses).");
+        if (result.UnknownUserRows > 0) console.Log($"{who}{result.UnknownUserRows} test rows have users the model does not know (scored with its cold-start answer).");
+    }
+
+    /// <summary>The --train (history) and --test logs, both required; warns when test rows repeat training rows.</summary>
     internal static (InteractionLog History, InteractionLog Test) LoadHistoryAndTest(DataArguments data, ParseResult r, CliConsole console)
     {
         var trainPath = r.GetValue(data.Train) ?? throw new UserInputException("--train is required: the users' history (excluded from ranking in full protocol).");
         var testPath = r.GetValue(data.Test) ?? throw new UserInputException("--test is required: the interactions to predict.");
-        return (data.LoadLog(trainPath, r, console, "--train"), data.LoadLog(testPath, r, console, "--test"));
+        var (history, test) = (data.LoadLog(trainPath, r, console, "--train"), data.LoadLog(testPath, r, console, "--test"));
+        // Scoring pairs the model was fitted on measures memory, not recommendation: usually a mix-up of files.
+        var trained = new HashSet<(string, string)>(Enumerable.Range(0, history.Count).Select(i => (history.Users[i], history.Items[i])));
+        var repeated = Enumerable.Range(0, test.Count).Count(i => trained.Contains((test.Users[i], test.Items[i])));
+        if (repeated > 0)
+            console.Log($"warning: {repeated} of {test.Count} --test rows are also (user, item) pairs of --train; the figures are inflated unless that is intended.");
+        return (history, test);
     }
 
     /// <summary>Retrieval metrics of <paramref name="model"/> by protocol "full" or "tfrs", at the cut-offs of --k (else the protocol's defaults).</summary>
     internal static EvaluationResult Evaluate(MLNet.Models.IRecommender model, InteractionLog history, InteractionLog test, string protocol, string? ks, int threads)
     {
+        if (threads < 0) throw new UserInputException($"--threads {threads}: must be ≥ 0 (0 = all cores).");
         var set = EvaluationSet.Create(model, history, test);
         return protocol == "tfrs"
             ? RetrievalEvaluator.EvaluateTfrs(model, set.History, set.Test, Formatting.ParseKs(ks, RetrievalEvaluator.DefaultTfrsKs), threads)

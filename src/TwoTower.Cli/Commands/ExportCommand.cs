@@ -22,6 +22,7 @@ internal static class ExportCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
+            var dir = OutputPaths.Folder(r.GetValue(outDir), "--out", []);
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
             if (loaded.Model is not IEmbeddingRecommender model)
                 throw new UserInputException($"--model: a '{loaded.Model.ModelType}' model has no user and item vectors; export supports vector models (twotower, ials, mf).");
@@ -29,7 +30,6 @@ internal static class ExportCommand
             if (kk < 1 || kk > model.Items.Count) throw new UserInputException($"--k {kk}: must be in 1..{model.Items.Count} (the catalogue size).");
             var exclude = r.GetValue(excludeSeen);
             if (exclude && loaded.Seen is null) throw new UserInputException("--exclude-seen: the model file stores no training interactions; export without it.");
-            var dir = r.GetValue(outDir)!;
             var manifest = OnnxModelExporter.Export(model, dir, exclude ? loaded.Seen : null, kk);
             foreach (var f in manifest.Files) console.Info($"{Path.Combine(dir, f.File)}  ({f.Kind}: {string.Join(", ", f.Inputs.Select(i => $"{i.Name} {i.Type}[{string.Join(",", i.Shape)}]"))})");
             console.Info($"{Path.Combine(dir, OnnxModelExporter.ManifestFile)}  (dimension {manifest.Dimension}, normalization {manifest.Normalization}, {manifest.UserIds.Count} users, {manifest.ItemIds.Count} items)");

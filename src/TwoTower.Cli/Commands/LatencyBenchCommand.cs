@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Retrieval.Benchmarking;
 using TwoTower.MLNet.Retrieval.Engine;
@@ -46,7 +47,15 @@ internal static class LatencyBenchCommand
             var dataset = DatasetLoader.Load(dir);
             if (r.GetValue(items) < 1) throw new UserInputException($"--items {r.GetValue(items)}: must be ≥ 1.");
             var buildClock = System.Diagnostics.Stopwatch.StartNew();
-            var catalogue = SyntheticCatalogue.Build(dataset, r.GetValue(items), r.GetValue(factors), r.GetValue(seed));
+            SyntheticCatalogue catalogue;
+            try
+            {
+                catalogue = SyntheticCatalogue.Build(dataset, r.GetValue(items), r.GetValue(factors), r.GetValue(seed));
+            }
+            catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "itemCount")
+            {
+                throw new UserInputException($"--items: {ex.MessageWithoutParameter()}");
+            }
             using var engine = RetrievalEngine.Create(catalogue.Model, catalogue.Items, catalogue.Users,
                 new RetrievalEngineOptions { IndexSpec = r.GetValue(index)!, EfSearch = r.GetValue(ef) }, catalogue.ItemNeighbours);
             console.Log($"Catalogue of {engine.Catalog.LiveCount} items × {r.GetValue(factors)} built and indexed ({r.GetValue(index)}) in {buildClock.Elapsed.TotalSeconds:0.0} s.");
@@ -87,7 +96,8 @@ internal static class LatencyBenchCommand
                 }
             }
             console.Write(table);
-            console.WriteJson(new JsonObject
+            if (console.Json)
+                console.WriteJson(new JsonObject
             {
                 ["items"] = engine.Catalog.LiveCount, ["dimension"] = r.GetValue(factors), ["index"] = r.GetValue(index), ["ef_search"] = r.GetValue(ef),
                 ["queries"] = r.GetValue(queries), ["k"] = r.GetValue(k), ["threads"] = 1,

@@ -46,7 +46,7 @@ internal static class QuickstartCommand
             var bestNdcg = double.NegativeInfinity;
             foreach (var name in Preferred.Where(n => models.Names.Contains(n, StringComparer.OrdinalIgnoreCase)))
             {
-                var trainer = models.Create(name, r);
+                var trainer = models.Create(name, r, ignoreOtherModelsFlags: true);
                 var sw = Stopwatch.StartNew();
                 var model = console.WithProgress($"train {name}", p => trainer.Fit(td, p));
                 var fit = sw.Elapsed.TotalSeconds;

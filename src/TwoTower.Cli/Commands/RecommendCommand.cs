@@ -21,15 +21,16 @@ internal static class RecommendCommand
         var excludeSeen = new Option<bool>("--exclude-seen") { Description = "Leave out the items the user interacted with in training (or the --history items)." };
         var items = new Option<string?>("--items") { Description = "Item metadata for titles: a MovieLens folder or a CSV." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
+        var skipBadRows = new Option<bool>("--skip-bad-rows") { Description = "Skip malformed rows of --items instead of failing." };
         var cmd = new Command("recommend", "Recommend items for a user.");
-        foreach (var o in new Option[] { modelPath, user, history, k, excludeSeen, items, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { modelPath, user, history, k, excludeSeen, items, json, skipBadRows }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
             var kk = r.GetValue(k);
             if (kk < 1) throw new UserInputException($"--k {kk}: must be ≥ 1.");
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
-            var meta = r.GetValue(items) is { } p ? DatasetLoader.LoadItems(p) : null;
+            var meta = r.GetValue(items) is { } p ? DatasetLoader.LoadItems(p, new DataLoadOptions { SkipBadRows = r.GetValue(skipBadRows) }) : null;
             var historyIds = r.GetValue(history) is { } h ? h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
             if (historyIds is { Length: 0 }) throw new UserInputException("--history names no item; give comma-separated item ids.");
             var userId = r.GetValue(user);

@@ -69,7 +69,7 @@ internal static class ScoreCommand
                     throw new UserInputException($"--users: {ex.Message}");
                 }
             }
-            var dir = r.GetValue(outDir)!;
+            var dir = OutputPaths.Folder(r.GetValue(outDir), "--out", []);
             try
             {
                 BatchScoringJob.CheckFolder(dir, options.ShardCount, options.Format);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Splits;
 
 namespace TwoTower.Cli.Commands;
@@ -25,6 +26,10 @@ internal static class SplitCommand
         {
             console.Json = r.GetValue(json);
             var path = r.GetValue(data.Data) ?? throw new UserInputException("--data is required: the dataset to split.");
+            if (r.GetValue(protocol) == "leave-last-out")
+                foreach (var o in new Option[] { seed, validFraction, testFraction })
+                    if (r.GetResult(o) is { Implicit: false }) throw new UserInputException($"{o.Name}: the leave-last-out split takes no fractions or seed (each user's last interaction is test, the one before valid).");
+            var dir = OutputPaths.Folder(r.GetValue(output), "--out", ["train.csv", "valid.csv", "test.csv"], ("--data", path));
             var log = data.LoadLog(path, r, console, "--data");
             SplitResult split;
             try
@@ -36,11 +41,10 @@ internal static class SplitCommand
                     _ => LeaveLastOutSplit.Split(log),
                 };
             }
-            catch (ArgumentOutOfRangeException ex)
+            catch (ArgumentException ex)
             {
-                throw new UserInputException(ex.Message);
+                throw new UserInputException(ex.MessageWithoutParameter());
             }
-            var dir = r.GetValue(output)!;
             InteractionCsvWriter.WriteSplit(split, dir);
             console.Info($"{r.GetValue(protocol)} split of {log.Count} rows → {dir}: train {split.Train.Count}, valid {split.Valid.Count}, test {split.Test.Count}");
             if (console.Json)

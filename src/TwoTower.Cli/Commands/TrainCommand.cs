@@ -40,11 +40,13 @@ internal static class TrainCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
+            var path = OutputPaths.File(r.GetValue(output), "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)),
+                ("--data", r.GetValue(data.Data)), ("--items", r.GetValue(data.Items)), ("--init-from", r.GetValue(initFrom)), ("--warm-start", r.GetValue(models.WarmStartModel)));
             var trainer = models.Create(r.GetValue(model)!, r);
             if (r.GetValue(checkpoint) is { } dir)
             {
                 if (trainer is not TwoTowerTrainer twoTower) throw new UserInputException($"--checkpoint: only --model twotower trains in epochs; '{trainer.ModelType}' has nothing to resume.");
-                twoTower.Options.CheckpointDirectory = dir;
+                twoTower.Options.CheckpointDirectory = OutputPaths.Folder(dir, "--checkpoint", []);
             }
             if (r.GetValue(initFrom) is { } initial)
             {
@@ -55,13 +57,14 @@ internal static class TrainCommand
             var (log, ds) = data.LoadTrain(r, console);
             var valid = data.LoadOptional(data.Valid, r, console);
             var td = TrainingData.Create(log, valid, data.LoadItems(r, ds), data.LoadUsers(r, ds));
+            if (trainer is TwoTowerTrainer { Options.UseItemFeatures: true } && td.ItemMetadata is null)
+                console.Log("twotower: no item metadata (--items DIR|FILE), so the item tower reads ids only; genres and titles usually help (ML-100K p2: NDCG@10 .0586 with --items, .0517 without).");
             var sw = Stopwatch.StartNew();
             var fitted = console.WithProgress($"train {trainer.ModelType}", p => trainer.Fit(td, p));
             var fitSeconds = sw.Elapsed.TotalSeconds;
             if (td.Validation is { DroppedRows: > 0 } v)
                 console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation.");
             var summary = fitted.Describe();
-            var path = r.GetValue(output)!;
             ModelFile.Save(path, fitted, td.Train.ToUserItemMatrix(), summary);
 
             var table = new Table().AddColumn("").AddColumn("");

@@ -91,6 +91,7 @@ internal static class TuneCommand
                 throw new UserInputException($"--metric: {ex.MessageWithoutParameter()}");
             }
             if (r.GetValue(data.Valid) is null) throw new UserInputException("--valid is required: the interactions each setting is scored on.");
+            var path = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)), ("--data", r.GetValue(data.Data))) : null;
             var (log, ds) = data.LoadTrain(r, console);
             var td = TrainingData.Create(log, data.LoadOptional(data.Valid, r, console), data.LoadItems(r, ds), data.LoadUsers(r, ds));
             if (td.Validation is { DroppedRows: > 0 } v)
@@ -99,7 +100,6 @@ internal static class TuneCommand
             var result = console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
                 (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> {trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"),
                 p, trialCount, seed, seedCount));
-            var path = r.GetValue(output);
             if (path is not null) ModelFile.Save(path, result.BestModel, td.Train.ToUserItemMatrix(), result.BestModel.Describe());
 
             var againstBest = result.Trials.Select(result.CompareWithBest).ToArray(); // aligned with the trials, for the table and the JSON
@@ -110,7 +110,7 @@ internal static class TuneCommand
                 .AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("against the best (paired)");
             foreach (var (t, c) in result.Trials.Zip(againstBest))
                 table.AddRow(t.Assignments.Select(a => Markup.Escape(Value(a)))
-                    .Append(Formatting.F4(t.Score)).Append(double.IsNaN(t.ScoreStandardError) ? "" : Formatting.F4(t.ScoreStandardError))
+                    .Append(Formatting.F4(t.Score)).Append(Formatting.F4(t.ScoreStandardError))
                     .Append(t.FitSeconds.ToString("0.0", CultureInfo.InvariantCulture)).Append(AgainstBest(t, result.Best, c)).ToArray());
             console.Write(table);
             if (path is not null) console.Log($"best model saved to {path}");
@@ -123,9 +123,9 @@ internal static class TuneCommand
                     trials.Add(new JsonObject
                     {
                         ["settings"] = Settings(t), ["score"] = Math.Round(t.Score, 6), ["fit_seconds"] = Math.Round(t.FitSeconds, 4),
-                        ["standard_error"] = double.IsNaN(t.ScoreStandardError) ? null : Math.Round(t.ScoreStandardError, 6),
+                        ["standard_error"] = Formatting.Number(t.ScoreStandardError),
                         ["seed_scores"] = new JsonArray(t.SeedScores.Select(v => (JsonNode?)Math.Round(v, 6)).ToArray()),
-                        ["vs_best"] = c is null ? null : new JsonObject { ["difference"] = Math.Round(c.Difference, 6), ["standard_error"] = Math.Round(c.StandardError, 6), ["p_value"] = c.PValue },
+                        ["vs_best"] = c is null ? null : new JsonObject { ["difference"] = Math.Round(c.Difference, 6), ["standard_error"] = Formatting.Number(c.StandardError), ["p_value"] = Formatting.PValueNumber(c.PValue) },
                     });
                 }
                 console.WriteJson(new JsonObject

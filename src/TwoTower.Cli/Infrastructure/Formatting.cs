@@ -8,13 +8,20 @@ namespace TwoTower.Cli.Infrastructure;
 /// <summary>Shared rendering of metrics and parsing of list arguments.</summary>
 internal static class Formatting
 {
-    public static string F4(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
+    /// <summary>Four decimals; "n/a" for an undefined value (a standard error over one user).</summary>
+    public static string F4(double v) => double.IsNaN(v) ? "n/a" : v.ToString("0.0000", CultureInfo.InvariantCulture);
 
     /// <summary>A difference with its sign always shown (+0.0123, -0.0045).</summary>
-    public static string SignedF4(double v) => v.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture);
+    public static string SignedF4(double v) => double.IsNaN(v) ? "n/a" : v.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture);
 
     /// <summary>A p-value to four decimals, "&lt;.0001" below that.</summary>
     public static string PValue(double p) => p < 1e-4 ? "<.0001" : F4(p);
+
+    /// <summary>A JSON number rounded to six decimals, or null for NaN/∞ (JSON has no such numbers).</summary>
+    public static JsonNode? Number(double v) => double.IsFinite(v) ? Math.Round(v, 6) : null;
+
+    /// <summary>A p-value as JSON: unrounded (small ones matter), null when undefined.</summary>
+    public static JsonNode? PValueNumber(double p) => double.IsFinite(p) ? p : null;
 
     public static int[] ParseKs(string? text, IReadOnlyList<int> defaults)
     {
@@ -56,7 +63,7 @@ internal static class Formatting
         if (result.StandardErrors.Count == 0) return;
         var errors = new JsonObject();
         foreach (var (name, _) in result.OrderedMetrics)
-            if (result.StandardErrors.TryGetValue(name, out var se)) errors[name] = Math.Round(se, 6);
+            if (result.StandardErrors.TryGetValue(name, out var se)) errors[name] = Number(se);
         json["standard_errors"] = errors;
     }
 

@@ -32,12 +32,15 @@ internal sealed class ModelCatalog
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "twotower: hidden layer sizes, e.g. 256,128 (empty string = no hidden layer)." };
     public Option<string?> WarmStartModel { get; } = new("--warm-start") { Description = "twotower: start the id embeddings from a saved ials/mf/factors model (re-keyed by raw id)." };
     public Option<int?> FreezeEpochs { get; } = new("--freeze-epochs") { Description = "twotower with --warm-start: keep the warm-started embeddings frozen for this many epochs." };
-    public Option<string[]> Set { get; } = new("--set") { Description = "twotower, ials, mf, ease: set any engine option by name, e.g. --set SoftmaxOverAllItems=true --set RecencyHalfLife=5 (repeatable; applied after the dedicated flags).", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Set { get; } = new("--set") { Description = "twotower, ials, mf, ease, itemknn: set any engine option by name, e.g. --set SoftmaxOverAllItems=true --set RecencyHalfLife=5 (repeatable; applied after the dedicated flags).", AllowMultipleArgumentsPerToken = false };
     public Option<bool> NoLogQ { get; } = new("--no-logq") { Description = "twotower: turn off the logQ popularity correction." };
 
     private readonly Dictionary<string, (string Description, Func<ParseResult, IReadOnlyList<string>, IRecommenderTrainer> Create)> _models;
 
     private readonly CliConsole? _console;
+
+    // The model-specific flags each model reads (--seed and --threads are common: tune's random search reads --seed too).
+    private readonly Dictionary<string, Option[]> _reads;
 
     public ModelCatalog(CliConsole? console = null)
     {
@@ -53,6 +56,17 @@ internal sealed class ModelCatalog
             ["factors"] = ("user/item factors imported from CSV or .npy (trained elsewhere)", CreateImport),
             ["twotower"] = ("two-tower neural retrieval (in-batch softmax, logQ)", CreateTwoTower),
         };
+        _reads = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["random"] = [],
+            ["popularity"] = [],
+            ["itemknn"] = [Neighbors, Set],
+            ["ials"] = [Factors, Reg, Alpha, Recency, Iterations, Set],
+            ["mf"] = [Factors, Reg, Iterations, Set],
+            ["ease"] = [Lambda, Set],
+            ["factors"] = [UserFactors, ItemFactors, UserIds, ItemIds],
+            ["twotower"] = [Epochs, Dim, BatchSize, LearningRate, Temperature, Hidden, NoLogQ, Recency, WarmStartModel, FreezeEpochs, Set],
+        };
     }
 
     public IEnumerable<string> Names => _models.Keys;
@@ -65,11 +79,22 @@ internal sealed class ModelCatalog
             command.Options.Add(o);
     }
 
-    /// <summary>The trainer of model <paramref name="name"/> with the parsed flags, then --set, then <paramref name="grid"/> ("Name=Value", from `tune --grid`) applied.</summary>
-    public IRecommenderTrainer Create(string name, ParseResult r, IReadOnlyList<string>? grid = null) =>
-        _models.TryGetValue(name, out var m)
-            ? m.Create(r, grid ?? [])
-            : throw new UserInputException($"Unknown --model '{name}'. Available: {string.Join(", ", _models.Keys)}.");
+    /// <summary>
+    /// The trainer of model <paramref name="name"/> with the parsed flags, then --set, then <paramref name="grid"/> ("Name=Value",
+    /// from `tune --grid`) applied. A flag given on the command line that the model does not read is refused, unless
+    /// <paramref name="ignoreOtherModelsFlags"/> (quickstart fits every model from one command line).
+    /// </summary>
+    public IRecommenderTrainer Create(string name, ParseResult r, IReadOnlyList<string>? grid = null, bool ignoreOtherModelsFlags = false)
+    {
+        if (!_models.TryGetValue(name, out var m))
+            throw new UserInputException($"Unknown --model '{name}'. Available: {string.Join(", ", _models.Keys)}.");
+        if (!ignoreOtherModelsFlags)
+            foreach (var option in _reads.Values.SelectMany(o => o).Distinct())
+                if (!_reads[name].Contains(option) && r.GetResult(option) is { Implicit: false })
+                    throw new UserInputException($"{option.Name}: --model {name.ToLowerInvariant()} does not read it " +
+                        $"(it is for {string.Join(", ", _reads.Where(kv => kv.Value.Contains(option)).Select(kv => kv.Key))}).");
+        return m.Create(r, grid ?? []);
+    }
 
     private static IRecommenderTrainer NoOptions(string model, IReadOnlyList<string> grid, IRecommenderTrainer trainer) =>
         grid.Count == 0 ? trainer : throw new UserInputException($"--grid: model '{model}' has no options to search.");
@@ -77,7 +102,7 @@ internal sealed class ModelCatalog
     private IRecommenderTrainer CreateItemKnn(ParseResult r, IReadOnlyList<string> grid)
     {
         var o = new ItemItemOptions { Neighbors = r.GetValue(Neighbors), Threads = r.GetValue(Threads) };
-        Apply(o, grid, "--grid");
+        ApplySets(o, r, grid);
         return new ItemItemTrainer(o);
     }
 

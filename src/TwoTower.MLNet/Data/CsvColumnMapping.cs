@@ -12,10 +12,13 @@ public sealed record CsvColumnMapping(string UserColumn, string ItemColumn, stri
     internal static readonly string[] RatingNames = { "rating", "score", "value", "weight" };
     internal static readonly string[] TimeNames = { "timestamp", "time", "ts", "datetime", "date" };
 
-    /// <summary>Finds the columns of a header by common names (case-insensitive), or returns null with the reason.</summary>
+    /// <summary>
+    /// Finds the columns of a header by common names (case-insensitive), or returns null with the reason. When several
+    /// columns match, the most specific name wins (user_id before user), whatever the column order.
+    /// </summary>
     public static CsvColumnMapping? Detect(IReadOnlyList<string> header, out string? reason)
     {
-        string? Find(string[] names) => header.FirstOrDefault(h => names.Contains(h.Trim().ToLowerInvariant()));
+        string? Find(string[] names) => names.Select(n => header.FirstOrDefault(h => h.Trim().Equals(n, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(h => h is not null);
         var user = Find(UserNames);
         var item = Find(ItemNames);
         if (user is null || item is null)

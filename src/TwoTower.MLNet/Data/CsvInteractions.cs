@@ -74,6 +74,8 @@ public static class CsvInteractions
     {
         var i = header.FindIndex(h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
         if (i < 0) throw new DataFormatException(file, line, $"the {what} column '{name}' is not in the header [{string.Join(", ", header)}]");
+        if (header.FindLastIndex(h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase)) != i)
+            throw new DataFormatException(file, line, $"the {what} column '{name}' appears more than once in the header [{string.Join(", ", header)}]");
         return i;
     }
 }

@@ -18,6 +18,10 @@ public static class DatasetLoader
             if (MovieLensCsv.IsLayout(path)) return MovieLensCsv.Load(path, options);
             throw new DirectoryNotFoundException($"Folder '{path}' is not a known dataset layout: expected u.data (MovieLens 100K), ratings.dat (1M) or ratings.csv (newer MovieLens CSV).");
         }
+        // MovieLens' own ratings files have no header: named directly, they mean their folder.
+        if (File.Exists(path) && Path.GetFileName(path) is "u.data" or "ratings.dat" && Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder
+            && (MovieLens100K.IsLayout(folder) || MovieLens1M.IsLayout(folder)))
+            return Load(folder, options);
         if (File.Exists(path))
             return new LoadedDataset(CsvInteractions.Load(path, options), null, null, "csv");
         throw new FileNotFoundException($"Data path '{path}' is neither a folder nor a file.", path);
@@ -41,9 +45,17 @@ public static class DatasetLoader
         throw new FileNotFoundException($"Item metadata path '{path}' is neither a folder nor a file.", path);
     }
 
-    /// <summary>Loads user metadata from a MovieLens folder (u.user, users.dat), or null when the folder has none.</summary>
+    /// <summary>Loads user metadata from a MovieLens folder (u.user, users.dat) or one of those files; null when the folder has none.</summary>
     public static UserMetadata? LoadUsers(string path, DataLoadOptions? options = null)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (File.Exists(path))
+            return Path.GetFileName(path) switch
+            {
+                "u.user" => MovieLens100K.LoadUsers(Path.GetDirectoryName(Path.GetFullPath(path))!, options),
+                "users.dat" => MovieLens1M.LoadUsers(path, options),
+                _ => throw new FileNotFoundException($"User metadata '{path}' is a file other than u.user or users.dat: pass a MovieLens folder (or one of those files).", path),
+            };
         if (Directory.Exists(path))
         {
             if (File.Exists(Path.Combine(path, "u.user"))) return MovieLens100K.LoadUsers(path, options);

@@ -45,7 +45,7 @@ public static class EvaluationComparison
         var (va, vb) = (swx / sw, swy / sw);
         var diff = va - vb;
         var se = PerUserMetrics.RatioStandardError(d, a.WeightValues);
-        var p = se > 0 ? NormalDistribution.TwoSidedP(diff / se) : diff == 0 ? 1.0 : 0.0;
+        var p = double.IsNaN(se) ? double.NaN : se > 0 ? NormalDistribution.TwoSidedP(diff / se) : diff == 0 ? 1.0 : 0.0;
         return new MetricComparison(metric, va, vb, diff, se, p, d.Length);
     }
 

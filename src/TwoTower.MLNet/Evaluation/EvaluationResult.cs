@@ -38,7 +38,8 @@ public sealed class EvaluationResult
     /// <summary>
     /// Standard error of each metric that is an average over users or test rows (not of the catalogue metrics), with users
     /// as the independent units (see <see cref="PerUserMetrics.StandardError"/>). Two models' errors do not tell whether one
-    /// is better on the same test set: <see cref="EvaluationComparison"/> does, pairing them user by user.
+    /// is better on the same test set: <see cref="EvaluationComparison"/> does, pairing them user by user. NaN when one user
+    /// was evaluated.
     /// </summary>
     public IReadOnlyDictionary<string, double> StandardErrors { get; }
 

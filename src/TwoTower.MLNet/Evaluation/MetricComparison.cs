@@ -7,11 +7,11 @@ namespace TwoTower.MLNet.Evaluation;
 /// <param name="Value">The model's value.</param>
 /// <param name="BaselineValue">The baseline's value.</param>
 /// <param name="Difference">Value − BaselineValue.</param>
-/// <param name="StandardError">Standard error of the difference, paired over users (each user's own difference is one unit).</param>
-/// <param name="PValue">Two-sided p-value of "no difference" (normal approximation, fine for tens of users and more).</param>
+/// <param name="StandardError">Standard error of the difference, paired over users (each user's own difference is one unit); NaN with one user.</param>
+/// <param name="PValue">Two-sided p-value of "no difference" (normal approximation, fine for tens of users and more); NaN with one user.</param>
 /// <param name="Users">Users the comparison is over.</param>
 public sealed record MetricComparison(string Metric, double Value, double BaselineValue, double Difference, double StandardError, double PValue, int Users)
 {
-    /// <summary>Difference / StandardError (±∞ when the error is 0 and the difference is not; NaN when both are 0).</summary>
-    public double Z => StandardError > 0 ? Difference / StandardError : Difference == 0 ? double.NaN : Math.Sign(Difference) * double.PositiveInfinity;
+    /// <summary>Difference / StandardError (±∞ when the error is 0 and the difference is not; NaN when both are 0 or the error is undefined).</summary>
+    public double Z => double.IsNaN(StandardError) ? double.NaN : StandardError > 0 ? Difference / StandardError : Difference == 0 ? double.NaN : Math.Sign(Difference) * double.PositiveInfinity;
 }

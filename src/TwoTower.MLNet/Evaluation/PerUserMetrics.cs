@@ -102,12 +102,12 @@ public sealed class PerUserMetrics
 
     /// <summary>
     /// Standard error of the weighted mean m = Σ w·x / Σ w over independent units (the linearised ratio estimator):
-    /// √(U/(U−1) · Σ_u w_u²(x_u − m)²) / Σ w. With unit weights it is the sample standard deviation over √U. Zero for one unit.
+    /// √(U/(U−1) · Σ_u w_u²(x_u − m)²) / Σ w. With unit weights it is the sample standard deviation over √U. NaN for one unit: one user says nothing of the spread.
     /// </summary>
     internal static double RatioStandardError(ReadOnlySpan<double> x, ReadOnlySpan<double> w)
     {
         var n = x.Length;
-        if (n < 2) return 0;
+        if (n < 2) return double.NaN;
         double sw = 0, swx = 0;
         for (var u = 0; u < n; u++) { sw += w[u]; swx += w[u] * x[u]; }
         var m = swx / sw;

@@ -81,7 +81,8 @@ public static class RetrievalEvaluator
     public static EvaluationResult EvaluateFullRanking(IRecommender model, Interactions history, Interactions test, IReadOnlyList<int>? ks = null, int threads = 0)
     {
         var kList = CheckKs(ks ?? DefaultFullKs);
-        var maxK = kList.Max();
+        // A list never holds more than the catalogue: K past it is allowed (every item is recommended), the buffer is not.
+        var maxK = Math.Min(kList.Max(), model.Items.Count);
         var sw = Stopwatch.StartNew();
         var ctx = new Context(model, history, test);
         var rowsByUser = GroupRows(test, ctx.UserCount);

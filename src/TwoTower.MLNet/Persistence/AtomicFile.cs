@@ -25,6 +25,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{path}' has no folder.", nameof(path));
         Directory.CreateDirectory(dir);
+        RemoveStaleTemporaries(dir, Path.GetFileName(full));
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -41,6 +42,38 @@ public static class AtomicFile
             // Best effort: whatever failed, the target is untouched and the temporary goes.
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temporaries of <paramref name="fileName"/> left by writers that were killed (no catch block runs on
+    /// SIGKILL): those whose process id is not a running process. A live writer's temporary is left alone.
+    /// </summary>
+    private static void RemoveStaleTemporaries(string dir, string fileName)
+    {
+        var prefix = $".{fileName}.";
+        foreach (var path in Directory.EnumerateFiles(dir, $"{prefix}*.tmp"))
+        {
+            var middle = Path.GetFileName(path)[prefix.Length..^".tmp".Length].Split('.');
+            if (middle.Length != 2 || !int.TryParse(middle[0], out var pid) || middle[1].Length != 32 || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 }

@@ -11,6 +11,9 @@ public sealed class ModelManifest
     /// <summary>The container format version this build writes; it reads this and every older one.</summary>
     public const int CurrentFormatVersion = 1;
 
+    /// <summary>The newest model layout version the registered loaders read (every model type writes version 1).</summary>
+    public const int CurrentModelVersion = 1;
+
     /// <summary>Always <see cref="FormatTag"/>.</summary>
     [JsonPropertyName("format")] public string Format { get; set; } = FormatTag;
 

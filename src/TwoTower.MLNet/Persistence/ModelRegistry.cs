@@ -48,6 +48,11 @@ public static class ModelRegistry
     {
         if (!Loaders.TryGetValue(reader.ModelType, out var loader))
             throw new ModelFormatException(reader.Path, $"unknown model type '{reader.ModelType}' (known: {string.Join(", ", ModelTypes)}).");
+        // The container can be readable while the model's own layout is from a newer library: refuse before reading it.
+        var version = reader.Manifest.ModelVersion;
+        if (version > ModelManifest.CurrentModelVersion)
+            throw new ModelFormatException(reader.Path, $"{reader.ModelType} model version {version} is newer than this library reads ({ModelManifest.CurrentModelVersion}); upgrade TwoTower.MLNet.");
+        if (version < 1) throw new ModelFormatException(reader.Path, $"invalid model version {version}.");
         try
         {
             return loader(reader);

@@ -5,7 +5,7 @@ using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Splits;
 
-/// <summary>Writes interaction logs as CSV (user_id,item_id,rating,timestamp), atomically.</summary>
+/// <summary>Writes interaction logs as CSV (user_id,item_id[,rating][,timestamp]: the columns the log has), atomically.</summary>
 public static class InteractionCsvWriter
 {
     /// <summary>Writes <paramref name="log"/> to <paramref name="path"/> through a temporary file and a rename.</summary>
@@ -16,13 +16,15 @@ public static class InteractionCsvWriter
         {
             using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
             w.NewLine = "\n";
-            w.WriteLine("user_id,item_id,rating,timestamp");
+            // A column the source did not have is left out, not filled with the loader's stand-in values (rating 1, time 0).
+            w.WriteLine("user_id,item_id" + (log.HasRatings ? ",rating" : "") + (log.HasTimestamps ? ",timestamp" : ""));
             for (var r = 0; r < log.Count; r++)
             {
                 w.Write(CsvLineParser.Quote(log.Users[r])); w.Write(',');
-                w.Write(CsvLineParser.Quote(log.Items[r])); w.Write(',');
-                w.Write(log.Ratings[r].ToString("R", CultureInfo.InvariantCulture)); w.Write(',');
-                w.WriteLine(log.Timestamps[r].ToString(CultureInfo.InvariantCulture));
+                w.Write(CsvLineParser.Quote(log.Items[r]));
+                if (log.HasRatings) { w.Write(','); w.Write(log.Ratings[r].ToString("R", CultureInfo.InvariantCulture)); }
+                if (log.HasTimestamps) { w.Write(','); w.Write(log.Timestamps[r].ToString(CultureInfo.InvariantCulture)); }
+                w.WriteLine();
             }
         });
     }

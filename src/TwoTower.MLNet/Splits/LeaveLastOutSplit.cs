@@ -15,6 +15,8 @@ public static class LeaveLastOutSplit
     {
         ArgumentNullException.ThrowIfNull(log);
         if (log.Count == 0) throw new ArgumentException($"Cannot split empty data ({log.Source}).", nameof(log));
+        // Without time, "last" would fall back to the highest item id: a split that looks right and means nothing.
+        if (!log.HasTimestamps) throw new ArgumentException($"A leave-last-out split needs timestamps; {log.Source} has none (use --protocol random).", nameof(log));
         var itemOrder = IdOrder.For(log.Items.Distinct());
         var userOrder = IdOrder.For(log.Users.Distinct());
         var byUser = new Dictionary<string, List<int>>(StringComparer.Ordinal);

@@ -43,6 +43,7 @@ internal sealed class TwoTowerTrainingLoop
     private readonly float[][]? _trainingValues;
     // The user tower reads the history without the example's own item: one user row per example.
     private readonly bool _holdOutHistory;
+    private readonly string _userFeatureNames, _itemFeatureNames;
 
     // Per-step buffers, sized for the largest batch.
     private readonly TrainingBatch _batch;
@@ -75,6 +76,7 @@ internal sealed class TwoTowerTrainingLoop
         _data = data;
         _threads = options.Threads == 0 ? Environment.ProcessorCount : options.Threads;
         _d = options.EmbeddingDimension;
+        (_userFeatureNames, _itemFeatureNames) = (FeatureNames(userFeatures), FeatureNames(itemFeatures));
         _holdOutHistory = options.UseUserHistory && userFeatures.Bags.Any(b => b.Name == UserHistoryFeature.BagName);
         var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout,
             _holdOutHistory ? UserHistoryFeature.BagName : null);
@@ -473,6 +475,10 @@ internal sealed class TwoTowerTrainingLoop
         return hyper;
     }
 
+    // The features the towers really read: UseItemFeatures = true without item metadata trains an id-only tower.
+    private static string FeatureNames(FeatureTable t) =>
+        t.IsEmpty ? "none" : string.Join(", ", t.Categoricals.Select(c => c.Name).Concat(t.Bags.Select(b => b.Name + "[]")).Concat(t.NumericNames.Select(n => n + "#")));
+
     private Dictionary<string, object?> Settings() => new()
     {
         ["backend"] = "managed",
@@ -488,11 +494,11 @@ internal sealed class TwoTowerTrainingLoop
         ["epochs"] = _o.Epochs,
         ["seed"] = _o.Seed,
         ["threads"] = _threads,
-        ["item_features"] = _o.UseItemFeatures,
+        ["item_features"] = _itemFeatureNames,
         ["item_id_embedding"] = _itemId is not null,
         ["user_history"] = _o.UseUserHistory,
         ["weight_averaging_decay"] = _o.WeightAveragingDecay,
-        ["user_features"] = _o.UseUserFeatures,
+        ["user_features"] = _userFeatureNames,
         ["recency_weight"] = _o.RecencyWeight,
         ["recency_half_life"] = _o.RecencyHalfLife,
         ["softmax_over_all_items"] = _o.SoftmaxOverAllItems,

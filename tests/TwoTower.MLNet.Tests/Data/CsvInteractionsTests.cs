@@ -33,6 +33,22 @@ public sealed class CsvInteractionsTests
     }
 
     [TestMethod]
+    public void Load_SeveralCandidateColumns_MostSpecificNameWins()
+    {
+        // "user"/"item" come first, but user_id/item_id are the names a split file uses: they win.
+        var log = CsvInteractions.Load(Write("user,item,user_id,item_id\n1,10,7,70\n"));
+        Assert.AreEqual("7", log.Users[0]);
+        Assert.AreEqual("70", log.Items[0]);
+    }
+
+    [TestMethod]
+    public void Load_DuplicatedIdColumn_Refused()
+    {
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,user_id,item_id\n1,2,3\n")));
+        StringAssert.Contains(ex.Message, "the user column 'user_id' appears more than once in the header");
+    }
+
+    [TestMethod]
     public void Load_UnrecognisedHeader_TellsWhichFlagToUse()
     {
         var ex = Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("a,b\n1,2\n")));

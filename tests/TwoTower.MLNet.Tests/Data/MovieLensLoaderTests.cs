@@ -28,6 +28,25 @@ public sealed class MovieLensLoaderTests
     }
 
     [TestMethod]
+    public void Load_HeaderlessMovieLensRatingsFile_ReadsItsFolder()
+    {
+        // u.data has no header, so as a CSV it would fail on "which column is the user"; named directly it means its folder.
+        var ds = DatasetLoader.Load(Path.Combine(TestPaths.MovieLens100K, "u.data"));
+        Assert.AreEqual("movielens-100k", ds.Layout);
+        Assert.AreEqual(100_000, ds.Interactions.Count);
+    }
+
+    [TestMethod]
+    public void LoadUsers_UUserFile_SameAsItsFolder_OtherFileRefused()
+    {
+        var fromFile = DatasetLoader.LoadUsers(Path.Combine(TestPaths.MovieLens100K, "u.user"))!;
+        var fromFolder = DatasetLoader.LoadUsers(TestPaths.MovieLens100K)!;
+        CollectionAssert.AreEqual(fromFolder.Records.ToArray(), fromFile.Records.ToArray());
+        var ex = Assert.ThrowsExactly<FileNotFoundException>(() => DatasetLoader.LoadUsers(Path.Combine(TestPaths.MovieLens100K, "u.item")));
+        StringAssert.Contains(ex.Message, "is a file other than u.user or users.dat");
+    }
+
+    [TestMethod]
     public void LoadRatings_MalformedRow_ErrorNamesFileLineAndReason()
     {
         var dir = TestPaths.TempDir();

@@ -95,6 +95,28 @@ public sealed class EvaluationComparisonTests
     }
 
     [TestMethod]
+    public void OneUser_StandardErrorAndPValueAreUndefined_NotZero()
+    {
+        // One user is one unit: no spread to estimate, so no "p < .0001" from a zero error.
+        var train = new InteractionLog();
+        train.Add("a", "i0");
+        var test = new InteractionLog();
+        test.Add("a", "i2");
+        EvaluationResult Eval(FixedScoresModel m)
+        {
+            var set = EvaluationSet.Create(m, train, test);
+            return RetrievalEvaluator.EvaluateFullRanking(m, set.History, set.Test, [1]);
+        }
+        var (a, b) = (Eval(Model(ScoresA)), Eval(Model(ScoresB)));
+        Assert.IsTrue(double.IsNaN(a.StandardErrors["HR@1"]));
+        var c = EvaluationComparison.Compare(a, b, "HR@1");
+        Assert.AreEqual(-1.0, c.Difference, 1e-12);
+        Assert.IsTrue(double.IsNaN(c.StandardError));
+        Assert.IsTrue(double.IsNaN(c.PValue));
+        Assert.IsTrue(double.IsNaN(c.Z));
+    }
+
+    [TestMethod]
     public void Compare_UsersMatchedByRawIdNotByKey()
     {
         // The same scores as B, in a model whose user map lists b before a.

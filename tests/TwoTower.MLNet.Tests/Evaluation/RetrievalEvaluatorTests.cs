@@ -85,6 +85,18 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [TestMethod]
+    public void EvaluateFullRanking_KPastTheCatalogue_SameAsKAtTheCatalogue()
+    {
+        // K = int.MaxValue once allocated a list of K entries per thread; it means "every item", as K = 4 does here.
+        var (model, set) = Tiny();
+        var huge = RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, new[] { int.MaxValue });
+        var whole = RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, new[] { 4 });
+        Assert.AreEqual(whole["NDCG@4"], huge[$"NDCG@{int.MaxValue}"], 1e-12);
+        Assert.AreEqual(whole["Coverage@4"], huge[$"Coverage@{int.MaxValue}"], 1e-12);
+        Assert.AreEqual(1.0, huge[$"Recall@{int.MaxValue}"], 1e-12);
+    }
+
+    [TestMethod]
     public void EvaluationSet_EmptyTest_ThrowsNamingTheSource()
     {
         var (model, _) = Tiny();

@@ -41,4 +41,32 @@ public sealed class AtomicFileTests
         await Assert.ThrowsAsync<OperationCanceledException>(() => AtomicFile.WriteAsync(Path.Combine(dir, "f.bin"), s => s.WriteAsync(new byte[] { 1 }).AsTask(), cts.Token));
         Assert.IsEmpty(Directory.GetFiles(dir));
     }
+
+    [TestMethod]
+    public void Write_RemovesTemporariesOfKilledWritersOnly()
+    {
+        // A killed writer (SIGKILL runs no catch block) leaves its temporary; the next write of the same file removes it,
+        // but not a live writer's temporary, nor another file's.
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "part.csv");
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        exited.WaitForExit();
+        using var alive = System.Diagnostics.Process.Start("sleep", "30")!;
+        try
+        {
+            string Temporary(string file, int pid) => Path.Combine(dir, $".{file}.{pid}.{Guid.NewGuid():N}.tmp");
+            var stale = Temporary("part.csv", exited.Id);
+            var live = Temporary("part.csv", alive.Id);
+            var other = Temporary("other.csv", exited.Id);
+            foreach (var f in new[] { stale, live, other }) File.WriteAllText(f, "half");
+            AtomicFile.Write(path, s => s.Write([1]));
+            Assert.IsFalse(File.Exists(stale));
+            Assert.IsTrue(File.Exists(live));
+            Assert.IsTrue(File.Exists(other));
+        }
+        finally
+        {
+            alive.Kill();
+        }
+    }
 }

@@ -138,6 +138,20 @@ public sealed class ModelContainerTests
     }
 
     [TestMethod]
+    public void Load_NewerModelVersion_AsksToUpgradeInsteadOfMisreading()
+    {
+        var log = new TwoTower.MLNet.Data.InteractionLog();
+        log.Add("u", "i");
+        var model = new TwoTower.MLNet.Models.Baselines.PopularityTrainer().Fit(TwoTower.MLNet.Training.TrainingData.Create(log));
+        var path = Path.Combine(TestPaths.TempDir(), "newer-model.zip");
+        var writer = new ModelContainerWriter(model.ModelType, modelVersion: 99);
+        model.Save(writer);
+        writer.Save(path);
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelRegistry.Load(path));
+        StringAssert.Contains(ex.Message, "popularity model version 99 is newer than this library reads (1); upgrade TwoTower.MLNet.");
+    }
+
+    [TestMethod]
     public void Open_NewerFormatVersion_AsksToUpgrade()
     {
         var path = Path.Combine(TestPaths.TempDir(), "newer.zip");

@@ -89,4 +89,26 @@ public sealed class SplitTests
         var back = CsvInteractions.Load(Path.Combine(dir, "x.csv"));
         CollectionAssert.AreEqual(Rows(log), Rows(back));
     }
+
+    [TestMethod]
+    public void LeaveLastOut_NoTimestamps_ThrowsInsteadOfOrderingByItemId()
+    {
+        var log = new InteractionLog("n.csv") { HasTimestamps = false };
+        foreach (var i in new[] { "10", "11", "12", "13" }) log.Add("1", i);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => LeaveLastOutSplit.Split(log));
+        StringAssert.Contains(ex.Message, "needs timestamps; n.csv has none");
+    }
+
+    [TestMethod]
+    public void Write_LogWithoutRatingsOrTimestamps_WritesOnlyItsColumns()
+    {
+        var log = new InteractionLog { HasRatings = false, HasTimestamps = false };
+        log.Add("1", "10");
+        var path = Path.Combine(TestPaths.TempDir(), "x.csv");
+        InteractionCsvWriter.Write(log, path);
+        CollectionAssert.AreEqual(new[] { "user_id,item_id", "1,10" }, File.ReadAllLines(path));
+        var back = CsvInteractions.Load(path);
+        Assert.IsFalse(back.HasRatings);
+        Assert.IsFalse(back.HasTimestamps);
+    }
 }

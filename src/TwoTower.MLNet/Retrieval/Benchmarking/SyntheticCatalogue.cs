@@ -20,7 +20,7 @@ public sealed record SyntheticCatalogue(LoadedModel Model, ItemMetadata Items, U
         if (factors < 1) throw new ArgumentOutOfRangeException(nameof(factors), factors, "factors must be ≥ 1.");
         var data = TrainingData.Create(dataset.Interactions, null, dataset.Items, dataset.Users);
         var n0 = data.Items.Count;
-        if (itemCount < n0) throw new ArgumentOutOfRangeException(nameof(itemCount), itemCount, $"itemCount must be ≥ the dataset's {n0} items.");
+        if (itemCount < n0) throw new ArgumentOutOfRangeException(nameof(itemCount), itemCount, $"The synthetic catalogue grows from the dataset's {n0} items: its size must be ≥ {n0}.");
         var mf = new ImplicitAlsTrainer(new ImplicitAlsOptions { Factors = factors, Iterations = 10, Seed = seed, Threads = threads, ComputeLoss = false }).Fit(data);
         var neighbours = ((ItemItemRecommender)new ItemItemTrainer(new ItemItemOptions { Neighbors = 100, Threads = threads }).Fit(data)).Neighbours;
         var real = mf.ItemFactors.Span;

@@ -1,0 +1,120 @@
+namespace TwoTower.Cli.Tests;
+
+/// <summary>Mistakes on the command line: each fails fast, with exit code 2 and one line that names the argument.</summary>
+[TestClass]
+public sealed class ArgumentCheckTests
+{
+    private static string P2(string part) => TestPaths.Split("p2", part);
+
+    private static string Popularity()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", P2("train"), "--out", path).ExitCode);
+        return path;
+    }
+
+    private static void AssertUsageError(CliRunner.Result r, string message)
+    {
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, message);
+        Assert.HasCount(1, r.Err.TrimEnd().Split('\n'), "one line: " + r.Err);
+        Assert.AreEqual("", r.Out, "no help text dumped on stdout");
+    }
+
+    [TestMethod]
+    public void ParseErrors_UsageExitCodeOneLineNoHelpDump()
+    {
+        AssertUsageError(CliRunner.Run("recommend", "--model", "m.zip", "--user", "1", "--user", "2"), "(see 'twotower recommend --help')");
+        AssertUsageError(CliRunner.Run("train", "--model", "popularity", "--train", P2("train")), "Option '--out' is required.");
+        AssertUsageError(CliRunner.Run("evaluate", "--protocl", "tfrs"), "Unrecognized command or argument '--protocl'");
+        AssertUsageError(CliRunner.Run("index", "bench", "--k", "abc"), "(see 'twotower index bench --help')");
+    }
+
+    [TestMethod]
+    public void RangeError_OneLineWithoutTheCSharpParameterName()
+    {
+        var r = CliRunner.Run("train", "--model", "ials", "--train", P2("train"), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"), "--factors", "0");
+        AssertUsageError(r, "Factors must be ≥ 1.");
+        Assert.IsFalse(r.Err.Contains("(Parameter", StringComparison.Ordinal), r.Err);
+    }
+
+    [TestMethod]
+    public void FlagOfAnotherModel_Refused_NamingWhoReadsIt()
+    {
+        var outPath = Path.Combine(TestPaths.TempDir(), "m.zip");
+        AssertUsageError(CliRunner.Run("train", "--model", "popularity", "--train", P2("train"), "--out", outPath, "--factors", "3"),
+            "--factors: --model popularity does not read it (it is for ials, mf).");
+        AssertUsageError(CliRunner.Run("train", "--model", "twotower", "--train", P2("train"), "--out", outPath, "--lambda", "3"),
+            "--lambda: --model twotower does not read it (it is for ease).");
+        AssertUsageError(CliRunner.Run("train", "--model", "random", "--train", P2("train"), "--out", outPath, "--set", "Bogus=1"), "--set: --model random does not read it");
+        Assert.IsFalse(File.Exists(outPath));
+    }
+
+    [TestMethod]
+    public void ItemKnn_Set_IsApplied()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "knn.zip");
+        var few = CliRunner.Run("train", "--model", "itemknn", "--train", P2("train"), "--out", path, "--set", "Neighbors=3", "--json");
+        var flag = CliRunner.Run("train", "--model", "itemknn", "--train", P2("train"), "--out", path, "--neighbors", "3", "--json");
+        Assert.AreEqual(0, few.ExitCode, few.Err);
+        Assert.AreEqual(flag.Json["summary"]!.ToJsonString(), few.Json["summary"]!.ToJsonString());
+        AssertUsageError(CliRunner.Run("train", "--model", "itemknn", "--train", P2("train"), "--out", path, "--set", "Bogus=3"), "--set Bogus=3:");
+    }
+
+    [TestMethod]
+    public void Out_OverAnInputOrAFolder_RefusedBeforeAnyWork()
+    {
+        var dir = TestPaths.TempDir();
+        var input = Path.Combine(dir, "train.csv");
+        File.Copy(P2("train"), input);
+        var before = File.ReadAllBytes(input);
+        AssertUsageError(CliRunner.Run("train", "--model", "popularity", "--train", input, "--out", input), $"--out '{input}' would overwrite the input --train");
+        AssertUsageError(CliRunner.Run("split", "--data", input, "--protocol", "random", "--out", dir), $"--out '{dir}' would overwrite the input --data");
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(input));
+        AssertUsageError(CliRunner.Run("train", "--model", "popularity", "--train", input, "--out", dir), $"--out '{dir}' is a folder: give a file name");
+        AssertUsageError(CliRunner.Run("train", "--model", "popularity", "--train", input, "--out", ""), "--out is empty");
+        AssertUsageError(CliRunner.Run("export", "--model", Popularity(), "--out", input), $"--out '{input}' is a file: give a folder.");
+    }
+
+    [TestMethod]
+    public void Split_LeaveLastOutWithFractions_Refused()
+    {
+        AssertUsageError(CliRunner.Run("split", "--data", P2("train"), "--protocol", "leave-last-out", "--valid-fraction", "0.2", "--out", TestPaths.TempDir()),
+            "--valid-fraction: the leave-last-out split takes no fractions or seed");
+    }
+
+    [TestMethod]
+    public void Evaluate_KPastTheCatalogue_AndNegativeThreads()
+    {
+        var model = Popularity();
+        var huge = CliRunner.Run("evaluate", "--model", model, "--train", P2("train"), "--test", P2("test"), "--k", "2147483647", "--json");
+        Assert.AreEqual(0, huge.ExitCode, huge.Err);
+        Assert.AreEqual(1.0, huge.Json["Recall@2147483647"]!.GetValue<double>(), 0.01, "every known item is in a list as long as the catalogue");
+        AssertUsageError(CliRunner.Run("evaluate", "--model", model, "--train", P2("train"), "--test", P2("test"), "--threads", "-1"), "--threads -1: must be ≥ 0");
+        AssertUsageError(CliRunner.Run("compare", "--model", model, "--baseline", model, "--train", P2("train"), "--test", P2("test"), "--threads", "-5"), "--threads -5: must be ≥ 0");
+    }
+
+    [TestMethod]
+    public void Compare_OneUser_ErrorsAreUndefinedNotZero()
+    {
+        var model = Popularity();
+        var oneUser = Path.Combine(TestPaths.TempDir(), "one.csv");
+        var lines = File.ReadAllLines(P2("test"));
+        File.WriteAllLines(oneUser, [lines[0], lines[1]]);
+        var r = CliRunner.Run("compare", "--model", model, "--baseline", model, "--train", P2("train"), "--test", oneUser, "--k", "10", "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var mrr = r.Json["metrics"]!["MRR"]!.AsObject();
+        Assert.IsNull(mrr["standard_error"]);
+        Assert.IsNull(mrr["p_value"]);
+        var table = CliRunner.Run("evaluate", "--model", model, "--train", P2("train"), "--test", oneUser, "--k", "10");
+        StringAssert.Contains(table.Out, "n/a");
+    }
+
+    [TestMethod]
+    public void Evaluate_TestRowsThatAreTrainingRows_Warned()
+    {
+        var r = CliRunner.Run("evaluate", "--model", Popularity(), "--train", P2("train"), "--test", P2("train"), "--k", "10");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, "warning: 99057 of 99057 --test rows are also (user, item) pairs of --train");
+    }
+}
