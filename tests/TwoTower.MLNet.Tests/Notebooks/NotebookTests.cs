@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Xml.Linq;
 
 namespace TwoTower.MLNet.Tests.Notebooks;
 
@@ -15,6 +16,39 @@ public sealed class NotebookTests
         var cells = NotebookProgram.CodeCells(Path.Combine(TestPaths.RepositoryRoot, "notebooks", notebook));
         Assert.IsNotEmpty(cells, $"{notebook} has no C# cells.");
         Console.WriteLine(Run(Path.GetFileNameWithoutExtension(notebook), cells, out _));
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Notebooks))]
+    public void Notebook_References_EveryAssemblyAndPackageTheLibraryLoads(string notebook)
+    {
+        // .NET Interactive loads a #r'd DLL without its NuGet dependencies, and the test run above turns #r into
+        // #:project, which brings them in: so the references are checked against the projects, as Polyglot would need them.
+        var lines = NotebookProgram.CodeCells(Path.Combine(TestPaths.RepositoryRoot, "notebooks", notebook))
+            .SelectMany(c => c.Split('\n')).Select(l => l.Trim()).Where(l => l.StartsWith("#r \"", StringComparison.Ordinal)).Select(l => l[4..^1]).ToList();
+        var packages = lines.Where(l => l.StartsWith("nuget:", StringComparison.Ordinal)).Select(l => l["nuget:".Length..].Split(',', StringSplitOptions.TrimEntries))
+            .ToDictionary(a => a[0], a => a.Length > 1 ? a[1] : "");
+        var assemblies = lines.Where(l => l.EndsWith(".dll", StringComparison.Ordinal)).Select(Path.GetFileNameWithoutExtension).ToHashSet();
+        var versions = XDocument.Load(Path.Combine(TestPaths.RepositoryRoot, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!);
+        var (neededProjects, neededPackages) = (new HashSet<string>(), new HashSet<string>());
+        void Visit(string project)
+        {
+            if (!neededProjects.Add(project)) return;
+            var csproj = XDocument.Load(Path.Combine(TestPaths.RepositoryRoot, "src", project, project + ".csproj"));
+            // The CPU ONNX Runtime is the default build; the GPU one is an opt-in property.
+            foreach (var r in csproj.Descendants("PackageReference").Where(r => (string?)r.Parent!.Attribute("Condition") is not { } c || !c.Contains("== 'true'", StringComparison.Ordinal)))
+                neededPackages.Add((string)r.Attribute("Include")!);
+            foreach (var r in csproj.Descendants("ProjectReference"))
+                Visit(Path.GetFileNameWithoutExtension((string)r.Attribute("Include")!.Value.Replace('\\', '/')));
+        }
+        foreach (var a in assemblies) Visit(a!);
+        CollectionAssert.IsSubsetOf(neededProjects.Order().ToArray(), assemblies.Order().ToArray(), $"{notebook}: #r every project assembly the ones it uses depend on.");
+        foreach (var package in neededPackages.Order())
+        {
+            Assert.IsTrue(packages.TryGetValue(package, out var version), $"{notebook}: add #r \"nuget: {package}, {versions[package]}\" (a dependency of {string.Join(", ", assemblies)}).");
+            Assert.AreEqual(versions[package], version, $"{notebook}: {package} at the version the library builds with.");
+        }
     }
 
     [TestMethod]
