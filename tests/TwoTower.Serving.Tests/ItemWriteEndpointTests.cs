@@ -61,6 +61,43 @@ public sealed class ItemWriteEndpointTests
     }
 
     [TestMethod]
+    public async Task PutItem_VectorThatWouldOverflowScores_400()
+    {
+        await using var f = await ServingFixture.StartAsync();
+        var res = await f.Client.SendAsync(Put("/items/huge", "{\"title\":\"H\",\"vector\":[" + string.Join(",", Enumerable.Repeat("3e18", 8)) + "]}", ServingFixture.ApiKey));
+        Assert.AreEqual(HttpStatusCode.BadRequest, res.StatusCode);
+        StringAssert.Contains(await res.Content.ReadAsStringAsync(), "vector has norm 8.49E+18; at most 1000000 is accepted");
+        Assert.AreEqual(HttpStatusCode.NotFound, (await f.Client.GetAsync("/items/huge")).StatusCode);
+    }
+
+    [TestMethod]
+    public async Task StateFolder_SecondServer_RefusedWhileTheFirstHoldsIt()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "twotower-serving-" + Guid.NewGuid().ToString("N"));
+        await using (var f = await ServingFixture.StartAsync(stateDirectory: dir))
+        {
+            var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => ServingFixture.StartAsync(stateDirectory: dir));
+            StringAssert.Contains(ex.Message, "is in use by another process (another server?); each server needs its own state folder");
+        }
+        await using (var again = await ServingFixture.StartAsync(stateDirectory: dir)) { } // released with the first
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
+    public async Task StateFolder_OfAnotherModel_RefusedNamingTheFolder()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "twotower-serving-" + Guid.NewGuid().ToString("N"));
+        await using (var f = await ServingFixture.StartAsync(stateDirectory: dir))
+            Assert.AreEqual(HttpStatusCode.Created, (await f.Client.SendAsync(Put("/items/v8", "{\"title\":\"V\",\"vector\":[1,0,0,0,0,0,0,0]}", ServingFixture.ApiKey))).StatusCode);
+        var ex = Assert.ThrowsExactly<InvalidDataException>(() => TwoTower.MLNet.Retrieval.Engine.RetrievalEngine.Create(ServingFixture.Model(20, 30, dim: 4), ServingFixture.Items(30), null,
+            new TwoTower.MLNet.Retrieval.Engine.RetrievalEngineOptions { StateDirectory = dir, ProjectionMinInteractions = 0 }));
+        StringAssert.Contains(ex.Message, $"State folder '{dir}' does not fit this model");
+        StringAssert.Contains(ex.Message, "give each model its own state folder");
+        await using (var f = await ServingFixture.StartAsync(stateDirectory: dir)) { } // the failed open let go of the folder
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public async Task History_Upsert_ThenRecommendUsesIt()
     {
         await using var f = await ServingFixture.StartAsync();

@@ -131,6 +131,41 @@ public sealed class RecommendEndpointTests
         var p = await Problem(res, HttpStatusCode.UnsupportedMediaType);
         // The route's Accepts metadata makes routing refuse other content types before the handler runs.
         Assert.AreEqual("Unsupported Media Type", p["title"]!.GetValue<string>());
+        Assert.AreEqual("Content-Type 'text/plain; charset=utf-8' is not supported; send application/json.", p["detail"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public async Task Recommend_BindingErrors_SayItInJsonTermsWithoutDotNetTypeNames()
+    {
+        foreach (var (body, detail) in new[]
+        {
+            ("""{"userId":"1","filters":{"releasedAfter":"yesterday"}}""", "Malformed JSON body at $.filters.releasedAfter: expected a date (\"yyyy-MM-dd\")."),
+            ("""{"userId":"1","filters":{"foo":1}}""", "Malformed JSON body at $.filters.foo: unknown property 'foo'."),
+            ("""{"userId":"1","userId":"2"}""", "Malformed JSON body at $.userId: a property appears twice."),
+            ("""[]""", "Malformed JSON body: expected an object."),
+            ("""{"userId":"1","k":"ten"}""", "Malformed JSON body at $.k: expected an integer."),
+        })
+        {
+            var p = await Problem(await Post(body), HttpStatusCode.BadRequest);
+            Assert.AreEqual(detail, p["detail"]!.GetValue<string>(), body);
+        }
+        var q = await Problem(await s_fixture.Client.GetAsync("/items/5/similar?k=abc"), HttpStatusCode.BadRequest);
+        StringAssert.Contains(q["detail"]!.GetValue<string>(), "could not be read (e.g. k must be an integer)");
+    }
+
+    [TestMethod]
+    public async Task Recommend_BoostsSummingPastTheFloatRange_400()
+    {
+        var p = await Problem(await Post("""{"userId":"1","filters":{"boosts":{"Comedy":3e38,"Drama":3e38}}}"""), HttpStatusCode.BadRequest);
+        StringAssert.Contains(p["detail"]!.GetValue<string>(), "filters.boosts add up beyond the float range");
+    }
+
+    [TestMethod]
+    public async Task Recommend_KPastTheSourceQuotas_FilledWhenEnoughItemsQualify()
+    {
+        // The default plan asks popularity for 20: a new user with k = 25 still gets 25 of the 30 items.
+        var body = (await (await Post("""{"userId":"nobody","k":25}""")).Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.HasCount(25, body["items"]!.AsArray());
     }
 
     [TestMethod]
@@ -178,6 +213,19 @@ public sealed class RecommendEndpointTests
         StringAssert.Contains(text, "twotower_http_requests_total{route=\"/recommend\",method=\"POST\",status=\"200\"}");
         StringAssert.Contains(text, "twotower_http_request_duration_seconds_bucket{route=\"/recommend\",le=\"+Inf\"}");
         StringAssert.Contains(text, "twotower_items_live 30");
+    }
+
+    [TestMethod]
+    public async Task Metrics_ErrorAnswers_CountedWithTheStatusTheClientGot()
+    {
+        static int Count(string text, string status) =>
+            text.Split('\n').Where(l => l.StartsWith($"twotower_http_requests_total{{route=\"/recommend\",method=\"POST\",status=\"{status}\"}}", StringComparison.Ordinal))
+                .Select(l => int.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture)).SingleOrDefault();
+        var before = await s_fixture.Client.GetStringAsync("/metrics");
+        await Problem(await Post("""{"userId":"1","k":0}"""), HttpStatusCode.BadRequest);
+        var after = await s_fixture.Client.GetStringAsync("/metrics");
+        Assert.AreEqual(Count(before, "400") + 1, Count(after, "400"));
+        Assert.AreEqual(Count(before, "200"), Count(after, "200"), "a 400 is not a 200");
     }
 
     [TestMethod]

@@ -71,7 +71,16 @@ internal static class ServeCommand
         var engine = ServingApp.CreateEngine(options);
         var app = ServingApp.Build(engine, options);
         foreach (var u in list) app.Urls.Add(u);
-        app.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            app.StartAsync().GetAwaiter().GetResult();
+        }
+        catch (IOException ex)
+        {
+            // Address in use, or not ours to bind: the one-line error, not the host's stack trace.
+            ((IDisposable)app).Dispose();
+            throw new UserInputException($"--urls {urls}: cannot listen ({ex.Message}).");
+        }
         console.Log($"Serving {engine.Model.ModelType} ({engine.Catalog.LiveCount} items, sources: {string.Join(", ", engine.Generator.SourceNames)}) on {string.Join(", ", app.Urls)}"
             + (engine.RecoveredUpdates > 0 ? $"; replayed {engine.RecoveredUpdates} live updates" : "") + ". Ctrl+C stops.");
         return app;

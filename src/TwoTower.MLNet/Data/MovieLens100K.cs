@@ -69,7 +69,7 @@ public static class MovieLens100K
                 else if (flag != "0") { errors.Bad(line, $"genre flag {j + 1} ('{genres[j]}') is '{flag}', expected 0 or 1"); ok = false; break; }
             }
             if (!ok) continue;
-            DateOnly? date = DateOnly.TryParseExact(p[2], "dd-MMM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
+            DateOnly? date = DateOnly.TryParseExact(p[2], "d-MMM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
             records.Add(new ItemRecord(p[0], p[1].Length == 0 ? null : p[1], g, date));
         }
         return new ItemMetadata(records, genres, file);

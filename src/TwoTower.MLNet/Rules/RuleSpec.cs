@@ -69,6 +69,9 @@ public sealed record RuleSpec
         if (MinInteractions is { } min)
             filters.Add(new MinInteractionsRule(interactionCounts ?? throw new ArgumentException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions)), min));
         var boosts = Boosts?.Select(kv => new GenreBoost(catalog.GenreMask(new[] { kv.Key }), kv.Value)).ToArray();
+        // Each amount is finite; an item of several boosted genres gets their sum, which must be too.
+        if (boosts is not null && !float.IsFinite((float)boosts.Sum(b => Math.Abs((double)b.Amount))))
+            throw new ArgumentException("filters.boosts add up beyond the float range; keep the amounts to the scale of the scores (about 0 to 1).", nameof(Boosts));
         if (MaxPerGenre is < 1) throw new ArgumentException($"filters.maxPerGenre = {MaxPerGenre} must be ≥ 1.", nameof(MaxPerGenre));
         return new RuleSet(filters, boosts, MaxPerGenre);
     }

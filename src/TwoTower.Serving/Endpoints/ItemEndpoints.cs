@@ -32,16 +32,17 @@ internal static class ItemEndpoints
                 return Results.Ok(new RecommendResponse(similar.Select(ResultMapping.ToResult).ToArray(), false, false, 0));
             })
             .WithName("SimilarItems").WithSummary("Items whose vectors are closest to this item's.")
-            .Produces<RecommendResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<RecommendResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         app.MapPut("/items/{id}", async (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
                 ResultMapping.CheckId(id, "item id", o);
                 var body = await RequestBody.ReadAsync<PutItemBody>(request);
-                var genres = body.Genres ?? Array.Empty<string>();
+                var genres = (body.Genres ?? Array.Empty<string>()).Distinct(StringComparer.Ordinal).ToArray();
                 foreach (var g in genres) ResultMapping.CheckId(g, "genre", o);
                 var isNew = engine.Catalog.GetLive(id) is null;
-                var item = engine.PutItem(new ItemRecord(id, body.Title, genres.ToArray(), body.ReleaseDate), body.Vector);
+                var item = engine.PutItem(new ItemRecord(id, body.Title, genres, body.ReleaseDate), body.Vector);
                 var result = ResultMapping.ToResult(item);
                 return isNew ? Results.Created($"/items/{Uri.EscapeDataString(id)}", result) : Results.Ok(result);
             })

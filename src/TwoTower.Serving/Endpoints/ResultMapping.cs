@@ -9,7 +9,8 @@ namespace TwoTower.Serving.Endpoints;
 internal static class ResultMapping
 {
     public static ItemResult ToResult(RecommendedItem r) =>
-        new(r.ItemId, r.Score, r.Item.Record.Title, r.Item.Record.Genres, r.Item.Record.ReleaseDate, r.Sources);
+        new(r.ItemId, float.IsFinite(r.Score) ? r.Score : throw new InvalidOperationException($"Item '{r.ItemId}' scored {r.Score}: the engine produced a non-finite score."),
+            r.Item.Record.Title, r.Item.Record.Genres, r.Item.Record.ReleaseDate, r.Sources);
 
     public static ItemResult ToResult(CatalogItem item) =>
         new(item.Record.Id, 0f, item.Record.Title, item.Record.Genres, item.Record.ReleaseDate, Array.Empty<string>());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 
@@ -11,6 +12,7 @@ internal static class RequestBody
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.Strict,
+        AllowDuplicateProperties = false, // {"userId":"1","userId":"2"} is a client bug, not "the last one wins"
     };
 
     public static async Task<T> ReadAsync<T>(HttpRequest request) where T : class
@@ -24,8 +26,38 @@ internal static class RequestBody
         }
         catch (JsonException ex)
         {
-            throw new RequestException(StatusCodes.Status400BadRequest, $"Malformed JSON body: {ex.Message}");
+            throw new RequestException(StatusCodes.Status400BadRequest, Describe(ex));
         }
+    }
+
+    // The serializer's messages name .NET types (System.Nullable`1[System.DateOnly], our contract classes): say it in JSON terms.
+    private static string Describe(JsonException ex)
+    {
+        var at = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "" : $" at {ex.Path}";
+        var message = ex.Message;
+        var converted = Regex.Match(message, @"could not be converted to (?<type>[^\s]+?)\. Path");
+        if (converted.Success) return $"Malformed JSON body{at}: expected {Expected(converted.Groups["type"].Value)}.";
+        var unmapped = Regex.Match(message, @"The JSON property '(?<name>[^']*)' could not be mapped");
+        if (unmapped.Success) return $"Malformed JSON body{at}: unknown property '{unmapped.Groups["name"].Value}'.";
+        var duplicate = Regex.Match(message, @"Duplicate property '(?<name>[^']*)'|duplicate propert", RegexOptions.IgnoreCase);
+        if (duplicate.Success) return $"Malformed JSON body{at}: a property appears twice.";
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return $"Malformed JSON body{at}: {(cut > 0 ? message[..cut] : message)}";
+    }
+
+    private static string Expected(string type)
+    {
+        var t = type.Replace("System.Nullable`1[", "", StringComparison.Ordinal).TrimEnd(']');
+        return t switch
+        {
+            "System.DateOnly" => "a date (\"yyyy-MM-dd\")",
+            "System.Int32" or "System.Int64" => "an integer",
+            "System.Single" or "System.Double" => "a number",
+            "System.Boolean" => "true or false",
+            "System.String" => "a string",
+            _ when t.Contains("List`1", StringComparison.Ordinal) || t.EndsWith("[]", StringComparison.Ordinal) => "an array",
+            _ => "an object",
+        };
     }
 }
 

@@ -45,6 +45,8 @@ public static class ServingApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? Array.Empty<string>(), ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // A failed start (e.g. the port is taken) surfaces as the exception StartAsync throws; the host's own copy of it is a 25-line trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         if (string.IsNullOrEmpty(options.ApiKey) && builder.Configuration[$"{ServingOptions.Section}:ApiKey"] is { Length: > 0 } key)
             options = options with { ApiKey = key };
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
@@ -57,8 +59,7 @@ public static class ServingApp
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(engine.Dispose);
 
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteProblem });
-        app.UseStatusCodePages();
+        // Outermost, so it records the status the client received, error answers included.
         var metrics = app.Services.GetRequiredService<ServiceMetrics>();
         app.Use(async (ctx, next) =>
         {
@@ -73,6 +74,18 @@ public static class ServingApp
                 metrics.Record(route, ctx.Request.Method, ctx.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
             }
         });
+        app.Use(async (ctx, next) =>
+        {
+            try
+            {
+                await next(ctx);
+            }
+            catch (Exception ex) when (!ctx.Response.HasStarted && !ctx.RequestAborted.IsCancellationRequested)
+            {
+                await WriteProblem(ctx, ex);
+            }
+        });
+        app.UseStatusCodePages(WriteStatusCodeProblem);
         app.MapOpenApi("/openapi/{documentName}.json");
         RecommendEndpoints.Map(app);
         ItemEndpoints.Map(app);
@@ -89,10 +102,10 @@ public static class ServingApp
         return new Uri(addresses?.FirstOrDefault() ?? throw new InvalidOperationException("The app is not listening yet; start it first."));
     }
 
-    // Clients get the status and a message, never a stack trace; unexpected errors are logged server-side only.
-    private static async Task WriteProblem(HttpContext ctx)
+    // Clients get the status and a message, never a stack trace; only unexpected (5xx) errors are logged, with their
+    // trace: a client's mistake is the client's to read, and logging it would let anyone flood the log.
+    private static async Task WriteProblem(HttpContext ctx, Exception error)
     {
-        var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
         var (status, detail) = error switch
         {
             RequestException r => (r.Status, r.Message),
@@ -104,7 +117,24 @@ public static class ServingApp
         };
         if (status == StatusCodes.Status500InternalServerError)
             ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("TwoTower.Serving").LogError(error, "Unhandled error on {Path}", ctx.Request.Path);
+        ctx.Response.Clear();
         ctx.Response.StatusCode = status;
         await Results.Problem(statusCode: status, detail: detail).ExecuteAsync(ctx);
+    }
+
+    // Answers the framework gives without a body (415 for another content type, 400 for a query value that does not
+    // bind, 404/405 for other routes) get a problem document that says what was wrong.
+    private static Task WriteStatusCodeProblem(StatusCodeContext context)
+    {
+        var ctx = context.HttpContext;
+        var detail = ctx.Response.StatusCode switch
+        {
+            StatusCodes.Status400BadRequest => $"A route or query value of {ctx.Request.Path}{ctx.Request.QueryString} could not be read (e.g. k must be an integer).",
+            StatusCodes.Status404NotFound => $"No endpoint at {ctx.Request.Method} {ctx.Request.Path}; see /openapi/v1.json.",
+            StatusCodes.Status405MethodNotAllowed => $"{ctx.Request.Method} is not allowed on {ctx.Request.Path}.",
+            StatusCodes.Status415UnsupportedMediaType => $"Content-Type '{ctx.Request.ContentType}' is not supported; send application/json.",
+            _ => null,
+        };
+        return Results.Problem(statusCode: ctx.Response.StatusCode, detail: detail).ExecuteAsync(ctx);
     }
 }

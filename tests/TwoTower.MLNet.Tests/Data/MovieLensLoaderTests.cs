@@ -20,6 +20,10 @@ public sealed class MovieLensLoaderTests
         Assert.AreEqual("Toy Story (1995)", toy.Title);
         CollectionAssert.AreEqual(new[] { "Animation", "Children's", "Comedy" }, toy.Genres.ToArray());
         Assert.AreEqual(new DateOnly(1995, 1, 1), toy.ReleaseDate);
+        // One release date has a one-digit day ("4-Feb-1971"); only item 267 has none in the file.
+        Assert.IsTrue(ds.Items.TryGet("1373", out var oneDigitDay));
+        Assert.AreEqual(new DateOnly(1971, 2, 4), oneDigitDay.ReleaseDate);
+        Assert.AreEqual(1, ds.Items.Records.Count(r => r.ReleaseDate is null));
         Assert.HasCount(19, ds.Items.GenreVocabulary);
         Assert.AreEqual(943, ds.Users!.Count);
         Assert.IsTrue(ds.Users.TryGet("1", out var u1));

@@ -30,11 +30,13 @@ public sealed class CandidateGenerator
 
     /// <summary>
     /// Generates merged candidates. <paramref name="weightScale"/> multiplies configured weights per source name
-    /// (cold-start blending uses it); a source whose scaled weight is 0 is not asked.
+    /// (cold-start blending uses it); a source whose scaled weight is 0 is not asked. Each source is asked for at least
+    /// <paramref name="k"/> candidates (the answer's size), so that a source alone (popularity for a new user) can fill it.
     /// </summary>
-    public List<MergedCandidate> Generate(CandidateQuery query, IReadOnlyDictionary<string, float>? weightScale = null)
+    public List<MergedCandidate> Generate(CandidateQuery query, IReadOnlyDictionary<string, float>? weightScale = null, int k = 0)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (k < 0) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 0.");
         var lists = new List<CandidateMerger.SourceList>(_plan.Length);
         foreach (var (source, quota) in _plan)
         {
@@ -46,10 +48,11 @@ public sealed class CandidateGenerator
                 weight *= scale;
             }
             if (weight == 0) continue;
-            var output = new List<Candidate>(quota.Quota);
-            source.Generate(query, quota.Quota, output);
-            if (output.Count > quota.Quota)
-                throw new InvalidOperationException($"Candidate source '{quota.Source}' returned {output.Count} candidates for a quota of {quota.Quota}.");
+            var size = Math.Max(quota.Quota, k);
+            var output = new List<Candidate>(size);
+            source.Generate(query, size, output);
+            if (output.Count > size)
+                throw new InvalidOperationException($"Candidate source '{quota.Source}' returned {output.Count} candidates for a quota of {size}.");
             lists.Add(new CandidateMerger.SourceList(quota.Source, weight, output));
         }
         return CandidateMerger.Merge(lists, Options.Normalization);

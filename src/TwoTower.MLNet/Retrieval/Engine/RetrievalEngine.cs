@@ -157,10 +157,22 @@ public sealed class RetrievalEngine : IDisposable
         if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
         var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity,
             loaded.Seen is not null || model is PopularityRecommender ? popularity.Overall.Counts : null, newItems, options, log);
-        foreach (var r in recovered) engine.Apply(r);
+        try
+        {
+            foreach (var r in recovered) engine.Apply(r);
+        }
+        catch (ArgumentException ex)
+        {
+            engine.Dispose(); // releases the state folder
+            throw new InvalidDataException($"State folder '{options.StateDirectory}' does not fit this model: {ex.MessageWithoutParameter()} " +
+                "Its updates were written for another model (another vector dimension or catalogue); give each model its own state folder.", ex);
+        }
         engine.RecoveredUpdates = recovered.Count;
         return engine;
     }
+
+    /// <summary>The largest item vector norm <see cref="PutItem"/> accepts: scores stay far from float overflow.</summary>
+    public const double MaxItemVectorNorm = 1e6;
 
     /// <summary>The default plan over the available sources: ANN 100, itemknn 50, popularity 20 at weight 0.3, MinMax.</summary>
     public static CandidateGeneratorOptions DefaultGeneratorOptions(IEnumerable<string> available)
@@ -201,7 +213,7 @@ public sealed class RetrievalEngine : IDisposable
         var blend = _blendsPopularity
             ? _options.ColdStart.BlendFor(history.Length, Generator.Options.Sources)
             : null;
-        var merged = Generator.Generate(query, blend);
+        var merged = Generator.Generate(query, blend, request.K);
         var final = rules.Finish(merged, Catalog, request.K);
         var items = final.Select(c => new RecommendedItem(Catalog.Get(c.ItemKey)!, c.Score, c.Sources)).ToArray();
         return new RecommendResult(items, userKey >= 0, blend is not null, history.Length);
@@ -241,8 +253,15 @@ public sealed class RetrievalEngine : IDisposable
                 vector = NewItems?.Embed(record) ?? throw new InvalidOperationException("This engine cannot embed new items from content (no item tower and no item metadata were given): send the item's vector.");
             else if (vector.Length != _index.Dimension)
                 throw new ArgumentException($"vector has {vector.Length} values; the model's dimension is {_index.Dimension}.", nameof(vector));
+            double squares = 0;
             for (var j = 0; j < vector.Length; j++)
+            {
                 if (!float.IsFinite(vector[j])) throw new ArgumentException($"vector[{j}] = {vector[j]} is not finite.", nameof(vector));
+                squares += (double)vector[j] * vector[j];
+            }
+            // A vector far beyond any learned one would overflow the scores (dot products) of every user that meets it.
+            if (Math.Sqrt(squares) > MaxItemVectorNorm)
+                throw new ArgumentException($"vector has norm {Math.Sqrt(squares):G3}; at most {MaxItemVectorNorm:G0} is accepted (learned item vectors have norms of order 1 to 100).", nameof(vector));
         }
         var update = new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = record.Id, Title = record.Title, Genres = record.Genres.ToArray(), ReleaseDate = record.ReleaseDate, Vector = vector };
         lock (_write)

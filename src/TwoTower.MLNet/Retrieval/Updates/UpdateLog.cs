@@ -19,12 +19,17 @@ public sealed class UpdateLog : IDisposable
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
     private readonly object _gate = new();
-    private FileStream _log;
+    /// <summary>Lock file inside the state folder, held open exclusively while the log is open.</summary>
+    public const string LockFile = ".lock";
 
-    private UpdateLog(string directory, FileStream log, int records)
+    private FileStream _log;
+    private readonly FileStream _lock;
+
+    private UpdateLog(string directory, FileStream log, FileStream lockFile, int records)
     {
         Directory = directory;
         _log = log;
+        _lock = lockFile;
         RecordsSinceSnapshot = records;
     }
 
@@ -39,6 +44,30 @@ public sealed class UpdateLog : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         System.IO.Directory.CreateDirectory(directory);
+        // Two writers would append at their own offsets and overwrite each other's records: one owner per folder
+        // (FileShare.None is an advisory flock on Unix, released by the OS when the process dies).
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(Path.Combine(directory, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException($"State folder '{directory}' is in use by another process (another server?); each server needs its own state folder. ({ex.Message})", ex);
+        }
+        try
+        {
+            return OpenLocked(directory, lockFile, out recovered);
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    private static UpdateLog OpenLocked(string directory, FileStream lockFile, out IReadOnlyList<UpdateRecord> recovered)
+    {
         var records = new List<UpdateRecord>();
         var snapshot = Path.Combine(directory, SnapshotFile);
         if (File.Exists(snapshot)) ReadLines(snapshot, records, tolerateTornTail: false);
@@ -55,7 +84,7 @@ public sealed class UpdateLog : IDisposable
         stream.SetLength(validLength); // drop a torn tail so the next record starts on a fresh line
         stream.Seek(0, SeekOrigin.End);
         recovered = records;
-        return new UpdateLog(directory, stream, fromLog);
+        return new UpdateLog(directory, stream, lockFile, fromLog);
     }
 
     /// <summary>Appends a record and flushes it to disk; when this returns, the update survives a crash.</summary>
@@ -91,7 +120,11 @@ public sealed class UpdateLog : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        lock (_gate) _log.Dispose();
+        lock (_gate)
+        {
+            _log.Dispose();
+            _lock.Dispose();
+        }
     }
 
     // Returns the byte length of the valid prefix.
