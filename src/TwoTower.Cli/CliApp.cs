@@ -26,7 +26,7 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create(console));
         root.Subcommands.Add(CompareCommand.Create(console));
         root.Subcommands.Add(RecommendCommand.Create(console));
-        root.Subcommands.Add(IndexBenchCommand.Create(console));
+        root.Subcommands.Add(IndexCommand.Create(console));
         root.Subcommands.Add(BenchCommand.Create(console));
         root.Subcommands.Add(ScoreCommand.Create(console));
         root.Subcommands.Add(ExportCommand.Create(console));

@@ -220,4 +220,116 @@ public sealed class IndexBenchCommandTests
         Assert.AreEqual(2, repeats.ExitCode);
         StringAssert.Contains(repeats.Err, "--repeats 0");
     }
+
+    private static long[] ResultIds(CliRunner.Result r) =>
+        r.Json["results"]!.AsArray().SelectMany(q => q!["items"]!.AsArray().Select(i => long.Parse(i!["id"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+
+    [TestMethod]
+    public void BuildThenSearch_FlatFromVectorFile_ReturnsTheExactTopK()
+    {
+        var dir = WriteSet();
+        var index = Path.Combine(dir, "flat.ttvx");
+        var build = CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", "Flat", "--out", index, "--json");
+        Assert.AreEqual(0, build.ExitCode, build.Err);
+        Assert.AreEqual(N, build.Json["vectors"]!.GetValue<int>());
+        var search = CliRunner.Run("index", "search", "--index", index, "--queries", Path.Combine(dir, "queries.npy"), "--k", K.ToString(), "--json");
+        Assert.AreEqual(0, search.ExitCode, search.Err);
+        var (gt, _, _) = TwoTower.MLNet.Index.Benchmarking.AnnBenchmark.ReadIds(Path.Combine(dir, "gt.npy"));
+        CollectionAssert.AreEqual(gt, ResultIds(search));
+    }
+
+    [TestMethod]
+    public void BuildThenSearch_IdsFileAndMemoryMappedHnsw_ReturnTheGivenIdsToCsv()
+    {
+        var dir = WriteSet();
+        var ids = Path.Combine(dir, "ids.txt");
+        File.WriteAllLines(ids, Enumerable.Range(0, N).Select(i => (1000 + i).ToString()));
+        var index = Path.Combine(dir, "hnsw.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.fvecs"), "--ids", ids, "--index", "HNSW16", "--out", index).ExitCode);
+        var csv = Path.Combine(dir, "top.csv");
+        var search = CliRunner.Run("index", "search", "--index", index, "--queries", Path.Combine(dir, "queries.npy"), "--k", "3", "--ef", "200", "--mmap", "--out", csv, "--json");
+        Assert.AreEqual(0, search.ExitCode, search.Err);
+        var (gt, _, width) = TwoTower.MLNet.Index.Benchmarking.AnnBenchmark.ReadIds(Path.Combine(dir, "gt.npy"));
+        var expected = Enumerable.Range(0, Nq).SelectMany(q => gt.Skip(q * width).Take(3).Select(id => id + 1000)).ToArray();
+        CollectionAssert.AreEqual(expected, ResultIds(search), "ef 200 on 600 vectors is exact");
+        var lines = File.ReadAllLines(csv);
+        Assert.AreEqual("query,rank,id,score", lines[0]);
+        Assert.HasCount(1 + Nq * 3, lines);
+        StringAssert.StartsWith(lines[1], $"0,1,{expected[0]},");
+    }
+
+    [TestMethod]
+    public void BuildThenSearch_FromAModel_UsersTopItemsAreTheModelsOwn()
+    {
+        var dir = TestPaths.TempDir();
+        var model = Path.Combine(dir, "ials.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--train", TestPaths.Split("p2", "train"), "--factors", "16", "--out", model).ExitCode);
+        var index = Path.Combine(dir, "items.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--model", model, "--index", "Flat", "--out", index).ExitCode);
+        var search = CliRunner.Run("index", "search", "--index", index, "--model", model, "--user", "1,7", "--k", "5", "--json");
+        Assert.AreEqual(0, search.ExitCode, search.Err);
+        var results = search.Json["results"]!.AsArray();
+        Assert.AreEqual("7", results[1]!["query"]!.GetValue<string>());
+        var recommend = CliRunner.Run("recommend", "--model", model, "--user", "7", "--k", "5", "--json");
+        var expected = recommend.Json["items"]!.AsArray().Select(i => i!["itemId"]!.GetValue<string>()).ToArray();
+        CollectionAssert.AreEqual(expected, results[1]!["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()).ToArray(), "raw item ids, as recommend gives");
+    }
+
+    [TestMethod]
+    public void BuildAndSearch_BadInputs_UsageErrorsNamingTheOption()
+    {
+        var dir = WriteSet();
+        var pop = Path.Combine(dir, "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", TestPaths.Split("p2", "train"), "--out", pop).ExitCode);
+        var index = Path.Combine(dir, "flat.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", "Flat", "--out", index).ExitCode);
+        var ids = Path.Combine(dir, "short-ids.txt");
+        File.WriteAllLines(ids, ["1", "2"]);
+        var wide = Path.Combine(dir, "wide.npy");
+        WriteNpy(wide, "<f4", [1, D + 1], new byte[4 * (D + 1)]);
+        foreach (var (args, message) in new (string[], string)[]
+        {
+            (["index", "build", "--model", pop, "--out", Path.Combine(dir, "x.ttvx")], "has no item vectors; index a vector model"),
+            (["index", "build", "--out", Path.Combine(dir, "x.ttvx")], "Nothing to index: pass --model model.zip or --vectors FILE."),
+            (["index", "build", "--model", pop, "--vectors", Path.Combine(dir, "base.npy"), "--out", Path.Combine(dir, "x.ttvx")], "--model and --vectors are two sources of vectors; pass one."),
+            (["index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--ids", ids, "--out", Path.Combine(dir, "x.ttvx")], "has 2 ids for 600 vectors; expected one per row."),
+            (["index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", "HNSW", "--out", Path.Combine(dir, "x.ttvx")], "--index 'HNSW'"),
+            (["index", "search", "--index", index, "--queries", wide], $"has dimension {D + 1}; the index holds vectors of dimension {D}."),
+            (["index", "search", "--index", Path.Combine(dir, "none.ttvx"), "--queries", wide], "file not found"),
+            (["index", "search", "--index", index], "Nothing to search for"),
+            (["index", "search", "--index", index, "--queries", Path.Combine(dir, "queries.npy"), "--k", "0"], "--k 0: must be ≥ 1."),
+        })
+        {
+            var r = CliRunner.Run(args);
+            Assert.AreEqual(2, r.ExitCode, string.Join(' ', args) + "\n" + r.Err);
+            StringAssert.Contains(r.Err, message, string.Join(' ', args));
+        }
+        var ials = Path.Combine(dir, "ials.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--train", TestPaths.Split("p2", "train"), "--factors", "16", "--out", ials).ExitCode);
+        var other = CliRunner.Run("index", "search", "--index", index, "--model", ials, "--user", "1");
+        Assert.AreEqual(2, other.ExitCode);
+        StringAssert.Contains(other.Err, "has vectors of dimension 16; the index holds dimension 8: it was built from another model.");
+        var ialsIndex = Path.Combine(dir, "ials.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--model", ials, "--index", "Flat", "--out", ialsIndex).ExitCode);
+        var unknown = CliRunner.Run("index", "search", "--index", ialsIndex, "--model", ials, "--user", "nobody");
+        Assert.AreEqual(2, unknown.ExitCode);
+        StringAssert.Contains(unknown.Err, "--user 'nobody' is not a user of --model");
+    }
+
+    [TestMethod]
+    public void BenchAnn_SyntheticClusters_FlatIsExactAndHnswNearlySo()
+    {
+        var flat = CliRunner.Run("bench", "ann", "--n", "2000", "--d", "16", "--queries", "50", "--index", "Flat", "--repeats", "1", "--json");
+        Assert.AreEqual(0, flat.ExitCode, flat.Err);
+        Assert.AreEqual(1.0, flat.Json["points"]![0]!["recall"]!.GetValue<double>());
+        Assert.AreEqual(2000, flat.Json["n"]!.GetValue<int>());
+        var hnsw = CliRunner.Run("bench", "ann", "--n", "2000", "--d", "16", "--queries", "50", "--index", "HNSW16", "--ef", "16,128", "--repeats", "1", "--json");
+        Assert.AreEqual(0, hnsw.ExitCode, hnsw.Err);
+        var points = hnsw.Json["points"]!.AsArray();
+        Assert.HasCount(2, points);
+        Assert.IsGreaterThanOrEqualTo(0.95, points[1]!["recall"]!.GetValue<double>());
+        var bad = CliRunner.Run("bench", "ann", "--n", "5", "--k", "10");
+        Assert.AreEqual(2, bad.ExitCode);
+        StringAssert.Contains(bad.Err, "--k 10: at most --n (5) neighbours exist.");
+    }
 }

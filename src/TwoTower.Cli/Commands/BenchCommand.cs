@@ -17,8 +17,10 @@ internal static class BenchCommand
 
     public static Command Create(CliConsole console)
     {
-        var cmd = new Command("bench", "Benchmarks: `bench train` (two-tower training throughput on the PyTorch peer's configuration) and `bench latency` (recommend latency in process and over HTTP).");
+        var cmd = new Command("bench", "Benchmarks: `bench train` (two-tower training throughput on the PyTorch peer's configuration), `bench ann` (an index spec's " +
+            "recall and speed on seeded clustered vectors) and `bench latency` (recommend latency in process and over HTTP).");
         cmd.Subcommands.Add(CreateTrain(console));
+        cmd.Subcommands.Add(AnnBenchCommand.Create(console));
         cmd.Subcommands.Add(LatencyBenchCommand.Create(console));
         return cmd;
     }

@@ -25,6 +25,14 @@ internal sealed record AnnBenchmarkFiles(float[] Base, int BaseRows, int Dimensi
         return new AnnBenchmarkFiles(b, n, d, q, nq, gt, gtWidth);
     }
 
+    /// <summary>One vector file (.npy float32 or .fvecs) named by <paramref name="option"/>; problems name the option.</summary>
+    public static (float[] Values, int Rows, int Columns) ReadVectors(string option, string path)
+    {
+        var (values, rows, columns) = Read(option, path, AnnBenchmark.ReadVectors);
+        if (rows == 0) throw new UserInputException($"{option} '{path}' holds no vectors; expected at least one row.");
+        return (values, rows, columns);
+    }
+
     private static (T[] Values, int Rows, int Columns) Read<T>(string option, string path, Func<string, (T[], int, int)> read)
     {
         if (!File.Exists(path)) throw new UserInputException($"{option} '{path}': file not found.");

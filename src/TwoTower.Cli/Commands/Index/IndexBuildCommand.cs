@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower index build`: an index file (.ttvx) from a model's item vectors or from a vector file.</summary>
+internal static class IndexBuildCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var model = new Option<string?>("--model") { Description = "A vector model (twotower, ials, mf, factors): its item vectors are indexed, with the model's item keys as ids (`index search --model` maps them back to raw ids)." };
+        var vectors = new Option<string?>("--vectors") { Description = "Or a vector file: .npy float32 (n × d) or .fvecs." };
+        var ids = new Option<string?>("--ids") { Description = "With --vectors: a text file of one integer id per row (default: the row numbers 0 … n−1)." };
+        var spec = new Option<string>("--index") { Description = $"Index factory spec: {IndexFactory.ValidForms}.", DefaultValueFactory = _ => "HNSW16" };
+        var metric = IndexMetricArgument.Create();
+        var output = new Option<string>("--out") { Description = "Index file to write (atomically), e.g. items.ttvx.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object {index, metric, vectors, dimension, build_seconds, bytes, out} as the last line." };
+        var cmd = new Command("build", "Build a vector index (IVF specs are trained on the vectors first) and save it; `index search` loads it.");
+        foreach (var o in new Option[] { model, vectors, ids, spec, metric, output, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            console.Json = r.GetValue(json);
+            var specText = r.GetValue(spec)!;
+            IndexBenchSettings.KindOf(specText); // the spec's syntax, before any file is read
+            var path = OutputPaths.File(r.GetValue(output), "--out", ("--model", r.GetValue(model)), ("--vectors", r.GetValue(vectors)), ("--ids", r.GetValue(ids)));
+            var (values, rows, dimension, rowIds, source) = (r.GetValue(model), r.GetValue(vectors)) switch
+            {
+                ({ } m, null) => FromModel(m, r.GetValue(ids)),
+                (null, { } v) => FromFile(v, r.GetValue(ids)),
+                (null, null) => throw new UserInputException("Nothing to index: pass --model model.zip or --vectors FILE."),
+                _ => throw new UserInputException("--model and --vectors are two sources of vectors; pass one."),
+            };
+            var vectorMetric = IndexMetricArgument.Parse(r.GetValue(metric));
+            IndexBenchSettings.CheckFits(specText, dimension, vectorMetric);
+            var clock = Stopwatch.StartNew();
+            using var index = IndexFactory.Create(specText, dimension, vectorMetric);
+            try
+            {
+                index.Train(values);
+                index.Add(rowIds, values);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UserInputException($"--index {specText}: {ex.Message}");
+            }
+            var buildSeconds = clock.Elapsed.TotalSeconds;
+            index.Save(path);
+            var bytes = new FileInfo(path).Length;
+            console.Info($"{specText} ({r.GetValue(metric)}) of {rows} × {dimension} vectors from {source}: built in {buildSeconds:0.00} s, {bytes / (double)rows:0} B/vector, saved to {path}");
+            if (console.Json)
+                console.WriteJson(new JsonObject
+                {
+                    ["index"] = specText, ["metric"] = r.GetValue(metric), ["vectors"] = rows, ["dimension"] = dimension,
+                    ["build_seconds"] = Math.Round(buildSeconds, 3), ["bytes"] = bytes, ["out"] = path,
+                });
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static (float[] Values, int Rows, int Dimension, long[] Ids, string Source) FromModel(string modelPath, string? ids)
+    {
+        if (ids is not null) throw new UserInputException("--ids goes with --vectors; a model's items are indexed by their keys.");
+        var embedding = LoadEmbeddingModel(modelPath);
+        var keys = new long[embedding.Items.Count];
+        for (var i = 0; i < keys.Length; i++) keys[i] = i;
+        return (embedding.ItemVectors.ToArray(), keys.Length, embedding.Dimension, keys, $"{embedding.ModelType} model {modelPath}");
+    }
+
+    private static (float[] Values, int Rows, int Dimension, long[] Ids, string Source) FromFile(string vectorsPath, string? idsPath)
+    {
+        var (values, rows, dimension) = AnnBenchmarkFiles.ReadVectors("--vectors", vectorsPath);
+        for (var i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) throw new UserInputException($"--vectors '{vectorsPath}' row {i / dimension} holds {values[i]}; every value must be finite.");
+        var rowIds = new long[rows];
+        if (idsPath is null)
+        {
+            for (var i = 0; i < rows; i++) rowIds[i] = i;
+        }
+        else
+        {
+            if (!File.Exists(idsPath)) throw new UserInputException($"--ids '{idsPath}': file not found.");
+            var lines = File.ReadAllLines(idsPath).Where(l => l.Trim().Length > 0).ToArray();
+            if (lines.Length != rows) throw new UserInputException($"--ids '{idsPath}' has {lines.Length} ids for {rows} vectors; expected one per row.");
+            var seen = new HashSet<long>();
+            for (var i = 0; i < rows; i++)
+            {
+                if (!long.TryParse(lines[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out rowIds[i]))
+                    throw new UserInputException($"--ids '{idsPath}' line {i + 1}: '{lines[i].Trim()}' is not an integer id.");
+                if (!seen.Add(rowIds[i])) throw new UserInputException($"--ids '{idsPath}' line {i + 1}: id {rowIds[i]} appears twice.");
+            }
+        }
+        return (values, rows, dimension, rowIds, vectorsPath);
+    }
+
+    /// <summary>A model file whose users and items have vectors; other kinds are a usage error naming --model.</summary>
+    internal static IEmbeddingRecommender LoadEmbeddingModel(string modelPath) =>
+        ModelFile.Load(modelPath).Model is IEmbeddingRecommender embedding
+            ? embedding
+            : throw new UserInputException($"--model '{modelPath}' has no item vectors; index a vector model (twotower, ials, mf, factors).");
+}

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Persistence;
+using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
+
+namespace TwoTower.Cli.Commands;
+
+/// <summary>`twotower index search`: the top-k ids of query vectors, or of a model's users, in a saved index.</summary>
+internal static class IndexSearchCommand
+{
+    // More results than this are summarised on screen; --out or --json carry them all.
+    private const int ShownQueries = 10;
+
+    public static Command Create(CliConsole console)
+    {
+        var indexPath = new Option<string>("--index") { Description = "Index file written by `index build` (or IVectorIndex.Save).", Required = true };
+        var queries = new Option<string?>("--queries") { Description = "Query vectors: .npy float32 (nq × d) or .fvecs." };
+        var model = new Option<string?>("--model") { Description = "Or the model the index was built from: --user ids are embedded by it and the results are its raw item ids." };
+        var users = new Option<string?>("--user") { Description = "With --model: raw user id(s), comma-separated." };
+        var k = new Option<int>("--k") { Description = "Results per query.", DefaultValueFactory = _ => 10 };
+        var ef = new Option<int?>("--ef") { Description = "HNSW: efSearch (default: the index's)." };
+        var nprobe = new Option<int?>("--nprobe") { Description = "IVF: lists probed (default: the index's)." };
+        var threads = new Option<int>("--threads") { Description = "Threads for a batch of queries.", DefaultValueFactory = _ => 1 };
+        var mmap = new Option<bool>("--mmap") { Description = "Open the index memory-mapped (fast start for large indexes; pages load as searched)." };
+        var output = new Option<string?>("--out") { Description = "Write every result to this CSV (query,rank,id,score), atomically." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object {queries, k, seconds, results: [{query, items: [{id, score}]}]} as the last line." };
+        var cmd = new Command("search", "Search a saved index: the top-k ids and scores of each query vector, or of users embedded by the index's model.");
+        foreach (var o in new Option[] { indexPath, queries, model, users, k, ef, nprobe, threads, mmap, output, json }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            console.Json = r.GetValue(json);
+            var kk = r.GetValue(k);
+            if (kk < 1) throw new UserInputException($"--k {kk}: must be ≥ 1.");
+            if (r.GetValue(threads) < 1) throw new UserInputException($"--threads {r.GetValue(threads)}: must be ≥ 1.");
+            if (r.GetValue(ef) is < 1) throw new UserInputException($"--ef {r.GetValue(ef)}: must be ≥ 1.");
+            if (r.GetValue(nprobe) is < 1) throw new UserInputException($"--nprobe {r.GetValue(nprobe)}: must be ≥ 1.");
+            var outPath = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--index", r.GetValue(indexPath)), ("--queries", r.GetValue(queries))) : null;
+            var path = r.GetValue(indexPath)!;
+            if (!File.Exists(path)) throw new UserInputException($"--index '{path}': file not found.");
+            using var index = VectorIndex.Load(path, r.GetValue(mmap) ? IndexLoadOptions.Mapped : IndexLoadOptions.Default);
+
+            var (vectors, labels, embedding) = (r.GetValue(queries), r.GetValue(model)) switch
+            {
+                ({ } q, null) => FromFile(q, index.Dimension, r.GetValue(users)),
+                (null, { } m) => FromUsers(m, r.GetValue(users), index),
+                (null, null) => throw new UserInputException("Nothing to search for: pass --queries FILE, or --model model.zip --user ID."),
+                _ => throw new UserInputException("--queries and --model are two sources of queries; pass one."),
+            };
+            var clock = Stopwatch.StartNew();
+            var results = index.Search(vectors, kk, new SearchOptions { Threads = r.GetValue(threads), EfSearch = r.GetValue(ef), NProbe = r.GetValue(nprobe) });
+            var seconds = clock.Elapsed.TotalSeconds;
+            string Id(long id) => id < 0 ? "" : embedding is null ? id.ToString(CultureInfo.InvariantCulture) : embedding.Items.GetRawId((int)id);
+
+            if (outPath is not null)
+                AtomicFile.Write(outPath, stream =>
+                {
+                    using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                    w.WriteLine("query,rank,id,score");
+                    for (var q = 0; q < results.QueryCount; q++)
+                    {
+                        var ids = results.IdsOf(q);
+                        var scores = results.ScoresOf(q);
+                        for (var i = 0; i < ids.Length && ids[i] >= 0; i++)
+                            w.WriteLine($"{MLNet.Data.CsvLineParser.Quote(labels[q])},{i + 1},{MLNet.Data.CsvLineParser.Quote(Id(ids[i]))},{scores[i].ToString("R", CultureInfo.InvariantCulture)}");
+                    }
+                });
+            var table = new Table().Title(Markup.Escape($"{index.Count} vectors × {index.Dimension} · {results.QueryCount} queries in {seconds * 1000:0.0} ms" +
+                (results.QueryCount > ShownQueries ? $" · first {ShownQueries} shown" + (outPath is null ? " (--out FILE keeps all)" : $", all in {outPath}") : "")))
+                .AddColumn("query").AddColumn(new TableColumn("rank").RightAligned()).AddColumn("id").AddColumn(new TableColumn("score").RightAligned());
+            for (var q = 0; q < Math.Min(ShownQueries, results.QueryCount); q++)
+            {
+                var ids = results.IdsOf(q);
+                var scores = results.ScoresOf(q);
+                for (var i = 0; i < ids.Length && ids[i] >= 0; i++)
+                    table.AddRow(i == 0 ? Markup.Escape(labels[q]) : "", (i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(Id(ids[i])), Formatting.F4(scores[i]));
+            }
+            console.Write(table);
+            if (console.Json)
+            {
+                var all = new JsonArray();
+                for (var q = 0; q < results.QueryCount; q++)
+                {
+                    var ids = results.IdsOf(q);
+                    var scores = results.ScoresOf(q);
+                    var items = new JsonArray();
+                    for (var i = 0; i < ids.Length && ids[i] >= 0; i++)
+                        items.Add(new JsonObject { ["id"] = Id(ids[i]), ["score"] = Math.Round(scores[i], 6) });
+                    all.Add(new JsonObject { ["query"] = labels[q], ["items"] = items });
+                }
+                console.WriteJson(new JsonObject { ["queries"] = results.QueryCount, ["k"] = kk, ["seconds"] = Math.Round(seconds, 6), ["results"] = all });
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static (float[] Vectors, string[] Labels, IEmbeddingRecommender? Model) FromFile(string path, int dimension, string? users)
+    {
+        if (users is not null) throw new UserInputException("--user goes with --model; --queries rows are searched as they are.");
+        var (values, rows, columns) = AnnBenchmarkFiles.ReadVectors("--queries", path);
+        if (columns != dimension) throw new UserInputException($"--queries '{path}' has dimension {columns}; the index holds vectors of dimension {dimension}.");
+        for (var i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) throw new UserInputException($"--queries '{path}' row {i / columns} holds {values[i]}; every value must be finite.");
+        return (values, Enumerable.Range(0, rows).Select(q => q.ToString(CultureInfo.InvariantCulture)).ToArray(), null);
+    }
+
+    private static (float[] Vectors, string[] Labels, IEmbeddingRecommender? Model) FromUsers(string modelPath, string? users, IVectorIndex index)
+    {
+        var embedding = IndexBuildCommand.LoadEmbeddingModel(modelPath);
+        if (embedding.Dimension != index.Dimension)
+            throw new UserInputException($"--model '{modelPath}' has vectors of dimension {embedding.Dimension}; the index holds dimension {index.Dimension}: it was built from another model.");
+        if (index.Count > embedding.Items.Count)
+            throw new UserInputException($"The index holds {index.Count} vectors, more than the {embedding.Items.Count} items of --model '{modelPath}': it was built from another model or file.");
+        var ids = (users ?? throw new UserInputException("--model needs --user ID[,ID…]: whose top items to search."))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ids.Length == 0) throw new UserInputException("--user is empty; give at least one raw user id.");
+        var keys = new int[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+            if (!embedding.Users.TryGetKey(ids[i], out keys[i]))
+                throw new UserInputException($"--user '{ids[i]}' is not a user of --model '{modelPath}' (it has {embedding.Users.Count} users).");
+        var vectors = new float[ids.Length * embedding.Dimension];
+        embedding.EmbedUsers(keys, vectors);
+        return (vectors, ids, embedding);
+    }
+}
