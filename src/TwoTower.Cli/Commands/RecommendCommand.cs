@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Spectre.Console;
 using TwoTower.Cli.Infrastructure;
@@ -53,13 +54,19 @@ internal static class RecommendCommand
                 recs = recommender.Recommend(userId!, kk, r.GetValue(excludeSeen));
             }
             var title = historyIds is not null ? $"new user · {historyIds.Length} item(s) of history" : $"user {userId}";
-            var table = new Table().Title(Markup.Escape($"{loaded.Model.ModelType} · {title}")).AddColumn("#").AddColumn("item").AddColumn("title").AddColumn("genres").AddColumn(new TableColumn("score").RightAligned());
+            // Titles and genres come from --items; without it the columns would only be empty.
+            var table = new Table().Title(Markup.Escape($"{loaded.Model.ModelType} · {title}" + (meta is null ? " (--items DIR|FILE adds titles)" : ""))).AddColumn("#").AddColumn("item");
+            if (meta is not null) table.AddColumn("title").AddColumn("genres");
+            table.AddColumn(new TableColumn("score").RightAligned());
             var rank = 0;
             var arr = new JsonArray();
             foreach (var rec in recs)
             {
                 ItemRecord? rec2 = meta is not null && meta.TryGet(rec.ItemId, out var ir) ? ir : null;
-                table.AddRow((++rank).ToString(), Markup.Escape(rec.ItemId), Markup.Escape(rec2?.Title ?? ""), Markup.Escape(string.Join("|", rec2?.Genres ?? Array.Empty<string>())), rec.Score.ToString("0.####"));
+                var cells = new List<string> { (++rank).ToString(CultureInfo.InvariantCulture), Markup.Escape(rec.ItemId) };
+                if (meta is not null) cells.AddRange([Markup.Escape(rec2?.Title ?? ""), Markup.Escape(string.Join("|", rec2?.Genres ?? Array.Empty<string>()))]);
+                cells.Add(rec.Score.ToString("0.####", CultureInfo.InvariantCulture));
+                table.AddRow(cells.ToArray());
                 arr.Add(new JsonObject { ["itemId"] = rec.ItemId, ["score"] = Math.Round(rec.Score, 6), ["title"] = rec2?.Title });
             }
             console.Write(table);

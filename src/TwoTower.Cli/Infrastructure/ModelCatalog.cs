@@ -71,7 +71,11 @@ internal sealed class ModelCatalog
 
     public IEnumerable<string> Names => _models.Keys;
 
-    public string Describe() => string.Join(", ", _models.Select(m => $"{m.Key} ({m.Value.Description})"));
+    /// <summary>The models with options a grid can search (the others have none).</summary>
+    public static readonly string[] Tunable = ["ials", "twotower", "mf", "ease", "itemknn"];
+
+    public string Describe(IReadOnlyCollection<string>? only = null) =>
+        string.Join(", ", _models.Where(m => only is null || only.Contains(m.Key)).Select(m => $"{m.Key} ({m.Value.Description})"));
 
     public void AddOptionsTo(Command command)
     {
