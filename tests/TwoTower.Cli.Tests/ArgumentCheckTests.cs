@@ -117,4 +117,27 @@ public sealed class ArgumentCheckTests
         Assert.AreEqual(0, r.ExitCode, r.Err);
         StringAssert.Contains(r.Err, "warning: 99057 of 99057 --test rows are also (user, item) pairs of --train");
     }
+
+    [TestMethod]
+    public void Mf_RatingsBeyondFloatRange_SaysSoInsteadOfSingular()
+    {
+        var dir = TestPaths.TempDir();
+        var huge = Path.Combine(dir, "huge.csv");
+        File.WriteAllLines(huge, File.ReadLines(P2("train")).Take(2000).Select((l, i) => i == 0 ? l : string.Join(',', l.Split(',').Select((f, j) => j == 2 ? f + "e37" : f))));
+        AssertUsageError(CliRunner.Run("train", "--model", "mf", "--train", huge, "--out", Path.Combine(dir, "m.zip")), "overflowed float precision: the ratings or factors are too large");
+    }
+
+    [TestMethod]
+    public void Export_DefaultKOnACatalogueSmallerThanTen_Fits()
+    {
+        var dir = TestPaths.TempDir();
+        var tiny = Path.Combine(dir, "tiny.csv");
+        File.WriteAllLines(tiny, ["user_id,item_id", "a,1", "a,2", "b,2", "b,3", "c,1", "c,3"]);
+        var model = Path.Combine(dir, "ials.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--train", tiny, "--factors", "2", "--out", model).ExitCode);
+        var r = CliRunner.Run("export", "--model", model, "--out", Path.Combine(dir, "onnx"), "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual(3, r.Json["k"]!.GetValue<int>());
+        AssertUsageError(CliRunner.Run("export", "--model", model, "--out", Path.Combine(dir, "onnx2"), "--k", "4"), "--k 4: must be in 1..3 (the catalogue size).");
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.MatrixFactorization;
@@ -105,7 +106,7 @@ internal static class EvaluateCommand
         }
         catch (ArgumentException ex)
         {
-            throw new UserInputException($"--test '{testPath}': {ex.Message}");
+            throw new UserInputException($"--test '{testPath}': {ex.MessageWithoutParameter()}");
         }
         console.Write(Formatting.KeyValueTable($"{model.ModelType} · protocol rating · {m.Count} rated rows", new[]
         {

@@ -43,6 +43,7 @@ internal static class LatencyBenchCommand
             if (r.GetValue(factors) < 1) throw new UserInputException($"--factors {r.GetValue(factors)}: must be ≥ 1.");
             if (r.GetValue(rate) < 1) throw new UserInputException($"--rate {r.GetValue(rate)}: must be ≥ 1.");
             if (!(r.GetValue(seconds) > 0) || r.GetValue(seconds) > 600) throw new UserInputException($"--seconds {r.GetValue(seconds)}: must be in (0, 600].");
+            IndexBenchSettings.KindOf(r.GetValue(index)!); // a bad spec fails now, not after the catalogue is built
             var dir = new MovieLensLocator().Locate(r.GetValue(data), allowDownload: true, new SynchronousProgress<string>(console.Log));
             var dataset = DatasetLoader.Load(dir);
             if (r.GetValue(items) < 1) throw new UserInputException($"--items {r.GetValue(items)}: must be ≥ 1.");

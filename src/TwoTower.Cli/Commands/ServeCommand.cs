@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.PgVector;
 using TwoTower.Serving.Hosting;
@@ -52,7 +53,7 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Npgsql.NpgsqlException)
         {
-            throw new UserInputException($"--pg: {ex.Message}");
+            throw new UserInputException($"--pg: {(ex is ArgumentException a ? a.MessageWithoutParameter() : ex.Message)}");
         }
         index.Clear();
         console.Log($"Item vectors go to PostgreSQL table '{table}' (pgvector HNSW, dimension {dim}).");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Index;
 
 namespace TwoTower.Cli.Commands;
@@ -28,7 +29,7 @@ internal static class IndexBenchSettings
         }
         catch (ArgumentException ex) when (ex.ParamName != "SubQuantizers")
         {
-            throw new UserInputException($"--index '{spec}': {ex.Message}");
+            throw new UserInputException($"--index '{spec}': {ex.MessageWithoutParameter()}");
         }
         catch (ArgumentException)
         {
@@ -49,7 +50,7 @@ internal static class IndexBenchSettings
         }
         catch (ArgumentException ex)
         {
-            throw new UserInputException($"--index '{spec}' does not fit the data (dimension {dimension}): {ex.Message}");
+            throw new UserInputException($"--index '{spec}' does not fit the data (dimension {dimension}): {ex.MessageWithoutParameter()}");
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TwoTower.Cli.Infrastructure;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Persistence;
@@ -47,7 +48,7 @@ internal static class IndexBuildCommand
             }
             catch (ArgumentException ex)
             {
-                throw new UserInputException($"--index {specText}: {ex.Message}");
+                throw new UserInputException($"--index {specText}: {ex.MessageWithoutParameter()}");
             }
             var buildSeconds = clock.Elapsed.TotalSeconds;
             index.Save(path);
