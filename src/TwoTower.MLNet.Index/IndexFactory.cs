@@ -11,10 +11,15 @@ public static partial class IndexFactory
     /// <summary>The accepted spec forms, as shown in error messages.</summary>
     public const string ValidForms = "Flat | HNSW<M>[,efC<efConstruction>] (e.g. HNSW16, HNSW32,efC200) | IVF<lists>,Flat (e.g. IVF1024,Flat) | IVF<lists>,PQ<m>[,Refine] (e.g. IVF1024,PQ16, IVF1024,PQ16,Refine)";
 
-    /// <summary>Creates an empty index described by <paramref name="spec"/> (case-insensitive).</summary>
+    /// <summary>
+    /// Creates an empty index described by <paramref name="spec"/> (case-insensitive). <paramref name="buildThreads"/>
+    /// sets how many threads insert into an HNSW graph (0 = all cores; 1 = the same graph on every build, see
+    /// <see cref="HnswOptions.BuildThreads"/>); the other kinds build the same way at any thread count.
+    /// </summary>
     /// <exception cref="ArgumentException">The spec is not one of <see cref="ValidForms"/>.</exception>
-    public static IVectorIndex Create(string spec, int dimension, VectorMetric metric)
+    public static IVectorIndex Create(string spec, int dimension, VectorMetric metric, int buildThreads = 0)
     {
+        if (buildThreads < 0) throw new ArgumentOutOfRangeException(nameof(buildThreads), buildThreads, "buildThreads must be ≥ 0 (0 = all cores).");
         ArgumentNullException.ThrowIfNull(spec);
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
         var s = spec.Replace(" ", "");
@@ -23,6 +28,7 @@ public static partial class IndexFactory
         if (hnsw.Success)
         {
             var options = new HnswOptions { M = Number(hnsw.Groups[1], spec) };
+            if (buildThreads > 0) options = options with { BuildThreads = buildThreads };
             if (hnsw.Groups[2].Success) options = options with { EfConstruction = Number(hnsw.Groups[2], spec) };
             return new HnswIndex(dimension, metric, options);
         }

@@ -26,14 +26,15 @@ internal static class ServeCommand
         var pg = new Option<string?>("--pg") { Description = "Keep the item vectors in PostgreSQL with pgvector instead of --index: an Npgsql connection string (the table is emptied and reloaded from the model at start)." };
         var pgTable = new Option<string>("--pg-table") { Description = "Table for --pg.", DefaultValueFactory = _ => new PgVectorOptions().Table };
         var maxK = new Option<int>("--max-k") { Description = "Largest k a request may ask for.", DefaultValueFactory = _ => 200 };
+        var deterministic = new Option<bool>("--deterministic-index") { Description = "Build the HNSW index with one thread: every server started on the same model gives the same answers (replicas, restarts); slower start." };
         var cmd = new Command("serve", "Serve recommendations over HTTP (POST /recommend, GET /items/{id}/similar, PUT/DELETE /items/{id}, /health, /metrics, OpenAPI, demo page at /).");
-        foreach (var o in new Option[] { model, urls, data, state, apiKey, config, index, pg, pgTable, maxK }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, urls, data, state, apiKey, config, index, pg, pgTable, maxK, deterministic }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var options = new ServingOptions
             {
                 ModelPath = r.GetValue(model), DataPath = r.GetValue(data), StateDirectory = r.GetValue(state), ApiKey = r.GetValue(apiKey),
-                GeneratorConfig = r.GetValue(config), IndexSpec = r.GetValue(index)!, MaxK = r.GetValue(maxK),
+                GeneratorConfig = r.GetValue(config), IndexSpec = r.GetValue(index)!, MaxK = r.GetValue(maxK), DeterministicIndex = r.GetValue(deterministic),
                 CreateIndex = r.GetValue(pg) is { } connection ? PgIndex(connection, r.GetValue(pgTable)!, console) : null,
             };
             var app = Start(options, r.GetValue(urls)!, console);

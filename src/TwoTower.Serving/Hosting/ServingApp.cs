@@ -30,7 +30,10 @@ public static class ServingApp
         var items = options.DataPath is { } d ? DatasetLoader.LoadItems(d) : null;
         var users = options.DataPath is { } d2 ? DatasetLoader.LoadUsers(d2) : null;
         var generator = options.GeneratorConfig is { } g ? CandidateGeneratorOptions.Load(g) : null;
-        return RetrievalEngine.Create(loaded, items, users, new RetrievalEngineOptions { IndexSpec = options.IndexSpec, CreateIndex = options.CreateIndex, Generator = generator, StateDirectory = options.StateDirectory });
+        return RetrievalEngine.Create(loaded, items, users, new RetrievalEngineOptions
+        {
+            IndexSpec = options.IndexSpec, DeterministicIndex = options.DeterministicIndex, CreateIndex = options.CreateIndex, Generator = generator, StateDirectory = options.StateDirectory,
+        });
     }
 
     /// <summary>

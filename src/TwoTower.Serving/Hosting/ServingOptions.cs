@@ -21,6 +21,9 @@ public sealed record ServingOptions
     /// <summary>Index spec for item vectors (default "HNSW16").</summary>
     public string IndexSpec { get; init; } = "HNSW16";
 
+    /// <summary>Builds the HNSW item index with one thread, so replicas of one model answer alike (see <see cref="TwoTower.MLNet.Retrieval.Engine.RetrievalEngineOptions.DeterministicIndex"/>).</summary>
+    public bool DeterministicIndex { get; init; }
+
     /// <summary>Makes the item index instead of <see cref="IndexSpec"/> (see <see cref="TwoTower.MLNet.Retrieval.Engine.RetrievalEngineOptions.CreateIndex"/>); null = the spec.</summary>
     public Func<int, TwoTower.MLNet.Index.IVectorIndex>? CreateIndex { get; init; }
 

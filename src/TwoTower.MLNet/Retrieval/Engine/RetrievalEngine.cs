@@ -123,7 +123,7 @@ public sealed class RetrievalEngine : IDisposable
         INewItemEmbedder? newItems = null;
         if (embedding is not null)
         {
-            index = options.CreateIndex?.Invoke(dim) ?? IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct);
+            index = options.CreateIndex?.Invoke(dim) ?? IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct, options.DeterministicIndex ? 1 : 0);
             if (index.Dimension != dim || index.Metric != VectorMetric.InnerProduct || index.Count != 0)
             {
                 var (d, metric, count) = (index.Dimension, index.Metric, index.Count);

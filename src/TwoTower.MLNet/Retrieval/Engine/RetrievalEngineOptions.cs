@@ -15,6 +15,13 @@ public sealed record RetrievalEngineOptions
     /// </summary>
     public Func<int, TwoTower.MLNet.Index.IVectorIndex>? CreateIndex { get; init; }
 
+    /// <summary>
+    /// Builds an HNSW item index with one thread, so that every engine built from the same model (replicas behind a load
+    /// balancer, a restart) holds the same graph and gives the same answers. Default false: parallel insertion is faster,
+    /// and its graphs differ in which near-ties they keep, which can swap items at the end of a list.
+    /// </summary>
+    public bool DeterministicIndex { get; init; }
+
     /// <summary>HNSW search breadth (default 64: recall ≈ 0.99 at k ≤ 100 on 100k items).</summary>
     public int EfSearch { get; init; } = 64;
 
