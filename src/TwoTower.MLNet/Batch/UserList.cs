@@ -46,7 +46,8 @@ public static class UserList
             var at = trimmed.FindIndex(h => string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
             return at >= 0 ? at : throw new DataFormatException(path, line, $"no column '{name}' in header [{string.Join(", ", trimmed)}].");
         }
-        var found = trimmed.FindIndex(h => CsvColumnMapping.UserNames.Contains(h.ToLowerInvariant()));
+        // The most specific name wins (user_id before user), as for interaction files.
+        var found = CsvColumnMapping.UserNames.Select(n => trimmed.FindIndex(h => h.Equals(n, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(i => i >= 0, -1);
         if (found >= 0) return found;
         if (trimmed.Count == 1) return 0;
         throw new DataFormatException(path, line, $"cannot tell the user id column from header [{string.Join(", ", trimmed)}]; name it (--user-col).");

@@ -90,6 +90,10 @@ public sealed class ModelContainerReader
                     throw new ModelFormatException(name, $"checksum mismatch in entry '{e.Name}' (corrupt file).");
                 entries[e.Name] = (e, payload);
             }
+            // Every payload is listed with its checksum; an unlisted one means the file was edited or not written by us.
+            foreach (var ze in zip.Entries)
+                if (ze.FullName != ManifestName && !entries.ContainsKey(ze.FullName))
+                    throw new ModelFormatException(name, $"entry '{ze.FullName}' is in the file but not in its manifest (the file was edited, or not written by TwoTower.MLNet).");
             return new ModelContainerReader(name, manifest, entries);
         }
     }

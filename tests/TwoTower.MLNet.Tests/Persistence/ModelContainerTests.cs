@@ -152,6 +152,21 @@ public sealed class ModelContainerTests
     }
 
     [TestMethod]
+    public void Open_EntryNotInTheManifest_RefusedNamingIt()
+    {
+        var path = Path.Combine(TestPaths.TempDir(), "unlisted.zip");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            using (var s = new StreamWriter(zip.CreateEntry("manifest.json").Open()))
+                s.Write("{\"format\":\"twotower-model\",\"formatVersion\":1,\"modelType\":\"popularity\"}");
+            using (var s = new StreamWriter(zip.CreateEntry("popularity.json").Open()))
+                s.Write("{}");
+        }
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path));
+        StringAssert.Contains(ex.Message, "entry 'popularity.json' is in the file but not in its manifest");
+    }
+
+    [TestMethod]
     public void Open_NewerFormatVersion_AsksToUpgrade()
     {
         var path = Path.Combine(TestPaths.TempDir(), "newer.zip");
