@@ -52,7 +52,16 @@ public static class OnnxRecommenderExporter
         g.AddNode("TopK", [scores, kTensor], [topScores, topRows],
             [OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("largest", 1), OnnxAttribute.Int("sorted", 1)]);
         var itemIds = g.AddStringInitializer("item_ids", [items], spec.ItemIds);
-        g.AddNode("Gather", [itemIds, topRows], [OnnxAttribute.Int("axis", 0)], spec.ItemIdsOutputName);
+        if (spec.ExcludesSeen)
+        {
+            // A user with fewer than K unseen items gets −∞ scores at the end: those places hold no item (an empty id), not a seen one.
+            var gathered = g.AddNode("Gather", [itemIds, topRows], [OnnxAttribute.Int("axis", 0)]);
+            var excluded = g.AddNode("IsInf", [topScores], [OnnxAttribute.Int("detect_positive", 0), OnnxAttribute.Int("detect_negative", 1)]);
+            var empty = g.AddStringInitializer("no_item", [], [""]);
+            g.AddNode("Where", [excluded, empty, gathered], outputName: spec.ItemIdsOutputName);
+        }
+        else
+            g.AddNode("Gather", [itemIds, topRows], [OnnxAttribute.Int("axis", 0)], spec.ItemIdsOutputName);
         g.AddNode("Identity", [topScores], outputName: spec.ScoresOutputName);
         g.AddOutput(spec.ItemIdsOutputName, OnnxDataType.String, n, OnnxDimension.Fixed(k));
         g.AddOutput(spec.ScoresOutputName, OnnxDataType.Float, n, OnnxDimension.Fixed(k));

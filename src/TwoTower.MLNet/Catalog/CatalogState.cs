@@ -27,14 +27,22 @@ internal sealed class CatalogState
     /// <summary>
     /// The model whose transformer produced <paramref name="data"/>: among the live fitted models (newest first), the one
     /// whose vector for the first row's user equals that row's user vector column. With one candidate, or no row to
-    /// compare, the model fitted last.
+    /// compare, the model fitted last, provided the data has its user id and vector columns; null when no trainer of
+    /// this catalog wrote them (a Recommend or Index step without a trainer before it).
     /// </summary>
     public FittedRecommender? ForData(IDataView data)
     {
         var last = _last;
-        if (_byTransformer.Select(kv => kv.Value).Distinct().Count() <= 1) return last;
-        return WrittenBy(data) ?? last;
+        // A model fitted on other data earlier must not serve a chain that has no trainer: the columns it wrote are absent.
+        var lastFits = last is not null && HasColumnsOf(last, data.Schema);
+        if (_byTransformer.Select(kv => kv.Value).Distinct().Count() <= 1) return lastFits ? last : null;
+        return WrittenBy(data) ?? (lastFits ? last : null);
     }
+
+    private static bool HasColumnsOf(FittedRecommender fitted, DataViewSchema schema) =>
+        schema.GetColumnOrNull(fitted.UserTextColumn) is { Type: TextDataViewType }
+        && schema.GetColumnOrNull(fitted.UserVectorColumn) is { Type: VectorDataViewType { ItemType: NumberDataViewType } vt }
+        && vt.ItemType == NumberDataViewType.Single && vt.Size == fitted.Model.Dimension;
 
     /// <summary>The live fitted model whose transformer provably wrote <paramref name="data"/> (its user vector column matches), or null.</summary>
     public FittedRecommender? WrittenBy(IDataView data)

@@ -11,7 +11,8 @@ namespace TwoTower.MLNet;
 /// </summary>
 internal sealed class RankedListRecommender(IdMap users, IdMap items, int[][] lists) : IRecommender
 {
-    private const float Unlisted = -1e30f;
+    // Unlisted items were not recommended at all: −∞ makes them unrankable for the evaluator, not tied just below the list.
+    private const float Unlisted = float.NegativeInfinity;
 
     public string ModelType => "ranked-lists";
 

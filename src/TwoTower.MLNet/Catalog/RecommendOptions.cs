@@ -20,7 +20,7 @@ public sealed class RecommendOptions
     /// <summary>Output column of the recommended raw item ids (string[K], best first). Default "ItemIds".</summary>
     public string ItemIdsColumn { get; set; } = "ItemIds";
 
-    /// <summary>Output column of the scores (float[K], aligned with the ids; −∞ pads rows with fewer than K eligible items). Default "Scores".</summary>
+    /// <summary>Output column of the scores (float[K], aligned with the ids; a row with fewer than K eligible items ends with −∞ scores and empty ids). Default "Scores".</summary>
     public string ScoresColumn { get; set; } = "Scores";
 
     /// <summary>Where ONNX Runtime scores. Default <see cref="OnnxExecution.Cpu"/>; Auto prefers CUDA and falls back to CPU with one log line.</summary>

@@ -107,12 +107,13 @@ public sealed class TwoTowerCatalog
                 log.Add(user, i.ToString());
                 if (users.TryGetKey(user, out _)) continue;
                 users.GetOrAdd(user);
-                var dense = list.DenseValues().Select(v => items.GetOrAdd(v.ToString())).ToArray();
+                // Empty ids are the places of a short list (fewer eligible items than K): nothing was recommended there.
+                var dense = list.DenseValues().Where(v => !v.IsEmpty).Select(v => items.GetOrAdd(v.ToString())).ToArray();
                 lists.Add(dense);
             }
         }
         if (log.Count == 0) throw new ArgumentException("The predictions have no rows.", nameof(predictions));
-        var length = lists.Min(l => l.Length);
+        var length = listCol.Type is VectorDataViewType { Size: > 0 } fixedSize ? fixedSize.Size : lists.Max(l => l.Length);
         var kList = ks ?? (RetrievalEvaluator.DefaultFullKs.Where(k => k <= length).ToArray() is { Length: > 0 } fit ? fit : [length]);
         foreach (var k in kList)
             if (k > length)

@@ -7,7 +7,8 @@ namespace TwoTower.MLNet.Evaluation;
 /// <summary>
 /// Exact retrieval evaluation over the whole catalogue (DESIGN §6), identical row for row to the peers'
 /// data.py: scores every catalogue item for each test user (batched, parallel over users), ranks with
-/// "strictly greater" counting, and averages.
+/// "strictly greater" counting, and averages. A target the model scores −∞ is not recommendable at all (a list model's
+/// unlisted item): it misses at every K, instead of tying with the other −∞ items just below the list.
 /// </summary>
 public static class RetrievalEvaluator
 {
@@ -46,9 +47,9 @@ public static class RetrievalEvaluator
                 foreach (var r in rowsByUser[u])
                 {
                     var item = test.ItemKeys[r];
-                    var rank = item < nItems ? ScoreRanking.CountGreater(row, row[item]) : int.MaxValue;
+                    var rank = item < nItems && !float.IsNegativeInfinity(row[item]) ? ScoreRanking.CountGreater(row, row[item]) : int.MaxValue;
                     // The user's own train item keeps its score in the filtered row when it is the target.
-                    var fRank = item < nItems ? ScoreRanking.CountGreater(filtered, row[item]) : int.MaxValue;
+                    var fRank = item < nItems && !float.IsNegativeInfinity(row[item]) ? ScoreRanking.CountGreater(filtered, row[item]) : int.MaxValue;
                     for (var j = 0; j < kList.Length; j++)
                     {
                         if (rank < kList[j]) hits[u, j]++;
@@ -114,7 +115,7 @@ public static class RetrievalEvaluator
                 foreach (var it in ctx.HistoryOf(u))
                     if (it < n && targets.BinarySearch(it) < 0) row[it] = float.NegativeInfinity;
                 ranks.Clear();
-                foreach (var t in targets) ranks.Add(t < n ? ScoreRanking.CountGreater(row, row[t]) : int.MaxValue);
+                foreach (var t in targets) ranks.Add(t < n && !float.IsNegativeInfinity(row[t]) ? ScoreRanking.CountGreater(row, row[t]) : int.MaxValue);
                 SeparateTiedTargets(ranks);
                 var rs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ranks);
                 for (var j = 0; j < kList.Length; j++)

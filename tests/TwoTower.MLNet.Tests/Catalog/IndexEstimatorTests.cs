@@ -48,7 +48,7 @@ public sealed class IndexEstimatorTests
             total += 10;
         }
         Assert.IsGreaterThan(0.9, hits / (double)total);
-        var ex = Assert.ThrowsExactly<NotSupportedException>(() => ml.TwoTower().Transforms.Recommend(k: 10).Fit(train));
+        var ex = Assert.ThrowsExactly<NotSupportedException>(() => ml.TwoTower().Transforms.Recommend(k: 10).Fit(model.Transform(train)));
         StringAssert.Contains(ex.Message, "The item index 'HNSW16' is approximate");
     }
 
@@ -94,6 +94,35 @@ public sealed class IndexEstimatorTests
         var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index(options));
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => pipeline.Fit(train));
         StringAssert.Contains(ex.Message, "L2 metric");
+    }
+
+    [TestMethod]
+    public void Index_CosineOnVectorsOfUnequalLength_Rejected()
+    {
+        // MF item vectors have unequal norms: a cosine index would rank unlike the model (and unlike the saved model's TopK).
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var options = new IndexOptions { Create = d => IndexFactory.Create("Flat", d, VectorMetric.Cosine) };
+        var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index(options));
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => pipeline.Fit(train));
+        StringAssert.Contains(ex.Message, "the model's item vectors are not unit length");
+    }
+
+    [TestMethod]
+    public void IndexAndRecommend_WithoutTrainer_RefusedEvenAfterAnotherPipelineFitted()
+    {
+        // An unrelated model fitted earlier by the same catalog must not serve a chain that has no trainer.
+        var ml = new MLContext(seed: 1);
+        var fruit = ml.Data.LoadFromEnumerable(new[]
+        {
+            new InteractionRow { UserId = "u1", ItemId = "apple" }, new InteractionRow { UserId = "u2", ItemId = "pear" }, new InteractionRow { UserId = "u2", ItemId = "plum" },
+        });
+        ml.TwoTower().Trainers.MatrixFactorization(factors: 2, iterations: 1).Fit(fruit);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var recommend = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Transforms.Recommend(k: 2).Fit(train));
+        StringAssert.Contains(recommend.Message, "Recommend() has no model");
+        var index = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Transforms.Index("Flat").Fit(train));
+        StringAssert.Contains(index.Message, "Index() has no item vectors");
     }
 
     [TestMethod]

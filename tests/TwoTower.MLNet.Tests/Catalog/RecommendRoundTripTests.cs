@@ -89,6 +89,28 @@ public sealed class RecommendRoundTripTests
     }
 
     [TestMethod]
+    public void Predict_ExcludeSeenWithFewerEligibleItemsThanK_EmptyPlacesNotSeenItems()
+    {
+        // Catalogue {a, b, c, d}; u1 has seen a and b: two places hold items, the other two hold nothing (not a or b).
+        var ml = new MLContext(seed: 1);
+        var tiny = ml.Data.LoadFromEnumerable(new[]
+        {
+            new InteractionRow { UserId = "u1", ItemId = "a" }, new InteractionRow { UserId = "u1", ItemId = "b" },
+            new InteractionRow { UserId = "u2", ItemId = "c" }, new InteractionRow { UserId = "u2", ItemId = "d" }, new InteractionRow { UserId = "u2", ItemId = "a" },
+        });
+        var model = ml.TwoTower().Trainers.MatrixFactorization(factors: 2, iterations: 2).Append(ml.TwoTower().Transforms.Recommend(k: 4, excludeSeen: true)).Fit(tiny);
+        using var engine = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
+        var answer = engine.Predict(new UserRequest { UserId = "u1" });
+        CollectionAssert.AreEquivalent(new[] { "c", "d" }, answer.ItemIds[..2]);
+        CollectionAssert.AreEqual(new[] { "", "" }, answer.ItemIds[2..]);
+        Assert.IsTrue(answer.Scores[2..].All(float.IsNegativeInfinity));
+        CollectionAssert.AreEqual(ml.TwoTower().FindModel(model)!.Recommend("u1", 4, excludeSeen: true).Select(r => r.ItemId).ToArray(), answer.ItemIds[..2]);
+        // Evaluation reads the empty places as nothing recommended: u1's 2 items and u2's 1 unseen item (b) cover 3 of 4.
+        var result = ml.TwoTower().Evaluate(model.Transform(tiny), ks: [4]);
+        Assert.AreEqual(0.75, result["Coverage@4"], 1e-12);
+    }
+
+    [TestMethod]
     public void TwoTowerTrainer_UserVectorColumn_EqualsModelVectors()
     {
         var ml = new MLContext(seed: 1);

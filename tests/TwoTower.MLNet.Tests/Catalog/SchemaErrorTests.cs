@@ -61,9 +61,9 @@ public sealed class SchemaErrorTests
     {
         var ml = new MLContext(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
-        ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
+        var mf = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
         var requests = ml.Data.LoadFromEnumerable([new BoolRequest()]);
-        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(k: 3).Fit(requests));
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(ml.TwoTower().FindModel(mf)!, new RecommendOptions { K = 3 }).Fit(requests));
         StringAssert.Contains(ex.Message, "The user id column 'UserId' (UserIdColumn) has type Boolean; expected text (string).");
     }
 
