@@ -83,6 +83,16 @@ internal static class IdColumn
         return (ml.Transforms.Conversion.ConvertType(text, column.Name, DataKind.String), text);
     }
 
+    /// <summary>The shape-level check of <see cref="ToSingle"/>: the rating column exists and is a scalar number (or boolean).</summary>
+    public static void CheckRating(SchemaShape schema, string column, string optionName)
+    {
+        if (SchemaShapes.Find(schema, column) is not { } col)
+            throw new ArgumentOutOfRangeException(optionName, column,
+                $"The rating column '{column}' ({optionName}) is not in the input schema. Available columns: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}.");
+        if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.IsKey || col.ItemType is not (NumberDataViewType or BooleanDataViewType))
+            throw new ArgumentOutOfRangeException(optionName, column, $"The rating column '{column}' ({optionName}) has type {Describe(col)}; expected a scalar number.");
+    }
+
     /// <summary>A float rating column (converted when it is another number type).</summary>
     public static (IEstimator<ITransformer>? Converter, string FloatColumn) ToSingle(MLContext ml, DataViewSchema schema, string column, string optionName)
     {

@@ -92,6 +92,9 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
             }
         }
 
+        foreach (var (output, option) in new[] { (_options.ItemIdsColumn, nameof(RecommendOptions.ItemIdsColumn)), (_options.ScoresColumn, nameof(RecommendOptions.ScoresColumn)) })
+            if (string.Equals(output, userText, StringComparison.Ordinal))
+                throw new ArgumentOutOfRangeException(option, output, $"{option} '{output}' is the user id column this step reads: give the output another name.");
         var spec = BuildSpec(fitted, userText);
         steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(spec), [_options.ItemIdsColumn, _options.ScoresColumn], [userText], data,
             _options.Execution, _options.GpuDeviceId, _options.Log));

@@ -39,6 +39,9 @@ public sealed class RecommendOptions
         if (string.IsNullOrWhiteSpace(ItemIdsColumn)) throw new ArgumentOutOfRangeException(nameof(ItemIdsColumn), ItemIdsColumn, "ItemIdsColumn must name a column.");
         if (string.IsNullOrWhiteSpace(ScoresColumn) || ScoresColumn == ItemIdsColumn)
             throw new ArgumentOutOfRangeException(nameof(ScoresColumn), ScoresColumn, $"ScoresColumn must name a column other than ItemIdsColumn ('{ItemIdsColumn}').");
+        foreach (var (output, option) in new[] { (ItemIdsColumn, nameof(ItemIdsColumn)), (ScoresColumn, nameof(ScoresColumn)) })
+            if (UserIdColumn is not null && string.Equals(output, UserIdColumn, StringComparison.Ordinal))
+                throw new ArgumentOutOfRangeException(option, output, $"{option} '{output}' is the user id column it reads (UserIdColumn): give the output another name.");
         if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Expected Cpu, Gpu or Auto.");
         if (GpuDeviceId < 0) throw new ArgumentOutOfRangeException(nameof(GpuDeviceId), GpuDeviceId, "GpuDeviceId must be ≥ 0.");
     }

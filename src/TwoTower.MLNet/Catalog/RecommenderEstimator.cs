@@ -92,6 +92,10 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     public RecommenderEstimator WithItemVector(string column = "ItemVector")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
+        foreach (var (input, option) in new[] { (UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)), (RatingColumn, nameof(RatingColumn)), (UserVectorColumn, nameof(UserVectorColumn)) }
+            .Concat(UserFeatureColumns.Select(c => ((string?)c, nameof(UserFeatureColumns)))).Concat(ItemFeatureColumns.Select(c => ((string?)c, nameof(ItemFeatureColumns)))))
+            if (string.Equals(column, input, StringComparison.Ordinal))
+                throw new ArgumentOutOfRangeException(nameof(column), column, $"The item vector column '{column}' is already a column of this step ({option}): give the output another name.");
         var copy = Copy();
         copy.ItemVectorColumn = column;
         return copy;
@@ -179,6 +183,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     {
         IdColumn.Check(inputSchema, UserIdColumn, "user id", nameof(UserIdColumn));
         IdColumn.Check(inputSchema, ItemIdColumn, "item id", nameof(ItemIdColumn));
+        if (RatingColumn is not null) IdColumn.CheckRating(inputSchema, RatingColumn, nameof(RatingColumn));
         FeatureColumns.Check(inputSchema, UserFeatureColumns, nameof(UserFeatureColumns));
         FeatureColumns.Check(inputSchema, ItemFeatureColumns, nameof(ItemFeatureColumns));
         // The dimension is known only after Fit, but the columns are fixed-size vectors: a shape records the kind, not the size.
@@ -188,7 +193,8 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         return SchemaShapes.With(inputSchema, added);
     }
 
-    internal static InteractionLog ReadLog(IDataView data, string userText, string itemText, string? rating)
+    /// <summary>The interactions of <paramref name="data"/>; errors name the <paramref name="role"/> ("training", "test") and the row.</summary>
+    internal static InteractionLog ReadLog(IDataView data, string userText, string itemText, string? rating, string role = "training")
     {
         var schema = data.Schema;
         var cols = new List<DataViewSchema.Column> { schema[userText], schema[itemText] };
@@ -206,13 +212,16 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
             getUser(ref u);
             getItem(ref i);
             getRating?.Invoke(ref r);
-            if (u.Span.Trim().IsEmpty) throw new ArgumentException($"Row {row}: the user id is empty; every row needs a user id.", nameof(data));
-            if (i.Span.Trim().IsEmpty) throw new ArgumentException($"Row {row}: the item id is empty; every row needs an item id.", nameof(data));
-            if (!float.IsFinite(r)) throw new ArgumentException($"Row {row}: the rating is {r}; expected a finite number.", nameof(data));
+            if (u.Span.Trim().IsEmpty) throw new ArgumentException($"The {role} data, row {row}: the user id is empty; every row needs a user id.", nameof(data));
+            if (i.Span.Trim().IsEmpty) throw new ArgumentException($"The {role} data, row {row}: the item id is empty; every row needs an item id.", nameof(data));
+            // A float id column's missing value reads as the text "NaN": it is no id.
+            if (u.Span.SequenceEqual("NaN") || i.Span.SequenceEqual("NaN"))
+                throw new ArgumentException($"The {role} data, row {row}: the {(u.Span.SequenceEqual("NaN") ? "user" : "item")} id is NaN (a missing number); every row needs an id.", nameof(data));
+            if (!float.IsFinite(r)) throw new ArgumentException($"The {role} data, row {row}: the rating is {r}; expected a finite number.", nameof(data));
             log.Add(u.ToString(), i.ToString(), r);
             row++;
         }
-        if (log.Count == 0) throw new ArgumentException("The training data has no rows.", nameof(data));
+        if (log.Count == 0) throw new ArgumentException($"The {role} data has no rows.", nameof(data));
         return log;
     }
 

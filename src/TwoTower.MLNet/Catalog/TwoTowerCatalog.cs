@@ -140,11 +140,11 @@ public sealed class TwoTowerCatalog
         var (converted, userText, itemText) = ToText(data, userColumn, itemColumn);
         try
         {
-            return RecommenderEstimator.ReadLog(converted, userText, itemText, null);
+            return RecommenderEstimator.ReadLog(converted, userText, itemText, null, role);
         }
         catch (ArgumentException ex)
         {
-            throw new ArgumentException($"The {role} data: {ex.Message}", role, ex);
+            throw new ArgumentException(ex.MessageWithoutParameter(), role, ex);
         }
     }
 

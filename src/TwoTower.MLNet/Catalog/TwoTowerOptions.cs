@@ -68,7 +68,7 @@ public sealed class TwoTowerOptions
 
     private EngineOptions _engine = new();
 
-    /// <summary>Training epochs (<see cref="EngineOptions.Epochs"/>). Default 8.</summary>
+    /// <summary>Training epochs (<see cref="EngineOptions.Epochs"/>). Default 14, all of them: an ML.NET fit has no validation data for early stopping.</summary>
     public int Epochs { get => _engine.Epochs; set => _engine.Epochs = value; }
 
     /// <summary>Output dimension of both towers (<see cref="EngineOptions.EmbeddingDimension"/>). Default 64.</summary>
@@ -110,6 +110,13 @@ public sealed class TwoTowerOptions
             foreach (var c in list) CheckName(c, option);
             if (list.Distinct(StringComparer.Ordinal).Count() != list.Count) throw new ArgumentOutOfRangeException(option, string.Join(",", list), $"{option} names a column twice.");
         }
+        // An output named like an input would replace the column the next step (or the transform) reads.
+        var inputs = new[] { (UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)) }
+            .Concat(UserFeatureColumns.Select(c => (c, nameof(UserFeatureColumns)))).Concat(ItemFeatureColumns.Select(c => (c, nameof(ItemFeatureColumns))));
+        foreach (var (output, option) in new[] { (UserVectorColumn, nameof(UserVectorColumn)), (ItemVectorColumn, nameof(ItemVectorColumn)) })
+            foreach (var (input, inputOption) in inputs)
+                if (output is not null && string.Equals(output, input, StringComparison.Ordinal))
+                    throw new ArgumentOutOfRangeException(option, output, $"{option} '{output}' is also an input column ({inputOption}): the output would replace it; give the output another name.");
         _engine.Validate();
     }
 

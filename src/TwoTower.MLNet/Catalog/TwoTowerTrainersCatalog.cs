@@ -58,9 +58,9 @@ public sealed class TwoTowerTrainersCatalog
     /// <summary>A two-tower model with the common parameters (everything else at the <see cref="TwoTowerOptions"/> defaults).</summary>
     /// <param name="userIdColumn">User id column (text, key with values, or number).</param>
     /// <param name="itemIdColumn">Item id column (text, key with values, or number).</param>
-    /// <param name="epochs">Training epochs.</param>
+    /// <param name="epochs">Training epochs (default 14, as <see cref="TwoTowerOptions.Epochs"/>).</param>
     /// <param name="embeddingDimension">Output dimension of both towers.</param>
-    public RecommenderEstimator TwoTower(string userIdColumn = "UserId", string itemIdColumn = "ItemId", int epochs = 8, int embeddingDimension = 64) =>
+    public RecommenderEstimator TwoTower(string userIdColumn = "UserId", string itemIdColumn = "ItemId", int epochs = 14, int embeddingDimension = 64) =>
         TwoTower(new TwoTowerOptions { UserIdColumn = userIdColumn, ItemIdColumn = itemIdColumn, Epochs = epochs, EmbeddingDimension = embeddingDimension });
 
     /// <summary>Matrix factorization: implicit (iALS) or explicit (rating) feedback, see <see cref="MatrixFactorizationOptions"/>.</summary>

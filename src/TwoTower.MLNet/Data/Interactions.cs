@@ -27,8 +27,15 @@ public sealed class Interactions
     {
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(userKeys);
+        ArgumentNullException.ThrowIfNull(itemKeys);
+        ArgumentNullException.ThrowIfNull(ratings);
+        ArgumentNullException.ThrowIfNull(timestamps);
         if (itemKeys.Length != userKeys.Length || ratings.Length != userKeys.Length || timestamps.Length != userKeys.Length)
             throw new ArgumentException($"Column lengths differ: users {userKeys.Length}, items {itemKeys.Length}, ratings {ratings.Length}, timestamps {timestamps.Length}.");
+        // A key outside its map would surface later as an IndexOutOfRangeException deep inside a trainer or evaluator.
+        CheckKeys(userKeys, users, nameof(userKeys));
+        CheckKeys(itemKeys, items, nameof(itemKeys));
         Users = users;
         Items = items;
         _users = userKeys;
@@ -123,5 +130,13 @@ public sealed class Interactions
         var c = new int[Users.Count];
         foreach (var k in _users) c[k]++;
         return c;
+    }
+
+    private static void CheckKeys(int[] keys, IdMap map, string name)
+    {
+        var count = (uint)map.Count;
+        for (var r = 0; r < keys.Length; r++)
+            if ((uint)keys[r] >= count)
+                throw new ArgumentOutOfRangeException(name, keys[r], $"Row {r}: key {keys[r]} is outside the {map.Count} keys of the {map.Kind} map.");
     }
 }

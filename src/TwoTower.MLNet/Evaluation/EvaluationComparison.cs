@@ -8,9 +8,11 @@ namespace TwoTower.MLNet.Evaluation;
 public static class EvaluationComparison
 {
     /// <summary>
-    /// Compares every metric that has per-user values in both results, in <paramref name="result"/>'s order.
+    /// Compares every metric that has per-user values in both results, in <paramref name="result"/>'s order. The results
+    /// must cover the same users (by raw id) with the same number of test rows each; two test sets that agree on both
+    /// cannot be told apart from the results, so evaluate both models on the same files.
     /// </summary>
-    /// <exception cref="ArgumentException">The results are of different protocols or test sets, or lack per-user values.</exception>
+    /// <exception cref="ArgumentException">The results are of different protocols, cover different users or row counts, or lack per-user values.</exception>
     public static IReadOnlyList<MetricComparison> Compare(EvaluationResult result, EvaluationResult baseline)
     {
         var (a, b, order) = CheckPaired(result, baseline);

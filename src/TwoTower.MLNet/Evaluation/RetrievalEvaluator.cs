@@ -81,6 +81,9 @@ public static class RetrievalEvaluator
     /// </summary>
     public static EvaluationResult EvaluateFullRanking(IRecommender model, Interactions history, Interactions test, IReadOnlyList<int>? ks = null, int threads = 0)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(test);
         var kList = CheckKs(ks ?? DefaultFullKs);
         // A list never holds more than the catalogue: K past it is allowed (every item is recommended), the buffer is not.
         var maxK = Math.Min(kList.Max(), model.Items.Count);

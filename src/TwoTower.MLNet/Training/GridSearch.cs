@@ -93,6 +93,7 @@ public static class GridSearch
         var parsed = new List<(string Name, string[] Values)>();
         foreach (var axis in axes)
         {
+            if (axis is null) throw new ArgumentException("A grid axis is null; each axis is Name=v1,v2,... (e.g. Alpha=1,5,20).", nameof(axes));
             var eq = axis.IndexOf('=');
             if (eq <= 0 || eq == axis.Length - 1) throw new ArgumentException($"Grid axis '{axis}' is not Name=v1,v2,... (e.g. Alpha=1,5,20).", nameof(axes));
             var name = axis[..eq].Trim();

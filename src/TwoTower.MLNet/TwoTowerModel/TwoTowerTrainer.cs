@@ -16,6 +16,7 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
     public TwoTowerTrainer(TwoTowerTrainerOptions? options = null, ITowerBackend? backend = null)
     {
         Options = options ?? new TwoTowerTrainerOptions();
+        Options.Validate(); // fail at construction, as the other trainers do; Train validates again (the options stay mutable)
         Backend = backend ?? ManagedTowerBackend.Instance;
     }
 

@@ -265,7 +265,13 @@ public sealed class TwoTowerTrainerOptions
         if (!(LogQWeight >= 0) || !float.IsFinite(LogQWeight)) throw new ArgumentOutOfRangeException(nameof(LogQWeight), LogQWeight, "LogQWeight must be a finite number ≥ 0.");
         if (!(RecencyWeight >= 0) || !float.IsFinite(RecencyWeight)) throw new ArgumentOutOfRangeException(nameof(RecencyWeight), RecencyWeight, "RecencyWeight must be a finite number ≥ 0 (0 = off).");
         if (SoftmaxOverAllItems && Loss != TwoTowerLoss.SampledSoftmax) throw new ArgumentException($"SoftmaxOverAllItems needs Loss = SampledSoftmax, not {Loss}.", nameof(SoftmaxOverAllItems));
-        if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be ≥ 0.");
+        if (!(WeightDecay >= 0) || !float.IsFinite(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be a finite number ≥ 0.");
+        if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
+        // An undefined enum value (a cast from a number) would silently train with the default instead.
+        Defined(Loss, nameof(Loss));
+        Defined(Optimizer, nameof(Optimizer));
+        Defined(LearningRateDecay, nameof(LearningRateDecay));
+        Defined(ExtraNegativeSampling, nameof(ExtraNegativeSampling));
         if (!(WeightAveragingDecay >= 0 && WeightAveragingDecay < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAveragingDecay), WeightAveragingDecay, "WeightAveragingDecay must be in [0, 1) (0 = off).");
         if (!(GradientClipNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "GradientClipNorm must be ≥ 0 (0 = off).");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
@@ -278,8 +284,27 @@ public sealed class TwoTowerTrainerOptions
         if (InitialModel is not null && (InitialUserEmbeddings is not null || InitialItemEmbeddings is not null))
             throw new ArgumentException("InitialModel and warm-start embeddings (InitialUserEmbeddings, InitialItemEmbeddings) both set the id embeddings: choose one.", nameof(InitialModel));
         if (string.IsNullOrWhiteSpace(ValidationMetric)) throw new ArgumentException("ValidationMetric must name a metric, e.g. \"NDCG@10\" or \"top_100\".", nameof(ValidationMetric));
+        try
+        {
+            TwoTowerModel.ValidationMetric.Parse(ValidationMetric);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException(ex.MessageWithoutParameter(), nameof(ValidationMetric), ex);
+        }
     }
 
-    /// <summary>A shallow copy (arrays shared).</summary>
-    public TwoTowerTrainerOptions Clone() => (TwoTowerTrainerOptions)MemberwiseClone();
+    private static void Defined<T>(T value, string name) where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} = {value} is not one of {string.Join(", ", Enum.GetNames<T>())}.");
+    }
+
+    /// <summary>A copy whose arrays are copied too (a later change to the original's HiddenLayers does not reach it); the model and embedding arrays it points to are shared.</summary>
+    public TwoTowerTrainerOptions Clone()
+    {
+        var copy = (TwoTowerTrainerOptions)MemberwiseClone();
+        copy.HiddenLayers = HiddenLayers is null ? null! : (int[])HiddenLayers.Clone();
+        return copy;
+    }
 }

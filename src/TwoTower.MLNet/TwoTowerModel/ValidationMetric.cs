@@ -33,6 +33,8 @@ internal sealed class ValidationMetric
         {
             if (!int.TryParse(name[(at + 1)..], out var k) || k < 1)
                 throw new ArgumentException($"Validation metric '{name}': expected NAME@K with K ≥ 1.", nameof(name));
+            if (name[..at] is "PopularityPercentile" or "Gini")
+                throw new ArgumentException($"Validation metric '{name}': {name[..at]} describes the lists (lower is not worse), it is no score to maximise; use {string.Join(", ", FullRankingAtK)} @K, MRR, top_K or f_top_K.", nameof(name));
             if (!FullRankingAtK.Contains(name[..at]))
                 throw new ArgumentException($"Validation metric '{name}': '{name[..at]}' is not a full-ranking metric (expected {string.Join(", ", FullRankingAtK)} @K, MRR, top_K or f_top_K).", nameof(name));
             return new ValidationMetric(name, false, k);
@@ -42,8 +44,9 @@ internal sealed class ValidationMetric
         return new ValidationMetric(name, false, null);
     }
 
-    // The @K metrics of RetrievalEvaluator.EvaluateFullRanking, so a misspelt name fails before any training.
-    private static readonly string[] FullRankingAtK = ["HR", "Recall", "NDCG", "MAP", "Coverage", "PopularityPercentile", "Gini"];
+    // The @K metrics of RetrievalEvaluator.EvaluateFullRanking that grow with quality, so a misspelt name fails before any
+    // training (PopularityPercentile and Gini describe the lists and are not maximised).
+    private static readonly string[] FullRankingAtK = ["HR", "Recall", "NDCG", "MAP", "Coverage"];
 
     public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, Interactions train, Interactions validation, int threads) =>
         EvaluateResult(model, train, validation, threads).Metrics;

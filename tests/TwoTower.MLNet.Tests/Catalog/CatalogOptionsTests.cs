@@ -43,6 +43,50 @@ public sealed class CatalogOptionsTests
     }
 
     [TestMethod]
+    public void TwoTowerOptions_Clone_CopiesTheEngineArrays()
+    {
+        // The estimator keeps a clone, documented as unaffected by later changes: arrays included.
+        var o = new TwoTowerOptions();
+        o.Engine.HiddenLayers = [16];
+        var c = o.Clone();
+        o.Engine.HiddenLayers[0] = -1;
+        Assert.AreEqual(16, c.Engine.HiddenLayers[0]);
+    }
+
+    [TestMethod]
+    [DataRow("UserId", null, "UserVectorColumn 'UserId' is also an input column (UserIdColumn)")]
+    [DataRow("UserVector", "ItemId", "ItemVectorColumn 'ItemId' is also an input column (ItemIdColumn)")]
+    public void TwoTower_OutputNamedLikeAnInput_ThrowsAtConstruction(string userVector, string? itemVector, string message)
+    {
+        var ml = new MLContext(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { UserVectorColumn = userVector, ItemVectorColumn = itemVector }));
+        StringAssert.Contains(ex.Message, message);
+        var mf = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.MatrixFactorization().WithItemVector("ItemId"));
+        StringAssert.Contains(mf.Message, "The item vector column 'ItemId' is already a column of this step (ItemIdColumn)");
+        var rec = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(new RecommendOptions { UserIdColumn = "UserId", ItemIdsColumn = "UserId" }));
+        StringAssert.Contains(rec.Message, "ItemIdsColumn 'UserId' is the user id column it reads");
+    }
+
+    [TestMethod]
+    public void EngineOptions_UndefinedEnumsMomentumAndMetric_RefusedNamingTheOption()
+    {
+        foreach (var (options, name) in new (MLNet.TwoTowerModel.TwoTowerTrainerOptions, string)[]
+        {
+            (new() { Loss = (MLNet.TwoTowerModel.TwoTowerLoss)42 }, "Loss"),
+            (new() { Optimizer = (MLNet.TwoTowerModel.TwoTowerOptimizer)9 }, "Optimizer"),
+            (new() { Momentum = float.NaN }, "Momentum"),
+            (new() { WeightDecay = float.PositiveInfinity }, "WeightDecay"),
+        })
+        {
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLNet.TwoTowerModel.TwoTowerTrainer(options), name);
+            Assert.AreEqual(name, ex.ParamName);
+        }
+        var metric = Assert.ThrowsExactly<ArgumentException>(() => new MLNet.TwoTowerModel.TwoTowerTrainer(new() { ValidationMetric = "bogus" }));
+        Assert.AreEqual("ValidationMetric", metric.ParamName);
+        StringAssert.Contains(metric.Message, "Validation metric 'bogus' is unknown");
+    }
+
+    [TestMethod]
     public void TwoTowerOptions_NullEngine_Throws()
     {
         var ex = Assert.ThrowsExactly<ArgumentNullException>(() => new TwoTowerOptions { Engine = null! });

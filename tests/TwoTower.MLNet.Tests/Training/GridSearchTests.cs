@@ -202,7 +202,12 @@ public sealed class GridSearchTests
         var model = Ials(["Factors=2"]).Fit(data);
         var full = RetrievalEvaluator.EvaluateFullRanking(model, data.Train, data.Validation!, [5, 10], threads: 1).Metrics.Keys;
         var tfrs = RetrievalEvaluator.EvaluateTfrs(model, data.Train, data.Validation!, [5], threads: 1).Metrics.Keys;
-        foreach (var name in full.Concat(tfrs)) GridSearch.CheckMetric(name);
+        // Every reported metric that grows with quality is searchable; the two that describe the lists are refused.
+        var descriptive = full.Where(n => n.StartsWith("PopularityPercentile@", StringComparison.Ordinal) || n.StartsWith("Gini@", StringComparison.Ordinal)).ToArray();
+        Assert.HasCount(4, descriptive);
+        foreach (var name in full.Concat(tfrs).Except(descriptive)) GridSearch.CheckMetric(name);
+        foreach (var name in descriptive)
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.CheckMetric(name)).Message, "describes the lists (lower is not worse), it is no score to maximise");
         Assert.IsGreaterThan(10, full.Count());
     }
 
