@@ -169,6 +169,9 @@ public static class GridSearch
         if (trials < 0) throw new ArgumentOutOfRangeException(nameof(trials), trials, "trials must be ≥ 0 (0 = every setting of the grid).");
         var settings = trials == 0 ? Expand(axes) : Sample(axes, trials, seed);
         CheckSeeds(settings, seeds);
+        // Every setting's trainer is made (so its options are checked) before the first fit: a bad value in the
+        // last setting must not throw away an hour of finished trials.
+        foreach (var setting in settings) createTrainer(seeds == 1 ? setting : [.. setting, $"Seed={seed}"]);
         var done = new List<GridSearchTrial>();
         GridSearchTrial? best = null;
         IRecommender? bestModel = null;

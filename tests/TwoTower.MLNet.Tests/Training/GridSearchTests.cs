@@ -97,7 +97,9 @@ public sealed class GridSearchTests
         IRecommenderTrainer Recording(IReadOnlyList<string> s) { fitted.Add(string.Join(' ', s)); return Ials(s); }
         string[] axes = ["Regularization=0.01,1,1000", "Factors=2,3,4"];
         var result = GridSearch.Run(data, axes, Recording, "NDCG@10", threads: 1, trials: 4, seed: 5);
-        CollectionAssert.AreEqual(GridSearch.Sample(axes, 4, 5).Select(s => string.Join(' ', s)).ToList(), fitted);
+        // Each sampled setting's trainer is made once to check its options before any fit, then once for its fit.
+        var sampled = GridSearch.Sample(axes, 4, 5).Select(s => string.Join(' ', s)).ToList();
+        CollectionAssert.AreEqual(sampled.Concat(sampled).ToList(), fitted);
         Assert.HasCount(4, result.Trials);
         Assert.AreEqual(result.Trials.Max(t => t.Score), result.Best.Score);
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GridSearch.Run(data, axes, Recording, trials: -1));
@@ -192,6 +194,16 @@ public sealed class GridSearchTests
         GridSearch.CheckMetric("f_top_100");
         GridSearch.CheckMetric("MRR");
         Assert.AreEqual(0, fits);
+    }
+
+    [TestMethod]
+    public void Run_BadValueInTheLastSetting_ThrowsBeforeTheFirstFit()
+    {
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        var reported = 0;
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => GridSearch.Run(data, ["Factors=4,0"], Ials, onTrial: (_, _, _) => reported++));
+        StringAssert.Contains(ex.Message, "Factors");
+        Assert.AreEqual(0, reported, "no trial was fitted and then lost");
     }
 
     [TestMethod]
