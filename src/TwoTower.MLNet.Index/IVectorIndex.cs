@@ -16,7 +16,11 @@ public interface IVectorIndex : IDisposable
     /// <summary>How vectors are compared.</summary>
     VectorMetric Metric { get; }
 
-    /// <summary>Whether search results are exact (Flat) rather than approximate.</summary>
+    /// <summary>
+    /// Whether search results are exact (Flat) rather than approximate. Exact up to float rounding: L2 distances are
+    /// computed as ‖x‖² + ‖q‖² − 2q·x (as FAISS does for batches), so neighbours whose distances differ by less than about
+    /// 1e-7 × ‖x‖² may swap places; ties in score go to the smaller id.
+    /// </summary>
     bool IsExact { get; }
 
     /// <summary>Whether the index needs <see cref="Train"/> before <see cref="Add"/> (IVF, PQ).</summary>

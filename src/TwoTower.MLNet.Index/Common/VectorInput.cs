@@ -44,13 +44,16 @@ internal static class VectorInput
         for (var r = 0; r * dimension < rows.Length; r++)
         {
             var row = rows.Slice(r * dimension, dimension);
-            var norm = TensorPrimitives.Norm(row);
-            if (norm == 0f)
+            // In double: a float sum of squares overflows for components near 1e19 and underflows near 1e-23.
+            double squares = 0;
+            foreach (var x in row) squares += (double)x * x;
+            if (squares == 0)
             {
                 if (keepZeroRows) continue;
                 throw new ArgumentException($"'{name}' row {r} is all zeros; cosine similarity needs non-zero vectors.", name);
             }
-            TensorPrimitives.Divide(row, norm, row);
+            var norm = Math.Sqrt(squares);
+            for (var j = 0; j < row.Length; j++) row[j] = (float)(row[j] / norm);
         }
     }
 
@@ -74,6 +77,8 @@ internal static class VectorInput
     {
         options = CheckSearch(k, options);
         var nq = CountRows(queries, dimension, nameof(queries));
+        if ((long)nq * k > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k × queries = {(long)nq * k} results do not fit in memory; ask for fewer.");
         var q = Prepare(queries, dimension, metric, nameof(queries));
         var ids = new long[(long)nq * k];
         return (options, nq, q, ids, new float[ids.Length]);

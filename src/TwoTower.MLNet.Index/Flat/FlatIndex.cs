@@ -115,7 +115,8 @@ public sealed class FlatIndex : IVectorIndex
             if (!l2) continue;
             var qi = q.Slice(i * dimension, dimension);
             var qn = TensorPrimitives.Dot(qi, qi);
-            for (var j = 0; j < counts[i]; j++) sc[j] -= qn;
+            // The expanded form (as FAISS's batched L2) rounds: a near-duplicate can come out just above 0, which no −‖q − x‖² is.
+            for (var j = 0; j < counts[i]; j++) sc[j] = MathF.Min(sc[j] - qn, 0f);
         }
     }
 

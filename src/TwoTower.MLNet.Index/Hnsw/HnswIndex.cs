@@ -152,6 +152,12 @@ public sealed unsafe class HnswIndex : IVectorIndex
             if (!float.IsFinite(queries[i]))
                 throw new ArgumentException($"queries[{i / Dimension}][{i % Dimension}] = {queries[i]} is not finite; NaN and ∞ are rejected.", nameof(queries));
         }
+        if (_cosine)
+            for (int r = 0; r < queries.Length / Dimension; r++)
+                if (!queries.Slice(r * Dimension, Dimension).ContainsAnyExcept(0f))
+                    throw new ArgumentException($"'queries' row {r} is all zeros; cosine similarity needs non-zero vectors.", nameof(queries));
+        if ((long)(queries.Length / Dimension) * k > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(k), k, $"k × queries = {(long)(queries.Length / Dimension) * k} results do not fit in memory; ask for fewer.");
         ef = Math.Max(ef, k);
         using var lease = Hold();
         int count = queries.Length / Dimension;
@@ -407,15 +413,27 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 default: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, plan.Filter, seeds); break;
             }
         }
-        while (results.Count > k) results.Pop();
-        int found = results.Count;
-        for (int i = found; i < k; i++) { ids[i] = -1; scores[i] = float.NegativeInfinity; }
-        for (int i = found - 1; i >= 0; i--)
+        // All ef candidates, best first: a removed id re-added while this search ran can sit in the graph twice (old
+        // and new node), and L2's exact distances can reorder near neighbours, so the k are taken after both checks.
+        int n = results.Count;
+        if (ctx.Seeds.Length < n) ctx.Seeds = new Candidate[n];
+        var ordered = ctx.Seeds.AsSpan(0, n);
+        for (int i = n - 1; i >= 0; i--) ordered[i] = results.Pop();
+        if (_l2)
         {
-            Candidate c = results.Pop();
-            ids[i] = g.Labels[c.Node];
-            scores[i] = _l2 ? -SquaredDistance(q, g.Vector(c.Node), d) : -c.Distance;
+            for (int i = 0; i < n; i++) ordered[i].Distance = SquaredDistance(q, g.Vector(ordered[i].Node), d);
+            var labels = g.Labels;
+            ordered.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : labels[a.Node].CompareTo(labels[b.Node]));
         }
+        int taken = 0;
+        for (int i = 0; i < n && taken < k; i++)
+        {
+            long label = g.Labels[ordered[i].Node];
+            if (ids[..taken].Contains(label)) continue;
+            ids[taken] = label;
+            scores[taken++] = -ordered[i].Distance;
+        }
+        for (int i = taken; i < k; i++) { ids[i] = -1; scores[i] = float.NegativeInfinity; }
     }
 
     /// <summary>

@@ -106,6 +106,8 @@ internal sealed class CoarseQuantizer
         var lists = r.ReadInt32();
         if (lists < 1) throw new EndOfStreamException($"list count {lists}");
         var centroids = BinaryIo.ReadFloats(r, (long)lists * p.Header.Dimension);
+        // A non-finite centroid ranks nowhere, so probing would come back short of lists: refuse it here.
+        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(centroids)) throw p.Corrupt("a coarse centroid is not finite");
         var rule = p.Header.FormatVersion >= FirstVersionWithRule ? r.ReadByte() : 0;
         if (rule > 1) throw p.Corrupt($"coarse quantizer cell rule {rule}, expected 0 or 1");
         return new CoarseQuantizer(centroids, p.Header.Dimension, byDirection: rule == 1);

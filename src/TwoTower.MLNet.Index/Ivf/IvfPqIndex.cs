@@ -124,7 +124,8 @@ public sealed class IvfPqIndex : IVectorIndex
         var nprobe = IvfSearch.NProbe(options, _options, coarse.Lists);
         var probes = coarse.Probe(q, nprobe, l2: true, options.Threads);
         var eligible = VectorInput.Eligibility(options);
-        var shortlist = _options.Refine ? k * _options.RefineFactor : k;
+        // In long, capped at the stored vectors: k × RefineFactor can pass int.MaxValue, and no shortlist needs more than Count.
+        var shortlist = _options.Refine ? (int)Math.Min((long)k * _options.RefineFactor, Math.Max(k, Count)) : k;
         void One(int i)
         {
             var table = new float[pq.M * ProductQuantizer.Codewords];

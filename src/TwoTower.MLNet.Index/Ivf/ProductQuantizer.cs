@@ -101,6 +101,8 @@ internal sealed class ProductQuantizer
     {
         var m = r.ReadInt32();
         if (m < 1 || dimension % m != 0) throw new EndOfStreamException($"sub-quantizer count {m}");
-        return new ProductQuantizer(dimension, m, BinaryIo.ReadFloats(r, (long)m * Codewords * (dimension / m)));
+        var codebooks = BinaryIo.ReadFloats(r, (long)m * Codewords * (dimension / m));
+        if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(codebooks)) throw new FormatException("a product-quantizer codeword is not finite"); // IndexFile reports it as corrupt, with the path
+        return new ProductQuantizer(dimension, m, codebooks);
     }
 }

@@ -115,6 +115,12 @@ public static class IndexFile
         {
             throw Corrupt(path, "a count or size overflows");
         }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
+        {
+            // A value the index's own checks refuse (e.g. nProbe 0, a list number past the lists), or a malformed
+            // string length: only a corrupt file (or one not verified by its checksum) gets here.
+            throw Corrupt(path, ex is ArgumentException a ? a.MessageWithoutParameterName() : ex.Message);
+        }
         finally
         {
             if (!ok) (result as IDisposable)?.Dispose();
@@ -134,6 +140,10 @@ public static class IndexFile
             if (version > CurrentFormatVersion)
                 throw new InvalidDataException($"'{path}': format version {version} is newer than this library reads ({CurrentFormatVersion}).");
             return new IndexFileHeader(reader.ReadString(), (int)version, (VectorMetric)reader.ReadInt32(), reader.ReadInt32());
+        }
+        catch (FormatException)
+        {
+            throw Corrupt(path, "malformed header (the kind's length is not a valid encoding)");
         }
         catch (EndOfStreamException)
         {
@@ -188,4 +198,8 @@ public static class IndexFile
         public override void Write(ReadOnlySpan<byte> buffer) { Hash.AppendData(buffer); inner.Write(buffer); _written += buffer.Length; }
         protected override void Dispose(bool disposing) { if (disposing) Hash.Dispose(); base.Dispose(disposing); }
     }
+
+    // The index library does not reference the main one, whose ArgumentErrors does the same for CLI messages.
+    private static string MessageWithoutParameterName(this ArgumentException error) =>
+        error.ParamName is { } p ? error.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal).ReplaceLineEndings(" ") : error.Message;
 }

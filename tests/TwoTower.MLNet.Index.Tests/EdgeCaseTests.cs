@@ -1,0 +1,113 @@
+using TwoTower.MLNet.Index.Hnsw;
+using TwoTower.MLNet.Index.Persistence;
+
+namespace TwoTower.MLNet.Index.Tests;
+
+/// <summary>Edge cases across the index kinds (found by an audit): concurrency, float range, result size, corrupt files.</summary>
+[TestClass]
+public sealed class EdgeCaseTests
+{
+    private static readonly string[] Specs = ["Flat", "HNSW16", "IVF8,Flat", "IVF8,PQ4", "IVF8,PQ4,Refine"];
+
+    private static IVectorIndex Built(string spec, VectorMetric metric, float[] x, int d)
+    {
+        var index = IndexFactory.Create(spec, d, metric);
+        index.Train(x);
+        var ids = Enumerable.Range(0, x.Length / d).Select(i => (long)i).ToArray();
+        index.Add(ids, x);
+        return index;
+    }
+
+    [TestMethod]
+    public void L2_NearDuplicatesOfALargeCentre_ScoresNeverPositiveAndSortedBestFirst()
+    {
+        // 200 points within ±1e-3 of a centre with components ±3: the expanded form's rounding is larger than the distances.
+        const int d = 16;
+        var rng = new Random(2);
+        var centre = Enumerable.Range(0, d).Select(_ => rng.Next(2) == 0 ? -3f : 3f).ToArray();
+        var x = new float[200 * d];
+        for (var i = 0; i < x.Length; i++) x[i] = centre[i % d] + (float)(rng.NextDouble() * 2e-3 - 1e-3);
+        foreach (var spec in new[] { "Flat", "HNSW16", "IVF8,Flat" })
+        {
+            using var index = Built(spec, VectorMetric.L2, x, d);
+            var scores = index.Search(centre, 20, new SearchOptions { EfSearch = 200, NProbe = 8 }).ScoresOf(0).ToArray();
+            Assert.IsTrue(scores.All(s => s <= 0), $"{spec}: a score above 0 ({scores.Max()}) is no −‖q − x‖²");
+            for (var i = 1; i < scores.Length; i++) Assert.IsLessThanOrEqualTo(scores[i - 1], scores[i], $"{spec}: place {i} scores above place {i - 1}");
+        }
+    }
+
+    [TestMethod]
+    public void Cosine_VectorsNearTheFloatLimits_NormalisedNotLost()
+    {
+        // Components of 1e20 overflow a float sum of squares, 1e-25 underflow it: both are real directions.
+        const int d = 4;
+        float[] x = [1e20f, 0, 0, 0, 0, 1e-25f, 0, 0, 0, 0, 1, 1, 0, 0, 0, -1];
+        foreach (var spec in new[] { "Flat", "HNSW16" })
+        {
+            using var index = IndexFactory.Create(spec, d, VectorMetric.Cosine);
+            index.Add([0, 1, 2, 3], x);
+            foreach (var (query, expected) in new (float[], long)[] { ([1e20f, 0, 0, 0], 0), ([0, 1e-25f, 0, 0], 1), ([0, 0, 5, 5], 2) })
+            {
+                var r = index.Search(query, 1);
+                Assert.AreEqual(expected, r.IdsOf(0)[0], $"{spec}: query {string.Join(",", query)}");
+                Assert.AreEqual(1f, r.ScoresOf(0)[0], 1e-5f, spec);
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Cosine_AllZeroQuery_RefusedByEveryKind()
+    {
+        const int d = 8;
+        var x = TestData.Gaussian(600, d, seed: 3);
+        foreach (var spec in new[] { "Flat", "HNSW16", "IVF8,Flat" })
+        {
+            using var index = Built(spec, VectorMetric.Cosine, x, d);
+            var ex = Assert.ThrowsExactly<ArgumentException>(() => index.Search(new float[d], 2), spec);
+            StringAssert.Contains(ex.Message, "row 0 is all zeros", spec);
+        }
+    }
+
+    [TestMethod]
+    public void Search_KTimesQueriesPastArrayLimits_RefusedByEveryKind()
+    {
+        const int d = 8;
+        var x = TestData.Gaussian(600, d, seed: 4);
+        var twoQueries = x.AsSpan(0, 2 * d).ToArray();
+        foreach (var spec in Specs)
+        {
+            using var index = Built(spec, VectorMetric.InnerProduct, x, d);
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => index.Search(twoQueries, int.MaxValue / 2 + 1), spec);
+            StringAssert.Contains(ex.Message, "results do not fit in memory", spec);
+        }
+        // A refine shortlist (k × RefineFactor) is capped at the stored vectors: k past Count still pads the rest.
+        using var refine = Built("IVF8,PQ4,Refine", VectorMetric.InnerProduct, x, d);
+        var r = refine.Search(x.AsSpan(0, d), 1000, new SearchOptions { NProbe = 8 });
+        Assert.AreEqual(600, r.IdsOf(0).ToArray().Count(id => id >= 0));
+    }
+
+    [TestMethod]
+    public void Load_MalformedHeaderOrRefusedValues_InvalidDataNamingTheFile()
+    {
+        const int d = 8;
+        var x = TestData.Gaussian(600, d, seed: 5);
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "flat.ttvx");
+        using (var index = Built("Flat", VectorMetric.InnerProduct, x, d)) index.Save(path);
+        var bytes = File.ReadAllBytes(path);
+        bytes.AsSpan(8, 5).Fill(0xFF); // the kind string's 7-bit length prefix can no longer end
+        File.WriteAllBytes(path, bytes);
+        var header = Assert.ThrowsExactly<InvalidDataException>(() => VectorIndex.Load(path));
+        StringAssert.Contains(header.Message, path);
+        // An IVF file whose stored nProbe is 0, read without the checksum pass (which would catch it first).
+        var ivf = Path.Combine(dir, "ivf.ttvx");
+        using (var index = Built("IVF8,Flat", VectorMetric.InnerProduct, x, d)) index.Save(ivf);
+        var ivfBytes = File.ReadAllBytes(ivf);
+        var kindEnd = 8 + 1 + ivfBytes[8]; // length byte + kind
+        var nprobeAt = kindEnd + 4 + 4;    // metric, dimension
+        BitConverter.GetBytes(0).CopyTo(ivfBytes, nprobeAt);
+        File.WriteAllBytes(ivf, ivfBytes);
+        var refused = Assert.ThrowsExactly<InvalidDataException>(() => VectorIndex.Load(ivf, new IndexLoadOptions { VerifyChecksum = false }));
+        StringAssert.Contains(refused.Message, ivf);
+    }
+}
