@@ -429,7 +429,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
         for (int i = 0; i < n && taken < k; i++)
         {
             long label = g.Labels[ordered[i].Node];
-            if (ids[..taken].Contains(label)) continue;
+            // Only a graph with removed nodes can hold an id twice (a re-add during this search); a fresh one skips the check.
+            if (plan.Mode != SearchMode.All && ids[..taken].Contains(label)) continue;
             ids[taken] = label;
             scores[taken++] = -ordered[i].Distance;
         }
