@@ -110,4 +110,17 @@ public sealed class EdgeCaseTests
         var refused = Assert.ThrowsExactly<InvalidDataException>(() => VectorIndex.Load(ivf, new IndexLoadOptions { VerifyChecksum = false }));
         StringAssert.Contains(refused.Message, ivf);
     }
+
+    [TestMethod]
+    public void SearchOptions_ASettingTheKindDoesNotRead_IsIgnored_OneItReads_IsChecked()
+    {
+        // SearchOptions documents that indexes ignore the settings that do not apply to them.
+        const int d = 8;
+        var x = TestData.Gaussian(600, d, seed: 6);
+        using var flat = Built("Flat", VectorMetric.InnerProduct, x, d);
+        Assert.AreEqual(10, flat.Search(x.AsSpan(0, d), 10, new SearchOptions { NProbe = 0, EfSearch = 0 }).IdsOf(0).ToArray().Count(id => id >= 0));
+        using var ivf = Built("IVF8,Flat", VectorMetric.InnerProduct, x, d);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ivf.Search(x.AsSpan(0, d), 10, new SearchOptions { NProbe = 0 }));
+        Assert.AreEqual(10, ivf.Search(x.AsSpan(0, d), 10, new SearchOptions { EfSearch = 0, NProbe = 8 }).IdsOf(0).ToArray().Count(id => id >= 0));
+    }
 }

@@ -57,14 +57,13 @@ internal static class VectorInput
         }
     }
 
-    /// <summary>Checks k and the options of a search call.</summary>
-    public static SearchOptions CheckSearch(int k, SearchOptions? options)
+    /// <summary>Checks k and the options of a search call; NProbe only where the index reads it (SearchOptions: other settings are ignored).</summary>
+    public static SearchOptions CheckSearch(int k, SearchOptions? options, bool readsNProbe)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
         options ??= SearchOptions.Default;
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "SearchOptions.Threads must be ≥ 1.");
-        if (options.EfSearch is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.EfSearch, "SearchOptions.EfSearch must be ≥ 1.");
-        if (options.NProbe is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.NProbe, "SearchOptions.NProbe must be ≥ 1.");
+        if (readsNProbe && options.NProbe is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.NProbe, "SearchOptions.NProbe must be ≥ 1.");
         return options;
     }
 
@@ -73,9 +72,9 @@ internal static class VectorInput
     /// result arrays of queries × k. Returns the options to use (defaults when null), the query count and the prepared queries.
     /// </summary>
     public static (SearchOptions Options, int QueryCount, float[] Queries, long[] Ids, float[] Scores) StartSearch(
-        ReadOnlySpan<float> queries, int k, SearchOptions? options, int dimension, VectorMetric metric)
+        ReadOnlySpan<float> queries, int k, SearchOptions? options, int dimension, VectorMetric metric, bool readsNProbe = false)
     {
-        options = CheckSearch(k, options);
+        options = CheckSearch(k, options, readsNProbe);
         var nq = CountRows(queries, dimension, nameof(queries));
         if ((long)nq * k > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k × queries = {(long)nq * k} results do not fit in memory; ask for fewer.");

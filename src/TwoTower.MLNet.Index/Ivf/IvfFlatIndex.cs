@@ -96,7 +96,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
         ThrowIfDisposed();
-        (options, var nq, var q, var ids, var scores) = VectorInput.StartSearch(queries, k, options, Dimension, Metric);
+        (options, var nq, var q, var ids, var scores) = VectorInput.StartSearch(queries, k, options, Dimension, Metric, readsNProbe: true);
         var counts = new int[nq];
         using var lease = Hold();
         var quantizer = _quantizer;

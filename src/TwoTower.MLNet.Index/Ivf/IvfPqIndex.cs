@@ -113,7 +113,7 @@ public sealed class IvfPqIndex : IVectorIndex
     public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
         ThrowIfDisposed();
-        (options, var nq, var q, var ids, var scores) = VectorInput.StartSearch(queries, k, options, Dimension, Metric);
+        (options, var nq, var q, var ids, var scores) = VectorInput.StartSearch(queries, k, options, Dimension, Metric, readsNProbe: true);
         using var lease = Hold();
         var (coarse, pq, lists) = (_coarse, _pq, _lists.Lists);
         if (coarse is null || pq is null || nq == 0)
