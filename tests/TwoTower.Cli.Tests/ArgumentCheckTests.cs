@@ -128,7 +128,7 @@ public sealed class ArgumentCheckTests
     }
 
     [TestMethod]
-    public void Export_DefaultKOnACatalogueSmallerThanTen_Fits()
+    public void Export_KPastTheCatalogue_CappedAsInRecommendAndScore()
     {
         var dir = TestPaths.TempDir();
         var tiny = Path.Combine(dir, "tiny.csv");
@@ -138,6 +138,9 @@ public sealed class ArgumentCheckTests
         var r = CliRunner.Run("export", "--model", model, "--out", Path.Combine(dir, "onnx"), "--json");
         Assert.AreEqual(0, r.ExitCode, r.Err);
         Assert.AreEqual(3, r.Json["k"]!.GetValue<int>());
-        AssertUsageError(CliRunner.Run("export", "--model", model, "--out", Path.Combine(dir, "onnx2"), "--k", "4"), "--k 4: must be in 1..3 (the catalogue size).");
+        var four = CliRunner.Run("export", "--model", model, "--out", Path.Combine(dir, "onnx2"), "--k", "4", "--json");
+        Assert.AreEqual(0, four.ExitCode, four.Err);
+        Assert.AreEqual(3, four.Json["k"]!.GetValue<int>(), "capped at the catalogue, as recommend and score do");
+        StringAssert.Contains(four.Err, "--k 4: the catalogue has 3 items");
     }
 }

@@ -36,12 +36,44 @@ public sealed class ScoreCommandTests
             users += r.Json["users"]!.GetValue<int>();
         }
         Assert.AreEqual(3, users);
-        var rows = Directory.GetFiles(dir).Order().SelectMany(f =>
+        var rows = Directory.GetFiles(dir, "part-*").Order().SelectMany(f =>
         {
             var recs = RecommendationParquet.ReadAsync(f).GetAwaiter().GetResult().Recommendations;
             return Enumerable.Range(0, recs.Count).Select(i => $"{recs.UserIds[i]} {recs.Ranks[i]} {recs.ItemIds[i]}");
         }).ToArray();
         CollectionAssert.AreEquivalent(new[] { "a 1 z", "a 2 w", "b 1 x", "b 2 w", "c 1 z" }, rows, "c has seen x, y and w: only z is left for it");
+    }
+
+    [TestMethod]
+    public void Score_AnotherModelOrKIntoTheSameFolder_RefusedNamingWhatDiffers()
+    {
+        var model = PopularityModel();
+        var dir = Path.Combine(TestPaths.TempDir(), "scores");
+        Assert.AreEqual(0, CliRunner.Run("score", "--model", model, "--out", dir, "--shard", "0", "--of", "2", "--k", "2").ExitCode);
+        var k = CliRunner.Run("score", "--model", model, "--out", dir, "--shard", "1", "--of", "2", "--k", "3");
+        Assert.AreEqual(2, k.ExitCode);
+        StringAssert.Contains(k.Err, "holds shards of another job: k is 2 there and 3 here");
+        var other = Path.Combine(TestPaths.TempDir(), "other.zip");
+        var train = WriteCsv("train2.csv", "user_id,item_id\na,x\nb,y\nc,y\n");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", train, "--out", other).ExitCode);
+        var mixed = CliRunner.Run("score", "--model", other, "--out", dir, "--shard", "1", "--of", "2", "--k", "2");
+        Assert.AreEqual(2, mixed.ExitCode);
+        StringAssert.Contains(mixed.Err, "holds shards of another job");
+        // The same job again is fine: a re-run replaces its shard.
+        Assert.AreEqual(0, CliRunner.Run("score", "--model", model, "--out", dir, "--shard", "1", "--of", "2", "--k", "2").ExitCode);
+    }
+
+    [TestMethod]
+    public void Score_UserWhoHasSeenEveryItem_CountedAsWithoutItems()
+    {
+        var model = Path.Combine(TestPaths.TempDir(), "pop.zip");
+        var train = WriteCsv("all.csv", "user_id,item_id\na,x\na,y\nb,x\n");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", train, "--out", model).ExitCode);
+        var r = CliRunner.Run("score", "--model", model, "--out", Path.Combine(TestPaths.TempDir(), "s"), "--exclude-seen", "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual(2, r.Json["users"]!.GetValue<int>());
+        Assert.AreEqual(1, r.Json["rows"]!.GetValue<int>(), "b gets y; a has seen both items");
+        Assert.AreEqual(1, r.Json["users_without_items"]!.GetValue<int>());
     }
 
     [TestMethod]

@@ -27,7 +27,12 @@ internal static class ExportCommand
             if (loaded.Model is not IEmbeddingRecommender model)
                 throw new UserInputException($"--model: a '{loaded.Model.ModelType}' model has no user and item vectors; export supports vector models (twotower, ials, mf).");
             var kk = r.GetValue(k);
-            if (r.GetResult(k) is null or { Implicit: true }) kk = Math.Min(kk, model.Items.Count); // the default fits any catalogue, as in recommend
+            if (kk > model.Items.Count)
+            {
+                // As recommend and score do: a list never holds more than the catalogue.
+                console.Log($"--k {kk}: the catalogue has {model.Items.Count} items; the graph returns {model.Items.Count} per user.");
+                kk = model.Items.Count;
+            }
             if (kk < 1 || kk > model.Items.Count) throw new UserInputException($"--k {kk}: must be in 1..{model.Items.Count} (the catalogue size).");
             var exclude = r.GetValue(excludeSeen);
             if (exclude && loaded.Seen is null) throw new UserInputException("--exclude-seen: the model file stores no training interactions; export without it.");

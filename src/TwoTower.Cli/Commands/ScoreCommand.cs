@@ -93,13 +93,14 @@ internal static class ScoreCommand
             }
             console.Info($"{summary.Path}: {summary.Users} users, {summary.Rows} rows in {summary.Seconds:0.00} s" +
                 (summary.ColdStartUsers > 0 ? $"; {summary.ColdStartUsers} unknown users got the cold-start answer" : "") +
+                (summary.UsersWithoutItems > 0 ? $"; {summary.UsersWithoutItems} users had seen every item and have no rows" : "") +
                 (summary.SkippedUsers > 0 ? $"; {summary.SkippedUsers} unknown users skipped" : "") +
                 (summary.DuplicateUsers > 0 ? $"; {summary.DuplicateUsers} repeated ids scored once" : ""));
             if (console.Json)
                 console.WriteJson(new JsonObject
                 {
                     ["path"] = summary.Path, ["shard"] = summary.Shard, ["of"] = summary.ShardCount, ["users"] = summary.Users, ["rows"] = summary.Rows,
-                    ["k"] = options.K, ["exclude_seen"] = options.ExcludeSeen, ["format"] = options.Format.ToString().ToLowerInvariant(), ["cold_start_users"] = summary.ColdStartUsers,
+                    ["k"] = options.K, ["exclude_seen"] = options.ExcludeSeen, ["format"] = options.Format.ToString().ToLowerInvariant(), ["cold_start_users"] = summary.ColdStartUsers, ["users_without_items"] = summary.UsersWithoutItems,
                     ["skipped_users"] = summary.SkippedUsers, ["duplicate_users"] = summary.DuplicateUsers, ["seconds"] = Math.Round(summary.Seconds, 3),
                     ["users_per_s"] = summary.Seconds > 0 ? Math.Round(summary.Users / summary.Seconds) : null,
                 });

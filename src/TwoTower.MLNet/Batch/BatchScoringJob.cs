@@ -14,6 +14,12 @@ namespace TwoTower.MLNet.Batch;
 /// </summary>
 public static partial class BatchScoringJob
 {
+    /// <summary>
+    /// The job's identity in the output folder (model, k, exclude-seen, unknown-user policy, users, shard count, format),
+    /// written by the first shard: a later shard of another job (another model, another k…) is refused instead of mixed in.
+    /// </summary>
+    public const string JobFile = "_twotower_job.json";
+
     /// <summary>File name of shard <paramref name="shard"/> of <paramref name="shardCount"/> in <paramref name="format"/>.</summary>
     public static string ShardFileName(int shard, int shardCount, BatchOutputFormat format = BatchOutputFormat.Parquet)
     {
@@ -39,8 +45,10 @@ public static partial class BatchScoringJob
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         CheckFolder(outputDirectory, options.ShardCount, options.Format);
+        var userIds = users ?? model.Model.Users.RawIds;
+        CheckJob(outputDirectory, JobIdentity(model, userIds, options, metadata));
         var clock = Stopwatch.StartNew();
-        var run = BatchScorer.Prepare(model.Model, model.Seen, users ?? model.Model.Users.RawIds, options, progress, cancellationToken);
+        var run = BatchScorer.Prepare(model.Model, model.Seen, userIds, options, progress, cancellationToken);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["twotower.model_type"] = model.Model.ModelType,
@@ -53,12 +61,17 @@ public static partial class BatchScoringJob
         };
         var path = Path.Combine(Path.GetFullPath(outputDirectory), ShardFileName(options.Shard, options.ShardCount, options.Format));
         // Chunks are scored while the file is written: memory holds one chunk of rows, whatever the shard's size.
-        var rows = 0;
-        var chunks = run.Chunks().Select(c => { rows += c.Count; return c; });
+        var (rows, listed) = (0, 0);
+        var chunks = run.Chunks().Select(c =>
+        {
+            rows += c.Count;
+            for (var r = 0; r < c.Count; r++) if (c.Ranks[r] == 1) listed++; // every listed user has a rank-1 row
+            return c;
+        });
         if (options.Format == BatchOutputFormat.Csv) await RecommendationCsv.WriteAsync(path, chunks, cancellationToken);
         else await RecommendationParquet.WriteAsync(path, chunks, meta, cancellationToken);
         return new BatchScoringSummary(path, options.Shard, options.ShardCount, run.Users, rows,
-            run.ColdStartUsers, run.SkippedUsers, run.DuplicateUsers, clock.Elapsed.TotalSeconds);
+            run.ColdStartUsers, run.SkippedUsers, run.DuplicateUsers, clock.Elapsed.TotalSeconds) { UsersWithoutItems = run.Users - listed };
     }
 
     /// <summary>
@@ -85,6 +98,51 @@ public static partial class BatchScoringJob
                     $"'{dir}' already holds {m.Groups[2].Value} shards ({Path.GetFileName(file)}); writing {extension} shards beside them " +
                     "would score users twice. Use another folder or delete those files.");
         }
+    }
+
+    // What makes two shards parts of one job. The model file's name may differ between runners; its hash may not.
+    private static SortedDictionary<string, string> JobIdentity(LoadedModel model, IReadOnlyList<string> users, BatchScoringOptions options, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var u in users) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(u + "\n"));
+        var identity = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["model_type"] = model.Model.ModelType,
+            ["model_users"] = model.Model.Users.Count.ToString(CultureInfo.InvariantCulture),
+            ["model_items"] = model.Model.Items.Count.ToString(CultureInfo.InvariantCulture),
+            ["k"] = options.K.ToString(CultureInfo.InvariantCulture),
+            ["exclude_seen"] = options.ExcludeSeen ? "true" : "false",
+            ["unknown_users"] = options.UnknownUsers.ToString(),
+            ["users_sha256"] = Convert.ToHexStringLower(hash.GetHashAndReset()),
+            ["shard_count"] = options.ShardCount.ToString(CultureInfo.InvariantCulture),
+            ["format"] = Extension(options.Format),
+        };
+        if (metadata is not null && metadata.TryGetValue("twotower.model_sha256", out var sha)) identity["model_sha256"] = sha;
+        return identity;
+    }
+
+    private static void CheckJob(string dir, SortedDictionary<string, string> identity)
+    {
+        var path = Path.Combine(dir, JobFile);
+        if (!File.Exists(path))
+        {
+            AtomicFile.Write(path, s => System.Text.Json.JsonSerializer.Serialize(s, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return;
+        }
+        Dictionary<string, string> existing;
+        try
+        {
+            existing = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path)) ?? [];
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new InvalidOperationException($"'{path}' is not a job description ({ex.Message}); delete it if the folder holds no shards you want to keep.", ex);
+        }
+        foreach (var (key, value) in identity)
+            if (existing.TryGetValue(key, out var stored) && stored != value)
+                throw new InvalidOperationException(
+                    $"'{dir}' holds shards of another job: {key} is {stored} there and {value} here. Mixing them would give users of two " +
+                    "different answers in one output; use another folder, or delete this one to start the job over.");
     }
 
     [GeneratedRegex(@"^part-\d+-of-(\d+)\.(parquet|csv)$")]

@@ -10,4 +10,8 @@ namespace TwoTower.MLNet.Batch;
 /// <param name="SkippedUsers">Unknown users left out.</param>
 /// <param name="DuplicateUsers">Repeated input ids scored once.</param>
 /// <param name="Seconds">Wall time of scoring and writing.</param>
-public sealed record BatchScoringSummary(string Path, int Shard, int ShardCount, int Users, int Rows, int ColdStartUsers, int SkippedUsers, int DuplicateUsers, double Seconds);
+public sealed record BatchScoringSummary(string Path, int Shard, int ShardCount, int Users, int Rows, int ColdStartUsers, int SkippedUsers, int DuplicateUsers, double Seconds)
+{
+    /// <summary>Scored users with no row: under exclude-seen they had seen every item, so nothing was left to recommend.</summary>
+    public int UsersWithoutItems { get; init; }
+}

@@ -51,6 +51,13 @@ public sealed class OnnxExportManifest
     [JsonPropertyName("user_ids")] public required IReadOnlyList<string> UserIds { get; init; }
 
     /// <summary>
+    /// The model's answer for an unknown user (what recommend.onnx and the in-process recommenders use). A network
+    /// tower's index 0 embeds the user's features instead, so a server outside .NET that wants the same cold-start
+    /// answer scores this vector.
+    /// </summary>
+    [JsonPropertyName("cold_user_vector")] public IReadOnlyList<float> ColdUserVector { get; init; } = [];
+
+    /// <summary>
     /// Raw item ids in tower-input order: item_ids[i] has input index i + 1. Index 0 = unknown item: the zero vector for
     /// a lookup tower, a zero id embedding (a new item embedded from its features) for a network tower.
     /// </summary>

@@ -11,7 +11,7 @@ namespace TwoTower.MLNet;
 /// <summary>
 /// Exports a vector model as ONNX (opset 17, IR 8) for serving outside .NET: <c>query_tower.onnx</c> (int64 [N,1]
 /// user index → float [N,d]), <c>item_tower.onnx</c> (int64 [N,1] item index → float [N,d]), <c>recommend.onnx</c>
-/// (string [N] raw user id → top-K raw item ids and scores, optionally without seen items) and <c>metadata.json</c>
+/// (string [N, 1] raw user id → top-K raw item ids and scores, optionally without seen items) and <c>metadata.json</c>
 /// (<see cref="OnnxExportManifest"/>). Tower inputs are index = key + 1 with 0 for unknown ids.
 /// </summary>
 /// <remarks>
@@ -77,6 +77,7 @@ public static class OnnxModelExporter
             Dimension = model.Dimension,
             Normalization = IsUnitLength(users, model.Dimension) && IsUnitLength(model.ItemVectors.Span, model.Dimension) ? "l2" : "none",
             UserIds = model.Users.RawIds,
+            ColdUserVector = cold,
             ItemIds = model.Items.RawIds,
             Towers = networks.User is not null ? "network" : "lookup",
             QueryFeatures = networks.User is not null ? Features(networks.User.Features) : [],

@@ -38,7 +38,8 @@ public sealed class BatchScoringJobTests
             rows.AddRange(Enumerable.Range(0, recs.Count).Select(i => $"{recs.UserIds[i]} {recs.Ranks[i]} {recs.ItemIds[i]} {recs.Scores[i]}"));
         }
         CollectionAssert.AreEquivalent(new[] { "a 1 z 3", "a 2 y 2", "b 1 x 3", "b 2 y 2", "c 1 y 3", "c 2 x 2", "d 1 y 3", "d 2 z 2", "e 1 x 3", "e 2 z 2" }, rows);
-        Assert.HasCount(3, Directory.GetFiles(dir), "one file per shard and no temporaries");
+        Assert.HasCount(4, Directory.GetFiles(dir), "one file per shard, the job's description, no temporaries");
+        Assert.IsTrue(File.Exists(Path.Combine(dir, BatchScoringJob.JobFile)));
     }
 
     [TestMethod]
@@ -67,7 +68,7 @@ public sealed class BatchScoringJobTests
         var second = await BatchScoringJob.RunShardAsync(Model, null, dir, options);
         Assert.AreEqual(first.Path, second.Path);
         CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(second.Path), "a shard is deterministic: a re-run writes the same bytes");
-        Assert.HasCount(1, Directory.GetFiles(dir));
+        Assert.HasCount(1, Directory.GetFiles(dir, "part-*"));
     }
 
     [TestMethod]
@@ -77,7 +78,7 @@ public sealed class BatchScoringJobTests
         await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { ShardCount = 4 });
         var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { ShardCount = 2 }));
         StringAssert.Contains(ex.Message, "already holds shards of a 4-way split (part-00000-of-00004.parquet)");
-        Assert.HasCount(1, Directory.GetFiles(dir));
+        Assert.HasCount(1, Directory.GetFiles(dir, "part-*"));
     }
 
     [TestMethod]
