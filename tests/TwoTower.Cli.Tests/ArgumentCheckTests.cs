@@ -143,4 +143,18 @@ public sealed class ArgumentCheckTests
         Assert.AreEqual(3, four.Json["k"]!.GetValue<int>(), "capped at the catalogue, as recommend and score do");
         StringAssert.Contains(four.Err, "--k 4: the catalogue has 3 items");
     }
+
+    [TestMethod]
+    public void WarmStart_WithCheckpoint_Trains_WithInitFrom_RefusedAsAConflict()
+    {
+        var dir = TestPaths.TempDir();
+        var ials = Path.Combine(dir, "ials.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--train", P2("train"), "--factors", "8", "--out", ials).ExitCode);
+        string[] small = ["--set", "Epochs=1", "--set", "EmbeddingDimension=8", "--set", "HiddenLayers=16"];
+        var ck = CliRunner.Run(["train", "--model", "twotower", "--train", P2("train"), .. small, "--warm-start", ials, "--checkpoint", Path.Combine(dir, "ck"), "--out", Path.Combine(dir, "tt.zip")]);
+        Assert.AreEqual(0, ck.ExitCode, ck.Err);
+        Assert.IsTrue(Directory.EnumerateFiles(Path.Combine(dir, "ck"), "*.ckpt").Any());
+        AssertUsageError(CliRunner.Run(["train", "--model", "twotower", "--train", P2("train"), .. small, "--warm-start", ials, "--init-from", Path.Combine(dir, "tt.zip"), "--out", Path.Combine(dir, "tt2.zip")]),
+            "--init-from and --warm-start both set the id embeddings");
+    }
 }

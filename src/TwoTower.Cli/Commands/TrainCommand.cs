@@ -43,15 +43,18 @@ internal static class TrainCommand
             var path = OutputPaths.File(r.GetValue(output), "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)),
                 ("--data", r.GetValue(data.Data)), ("--items", r.GetValue(data.Items)), ("--init-from", r.GetValue(initFrom)), ("--warm-start", r.GetValue(models.WarmStartModel)));
             var trainer = models.Create(r.GetValue(model)!, r);
+            // A warm-started two-tower is a two-tower too: its options take the checkpoint folder like a plain one.
+            var twoTowerOptions = trainer switch { TwoTowerTrainer t => t.Options, WarmStartedTwoTowerTrainer w => w.Options, _ => null };
             if (r.GetValue(checkpoint) is { } dir)
             {
-                if (trainer is not TwoTowerTrainer twoTower) throw new UserInputException($"--checkpoint: only --model twotower trains in epochs; '{trainer.ModelType}' has nothing to resume.");
-                twoTower.Options.CheckpointDirectory = OutputPaths.Folder(dir, "--checkpoint", []);
+                if (twoTowerOptions is null) throw new UserInputException($"--checkpoint: only --model twotower trains in epochs; '{trainer.ModelType}' has nothing to resume.");
+                twoTowerOptions.CheckpointDirectory = OutputPaths.Folder(dir, "--checkpoint", []);
             }
             if (r.GetValue(initFrom) is { } initial)
             {
-                if (trainer is not TwoTowerTrainer twoTower) throw new UserInputException($"--init-from: only --model twotower continues from a model; '{trainer.ModelType}' fits from scratch.");
-                twoTower.Options.InitialModel = ModelFile.Load(initial).Model as TwoTowerRecommender
+                if (twoTowerOptions is null) throw new UserInputException($"--init-from: only --model twotower continues from a model; '{trainer.ModelType}' fits from scratch.");
+                if (trainer is WarmStartedTwoTowerTrainer) throw new UserInputException("--init-from and --warm-start both set the id embeddings (from a two-tower model, from factors): choose one.");
+                twoTowerOptions.InitialModel = ModelFile.Load(initial).Model as TwoTowerRecommender
                     ?? throw new UserInputException($"--init-from {initial}: not a two-tower model.");
             }
             var (log, ds) = data.LoadTrain(r, console);

@@ -11,6 +11,9 @@ internal sealed class WarmStartedTwoTowerTrainer(TwoTowerTrainerOptions options,
 {
     public string ModelType => TwoTowerRecommender.TypeName;
 
+    /// <summary>The two-tower options the fit starts from (checkpoint folder, initial model, …), before the factors are added.</summary>
+    public TwoTowerTrainerOptions Options => options;
+
     public IRecommender Fit(TrainingData data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         // Load inside Fit: the factors are re-keyed onto this training data's id maps.

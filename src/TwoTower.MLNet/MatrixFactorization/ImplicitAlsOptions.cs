@@ -93,8 +93,10 @@ public sealed class ImplicitAlsOptions
     public void Validate()
     {
         if (Factors < 1) throw new ArgumentOutOfRangeException(nameof(Factors), Factors, "Factors must be ≥ 1.");
-        if (!(Regularization >= 0f) || !float.IsFinite(Regularization))
-            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "Regularization must be a finite number ≥ 0.");
+        // Without a ridge a user (or item) with fewer interactions than factors has a singular system: the conjugate-gradient
+        // solver then returns huge or NaN factors instead of failing.
+        if (!(Regularization > 0f) || !float.IsFinite(Regularization))
+            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "Regularization must be a finite number > 0 (without it the least-squares systems can be singular).");
         if (!(RegularizationExponent >= 0f && RegularizationExponent <= 1f))
             throw new ArgumentOutOfRangeException(nameof(RegularizationExponent), RegularizationExponent, "RegularizationExponent must be in [0, 1].");
         if (!(Alpha >= 0f) || !float.IsFinite(Alpha))

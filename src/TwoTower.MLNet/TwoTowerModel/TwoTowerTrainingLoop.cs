@@ -242,6 +242,9 @@ internal sealed class TwoTowerTrainingLoop
             report.EpochsRun = epoch;
             if (!double.IsFinite(loss))
                 throw new InvalidOperationException($"Training diverged at epoch {epoch}: loss is {loss}. Lower LearningRate ({_o.LearningRate}) or raise Temperature ({_o.Temperature}).");
+            // With L2-normalised outputs an overflowing tower still gives a finite loss (its vectors normalise to 0): the
+            // parameters and the last batch's tower outputs tell divergence apart.
+            if (Diverged()) throw new InvalidOperationException($"Training diverged at epoch {epoch}: the towers' parameters or outputs are no longer finite (loss {loss:G4}). Lower LearningRate ({_o.LearningRate}).");
 
             IReadOnlyDictionary<string, double>? metrics = null;
             if (_metric is not null)
@@ -273,6 +276,26 @@ internal sealed class TwoTowerTrainingLoop
         report.BestEpoch = bestValues is not null ? bestEpoch : report.EpochsRun;
         report.BestValidationValue = bestValues is not null ? best : null;
         return report;
+    }
+
+    // Non-finite parameters or outputs, or (with normalisation) most output rows not of unit length: an overflowing
+    // tower's rows normalise to 0, while one row at 0 can be an input that leaves every unit dead.
+    private bool Diverged()
+    {
+        foreach (var p in _allParams)
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(p.Value)) return true;
+        foreach (var (outputs, rows) in new[] { (_u, _batch.UserCount), (_i, _batch.ItemCount) })
+        {
+            var collapsed = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                var row = outputs.AsSpan(r * _d, _d);
+                if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(row)) return true;
+                if (_o.Normalize && System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(row) < 0.25f) collapsed++;
+            }
+            if (rows > 0 && collapsed * 2 > rows) return true;
+        }
+        return false;
     }
 
     /// <summary>One optimisation step on the filled batch; returns the batch's mean loss.</summary>

@@ -110,6 +110,19 @@ public sealed class TrainingCheckpointTests
     }
 
     [TestMethod]
+    public void CheckpointFolder_HeldByAnotherRun_Refused()
+    {
+        // Two runs sharing a folder overwrote each other's state; the second is now refused while the first holds it.
+        var dir = TestPaths.TempDir();
+        using (new FileStream(Path.Combine(dir, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var ex = Assert.ThrowsExactly<InvalidOperationException>(() => new TwoTowerTrainer(Options(dir)).Train(Data()));
+            StringAssert.Contains(ex.Message, $"Checkpoint folder '{dir}' is in use by another training run");
+        }
+        new TwoTowerTrainer(Options(dir, epochs: 1)).Train(Data()); // free again once the other lets go
+    }
+
+    [TestMethod]
     public void Ensemble_EachMemberKeepsItsOwnCheckpoint()
     {
         var dir = TestPaths.TempDir();

@@ -44,6 +44,17 @@ public sealed class TwoTowerTrainerTests
     };
 
     [TestMethod]
+    public void Train_HugeLearningRate_ReportedAsDivergedNotSavedAsZeros()
+    {
+        // L2-normalised outputs of an overflowing tower come out 0 and the loss stays finite (about log batch size):
+        // the loss check alone let an all-zero model through.
+        var options = Small();
+        options.LearningRate = 1e6f;
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => new TwoTowerTrainer(options).Train(TrainingData.Create(ClusteredLog(), null, Genres())));
+        StringAssert.Contains(ex.Message, "Training diverged at epoch");
+    }
+
+    [TestMethod]
     public void Train_ClusteredData_ScoresOwnGroupHigher()
     {
         var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
