@@ -77,10 +77,26 @@ internal sealed class TrainingCheckpoint
     /// <summary>The map sizes, the training rows (user and item keys, in order) and the validation size, as one fingerprint.</summary>
     public static string Fingerprint(TrainingData data)
     {
+        // Everything training reads: the rows with their ratings and times (recency weights), the raw ids, the
+        // validation rows (early stopping) and the metadata the feature towers embed.
         var hash = Fnv(MemoryMarshal.AsBytes(data.Train.UserKeys), 14695981039346656037UL);
         hash = Fnv(MemoryMarshal.AsBytes(data.Train.ItemKeys), hash);
+        hash = Fnv(MemoryMarshal.AsBytes(data.Train.Ratings), hash);
+        hash = Fnv(MemoryMarshal.AsBytes(data.Train.Timestamps), hash);
+        foreach (var id in data.Users.RawIds.Concat(data.Items.RawIds)) hash = Fnv(System.Text.Encoding.UTF8.GetBytes(id + "\n"), hash);
+        var validation = 14695981039346656037UL;
+        if (data.Validation is { } v)
+        {
+            validation = Fnv(MemoryMarshal.AsBytes(v.UserKeys), validation);
+            validation = Fnv(MemoryMarshal.AsBytes(v.ItemKeys), validation);
+        }
+        var metadata = 14695981039346656037UL;
+        foreach (var r in data.ItemMetadata?.Records ?? [])
+            metadata = Fnv(System.Text.Encoding.UTF8.GetBytes($"{r.Id}\t{r.Title}\t{string.Join('|', r.Genres)}\t{r.ReleaseDate}\n"), metadata);
+        foreach (var r in data.UserMetadata?.Records ?? [])
+            metadata = Fnv(System.Text.Encoding.UTF8.GetBytes($"{r.Id}\t{r.Age}\t{r.Gender}\t{r.Occupation}\t{r.ZipCode}\n"), metadata);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{data.Users.Count} users, {data.Items.Count} items, {data.Train.Count} training rows ({hash:x16}), {data.Validation?.Count ?? 0} validation rows");
+            $"{data.Users.Count} users, {data.Items.Count} items, {data.Train.Count} training rows ({hash:x16}), {data.Validation?.Count ?? 0} validation rows ({validation:x16}), metadata ({metadata:x16})");
     }
 
     /// <summary>Writes the checkpoint atomically (a crash mid-write leaves the previous one).</summary>

@@ -1,3 +1,4 @@
+using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Training;
 using TwoTower.MLNet.TwoTowerModel;
@@ -83,6 +84,30 @@ public sealed class TrainingCheckpointTests
         var free = Options(dir);
         free.ComputeQualityReport = false;
         Assert.AreEqual(5, new TwoTowerTrainer(free).Train(Data()).Report!.EpochsRun);
+    }
+
+    [TestMethod]
+    public void Fingerprint_ChangesWithTimesRatingsIdsValidationAndMetadata()
+    {
+        // Each of these shapes training (recency weights, early stopping, features), so a resume on changed ones is refused.
+        var log = TwoTowerTrainerTests.ClusteredLog(seed: 1);
+        var valid = TwoTowerTrainerTests.ClusteredLog(perUser: 2, seed: 2);
+        string Of(Func<InteractionLog, InteractionLog> edit, InteractionLog? v = null, ItemMetadata? items = null) =>
+            TrainingCheckpoint.Fingerprint(TrainingData.Create(edit(log), v ?? valid, items ?? TwoTowerTrainerTests.Genres()));
+        InteractionLog Rebuilt(Func<int, (string User, string Item, float Rating, long Time)> row)
+        {
+            var copy = new InteractionLog("copy");
+            for (var r = 0; r < log.Count; r++) { var (u, i, rating, t) = row(r); copy.Add(u, i, rating, t); }
+            return copy;
+        }
+        var same = Of(l => l);
+        Assert.AreEqual(same, Of(l => l));
+        Assert.AreNotEqual(same, Of(_ => Rebuilt(r => (log.Users[r], log.Items[r], log.Ratings[r], r))), "timestamps");
+        Assert.AreNotEqual(same, Of(_ => Rebuilt(r => (log.Users[r], log.Items[r], 2f, log.Timestamps[r]))), "ratings");
+        Assert.AreNotEqual(same, Of(_ => Rebuilt(r => ("x" + log.Users[r], log.Items[r], log.Ratings[r], log.Timestamps[r]))), "raw ids");
+        Assert.AreNotEqual(same, Of(l => l, TwoTowerTrainerTests.ClusteredLog(perUser: 2, seed: 3)), "validation rows");
+        var renamed = new ItemMetadata(TwoTowerTrainerTests.Genres().Records.Select(r => r with { Genres = ["Western"] }));
+        Assert.AreNotEqual(same, Of(l => l, items: renamed), "item metadata");
     }
 
     [TestMethod]
