@@ -62,11 +62,14 @@ internal static class TrainCommand
             var td = TrainingData.Create(log, valid, data.LoadItems(r, ds), data.LoadUsers(r, ds));
             if (trainer is TwoTowerTrainer { Options.UseItemFeatures: true } && td.ItemMetadata is null)
                 console.Log("twotower: no item metadata (--items DIR|FILE), so the item tower reads ids only; genres and titles usually help (ML-100K p2: NDCG@10 .0586 with --items, .0517 without).");
+            if (td.Items.Count < 2)
+                console.Log("warning: the training data has a single item: a ranking model has nothing to tell apart, so it learns nothing.");
             var sw = Stopwatch.StartNew();
             var fitted = console.WithProgress($"train {trainer.ModelType}", p => trainer.Fit(td, p));
             var fitSeconds = sw.Elapsed.TotalSeconds;
             if (td.Validation is { DroppedRows: > 0 } v)
-                console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation.");
+                console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation" +
+                    (v.Count == 0 ? "; none is left, so there was no early stopping." : "."));
             var summary = fitted.Describe();
             ModelFile.Save(path, fitted, td.Train.ToUserItemMatrix(), summary);
 

@@ -3,7 +3,10 @@ namespace TwoTower.MLNet.MatrixFactorization;
 /// <summary>Hyper-parameters of <see cref="EaseTrainer"/> (Steck 2019).</summary>
 public sealed class EaseOptions
 {
-    /// <summary>Largest catalogue EASE accepts: the model is a dense items × items matrix (30,000 items = 3.6 GB).</summary>
+    /// <summary>
+    /// Largest catalogue EASE accepts: the model is a dense items × items matrix (30,000 items = 3.6 GB), and the fit
+    /// holds several such matrices at its peak (about 6× the model: 4,000 items peaked at 0.4 GB), so plan about 20 GB at 30,000.
+    /// </summary>
     public const int MaxItems = 30_000;
 
     /// <summary>

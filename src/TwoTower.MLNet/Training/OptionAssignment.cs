@@ -57,7 +57,11 @@ public static class OptionAssignment
         if (underlying is not null && text.Equals("null", StringComparison.OrdinalIgnoreCase)) return null;
         var u = underlying ?? t;
         if (t == typeof(int[]) || t == typeof(IReadOnlyList<int>))
+        {
+            // "[256,128]" as well as "256,128": the bracketed form is how a grid writes one list value.
+            if (text.StartsWith('[') && text.EndsWith(']')) text = text[1..^1].Trim();
             return text.Length == 0 ? Array.Empty<int>() : text.Split(',').Select(s => int.Parse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
+        }
         if (u.IsEnum)
         {
             if (!Enum.TryParse(u, text, ignoreCase: true, out var e) || !Enum.IsDefined(u, e!) || text.All(char.IsAsciiDigit))

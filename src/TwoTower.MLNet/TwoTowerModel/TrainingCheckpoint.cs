@@ -134,7 +134,15 @@ internal sealed class TrainingCheckpoint
     /// <exception cref="InvalidOperationException">It was written for other options, data or parameters (the message says which).</exception>
     public static TrainingCheckpoint Load(string path, string[] options, string data, Parameter[] parameters)
     {
-        var r = ModelContainerReader.Open(path);
+        ModelContainerReader r;
+        try
+        {
+            r = ModelContainerReader.Open(path);
+        }
+        catch (ModelFormatException ex)
+        {
+            throw new ModelFormatException(path, $"a training checkpoint that cannot be read ({ex.Reason}); delete its folder to start the training over.", ex);
+        }
         if (r.ModelType != ModelType) throw new ModelFormatException(path, $"holds a '{r.ModelType}', not a two-tower training checkpoint.");
         var h = r.ReadJson<Header>("checkpoint.json");
         if (h.Version > Version) throw new ModelFormatException(path, $"checkpoint layout {h.Version} is newer than this library reads ({Version}); upgrade TwoTower.MLNet or delete the checkpoint.");

@@ -21,6 +21,8 @@ public sealed class OptionAssignmentTests
         Assert.IsTrue(o.SoftmaxOverAllItems);
         CollectionAssert.AreEqual(new[] { 64, 32 }, o.HiddenLayers);
         Assert.AreEqual(global::TwoTower.MLNet.TwoTowerModel.TwoTowerOptimizer.Adagrad, o.Optimizer);
+        OptionAssignment.Apply(o, "HiddenLayers=[16]"); // the bracketed form a grid uses for one list value
+        CollectionAssert.AreEqual(new[] { 16 }, o.HiddenLayers);
         var als = new ImplicitAlsOptions();
         OptionAssignment.Apply(als, "RecencyBoost=0");
         Assert.AreEqual(0f, als.RecencyBoost);
