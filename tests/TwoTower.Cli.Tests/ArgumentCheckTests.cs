@@ -157,4 +157,17 @@ public sealed class ArgumentCheckTests
         AssertUsageError(CliRunner.Run(["train", "--model", "twotower", "--train", P2("train"), .. small, "--warm-start", ials, "--init-from", Path.Combine(dir, "tt.zip"), "--out", Path.Combine(dir, "tt2.zip")]),
             "--init-from and --warm-start both set the id embeddings");
     }
+
+    [TestMethod]
+    public void Train_CollapsedTwoTower_Warned_AHealthyOneNot()
+    {
+        // Learning rate 1 trains to a finite loss, but every user gets about the same dozen items.
+        var dir = TestPaths.TempDir();
+        var collapsed = CliRunner.Run("train", "--model", "twotower", "--train", P2("train"), "--set", "Epochs=3", "--set", "LearningRate=1", "--out", Path.Combine(dir, "c.zip"));
+        Assert.AreEqual(0, collapsed.ExitCode, collapsed.Err);
+        StringAssert.Contains(collapsed.Err, "it may have collapsed; try a lower LearningRate");
+        var healthy = CliRunner.Run("train", "--model", "twotower", "--train", P2("train"), "--set", "Epochs=3", "--out", Path.Combine(dir, "h.zip"));
+        Assert.AreEqual(0, healthy.ExitCode, healthy.Err);
+        Assert.DoesNotContain("may have collapsed", healthy.Err);
+    }
 }

@@ -70,6 +70,11 @@ internal static class TrainCommand
             if (td.Validation is { DroppedRows: > 0 } v)
                 console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation" +
                     (v.Count == 0 ? "; none is left, so there was no early stopping." : "."));
+            // A collapsed model (every user the same few items) trains to a finite loss: its top-10 lists tell it apart.
+            if (fitted is TwoTowerRecommender { Report.CatalogueCoverageAt10: var coverage } && !double.IsNaN(coverage)
+                && td.Users.Count >= 20 && td.Items.Count >= 40 && coverage * td.Items.Count < 20)
+                console.Log($"warning: the model recommends nearly the same items to every user ({coverage * td.Items.Count:0} distinct items in all top-10 lists): " +
+                    "it may have collapsed; try a lower LearningRate.");
             var summary = fitted.Describe();
             ModelFile.Save(path, fitted, td.Train.ToUserItemMatrix(), summary);
 
