@@ -33,7 +33,7 @@ internal static class ExportCommand
                 console.Log($"--k {kk}: the catalogue has {model.Items.Count} items; the graph returns {model.Items.Count} per user.");
                 kk = model.Items.Count;
             }
-            if (kk < 1 || kk > model.Items.Count) throw new UserInputException($"--k {kk}: must be in 1..{model.Items.Count} (the catalogue size).");
+            if (kk < 1) throw new UserInputException($"--k {kk}: must be in 1..{model.Items.Count} (the catalogue size).");
             var exclude = r.GetValue(excludeSeen);
             if (exclude && loaded.Seen is null) throw new UserInputException("--exclude-seen: the model file stores no training interactions; export without it.");
             var manifest = OnnxModelExporter.Export(model, dir, exclude ? loaded.Seen : null, kk);

@@ -99,14 +99,14 @@ internal static class LatencyBenchCommand
             console.Write(table);
             if (console.Json)
                 console.WriteJson(new JsonObject
-            {
-                ["items"] = engine.Catalog.LiveCount, ["dimension"] = r.GetValue(factors), ["index"] = r.GetValue(index), ["ef_search"] = r.GetValue(ef),
-                ["queries"] = r.GetValue(queries), ["k"] = r.GetValue(k), ["threads"] = 1,
-                ["p50_ms"] = Round(result.Total.P50), ["p95_ms"] = Round(result.Total.P95), ["p99_ms"] = Round(result.Total.P99), ["max_ms"] = Round(result.Total.Max),
-                ["user_vector"] = Stage(result.UserVector), ["ann"] = Stage(result.Ann), ["filtered_total"] = Stage(result.Filtered),
-                ["total_cpu"] = result.TotalCpu is { } c ? Stage(c) : null,
-                ["http"] = httpJson,
-            });
+                {
+                    ["items"] = engine.Catalog.LiveCount, ["dimension"] = r.GetValue(factors), ["index"] = r.GetValue(index), ["ef_search"] = r.GetValue(ef),
+                    ["queries"] = r.GetValue(queries), ["k"] = r.GetValue(k), ["threads"] = 1,
+                    ["p50_ms"] = Round(result.Total.P50), ["p95_ms"] = Round(result.Total.P95), ["p99_ms"] = Round(result.Total.P99), ["max_ms"] = Round(result.Total.Max),
+                    ["user_vector"] = Stage(result.UserVector), ["ann"] = Stage(result.Ann), ["filtered_total"] = Stage(result.Filtered),
+                    ["total_cpu"] = result.TotalCpu is { } c ? Stage(c) : null,
+                    ["http"] = httpJson,
+                });
             return 0;
         });
         return cmd;

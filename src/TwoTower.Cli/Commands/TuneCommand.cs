@@ -17,7 +17,7 @@ internal static class TuneCommand
     {
         var data = new DataArguments();
         var models = new ModelCatalog(console);
-        var model = new Option<string>("--model") { Description = $"Model to tune: {models.Describe(ModelCatalog.Tunable)}.", Required = true };
+        var model = new Option<string>("--model") { Description = $"Model to tune: {models.Describe(models.Tunable)}.", Required = true };
         var grid = new Option<string[]>("--grid")
         {
             Description = "One axis of the grid: an option name and its values, e.g. --grid Alpha=1,5,20 --grid Regularization=1,10 (repeatable; " +

@@ -71,8 +71,8 @@ internal sealed class ModelCatalog
 
     public IEnumerable<string> Names => _models.Keys;
 
-    /// <summary>The models with options a grid can search (the others have none).</summary>
-    public static readonly string[] Tunable = ["ials", "twotower", "mf", "ease", "itemknn"];
+    /// <summary>The models with options a grid can search: those that read --set (the others have none).</summary>
+    public IReadOnlyCollection<string> Tunable => _reads.Where(kv => kv.Value.Contains(Set)).Select(kv => kv.Key).ToArray();
 
     public string Describe(IReadOnlyCollection<string>? only = null) =>
         string.Join(", ", _models.Where(m => only is null || only.Contains(m.Key)).Select(m => $"{m.Key} ({m.Value.Description})"));

@@ -47,7 +47,7 @@ public static class UserList
             return at >= 0 ? at : throw new DataFormatException(path, line, $"no column '{name}' in header [{string.Join(", ", trimmed)}].");
         }
         // The most specific name wins (user_id before user), as for interaction files.
-        var found = CsvColumnMapping.UserNames.Select(n => trimmed.FindIndex(h => h.Equals(n, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(i => i >= 0, -1);
+        var found = CsvColumnMapping.IndexOfName(trimmed, CsvColumnMapping.UserNames);
         if (found >= 0) return found;
         if (trimmed.Count == 1) return 0;
         throw new DataFormatException(path, line, $"cannot tell the user id column from header [{string.Join(", ", trimmed)}]; name it (--user-col).");

@@ -44,8 +44,9 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
         if (index.Metric == VectorMetric.L2)
             throw new InvalidOperationException("The index uses the L2 metric; the models score by inner product: use an InnerProduct (or Cosine, for normalised vectors) index.");
         var vectors = model.ItemVectors.Span;
-        if (index.Metric == VectorMetric.Cosine && !UnitLength(vectors, model.Dimension, out var norms))
-            throw new InvalidOperationException($"The index uses the Cosine metric, but the model's item vectors are not unit length (norms {norms}): " +
+        // Cosine ranks a query's items like the inner product only when every item vector has the same length.
+        if (index.Metric == VectorMetric.Cosine && !VectorNorms.AreUnitLength(vectors, model.Dimension))
+            throw new InvalidOperationException($"The index uses the Cosine metric, but the model's item vectors are not unit length (norms {Norms(vectors, model.Dimension)}): " +
                 "cosine would rank items differently from the model's inner product (and from a saved model's exact TopK). Use an InnerProduct index.");
         if (!index.IsTrained) index.Train(vectors);
         var ids = new long[model.Items.Count];
@@ -63,16 +64,9 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
         return inputSchema;
     }
 
-    // Cosine ranks a query's items like the inner product only when every item vector has the same length.
-    private static bool UnitLength(ReadOnlySpan<float> vectors, int dimension, out string range)
+    private static string Norms(ReadOnlySpan<float> vectors, int dimension)
     {
-        var (min, max) = (double.MaxValue, 0.0);
-        for (var i = 0; i < vectors.Length / dimension; i++)
-        {
-            var n = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(vectors.Slice(i * dimension, dimension)));
-            (min, max) = (Math.Min(min, n), Math.Max(max, n));
-        }
-        range = $"{min:G3} to {max:G3}";
-        return Math.Abs(min - 1) < 1e-3 && Math.Abs(max - 1) < 1e-3;
+        var (min, max) = VectorNorms.Range(vectors, dimension);
+        return $"{min:G3} to {max:G3}";
     }
 }

@@ -75,7 +75,7 @@ public static class OnnxModelExporter
         {
             Model = model.ModelType,
             Dimension = model.Dimension,
-            Normalization = IsUnitLength(users, model.Dimension) && IsUnitLength(model.ItemVectors.Span, model.Dimension) ? "l2" : "none",
+            Normalization = VectorNorms.AreUnitLength(users, model.Dimension) && VectorNorms.AreUnitLength(model.ItemVectors.Span, model.Dimension) ? "l2" : "none",
             UserIds = model.Users.RawIds,
             ColdUserVector = cold,
             ItemIds = model.Items.RawIds,
@@ -146,15 +146,5 @@ public static class OnnxModelExporter
             ptr[u + 1] = all.Count;
         }
         return (ptr, all.ToArray());
-    }
-
-    private static bool IsUnitLength(ReadOnlySpan<float> vectors, int d)
-    {
-        for (var r = 0; r + d <= vectors.Length; r += d)
-        {
-            var norm = System.Numerics.Tensors.TensorPrimitives.Norm(vectors.Slice(r, d));
-            if (Math.Abs(norm - 1f) > 1e-3f) return false;
-        }
-        return true;
     }
 }

@@ -215,8 +215,8 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
             if (u.Span.Trim().IsEmpty) throw new ArgumentException($"The {role} data, row {row}: the user id is empty; every row needs a user id.", nameof(data));
             if (i.Span.Trim().IsEmpty) throw new ArgumentException($"The {role} data, row {row}: the item id is empty; every row needs an item id.", nameof(data));
             // A float id column's missing value reads as the text "NaN": it is no id.
-            if (u.Span.SequenceEqual("NaN") || i.Span.SequenceEqual("NaN"))
-                throw new ArgumentException($"The {role} data, row {row}: the {(u.Span.SequenceEqual("NaN") ? "user" : "item")} id is NaN (a missing number); every row needs an id.", nameof(data));
+            if ((u.Span.SequenceEqual("NaN") ? "user" : i.Span.SequenceEqual("NaN") ? "item" : null) is { } missing)
+                throw new ArgumentException($"The {role} data, row {row}: the {missing} id is NaN (a missing number); every row needs an id.", nameof(data));
             if (!float.IsFinite(r)) throw new ArgumentException($"The {role} data, row {row}: the rating is {r}; expected a finite number.", nameof(data));
             log.Add(u.ToString(), i.ToString(), r);
             row++;

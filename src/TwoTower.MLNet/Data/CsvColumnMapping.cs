@@ -12,13 +12,22 @@ public sealed record CsvColumnMapping(string UserColumn, string ItemColumn, stri
     internal static readonly string[] RatingNames = { "rating", "score", "value", "weight" };
     internal static readonly string[] TimeNames = { "timestamp", "time", "ts", "datetime", "date" };
 
+    /// <summary>The position of the header column with the first of <paramref name="names"/> that occurs (case-insensitive, trimmed), or -1.</summary>
+    internal static int IndexOfName(IReadOnlyList<string> header, string[] names)
+    {
+        foreach (var name in names)
+            for (var i = 0; i < header.Count; i++)
+                if (header[i].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
+
     /// <summary>
     /// Finds the columns of a header by common names (case-insensitive), or returns null with the reason. When several
     /// columns match, the most specific name wins (user_id before user), whatever the column order.
     /// </summary>
     public static CsvColumnMapping? Detect(IReadOnlyList<string> header, out string? reason)
     {
-        string? Find(string[] names) => names.Select(n => header.FirstOrDefault(h => h.Trim().Equals(n, StringComparison.OrdinalIgnoreCase))).FirstOrDefault(h => h is not null);
+        string? Find(string[] names) => IndexOfName(header, names) is var i and >= 0 ? header[i] : null;
         var user = Find(UserNames);
         var item = Find(ItemNames);
         if (user is null || item is null)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using TwoTower.MLNet.Features;
 using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Towers;
 using TwoTower.MLNet.Training;
 
@@ -66,7 +67,11 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
             throw new ArgumentException($"userFeatures describes {userFeatures.EntityCount} users; the training user map has {data.Users.Count}.", nameof(userFeatures));
         if (itemFeatures.EntityCount != data.Items.Count)
             throw new ArgumentException($"itemFeatures describes {itemFeatures.EntityCount} items; the training item map has {data.Items.Count}.", nameof(itemFeatures));
-        using var checkpointLock = LockCheckpointFolder(Options.CheckpointDirectory);
+        // Two runs sharing a checkpoint folder would overwrite each other's state (the last writer wins, and a resume is
+        // then refused for the other's options): one run owns the folder.
+        using var checkpointLock = Options.CheckpointDirectory is { } dir
+            ? FolderLock.Acquire(dir, $"Checkpoint folder '{dir}' is in use by another training run; give each run its own folder.")
+            : null;
         var sw = Stopwatch.StartNew();
         var members = new List<TwoTowerRecommender>();
         TwoTowerQualityReport? report = null;
@@ -88,22 +93,6 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
         report!.TrainingSeconds = sw.Elapsed.TotalSeconds;
         if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, userFeatures, itemFeatures, first!.UserIdEmbedding, first.ItemIdEmbedding, first.TrainedUsers, Options.Threads);
         return model;
-    }
-
-    // Two runs sharing a checkpoint folder would overwrite each other's state (the last writer wins, and a resume is then
-    // refused for the other's options): one run owns the folder (an advisory flock on Unix, released if the process dies).
-    private static FileStream? LockCheckpointFolder(string? directory)
-    {
-        if (directory is null) return null;
-        Directory.CreateDirectory(directory);
-        try
-        {
-            return new FileStream(Path.Combine(directory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException ex)
-        {
-            throw new InvalidOperationException($"Checkpoint folder '{directory}' is in use by another training run; give each run its own folder. ({ex.Message})", ex);
-        }
     }
 
     // Concatenated vectors make the ensemble one embedding model: [u1,u2]·[i1,i2] = u1·i1 + u2·i2.

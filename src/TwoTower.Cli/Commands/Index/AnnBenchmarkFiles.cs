@@ -25,11 +25,13 @@ internal sealed record AnnBenchmarkFiles(float[] Base, int BaseRows, int Dimensi
         return new AnnBenchmarkFiles(b, n, d, q, nq, gt, gtWidth);
     }
 
-    /// <summary>One vector file (.npy float32 or .fvecs) named by <paramref name="option"/>; problems name the option.</summary>
+    /// <summary>One vector file (.npy float32 or .fvecs) named by <paramref name="option"/>, at least one row, finite values; problems name the option.</summary>
     public static (float[] Values, int Rows, int Columns) ReadVectors(string option, string path)
     {
         var (values, rows, columns) = Read(option, path, AnnBenchmark.ReadVectors);
         if (rows == 0) throw new UserInputException($"{option} '{path}' holds no vectors; expected at least one row.");
+        for (var i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) throw new UserInputException($"{option} '{path}' row {i / columns} holds {values[i]}; every value must be finite.");
         return (values, rows, columns);
     }
 

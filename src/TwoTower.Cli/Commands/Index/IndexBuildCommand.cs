@@ -77,8 +77,6 @@ internal static class IndexBuildCommand
     private static (float[] Values, int Rows, int Dimension, long[] Ids, string Source) FromFile(string vectorsPath, string? idsPath)
     {
         var (values, rows, dimension) = AnnBenchmarkFiles.ReadVectors("--vectors", vectorsPath);
-        for (var i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i])) throw new UserInputException($"--vectors '{vectorsPath}' row {i / dimension} holds {values[i]}; every value must be finite.");
         var rowIds = new long[rows];
         if (idsPath is null)
         {

@@ -56,7 +56,13 @@ internal static class IndexSearchCommand
             var clock = Stopwatch.StartNew();
             var results = index.Search(vectors, kk, new SearchOptions { Threads = r.GetValue(threads), EfSearch = r.GetValue(ef), NProbe = r.GetValue(nprobe) });
             var seconds = clock.Elapsed.TotalSeconds;
-            string Id(long id) => id < 0 ? "" : embedding is null ? id.ToString(CultureInfo.InvariantCulture) : embedding.Items.GetRawId((int)id);
+            string Id(long id) => embedding is null ? id.ToString(CultureInfo.InvariantCulture) : embedding.Items.GetRawId((int)id);
+            // Each query's hits best first, without the -1 padding of a short result: what the CSV, the table and the JSON show.
+            IEnumerable<(int Rank, string Id, float Score)> Hits(int q)
+            {
+                for (var i = 0; i < results.K && results.Ids[q * results.K + i] >= 0; i++)
+                    yield return (i + 1, Id(results.Ids[q * results.K + i]), results.Scores[q * results.K + i]);
+            }
 
             if (outPath is not null)
                 AtomicFile.Write(outPath, stream =>
@@ -64,36 +70,25 @@ internal static class IndexSearchCommand
                     using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
                     w.WriteLine("query,rank,id,score");
                     for (var q = 0; q < results.QueryCount; q++)
-                    {
-                        var ids = results.IdsOf(q);
-                        var scores = results.ScoresOf(q);
-                        for (var i = 0; i < ids.Length && ids[i] >= 0; i++)
-                            w.WriteLine($"{MLNet.Data.CsvLineParser.Quote(labels[q])},{i + 1},{MLNet.Data.CsvLineParser.Quote(Id(ids[i]))},{scores[i].ToString("R", CultureInfo.InvariantCulture)}");
-                    }
+                        foreach (var (rank, id, score) in Hits(q))
+                            w.WriteLine($"{MLNet.Data.CsvLineParser.Quote(labels[q])},{rank},{MLNet.Data.CsvLineParser.Quote(id)},{score.ToString("R", CultureInfo.InvariantCulture)}");
                 });
             var table = new Table().Title(Markup.Escape($"{index.Count} vectors × {index.Dimension} · {results.QueryCount} queries in {seconds * 1000:0.0} ms" +
                 (results.QueryCount > ShownQueries ? $" · first {ShownQueries} shown" + (outPath is null ? " (--out FILE keeps all)" : $", all in {outPath}") : "")))
                 .AddColumn("query").AddColumn(new TableColumn("rank").RightAligned()).AddColumn("id").AddColumn(new TableColumn("score").RightAligned());
             for (var q = 0; q < Math.Min(ShownQueries, results.QueryCount); q++)
-            {
-                var ids = results.IdsOf(q);
-                var scores = results.ScoresOf(q);
-                for (var i = 0; i < ids.Length && ids[i] >= 0; i++)
-                    table.AddRow(i == 0 ? Markup.Escape(labels[q]) : "", (i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(Id(ids[i])), Formatting.F4(scores[i]));
-            }
+                foreach (var (rank, id, score) in Hits(q))
+                    table.AddRow(rank == 1 ? Markup.Escape(labels[q]) : "", rank.ToString(CultureInfo.InvariantCulture), Markup.Escape(id), Formatting.F4(score));
             console.Write(table);
             if (console.Json)
             {
                 var all = new JsonArray();
                 for (var q = 0; q < results.QueryCount; q++)
-                {
-                    var ids = results.IdsOf(q);
-                    var scores = results.ScoresOf(q);
-                    var items = new JsonArray();
-                    for (var i = 0; i < ids.Length && ids[i] >= 0; i++)
-                        items.Add(new JsonObject { ["id"] = Id(ids[i]), ["score"] = Math.Round(scores[i], 6) });
-                    all.Add(new JsonObject { ["query"] = labels[q], ["items"] = items });
-                }
+                    all.Add(new JsonObject
+                    {
+                        ["query"] = labels[q],
+                        ["items"] = new JsonArray(Hits(q).Select(h => (JsonNode?)new JsonObject { ["id"] = h.Id, ["score"] = Math.Round(h.Score, 6) }).ToArray()),
+                    });
                 console.WriteJson(new JsonObject { ["queries"] = results.QueryCount, ["k"] = kk, ["seconds"] = Math.Round(seconds, 6), ["results"] = all });
             }
             return 0;
@@ -106,8 +101,6 @@ internal static class IndexSearchCommand
         if (users is not null) throw new UserInputException("--user goes with --model; --queries rows are searched as they are.");
         var (values, rows, columns) = AnnBenchmarkFiles.ReadVectors("--queries", path);
         if (columns != dimension) throw new UserInputException($"--queries '{path}' has dimension {columns}; the index holds vectors of dimension {dimension}.");
-        for (var i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i])) throw new UserInputException($"--queries '{path}' row {i / columns} holds {values[i]}; every value must be finite.");
         return (values, Enumerable.Range(0, rows).Select(q => q.ToString(CultureInfo.InvariantCulture)).ToArray(), null);
     }
 

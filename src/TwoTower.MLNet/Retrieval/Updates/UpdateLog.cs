@@ -20,7 +20,7 @@ public sealed class UpdateLog : IDisposable
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
     private readonly object _gate = new();
     /// <summary>Lock file inside the state folder, held open exclusively while the log is open.</summary>
-    public const string LockFile = ".lock";
+    public const string LockFile = FolderLock.FileName;
 
     private FileStream _log;
     private readonly FileStream _lock;
@@ -43,18 +43,8 @@ public sealed class UpdateLog : IDisposable
     public static UpdateLog Open(string directory, out IReadOnlyList<UpdateRecord> recovered)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        System.IO.Directory.CreateDirectory(directory);
-        // Two writers would append at their own offsets and overwrite each other's records: one owner per folder
-        // (FileShare.None is an advisory flock on Unix, released by the OS when the process dies).
-        FileStream lockFile;
-        try
-        {
-            lockFile = new FileStream(Path.Combine(directory, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException ex)
-        {
-            throw new InvalidOperationException($"State folder '{directory}' is in use by another process (another server?); each server needs its own state folder. ({ex.Message})", ex);
-        }
+        // Two writers would append at their own offsets and overwrite each other's records: one owner per folder.
+        var lockFile = FolderLock.Acquire(directory, $"State folder '{directory}' is in use by another process (another server?); each server needs its own state folder.");
         try
         {
             return OpenLocked(directory, lockFile, out recovered);
