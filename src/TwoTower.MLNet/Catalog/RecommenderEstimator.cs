@@ -28,10 +28,16 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
 {
     private readonly MLContext _ml;
     private readonly CatalogState _state;
-    private readonly Func<TrainingData, MatrixFactorizationModel?, IEmbeddingRecommender> _train;
+    private readonly TrainFunction _train;
 
-    internal RecommenderEstimator(MLContext ml, CatalogState state, string name, string userIdColumn, string itemIdColumn, string? ratingColumn,
-        Func<TrainingData, MatrixFactorizationModel?, IEmbeddingRecommender> train)
+    // Trains on the data (with the warm-start model of the step before, if any), reporting to progress and stopping on the token.
+    internal delegate IEmbeddingRecommender TrainFunction(TrainingData data, MatrixFactorizationModel? warm, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
+
+    // The same with feature tables read from columns.
+    internal delegate IEmbeddingRecommender TrainWithFeaturesFunction(TrainingData data, FeatureTable? users, FeatureTable? items, MatrixFactorizationModel? warm,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken);
+
+    internal RecommenderEstimator(MLContext ml, CatalogState state, string name, string userIdColumn, string itemIdColumn, string? ratingColumn, TrainFunction train)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userIdColumn);
         ArgumentException.ThrowIfNullOrWhiteSpace(itemIdColumn);
@@ -80,10 +86,20 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     public IReadOnlyList<string> ItemFeatureColumns { get; internal init; } = [];
 
     // Trains with feature tables read from columns (null = the trainer takes no feature tables).
-    internal Func<TrainingData, FeatureTable?, FeatureTable?, MatrixFactorizationModel?, IEmbeddingRecommender>? TrainWithFeatures { get; init; }
+    internal TrainWithFeaturesFunction? TrainWithFeatures { get; init; }
 
     // Whether a matrix-factorization model whose step wrote the input is handed to the trainer as a warm start.
     internal bool WarmStartFromChain { get; init; }
+
+    /// <summary>
+    /// Where <see cref="Fit"/> reports the trainer's progress (each epoch or iteration: loss, validation metrics,
+    /// examples/s), or null (default). The same reports also go to <c>MLContext.Log</c> as Info messages of the
+    /// source named like the trainer, as ML.NET's own trainers do.
+    /// </summary>
+    public IProgress<TrainingProgress>? Progress { get; private set; }
+
+    /// <summary>Stops <see cref="Fit"/> with an <see cref="OperationCanceledException"/> between training steps. Default none.</summary>
+    public CancellationToken CancellationToken { get; private set; }
 
     /// <summary>The model of the most recent <see cref="Fit"/>, or null before the first.</summary>
     public FittedRecommender? LastFitted { get; private set; }
@@ -110,6 +126,29 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         return copy;
     }
 
+    /// <summary>
+    /// A copy that reports the trainer's progress to <paramref name="progress"/> during <see cref="Fit"/>, also inside a
+    /// pipeline (<c>estimator.Append(...).Fit(data)</c>). <see cref="SynchronousProgress{T}"/> calls back on the training thread, in order.
+    /// </summary>
+    public RecommenderEstimator WithProgress(IProgress<TrainingProgress> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        var copy = Copy();
+        copy.Progress = progress;
+        return copy;
+    }
+
+    /// <summary>
+    /// A copy whose <see cref="Fit"/> stops with an <see cref="OperationCanceledException"/> when
+    /// <paramref name="cancellationToken"/> is cancelled (checked before training and between its steps); nothing is registered then.
+    /// </summary>
+    public RecommenderEstimator WithCancellation(CancellationToken cancellationToken)
+    {
+        var copy = Copy();
+        copy.CancellationToken = cancellationToken;
+        return copy;
+    }
+
     // Every setting carries over, so a property added later cannot be forgotten here; the copy has not been fitted.
     private RecommenderEstimator Copy()
     {
@@ -121,9 +160,11 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     /// <summary>Trains on <paramref name="input"/> and returns the vector-lookup transformer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id or rating column is missing or mistyped (the message names it).</exception>
     /// <exception cref="ArgumentException">The data has no usable rows.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="CancellationToken"/> was cancelled.</exception>
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        CancellationToken.ThrowIfCancellationRequested();
         var userCol = IdColumn.Check(input.Schema, UserIdColumn, "user id", nameof(UserIdColumn));
         var itemCol = IdColumn.Check(input.Schema, ItemIdColumn, "item id", nameof(ItemIdColumn));
         FeatureColumns.Check(input.Schema, UserFeatureColumns, nameof(UserFeatureColumns));
@@ -143,16 +184,20 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         var warm = WarmStartFromChain ? _state.WrittenBy(input)?.Model as MatrixFactorizationModel : null;
         var log = ReadLog(readable, userText, itemText, ratingFloat);
         var data = TrainingData.Create(log, items: ItemFeatures, users: UserFeatures);
+        CancellationToken.ThrowIfCancellationRequested();
         var sw = Stopwatch.StartNew();
         IEmbeddingRecommender model;
-        if (UserFeatureColumns.Count + ItemFeatureColumns.Count > 0)
+        using (var reports = new TrainingLogProgress(_ml, Name, Progress))
         {
-            var train = TrainWithFeatures ?? throw new InvalidOperationException($"The {Name} trainer does not read feature columns; leave UserFeatureColumns and ItemFeatureColumns empty.");
-            var users = UserFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, userText, data.Users, UserFeatureColumns, nameof(UserFeatureColumns)) : null;
-            var items = ItemFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, itemText, data.Items, ItemFeatureColumns, nameof(ItemFeatureColumns)) : null;
-            model = train(data, users, items, warm);
+            if (UserFeatureColumns.Count + ItemFeatureColumns.Count > 0)
+            {
+                var train = TrainWithFeatures ?? throw new InvalidOperationException($"The {Name} trainer does not read feature columns; leave UserFeatureColumns and ItemFeatureColumns empty.");
+                var users = UserFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, userText, data.Users, UserFeatureColumns, nameof(UserFeatureColumns)) : null;
+                var items = ItemFeatureColumns.Count > 0 ? FeatureColumns.Read(readable, itemText, data.Items, ItemFeatureColumns, nameof(ItemFeatureColumns)) : null;
+                model = train(data, users, items, warm, reports, CancellationToken);
+            }
+            else model = _train(data, warm, reports, CancellationToken);
         }
-        else model = _train(data, warm);
         var seconds = sw.Elapsed.TotalSeconds;
         CheckMaps(model, data);
 

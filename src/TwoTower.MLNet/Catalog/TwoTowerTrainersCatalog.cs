@@ -36,7 +36,7 @@ public sealed class TwoTowerTrainersCatalog
             return new TwoTowerTrainer(started);
         }
         return new RecommenderEstimator(_ml, _state, TwoTowerRecommender.TypeName, copy.UserIdColumn, copy.ItemIdColumn, null,
-            (data, warm) => Trainer(data, warm).Train(data))
+            (data, warm, progress, ct) => Trainer(data, warm).Train(data, progress, ct))
         {
             WarmStartFromChain = copy.WarmStartFromChain,
             UserVectorColumn = copy.UserVectorColumn,
@@ -46,11 +46,11 @@ public sealed class TwoTowerTrainersCatalog
             UserFeatures = copy.Users,
             UserFeatureColumns = [.. copy.UserFeatureColumns],
             ItemFeatureColumns = [.. copy.ItemFeatureColumns],
-            TrainWithFeatures = (data, users, items, warm) =>
+            TrainWithFeatures = (data, users, items, warm, progress, ct) =>
             {
                 var trainer = Trainer(data, warm);
                 var (u, i) = trainer.BuildFeatures(data, users, items);
-                return trainer.Train(data, u, i);
+                return trainer.Train(data, u, i, progress, ct);
             },
         };
     }
@@ -74,11 +74,11 @@ public sealed class TwoTowerTrainersCatalog
         {
             var mf = options.Explicit;
             return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ExplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
-                (data, _) => new ExplicitMatrixFactorizationTrainer(mf).Fit(data));
+                (data, _, progress, ct) => new ExplicitMatrixFactorizationTrainer(mf).Fit(data, progress, ct));
         }
         var als = options.Als;
         return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ImplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
-            (data, _) => new ImplicitAlsTrainer(als).Fit(data));
+            (data, _, progress, ct) => new ImplicitAlsTrainer(als).Fit(data, progress, ct));
     }
 
     /// <summary>Implicit-feedback matrix factorization with the common parameters.</summary>
@@ -102,8 +102,8 @@ public sealed class TwoTowerTrainersCatalog
     public RecommenderEstimator Custom(IRecommenderTrainer trainer, string userIdColumn = "UserId", string itemIdColumn = "ItemId", string? ratingColumn = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        return new RecommenderEstimator(_ml, _state, trainer.ModelType, userIdColumn, itemIdColumn, ratingColumn, (data, _) =>
-            trainer.Fit(data) as IEmbeddingRecommender
+        return new RecommenderEstimator(_ml, _state, trainer.ModelType, userIdColumn, itemIdColumn, ratingColumn, (data, _, progress, ct) =>
+            trainer.Fit(data, progress, ct) as IEmbeddingRecommender
             ?? throw new InvalidOperationException($"The '{trainer.ModelType}' trainer's model does not implement IEmbeddingRecommender (user and item vectors), so it cannot be served by the ONNX recommend graph."));
     }
 }
