@@ -10,13 +10,14 @@ public static class UserList
     /// user...) or the only column. Blank ids are an error.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="DataFormatException">No header, no user column, a blank id, or no rows.</exception>
+    /// <exception cref="DataFormatException">No header, no user column, a row of another width than the header, a blank id, or no rows.</exception>
     public static IReadOnlyList<string> Load(string path, string? userColumn = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var ids = new List<string>();
         var fields = new List<string>();
         var column = -1;
+        var width = 0;
         var delimiter = ',';
         foreach (var (line, text) in TextLines.Read(path))
         {
@@ -25,10 +26,14 @@ public static class UserList
                 delimiter = CsvLineParser.DetectDelimiter(text);
                 CsvLineParser.TrySplit(text, delimiter, fields);
                 column = FindColumn(fields, userColumn, path, line);
+                width = fields.Count;
                 continue;
             }
-            if (!CsvLineParser.TrySplit(text, delimiter, fields) || fields.Count <= column)
-                throw new DataFormatException(path, line, $"expected at least {column + 1} fields.");
+            if (!CsvLineParser.TrySplit(text, delimiter, fields))
+                throw new DataFormatException(path, line, "unbalanced quotes.");
+            // A row of another width is a broken row (a lost field, an unquoted delimiter): its user column cannot be trusted.
+            if (fields.Count != width)
+                throw new DataFormatException(path, line, $"expected {width} fields like the header, found {fields.Count}.");
             var id = fields[column].Trim();
             if (id.Length == 0) throw new DataFormatException(path, line, "the user id is blank.");
             ids.Add(id);

@@ -29,6 +29,10 @@ public sealed class UserListTests
         StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => UserList.Load(File(""))).Message, "the file is empty");
         StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => UserList.Load(File("user_id,x\n1,2\n ,3\n"))).Message, ":3: the user id is blank");
         StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => UserList.Load(File("x,y\n1,2\n"), "user")).Message, "no column 'user' in header [x, y]");
+        // A short row would read its user from the wrong field, a long one has an unquoted delimiter.
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => UserList.Load(File("item_id,user_id,rating\n1,7,5\n2,3\n"))).Message, ":3: expected 3 fields like the header, found 2");
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => UserList.Load(File("user_id,name\n7,Smith, Jo\n"))).Message, ":2: expected 2 fields like the header, found 3");
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => UserList.Load(File("user_id,name\n7,\"Smith\n"))).Message, ":2: unbalanced quotes");
         Assert.ThrowsExactly<FileNotFoundException>(() => UserList.Load(Path.Combine(TestPaths.TempDir(), "missing.csv")));
     }
 }
