@@ -50,6 +50,9 @@ public sealed record RuleSpec
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (IsEmpty) return RuleSet.Empty;
+        NoNulls(IncludeGenres, "includeGenres", "genre names");
+        NoNulls(ExcludeGenres, "excludeGenres", "genre names");
+        NoNulls(Blocklist, "blocklist", "item ids");
         var filters = new List<IItemFilterRule>();
         if (IncludeGenres is { } inc)
         {
@@ -74,5 +77,12 @@ public sealed record RuleSpec
             throw new ArgumentException("filters.boosts add up beyond the float range; keep the amounts to the scale of the scores (about 0 to 1).", nameof(Boosts));
         if (MaxPerGenre is < 1) throw new ArgumentException($"filters.maxPerGenre = {MaxPerGenre} must be ≥ 1.", nameof(MaxPerGenre));
         return new RuleSet(filters, boosts, MaxPerGenre);
+    }
+
+    private static void NoNulls(IReadOnlyList<string>? values, string key, string expected)
+    {
+        if (values is null) return;
+        for (var i = 0; i < values.Count; i++)
+            if (values[i] is null) throw new ArgumentException($"filters.{key}[{i}] is null; expected {expected}.", key);
     }
 }

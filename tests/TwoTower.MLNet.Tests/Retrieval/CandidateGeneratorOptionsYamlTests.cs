@@ -176,6 +176,20 @@ public sealed partial class CandidateGeneratorOptionsYamlTests
     }
 
     [TestMethod]
+    public void FromJsonAndYaml_NumericNormalization_ThrowsListingTheNames()
+    {
+        // Numbers passed as undefined enum values (7), to fail only later when the generator was built.
+        foreach (var parse in new Func<CandidateGeneratorOptions>[]
+        {
+            () => CandidateGeneratorOptions.FromJson("{\"sources\":[],\"normalization\":7}"),
+            () => CandidateGeneratorOptions.FromJson("{\"sources\":[],\"normalization\":\"7\"}"),
+            () => CandidateGeneratorOptions.FromYaml("sources: []\nnormalization: 7\n"),
+            () => CandidateGeneratorOptions.FromJson("{\"sources\":[],\"normalization\":1}"),
+        })
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => parse()).Message, "expected one of None, MinMax, Rank.");
+    }
+
+    [TestMethod]
     public void FromYaml_ScalarForList_ThrowsExpectingList()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromYaml("sources: twotower\n"));

@@ -70,6 +70,22 @@ public sealed class CandidateMergerTests
     }
 
     [TestMethod]
+    public void Normalize_MinMaxWithNonFiniteOrHugeScores_KeepsTheOrderOfTheFiniteOnes()
+    {
+        // A custom source's NaN or infinity, or a range past float, flattened every score to 1 before.
+        var n = new float[4];
+        CandidateMerger.Normalize(new[] { new Candidate(1, 0.9f), new Candidate(2, 0.5f), new Candidate(3, 0.1f), new Candidate(4, float.NaN) }, ScoreNormalization.MinMax, n);
+        CollectionAssert.AreEqual(new[] { 1f, 0.5f, 0f, 0f }, n);
+        var m = new float[3];
+        CandidateMerger.Normalize(new[] { new Candidate(1, 5f), new Candidate(2, float.NegativeInfinity), new Candidate(3, 1f) }, ScoreNormalization.MinMax, m);
+        CollectionAssert.AreEqual(new[] { 1f, 0f, 0f }, m);
+        CandidateMerger.Normalize(new[] { new Candidate(1, float.PositiveInfinity), new Candidate(2, 2f), new Candidate(3, 1f) }, ScoreNormalization.MinMax, m);
+        CollectionAssert.AreEqual(new[] { 1f, 1f, 0f }, m);
+        CandidateMerger.Normalize(new[] { new Candidate(1, 3e38f), new Candidate(2, 0f), new Candidate(3, -3e38f) }, ScoreNormalization.MinMax, m);
+        CollectionAssert.AreEqual(new[] { 1f, 0.5f, 0f }, m);
+    }
+
+    [TestMethod]
     public void Normalize_RankWithTies_TiesShareBetterRank()
     {
         var c = new[] { new Candidate(1, 1f), new Candidate(2, 5f), new Candidate(3, 5f), new Candidate(4, 0f) };

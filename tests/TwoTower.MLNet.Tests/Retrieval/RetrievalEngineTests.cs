@@ -186,6 +186,30 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Restart_FromASnapshot_KeepsARemovedNewItemInTheHistoriesThatNameIt()
+    {
+        var dir = TestPaths.TempDir();
+        using (var e = Engine(dir))
+        {
+            e.PutItem(new ItemRecord("X", "Ex", new[] { "Action" }, null), Enumerable.Repeat(0.25f, 4).ToArray());
+            e.AppendHistory("3", new[] { "X" });
+            e.RemoveItem("X");
+            e.Snapshot();
+        }
+        using (var e = Engine(dir))
+        {
+            // The snapshot once held only "remove X", which replay ignored, and the history then lost X.
+            Assert.IsTrue(e.Catalog.TryGetKey("X", out var x));
+            Assert.IsNull(e.Catalog.GetLive("X"));
+            CollectionAssert.Contains(e.Histories.History("3"), x);
+            Assert.AreEqual(30, e.Index!.Count);
+            e.PutItem(new ItemRecord("X", "Ex", new[] { "Action" }, null), Enumerable.Repeat(0.25f, 4).ToArray());
+            Assert.IsTrue(e.Recommend(new RecommendRequest { UserId = "3", K = 30 }).Items.All(i => i.ItemId != "X"), "a seen item came back");
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public void ConcurrentReadsDuringWrites_NoErrorsAndOnlyCatalogueItems()
     {
         using var e = Engine();

@@ -49,7 +49,8 @@ public sealed class CandidateGenerator
             }
             if (weight == 0) continue;
             var size = Math.Max(quota.Quota, k);
-            var output = new List<Candidate>(size);
+            // The list grows as needed: a huge k must not allocate for candidates a source does not have.
+            var output = new List<Candidate>(Math.Min(size, 1024));
             source.Generate(query, size, output);
             if (output.Count > size)
                 throw new InvalidOperationException($"Candidate source '{quota.Source}' returned {output.Count} candidates for a quota of {size}.");

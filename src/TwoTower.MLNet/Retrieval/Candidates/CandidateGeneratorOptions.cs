@@ -23,7 +23,8 @@ public sealed record CandidateGeneratorOptions
         // A missing source or quota, or a null list, is an error naming the key rather than a default that fails later.
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
-        Converters = { new JsonStringEnumConverter() },
+        // Names only: a number would pass as an undefined value.
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
     };
 
     /// <summary>The sources in priority order (ties in score keep this order's first source first in the list of sources).</summary>

@@ -21,16 +21,24 @@ public static class CandidateMerger
                 for (var i = 0; i < candidates.Count; i++) normalized[i] = candidates[i].Score;
                 break;
             case ScoreNormalization.MinMax:
-                var min = float.PositiveInfinity;
-                var max = float.NegativeInfinity;
+                // Over the finite scores only, in double: one NaN or infinity, or a range past float, must not flatten the whole list.
+                var min = double.PositiveInfinity;
+                var max = double.NegativeInfinity;
                 for (var i = 0; i < candidates.Count; i++)
                 {
-                    min = MathF.Min(min, candidates[i].Score);
-                    max = MathF.Max(max, candidates[i].Score);
+                    var s = candidates[i].Score;
+                    if (!float.IsFinite(s)) continue;
+                    min = Math.Min(min, s);
+                    max = Math.Max(max, s);
                 }
                 var range = max - min;
                 for (var i = 0; i < candidates.Count; i++)
-                    normalized[i] = range > 0 && float.IsFinite(range) ? (candidates[i].Score - min) / range : 1f;
+                {
+                    var s = candidates[i].Score;
+                    normalized[i] = float.IsPositiveInfinity(s) ? 1f
+                        : !float.IsFinite(s) ? 0f
+                        : range > 0 ? (float)((s - min) / range) : 1f;
+                }
                 break;
             case ScoreNormalization.Rank:
                 // Rank by score so that the list's order does not matter; ties share the better rank.

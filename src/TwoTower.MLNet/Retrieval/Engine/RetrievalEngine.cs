@@ -114,7 +114,7 @@ public sealed class RetrievalEngine : IDisposable
             popularity = PopularityTable.FromCounts(model is PopularityRecommender p ? p.Counts.ToArray() : new float[model.Items.Count]);
         }
 
-        var sources = new List<ICandidateSource> { new PopularityCandidateSource(popularity) };
+        var sources = new List<ICandidateSource> { new PopularityCandidateSource(popularity, itemCount: () => catalog.KeyCount) };
         var neighbours = itemNeighbours ?? (model as ItemItemRecommender)?.Neighbours ?? TrainNeighbours(model, loaded.Seen, options.ItemNeighbors);
         if (neighbours is not null) sources.Add(new ItemItemCandidateSource(neighbours));
 
@@ -205,6 +205,8 @@ public sealed class RetrievalEngine : IDisposable
             }
             history = keys.Distinct().Order().ToArray();
         }
+        if (request.Features is { Age: < 0 } bad)
+            throw new ArgumentException($"features.age = {bad.Age} must be ≥ 0.", nameof(request));
         var features = request.Features ?? (userId is not null && UserMetadata is not null && UserMetadata.TryGet(userId, out var rec) ? rec : null);
         var rules = request.Filters?.Build(Catalog, _interactionCounts) ?? RuleSet.Empty;
         // A user the model knows but never trained on (e.g. listed only in user metadata) has an untrained vector: fold in instead.
@@ -213,8 +215,20 @@ public sealed class RetrievalEngine : IDisposable
         var blend = _blendsPopularity
             ? _options.ColdStart.BlendFor(history.Length, Generator.Options.Sources)
             : null;
-        var merged = Generator.Generate(query, blend, request.K);
-        var final = rules.Finish(merged, Catalog, request.K);
+        // No answer holds more than the live catalogue: asking the sources for more would only allocate.
+        var k = Math.Min(request.K, Math.Max(1, Catalog.LiveCount));
+        var asked = k;
+        var merged = Generator.Generate(query, blend, asked);
+        var final = rules.Finish(merged, Catalog, k);
+        // The per-genre cap skips candidates: ask the sources for more until k fit or they have nothing more to give.
+        while (final.Count < k && rules.MaxPerGenre is not null && asked < Catalog.LiveCount)
+        {
+            asked = (int)Math.Min(4L * asked, Catalog.LiveCount);
+            var more = Generator.Generate(query, blend, asked);
+            if (more.Count <= merged.Count) break;
+            merged = more;
+            final = rules.Finish(merged, Catalog, k);
+        }
         var items = final.Select(c => new RecommendedItem(Catalog.Get(c.ItemKey)!, c.Score, c.Sources)).ToArray();
         return new RecommendResult(items, userKey >= 0, blend is not null, history.Length);
     }
@@ -378,9 +392,10 @@ public sealed class RetrievalEngine : IDisposable
         {
             if (!Catalog.TryGetKey(id, out var key)) continue;
             var item = Catalog.Get(key)!;
-            state.Add(item.Live
-                ? new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = id, Title = item.Record.Title, Genres = item.Record.Genres.ToArray(), ReleaseDate = item.Record.ReleaseDate, Vector = item.Vector }
-                : new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = id });
+            // An item added at run time and removed since must still exist on replay: histories may name it.
+            if (item.Live || key >= Model.Items.Count)
+                state.Add(new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = id, Title = item.Record.Title, Genres = item.Record.Genres.ToArray(), ReleaseDate = item.Record.ReleaseDate, Vector = item.Vector });
+            if (!item.Live) state.Add(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = id });
         }
         foreach (var (user, keys) in Histories.LiveHistories.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             state.Add(new UpdateRecord { Op = UpdateRecord.AppendHistory, UserId = user, Items = keys.Select(k => Catalog.Get(k)!.Record.Id).ToArray() });
