@@ -29,7 +29,8 @@ public sealed class ImplicitAlsOptions
 
     /// <summary>
     /// L2 weight λ on every user and item factor (times n^ν, see <see cref="RegularizationExponent"/>). Default 1, tuned on
-    /// p2-tune together with ν = 0.5 and <see cref="Alpha"/> = 1 (see the remarks). Must be ≥ 0.
+    /// p2-tune together with ν = 0.5 and <see cref="Alpha"/> = 1 (see the remarks). Must be a finite number &gt; 0 (at 0 the
+    /// least-squares system of a row with fewer interactions than factors is singular).
     /// </summary>
     public float Regularization { get; set; } = 1f;
 
