@@ -1,3 +1,4 @@
+using System.Text;
 using TwoTower.MLNet.Data;
 
 namespace TwoTower.MLNet.Tests.Data;
@@ -132,5 +133,43 @@ public sealed class CsvInteractionsTests
     {
         var ex = Assert.ThrowsExactly<FileNotFoundException>(() => CsvInteractions.Load("/nonexistent/ratings.csv"));
         StringAssert.Contains(ex.Message, "/nonexistent/ratings.csv");
+    }
+
+    [TestMethod]
+    public void Load_Latin1File_RefusedNamingTheLine()
+    {
+        // Decoded leniently, é1 and è1 both became "\uFFFD1": two users merged into one without a word.
+        var f = Path.Combine(TestPaths.TempDir(), "latin1.csv");
+        File.WriteAllBytes(f, [.. "user_id,item_id\n"u8, 0xE9, .. "1,1\n"u8, 0xE8, .. "1,2\n"u8]);
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(f));
+        StringAssert.Contains(ex.Message, "latin1.csv:2: not UTF-8 text");
+        StringAssert.Contains(ex.Message, "re-save the file as UTF-8");
+        // Not a row problem: skipping rows cannot make the file readable.
+        Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(f, new DataLoadOptions { SkipBadRows = true }));
+        // A UTF-8 byte order mark does not make the rest of the file UTF-8.
+        File.WriteAllBytes(f, [0xEF, 0xBB, 0xBF, .. "user_id,item_id\n"u8, 0xE9, .. "1,1\n"u8]);
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(f)).Message, "latin1.csv:2: not UTF-8 text (byte 0xE9)");
+    }
+
+    [TestMethod]
+    public void Load_InvalidByteFarIntoTheFile_LineIsExact()
+    {
+        // The reader decodes 64 KiB at a time: the line must be the one holding the byte, not the first of its block.
+        var text = new StringBuilder("user_id,item_id\n");
+        for (var i = 0; i < 30_000; i++) text.Append(i).Append(",1\n");
+        var f = Path.Combine(TestPaths.TempDir(), "long.csv");
+        File.WriteAllBytes(f, [.. Encoding.UTF8.GetBytes(text.ToString()), 0x31, 0xFF, .. ",2\n"u8, .. "5,5\n"u8]);
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(f)).Message, "long.csv:30002: not UTF-8 text");
+    }
+
+    [TestMethod]
+    public void Load_Utf8AndUtf16WithByteOrderMark_ReadAccentedIds()
+    {
+        foreach (var encoding in new Encoding[] { new UTF8Encoding(true), Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode })
+        {
+            var f = Path.Combine(TestPaths.TempDir(), "bom.csv");
+            File.WriteAllText(f, "user_id,item_id\né1,1\nè1,2\n", encoding);
+            CollectionAssert.AreEqual(new[] { "é1", "è1" }, CsvInteractions.Load(f).Users.ToArray(), encoding.EncodingName);
+        }
     }
 }
