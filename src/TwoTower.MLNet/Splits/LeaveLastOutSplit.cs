@@ -6,11 +6,13 @@ namespace TwoTower.MLNet.Splits;
 /// Leave-last-out: per user, interactions ordered by (timestamp, item id — numerically when every id is
 /// an integer); the last goes to test, the second-last to validation, the rest to train. Users with fewer
 /// than 3 interactions stay whole in train. Output rows are grouped by user (same id order) in that
-/// per-user order — exactly how the shared p2 files were made.
+/// per-user order — exactly how the shared p2 files were made. Data where no user has 3 interactions
+/// (an empty test set) is refused.
 /// </summary>
 public static class LeaveLastOutSplit
 {
     /// <summary>Splits a log.</summary>
+    /// <exception cref="ArgumentException">No rows, no timestamps, or no user with 3 or more interactions.</exception>
     public static SplitResult Split(InteractionLog log)
     {
         ArgumentNullException.ThrowIfNull(log);
@@ -42,6 +44,9 @@ public static class LeaveLastOutSplit
             valid.Add(sorted[^2]);
             test.Add(sorted[^1]);
         }
-        return new SplitResult(log.Subset(train, log.Source + " [train]"), log.Subset(valid, log.Source + " [valid]"), log.Subset(test, log.Source + " [test]"));
+        var split = new SplitResult(log.Subset(train, log.Source + " [train]"), log.Subset(valid, log.Source + " [valid]"), log.Subset(test, log.Source + " [test]"));
+        // Train holds every row, so only test can be empty.
+        return SplitChecks.NotEmpty(split, "leave-last-out", log.Source, _ =>
+            $"no user has 3 or more interactions (users with fewer stay whole in train), among {byUser.Count} users and {log.Count} rows.");
     }
 }

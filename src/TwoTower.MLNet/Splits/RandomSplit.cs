@@ -1,3 +1,4 @@
+using System.Globalization;
 using TwoTower.MLNet.Data;
 
 namespace TwoTower.MLNet.Splits;
@@ -6,6 +7,7 @@ namespace TwoTower.MLNet.Splits;
 public static class RandomSplit
 {
     /// <summary>Splits a log; the last <paramref name="testFraction"/> of the shuffled rows is test, the part before it validation.</summary>
+    /// <exception cref="ArgumentException">The fractions are out of range, or too few rows leave the training or the test set empty.</exception>
     public static SplitResult Split(InteractionLog log, double validFraction = 0.1, double testFraction = 0.1, int seed = 42)
     {
         ArgumentNullException.ThrowIfNull(log);
@@ -21,9 +23,12 @@ public static class RandomSplit
         var nTest = (int)Math.Round(log.Count * testFraction);
         var nValid = (int)Math.Round(log.Count * validFraction);
         var nTrain = log.Count - nTest - nValid;
-        return new SplitResult(
+        var split = new SplitResult(
             log.Subset(order.Take(nTrain), log.Source + " [train]"),
             log.Subset(order.Skip(nTrain).Take(nValid), log.Source + " [valid]"),
             log.Subset(order.Skip(nTrain + nValid), log.Source + " [test]"));
+        return SplitChecks.NotEmpty(split, "random", log.Source, part => part == "train"
+            ? $"{log.Count} rows less {nValid} for validation and {nTest} for test leave none; use more rows or smaller fractions."
+            : $"{log.Count} rows × test fraction {testFraction.ToString(CultureInfo.InvariantCulture)} round to no test row; use more rows or a larger test fraction.");
     }
 }

@@ -111,4 +111,80 @@ public sealed class SplitTests
         Assert.IsFalse(back.HasRatings);
         Assert.IsFalse(back.HasTimestamps);
     }
+
+    private static InteractionLog Log(params (string User, string Item, long Time)[] rows)
+    {
+        var log = new InteractionLog("t.csv");
+        foreach (var (u, i, t) in rows) log.Add(u, i, 1, t);
+        return log;
+    }
+
+    [TestMethod]
+    public void Temporal_AllTimestampsTied_RefusedSayingWhy()
+    {
+        // Rows sharing a timestamp stay on one side of the cut: 20 rows at one time gave train 0, test 20, and no error.
+        var log = Log(Enumerable.Range(0, 20).Select(i => ($"u{i}", $"i{i}", 1000L)).ToArray());
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => TemporalSplit.Split(log, 0.1, 0.1));
+        StringAssert.Contains(ex.Message, "leaves the training set empty");
+        StringAssert.Contains(ex.Message, "20 of the 20 rows share timestamp 1000");
+        StringAssert.Contains(ex.Message, "t.csv");
+    }
+
+    [TestMethod]
+    public void Temporal_TiesLeaveSomeTrainRows_StillSplits()
+    {
+        // The documented approximation: the tie goes to one side; the split goes on while train and test both have rows.
+        var log = Log(("a", "1", 5), ("a", "2", 9), ("b", "1", 9), ("b", "2", 9), ("c", "1", 9));
+        var s = TemporalSplit.Split(log, 0.2, 0.2);
+        Assert.AreEqual(1, s.Train.Count);
+        Assert.AreEqual(4, s.Valid.Count + s.Test.Count);
+        Assert.AreNotEqual(0, s.Test.Count);
+    }
+
+    [TestMethod]
+    public void Temporal_TooFewRowsForATestRow_Refused()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => TemporalSplit.Split(Log(("a", "1", 1), ("a", "2", 2), ("a", "3", 3)), 0.1, 0.1));
+        StringAssert.Contains(ex.Message, "leaves the test set empty");
+    }
+
+    [TestMethod]
+    public void Random_TooFewRowsForATestRow_Refused()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => RandomSplit.Split(Log(("a", "1", 1), ("a", "2", 2)), 0.1, 0.1));
+        StringAssert.Contains(ex.Message, "leaves the test set empty");
+        var train = Assert.ThrowsExactly<ArgumentException>(() => RandomSplit.Split(Log(("a", "1", 1), ("a", "2", 2)), 0.49, 0.49));
+        StringAssert.Contains(train.Message, "leaves the training set empty");
+    }
+
+    [TestMethod]
+    public void LeaveLastOut_NoUserWithThreeInteractions_Refused()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => LeaveLastOutSplit.Split(Log(("a", "1", 1), ("a", "2", 2), ("b", "1", 1))));
+        StringAssert.Contains(ex.Message, "no user has 3 or more interactions");
+    }
+
+    [TestMethod]
+    public void LeaveLastOut_IdPastLong_TiesStillOrderedNumerically()
+    {
+        // One id too long for a long switched every id to string order: "10" sorted before "9".
+        var s = LeaveLastOutSplit.Split(Log(("1", "99999999999999999999", 7), ("1", "10", 7), ("1", "9", 7)));
+        Assert.AreEqual("9", s.Train.Items[0]);
+        Assert.AreEqual("10", s.Valid.Items[0]);
+        Assert.AreEqual("99999999999999999999", s.Test.Items[0]);
+    }
+
+    [TestMethod]
+    public void IdOrder_Integers_OrderedByValueWhateverTheirLength()
+    {
+        var ids = new[] { "10", "-3", "007", "99999999999999999999", "-100000000000000000000", "0", "9", "-0", "+8", "123456789012345678901234567890" };
+        var order = IdOrder.For(ids);
+        Assert.IsTrue(order.IsNumeric);
+        CollectionAssert.AreEqual(new[] { "-100000000000000000000", "-3", "0", "-0", "007", "+8", "9", "10", "99999999999999999999", "123456789012345678901234567890" },
+            ids.Order(order).ToArray());
+        Assert.AreEqual(0, order.Compare("007", "7"));
+        foreach (var notInteger in new[] { "1.5", "-", "", " 1", "1e3", "٣" })
+            Assert.IsFalse(IdOrder.For(["1", notInteger]).IsNumeric, notInteger);
+        CollectionAssert.AreEqual(new[] { "10", "9", "a" }, new[] { "a", "9", "10" }.Order(IdOrder.For(["a", "9", "10"])).ToArray());
+    }
 }
