@@ -4,6 +4,8 @@ namespace TwoTower.Cli.Tests;
 [TestClass]
 public sealed class DataLoadingCommandTests
 {
+    private static readonly string Flags = string.Join('|', Enumerable.Repeat("0", 18)) + "|1";
+
     [TestMethod]
     public void Split_TemporalOnTiedTimestamps_RefusedSayingWhy()
     {
@@ -16,5 +18,28 @@ public sealed class DataLoadingCommandTests
         StringAssert.Contains(r.Err, "leaves the training set empty");
         StringAssert.Contains(r.Err, "share timestamp 1000");
         Assert.IsFalse(File.Exists(Path.Combine(dir, "out", "train.csv")));
+    }
+
+    [TestMethod]
+    public void Train_SkipBadRows_ReportsSkippedMetadataRows()
+    {
+        // u.item and u.user rows were dropped under --skip-bad-rows without the count the option promises.
+        var dir = TestPaths.TempDir();
+        File.WriteAllLines(Path.Combine(dir, "u.data"), ["1\t1\t5\t100", "1\t2\t4\t101", "2\t1\t3\t102", "2\t3\t4\t103"]);
+        File.WriteAllLines(Path.Combine(dir, "u.item"), [$"1|A (1990)|01-Jan-1990||url|{Flags}", "2|B (1991)|01-Jan-1991||url|2", $"3|C (1992)|01-Jan-1992||url|{Flags}"]);
+        File.WriteAllLines(Path.Combine(dir, "u.user"), ["1|24|M|technician|85711", "2|old|F|other|94043", "3|30|F|writer|32067", "3|31|M|writer|32067"]);
+        var model = Path.Combine(dir, "m.zip");
+        var r = CliRunner.Run("train", "--model", "popularity", "--data", dir, "--out", model, "--skip-bad-rows");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"skipped 1 malformed rows in {Path.Combine(dir, "u.item")}");
+        StringAssert.Contains(r.Err, $"skipped 2 malformed rows in {Path.Combine(dir, "u.user")}");
+
+        // --items / --users name the metadata apart from the interactions.
+        var train = Path.Combine(dir, "train.csv");
+        File.WriteAllLines(train, ["user_id,item_id", "1,1", "2,3"]);
+        var separate = CliRunner.Run("train", "--model", "popularity", "--train", train, "--items", dir, "--users", dir, "--out", model, "--skip-bad-rows");
+        Assert.AreEqual(0, separate.ExitCode, separate.Err);
+        StringAssert.Contains(separate.Err, $"--items: skipped 1 malformed rows in {Path.Combine(dir, "u.item")}");
+        StringAssert.Contains(separate.Err, $"--users: skipped 2 malformed rows in {Path.Combine(dir, "u.user")}");
     }
 }

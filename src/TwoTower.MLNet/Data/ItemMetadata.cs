@@ -35,6 +35,9 @@ public sealed class ItemMetadata
     /// <summary>All genre names, in a fixed order (file order for MovieLens 100K, sorted otherwise).</summary>
     public IReadOnlyList<string> GenreVocabulary { get; }
 
+    /// <summary>Rows skipped as malformed while loading (only with skip-bad-rows).</summary>
+    public int SkippedRows { get; internal set; }
+
     /// <summary>Number of items described.</summary>
     public int Count => _records.Count;
 

@@ -72,7 +72,7 @@ public static class MovieLens100K
             DateOnly? date = DateOnly.TryParseExact(p[2], "d-MMM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
             records.Add(new ItemRecord(p[0], p[1].Length == 0 ? null : p[1], g, date));
         }
-        return new ItemMetadata(records, genres, file);
+        return new ItemMetadata(records, genres, file) { SkippedRows = errors.Skipped };
     }
 
     /// <summary>Loads u.user.</summary>
@@ -91,7 +91,7 @@ public static class MovieLens100K
             if (p[1].Length > 0 && age is null) { errors.Bad(line, $"age '{p[1]}' is not an integer"); continue; }
             records.Add(new UserRecord(p[0], age, NullIfEmpty(p[2]), NullIfEmpty(p[3]), NullIfEmpty(p[4])));
         }
-        return new UserMetadata(records, file);
+        return new UserMetadata(records, file) { SkippedRows = errors.Skipped };
     }
 
     private static IReadOnlyList<string> LoadGenreNames(string dir)

@@ -53,7 +53,7 @@ public static class MovieLens1M
             if (p[0].Length == 0 || !seen.Add(p[0])) { errors.Bad(line, $"empty or duplicate movie id '{p[0]}'"); continue; }
             records.Add(new ItemRecord(p[0], p[1], SplitGenres(p[2]), null));
         }
-        return new ItemMetadata(records, null, file);
+        return new ItemMetadata(records, null, file) { SkippedRows = errors.Skipped };
     }
 
     /// <summary>Loads users.dat.</summary>
@@ -67,10 +67,12 @@ public static class MovieLens1M
             var p = text.Split(Sep);
             if (p.Length != 5) { errors.Bad(line, $"expected 5 '::'-separated fields (user, gender, age, occupation, zip), found {p.Length}"); continue; }
             if (p[0].Length == 0 || !seen.Add(p[0])) { errors.Bad(line, $"empty or duplicate user id '{p[0]}'"); continue; }
+            // As in u.user: an empty age is unknown, any other non-integer a malformed row (it was read as unknown).
             int? age = int.TryParse(p[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) ? a : null;
+            if (p[2].Length > 0 && age is null) { errors.Bad(line, $"age '{p[2]}' is not an integer"); continue; }
             records.Add(new UserRecord(p[0], age, MovieLens100K.NullIfEmpty(p[1]), MovieLens100K.NullIfEmpty(p[3]), MovieLens100K.NullIfEmpty(p[4])));
         }
-        return new UserMetadata(records, file);
+        return new UserMetadata(records, file) { SkippedRows = errors.Skipped };
     }
 
     /// <summary>Splits "A|B" genre lists; "(no genres listed)" means none.</summary>

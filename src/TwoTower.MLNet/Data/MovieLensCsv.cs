@@ -53,6 +53,6 @@ public static class MovieLensCsv
             records.Add(new ItemRecord(id, titleCol >= 0 ? fields[titleCol] : null, genreCol >= 0 ? MovieLens1M.SplitGenres(fields[genreCol]) : Array.Empty<string>(), null));
         }
         if (!sawHeader) throw new DataFormatException(file, 0, "the file is empty: a header row is required");
-        return new ItemMetadata(records, null, file);
+        return new ItemMetadata(records, null, file) { SkippedRows = errors.Skipped };
     }
 }

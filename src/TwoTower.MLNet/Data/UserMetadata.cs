@@ -32,6 +32,9 @@ public sealed class UserMetadata
     /// <summary>All records in file order.</summary>
     public IReadOnlyList<UserRecord> Records => _records;
 
+    /// <summary>Rows skipped as malformed while loading (only with skip-bad-rows).</summary>
+    public int SkippedRows { get; internal set; }
+
     /// <summary>Number of users described.</summary>
     public int Count => _records.Count;
 

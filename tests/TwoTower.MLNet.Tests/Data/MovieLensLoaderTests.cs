@@ -120,4 +120,43 @@ public sealed class MovieLensLoaderTests
         Assert.IsTrue(ds.Items.TryGet("4", out var four));
         Assert.IsEmpty(four.Genres);
     }
+
+    [TestMethod]
+    public void Load1M_NonIntegerAge_RefusedLikeUUser()
+    {
+        // u.user refuses a bad age; users.dat loaded it as "age unknown" without a word.
+        var dir = TestPaths.TempDir();
+        var file = Path.Combine(dir, "users.dat");
+        File.WriteAllText(file, "1::F::1::10::48067\n2::M::abc::16::70072\n3::M::::15::55117\n");
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => MovieLens1M.LoadUsers(file));
+        StringAssert.Contains(ex.Message, "users.dat:2: age 'abc' is not an integer");
+        var skipped = MovieLens1M.LoadUsers(file, new DataLoadOptions { SkipBadRows = true });
+        CollectionAssert.AreEqual(new[] { "1", "3" }, skipped.Records.Select(u => u.Id).ToArray());
+        Assert.IsNull(skipped.Records[1].Age);
+        Assert.AreEqual(1, skipped.SkippedRows);
+    }
+
+    [TestMethod]
+    public void LoadMetadata_SkipBadRows_CountsSkippedRowsInEveryLayout()
+    {
+        // Metadata rows were dropped under skip-bad-rows with no count, though the option promises one.
+        var skip = new DataLoadOptions { SkipBadRows = true };
+        var flags = string.Join('|', Enumerable.Repeat("0", 19));
+        var dir = TestPaths.TempDir();
+        File.WriteAllLines(Path.Combine(dir, "u.item"), [$"1|A (1990)|01-Jan-1990||url|{flags}", "2|B (1991)|too few fields", $"1|again|||url|{flags}", $"3|C (1992)|||url|{flags}"]);
+        File.WriteAllLines(Path.Combine(dir, "u.user"), ["1|24|M|technician|85711", "2|old|F|other|94043", "3|30|F"]);
+        var items = MovieLens100K.LoadItems(dir, skip);
+        Assert.AreEqual((2, 2), (items.Count, items.SkippedRows));
+        var users = MovieLens100K.LoadUsers(dir, skip);
+        Assert.AreEqual((1, 2), (users.Count, users.SkippedRows));
+
+        File.WriteAllLines(Path.Combine(dir, "movies.dat"), ["1::A (1990)::Drama", "2::no genres field", "3::C (1992)::"]);
+        var movies = MovieLens1M.LoadItems(Path.Combine(dir, "movies.dat"), skip);
+        Assert.AreEqual((2, 1), (movies.Count, movies.SkippedRows));
+
+        File.WriteAllLines(Path.Combine(dir, "movies.csv"), ["movieId,title,genres", "1,A (1990),Drama", "2,\"unterminated,Drama", ",no id,Drama", "4,D,Comedy"]);
+        var csv = MovieLensCsv.LoadItems(Path.Combine(dir, "movies.csv"), skip);
+        Assert.AreEqual((2, 2), (csv.Count, csv.SkippedRows));
+        Assert.AreEqual(0, MovieLens100K.LoadItems(TestPaths.MovieLens100K, skip).SkippedRows);
+    }
 }
