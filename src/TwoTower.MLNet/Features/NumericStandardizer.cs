@@ -10,18 +10,28 @@ public static class NumericStandardizer
     public static float[] Standardize(IReadOnlyList<double?> values, out double mean, out double std)
     {
         ArgumentNullException.ThrowIfNull(values);
-        double sum = 0, sq = 0;
+        double sum = 0;
         var count = 0;
         for (var i = 0; i < values.Count; i++)
         {
             if (values[i] is not { } v) continue;
             if (!double.IsFinite(v)) throw new ArgumentException($"Value {v} at index {i} is not finite; expected a number or null for missing.", nameof(values));
             sum += v;
-            sq += v * v;
             count++;
         }
         mean = count > 0 ? sum / count : 0;
-        var variance = count > 0 ? sq / count - mean * mean : 0;
+        // Two passes over the deviations from the mean: sq/n - mean² cancels catastrophically for values far from 0
+        // (1000 × 1.6e9 and one 1.6e9 + 1 have std 0.0316; the one-pass formula gave 0, then 1).
+        double deviation = 0, squares = 0;
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] is not { } v) continue;
+            deviation += v - mean;
+            squares += (v - mean) * (v - mean);
+        }
+        // The corrected two-pass form: the sum of deviations is 0 in exact arithmetic and removes the mean's rounding.
+        var variance = count > 0 ? (squares - deviation * deviation / count) / count : 0;
+        mean += count > 0 ? deviation / count : 0;
         std = variance > 1e-12 ? Math.Sqrt(variance) : 1;
         var result = new float[values.Count];
         for (var i = 0; i < values.Count; i++) result[i] = values[i] is { } v ? (float)((v - mean) / std) : 0f;

@@ -71,4 +71,16 @@ public sealed class FeatureTests
     {
         Assert.ThrowsExactly<ArgumentException>(() => NumericStandardizer.Standardize(new double?[] { 1, double.PositiveInfinity }, out _, out _));
     }
+
+    [TestMethod]
+    public void NumericStandardizer_LargeOffset_KeepsThePrecisionOfTheSpread()
+    {
+        // sq/n - mean² cancels at 1.6e9 (timestamps, ids): this column's spread of 0.0316 came out as 0, then std 1.
+        var values = Enumerable.Repeat<double?>(1.6e9, 1000).Append(1.6e9 + 1).ToArray();
+        var z = NumericStandardizer.Standardize(values, out var mean, out var std);
+        Assert.AreEqual(1.6e9 + 1.0 / 1001, mean, 1e-6);
+        Assert.AreEqual(Math.Sqrt(1000.0) / 1001, std, 1e-9);
+        Assert.AreEqual(Math.Sqrt(1000.0), z[^1], 1e-3);
+        Assert.AreEqual(-1 / Math.Sqrt(1000.0), z[0], 1e-6);
+    }
 }
