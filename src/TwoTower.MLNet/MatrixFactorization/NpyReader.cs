@@ -32,8 +32,8 @@ internal static partial class NpyReader
         var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (dims.Length != 2)
             throw new FormatException($"'{path}': the array has shape ({shape.Groups[1].Value}); expected a 2-D matrix (rows, factors).");
-        rows = int.Parse(dims[0], System.Globalization.CultureInfo.InvariantCulture);
-        columns = int.Parse(dims[1], System.Globalization.CultureInfo.InvariantCulture);
+        rows = Dimension(dims[0], path, shape.Groups[1].Value);
+        columns = Dimension(dims[1], path, shape.Groups[1].Value);
         var dtype = descr.Groups[1].Value;
         var elem = dtype switch
         {
@@ -51,6 +51,16 @@ internal static partial class NpyReader
                 ? BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(data + i * 4))
                 : (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(data + i * 8));
         return values;
+    }
+
+    // One entry of the shape: a non-negative integer that fits an int ("2L", as Python 2 wrote it, read like numpy.load does).
+    private static int Dimension(string text, string path, string shape)
+    {
+        var digits = text.EndsWith('L') ? text[..^1] : text;
+        if (digits.Length > 0 && !digits.AsSpan().ContainsAnyExceptInRange('0', '9')
+            && int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            return n;
+        throw new FormatException($"'{path}': the .npy shape ({shape}) is not two whole numbers from 0 to {int.MaxValue} (rows, factors); '{text}' is not.");
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]

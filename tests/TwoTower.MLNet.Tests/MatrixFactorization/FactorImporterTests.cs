@@ -23,9 +23,9 @@ public sealed class FactorImporterTests
         return p;
     }
 
-    private string WriteNpy(float[] values, int rows, int cols, string descr = "<f4")
+    private string WriteNpy(float[] values, int rows, int cols, string descr = "<f4", string? shape = null)
     {
-        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}";
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({shape ?? $"{rows}, {cols}"}), }}";
         var total = 10 + header.Length + 1;
         header = header.PadRight(header.Length + (64 - total % 64) % 64) + "\n";
         using var ms = new MemoryStream();
@@ -139,5 +139,29 @@ public sealed class FactorImporterTests
         var bad = Write("hello world, not numpy", ".npy");
         var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromNpy(bad, Write("p\n", ".txt"), bad, Write("x\n", ".txt")));
         StringAssert.Contains(ex.Message, "magic");
+    }
+
+    [TestMethod]
+    [DataRow("2x, 3")]
+    [DataRow("3000000000, 3")]
+    [DataRow("-2, 3")]
+    public void FromNpy_ShapeNotRowsAndColumnsInRange_ThrowsFormatNamingFileAndShape(string shape)
+    {
+        // "2x" gave a bare FormatException without the file, 3000000000 an OverflowException.
+        var u = WriteNpy(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3, shape: shape);
+        var i = WriteNpy(new float[] { 1, 2, 3 }, 1, 3);
+        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromNpy(u, Write("p\nq\n", ".txt"), i, Write("x\n", ".txt")));
+        StringAssert.Contains(ex.Message, u);
+        StringAssert.Contains(ex.Message, $"({shape})");
+    }
+
+    [TestMethod]
+    public void FromNpy_Python2LongShape_ReadLikeNumPyDoes()
+    {
+        // NumPy files written under Python 2 spell the shape (2L, 3L); numpy.load strips the L.
+        var u = WriteNpy(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3, shape: "2L, 3L");
+        var i = WriteNpy(new float[] { 0.5f, 0, 1 }, 1, 3);
+        var m = FactorImporter.FromNpy(u, Write("u1\nu2\n", ".txt"), i, Write("i1\n", ".txt"));
+        Assert.AreEqual(3, m.Factors);
     }
 }
