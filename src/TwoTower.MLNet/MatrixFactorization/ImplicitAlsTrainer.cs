@@ -97,6 +97,7 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
             progress?.Report(new TrainingProgress("iteration", it, o.Iterations, loss, metrics, userItem.NonZeros / Math.Max(seconds, 1e-9), seconds));
         }
 
+        GiveUnfittedUsersTheColdVector(userItem, x, k, o.ColdUser);
         var summary = new Dictionary<string, object?>
         {
             ["factors"] = k,
@@ -115,6 +116,29 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         };
         return new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType, train.Users.Clone(), train.Items.Clone(), x, y, k,
             coldUser: o.ColdUser, trainingSummary: summary);
+    }
+
+    /// <summary>
+    /// A user without training interactions (e.g. one listed only in the user metadata) has nothing to fit: the solver leaves
+    /// it at (about) zero, so every item would score about 0 for it. It gets the cold-start vector instead, the one an unknown
+    /// user gets: the mean of the fitted users (which the model's own cold vector then equals) or exactly zero.
+    /// </summary>
+    internal static void GiveUnfittedUsersTheColdVector(SparseMatrix userItem, float[] x, int k, ColdUserStrategy cold)
+    {
+        var mean = new double[k];
+        var fitted = 0;
+        for (var u = 0; u < userItem.Rows; u++)
+        {
+            if (userItem.RowLength(u) == 0) continue;
+            for (var d = 0; d < k; d++) mean[d] += x[u * k + d];
+            fitted++;
+        }
+        if (fitted == userItem.Rows) return;
+        var vector = new float[k];
+        if (cold == ColdUserStrategy.MeanUser && fitted > 0)
+            for (var d = 0; d < k; d++) vector[d] = (float)(mean[d] / fitted);
+        for (var u = 0; u < userItem.Rows; u++)
+            if (userItem.RowLength(u) == 0) vector.CopyTo(x.AsSpan(u * k, k));
     }
 
     /// <summary>Replaces each interaction count r by c − 1 (alpha·r or alpha·log(1 + r/epsilon)).</summary>

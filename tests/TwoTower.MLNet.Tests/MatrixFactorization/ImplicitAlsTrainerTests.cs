@@ -29,6 +29,26 @@ public sealed class ImplicitAlsTrainerTests
     }
 
     [TestMethod]
+    [DataRow(AlsSolver.Cholesky, ColdUserStrategy.MeanUser)]
+    [DataRow(AlsSolver.ConjugateGradient, ColdUserStrategy.MeanUser)]
+    [DataRow(AlsSolver.ConjugateGradient, ColdUserStrategy.Zero)]
+    public void Fit_UserWithoutInteractions_GetsTheColdStartVectorOfAnUnknownUser(AlsSolver solver, ColdUserStrategy cold)
+    {
+        // Users 0..29 have rows; user 30 is known (e.g. from user metadata) but has none. It was left at ~0, scoring every item ~0.
+        var x = MfTestData.Random(30, 20, 0.2, seed: 4);
+        var rows = Enumerable.Range(0, x.Count).Select(r => (x.UserKeys[r], x.ItemKeys[r], 1f)).ToList();
+        var withIdle = MfTestData.Make(31, 20, rows);
+        var model = Fit(withIdle, new ImplicitAlsOptions { Factors = 4, Iterations = 3, Solver = solver, ColdUser = cold, Threads = 1 });
+        var idle = new float[4];
+        var unknown = new float[4];
+        model.EmbedUsers([30], idle);
+        model.EmbedUsers([-1], unknown);
+        for (var d = 0; d < 4; d++) Assert.AreEqual(unknown[d], idle[d], 1e-6f, $"component {d}");
+        if (cold == ColdUserStrategy.MeanUser) Assert.IsGreaterThan(1e-3f, idle.Max(MathF.Abs), "the mean user is not zero");
+        else Assert.IsTrue(idle.All(v => v == 0f));
+    }
+
+    [TestMethod]
     public void Objective_TinyCase_MatchesBruteForceSumOverAllCells()
     {
         var x = MfTestData.Random(6, 5, 0.3, seed: 5);
