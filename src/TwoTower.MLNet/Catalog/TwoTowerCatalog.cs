@@ -69,8 +69,9 @@ public sealed class TwoTowerCatalog
     /// <summary>
     /// Evaluates recommendation lists already computed by a pipeline (<c>model.Transform(test)</c>): each row is
     /// a test interaction (user, held-out item) with the user's list in <paramref name="itemIdsColumn"/>. Reports
-    /// HR@K, Recall@K, NDCG@K, MAP@K, MRR (within the list), Coverage@K (over the items that appear in the
-    /// predictions), PopularityPercentile@K and Gini@K. Works on loaded models too.
+    /// HR@K, Recall@K, NDCG@K, MAP@K and MRR (within the list). Works on loaded models too. The catalogue metrics
+    /// (Coverage@K, PopularityPercentile@K, Gini@K) are left out: lists alone know neither the catalogue nor the training
+    /// history they are measured against; <see cref="Evaluate(ITransformer, IDataView, IDataView?, IReadOnlyList{int}?, string)"/> reports them.
     /// </summary>
     /// <param name="predictions">Rows with the user id, the held-out item id and the recommended ids.</param>
     /// <param name="userIdColumn">User id column.</param>
@@ -121,7 +122,9 @@ public sealed class TwoTowerCatalog
         var recommender = new RankedListRecommender(users, items, lists.ToArray());
         foreach (var item in log.Items) items.GetOrAdd(item);
         var set = EvaluationSet.Create(recommender, new InteractionLog("no history"), log);
-        return RetrievalEvaluator.EvaluateFullRanking(recommender, set.History, set.Test, kList);
+        // Over the lists' own items and no history, coverage would be inflated and every item's popularity 0 (a percentile of .5 for any model).
+        return RetrievalEvaluator.EvaluateFullRanking(recommender, set.History, set.Test, kList)
+            .WithoutMetrics(name => name.StartsWith("Coverage@", StringComparison.Ordinal) || name.StartsWith("PopularityPercentile@", StringComparison.Ordinal) || name.StartsWith("Gini@", StringComparison.Ordinal));
     }
 
     private (IDataView Data, string UserText, string ItemText) ToText(IDataView data, string userColumn, string itemColumn)

@@ -61,6 +61,13 @@ public sealed class EvaluationResult
     /// <summary>Wall time of the evaluation.</summary>
     public double Seconds { get; }
 
+    /// <summary>This result without the catalogue-level metrics <paramref name="drop"/> names (they have no per-user values).</summary>
+    internal EvaluationResult WithoutMetrics(Func<string, bool> drop)
+    {
+        if (PerUser is { } p && p.MetricNames.Any(drop)) throw new ArgumentException("Only metrics without per-user values can be dropped.", nameof(drop));
+        return new(Protocol, OrderedMetrics.Where(kv => !drop(kv.Key)).ToArray(), Users, Rows, UnknownItemRows, UnknownUserRows, Seconds, PerUser);
+    }
+
     /// <summary>This result with per-user values of <paramref name="metric"/> only (or none, when it has none): less to keep.</summary>
     internal EvaluationResult WithPerUserOnly(string metric) =>
         new(Protocol, OrderedMetrics, Users, Rows, UnknownItemRows, UnknownUserRows, Seconds, PerUser is { } p && p.Contains(metric) ? p.Only(metric) : null);

@@ -50,6 +50,12 @@ public sealed class CatalogEvaluateTests
         foreach (var name in new[] { "HR@10", "Recall@10", "NDCG@10", "MAP@10" })
             Assert.AreEqual(full[name], fromLists[name], 1e-9, name);
         Assert.AreEqual(full.Users, fromLists.Users);
+        // Lists know neither the catalogue nor the history: their coverage was inflated (.70 against .33) and the popularity percentile always .5.
+        foreach (var name in new[] { "Coverage@10", "PopularityPercentile@10", "Gini@10" })
+        {
+            Assert.IsTrue(full.Metrics.ContainsKey(name), name);
+            Assert.IsFalse(fromLists.Metrics.ContainsKey(name), name);
+        }
     }
 
     [TestMethod]

@@ -105,9 +105,11 @@ public sealed class RecommendRoundTripTests
         CollectionAssert.AreEqual(new[] { "", "" }, answer.ItemIds[2..]);
         Assert.IsTrue(answer.Scores[2..].All(float.IsNegativeInfinity));
         CollectionAssert.AreEqual(ml.TwoTower().FindModel(model)!.Recommend("u1", 4, excludeSeen: true).Select(r => r.ItemId).ToArray(), answer.ItemIds[..2]);
-        // Evaluation reads the empty places as nothing recommended: u1's 2 items and u2's 1 unseen item (b) cover 3 of 4.
-        var result = ml.TwoTower().Evaluate(model.Transform(tiny), ks: [4]);
-        Assert.AreEqual(0.75, result["Coverage@4"], 1e-12);
+        // Evaluation reads the empty places as nothing recommended: u1's held-out c is first or second, never past the items.
+        var heldOut = ml.Data.LoadFromEnumerable(new[] { new InteractionRow { UserId = "u1", ItemId = "c" } });
+        var result = ml.TwoTower().Evaluate(model.Transform(heldOut), ks: [2, 4]);
+        Assert.AreEqual(1.0, result["HR@2"]);
+        Assert.AreEqual(result["NDCG@2"], result["NDCG@4"], 1e-12);
     }
 
     [TestMethod]
