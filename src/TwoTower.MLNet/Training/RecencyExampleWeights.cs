@@ -6,7 +6,8 @@ namespace TwoTower.MLNet.Training;
 /// Per-interaction loss weights that favour each user's recent interactions: a user's rows are ordered by (timestamp,
 /// item key), and the row at position j of n (0 = oldest) weighs 1 + β·f, with f = j/(n−1) (a linear ramp, as the iALS
 /// recency boost) or, with a half-life h &gt; 0, f = 2^(−(n−1−j)/h) (the newest row 1, the one h rows older ½).
-/// Shared by the iALS confidence boost (linear) and the two-tower loss weights.
+/// Shared by the iALS confidence boost (linear) and the two-tower loss weights. Data without time (every timestamp
+/// equal, e.g. a file without a time column) has no recent rows: every weight is 1.
 /// </summary>
 internal static class RecencyExampleWeights
 {
@@ -21,10 +22,12 @@ internal static class RecencyExampleWeights
         if (boost == 0f) return w;
         var rows = new int[train.Count];
         for (var r = 0; r < rows.Length; r++) rows[r] = r;
-        var users = train.UserKeys.ToArray();
         var times = train.Timestamps.ToArray();
+        // Without time the order below would be that of the item keys (first appearance in the file): no recency at all.
+        if (times.Length == 0 || Array.TrueForAll(times, t => t == times[0])) return w;
+        var users = train.UserKeys.ToArray();
         var items = train.ItemKeys.ToArray();
-        // Group rows by user, then order each user's rows by time (item key breaks ties, as the leave-last-out split does).
+        // Group rows by user, then order each user's rows by time (the item key breaks ties).
         Array.Sort(rows, (a, b) =>
         {
             var c = users[a].CompareTo(users[b]);

@@ -37,6 +37,19 @@ public sealed class RecencyExampleWeightsTests
     }
 
     [TestMethod]
+    public void Compute_DataWithoutTime_AllOnes()
+    {
+        // Without time, A would be "newest" for both users only because its key is higher (it was read second).
+        var log = new InteractionLog("no time") { HasTimestamps = false };
+        log.Add("u", "B");
+        log.Add("u", "A");
+        log.Add("v", "A");
+        log.Add("v", "B");
+        CollectionAssert.AreEqual(Enumerable.Repeat(1f, 4).ToArray(), RecencyExampleWeights.Compute(TrainingData.Create(log).Train, 3f, 0));
+        CollectionAssert.AreEqual(Enumerable.Repeat(1f, 4).ToArray(), RecencyExampleWeights.Compute(TrainingData.Create(log).Train, 3f, 10));
+    }
+
+    [TestMethod]
     public void Compute_ZeroBoost_AllOnes() =>
         CollectionAssert.AreEqual(Enumerable.Repeat(1f, 6).ToArray(), RecencyExampleWeights.Compute(Train(), 0f, 3));
 
