@@ -21,6 +21,12 @@ public sealed class MatrixFactorizationOptions
     /// </summary>
     public string? RatingColumn { get; set; }
 
+    /// <summary>
+    /// The timestamp column (a scalar number or DateTime), or null (default): it orders each user's interactions for the
+    /// iALS recency boost (<c>Als.RecencyBoost</c>, on by default); without it the boost is off.
+    /// </summary>
+    public string? TimestampColumn { get; set; }
+
     /// <summary>Implicit (iALS, default) or explicit (rating regression, needs <see cref="RatingColumn"/>).</summary>
     public MatrixFactorizationFeedback Feedback { get; set; } = MatrixFactorizationFeedback.Implicit;
 
@@ -37,6 +43,7 @@ public sealed class MatrixFactorizationOptions
         if (string.IsNullOrWhiteSpace(UserIdColumn)) throw new ArgumentOutOfRangeException(nameof(UserIdColumn), UserIdColumn, "UserIdColumn must name a column.");
         if (string.IsNullOrWhiteSpace(ItemIdColumn)) throw new ArgumentOutOfRangeException(nameof(ItemIdColumn), ItemIdColumn, "ItemIdColumn must name a column.");
         if (RatingColumn is not null && string.IsNullOrWhiteSpace(RatingColumn)) throw new ArgumentOutOfRangeException(nameof(RatingColumn), RatingColumn, "RatingColumn must name a column or be null.");
+        if (TimestampColumn is not null && string.IsNullOrWhiteSpace(TimestampColumn)) throw new ArgumentOutOfRangeException(nameof(TimestampColumn), TimestampColumn, "TimestampColumn must name a column or be null.");
         switch (Feedback)
         {
             case MatrixFactorizationFeedback.Implicit:

@@ -64,6 +64,12 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     /// <summary>The rating column (null = every interaction counts 1).</summary>
     public string? RatingColumn { get; }
 
+    /// <summary>
+    /// The timestamp column (a scalar number or DateTime), or null (default): without it the rows have no time order, so
+    /// the trainers' recency weights (iALS <c>RecencyBoost</c>, two-tower <c>RecencyWeight</c>) are off.
+    /// </summary>
+    public string? TimestampColumn { get; internal init; }
+
     /// <summary>The output column of user vectors (float[d]). Default "UserVector".</summary>
     public string UserVectorColumn { get; internal init; } = "UserVector";
 
@@ -108,7 +114,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     public RecommenderEstimator WithItemVector(string column = "ItemVector")
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(column);
-        foreach (var (input, option) in new[] { (UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)), (RatingColumn, nameof(RatingColumn)), (UserVectorColumn, nameof(UserVectorColumn)) }
+        foreach (var (input, option) in new[] { (UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)), (RatingColumn, nameof(RatingColumn)), (TimestampColumn, nameof(TimestampColumn)), (UserVectorColumn, nameof(UserVectorColumn)) }
             .Concat(UserFeatureColumns.Select(c => ((string?)c, nameof(UserFeatureColumns)))).Concat(ItemFeatureColumns.Select(c => ((string?)c, nameof(ItemFeatureColumns)))))
             if (string.Equals(column, input, StringComparison.Ordinal))
                 throw new ArgumentOutOfRangeException(nameof(column), column, $"The item vector column '{column}' is already a column of this step ({option}): give the output another name.");
@@ -182,7 +188,8 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
 
         // Only a step of this catalog that provably wrote this input (its user vectors are in it) warms the trainer.
         var warm = WarmStartFromChain ? _state.WrittenBy(input)?.Model as MatrixFactorizationModel : null;
-        var log = ReadLog(readable, userText, itemText, ratingFloat);
+        if (TimestampColumn is not null) TimeColumn.Check(input.Schema, TimestampColumn, nameof(TimestampColumn));
+        var log = ReadLog(readable, userText, itemText, ratingFloat, timestamp: TimestampColumn);
         var data = TrainingData.Create(log, items: ItemFeatures, users: UserFeatures);
         CancellationToken.ThrowIfCancellationRequested();
         var sw = Stopwatch.StartNew();
@@ -229,6 +236,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         IdColumn.Check(inputSchema, UserIdColumn, "user id", nameof(UserIdColumn));
         IdColumn.Check(inputSchema, ItemIdColumn, "item id", nameof(ItemIdColumn));
         if (RatingColumn is not null) IdColumn.CheckRating(inputSchema, RatingColumn, nameof(RatingColumn));
+        if (TimestampColumn is not null) TimeColumn.Check(inputSchema, TimestampColumn, nameof(TimestampColumn));
         FeatureColumns.Check(inputSchema, UserFeatureColumns, nameof(UserFeatureColumns));
         FeatureColumns.Check(inputSchema, ItemFeatureColumns, nameof(ItemFeatureColumns));
         // The dimension is known only after Fit, but the columns are fixed-size vectors: a shape records the kind, not the size.
@@ -239,16 +247,18 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     }
 
     /// <summary>The interactions of <paramref name="data"/>; errors name the <paramref name="role"/> ("training", "test") and the row.</summary>
-    internal static InteractionLog ReadLog(IDataView data, string userText, string itemText, string? rating, string role = "training")
+    internal static InteractionLog ReadLog(IDataView data, string userText, string itemText, string? rating, string role = "training", string? timestamp = null)
     {
         var schema = data.Schema;
         var cols = new List<DataViewSchema.Column> { schema[userText], schema[itemText] };
         if (rating is not null) cols.Add(schema[rating]);
-        var log = new InteractionLog("IDataView") { HasRatings = rating is not null, HasTimestamps = false };
+        if (timestamp is not null) cols.Add(schema[timestamp]);
+        var log = new InteractionLog("IDataView") { HasRatings = rating is not null, HasTimestamps = timestamp is not null };
         using var cursor = data.GetRowCursor(cols);
         var getUser = cursor.GetGetter<ReadOnlyMemory<char>>(schema[userText]);
         var getItem = cursor.GetGetter<ReadOnlyMemory<char>>(schema[itemText]);
         var getRating = rating is null ? null : cursor.GetGetter<float>(schema[rating]);
+        var getTime = timestamp is null ? null : TimeColumn.Getter(cursor, schema[timestamp]);
         ReadOnlyMemory<char> u = default, i = default;
         float r = 1f;
         long row = 0;
@@ -263,7 +273,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
             if ((u.Span.SequenceEqual("NaN") ? "user" : i.Span.SequenceEqual("NaN") ? "item" : null) is { } missing)
                 throw new ArgumentException($"The {role} data, row {row}: the {missing} id is NaN (a missing number); every row needs an id.", nameof(data));
             if (!float.IsFinite(r)) throw new ArgumentException($"The {role} data, row {row}: the rating is {r}; expected a finite number.", nameof(data));
-            log.Add(u.ToString(), i.ToString(), r);
+            log.Add(u.ToString(), i.ToString(), r, getTime?.Invoke() ?? 0);
             row++;
         }
         if (log.Count == 0) throw new ArgumentException($"The {role} data has no rows.", nameof(data));

@@ -21,6 +21,12 @@ public sealed class TwoTowerOptions
     /// <summary>The item id column (text, key with key values, or a scalar number). Default "ItemId".</summary>
     public string ItemIdColumn { get; set; } = "ItemId";
 
+    /// <summary>
+    /// The timestamp column (a scalar number, e.g. MovieLens seconds, or a DateTime), or null (default). It orders each
+    /// user's interactions for the recency weights (<c>Engine.RecencyWeight</c>, on by default); without it they are off.
+    /// </summary>
+    public string? TimestampColumn { get; set; }
+
     /// <summary>Output column of the user vectors (float[d]; unknown users get the cold-start vector). Default "UserVector".</summary>
     public string UserVectorColumn { get; set; } = "UserVector";
 
@@ -99,6 +105,7 @@ public sealed class TwoTowerOptions
         CheckName(ItemIdColumn, nameof(ItemIdColumn));
         CheckName(UserVectorColumn, nameof(UserVectorColumn));
         if (ItemVectorColumn is not null) CheckName(ItemVectorColumn, nameof(ItemVectorColumn));
+        if (TimestampColumn is not null) CheckName(TimestampColumn, nameof(TimestampColumn));
         if (string.Equals(UserIdColumn, ItemIdColumn, StringComparison.Ordinal))
             throw new ArgumentOutOfRangeException(nameof(ItemIdColumn), ItemIdColumn, $"ItemIdColumn must differ from UserIdColumn ('{UserIdColumn}').");
         if (string.Equals(UserVectorColumn, ItemVectorColumn, StringComparison.Ordinal))
@@ -111,8 +118,8 @@ public sealed class TwoTowerOptions
             if (list.Distinct(StringComparer.Ordinal).Count() != list.Count) throw new ArgumentOutOfRangeException(option, string.Join(",", list), $"{option} names a column twice.");
         }
         // An output named like an input would replace the column the next step (or the transform) reads.
-        var inputs = new[] { (UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)) }
-            .Concat(UserFeatureColumns.Select(c => (c, nameof(UserFeatureColumns)))).Concat(ItemFeatureColumns.Select(c => (c, nameof(ItemFeatureColumns))));
+        var inputs = new (string?, string)[] { (UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)), (TimestampColumn, nameof(TimestampColumn)) }
+            .Concat(UserFeatureColumns.Select(c => ((string?)c, nameof(UserFeatureColumns)))).Concat(ItemFeatureColumns.Select(c => ((string?)c, nameof(ItemFeatureColumns))));
         foreach (var (output, option) in new[] { (UserVectorColumn, nameof(UserVectorColumn)), (ItemVectorColumn, nameof(ItemVectorColumn)) })
             foreach (var (input, inputOption) in inputs)
                 if (output is not null && string.Equals(output, input, StringComparison.Ordinal))

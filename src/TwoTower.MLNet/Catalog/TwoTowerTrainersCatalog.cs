@@ -39,6 +39,7 @@ public sealed class TwoTowerTrainersCatalog
             (data, warm, progress, ct) => Trainer(data, warm).Train(data, progress, ct))
         {
             WarmStartFromChain = copy.WarmStartFromChain,
+            TimestampColumn = copy.TimestampColumn,
             UserVectorColumn = copy.UserVectorColumn,
             ItemVectorColumn = copy.ItemVectorColumn,
             Execution = copy.Execution,
@@ -74,11 +75,11 @@ public sealed class TwoTowerTrainersCatalog
         {
             var mf = options.Explicit;
             return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ExplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
-                (data, _, progress, ct) => new ExplicitMatrixFactorizationTrainer(mf).Fit(data, progress, ct));
+                (data, _, progress, ct) => new ExplicitMatrixFactorizationTrainer(mf).Fit(data, progress, ct)) { TimestampColumn = options.TimestampColumn };
         }
         var als = options.Als;
         return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ImplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
-            (data, _, progress, ct) => new ImplicitAlsTrainer(als).Fit(data, progress, ct));
+            (data, _, progress, ct) => new ImplicitAlsTrainer(als).Fit(data, progress, ct)) { TimestampColumn = options.TimestampColumn };
     }
 
     /// <summary>Implicit-feedback matrix factorization with the common parameters.</summary>
@@ -98,12 +99,20 @@ public sealed class TwoTowerTrainersCatalog
     /// Any trainer whose models are <see cref="IEmbeddingRecommender"/>s (inner-product scores), e.g. a custom
     /// one: the same columns, vectors and Recommend step as the built-in trainers.
     /// </summary>
+    /// <param name="trainer">The trainer.</param>
+    /// <param name="userIdColumn">User id column (text, key with values, or number).</param>
+    /// <param name="itemIdColumn">Item id column (text, key with values, or number).</param>
+    /// <param name="ratingColumn">A numeric interaction strength or rating column, or null (every interaction counts 1).</param>
+    /// <param name="timestampColumn">A time column (number or DateTime) handed to the trainer as the interactions' timestamps, or null.</param>
     /// <exception cref="InvalidOperationException">At fit time, when the trainer's model is not an <see cref="IEmbeddingRecommender"/>.</exception>
-    public RecommenderEstimator Custom(IRecommenderTrainer trainer, string userIdColumn = "UserId", string itemIdColumn = "ItemId", string? ratingColumn = null)
+    public RecommenderEstimator Custom(IRecommenderTrainer trainer, string userIdColumn = "UserId", string itemIdColumn = "ItemId", string? ratingColumn = null, string? timestampColumn = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
         return new RecommenderEstimator(_ml, _state, trainer.ModelType, userIdColumn, itemIdColumn, ratingColumn, (data, _, progress, ct) =>
             trainer.Fit(data, progress, ct) as IEmbeddingRecommender
-            ?? throw new InvalidOperationException($"The '{trainer.ModelType}' trainer's model does not implement IEmbeddingRecommender (user and item vectors), so it cannot be served by the ONNX recommend graph."));
+            ?? throw new InvalidOperationException($"The '{trainer.ModelType}' trainer's model does not implement IEmbeddingRecommender (user and item vectors), so it cannot be served by the ONNX recommend graph."))
+        {
+            TimestampColumn = timestampColumn,
+        };
     }
 }

@@ -26,7 +26,7 @@ public sealed class ReadmeCatalogSampleTests
         var train = ml.Data.LoadFromTextFile<Interaction>(trainCsv, separatorChar: ',', hasHeader: true);
         var test = ml.Data.LoadFromTextFile<Interaction>(testCsv, separatorChar: ',', hasHeader: true);
 
-        var pipeline = ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions())               // UserId/ItemId columns by default
+        var pipeline = ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { TimestampColumn = "Timestamp" }) // UserId/ItemId by default; time for recency
             .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true));           // adds ItemIds (string[10]) and Scores
         var model = pipeline.Fit(train);
 
