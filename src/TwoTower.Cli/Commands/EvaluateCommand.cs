@@ -72,12 +72,20 @@ internal static class EvaluateCommand
         var trainPath = r.GetValue(data.Train) ?? throw new UserInputException("--train is required: the users' history (excluded from ranking in full protocol).");
         var testPath = r.GetValue(data.Test) ?? throw new UserInputException("--test is required: the interactions to predict.");
         var (history, test) = (data.LoadLog(trainPath, r, console, "--train"), data.LoadLog(testPath, r, console, "--test"));
-        // Scoring pairs the model was fitted on measures memory, not recommendation: usually a mix-up of files.
-        var trained = new HashSet<(string, string)>(Enumerable.Range(0, history.Count).Select(i => (history.Users[i], history.Items[i])));
-        var repeated = Enumerable.Range(0, test.Count).Count(i => trained.Contains((test.Users[i], test.Items[i])));
-        if (repeated > 0)
-            console.Log($"warning: {repeated} of {test.Count} --test rows are also (user, item) pairs of --train; the figures are inflated unless that is intended.");
+        WarnRepeatedPairs(console, history, "--train", test, "--test");
         return (history, test);
+    }
+
+    /// <summary>
+    /// Warns when rows of <paramref name="scored"/> are (user, item) pairs of <paramref name="trained"/>: scoring pairs the model
+    /// was fitted on measures memory, not recommendation (usually a mix-up of files; tune on the whole data set, for one).
+    /// </summary>
+    internal static void WarnRepeatedPairs(CliConsole console, InteractionLog trained, string trainedOption, InteractionLog scored, string scoredOption)
+    {
+        var pairs = new HashSet<(string, string)>(Enumerable.Range(0, trained.Count).Select(i => (trained.Users[i], trained.Items[i])));
+        var repeated = Enumerable.Range(0, scored.Count).Count(i => pairs.Contains((scored.Users[i], scored.Items[i])));
+        if (repeated > 0)
+            console.Log($"warning: {repeated} of {scored.Count} {scoredOption} rows are also (user, item) pairs of {trainedOption}; the figures are inflated unless that is intended.");
     }
 
     /// <summary>Retrieval metrics of <paramref name="model"/> by protocol "full" or "tfrs", at the cut-offs of --k (else the protocol's defaults).</summary>

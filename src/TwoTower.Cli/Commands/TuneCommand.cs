@@ -93,9 +93,12 @@ internal static class TuneCommand
             if (r.GetValue(data.Valid) is null) throw new UserInputException("--valid is required: the interactions each setting is scored on.");
             var path = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)), ("--data", r.GetValue(data.Data))) : null;
             var (log, ds) = data.LoadTrain(r, console);
-            var td = TrainingData.Create(log, data.LoadOptional(data.Valid, r, console), data.LoadItems(r, ds), data.LoadUsers(r, ds));
+            var validLog = data.LoadOptional(data.Valid, r, console)!;
+            EvaluateCommand.WarnRepeatedPairs(console, log, r.GetValue(data.Train) is not null ? "--train" : "--data", validLog, "--valid");
+            var td = TrainingData.Create(log, validLog, data.LoadItems(r, ds), data.LoadUsers(r, ds));
+            var validRows = validLog.Count;
             if (td.Validation is { DroppedRows: > 0 } v)
-                console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out.");
+                console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out (evaluate counts them as misses).");
             if (td.Validation is not { Count: > 0 }) throw new UserInputException("--valid: no row has a user and an item known from --train; nothing to score the settings on.");
             var result = console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
                 (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> {trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"),
@@ -104,7 +107,7 @@ internal static class TuneCommand
 
             var againstBest = result.Trials.Select(result.CompareWithBest).ToArray(); // aligned with the trials, for the table and the JSON
             var axes = result.Best.Assignments.Select(Axis).ToArray();
-            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid" + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
+            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid" + (td.Validation.Count < validRows ? $" ({td.Validation.Count} of {validRows} rows)" : "") + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
             foreach (var axis in axes) table.AddColumn(Markup.Escape(axis));
             table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("± s.e.").RightAligned())
                 .AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("against the best (paired)");
