@@ -6,10 +6,16 @@ namespace TwoTower.MLNet.Evaluation;
 
 /// <summary>
 /// Exact retrieval evaluation over the whole catalogue (DESIGN §6), identical row for row to the peers'
-/// data.py: scores every catalogue item for each test user (batched, parallel over users), ranks with
+/// data.py on the shared splits: scores every catalogue item for each test user (batched, parallel over users), ranks with
 /// "strictly greater" counting, and averages. A target the model scores −∞ is not recommendable at all (a list model's
 /// unlisted item): it misses at every K, instead of tying with the other −∞ items just below the list.
 /// </summary>
+/// <remarks>
+/// Two cases differ from data.py (neither occurs in the shared splits): a target that is also one of the user's train
+/// items stays rankable in the filtered rankings (f_top_K, full ranking), where data.py scores it −∞; and a target the
+/// model does not know (or scores −∞) misses at every K, where data.py's rank count makes it a hit once K reaches the
+/// catalogue size.
+/// </remarks>
 public static class RetrievalEvaluator
 {
     /// <summary>Default cut-offs of the TFRS protocol.</summary>
