@@ -83,6 +83,19 @@ internal static class IdColumn
         return (ml.Transforms.Conversion.ConvertType(text, column.Name, DataKind.String), text);
     }
 
+    /// <summary>
+    /// The columns <see cref="ToText"/>'s converter adds for <paramref name="column"/> of <paramref name="schema"/>, for
+    /// schema propagation: none for text; the text column for numbers; for keys, the key-value column too (declared when
+    /// the values are text, as from MapValueToKey on text ids).
+    /// </summary>
+    public static IEnumerable<(string Name, DataViewType Type)> TextColumnsOf(SchemaShape schema, string column)
+    {
+        if (SchemaShapes.Find(schema, column) is not { } col || (col.ItemType is TextDataViewType && !col.IsKey)) yield break;
+        if (col.IsKey && SchemaShapes.Find(col.Annotations, KeyValuesAnnotation) is { ItemType: TextDataViewType })
+            yield return (column + "Value", TextDataViewType.Instance);
+        yield return (column + "Text", TextDataViewType.Instance);
+    }
+
     /// <summary>The shape-level check of <see cref="ToSingle"/>: the rating column exists and is a scalar number (or boolean).</summary>
     public static void CheckRating(SchemaShape schema, string column, string optionName)
     {

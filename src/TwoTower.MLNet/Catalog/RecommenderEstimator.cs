@@ -241,8 +241,14 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         FeatureColumns.Check(inputSchema, ItemFeatureColumns, nameof(ItemFeatureColumns));
         // The dimension is known only after Fit, but the columns are fixed-size vectors: a shape records the kind, not the size.
         var fixedSize = new VectorDataViewType(NumberDataViewType.Single, 1);
-        var added = new List<(string, DataViewType)> { (UserVectorColumn, fixedSize) };
-        if (ItemVectorColumn is not null) added.Add((ItemVectorColumn, fixedSize));
+        // The id columns' text forms (e.g. UserIdText for numeric ids) stay in the output: the Recommend step reads them.
+        var added = IdColumn.TextColumnsOf(inputSchema, UserIdColumn).ToList();
+        added.Add((UserVectorColumn, fixedSize));
+        if (ItemVectorColumn is not null)
+        {
+            added.AddRange(IdColumn.TextColumnsOf(inputSchema, ItemIdColumn));
+            added.Add((ItemVectorColumn, fixedSize));
+        }
         return SchemaShapes.With(inputSchema, added);
     }
 

@@ -13,23 +13,24 @@ internal static class SchemaShapes
     private static readonly MLContext Shaper = new(seed: 0);
 
     /// <summary><paramref name="input"/> with <paramref name="added"/> columns appended (replacing same-named ones).</summary>
-    /// <exception cref="ArgumentException">A type other than a float or text vector was requested.</exception>
+    /// <exception cref="ArgumentException">A type other than a float or text vector or a text scalar was requested.</exception>
     public static SchemaShape With(SchemaShape input, IEnumerable<(string Name, DataViewType Type)> added)
     {
         var list = added.ToList();
         var definition = SchemaDefinition.Create(typeof(ShapeRow));
         var used = new List<SchemaDefinition.Column>();
-        int floats = 0, texts = 0;
+        int floats = 0, texts = 0, text = 0;
         foreach (var (name, type) in list)
         {
             var member = type switch
             {
                 VectorDataViewType { ItemType: NumberDataViewType n } when n == NumberDataViewType.Single => "Floats" + floats++,
                 VectorDataViewType { ItemType: TextDataViewType } => "Texts" + texts++,
-                _ => throw new ArgumentException($"Column '{name}' has type {type}; only float and text vectors are shaped here.", nameof(added)),
+                TextDataViewType => "Text" + text++,
+                _ => throw new ArgumentException($"Column '{name}' has type {type}; only float and text vectors and text scalars are shaped here.", nameof(added)),
             };
-            if (floats > ShapeRow.Slots || texts > ShapeRow.Slots)
-                throw new ArgumentException($"At most {ShapeRow.Slots} float and {ShapeRow.Slots} text vector columns can be added at once.", nameof(added));
+            if (floats > ShapeRow.Slots || texts > ShapeRow.Slots || text > ShapeRow.Slots)
+                throw new ArgumentException($"At most {ShapeRow.Slots} float vector, {ShapeRow.Slots} text vector and {ShapeRow.Slots} text columns can be added at once.", nameof(added));
             var column = definition[member];
             column.ColumnName = name;
             column.ColumnType = type;
@@ -66,5 +67,9 @@ internal static class SchemaShapes
         public string[] Texts1 { get; set; } = [];
         public string[] Texts2 { get; set; } = [];
         public string[] Texts3 { get; set; } = [];
+        public string Text0 { get; set; } = "";
+        public string Text1 { get; set; } = "";
+        public string Text2 { get; set; } = "";
+        public string Text3 { get; set; } = "";
     }
 }

@@ -97,6 +97,36 @@ public sealed class SchemaErrorTests
         Assert.AreEqual(4, ((VectorDataViewType)actual["ItemIds"].Type).Size);
     }
 
+    [TestMethod]
+    public void GetOutputSchema_NumericAndKeyIds_DeclaresEveryColumnTheFittedChainAdds()
+    {
+        // The id columns' text forms (UserIdText, UserKeyValue, ...) were missing from the predicted shape.
+        var ml = new MLContext(seed: 1);
+        var numeric = ml.Data.LoadFromTextFile<NumericInteractionRow>(CatalogFixture.TrainPath, separatorChar: ',', hasHeader: true);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("UserKey", "UserId").Append(ml.Transforms.Conversion.MapValueToKey("ItemKey", "ItemId"));
+        var keyedTrain = keyed.Fit(CatalogFixture.Load(ml, CatalogFixture.TrainPath));
+        foreach (var (data, user, item, inputShape) in new[]
+        {
+            (numeric, "UserId", "ItemId", Shape<NumericInteractionRow>(ml)),
+            (keyedTrain.Transform(CatalogFixture.Load(ml, CatalogFixture.TrainPath)), "UserKey", "ItemKey", keyed.GetOutputSchema(Shape<InteractionRow>(ml))),
+        })
+        {
+            var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user, item)).WithItemVector()
+                .Append(ml.TwoTower().Transforms.Recommend(k: 4, excludeSeen: true));
+            var actual = pipeline.Fit(data).GetOutputSchema(data.Schema);
+            var predicted = pipeline.GetOutputSchema(inputShape);
+            var added = actual.Where(c => !c.IsHidden && data.Schema.GetColumnOrNull(c.Name) is null).Select(c => c.Name).ToArray();
+            Assert.IsGreaterThan(4, added.Length, string.Join(", ", added));
+            foreach (var name in added)
+            {
+                var p = predicted.SingleOrDefault(c => c.Name == name);
+                Assert.AreEqual(name, p.Name, $"{user}: '{name}' is not in the predicted schema ({string.Join(", ", predicted.Select(c => c.Name))})");
+                var itemType = actual[name].Type is VectorDataViewType v ? v.ItemType : actual[name].Type;
+                Assert.AreEqual(itemType, p.ItemType, name);
+            }
+        }
+    }
+
     // An input shape through public API only: a never-fitted CustomMapping whose output is TRow's columns.
     private static SchemaShape Shape<TRow>(MLContext ml) where TRow : class, new() =>
         ml.Transforms.CustomMapping<Empty, TRow>((_, _) => { }, contractName: null).GetOutputSchema(new SchemaShape([]));
