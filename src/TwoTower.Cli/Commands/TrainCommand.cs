@@ -62,19 +62,14 @@ internal static class TrainCommand
             var td = TrainingData.Create(log, valid, data.LoadItems(r, ds), data.LoadUsers(r, ds));
             if (twoTowerOptions is { UseItemFeatures: true } && td.ItemMetadata is null)
                 console.Log("twotower: no item metadata (--items DIR|FILE), so the item tower reads ids only; genres and titles usually help (ML-100K p2: NDCG@10 .0586 with --items, .0517 without).");
-            if (td.Items.Count < 2)
-                console.Log("warning: the training data has a single item: a ranking model has nothing to tell apart, so it learns nothing.");
+            foreach (var warning in td.Warnings) console.Log($"warning: {warning}");
             var sw = Stopwatch.StartNew();
             var fitted = console.WithProgress($"train {trainer.ModelType}", p => trainer.Fit(td, p));
             var fitSeconds = sw.Elapsed.TotalSeconds;
-            if (td.Validation is { DroppedRows: > 0 } v)
-                console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation" +
-                    (v.Count == 0 ? "; none is left, so there was no early stopping." : "."));
-            // A collapsed model (every user the same few items) trains to a finite loss: its top-10 lists tell it apart.
-            if (fitted is TwoTowerRecommender { Report.CatalogueCoverageAt10: var coverage } && !double.IsNaN(coverage)
-                && td.Users.Count >= 20 && td.Items.Count >= 40 && coverage * td.Items.Count < 20)
-                console.Log($"warning: the model recommends nearly the same items to every user ({coverage * td.Items.Count:0} distinct items in all top-10 lists): " +
-                    "it may have collapsed; try a lower LearningRate.");
+            if (td.Validation is { DroppedRows: > 0, Count: > 0 } v)
+                console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation.");
+            if (fitted is TwoTowerRecommender { Report: { } report })
+                foreach (var warning in report.Warnings) console.Log($"warning: {warning}");
             var summary = fitted.Describe();
             ModelFile.Save(path, fitted, td.Train.ToUserItemMatrix(), summary);
 

@@ -196,6 +196,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         IEmbeddingRecommender model;
         using (var reports = new TrainingLogProgress(_ml, Name, Progress))
         {
+            reports.Warn(data.Warnings);
             if (UserFeatureColumns.Count + ItemFeatureColumns.Count > 0)
             {
                 var train = TrainWithFeatures ?? throw new InvalidOperationException($"The {Name} trainer does not read feature columns; leave UserFeatureColumns and ItemFeatureColumns empty.");
@@ -204,6 +205,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
                 model = train(data, users, items, warm, reports, CancellationToken);
             }
             else model = _train(data, warm, reports, CancellationToken);
+            if (model is TwoTowerModel.TwoTowerRecommender { Report: { } report }) reports.Warn(report.Warnings);
         }
         var seconds = sw.Elapsed.TotalSeconds;
         CheckMaps(model, data);

@@ -29,6 +29,13 @@ internal sealed class TrainingLogProgress : IProgress<TrainingProgress>, IDispos
         _inner?.Report(value);
     }
 
+    /// <summary>Writes each warning to the log as a Warning message (data or model signs that the fit is of little use).</summary>
+    public void Warn(IEnumerable<string> warnings)
+    {
+        lock (_gate)
+            foreach (var w in warnings) _channel.Warning(MessageSensitivity.None, w);
+    }
+
     /// <summary>One line, e.g. "epoch 3/14: loss 5.1234, NDCG@10 0.0612, 95,000 examples/s, 0.80 s".</summary>
     internal static string Format(TrainingProgress p)
     {

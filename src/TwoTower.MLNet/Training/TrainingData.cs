@@ -15,7 +15,16 @@ public sealed class TrainingData
         Validation = validation;
         ItemMetadata = items;
         UserMetadata = users;
+        var warnings = new List<string>();
+        if (train.Items.Count < 2)
+            warnings.Add("the training data has a single item: a ranking model has nothing to tell apart, so it learns nothing.");
+        if (validation is { Count: 0, DroppedRows: > 0 })
+            warnings.Add($"no validation row has a user and an item known from training (all {validation.DroppedRows} were left out), so nothing is validated and there is no early stopping.");
+        Warnings = warnings;
     }
+
+    /// <summary>Why a model fitted on this data may be of little use (a single item, validation rows all unknown); empty when none. The CLI prints them, ML.NET fits log them.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Training interactions.</summary>
     public Interactions Train { get; }

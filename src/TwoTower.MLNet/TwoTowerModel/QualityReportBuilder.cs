@@ -29,6 +29,19 @@ internal static class QualityReportBuilder
             report.GenreBaseRate = report.NeighbourGenreCoherence is null ? null : EmbeddingDiagnostics.GenreBaseRate(genres, nItems);
         }
         report.CatalogueCoverageAt10 = EmbeddingDiagnostics.CatalogueCoverageAt10(model, threads);
+        if (Collapsed(report.CatalogueCoverageAt10, model.Users.Count, nItems) is { } distinct)
+            report.Warnings.Add($"the model recommends nearly the same items to every user ({distinct} distinct items in all top-10 lists): it may have collapsed; try a lower LearningRate.");
+    }
+
+    /// <summary>
+    /// The number of distinct items in all users' top-10 lists when it is below 20 with at least 20 users and 40 items, else
+    /// null: a collapsed model (LearningRate 1 gives everyone the same dozen items) trains to a finite loss, so only its lists tell.
+    /// </summary>
+    internal static int? Collapsed(double coverageAt10, int users, int items)
+    {
+        if (double.IsNaN(coverageAt10) || users < 20 || items < 40) return null;
+        var distinct = (int)Math.Round(coverageAt10 * items);
+        return distinct < 20 ? distinct : null;
     }
 
     private static double[] NormsBeforeNormalization(TowerWeights? tower, FeatureTable features, int[] keys)

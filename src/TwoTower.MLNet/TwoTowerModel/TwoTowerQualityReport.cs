@@ -63,4 +63,7 @@ public sealed class TwoTowerQualityReport
 
     /// <summary>Share of the catalogue that appears in some known user's unfiltered top 10.</summary>
     public double CatalogueCoverageAt10 { get; set; } = double.NaN;
+
+    /// <summary>Signs that the model is of little use, e.g. a collapse (every user gets nearly the same items); empty when none.</summary>
+    public List<string> Warnings { get; set; } = new();
 }
