@@ -34,8 +34,11 @@ public sealed class FlatIndexTests
                 {
                     if (j >= expected.Length) { if (got[j] != -1 || res.ScoresOf(i)[j] != float.NegativeInfinity) return false; continue; }
                     var want = TestData.Score(q.AsSpan(i * d, d), x.AsSpan((int)(expected[j] - 1000) * d, d), metric);
-                    // Ids may differ only where scores tie within float rounding.
+                    // Ids may differ only where scores tie within float rounding: the returned id's own vector must score what the brute force's does.
                     if (Math.Abs(res.ScoresOf(i)[j] - want) > 1e-4f * (1 + Math.Abs(want))) return false;
+                    if (got[j] < 1000 || got[j] >= 1000 + n) return false;
+                    var own = TestData.Score(q.AsSpan(i * d, d), x.AsSpan((int)(got[j] - 1000) * d, d), metric);
+                    if (Math.Abs(own - want) > 1e-4f * (1 + Math.Abs(want))) return false;
                 }
             }
             return true;
@@ -82,15 +85,16 @@ public sealed class FlatIndexTests
         var gen = from seed in Gen.Choose(0, 10000) from keepMod in Gen.Choose(2, 7) select (seed, keepMod);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), Prop.ForAll(gen.ToArbitrary(), t =>
         {
-            const int n = 400, d = 8, k = 10;
+            const int n = 400, d = 8, k = 10, offset = 1000;
             var x = TestData.Uniform(n, d, t.seed);
-            var ids = TestData.Ids(n);
+            // Ids unlike the row numbers, so that a row returned as its id would be caught.
+            var ids = TestData.Ids(n, offset);
             using var index = new FlatIndex(d);
             index.Add(ids, x);
             var q = TestData.Uniform(4, d, t.seed + 7);
             bool Keep(long id) => id % t.keepMod == 0;
-            var allow = new BitArray(n);
-            for (var i = 0; i < n; i++) allow[i] = Keep(i);
+            var allow = new BitArray(n + offset);
+            for (var i = 0; i < n + offset; i++) allow[i] = Keep(i);
             var byFilter = index.Search(q, k, new SearchOptions { Filter = Keep });
             var byAllow = index.Search(q, k, new SearchOptions { AllowList = allow });
             for (var i = 0; i < 4; i++)

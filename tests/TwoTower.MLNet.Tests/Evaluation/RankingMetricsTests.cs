@@ -20,6 +20,14 @@ public sealed class RankingMetricsTests
     }
 
     [TestMethod]
+    public void Ndcg_MoreRelevantItemsThanK_IdealCountsOnlyK()
+    {
+        // Three relevant items, K = 2: both top places hold relevant items, which is ideal.
+        Assert.AreEqual(1.0, RankingMetrics.Ndcg(new[] { 0, 1, 5 }, 2), 1e-12);
+        Assert.AreEqual(1 / (1 + 1 / Math.Log2(3)), RankingMetrics.Ndcg(new[] { 0, 5, 6 }, 2), 1e-12);
+    }
+
+    [TestMethod]
     public void Ndcg_SingleTargetAtRank2_IsOneOverLog2Of4()
     {
         Assert.AreEqual(0.5, RankingMetrics.Ndcg(new[] { 2 }, 10), 1e-12);

@@ -35,6 +35,8 @@ public sealed class RetrievalEvaluatorTests
         Assert.AreEqual((0 + 0.5) / 2, r["Recall@1"], 1e-12);
         Assert.AreEqual((1 + 1.0) / 2, r["Recall@2"], 1e-12);
         Assert.AreEqual((1 / Math.Log2(3) + 1.0) / 2, r["NDCG@2"], 1e-12);
+        // b has two targets and K = 1: its ideal DCG counts min(K, 2) = 1 of them, so its top hit scores 1.
+        Assert.AreEqual((0 + 1.0) / 2, r["NDCG@1"], 1e-12);
         Assert.AreEqual((0.5 + 1.0) / 2, r["MRR"], 1e-12);
         Assert.AreEqual(2, r.Users);
         // Top-1 lists: a → i1, b → i0 (tie with i3, lower key wins): 2 of 4 items.

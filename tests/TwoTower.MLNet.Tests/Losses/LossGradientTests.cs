@@ -88,7 +88,7 @@ public sealed class LossGradientTests
     [TestMethod]
     public void Hinge_Gradient_MatchesFiniteDifferences()
     {
-        // Random scores in ±1 with margin 0.3: no pair lies within eps of the kink for this seed (asserted by the check itself).
+        // Random scores in ±1 with margin 0.3: for this seed no pair lies within eps of the kink (the margin itself is pinned by Hinge_GapInsideTheMargin_LossIsTheShortfall).
         CheckGradient(new HingeLoss(0.3f), Array.Empty<float>(), 5e-3);
     }
 
@@ -101,6 +101,57 @@ public sealed class LossGradientTests
         var p1 = 1 / (1 + Math.Exp(-1));
         Assert.AreEqual(p1 - 1, grad[0], 1e-6);
         Assert.AreEqual(1 - p1, grad[1], 1e-6);
+    }
+
+    [TestMethod]
+    public void InBatchSoftmax_TemperatureHalf_HandComputed()
+    {
+        // Logits are scores / T: (2, 0), so the loss is log(1 + e^-2) and each gradient carries 1/T.
+        var grad = new float[2];
+        var loss = new InBatchSoftmaxLoss(0.5f).Compute(new[] { 1f, 0f }, 1, 2, new[] { 0 }, new[] { 0 }, ReadOnlySpan<float>.Empty, grad);
+        Assert.AreEqual(Math.Log(1 + Math.Exp(-2)), loss, 1e-6);
+        var p0 = 1 / (1 + Math.Exp(-2));
+        Assert.AreEqual((p0 - 1) * 2, grad[0], 1e-5);
+        Assert.AreEqual((1 - p0) * 2, grad[1], 1e-5);
+    }
+
+    [TestMethod]
+    public void Bpr_TwoColumns_HandComputedAndPushesTheNegativeDown()
+    {
+        // One user, positive in column 0 (score 1), negative column 1 (score 0.2), T = 0.5: x = (1 − 0.2) / 0.5 = 1.6.
+        var grad = new float[2];
+        var loss = new BprLoss(0.5f).Compute(new[] { 1f, 0.2f }, 1, 2, new[] { 0 }, new[] { 0 }, ReadOnlySpan<float>.Empty, grad);
+        var x = 1.6;
+        Assert.AreEqual(Math.Log(1 + Math.Exp(-x)), loss, 1e-5);
+        var sig = 1 / (1 + Math.Exp(x)); // σ(−x)
+        Assert.AreEqual(-sig * 2, grad[0], 1e-5, "descent raises the positive");
+        Assert.AreEqual(sig * 2, grad[1], 1e-5, "descent lowers the negative");
+    }
+
+    [TestMethod]
+    public void SampledBce_ThreeColumns_HandComputedWithTheMeanOverNegatives()
+    {
+        // softplus(−s⁺/T) + mean over the two negatives of softplus(s⁻/T), T = 0.5.
+        var s = new[] { 0.5f, -0.25f, 1f };
+        var grad = new float[3];
+        var loss = new SampledBceLoss(0.5f).Compute(s, 1, 3, new[] { 0 }, new[] { 0 }, ReadOnlySpan<float>.Empty, grad);
+        static double Softplus(double z) => Math.Log(1 + Math.Exp(z));
+        static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+        Assert.AreEqual(Softplus(-1) + (Softplus(-0.5) + Softplus(2)) / 2, loss, 1e-5);
+        Assert.AreEqual(-Sigmoid(-1) * 2, grad[0], 1e-5);
+        Assert.AreEqual(Sigmoid(-0.5) * 2 / 2, grad[1], 1e-5);
+        Assert.AreEqual(Sigmoid(2) * 2 / 2, grad[2], 1e-5);
+    }
+
+    [TestMethod]
+    public void Hinge_GapInsideTheMargin_LossIsTheShortfall()
+    {
+        // Scores 1 and 0.8 with margin 0.5: the gap 0.2 falls 0.3 short; the gradient pushes the pair apart.
+        var grad = new float[2];
+        var loss = new HingeLoss(0.5f).Compute(new[] { 1f, 0.8f }, 1, 2, new[] { 0 }, new[] { 0 }, ReadOnlySpan<float>.Empty, grad);
+        Assert.AreEqual(0.3, loss, 1e-6);
+        Assert.AreEqual(-1f, grad[0], 1e-6f);
+        Assert.AreEqual(1f, grad[1], 1e-6f);
     }
 
     [TestMethod]

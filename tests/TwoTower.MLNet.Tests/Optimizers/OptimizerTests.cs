@@ -26,6 +26,27 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void Adam_TwoStepsWithDifferentGradients_MatchesTheBiasCorrectedMoments()
+    {
+        // A constant gradient hides both betas (m̂ = g, v̂ = g² whatever they are); gradients 0.5 then −1 do not.
+        const double b1 = 0.8, b2 = 0.95, lr = 0.1, eps = 1e-8;
+        var p = Scalar(1f, 0.5f);
+        var adam = new AdamOptimizer((float)b1, (float)b2, (float)eps);
+        double w = 1, m = 0, v = 0;
+        foreach (var (g, t) in new[] { (0.5, 1), (-1.0, 2) })
+        {
+            p.Gradient[0] = (float)g;
+            adam.Step(p, (float)lr, t);
+            m = b1 * m + (1 - b1) * g;
+            v = b2 * v + (1 - b2) * g * g;
+            var mHat = m / (1 - Math.Pow(b1, t));
+            var vHat = v / (1 - Math.Pow(b2, t));
+            w -= lr * mHat / (Math.Sqrt(vHat) + eps);
+            Assert.AreEqual(w, p.Value[0], 1e-6, $"step {t}");
+        }
+    }
+
+    [TestMethod]
     public void Adam_WeightDecay_ShrinksDecoupled()
     {
         var p = Scalar(1f, 0f);
