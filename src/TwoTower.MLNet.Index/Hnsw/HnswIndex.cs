@@ -419,11 +419,22 @@ public sealed unsafe class HnswIndex : IVectorIndex
         if (ctx.Seeds.Length < n) ctx.Seeds = new Candidate[n];
         var ordered = ctx.Seeds.AsSpan(0, n);
         for (int i = n - 1; i >= 0; i--) ordered[i] = results.Pop();
+        var labels = g.Labels;
         if (_l2)
         {
             for (int i = 0; i < n; i++) ordered[i].Distance = SquaredDistance(q, g.Vector(ordered[i].Node), d);
-            var labels = g.Labels;
             ordered.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : labels[a.Node].CompareTo(labels[b.Node]));
+        }
+        else
+        {
+            // Equal scores go to the smaller id, as in Flat and IVF (the heap leaves them in storage order); runs are rare and short.
+            for (int i = 0; i < n;)
+            {
+                int j = i + 1;
+                while (j < n && ordered[j].Distance == ordered[i].Distance) j++;
+                if (j - i > 1) ordered[i..j].Sort((a, b) => labels[a.Node].CompareTo(labels[b.Node]));
+                i = j;
+            }
         }
         int taken = 0;
         for (int i = 0; i < n && taken < k; i++)
