@@ -30,7 +30,7 @@ public static class DatasetLoader
     /// <summary>Loads only the interactions of <paramref name="path"/>.</summary>
     public static InteractionLog LoadInteractions(string path, DataLoadOptions? options = null) => Load(path, options).Interactions;
 
-    /// <summary>Loads item metadata from a MovieLens folder (u.item, movies.dat, movies.csv) or a CSV file.</summary>
+    /// <summary>Loads item metadata from a MovieLens folder (u.item, movies.dat, movies.csv), one of those files, or a CSV file.</summary>
     public static ItemMetadata LoadItems(string path, DataLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -41,7 +41,14 @@ public static class DatasetLoader
             if (File.Exists(Path.Combine(path, "movies.csv"))) return MovieLensCsv.LoadItems(Path.Combine(path, "movies.csv"), options);
             throw new FileNotFoundException($"Folder '{path}' has no item file: expected u.item, movies.dat or movies.csv.");
         }
-        if (File.Exists(path)) return MovieLensCsv.LoadItems(path, options);
+        // The MovieLens files themselves are read by their own formats (a u.item read as CSV fails on its '|' header).
+        if (File.Exists(path))
+            return Path.GetFileName(path) switch
+            {
+                "u.item" => MovieLens100K.LoadItems(Path.GetDirectoryName(Path.GetFullPath(path))!, options),
+                "movies.dat" => MovieLens1M.LoadItems(path, options),
+                _ => MovieLensCsv.LoadItems(path, options),
+            };
         throw new FileNotFoundException($"Item metadata path '{path}' is neither a folder nor a file.", path);
     }
 

@@ -51,6 +51,22 @@ public sealed class MovieLensLoaderTests
     }
 
     [TestMethod]
+    public void LoadItems_MovieLensItemFiles_ReadLikeTheirFolders()
+    {
+        // u.item was read as a CSV and failed on its header ('no item id column'); movies.dat as UTF-8 text.
+        var fromFile = DatasetLoader.LoadItems(Path.Combine(TestPaths.MovieLens100K, "u.item"));
+        var fromFolder = DatasetLoader.LoadItems(TestPaths.MovieLens100K);
+        Assert.AreEqual(fromFolder.Count, fromFile.Count);
+        Assert.AreEqual(fromFolder.Records[^1].Title, fromFile.Records[^1].Title);
+        CollectionAssert.AreEqual(fromFolder.Records[^1].Genres.ToArray(), fromFile.Records[^1].Genres.ToArray());
+        var dir = TestPaths.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, "movies.dat"), System.Text.Encoding.Latin1.GetBytes("1::Amélie (2001)::Comedy|Romance\n2::Heat (1995)::Action\n"));
+        var movies = DatasetLoader.LoadItems(Path.Combine(dir, "movies.dat"));
+        Assert.AreEqual("Amélie (2001)", movies.Records[0].Title);
+        CollectionAssert.AreEqual(new[] { "Comedy", "Romance" }, movies.Records[0].Genres.ToArray());
+    }
+
+    [TestMethod]
     public void LoadRatings_MalformedRow_ErrorNamesFileLineAndReason()
     {
         var dir = TestPaths.TempDir();
