@@ -42,7 +42,7 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             // One line and the usage exit code, not the parser's default of the whole help text and exit code 1.
-            error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => e.Message))} (see '{CommandPath(parse.CommandResult)} --help')");
+            error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => OneLine(e.Message)))} (see '{CommandPath(parse.CommandResult)} --help')");
             return UsageError;
         }
         try
@@ -73,4 +73,14 @@ public static class CliApp
 
     private static bool IsUserError(Exception ex) => ex is UserInputException or DataFormatException or ModelFormatException
         or FormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidOperationException;
+
+    // The parser lists a choice's values one per line ("Must be one of:\n\t'a'\n\t'b'"): errors are one line.
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length <= 1) return message.Trim();
+        var head = lines[0];
+        var rest = string.Join(", ", lines.Skip(1));
+        return head.EndsWith(':') ? $"{head} {rest}." : $"{head} {rest}";
+    }
 }

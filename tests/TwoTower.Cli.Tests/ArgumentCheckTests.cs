@@ -28,6 +28,8 @@ public sealed class ArgumentCheckTests
         AssertUsageError(CliRunner.Run("train", "--model", "popularity", "--train", P2("train")), "Option '--out' is required.");
         AssertUsageError(CliRunner.Run("evaluate", "--protocl", "tfrs"), "Unrecognized command or argument '--protocl'");
         AssertUsageError(CliRunner.Run("index", "bench", "--k", "abc"), "(see 'twotower index bench --help')");
+        // A choice's values came one per line.
+        AssertUsageError(CliRunner.Run("split", "--data", P2("train"), "--protocol", "leave_last_out", "--out", TestPaths.TempDir()), "Must be one of: 'random', 'leave-last-out', 'temporal'.");
     }
 
     [TestMethod]

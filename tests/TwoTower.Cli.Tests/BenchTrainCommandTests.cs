@@ -17,6 +17,22 @@ public sealed class BenchTrainCommandTests
         // --quick keeps the first 8192 rows of the split.
         Assert.AreEqual(8192, json["examples"]!.GetValue<int>());
         Assert.IsTrue(json["quick"]!.GetValue<bool>());
+        AssertEnvironment(json, threads: json["threads"]!.GetValue<int>());
+    }
+
+    /// <summary>Every benchmark names the date, the commit, the CPU and the threads of its figures (DESIGN §7).</summary>
+    internal static void AssertEnvironment(System.Text.Json.Nodes.JsonNode json, int threads)
+    {
+        Assert.IsTrue(DateTime.TryParse(json["date"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var date));
+        Assert.IsLessThan(1.0, Math.Abs((DateTime.UtcNow - date).TotalDays));
+        // Built from this checkout: the SDK records its commit.
+        var head = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("git", "rev-parse --short=7 HEAD") { RedirectStandardOutput = true, WorkingDirectory = TestPaths.RepositoryRoot })!;
+        var commit = head.StandardOutput.ReadToEnd().Trim();
+        head.WaitForExit();
+        Assert.AreEqual(commit, json["commit"]!.GetValue<string>());
+        Assert.IsFalse(string.IsNullOrWhiteSpace(json["cpu"]!.GetValue<string>()));
+        Assert.AreEqual(Environment.ProcessorCount, json["cores"]!.GetValue<int>());
+        Assert.AreEqual(threads, json["threads"]!.GetValue<int>());
     }
 
     [TestMethod]

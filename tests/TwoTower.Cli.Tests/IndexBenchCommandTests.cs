@@ -328,6 +328,7 @@ public sealed class IndexBenchCommandTests
         var points = hnsw.Json["points"]!.AsArray();
         Assert.HasCount(2, points);
         Assert.IsGreaterThanOrEqualTo(0.95, points[1]!["recall"]!.GetValue<double>());
+        BenchTrainCommandTests.AssertEnvironment(hnsw.Json, threads: 1);
         var bad = CliRunner.Run("bench", "ann", "--n", "5", "--k", "10");
         Assert.AreEqual(2, bad.ExitCode);
         StringAssert.Contains(bad.Err, "--k 10: at most --n (5) neighbours exist.");

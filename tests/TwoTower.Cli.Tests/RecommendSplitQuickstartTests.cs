@@ -128,8 +128,20 @@ public sealed class RecommendSplitQuickstartTests
         Assert.AreEqual(0.0498, pop["HR@10"]!.GetValue<double>(), 5e-5);
         // HR@10 is a hit or a miss per user: its standard error is √(p(1 − p)/(U − 1)) over the 943 users.
         Assert.AreEqual(Math.Sqrt(0.0498 * (1 - 0.0498) / 942), pop["standard_errors"]!["HR@10"]!.GetValue<double>(), 1e-4);
+        // The best model's items go into an HNSW index (DESIGN §5: train, evaluate, index, recommend), which serves the top 10.
+        var index = r.Json["index"]!;
+        Assert.AreEqual("HNSW16", index["spec"]!.GetValue<string>());
+        Assert.AreEqual(1682, index["items"]!.GetValue<int>());
+        Assert.IsGreaterThan(0.95, index["recall_at_10"]!.GetValue<double>());
+        var recommended = r.Json["recommendations"]!.AsArray().Select(x => x!.GetValue<string>()).ToArray();
+        Assert.HasCount(10, recommended);
+        var seen = File.ReadLines(Path.Combine(TestPaths.MovieLens100K, "u.data")).Select(l => l.Split('\t')).Where(f => f[0] == "1").Select(f => f[1]).ToHashSet();
+        // User 1's rated movies are left out, except possibly the last one: the held-out test item is no training item.
+        Assert.IsLessThanOrEqualTo(1, recommended.Count(seen.Contains), string.Join(",", recommended));
         var table = CliRunner.Run("quickstart", "--data", TestPaths.MovieLens100K);
         StringAssert.Contains(table.Out, "NDCG@10 ± s.e.");
         StringAssert.Contains(table.Out, "Top 10 for user 1");
+        StringAssert.Contains(table.Out, "via the HNSW16 index");
+        StringAssert.Contains(table.Out, "recall@10 against exact search");
     }
 }

@@ -86,10 +86,15 @@ public sealed class ScoreCommandTests
         Assert.AreEqual((2, 1, 1), (cold.Json["users"]!.GetValue<int>(), cold.Json["cold_start_users"]!.GetValue<int>(), cold.Json["duplicate_users"]!.GetValue<int>()));
         var skip = CliRunner.Run("score", "--model", model, "--users", users, "--out", Path.Combine(TestPaths.TempDir(), "skip"), "--unknown-users", "skip", "--json");
         Assert.AreEqual((1, 1), (skip.Json["users"]!.GetValue<int>(), skip.Json["skipped_users"]!.GetValue<int>()));
-        var fail = CliRunner.Run("score", "--model", model, "--users", users, "--out", Path.Combine(TestPaths.TempDir(), "fail"), "--unknown-users", "fail");
+        var failDir = Path.Combine(TestPaths.TempDir(), "fail");
+        var fail = CliRunner.Run("score", "--model", model, "--users", users, "--out", failDir, "--unknown-users", "fail");
         Assert.AreEqual(2, fail.ExitCode);
         StringAssert.Contains(fail.Err, "--users: 1 user id(s) are not known to the model, e.g. 'new'");
         Assert.IsFalse(fail.Err.Contains("(Parameter", StringComparison.Ordinal), fail.Err);
+        // Refused before writing: not even the job description, which would refuse a re-run with another policy into the folder.
+        Assert.IsFalse(Directory.Exists(failDir) && Directory.EnumerateFiles(failDir).Any(), string.Join(", ", Directory.Exists(failDir) ? Directory.EnumerateFiles(failDir) : []));
+        var again = CliRunner.Run("score", "--model", model, "--users", users, "--out", failDir, "--unknown-users", "skip");
+        Assert.AreEqual(0, again.ExitCode, again.Err);
     }
 
     [TestMethod]

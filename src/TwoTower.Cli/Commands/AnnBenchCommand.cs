@@ -43,7 +43,7 @@ internal static class AnnBenchCommand
             var truth = SyntheticVectors.ExactNeighbours(baseVectors, queryVectors, r.GetValue(d), r.GetValue(k), vectorMetric);
             var result = AnnBenchmark.Run(specText, baseVectors, queryVectors, r.GetValue(d), truth, r.GetValue(k), values, r.GetValue(threads), vectorMetric, r.GetValue(k), r.GetValue(repeats));
             IndexBenchCommand.Report(console, specText, kind, r.GetValue(k), result,
-                new JsonObject { ["n"] = r.GetValue(n), ["d"] = r.GetValue(d), ["queries"] = r.GetValue(queries), ["clusters"] = r.GetValue(clusters), ["metric"] = r.GetValue(metric) });
+                new JsonObject { ["n"] = r.GetValue(n), ["d"] = r.GetValue(d), ["queries"] = r.GetValue(queries), ["clusters"] = r.GetValue(clusters), ["metric"] = r.GetValue(metric) }, r.GetValue(threads));
             return 0;
         });
         return cmd;

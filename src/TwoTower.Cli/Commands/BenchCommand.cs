@@ -64,9 +64,10 @@ internal static class BenchCommand
             table.AddRow("epochs · threads · batch", $"{result.Epochs} · {result.Threads} · {result.BatchSize}");
             table.AddRow("data", Markup.Escape(source));
             table.AddRow("total seconds", result.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
+            console.Info(BenchEnvironment.Line(result.Threads));
             console.Write(table);
             if (console.Json)
-                console.WriteJson(new JsonObject
+                console.WriteJson(BenchEnvironment.AddTo(new JsonObject
                 {
                     ["benchmark"] = "train",
                     ["examples_per_s"] = Math.Round(result.ExamplesPerSecond, 1),
@@ -80,9 +81,7 @@ internal static class BenchCommand
                     ["quick"] = isQuick,
                     ["data"] = source,
                     ["total_seconds"] = Math.Round(result.TotalSeconds, 3),
-                    ["cores"] = Environment.ProcessorCount,
-                    ["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                });
+                }, result.Threads));
             return 0;
         });
         return cmd;

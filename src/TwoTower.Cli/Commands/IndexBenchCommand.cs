@@ -51,15 +51,16 @@ internal static class IndexBenchCommand
             IndexBenchSettings.CheckFits(specText, data.Dimension, vectorMetric);
             console.Info($"{specText}: base {data.BaseRows} × {data.Dimension}, {data.QueryRows} queries, ground truth {data.GroundTruthWidth} per query, metric {r.GetValue(metric)}, search threads {threadCount}");
             var result = AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount, vectorMetric, kValue, repeatCount);
-            Report(console, specText, kind, kValue, result, null);
+            Report(console, specText, kind, kValue, result, null, threadCount);
             return 0;
         });
         return cmd;
     }
 
     /// <summary>The recall/QPS table and, with --json, the JSON object of one benchmark run (<paramref name="extra"/> fields first).</summary>
-    public static void Report(CliConsole console, string specText, IndexKind kind, int kValue, AnnBenchmarkResult result, JsonObject? extra)
+    public static void Report(CliConsole console, string specText, IndexKind kind, int kValue, AnnBenchmarkResult result, JsonObject? extra, int threads)
     {
+        console.Info(BenchEnvironment.Line(threads));
         var param = kind switch { IndexKind.Hnsw => "ef", IndexKind.Ivf => "nprobe", _ => null };
         var table = new Table().Title(Markup.Escape($"{specText} · build {result.BuildSeconds:0.00} s · {result.BytesPerVector:0} B/vector"));
         if (param is not null) table.AddColumn(param);
@@ -92,7 +93,7 @@ internal static class IndexBenchCommand
             obj["build_seconds"] = Math.Round(result.BuildSeconds, 3);
             obj["bytes_per_vector"] = Math.Round(result.BytesPerVector, 1);
             obj["points"] = points;
-            console.WriteJson(obj);
+            console.WriteJson(BenchEnvironment.AddTo(obj, threads));
         }
     }
 }

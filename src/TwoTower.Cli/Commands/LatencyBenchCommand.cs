@@ -96,9 +96,10 @@ internal static class LatencyBenchCommand
                     app.StopAsync().GetAwaiter().GetResult();
                 }
             }
+            console.Info(BenchEnvironment.Line(1));
             console.Write(table);
             if (console.Json)
-                console.WriteJson(new JsonObject
+                console.WriteJson(BenchEnvironment.AddTo(new JsonObject
                 {
                     ["items"] = engine.Catalog.LiveCount, ["dimension"] = r.GetValue(factors), ["index"] = r.GetValue(index), ["ef_search"] = r.GetValue(ef),
                     ["queries"] = r.GetValue(queries), ["k"] = r.GetValue(k), ["threads"] = 1,
@@ -106,7 +107,7 @@ internal static class LatencyBenchCommand
                     ["user_vector"] = Stage(result.UserVector), ["ann"] = Stage(result.Ann), ["filtered_total"] = Stage(result.Filtered),
                     ["total_cpu"] = result.TotalCpu is { } c ? Stage(c) : null,
                     ["http"] = httpJson,
-                });
+                }, 1));
             return 0;
         });
         return cmd;

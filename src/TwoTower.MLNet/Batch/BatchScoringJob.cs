@@ -46,9 +46,12 @@ public static partial class BatchScoringJob
         options.Validate();
         CheckFolder(outputDirectory, options.ShardCount, options.Format);
         var userIds = users ?? model.Model.Users.RawIds;
-        CheckJob(outputDirectory, JobIdentity(model, userIds, options, metadata));
+        var identity = JobIdentity(model, userIds, options, metadata);
+        CheckJob(outputDirectory, identity);
         var clock = Stopwatch.StartNew();
         var run = BatchScorer.Prepare(model.Model, model.Seen, userIds, options, progress, cancellationToken);
+        // Recorded once the shard can run: a refused one (unknown users under Fail) leaves no job behind.
+        RecordJob(outputDirectory, identity);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["twotower.model_type"] = model.Model.ModelType,
@@ -121,14 +124,17 @@ public static partial class BatchScoringJob
         return identity;
     }
 
-    private static void CheckJob(string dir, SortedDictionary<string, string> identity)
+    private static void RecordJob(string dir, SortedDictionary<string, string> identity)
     {
         var path = Path.Combine(dir, JobFile);
         if (!File.Exists(path))
-        {
             AtomicFile.Write(path, s => System.Text.Json.JsonSerializer.Serialize(s, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            return;
-        }
+    }
+
+    private static void CheckJob(string dir, SortedDictionary<string, string> identity)
+    {
+        var path = Path.Combine(dir, JobFile);
+        if (!File.Exists(path)) return;
         Dictionary<string, string> existing;
         try
         {
