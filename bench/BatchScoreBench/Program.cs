@@ -25,8 +25,7 @@ WriteNpy(Path.Combine(dir, "I.npy"), v, items, dim);
 var model = new MatrixFactorizationModel("factors", new IdMap("user", Enumerable.Range(0, users).Select(i => i.ToString(CultureInfo.InvariantCulture))),
     new IdMap("item", Enumerable.Range(0, items).Select(i => i.ToString(CultureInfo.InvariantCulture))), u, v, dim);
 var ids = model.Users.RawIds;
-var commit = Environment.GetEnvironmentVariable("GIT_COMMIT") ?? "?";
-Console.WriteLine($"# BatchScoreBench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z commit {commit} cores {Environment.ProcessorCount} load {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine($"# BatchScoreBench {TwoTower.MLNet.Index.Benchmarking.RunEnvironment.Line(Environment.ProcessorCount)} · load {File.ReadAllText("/proc/loadavg").Trim()}");
 Console.WriteLine($"# {users} users x {items} items, d {dim}, k {k}; best of {repeats} after one warm-up run per thread count");
 foreach (var t in threads)
 {

@@ -13,8 +13,7 @@ using TwoTower.MLNet.Onnx.Recommending;
 
 var trainPath = args.Length > 0 ? args[0] : Path.Combine("..", "shared", "datasets", "splits", "ml-100k", "p2", "train.csv");
 var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-var commit = Git("rev-parse --short HEAD");
-Console.WriteLine($"CatalogBench · {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC · commit {commit} · {Environment.ProcessorCount} cores · {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} · .NET {Environment.Version}");
+Console.WriteLine($"CatalogBench · {TwoTower.MLNet.Index.Benchmarking.RunEnvironment.Line(1)}");
 
 var ml = new MLContext(seed: 1);
 var train = ml.Data.LoadFromTextFile<Interaction>(trainPath, separatorChar: ',', hasHeader: true);
@@ -142,18 +141,6 @@ static (int[] Pointers, int[] Items) Seen(FittedRecommender f)
         ptr[u + 1] = all.Count;
     }
     return (ptr, all.ToArray());
-}
-
-static string Git(string args)
-{
-    try
-    {
-        var p = Process.Start(new ProcessStartInfo("git", args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var s = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return s;
-    }
-    catch (System.ComponentModel.Win32Exception) { return "unknown"; }
 }
 
 public class Interaction

@@ -11,7 +11,7 @@ var threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).Fi
 var shared = Environment.GetEnvironmentVariable("TWOTOWER_SHARED") ?? Path.Combine("..", "shared");
 string Split(string s, string p) => Path.Combine(shared, "datasets", "splits", "ml-100k", s, p + ".csv");
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; threads {(threads == 0 ? Environment.ProcessorCount : threads)}; date {DateTime.UtcNow:yyyy-MM-dd}");
+Console.WriteLine($"machine: {TwoTower.MLNet.Index.Benchmarking.RunEnvironment.Line(threads == 0 ? Environment.ProcessorCount : threads)}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 foreach (var (split, protocol) in new[] { ("p2", "full"), ("p1", "tfrs") })
 {
     var train = CsvInteractions.Load(Split(split, "train"));

@@ -23,7 +23,7 @@ string cache = Environment.GetEnvironmentVariable("ANN_CACHE") ?? Path.Combine(P
 var (baseVectors, rows, dim) = NpyReader.ReadFloat32(Path.Combine(cache, $"base_{n}.npy"));
 var (queries, nq, _) = NpyReader.ReadFloat32(Path.Combine(cache, $"queries_{n}.npy"));
 var (gt, _, gtK) = NpyReader.ReadInt64(Path.Combine(cache, $"gt_{n}.npy"));
-Console.WriteLine($"# HnswBench {DateTime.UtcNow:u} cores {Environment.ProcessorCount} AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} n {rows} d {dim} queries {nq}");
+Console.WriteLine($"# HnswBench {RunEnvironment.Line(1)} · AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated} n {rows} d {dim} queries {nq}");
 
 // --build-n N indexes only the first N base vectors (for profiling the build; recall is then against the full set).
 int buildN = int.Parse(Arg("--build-n", rows.ToString()));

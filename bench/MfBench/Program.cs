@@ -14,8 +14,7 @@ var dataRoot = Arg("--data") ?? Environment.GetEnvironmentVariable("TWOTOWER_DAT
 var threads = int.Parse(Arg("--threads") ?? "2", CultureInfo.InvariantCulture);
 var splits = Path.Combine(dataRoot, "splits", "ml-100k");
 
-Console.WriteLine($"# MfBench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z  machine {Environment.MachineName}  cores {Environment.ProcessorCount}  threads {threads}  " +
-                  $"commit {Commit()}  .NET {Environment.Version}");
+Console.WriteLine($"# MfBench {TwoTower.MLNet.Index.Benchmarking.RunEnvironment.Line(threads)}");
 
 if (mode is "all" or "tune-ials") TuneIals(new[] { ConfidenceScaling.Linear, ConfidenceScaling.Log }, new[] { 0.05f, 1f, 10f, 20f, 50f, 100f }, new[] { 1f, 2f, 5f, 10f, 20f, 40f });
 if (mode is "all" or "tune-ials-fine") TuneIals(new[] { ConfidenceScaling.Linear }, new[] { 5f, 10f, 15f, 20f, 30f }, new[] { 0.5f, 1f, 1.5f, 2f, 3f });
@@ -34,21 +33,6 @@ if (mode is "all" or "p2") P2();
 if (mode is "all" or "speed") Speed();
 if (mode is "all" or "explicit") Explicit();
 return;
-
-static string Commit()
-{
-    try
-    {
-        using var p = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true });
-        var s = p!.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return p.ExitCode == 0 && s.Length > 0 ? s : "unknown";
-    }
-    catch (System.ComponentModel.Win32Exception)
-    {
-        return "unknown";
-    }
-}
 
 string? Arg(string name)
 {

@@ -19,7 +19,7 @@ var coldStart = new ColdStartOptions
 };
 var ds = DatasetLoader.Load(dir);
 var log = ds.Interactions;
-Console.WriteLine($"# Cold-start evaluation, ML-100K ({log.Count} interactions), seed {seed}, cold start: few < {coldStart.FewInteractions}, shrinkage {coldStart.Shrinkage}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
+Console.WriteLine($"# Cold-start evaluation, ML-100K ({log.Count} interactions), seed {seed}, cold start: few < {coldStart.FewInteractions}, shrinkage {coldStart.Shrinkage}, {TwoTower.MLNet.Index.Benchmarking.RunEnvironment.Line(Environment.ProcessorCount)}");
 const int K = 10;
 const int TestPerUser = 5;
 var als = new ImplicitAlsOptions { Factors = 64, Iterations = 15, Seed = seed, ComputeLoss = false };

@@ -57,7 +57,7 @@ for (var a = 1; a < args.Length; a++)
 }
 var items = MovieLens100K.LoadItems(ml);
 var users = MovieLens100K.LoadUsers(ml);
-Console.WriteLine($"# TrainBench {mode} {split} {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z cores={Environment.ProcessorCount} load={File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine($"# TrainBench {mode} {split} {TwoTower.MLNet.Index.Benchmarking.RunEnvironment.Line(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} · load {File.ReadAllText("/proc/loadavg").Trim()}");
 
 if (mode == "profile")
 {

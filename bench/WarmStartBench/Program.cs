@@ -12,7 +12,7 @@ var root = Arg("--data") ?? Environment.GetEnvironmentVariable("TWOTOWER_DATA") 
 var epochs = int.Parse(Arg("--epochs") ?? "12", CultureInfo.InvariantCulture);
 var plotPrefix = Arg("--plot") ?? Path.Combine("bench", "warmstart");
 var items = MovieLens100K.LoadItems(Path.Combine(root, "ml-100k"));
-Console.WriteLine($"# WarmStartBench {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z epochs {epochs} load {File.ReadAllText("/proc/loadavg").Trim()}");
+Console.WriteLine($"# WarmStartBench {TwoTower.MLNet.Index.Benchmarking.RunEnvironment.Line(Environment.ProcessorCount)} · epochs {epochs} · load {File.ReadAllText("/proc/loadavg").Trim()}");
 
 var curves = new List<(string Split, string Metric, string Label, double[] Values)>();
 Console.WriteLine("| split | start | metric | " + string.Join(" | ", Enumerable.Range(1, epochs).Select(e => $"ep {e}")) + " | best (epoch) |");

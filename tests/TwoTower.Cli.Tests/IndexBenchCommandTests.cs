@@ -73,7 +73,8 @@ public sealed class IndexBenchCommandTests
         var r = Bench(dir, "--index", "HNSW8", "--ef", "4,200", "--json");
         Assert.AreEqual(0, r.ExitCode, r.Err);
         var json = r.Json;
-        CollectionAssert.AreEqual(new[] { "index", "build_seconds", "bytes_per_vector", "points" }, json.Select(p => p.Key).ToArray());
+        CollectionAssert.AreEqual(new[] { "index", "build_seconds", "bytes_per_vector", "points", "date", "commit", "cpu", "cores", "threads", "dotnet" }, json.Select(p => p.Key).ToArray());
+        BenchTrainCommandTests.AssertEnvironment(json, threads: 1);
         Assert.AreEqual("HNSW8", json["index"]!.GetValue<string>());
         Assert.IsGreaterThan(0.0, json["build_seconds"]!.GetValue<double>());
         // 8 floats (32 B) + links + id: well above the raw vector, well below a kilobyte.

@@ -64,7 +64,7 @@ internal static class BenchCommand
             table.AddRow("epochs · threads · batch", $"{result.Epochs} · {result.Threads} · {result.BatchSize}");
             table.AddRow("data", Markup.Escape(source));
             table.AddRow("total seconds", result.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture));
-            console.Info(BenchEnvironment.Line(result.Threads));
+            console.Info(MLNet.Index.Benchmarking.RunEnvironment.Line(result.Threads));
             console.Write(table);
             if (console.Json)
                 console.WriteJson(BenchEnvironment.AddTo(new JsonObject

@@ -60,7 +60,7 @@ internal static class IndexBenchCommand
     /// <summary>The recall/QPS table and, with --json, the JSON object of one benchmark run (<paramref name="extra"/> fields first).</summary>
     public static void Report(CliConsole console, string specText, IndexKind kind, int kValue, AnnBenchmarkResult result, JsonObject? extra, int threads)
     {
-        console.Info(BenchEnvironment.Line(threads));
+        console.Info(MLNet.Index.Benchmarking.RunEnvironment.Line(threads));
         var param = kind switch { IndexKind.Hnsw => "ef", IndexKind.Ivf => "nprobe", _ => null };
         var table = new Table().Title(Markup.Escape($"{specText} · build {result.BuildSeconds:0.00} s · {result.BytesPerVector:0} B/vector"));
         if (param is not null) table.AddColumn(param);

@@ -96,7 +96,7 @@ internal static class LatencyBenchCommand
                     app.StopAsync().GetAwaiter().GetResult();
                 }
             }
-            console.Info(BenchEnvironment.Line(1));
+            console.Info(MLNet.Index.Benchmarking.RunEnvironment.Line(1));
             console.Write(table);
             if (console.Json)
                 console.WriteJson(BenchEnvironment.AddTo(new JsonObject
