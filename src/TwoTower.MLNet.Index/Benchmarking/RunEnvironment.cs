@@ -10,15 +10,15 @@ namespace TwoTower.MLNet.Index.Benchmarking;
 public static class RunEnvironment
 {
     /// <summary>
-    /// The commit the running program was built from, short form ("abc1234"): the .NET SDK writes the checkout's commit into
+    /// The commit this library was built from, short form ("abc1234"): the .NET SDK writes the checkout's commit into
     /// the informational version ("1.0.0+&lt;sha&gt;"); "unknown" for a build outside a git checkout.
     /// </summary>
     public static string Commit
     {
         get
         {
-            var assembly = Assembly.GetEntryAssembly() ?? typeof(RunEnvironment).Assembly;
-            var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+            // This assembly, built from the same checkout as the program (the entry assembly may be a test host).
+            var version = typeof(RunEnvironment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
             var plus = version?.IndexOf('+') ?? -1;
             if (plus < 0 || plus + 1 >= version!.Length) return "unknown";
             var sha = version[(plus + 1)..];
