@@ -120,4 +120,26 @@ public sealed class TuneCommandTests
         // Two p2-tune/valid rows name an item p2-tune/train lacks: the table says it scored the other 941.
         StringAssert.Contains(honest.Err + honest.Out, "(941 of 943 rows)");
     }
+
+    [TestMethod]
+    public void Tune_MfByRmse_KeepsTheLowestErrorAndRefusesRankingModels()
+    {
+        // tune could search mf only by ranking metrics; an explicit model is tuned by the error of its predicted ratings.
+        var dir = TestPaths.TempDir();
+        var best = Path.Combine(dir, "mf.zip");
+        var r = CliRunner.Run("tune", "--model", "mf", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"),
+            "--grid", "Regularization=0.01,0.1", "--grid", "Iterations=5", "--metric", "RMSE", "--out", best, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        Assert.AreEqual("RMSE", r.Json["metric"]!.GetValue<string>());
+        Assert.IsTrue(r.Json["lower_is_better"]!.GetValue<bool>());
+        var scores = r.Json["trials"]!.AsArray().Select(t => t!["score"]!.GetValue<double>()).ToArray();
+        Assert.AreEqual(scores.Min(), r.Json["best"]!["score"]!.GetValue<double>());
+        // The kept model's RMSE on --valid is what the rating protocol reports for it.
+        var eval = CliRunner.Run("evaluate", "--model", best, "--train", TestPaths.Split("p2-tune", "train"), "--test", TestPaths.Split("p2-tune", "valid"), "--protocol", "rating", "--json");
+        Assert.AreEqual(0, eval.ExitCode, eval.Err);
+        Assert.AreEqual(scores.Min(), eval.Json["RMSE"]!.GetValue<double>(), 1e-4);
+        var ials = CliRunner.Run("tune", "--model", "ials", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"), "--grid", "Alpha=1,2", "--metric", "RMSE");
+        Assert.AreEqual(2, ials.ExitCode);
+        StringAssert.Contains(ials.Err, "only 'mf' (explicit matrix factorization) predicts ratings");
+    }
 }

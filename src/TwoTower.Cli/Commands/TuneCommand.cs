@@ -35,7 +35,7 @@ internal static class TuneCommand
             Description = "Fit every setting with this many seeds (--seed, --seed + 1, ...) and score it by their mean, so training noise moves the ranking less (models with a Seed option).",
             DefaultValueFactory = _ => 1,
         };
-        var metric = new Option<string>("--metric") { Description = "Validation metric to maximise: NDCG@10, HR@10, Recall@100, MRR, ... (full ranking) or top_100, f_top_100 (TFRS).", DefaultValueFactory = _ => "NDCG@10" };
+        var metric = new Option<string>("--metric") { Description = "Validation metric: NDCG@10, HR@10, Recall@100, MRR, ... (full ranking) or top_100, f_top_100 (TFRS), maximised; RMSE or MAE of predicted ratings (mf), minimised.", DefaultValueFactory = _ => "NDCG@10" };
         var output = new Option<string?>("--out") { Description = "Save the best setting's model here (the model that was evaluated, fitted on --train)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (metric, best, trials) as the last line." };
         var cmd = new Command("tune", "Search a model's options: fit every combination of the grid (or --trials random ones) on --train, score it on --valid, keep the best.");
@@ -90,6 +90,8 @@ internal static class TuneCommand
             {
                 throw new UserInputException($"--metric: {ex.MessageWithoutParameter()}");
             }
+            if (MLNet.MatrixFactorization.RatingEvaluation.IsRatingMetric(r.GetValue(metric)!) && !string.Equals(name, "mf", StringComparison.OrdinalIgnoreCase))
+                throw new UserInputException($"--metric {r.GetValue(metric)}: only 'mf' (explicit matrix factorization) predicts ratings; '{name}' ranks items, so search it by a ranking metric such as NDCG@10.");
             if (r.GetValue(data.Valid) is null) throw new UserInputException("--valid is required: the interactions each setting is scored on.");
             var path = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)), ("--data", r.GetValue(data.Data))) : null;
             var (log, ds) = data.LoadTrain(r, console);
@@ -107,7 +109,7 @@ internal static class TuneCommand
 
             var againstBest = result.Trials.Select(result.CompareWithBest).ToArray(); // aligned with the trials, for the table and the JSON
             var axes = result.Best.Assignments.Select(Axis).ToArray();
-            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric} on --valid" + (td.Validation.Count < validRows ? $" ({td.Validation.Count} of {validRows} rows)" : "") + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
+            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric}{(result.LowerIsBetter ? " (lower is better)" : "")} on --valid" + (td.Validation.Count < validRows ? $" ({td.Validation.Count} of {validRows} rows)" : "") + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
             foreach (var axis in axes) table.AddColumn(Markup.Escape(axis));
             table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("± s.e.").RightAligned())
                 .AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("against the best (paired)");
@@ -135,6 +137,7 @@ internal static class TuneCommand
                 {
                     ["model"] = name,
                     ["metric"] = result.Metric,
+                    ["lower_is_better"] = result.LowerIsBetter,
                     ["search"] = trialCount == 0 ? "grid" : $"random {trialCount} (seed {seed})",
                     ["seeds"] = seedCount,
                     ["best"] = new JsonObject { ["settings"] = Settings(result.Best), ["score"] = Math.Round(result.Best.Score, 6) },

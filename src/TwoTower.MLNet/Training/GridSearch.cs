@@ -7,7 +7,7 @@ namespace TwoTower.MLNet.Training;
 
 /// <summary>One setting tried by <see cref="GridSearch"/>: its option assignments, validation metrics and fit time.</summary>
 /// <param name="Assignments">The "Name=Value" assignments of this setting, one per grid axis.</param>
-/// <param name="Score">The searched metric on the validation data (higher is better).</param>
+/// <param name="Score">The searched metric on the validation data (higher is better; lower for RMSE and MAE).</param>
 /// <param name="Metrics">Every metric of the protocol on the validation data.</param>
 /// <param name="FitSeconds">Training time of this setting (all its fits).</param>
 public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double Score, IReadOnlyDictionary<string, double> Metrics, double FitSeconds)
@@ -23,12 +23,15 @@ public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double S
 }
 
 /// <summary>The outcome of a <see cref="GridSearch"/>: every trial in grid order and the best one's model.</summary>
-/// <param name="Metric">The metric that was maximised.</param>
+/// <param name="Metric">The metric that was searched (maximised; minimised when <see cref="LowerIsBetter"/>).</param>
 /// <param name="Trials">Every setting tried, in grid order (<see cref="GridSearch.Expand"/>, <see cref="GridSearch.Sample"/>).</param>
 /// <param name="Best">The trial with the highest score (the first of equals).</param>
 /// <param name="BestModel">The model fitted with the best setting (on the training data, as evaluated).</param>
 public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTrial> Trials, GridSearchTrial Best, IRecommender BestModel)
 {
+    /// <summary>Whether the metric is an error (RMSE, MAE): the best trial has the lowest score.</summary>
+    public bool LowerIsBetter => MatrixFactorization.RatingEvaluation.IsRatingMetric(Metric);
+
     /// <summary>
     /// <paramref name="trial"/> against the best trial on the searched metric, paired over the validation users: a setting whose
     /// difference is within noise (a large p-value) is as good as the best on this validation set. Null for the best trial itself
@@ -37,7 +40,9 @@ public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTri
     public MetricComparison? CompareWithBest(GridSearchTrial trial)
     {
         ArgumentNullException.ThrowIfNull(trial);
-        if (ReferenceEquals(trial, Best) || trial.Evaluation?.PerUser is not { } p || !p.Contains(Metric) || Best.Evaluation?.PerUser is null) return null;
+        if (ReferenceEquals(trial, Best) || trial.Evaluation?.PerUser is null || Best.Evaluation?.PerUser is null) return null;
+        if (LowerIsBetter) return MatrixFactorization.RatingEvaluation.Compare(trial.Evaluation, Best.Evaluation, Metric);
+        if (!trial.Evaluation.PerUser.Contains(Metric)) return null;
         return EvaluationComparison.Compare(trial.Evaluation, Best.Evaluation, Metric);
     }
 }
@@ -138,13 +143,14 @@ public static class GridSearch
     /// <summary>
     /// Fits <paramref name="createTrainer"/>'s trainer for every setting of <paramref name="axes"/> on <paramref name="data"/>
     /// and scores it on <paramref name="data"/>'s validation interactions by <paramref name="metric"/> ("NDCG@10", "HR@10",
-    /// "MRR", or a TFRS one: "top_100", "f_top_100"). Trainers that validate while training (the two-tower's early stopping)
-    /// see the same validation data.
+    /// "MRR", or a TFRS one: "top_100", "f_top_100"), or, for a model that predicts ratings (explicit matrix factorization), by
+    /// the error of its predicted ratings ("RMSE", "MAE", minimised). Trainers that validate while training (the two-tower's
+    /// early stopping) see the same validation data.
     /// </summary>
     /// <param name="data">Training data with validation interactions.</param>
     /// <param name="axes">The grid, as for <see cref="Expand"/>.</param>
     /// <param name="createTrainer">A trainer for one setting (its "Name=Value" assignments); it applies them to its options.</param>
-    /// <param name="metric">The metric to maximise.</param>
+    /// <param name="metric">The metric to maximise (a ranking metric) or minimise (RMSE, MAE).</param>
     /// <param name="threads">Evaluation threads (0 = all cores).</param>
     /// <param name="onTrial">Called after each trial with the trial, how many are done and how many there are.</param>
     /// <param name="progress">Receives each fit's own progress reports (epochs, iterations).</param>
@@ -165,13 +171,19 @@ public static class GridSearch
         ArgumentNullException.ThrowIfNull(createTrainer);
         if (data.Validation is not { Count: > 0 } validation)
             throw new ArgumentException("A grid search needs validation interactions that the training data knows (TrainingData.Create(train, validation)).", nameof(data));
-        var parsedMetric = ValidationMetric.Parse(metric);
+        var rating = MatrixFactorization.RatingEvaluation.IsRatingMetric(metric);
+        var parsedMetric = rating ? null : ValidationMetric.Parse(metric);
         if (trials < 0) throw new ArgumentOutOfRangeException(nameof(trials), trials, "trials must be ≥ 0 (0 = every setting of the grid).");
         var settings = trials == 0 ? Expand(axes) : Sample(axes, trials, seed);
         CheckSeeds(settings, seeds);
         // Every setting's trainer is made (so its options are checked) before the first fit: a bad value in the
         // last setting must not throw away an hour of finished trials.
-        foreach (var setting in settings) createTrainer(seeds == 1 ? setting : [.. setting, $"Seed={seed}"]);
+        foreach (var setting in settings)
+        {
+            var trainer = createTrainer(seeds == 1 ? setting : [.. setting, $"Seed={seed}"]);
+            if (rating && trainer.ModelType != MatrixFactorization.MatrixFactorizationModel.ExplicitModelType)
+                throw new ArgumentException($"{metric} measures predicted ratings; the '{trainer.ModelType}' model ranks items without predicting ratings (search it by a ranking metric such as NDCG@10, or use the explicit 'mf' model).", nameof(metric));
+        }
         var done = new List<GridSearchTrial>();
         GridSearchTrial? best = null;
         IRecommender? bestModel = null;
@@ -188,25 +200,34 @@ public static class GridSearch
                 var fitted = trainer.Fit(data, progress);
                 seconds += sw.Elapsed.TotalSeconds;
                 model ??= fitted;
-                fits.Add(parsedMetric.EvaluateResult(fitted, data.Train, validation, threads).WithPerUserOnly(parsedMetric.Name));
+                fits.Add(parsedMetric is null
+                    ? MatrixFactorization.RatingEvaluation.Evaluate((MatrixFactorization.MatrixFactorizationModel)fitted, validation)
+                    : parsedMetric.EvaluateResult(fitted, data.Train, validation, threads).WithPerUserOnly(parsedMetric.Name));
             }
             var evaluation = fits.Count == 1 ? fits[0] : EvaluationResult.Average(fits);
-            var trial = new GridSearchTrial(setting, evaluation[parsedMetric.Name], evaluation.Metrics, seconds)
+            var name = parsedMetric?.Name ?? metric;
+            var trial = new GridSearchTrial(setting, evaluation[name], evaluation.Metrics, seconds)
             {
-                ScoreStandardError = evaluation.StandardErrors.TryGetValue(parsedMetric.Name, out var se) ? se : double.NaN,
+                ScoreStandardError = StandardError(evaluation, name),
                 Evaluation = evaluation,
-                SeedScores = fits.Select(f => f[parsedMetric.Name]).ToArray(),
+                SeedScores = fits.Select(f => f[name]).ToArray(),
             };
             done.Add(trial);
-            if (best is null || trial.Score > best.Score)
+            if (best is null || (rating ? trial.Score < best.Score : trial.Score > best.Score))
             {
                 best = trial;
                 bestModel = model;
             }
             onTrial?.Invoke(trial, done.Count, settings.Count);
         }
-        return new GridSearchResult(parsedMetric.Name, done, best!, bestModel!);
+        return new GridSearchResult(parsedMetric?.Name ?? metric, done, best!, bestModel!);
     }
+
+    // RMSE's standard error comes from the users' MSE by the delta method (÷ 2·RMSE); the others have their own.
+    private static double StandardError(EvaluationResult evaluation, string metric) =>
+        metric == "RMSE"
+            ? evaluation.StandardErrors.TryGetValue("MSE", out var mse) ? mse / (2 * evaluation["RMSE"]) : double.NaN
+            : evaluation.StandardErrors.TryGetValue(metric, out var se) ? se : double.NaN;
 
     /// <summary>Checks that <paramref name="settings"/> can each be fitted with <paramref name="seeds"/> training seeds, before any fit.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="seeds"/> is below 1.</exception>
@@ -219,9 +240,12 @@ public static class GridSearch
             throw new ArgumentException("Several seeds per setting, but the grid already has a Seed axis: drop the Seed axis or fit one seed.", nameof(seeds));
     }
 
-    /// <summary>Checks a metric name <see cref="Run"/> can maximise, before any fit.</summary>
-    /// <exception cref="ArgumentException">The name is not a metric of the full-ranking or TFRS protocol.</exception>
-    public static void CheckMetric(string metric) => ValidationMetric.Parse(metric);
+    /// <summary>Checks a metric name <see cref="Run"/> can search, before any fit.</summary>
+    /// <exception cref="ArgumentException">The name is not a metric of the full-ranking or TFRS protocol, nor RMSE or MAE.</exception>
+    public static void CheckMetric(string metric)
+    {
+        if (!MatrixFactorization.RatingEvaluation.IsRatingMetric(metric)) ValidationMetric.Parse(metric);
+    }
 
     // Commas separate values except inside brackets, so list-valued options can be searched too.
     private static string[] SplitValues(string text)

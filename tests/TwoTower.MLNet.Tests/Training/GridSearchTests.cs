@@ -223,6 +223,51 @@ public sealed class GridSearchTests
         Assert.IsGreaterThan(10, full.Count());
     }
 
+    [TestMethod]
+    public void Run_RmseOfExplicitMf_KeepsTheLowestErrorAndPairsTheUsers()
+    {
+        var data = TrainingData.Create(MLNet.Data.CsvInteractions.Load(TestPaths.Split("p2-tune", "train")), MLNet.Data.CsvInteractions.Load(TestPaths.Split("p2-tune", "valid")));
+        var result = GridSearch.Run(data, ["Regularization=0.01,0.1,100"], Mf, "RMSE", threads: 1);
+        Assert.IsTrue(result.LowerIsBetter);
+        Assert.AreEqual(result.Trials.Min(t => t.Score), result.Best.Score);
+        Assert.IsLessThan(result.Trials.Max(t => t.Score), result.Best.Score, "the grid spans good and bad settings");
+        // The kept model's error is the rating protocol's RMSE of that model.
+        var direct = RatingMetrics.Evaluate((MatrixFactorizationModel)result.BestModel, data.Validation!);
+        Assert.AreEqual(direct.RootMeanSquaredError, result.Best.Score, 1e-9);
+        Assert.AreEqual(direct.MeanAbsoluteError, result.Best.Metrics["MAE"], 1e-9);
+        foreach (var t in result.Trials.Where(t => !ReferenceEquals(t, result.Best)))
+        {
+            var c = result.CompareWithBest(t)!;
+            Assert.AreEqual(t.Score - result.Best.Score, c.Difference, 1e-12);
+            Assert.IsTrue(c.StandardError > 0 && c.PValue is >= 0 and <= 1, $"{c.StandardError} {c.PValue}");
+        }
+        Assert.IsTrue(double.IsFinite(result.Best.ScoreStandardError) && result.Best.ScoreStandardError > 0);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Run(data, ["Factors=2"], Ials, "RMSE"));
+        StringAssert.Contains(ex.Message, "ranks items without predicting ratings");
+        GridSearch.CheckMetric("MAE");
+    }
+
+    [TestMethod]
+    public void RatingEvaluation_HandComputed()
+    {
+        // Two users: u0 rates i0 4 and i1 2, u1 rates i0 5; the model predicts 3 everywhere (global mean, zero factors).
+        var train = Tests.MatrixFactorization.MfTestData.Make(2, 2, [(0, 0, 4f), (0, 1, 2f), (1, 0, 5f)]);
+        var model = new MatrixFactorizationModel(MatrixFactorizationModel.ExplicitModelType, train.Users, train.Items, new float[2], new float[2], 1,
+            userBiases: new float[2], itemBiases: new float[2], globalMean: 3f);
+        var r = RatingEvaluation.Evaluate(model, train);
+        // Errors +1, −1 (u0) and +2 (u1): MSE (1 + 1 + 4) / 3 = 2, MAE 4 / 3.
+        Assert.AreEqual(Math.Sqrt(2), r["RMSE"], 1e-6);
+        Assert.AreEqual(4 / 3.0, r["MAE"], 1e-6);
+        CollectionAssert.AreEqual(new[] { 1.0, 4.0 }, r.PerUser!["MSE"].ToArray());
+    }
+
+    private static IRecommenderTrainer Mf(IReadOnlyList<string> setting)
+    {
+        var o = new ExplicitMatrixFactorizationOptions { Factors = 8, Iterations = 5, Threads = 1, Seed = 3 };
+        foreach (var a in setting) OptionAssignment.Apply(o, a);
+        return new ExplicitMatrixFactorizationTrainer(o);
+    }
+
     private static IRecommenderTrainer Ials(IReadOnlyList<string> setting)
     {
         var o = new ImplicitAlsOptions { Iterations = 5, Threads = 1, Seed = 3 };

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Evaluation;
+
+namespace TwoTower.MLNet.MatrixFactorization;
+
+/// <summary>
+/// Rating-prediction error as an <see cref="EvaluationResult"/> (protocol "rating"): RMSE, MAE and MSE over the rated pairs,
+/// with each user's own MSE and MAE (weighted by their rows), so that two models' errors can be paired user by user
+/// (<see cref="EvaluationComparison"/>) as the ranking metrics are. What <c>tune --metric RMSE</c> scores.
+/// </summary>
+public static class RatingEvaluation
+{
+    /// <summary>Names of the metrics, lower is better.</summary>
+    public static IReadOnlyList<string> MetricNames { get; } = ["RMSE", "MAE"];
+
+    /// <summary>Whether <paramref name="metric"/> is one of <see cref="MetricNames"/>.</summary>
+    public static bool IsRatingMetric(string metric) => MetricNames.Contains(metric, StringComparer.Ordinal);
+
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="test"/> (ids matched by raw id; rows with items unknown to the model are skipped and counted).</summary>
+    /// <exception cref="ArgumentException">No row has an item the model knows.</exception>
+    public static EvaluationResult Evaluate(MatrixFactorizationModel model, Interactions test)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(test);
+        var sw = Stopwatch.StartNew();
+        var sameUsers = ReferenceEquals(test.Users, model.Users);
+        var sameItems = ReferenceEquals(test.Items, model.Items);
+        var byUser = new Dictionary<int, (double Se, double Ae, int Rows)>();
+        var (unknownItems, unknownUsers) = (0, 0);
+        for (var r = 0; r < test.Count; r++)
+        {
+            var ik = test.ItemKeys[r];
+            if (!sameItems && !model.Items.TryGetKey(test.Items.GetRawId(ik), out ik)) { unknownItems++; continue; }
+            var uk = test.UserKeys[r];
+            if (!sameUsers && !model.Users.TryGetKey(test.Users.GetRawId(uk), out uk)) { uk = -1; unknownUsers++; }
+            double e = model.Predict(uk, ik) - test.Ratings[r];
+            var (se, ae, n) = byUser.GetValueOrDefault(test.UserKeys[r]);
+            byUser[test.UserKeys[r]] = (se + e * e, ae + Math.Abs(e), n + 1);
+        }
+        if (byUser.Count == 0) throw new ArgumentException($"None of the {test.Count} test rows has an item known to the model.", nameof(test));
+        var users = byUser.Keys.Order().ToArray();
+        var rows = users.Sum(u => byUser[u].Rows);
+        var mse = users.Sum(u => byUser[u].Se) / rows;
+        var mae = users.Sum(u => byUser[u].Ae) / rows;
+        var perUser = new PerUserMetrics(
+            users.Select(u => test.Users.GetRawId(u)).ToArray(),
+            users.Select(u => (double)byUser[u].Rows).ToArray(),
+            new Dictionary<string, double[]>(StringComparer.Ordinal)
+            {
+                ["MSE"] = users.Select(u => byUser[u].Se / byUser[u].Rows).ToArray(),
+                ["MAE"] = users.Select(u => byUser[u].Ae / byUser[u].Rows).ToArray(),
+            });
+        KeyValuePair<string, double>[] metrics = [new("RMSE", Math.Sqrt(mse)), new("MAE", mae), new("MSE", mse)];
+        return new EvaluationResult("rating", metrics, users.Length, rows, unknownItems, unknownUsers, sw.Elapsed.TotalSeconds, perUser);
+    }
+
+    /// <summary>
+    /// <paramref name="result"/> against <paramref name="baseline"/> on <paramref name="metric"/>, paired over users. RMSE is
+    /// compared through the users' MSE: the difference is the RMSEs' own, its standard error the MSE difference's brought to
+    /// RMSE units by the delta method (÷ 2·RMSE of the baseline), its p-value the MSE comparison's.
+    /// </summary>
+    public static MetricComparison Compare(EvaluationResult result, EvaluationResult baseline, string metric)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(baseline);
+        if (metric == "MAE") return EvaluationComparison.Compare(result, baseline, "MAE");
+        if (metric != "RMSE") throw new ArgumentException($"'{metric}' is not a rating metric (expected RMSE or MAE).", nameof(metric));
+        var mse = EvaluationComparison.Compare(result, baseline, "MSE");
+        var scale = 1 / (2 * baseline["RMSE"]);
+        return new MetricComparison("RMSE", result["RMSE"], baseline["RMSE"], result["RMSE"] - baseline["RMSE"], mse.StandardError * scale, mse.PValue, mse.Users);
+    }
+}
