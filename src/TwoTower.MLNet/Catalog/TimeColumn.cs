@@ -13,22 +13,22 @@ internal static class TimeColumn
     /// <exception cref="ArgumentOutOfRangeException">Missing or mistyped, naming the column and the option.</exception>
     public static void Check(SchemaShape schema, string column, string optionName)
     {
-        if (SchemaShapes.Find(schema, column) is not { } col)
-            throw new ArgumentOutOfRangeException(optionName, column,
-                $"The timestamp column '{column}' ({optionName}) is not in the input schema. Available columns: {string.Join(", ", schema.Select(c => $"'{c.Name}'"))}.");
-        if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.IsKey || !IsSupported(col.ItemType))
-            throw new ArgumentOutOfRangeException(optionName, column, $"The timestamp column '{column}' ({optionName}) has type {col.ItemType}; expected a scalar number or DateTime.");
+        if (SchemaShapes.Find(schema, column) is not { } col) throw Missing(column, optionName, schema.Select(c => c.Name));
+        if (col.Kind != SchemaShape.Column.VectorKind.Scalar || col.IsKey || !IsSupported(col.ItemType)) throw Mistyped(column, optionName, col.ItemType);
     }
 
     /// <summary>The same check on a data view's schema.</summary>
     public static void Check(DataViewSchema schema, string column, string optionName)
     {
-        var col = schema.GetColumnOrNull(column)
-            ?? throw new ArgumentOutOfRangeException(optionName, column,
-                $"The timestamp column '{column}' ({optionName}) is not in the input schema. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
-        if (!IsSupported(col.Type))
-            throw new ArgumentOutOfRangeException(optionName, column, $"The timestamp column '{column}' ({optionName}) has type {col.Type}; expected a scalar number or DateTime.");
+        var col = schema.GetColumnOrNull(column) ?? throw Missing(column, optionName, schema.Where(c => !c.IsHidden).Select(c => c.Name));
+        if (!IsSupported(col.Type)) throw Mistyped(column, optionName, col.Type);
     }
+
+    private static ArgumentOutOfRangeException Missing(string column, string optionName, IEnumerable<string> available) =>
+        new(optionName, column, $"The timestamp column '{column}' ({optionName}) is not in the input schema. Available columns: {string.Join(", ", available.Select(c => $"'{c}'"))}.");
+
+    private static ArgumentOutOfRangeException Mistyped(string column, string optionName, DataViewType type) =>
+        new(optionName, column, $"The timestamp column '{column}' ({optionName}) has type {type}; expected a scalar number or DateTime.");
 
     /// <summary>A reader of the column's value at the cursor's row, as whole seconds (numbers are rounded; NaN and infinities refused).</summary>
     public static Func<long> Getter(DataViewRowCursor cursor, DataViewSchema.Column column)

@@ -31,23 +31,7 @@ public sealed record RatingMetrics(double RootMeanSquaredError, double MeanAbsol
     /// </summary>
     public static RatingMetrics Evaluate(MatrixFactorizationModel model, Interactions test)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(test);
-        var sameUsers = ReferenceEquals(test.Users, model.Users);
-        var sameItems = ReferenceEquals(test.Items, model.Items);
-        var pred = new List<float>(test.Count);
-        var act = new List<float>(test.Count);
-        var unknown = 0;
-        for (var r = 0; r < test.Count; r++)
-        {
-            var ik = test.ItemKeys[r];
-            if (!sameItems && !model.Items.TryGetKey(test.Items.GetRawId(ik), out ik)) { unknown++; continue; }
-            var uk = test.UserKeys[r];
-            if (!sameUsers && !model.Users.TryGetKey(test.Users.GetRawId(uk), out uk)) uk = -1;
-            pred.Add(model.Predict(uk, ik));
-            act.Add(test.Ratings[r]);
-        }
-        if (pred.Count == 0) throw new ArgumentException($"None of the {test.Count} test rows has an item known to the model.", nameof(test));
-        return Compute(pred.ToArray(), act.ToArray()) with { UnknownRows = unknown };
+        var result = RatingEvaluation.Evaluate(model, test);
+        return new RatingMetrics(result["RMSE"], result["MAE"], result.Rows, result.UnknownItemRows);
     }
 }
