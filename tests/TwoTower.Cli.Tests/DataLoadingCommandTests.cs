@@ -17,7 +17,11 @@ public sealed class DataLoadingCommandTests
         Assert.AreEqual(2, r.ExitCode, r.Out);
         StringAssert.Contains(r.Err, "leaves the training set empty");
         StringAssert.Contains(r.Err, "share timestamp 1000");
-        Assert.IsFalse(File.Exists(Path.Combine(dir, "out", "train.csv")));
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "out")), "a refused split leaves no folder of its own behind");
+        // A folder that was there before stays.
+        Directory.CreateDirectory(Path.Combine(dir, "mine"));
+        Assert.AreEqual(2, CliRunner.Run("split", "--data", csv, "--protocol", "temporal", "--out", Path.Combine(dir, "mine")).ExitCode);
+        Assert.IsTrue(Directory.Exists(Path.Combine(dir, "mine")));
     }
 
     [TestMethod]
