@@ -220,8 +220,11 @@ public sealed class RetrievalEngine : IDisposable
         var asked = k;
         var merged = Generator.Generate(query, blend, asked);
         var final = rules.Finish(merged, Catalog, k);
-        // The per-genre cap skips candidates: ask the sources for more until k fit or they have nothing more to give.
-        while (final.Count < k && rules.MaxPerGenre is not null && asked < Catalog.LiveCount)
+        // The per-genre cap skips candidates: ask the sources for more until k fit or they have nothing more to give. No
+        // more than (genres + 1) × cap items can fit (each takes a slot of each of its genres, genre-less ones share one),
+        // so a k beyond that does not send every request through the whole catalogue.
+        var fillable = rules.MaxPerGenre is { } cap ? (int)Math.Min(k, (Catalog.Genres.Count + 1L) * cap) : k;
+        while (rules.MaxPerGenre is not null && final.Count < fillable && asked < Catalog.LiveCount)
         {
             asked = (int)Math.Min(4L * asked, Catalog.LiveCount);
             var more = Generator.Generate(query, blend, asked);
