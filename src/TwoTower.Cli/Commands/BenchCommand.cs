@@ -107,10 +107,10 @@ internal static class BenchCommand
         if (r.GetValue(data.Train) is not null || r.GetValue(data.Data) is not null)
         {
             var (log, ds) = data.LoadTrain(r, console);
-            return (log, data.LoadItems(r, ds), log.Source);
+            return (log, data.LoadItems(r, console, ds), log.Source);
         }
         var dir = new MovieLensLocator().Locate(r.GetValue(data.Items), allowDownload: true, new SynchronousProgress<string>(console.Log));
-        var items = r.GetValue(data.Items) is not null ? data.LoadItems(r) : MovieLens100K.LoadItems(dir);
+        var items = r.GetValue(data.Items) is not null ? data.LoadItems(r, console) : MovieLens100K.LoadItems(dir);
         var p1 = Path.GetFullPath(Path.Combine(dir, "..", "splits", "ml-100k", "p1", "train.csv"));
         if (File.Exists(p1)) return (data.LoadLog(p1, r, console, "p1 train"), items, p1);
         console.Log($"bench train: no p1 split at {p1}; timing on all of ML-100K instead.");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Benchmarking;
 using TwoTower.MLNet.Index.Flat;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Retrieval;
@@ -55,15 +56,8 @@ internal sealed class QuickstartIndex : IDisposable
         var queries = new float[users.Length * d];
         model.EmbedUsers(users, queries);
         var k = Math.Min(RecallK, ids.Length);
-        var truth = exact.Search(queries, k);
-        var found = index.Search(queries, k);
-        double hits = 0;
-        for (var u = 0; u < users.Length; u++)
-        {
-            var want = truth.IdsOf(u).ToArray().ToHashSet();
-            foreach (var id in found.IdsOf(u)) if (want.Contains(id)) hits++;
-        }
-        return new QuickstartIndex(index, model, seen, buildSeconds, users.Length == 0 ? double.NaN : hits / (users.Length * (double)k));
+        var recall = users.Length == 0 ? double.NaN : AnnBenchmark.Recall(index.Search(queries, k), exact.Search(queries, k).Ids, k, k);
+        return new QuickstartIndex(index, model, seen, buildSeconds, recall);
     }
 
     /// <summary>The user's top <paramref name="k"/> from the index, seen items left out (an unknown user gets the model's cold-start vector).</summary>

@@ -59,7 +59,7 @@ internal static class TrainCommand
             }
             var (log, ds) = data.LoadTrain(r, console);
             var valid = data.LoadOptional(data.Valid, r, console);
-            var td = TrainingData.Create(log, valid, data.LoadItems(r, ds), data.LoadUsers(r, ds));
+            var td = TrainingData.Create(log, valid, data.LoadItems(r, console, ds), data.LoadUsers(r, console, ds));
             if (twoTowerOptions is { UseItemFeatures: true } && td.ItemMetadata is null)
                 console.Log("twotower: no item metadata (--items DIR|FILE), so the item tower reads ids only; genres and titles usually help (ML-100K p2: NDCG@10 .0570 with --items, .0517 without).");
             foreach (var warning in td.Warnings) console.Log($"warning: {warning}");

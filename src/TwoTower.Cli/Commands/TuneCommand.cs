@@ -81,23 +81,21 @@ internal static class TuneCommand
                 }
             }
             // Every setting's options are checked before any fit (with --seeds, the Seed option too: deterministic models have none).
-            foreach (var setting in settings) models.Create(name, r, seedCount > 1 ? [.. setting, $"Seed={seed}"] : setting);
+            var trainers = settings.Select(setting => models.Create(name, r, seedCount > 1 ? [.. setting, $"Seed={seed}"] : setting)).ToList();
             try
             {
-                GridSearch.CheckMetric(r.GetValue(metric)!);
+                GridSearch.CheckMetric(r.GetValue(metric)!, trainers[0]);
             }
             catch (ArgumentException ex)
             {
                 throw new UserInputException($"--metric: {ex.MessageWithoutParameter()}");
             }
-            if (MLNet.MatrixFactorization.RatingEvaluation.IsRatingMetric(r.GetValue(metric)!) && !string.Equals(name, "mf", StringComparison.OrdinalIgnoreCase))
-                throw new UserInputException($"--metric {r.GetValue(metric)}: only 'mf' (explicit matrix factorization) predicts ratings; '{name}' ranks items, so search it by a ranking metric such as NDCG@10.");
             if (r.GetValue(data.Valid) is null) throw new UserInputException("--valid is required: the interactions each setting is scored on.");
             var path = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)), ("--data", r.GetValue(data.Data))) : null;
             var (log, ds) = data.LoadTrain(r, console);
             var validLog = data.LoadOptional(data.Valid, r, console)!;
             EvaluateCommand.WarnRepeatedPairs(console, log, r.GetValue(data.Train) is not null ? "--train" : "--data", validLog, "--valid");
-            var td = TrainingData.Create(log, validLog, data.LoadItems(r, ds), data.LoadUsers(r, ds));
+            var td = TrainingData.Create(log, validLog, data.LoadItems(r, console, ds), data.LoadUsers(r, console, ds));
             var validRows = validLog.Count;
             if (td.Validation is { DroppedRows: > 0 } v)
                 console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out (evaluate counts them as misses).");

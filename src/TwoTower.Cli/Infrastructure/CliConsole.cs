@@ -69,21 +69,12 @@ internal sealed class CliConsole
                     {
                         task.MaxValue = Math.Max(1, p.TotalSteps);
                         task.Value = p.Step;
-                        task.Description = Markup.Escape($"{title} {Describe(p)}");
+                        task.Description = Markup.Escape($"{title} {p.Figures()}");
                     }));
                     task.Value = task.MaxValue;
                 });
             return result;
         }
-        return work(new SynchronousProgress<TrainingProgress>(p => Log($"{title}: {p.Stage} {p.Step}/{p.TotalSteps} {Describe(p)}")));
-    }
-
-    private static string Describe(TrainingProgress p)
-    {
-        var parts = new List<string>();
-        if (p.Loss is { } l) parts.Add($"loss {l:0.####}");
-        if (p.Metrics is { } m) parts.AddRange(m.Select(kv => $"{kv.Key} {kv.Value:0.####}"));
-        if (p.ExamplesPerSecond is { } e) parts.Add($"{e:0} ex/s");
-        return string.Join(", ", parts);
+        return work(new SynchronousProgress<TrainingProgress>(p => Log($"{title}: {p}")));
     }
 }

@@ -18,9 +18,6 @@ internal sealed class DataArguments
     public Option<string?> TimeCol { get; } = new("--time-col") { Description = "CSV header of the timestamp column (optional)." };
     public Option<bool> SkipBadRows { get; } = new("--skip-bad-rows") { Description = "Skip malformed rows (and report how many) instead of failing." };
 
-    // Where skipped metadata rows are reported: the console of the last interactions load (commands load those first).
-    private CliConsole? _console;
-
     public void AddTo(Command command, bool data = true, bool train = true, bool valid = true, bool test = true)
     {
         if (data) command.Options.Add(Data);
@@ -48,7 +45,6 @@ internal sealed class DataArguments
     /// <summary>Loads one interactions argument, logging skipped rows.</summary>
     public InteractionLog LoadLog(string path, ParseResult r, CliConsole console, string what)
     {
-        _console = console;
         var log = DatasetLoader.Load(path, LoadOptions(r)).Interactions;
         if (log.SkippedRows > 0) console.Log($"{what}: skipped {log.SkippedRows} malformed rows in {path}.");
         if (log.Count == 0) throw new UserInputException($"{what} '{path}' has no interactions.");
@@ -58,14 +54,13 @@ internal sealed class DataArguments
     /// <summary>Training data: --train, else the whole --data set. Returns the log and any metadata from --data (skipped rows logged).</summary>
     public (InteractionLog Log, LoadedDataset? Dataset) LoadTrain(ParseResult r, CliConsole console)
     {
-        _console = console;
         var train = r.GetValue(Train);
         if (train is not null) return (LoadLog(train, r, console, "--train"), null);
         var data = r.GetValue(Data) ?? throw new UserInputException("No training data: pass --train FILE (or --data DIR|FILE).");
         var ds = DatasetLoader.Load(data, LoadOptions(r));
         if (ds.Interactions.SkippedRows > 0) console.Log($"--data: skipped {ds.Interactions.SkippedRows} malformed rows in {data}.");
-        ReportSkipped("--data", ds.Items?.SkippedRows ?? 0, ds.Items?.Source);
-        ReportSkipped("--data", ds.Users?.SkippedRows ?? 0, ds.Users?.Source);
+        ReportSkipped(console, "--data", ds.Items?.SkippedRows ?? 0, ds.Items?.Source);
+        ReportSkipped(console, "--data", ds.Users?.SkippedRows ?? 0, ds.Users?.Source);
         return (ds.Interactions, ds);
     }
 
@@ -75,29 +70,29 @@ internal sealed class DataArguments
         return path is null ? null : LoadLog(path, r, console, option.Name);
     }
 
-    /// <summary>Item metadata from --items, else from the dataset folder, else null.</summary>
-    public ItemMetadata? LoadItems(ParseResult r, LoadedDataset? dataset = null)
+    /// <summary>Item metadata from --items, else from the dataset folder, else null (skipped rows logged).</summary>
+    public ItemMetadata? LoadItems(ParseResult r, CliConsole console, LoadedDataset? dataset = null)
     {
         var path = r.GetValue(Items);
         if (path is null) return dataset?.Items;
         var items = DatasetLoader.LoadItems(path, LoadOptions(r));
-        ReportSkipped("--items", items.SkippedRows, items.Source);
+        ReportSkipped(console, "--items", items.SkippedRows, items.Source);
         return items;
     }
 
-    /// <summary>User metadata from --users, else from the dataset folder, else null.</summary>
-    public UserMetadata? LoadUsers(ParseResult r, LoadedDataset? dataset = null)
+    /// <summary>User metadata from --users, else from the dataset folder, else null (skipped rows logged).</summary>
+    public UserMetadata? LoadUsers(ParseResult r, CliConsole console, LoadedDataset? dataset = null)
     {
         var path = r.GetValue(Users);
         if (path is null) return dataset?.Users;
         var users = DatasetLoader.LoadUsers(path, LoadOptions(r));
-        ReportSkipped("--users", users?.SkippedRows ?? 0, users?.Source);
+        ReportSkipped(console, "--users", users?.SkippedRows ?? 0, users?.Source);
         return users;
     }
 
     // Metadata rows dropped by --skip-bad-rows, reported like interaction rows (the option promises a count).
-    private void ReportSkipped(string what, int skipped, string? source)
+    private static void ReportSkipped(CliConsole console, string what, int skipped, string? source)
     {
-        if (skipped > 0) _console?.Log($"{what}: skipped {skipped} malformed rows in {source}.");
+        if (skipped > 0) console.Log($"{what}: skipped {skipped} malformed rows in {source}.");
     }
 }

@@ -56,6 +56,22 @@ public static class RatingEvaluation
     }
 
     /// <summary>
+    /// The standard error by users of <paramref name="metric"/> in <paramref name="result"/>: MAE's own; RMSE's from the users'
+    /// MSE by the delta method (÷ 2·RMSE).
+    /// </summary>
+    public static double StandardError(EvaluationResult result, string metric)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var errors = result.StandardErrors;
+        return metric switch
+        {
+            "RMSE" => errors.TryGetValue("MSE", out var mse) ? mse / (2 * result["RMSE"]) : double.NaN,
+            "MAE" => errors.TryGetValue("MAE", out var mae) ? mae : double.NaN,
+            _ => throw new ArgumentException($"'{metric}' is not a rating metric (expected RMSE or MAE).", nameof(metric)),
+        };
+    }
+
+    /// <summary>
     /// <paramref name="result"/> against <paramref name="baseline"/> on <paramref name="metric"/>, paired over users. RMSE is
     /// compared through the users' MSE: the difference is the RMSEs' own, its standard error the MSE difference's brought to
     /// RMSE units by the delta method (÷ 2·RMSE of the baseline), its p-value the MSE comparison's.

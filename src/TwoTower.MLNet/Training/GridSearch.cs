@@ -178,12 +178,7 @@ public static class GridSearch
         CheckSeeds(settings, seeds);
         // Every setting's trainer is made (so its options are checked) before the first fit: a bad value in the
         // last setting must not throw away an hour of finished trials.
-        foreach (var setting in settings)
-        {
-            var trainer = createTrainer(seeds == 1 ? setting : [.. setting, $"Seed={seed}"]);
-            if (rating && trainer.ModelType != MatrixFactorization.MatrixFactorizationModel.ExplicitModelType)
-                throw new ArgumentException($"{metric} measures predicted ratings; the '{trainer.ModelType}' model ranks items without predicting ratings (search it by a ranking metric such as NDCG@10, or use the explicit 'mf' model).", nameof(metric));
-        }
+        foreach (var setting in settings) CheckMetric(metric, createTrainer(seeds == 1 ? setting : [.. setting, $"Seed={seed}"]));
         var done = new List<GridSearchTrial>();
         GridSearchTrial? best = null;
         IRecommender? bestModel = null;
@@ -208,7 +203,8 @@ public static class GridSearch
             var name = parsedMetric?.Name ?? metric;
             var trial = new GridSearchTrial(setting, evaluation[name], evaluation.Metrics, seconds)
             {
-                ScoreStandardError = StandardError(evaluation, name),
+                ScoreStandardError = rating ? MatrixFactorization.RatingEvaluation.StandardError(evaluation, name)
+                    : evaluation.StandardErrors.TryGetValue(name, out var se) ? se : double.NaN,
                 Evaluation = evaluation,
                 SeedScores = fits.Select(f => f[name]).ToArray(),
             };
@@ -223,12 +219,6 @@ public static class GridSearch
         return new GridSearchResult(parsedMetric?.Name ?? metric, done, best!, bestModel!);
     }
 
-    // RMSE's standard error comes from the users' MSE by the delta method (÷ 2·RMSE); the others have their own.
-    private static double StandardError(EvaluationResult evaluation, string metric) =>
-        metric == "RMSE"
-            ? evaluation.StandardErrors.TryGetValue("MSE", out var mse) ? mse / (2 * evaluation["RMSE"]) : double.NaN
-            : evaluation.StandardErrors.TryGetValue(metric, out var se) ? se : double.NaN;
-
     /// <summary>Checks that <paramref name="settings"/> can each be fitted with <paramref name="seeds"/> training seeds, before any fit.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="seeds"/> is below 1.</exception>
     /// <exception cref="ArgumentException">Several seeds with a grid that already has a Seed axis.</exception>
@@ -240,11 +230,20 @@ public static class GridSearch
             throw new ArgumentException("Several seeds per setting, but the grid already has a Seed axis: drop the Seed axis or fit one seed.", nameof(seeds));
     }
 
-    /// <summary>Checks a metric name <see cref="Run"/> can search, before any fit.</summary>
-    /// <exception cref="ArgumentException">The name is not a metric of the full-ranking or TFRS protocol, nor RMSE or MAE.</exception>
-    public static void CheckMetric(string metric)
+    /// <summary>Checks a metric name <see cref="Run"/> can search, before any fit; with a <paramref name="trainer"/>, that its models can be scored by it.</summary>
+    /// <exception cref="ArgumentException">
+    /// The name is not a metric of the full-ranking or TFRS protocol, nor RMSE or MAE; or it is RMSE or MAE and the trainer's
+    /// models rank items without predicting ratings (only explicit matrix factorization predicts them).
+    /// </exception>
+    public static void CheckMetric(string metric, IRecommenderTrainer? trainer = null)
     {
-        if (!MatrixFactorization.RatingEvaluation.IsRatingMetric(metric)) ValidationMetric.Parse(metric);
+        if (!MatrixFactorization.RatingEvaluation.IsRatingMetric(metric))
+        {
+            ValidationMetric.Parse(metric);
+            return;
+        }
+        if (trainer is not null && trainer.ModelType != MatrixFactorization.MatrixFactorizationModel.ExplicitModelType)
+            throw new ArgumentException($"{metric}: only 'mf' (explicit matrix factorization) predicts ratings; the '{trainer.ModelType}' model ranks items without predicting ratings, so search it by a ranking metric such as NDCG@10.", nameof(metric));
     }
 
     // Commas separate values except inside brackets, so list-valued options can be searched too.

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace TwoTower.MLNet.Training;
 
 /// <summary>One progress report of a trainer: the CLI shows it as a progress bar, notebooks plot it.</summary>
@@ -15,4 +17,21 @@ public sealed record TrainingProgress(
     double? Loss = null,
     IReadOnlyDictionary<string, double>? Metrics = null,
     double? ExamplesPerSecond = null,
-    double? Seconds = null);
+    double? Seconds = null)
+{
+    /// <summary>The report's figures, e.g. "loss 5.1235, NDCG@10 0.0612, 95,000 examples/s, 0.80 s" (empty when it has none).</summary>
+    public string Figures()
+    {
+        var parts = new List<string>();
+        if (Loss is { } loss) parts.Add(string.Create(CultureInfo.InvariantCulture, $"loss {loss:G5}"));
+        if (Metrics is { } metrics)
+            foreach (var (name, v) in metrics) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {v:F4}"));
+        if (ExamplesPerSecond is { } rate) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rate:N0} examples/s"));
+        if (Seconds is { } s) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{s:F2} s"));
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>One line, e.g. "epoch 3/14: loss 5.1235, NDCG@10 0.0612, 95,000 examples/s, 0.80 s".</summary>
+    public override string ToString() =>
+        Figures() is { Length: > 0 } figures ? $"{Stage} {Step}/{TotalSteps}: {figures}" : $"{Stage} {Step}/{TotalSteps}";
+}

@@ -76,10 +76,10 @@ public sealed class FitProgressTests
     }
 
     [TestMethod]
-    public void Format_WritesStageStepAndEveryKnownFigure()
+    public void ToString_WritesStageStepAndEveryKnownFigure()
     {
-        var line = TrainingLogProgress.Format(new TrainingProgress("epoch", 3, 14, 5.123456, new Dictionary<string, double> { ["NDCG@10"] = 0.06123 }, 95000.4, 0.8));
+        var line = new TrainingProgress("epoch", 3, 14, 5.123456, new Dictionary<string, double> { ["NDCG@10"] = 0.06123 }, 95000.4, 0.8).ToString();
         Assert.AreEqual("epoch 3/14: loss 5.1235, NDCG@10 0.0612, 95,000 examples/s, 0.80 s", line);
-        Assert.AreEqual("fit 1/1", TrainingLogProgress.Format(new TrainingProgress("fit", 1, 1)));
+        Assert.AreEqual("fit 1/1", new TrainingProgress("fit", 1, 1).ToString());
     }
 }
