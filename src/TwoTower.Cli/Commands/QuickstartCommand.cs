@@ -64,7 +64,7 @@ internal static class QuickstartCommand
             var userId = r.GetValue(user)!;
             var seen = td.Train.ToUserItemMatrix();
             // A vector model serves from an approximate index, as the service does; its recall against exact search is shown.
-            using var index = best is IEmbeddingRecommender embedding ? QuickstartIndex.Build(embedding, seen) : null;
+            using var index = best is IEmbeddingRecommender embedding ? QuickstartIndex.Build(embedding, td.Train) : null;
             if (index is not null)
                 console.Info($"{QuickstartIndex.Spec} index of {best!.ModelType}'s {index.Count} item vectors: built in {index.BuildSeconds:0.000} s, recall@10 against exact search {Formatting.F4(index.RecallAt10)} over {best.Users.Count} users.");
             var recs = index?.Recommend(userId, 10) ?? new ExactRecommender(best!, seen).Recommend(userId, 10, excludeSeen: true);

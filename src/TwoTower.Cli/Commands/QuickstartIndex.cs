@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TwoTower.MLNet;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.Index.Benchmarking;
@@ -19,14 +20,12 @@ internal sealed class QuickstartIndex : IDisposable
 
     private const int RecallK = 10;
     private readonly IVectorIndex _index;
-    private readonly IEmbeddingRecommender _model;
-    private readonly SparseMatrix _seen;
+    private readonly FittedRecommender _served;
 
-    private QuickstartIndex(IVectorIndex index, IEmbeddingRecommender model, SparseMatrix seen, double buildSeconds, double recall)
+    private QuickstartIndex(IVectorIndex index, FittedRecommender served, double buildSeconds, double recall)
     {
         _index = index;
-        _model = model;
-        _seen = seen;
+        _served = served;
         BuildSeconds = buildSeconds;
         RecallAt10 = recall;
     }
@@ -41,7 +40,9 @@ internal sealed class QuickstartIndex : IDisposable
     public int Count => _index.Count;
 
     /// <summary>Builds the index (one thread, so every run prints the same recall) and measures its recall.</summary>
-    public static QuickstartIndex Build(IEmbeddingRecommender model, SparseMatrix seen)
+    /// <param name="model">The model whose item vectors are indexed.</param>
+    /// <param name="training">Its training interactions (encoded with its maps), the seen items left out of recommendations.</param>
+    public static QuickstartIndex Build(IEmbeddingRecommender model, Interactions training)
     {
         var d = model.Dimension;
         var sw = Stopwatch.StartNew();
@@ -57,24 +58,11 @@ internal sealed class QuickstartIndex : IDisposable
         model.EmbedUsers(users, queries);
         var k = Math.Min(RecallK, ids.Length);
         var recall = users.Length == 0 ? double.NaN : AnnBenchmark.Recall(index.Search(queries, k), exact.Search(queries, k).Ids, k, k);
-        return new QuickstartIndex(index, model, seen, buildSeconds, recall);
+        return new QuickstartIndex(index, FittedRecommender.Create(model, training).WithIndex(index, description: Spec), buildSeconds, recall);
     }
 
     /// <summary>The user's top <paramref name="k"/> from the index, seen items left out (an unknown user gets the model's cold-start vector).</summary>
-    public IReadOnlyList<Recommendation> Recommend(string userId, int k)
-    {
-        var key = _model.Users.TryGetKey(userId, out var known) ? known : -1;
-        var q = new float[_model.Dimension];
-        _model.EmbedUsers([key], q);
-        var seen = key >= 0 && key < _seen.Rows ? _seen.RowIndices(key).ToArray() : [];
-        var hits = _index.Search(q, k, new SearchOptions { Filter = id => Array.BinarySearch(seen, (int)id) < 0 });
-        var list = new List<Recommendation>(k);
-        var ids = hits.IdsOf(0);
-        var scores = hits.ScoresOf(0);
-        for (var i = 0; i < ids.Length; i++)
-            if (ids[i] >= 0) list.Add(new Recommendation((int)ids[i], _model.Items.GetRawId((int)ids[i]), scores[i]));
-        return list;
-    }
+    public IReadOnlyList<Recommendation> Recommend(string userId, int k) => _served.Recommend(userId, k, excludeSeen: true);
 
     public void Dispose() => _index.Dispose();
 }

@@ -76,6 +76,28 @@ public sealed class FittedRecommender
     /// <summary>Search options passed to <see cref="Index"/>, or null for its defaults.</summary>
     public SearchOptions? SearchOptions { get; private set; }
 
+    /// <summary>
+    /// This model served through a vector index you built: a new <see cref="FittedRecommender"/> with the same model and
+    /// training interactions whose <see cref="Recommend"/> searches <paramref name="index"/> (this one is unchanged).
+    /// The index must hold item vectors under their item keys (ids 0..Items.Count − 1), e.g. a saved index loaded with
+    /// the index library, or one over a subset of the catalogue (only its items are recommended).
+    /// </summary>
+    /// <param name="index">An inner-product index (cosine when the item vectors are unit length) of the model's dimension.</param>
+    /// <param name="options">Search options (ef, nprobe, a filter), or null for the index's defaults.</param>
+    /// <param name="description">What the index is, for <see cref="IndexDescription"/>; null = its type name.</param>
+    /// <exception cref="ArgumentException">The index has another dimension, the L2 metric, or the Cosine metric over item vectors of unequal length.</exception>
+    public FittedRecommender WithIndex(IVectorIndex index, SearchOptions? options = null, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        if (IndexCompatibility.Problem(Model, index) is { } problem) throw new ArgumentException(problem, nameof(index));
+        var served = new FittedRecommender(Model, Training, UserIdColumn, ItemIdColumn, UserTextColumn, FitSeconds)
+        {
+            UserVectorColumn = UserVectorColumn, WarmStartedFrom = WarmStartedFrom,
+        };
+        served.AttachIndex(index, options, description ?? index.GetType().Name);
+        return served;
+    }
+
     internal void AttachIndex(IVectorIndex index, SearchOptions? options, string description)
     {
         Index = index;
@@ -120,6 +142,9 @@ public sealed class FittedRecommender
         for (var j = 0; j < ids.Length; j++)
         {
             if (ids[j] < 0) break;
+            // An index of other ids (rows of a file, another model's keys) would name the wrong items.
+            if (ids[j] >= Model.Items.Count)
+                throw new InvalidOperationException($"The index returned id {ids[j]}, which is not an item key of the model (0..{Model.Items.Count - 1}): build it with the item keys as ids.");
             var item = (int)ids[j];
             list.Add(new Recommendation(item, Model.Items.GetRawId(item), scores[j]));
         }

@@ -39,15 +39,8 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
             ?? throw new InvalidOperationException("Index() has no item vectors: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...).");
         var model = fitted.Model;
         var index = _options.Build(model.Dimension);
-        if (index.Dimension != model.Dimension)
-            throw new InvalidOperationException($"The index has dimension {index.Dimension}; the model's vectors have {model.Dimension}.");
-        if (index.Metric == VectorMetric.L2)
-            throw new InvalidOperationException("The index uses the L2 metric; the models score by inner product: use an InnerProduct (or Cosine, for normalised vectors) index.");
+        if (IndexCompatibility.Problem(model, index) is { } problem) throw new InvalidOperationException(problem);
         var vectors = model.ItemVectors.Span;
-        // Cosine ranks a query's items like the inner product only when every item vector has the same length.
-        if (index.Metric == VectorMetric.Cosine && !VectorNorms.AreUnitLength(vectors, model.Dimension))
-            throw new InvalidOperationException($"The index uses the Cosine metric, but the model's item vectors are not unit length (norms {Norms(vectors, model.Dimension)}): " +
-                "cosine would rank items differently from the model's inner product (and from a saved model's exact TopK). Use an InnerProduct index.");
         if (!index.IsTrained) index.Train(vectors);
         var ids = new long[model.Items.Count];
         for (var i = 0; i < ids.Length; i++) ids[i] = i;
@@ -62,11 +55,5 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         return inputSchema;
-    }
-
-    private static string Norms(ReadOnlySpan<float> vectors, int dimension)
-    {
-        var (min, max) = VectorNorms.Range(vectors, dimension);
-        return $"{min:G3} to {max:G3}";
     }
 }
