@@ -19,6 +19,52 @@ public sealed class EdgeCaseTests
     }
 
     [TestMethod]
+    [DataRow("Flat")]
+    [DataRow("HNSW16")]
+    [DataRow("IVF8,Flat")]
+    [DataRow("IVF8,PQ4,Refine")]
+    public void Search_WhileIdsAreRemovedAndReAdded_NeverListsAnIdTwice(string spec)
+    {
+        // A search can pass an id's old vector before a writer removes it and then reach the one it is re-added as.
+        const int n = 300, d = 8, churn = 40;
+        var x = TestData.Clustered(n, d, 5, 0.3f, 41);
+        var ids = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
+        using var index = Built(spec, VectorMetric.InnerProduct, x, d);
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        int searches = 0;
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            var query = x.AsSpan(t * d, d).ToArray();
+            var options = new SearchOptions { EfSearch = 400, NProbe = 8 };
+            while (!stop.IsCancellationRequested)
+            {
+                var listed = index.Search(query, n, options).Ids.Where(id => id >= 0).ToArray();
+                if (listed.Length != listed.Distinct().Count())
+                    errors.Enqueue($"listed twice: {string.Join(",", listed.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key))}");
+                Interlocked.Increment(ref searches);
+            }
+        })).ToArray();
+        var deadline = DateTime.UtcNow.AddSeconds(1.5);
+        for (int round = 0; DateTime.UtcNow < deadline && errors.IsEmpty; round++)
+        {
+            for (int j = 0; j < churn; j++)
+            {
+                int i = (round * churn + j) % n;
+                index.Remove(ids[i]);
+                index.Add(ids.AsSpan(i, 1), x.AsSpan(i * d, d));
+            }
+            // Rebuilds drop the tombstones, so the index does not grow without end.
+            if (round % 20 == 19) index.Compact();
+        }
+        stop.Cancel();
+        Task.WaitAll(readers);
+        Assert.IsTrue(errors.IsEmpty, $"{spec}: {string.Join("\n", errors.Take(3))}");
+        Assert.IsGreaterThan(20, searches);
+        Assert.AreEqual(n, index.Count);
+    }
+
+    [TestMethod]
     public void L2_NearDuplicatesOfALargeCentre_ScoresNeverPositiveAndSortedBestFirst()
     {
         // 200 points within ±1e-3 of a centre with components ±3: the expanded form's rounding is larger than the distances.
