@@ -45,5 +45,10 @@ public sealed class DataLoadingCommandTests
         Assert.AreEqual(0, separate.ExitCode, separate.Err);
         StringAssert.Contains(separate.Err, $"--items: skipped 1 malformed rows in {Path.Combine(dir, "u.item")}");
         StringAssert.Contains(separate.Err, $"--users: skipped 2 malformed rows in {Path.Combine(dir, "u.user")}");
+
+        // recommend reads --items for titles and reports its skips the same way.
+        var rec = CliRunner.Run("recommend", "--model", model, "--user", "1", "--items", dir, "--skip-bad-rows");
+        Assert.AreEqual(0, rec.ExitCode, rec.Err);
+        StringAssert.Contains(rec.Err, $"--items: skipped 1 malformed rows in {Path.Combine(dir, "u.item")}");
     }
 }

@@ -32,6 +32,7 @@ internal static class RecommendCommand
             if (kk < 1) throw new UserInputException($"--k {kk}: must be ≥ 1.");
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
             var meta = r.GetValue(items) is { } p ? DatasetLoader.LoadItems(p, new DataLoadOptions { SkipBadRows = r.GetValue(skipBadRows) }) : null;
+            if (meta is not null) DataArguments.ReportSkipped(console, "--items", meta.SkippedRows, meta.Source);
             var historyIds = r.GetValue(history) is { } h ? h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
             if (historyIds is { Length: 0 }) throw new UserInputException("--history names no item; give comma-separated item ids.");
             var userId = r.GetValue(user);

@@ -91,7 +91,7 @@ internal sealed class DataArguments
     }
 
     // Metadata rows dropped by --skip-bad-rows, reported like interaction rows (the option promises a count).
-    private static void ReportSkipped(CliConsole console, string what, int skipped, string? source)
+    internal static void ReportSkipped(CliConsole console, string what, int skipped, string? source)
     {
         if (skipped > 0) console.Log($"{what}: skipped {skipped} malformed rows in {source}.");
     }
