@@ -45,7 +45,7 @@ internal static class TextLines
         }
     }
 
-    /// <summary>The 1-based line (counted by '\n') and value of the first byte that is not part of valid UTF-8, or null when there is none.</summary>
+    /// <summary>The 1-based line (counted as <see cref="StreamReader.ReadLine"/> counts) and value of the first byte that is not part of valid UTF-8, or null when there is none.</summary>
     private static (long Line, int Byte)? FirstInvalidUtf8(string path)
     {
         using var stream = File.OpenRead(path);
@@ -53,17 +53,31 @@ internal static class TextLines
         var chars = new char[bytes.Length];
         long line = 1;
         var kept = 0;
+        var afterCarriageReturn = false;
         while (true)
         {
             var read = stream.ReadAtLeast(bytes.AsSpan(kept), bytes.Length - kept, throwOnEndOfStream: false);
             var length = kept + read;
             var status = Utf8.ToUtf16(bytes.AsSpan(0, length), chars, out var consumed, out _, replaceInvalidSequences: false, isFinalBlock: read == 0);
-            line += bytes.AsSpan(0, consumed).Count((byte)'\n');
+            line += LineBreaks(bytes.AsSpan(0, consumed), ref afterCarriageReturn);
             if (status == OperationStatus.InvalidData) return (line, bytes[consumed]);
             if (read == 0) return null;
             // An incomplete sequence at the end of the block is finished by the next one.
             kept = length - consumed;
             bytes.AsSpan(consumed, kept).CopyTo(bytes);
         }
+    }
+
+    // The breaks ReadLine splits on, so the error's line matches the rows' line numbers: "\r\n", "\n" and a lone "\r".
+    private static long LineBreaks(ReadOnlySpan<byte> bytes, ref bool afterCarriageReturn)
+    {
+        long breaks = 0;
+        foreach (var b in bytes)
+        {
+            if (b == (byte)'\n') { if (!afterCarriageReturn) breaks++; }
+            else if (b == (byte)'\r') breaks++;
+            afterCarriageReturn = b == (byte)'\r';
+        }
+        return breaks;
     }
 }

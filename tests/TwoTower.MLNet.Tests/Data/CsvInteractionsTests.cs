@@ -163,6 +163,17 @@ public sealed class CsvInteractionsTests
     }
 
     [TestMethod]
+    public void Load_InvalidByteAfterCarriageReturnLineEnds_LineCountedAsTheRowsAre()
+    {
+        // Lines end in a lone \r (classic Mac) or \r\n: the error's line must be the row's, as ReadLine numbers them.
+        var f = Path.Combine(TestPaths.TempDir(), "cr.csv");
+        File.WriteAllBytes(f, [.. "user_id,item_id\r1,1\r\n2,2\r"u8, 0xE9, .. ",3\r"u8]);
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(f)).Message, "cr.csv:4: not UTF-8 text");
+        File.WriteAllBytes(f, [.. "user_id,item_id\r1,1\r2,2\r"u8]);
+        Assert.AreEqual(2, CsvInteractions.Load(f).Count);
+    }
+
+    [TestMethod]
     public void Load_Utf8AndUtf16WithByteOrderMark_ReadAccentedIds()
     {
         foreach (var encoding in new Encoding[] { new UTF8Encoding(true), Encoding.UTF8, Encoding.Unicode, Encoding.BigEndianUnicode })
