@@ -7,7 +7,7 @@ namespace TwoTower.MLNet.Index.Ivf;
 /// Every change publishes a new array of list snapshots, so a search that read <see cref="Lists"/> once sees one
 /// consistent state; the index serialises the changes under its write lock.
 /// </summary>
-internal sealed class InvertedLists<TList>
+internal sealed class InvertedLists<TList> : IInvertedLists
     where TList : class, IRowStore<TList>
 {
     private readonly Dictionary<long, (int List, int Row)> _where = [];

@@ -11,59 +11,39 @@ namespace TwoTower.MLNet.Index.Ivf;
 /// by the blocked GEMM kernel for all queries that probe it. For inner product the cells are those of the
 /// vectors' directions (as for cosine), so a vector's or query's length does not move it to another cell.
 /// Loaded with <see cref="IndexLoadOptions.MemoryMap"/>, each list's packed vectors are read in place from
-/// the mapped file, owned by the index until <see cref="Dispose"/>.
+/// the mapped file, owned by the index until <see cref="IvfIndex.Dispose"/>.
 /// </summary>
-public sealed class IvfFlatIndex : IVectorIndex
+public sealed class IvfFlatIndex : IvfIndex
 {
     /// <summary>Kind name written into saved files.</summary>
     public const string Kind = "IVFFlat";
 
-    private readonly object _writeLock = new();
-    private readonly IvfOptions _options;
     private CoarseQuantizer? _quantizer;
-    private readonly InvertedLists<PackedVectors> _lists = new();
-    private readonly IndexLifetime _lifetime = new();
+    private readonly InvertedLists<PackedVectors> _lists;
 
     /// <summary>Creates an empty, untrained index.</summary>
     public IvfFlatIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct, IvfOptions? options = null)
+        : this(dimension, metric, options, new InvertedLists<PackedVectors>())
     {
-        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
-        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
-        _options = options ?? new IvfOptions();
-        _options.Validate(dimension, pq: false);
-        Dimension = dimension;
-        Metric = metric;
     }
 
-    /// <inheritdoc/>
-    public int Dimension { get; }
+    private IvfFlatIndex(int dimension, VectorMetric metric, IvfOptions? options, InvertedLists<PackedVectors> lists)
+        : base(dimension, metric, options, pq: false, lists) => _lists = lists;
 
     /// <inheritdoc/>
-    public int Count => _lists.Count;
-
-    /// <inheritdoc/>
-    public VectorMetric Metric { get; }
-
-    /// <inheritdoc/>
-    public bool IsExact => false;
-
-    /// <inheritdoc/>
-    public bool IsTrained => _quantizer is not null;
+    public override bool IsTrained => _quantizer is not null;
 
     /// <summary>Whether some list's vectors are read from a memory-mapped file (until an add to that list copies them).</summary>
-    public bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(l.Packed, out _));
-
-    /// <summary>The settings this index was created with.</summary>
-    public IvfOptions Options => _options;
+    public override bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(l.Packed, out _));
 
     /// <inheritdoc/>
-    public void Train(ReadOnlySpan<float> vectors)
+    public override void Train(ReadOnlySpan<float> vectors)
     {
         ThrowIfDisposed();
         VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var quantizer = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, Metric);
-        lock (_writeLock)
+        var quantizer = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric);
+        lock (WriteLock)
         {
             _lists.Reset(Enumerable.Range(0, quantizer.Lists).Select(_ => PackedVectors.Empty(Dimension)).ToArray());
             _quantizer = quantizer;
@@ -71,29 +51,24 @@ public sealed class IvfFlatIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
-    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
         ThrowIfDisposed();
         var quantizer = _quantizer ?? throw new InvalidOperationException("Train the IVF index (Train(sample vectors)) before adding vectors.");
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var assign = quantizer.Assign(prepared, l2: true, _options.BuildThreads);
-        using var lease = Hold();
-        lock (_writeLock)
+        var assign = quantizer.Assign(prepared, l2: true, Options.BuildThreads);
+        AppendBatch(_lists, ids, rows, assign, (list, memberIds, members) =>
         {
-            VectorInput.CheckIds(ids, rows, _lists.Contains);
-            _lists.Append(ids, assign, (list, memberIds, members) =>
-            {
-                var memberVectors = new float[members.Length * Dimension];
-                for (var i = 0; i < members.Length; i++)
-                    prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
-                return list.Append(memberIds, memberVectors);
-            });
-        }
+            var memberVectors = new float[members.Length * Dimension];
+            for (var i = 0; i < members.Length; i++)
+                prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
+            return list.Append(memberIds, memberVectors);
+        });
     }
 
     /// <inheritdoc/>
-    public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
+    public override SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
         ThrowIfDisposed();
         (options, var nq, var q, var ids, var scores) = VectorInput.StartSearch(queries, k, options, Dimension, Metric, readsNProbe: true);
@@ -103,7 +78,7 @@ public sealed class IvfFlatIndex : IVectorIndex
         var lists = _lists.Lists;
         if (quantizer is not null && nq > 0)
         {
-            var nprobe = IvfSearch.NProbe(options, _options, quantizer.Lists);
+            var nprobe = IvfSearch.NProbe(options, Options, quantizer.Lists);
             var probes = quantizer.Probe(q, nprobe, l2: true, options.Threads);
             var eligible = VectorInput.Eligibility(options);
             var l2 = Metric == VectorMetric.L2;
@@ -116,22 +91,7 @@ public sealed class IvfFlatIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
-    public bool Remove(long id)
-    {
-        ThrowIfDisposed();
-        lock (_writeLock) return _lists.Remove(id);
-    }
-
-    /// <inheritdoc/>
-    public void Compact()
-    {
-        ThrowIfDisposed();
-        using var lease = Hold();
-        lock (_writeLock) _lists.Compact();
-    }
-
-    /// <inheritdoc/>
-    public void Save(string path)
+    public override void Save(string path)
     {
         ThrowIfDisposed();
         var quantizer = _quantizer ?? throw new InvalidOperationException("An untrained IVF index has nothing to save; call Train first.");
@@ -139,8 +99,8 @@ public sealed class IvfFlatIndex : IVectorIndex
         var lists = _lists.Lists;
         IndexFile.Save(path, Kind, Metric, Dimension, w =>
         {
-            w.Write(_options.NProbe);
-            w.Write(_options.Seed);
+            w.Write(Options.NProbe);
+            w.Write(Options.Seed);
             quantizer.Write(w);
             for (var l = 0; l < lists.Length; l++) PackedVectorsSerializer.Write(w, lists[l]);
         });
@@ -171,15 +131,7 @@ public sealed class IvfFlatIndex : IVectorIndex
             else lists[l] = PackedVectorsSerializer.Read(p, $"list {l}");
         }
         index._lists.Adopt(lists, p.Corrupt);
-        index._lifetime.AdoptClaimed(p);
+        index.Lifetime.AdoptClaimed(p);
         return index;
     });
-
-    /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => _lifetime.Dispose();
-
-    private void ThrowIfDisposed() => _lifetime.ThrowIfDisposed(this);
-
-    // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
-    private MappedFile.Lease Hold() => _lifetime.Hold();
 }

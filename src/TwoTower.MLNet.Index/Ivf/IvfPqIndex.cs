@@ -11,63 +11,43 @@ namespace TwoTower.MLNet.Index.Ivf;
 /// tables; with <see cref="IvfOptions.Refine"/> a shortlist of RefineFactor·k is re-ranked exactly
 /// against stored full vectors (<c>IndexRefineFlat</c>). For inner product the cells are those of the vectors' directions.
 /// </summary>
-public sealed class IvfPqIndex : IVectorIndex
+public sealed class IvfPqIndex : IvfIndex
 {
     /// <summary>Kind name written into saved files.</summary>
     public const string Kind = "IVFPQ";
 
-    private readonly object _writeLock = new();
-    private readonly IvfOptions _options;
     private CoarseQuantizer? _coarse;
     private ProductQuantizer? _pq;
-    private readonly InvertedLists<PqList> _lists = new();
-    private readonly IndexLifetime _lifetime = new();
+    private readonly InvertedLists<PqList> _lists;
 
     /// <summary>Creates an empty, untrained index.</summary>
     public IvfPqIndex(int dimension, VectorMetric metric = VectorMetric.InnerProduct, IvfOptions? options = null)
+        : this(dimension, metric, options, new InvertedLists<PqList>())
     {
-        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
-        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
-        _options = options ?? new IvfOptions();
-        _options.Validate(dimension, pq: true);
-        Dimension = dimension;
-        Metric = metric;
     }
 
-    /// <inheritdoc/>
-    public int Dimension { get; }
+    private IvfPqIndex(int dimension, VectorMetric metric, IvfOptions? options, InvertedLists<PqList> lists)
+        : base(dimension, metric, options, pq: true, lists) => _lists = lists;
 
     /// <inheritdoc/>
-    public int Count => _lists.Count;
-
-    /// <inheritdoc/>
-    public VectorMetric Metric { get; }
-
-    /// <inheritdoc/>
-    public bool IsExact => false;
-
-    /// <inheritdoc/>
-    public bool IsTrained => _pq is not null;
+    public override bool IsTrained => _pq is not null;
 
     /// <summary>Whether some list's codes are read from a memory-mapped file (until an add to that list copies them).</summary>
-    public bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<byte, MappedMemory<byte>>(l.Codes, out _));
-
-    /// <summary>The settings this index was created with.</summary>
-    public IvfOptions Options => _options;
+    public override bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<byte, MappedMemory<byte>>(l.Codes, out _));
 
     /// <inheritdoc/>
-    public void Train(ReadOnlySpan<float> vectors)
+    public override void Train(ReadOnlySpan<float> vectors)
     {
         ThrowIfDisposed();
         var n = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         if (n < ProductQuantizer.Codewords)
             throw new ArgumentException($"IVF-PQ training needs at least {ProductQuantizer.Codewords} vectors (codewords per sub-quantizer); got {n}.", nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var coarse = CoarseQuantizer.Train(prepared, Dimension, _options.Lists, _options.Seed, _options.BuildThreads, Metric);
-        var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, _options.BuildThreads)), Dimension, _options.SubQuantizers, _options.Seed, _options.BuildThreads);
-        lock (_writeLock)
+        var coarse = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric);
+        var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, Options.BuildThreads)), Dimension, Options.SubQuantizers, Options.Seed, Options.BuildThreads);
+        lock (WriteLock)
         {
-            _lists.Reset(Enumerable.Range(0, coarse.Lists).Select(_ => PqList.Empty(pq.M, Dimension, _options.Refine)).ToArray());
+            _lists.Reset(Enumerable.Range(0, coarse.Lists).Select(_ => PqList.Empty(pq.M, Dimension, Options.Refine)).ToArray());
             (_coarse, _pq) = (coarse, pq);
         }
     }
@@ -81,36 +61,31 @@ public sealed class IvfPqIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
-    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
         ThrowIfDisposed();
         var (coarse, pq) = (_coarse, _pq);
         if (coarse is null || pq is null) throw new InvalidOperationException("Train the IVF-PQ index (Train(sample vectors)) before adding vectors.");
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var assign = coarse.Assign(prepared, l2: true, _options.BuildThreads);
-        var codes = pq.Encode(Residuals(coarse, prepared, assign), _options.BuildThreads);
-        using var lease = Hold();
-        lock (_writeLock)
+        var assign = coarse.Assign(prepared, l2: true, Options.BuildThreads);
+        var codes = pq.Encode(Residuals(coarse, prepared, assign), Options.BuildThreads);
+        var (m, refine) = (pq.M, Options.Refine);
+        AppendBatch(_lists, ids, rows, assign, (list, memberIds, members) =>
         {
-            VectorInput.CheckIds(ids, rows, _lists.Contains);
-            var m = pq.M;
-            _lists.Append(ids, assign, (list, memberIds, members) =>
+            var memberCodes = new byte[members.Length * m];
+            var memberVectors = new float[refine ? members.Length * Dimension : 0];
+            for (var i = 0; i < members.Length; i++)
             {
-                var memberCodes = new byte[members.Length * m];
-                var memberVectors = new float[_options.Refine ? members.Length * Dimension : 0];
-                for (var i = 0; i < members.Length; i++)
-                {
-                    codes.AsSpan(members[i] * m, m).CopyTo(memberCodes.AsSpan(i * m));
-                    if (_options.Refine) prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
-                }
-                return list.Append(memberIds, memberCodes, memberVectors);
-            });
-        }
+                codes.AsSpan(members[i] * m, m).CopyTo(memberCodes.AsSpan(i * m));
+                if (refine) prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
+            }
+            return list.Append(memberIds, memberCodes, memberVectors);
+        });
     }
 
     /// <inheritdoc/>
-    public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
+    public override SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
         ThrowIfDisposed();
         (options, var nq, var q, var ids, var scores) = VectorInput.StartSearch(queries, k, options, Dimension, Metric, readsNProbe: true);
@@ -121,11 +96,11 @@ public sealed class IvfPqIndex : IVectorIndex
             for (var i = 0; i < nq; i++) TopK.SortDescending(scores.AsSpan(i * k, k), ids.AsSpan(i * k, k), 0);
             return new SearchResults(nq, k, ids, scores);
         }
-        var nprobe = IvfSearch.NProbe(options, _options, coarse.Lists);
+        var nprobe = IvfSearch.NProbe(options, Options, coarse.Lists);
         var probes = coarse.Probe(q, nprobe, l2: true, options.Threads);
         var eligible = VectorInput.Eligibility(options);
         // In long, capped at the stored vectors: k × RefineFactor can pass int.MaxValue, and no shortlist needs more than Count.
-        var shortlist = _options.Refine ? (int)Math.Min((long)k * _options.RefineFactor, Math.Max(k, Count)) : k;
+        var shortlist = Options.Refine ? (int)Math.Min((long)k * Options.RefineFactor, Math.Max(k, Count)) : k;
         void One(int i)
         {
             var table = new float[pq.M * ProductQuantizer.Codewords];
@@ -186,7 +161,7 @@ public sealed class IvfPqIndex : IVectorIndex
             var list = lists[(int)(hl[c] >> 32)];
             var row = (int)(hl[c] & 0xFFFFFFFF);
             var score = hs[c];
-            if (_options.Refine)
+            if (Options.Refine)
             {
                 var x = list.Vectors.Span.Slice(row * Dimension, Dimension);
                 if (Metric == VectorMetric.L2) { var dist = TensorPrimitives.Distance(q, x); score = -dist * dist; }
@@ -198,22 +173,7 @@ public sealed class IvfPqIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
-    public bool Remove(long id)
-    {
-        ThrowIfDisposed();
-        lock (_writeLock) return _lists.Remove(id);
-    }
-
-    /// <inheritdoc/>
-    public void Compact()
-    {
-        ThrowIfDisposed();
-        using var lease = Hold();
-        lock (_writeLock) _lists.Compact();
-    }
-
-    /// <inheritdoc/>
-    public void Save(string path)
+    public override void Save(string path)
     {
         ThrowIfDisposed();
         using var lease = Hold();
@@ -221,10 +181,10 @@ public sealed class IvfPqIndex : IVectorIndex
         if (coarse is null || pq is null) throw new InvalidOperationException("An untrained IVF-PQ index has nothing to save; call Train first.");
         IndexFile.Save(path, Kind, Metric, Dimension, w =>
         {
-            w.Write(_options.NProbe);
-            w.Write(_options.Seed);
-            w.Write(_options.Refine);
-            w.Write(_options.RefineFactor);
+            w.Write(Options.NProbe);
+            w.Write(Options.Seed);
+            w.Write(Options.Refine);
+            w.Write(Options.RefineFactor);
             coarse.Write(w);
             pq.Write(w);
             foreach (var list in lists)
@@ -274,15 +234,7 @@ public sealed class IvfPqIndex : IVectorIndex
             }
         }
         index._lists.Adopt(lists, p.Corrupt);
-        index._lifetime.AdoptClaimed(p);
+        index.Lifetime.AdoptClaimed(p);
         return index;
     });
-
-    /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => _lifetime.Dispose();
-
-    private void ThrowIfDisposed() => _lifetime.ThrowIfDisposed(this);
-
-    // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
-    private MappedFile.Lease Hold() => _lifetime.Hold();
 }

@@ -1,0 +1,102 @@
+using TwoTower.MLNet.Index.Common;
+using TwoTower.MLNet.Index.Persistence;
+
+namespace TwoTower.MLNet.Index.Ivf;
+
+/// <summary>
+/// What the inverted-file indexes share (FAISS's <c>IndexIVF</c>): settings, the lists' id bookkeeping, removal and
+/// compaction under one write lock, and the lifetime of a memory-mapped load. <see cref="IvfFlatIndex"/> and
+/// <see cref="IvfPqIndex"/> decide what a list stores and how it is scanned.
+/// </summary>
+public abstract class IvfIndex : IVectorIndex
+{
+    private readonly IInvertedLists _lists;
+
+    private protected IvfIndex(int dimension, VectorMetric metric, IvfOptions? options, bool pq, IInvertedLists lists)
+    {
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
+        if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
+        Options = options ?? new IvfOptions();
+        Options.Validate(dimension, pq);
+        Dimension = dimension;
+        Metric = metric;
+        _lists = lists;
+    }
+
+    /// <summary>Serialises changes to the lists; searches read a published snapshot and never take it.</summary>
+    private protected object WriteLock { get; } = new();
+
+    /// <summary>The mapped file of a memory-mapped load, if any, and whether the index is disposed.</summary>
+    private protected IndexLifetime Lifetime { get; } = new();
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public int Count => _lists.Count;
+
+    /// <inheritdoc/>
+    public VectorMetric Metric { get; }
+
+    /// <inheritdoc/>
+    public bool IsExact => false;
+
+    /// <inheritdoc/>
+    public abstract bool IsTrained { get; }
+
+    /// <summary>Whether some list is read from a memory-mapped file (until an add to that list copies it).</summary>
+    public abstract bool IsMemoryMapped { get; }
+
+    /// <summary>The settings this index was created with.</summary>
+    public IvfOptions Options { get; }
+
+    /// <inheritdoc/>
+    public abstract void Train(ReadOnlySpan<float> vectors);
+
+    /// <inheritdoc/>
+    public abstract void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors);
+
+    /// <inheritdoc/>
+    public abstract SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null);
+
+    /// <inheritdoc/>
+    public abstract void Save(string path);
+
+    /// <inheritdoc/>
+    public bool Remove(long id)
+    {
+        ThrowIfDisposed();
+        lock (WriteLock) return _lists.Remove(id);
+    }
+
+    /// <inheritdoc/>
+    public void Compact()
+    {
+        ThrowIfDisposed();
+        using var lease = Hold();
+        lock (WriteLock) _lists.Compact();
+    }
+
+    /// <summary>Releases the mapped file of a memory-mapped load (searches still running finish first); later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => Lifetime.Dispose();
+
+    /// <summary>
+    /// Appends a batch (<paramref name="rows"/> vectors, already assigned to lists) under the write lock, after checking
+    /// that its ids are new; <paramref name="append"/> builds each list's new snapshot as in <see cref="InvertedLists{TList}.Append"/>.
+    /// </summary>
+    private protected void AppendBatch<TList>(InvertedLists<TList> lists, ReadOnlySpan<long> ids, int rows, int[] assign, Func<TList, long[], int[], TList> append)
+        where TList : class, IRowStore<TList>
+    {
+        using var lease = Hold();
+        lock (WriteLock)
+        {
+            VectorInput.CheckIds(ids, rows, lists.Contains);
+            lists.Append(ids, assign, append);
+        }
+    }
+
+    private protected void ThrowIfDisposed() => Lifetime.ThrowIfDisposed(this);
+
+    // Keeps the mapping (if any) alive while its memory is read; throws once disposed.
+    private protected MappedFile.Lease Hold() => Lifetime.Hold();
+}
