@@ -8,26 +8,9 @@ namespace TwoTower.MLNet.Tests.Catalog;
 [TestClass]
 public sealed class FeaturizedTrainingTests
 {
-    public sealed class JoinedRow
-    {
-        public string UserId { get; set; } = "";
-        public string ItemId { get; set; } = "";
-        public string Occupation { get; set; } = "";
-        public string Genres { get; set; } = "";
-        public float Age { get; set; }
-    }
-
     private static readonly Lazy<(MLContext Ml, ITransformer Model, global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender Tt, LoadedDataset Data)> Fitted = new(() =>
     {
         var data = MovieLens100K.Load(TestPaths.MovieLens100K);
-        var rows = new List<JoinedRow>();
-        foreach (var line in File.ReadLines(TestPaths.Split("p2", "train")).Skip(1))
-        {
-            var p = line.Split(',');
-            data.Users!.TryGet(p[0], out var u);
-            data.Items!.TryGet(p[1], out var i);
-            rows.Add(new JoinedRow { UserId = p[0], ItemId = p[1], Occupation = u!.Occupation ?? "", Genres = string.Join('|', i!.Genres), Age = u.Age ?? 0 });
-        }
         var ml = new MLContext(seed: 1);
         var tt = ml.TwoTower();
         var pipeline = tt.Transforms.Featurize(new FeaturizerOptions { UserIdColumn = null, ItemIdColumn = null, CategoricalColumns = ["Occupation"], BagColumns = ["Genres"], NumericColumns = ["Age"] })
@@ -37,7 +20,7 @@ public sealed class FeaturizedTrainingTests
                 UserFeatureColumns = ["OccupationKey", "AgeNormalized"],
                 ItemFeatureColumns = ["GenresBag"],
             }));
-        var model = pipeline.Fit(ml.Data.LoadFromEnumerable(rows));
+        var model = pipeline.Fit(MovieLens.Load100K(ml, TestPaths.MovieLens100K, TestPaths.Split("p2", "train")));
         return (ml, model, (global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender)tt.FindModel(model)!.Model, data);
     });
 
@@ -86,12 +69,12 @@ public sealed class FeaturizedTrainingTests
     {
         var (ml, model, tt, _) = Fitted.Value;
         var path = Path.Combine(TestPaths.TempDir(), "featurized.zip");
-        var row = new JoinedRow { UserId = "1", ItemId = "1", Occupation = "technician", Genres = "Comedy", Age = 24 };
+        var row = new MovieLensInteraction { UserId = "1", ItemId = "1", Occupation = "technician", Genres = "Comedy", Age = 24 };
         var schema = ml.Data.LoadFromEnumerable(new[] { row }).Schema;
         ml.Model.Save(model, schema, path);
         var loaded = ml.Model.Load(path, out _);
-        var before = ml.Model.CreatePredictionEngine<JoinedRow, VectorRow>(model).Predict(row).UserVector;
-        var after = ml.Model.CreatePredictionEngine<JoinedRow, VectorRow>(loaded).Predict(row).UserVector;
+        var before = ml.Model.CreatePredictionEngine<MovieLensInteraction, VectorRow>(model).Predict(row).UserVector;
+        var after = ml.Model.CreatePredictionEngine<MovieLensInteraction, VectorRow>(loaded).Predict(row).UserVector;
         CollectionAssert.AreEqual(before, after);
         CollectionAssert.AreEqual(tt.UserVectors.Span.Slice(tt.Users.GetKey("1") * tt.Dimension, tt.Dimension).ToArray(), after);
     }
@@ -100,7 +83,7 @@ public sealed class FeaturizedTrainingTests
     public void Fit_MissingOrTextFeatureColumn_ThrowsNamingIt()
     {
         var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadFromEnumerable(new[] { new JoinedRow { UserId = "1", ItemId = "2", Occupation = "x", Genres = "A" } });
+        var data = ml.Data.LoadFromEnumerable(new[] { new MovieLensInteraction { UserId = "1", ItemId = "2", Occupation = "x", Genres = "A" } });
         var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 1, UserFeatureColumns = ["Nope"] }).Fit(data));
         StringAssert.Contains(missing.Message, "The feature column 'Nope' (UserFeatureColumns) is not in the input schema");
