@@ -1,6 +1,9 @@
 namespace TwoTower.MLNet.Optimizers;
 
-/// <summary>Global-norm gradient clipping: when the joint L2 norm of all gradients exceeds the limit, all are scaled down to it.</summary>
+/// <summary>
+/// Global-norm gradient clipping: when the joint L2 norm of the gradients exceeds the limit, all are scaled down to it. Frozen
+/// parameters take no step, so their gradients are neither part of the norm nor scaled.
+/// </summary>
 public static class GradientClipping
 {
     /// <summary>Clips in place and returns the norm before clipping; <paramref name="maxNorm"/> ≤ 0 only measures.</summary>
@@ -8,12 +11,13 @@ public static class GradientClipping
     {
         ArgumentNullException.ThrowIfNull(parameters);
         double sq = 0;
-        foreach (var p in parameters) sq += p.GradientSquaredNorm();
+        // A frozen table (warm start) still receives gradients: counting them would shrink the steps of the others.
+        foreach (var p in parameters) if (!p.Frozen) sq += p.GradientSquaredNorm();
         var norm = Math.Sqrt(sq);
         if (maxNorm > 0 && norm > maxNorm)
         {
             var f = (float)(maxNorm / norm);
-            foreach (var p in parameters) p.ScaleGradient(f);
+            foreach (var p in parameters) if (!p.Frozen) p.ScaleGradient(f);
         }
         return norm;
     }

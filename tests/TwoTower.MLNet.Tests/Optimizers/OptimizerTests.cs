@@ -108,6 +108,20 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void ClipByGlobalNorm_FrozenParameter_LeftOutOfTheNorm()
+    {
+        // Found by an audit: a frozen warm-started table's gradient (4) counted in the norm, so the trained one (3) was
+        // clipped to 0.6 instead of 1.
+        var trained = Scalar(0f, 3f);
+        var frozen = Scalar(0f, 4f);
+        frozen.Frozen = true;
+        var norm = GradientClipping.ClipByGlobalNorm(new[] { trained, frozen }, 1f);
+        Assert.AreEqual(3.0, norm, 1e-9);
+        Assert.AreEqual(1f, trained.Gradient[0], 1e-6f);
+        Assert.AreEqual(4f, frozen.Gradient[0], "a frozen gradient is not touched");
+    }
+
+    [TestMethod]
     public void LearningRateSchedule_WarmupThenLinearDecay()
     {
         var s = new LearningRateSchedule(1f, 10, LearningRateDecay.Linear, 110, 0f);
