@@ -23,11 +23,15 @@ public sealed class HingeLoss : IRetrievalLoss
 
     /// <inheritdoc />
     public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, Span<float> gradScores) =>
-        PairwiseLoss.Compute(new Term(Margin), _mask, scores, rows, columns, exampleRows, exampleColumns, columnLogQ, ReadOnlySpan<float>.Empty, gradScores);
+        PairwiseLoss.Compute(new Term(Margin), _mask, scores, rows, columns, exampleRows, exampleColumns, columnLogQ, ReadOnlySpan<float>.Empty, ReadOnlySpan<int>.Empty, gradScores);
 
     /// <inheritdoc />
     public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores) =>
-        PairwiseLoss.Compute(new Term(Margin), _mask, scores, rows, columns, exampleRows, exampleColumns, columnLogQ, exampleWeights, gradScores);
+        PairwiseLoss.Compute(new Term(Margin), _mask, scores, rows, columns, exampleRows, exampleColumns, columnLogQ, exampleWeights, ReadOnlySpan<int>.Empty, gradScores);
+
+    /// <inheritdoc />
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, ReadOnlySpan<int> rowUsers, Span<float> gradScores) =>
+        PairwiseLoss.Compute(new Term(Margin), _mask, scores, rows, columns, exampleRows, exampleColumns, columnLogQ, exampleWeights, rowUsers, gradScores);
 
     private readonly struct Term(float margin) : PairwiseLoss.ITerm
     {

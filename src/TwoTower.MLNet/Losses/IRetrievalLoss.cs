@@ -26,4 +26,13 @@ public interface IRetrievalLoss
     /// b's loss weighted by <paramref name="exampleWeights"/>[b] (finite, &gt; 0; empty = all 1): returns Σ w_b·loss_b / Σ w_b.
     /// </summary>
     float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores);
+
+    /// <summary>
+    /// As the weighted overload, with several score rows per user: <paramref name="rowUsers"/>[r] is the index of row r's user
+    /// among the batch's users, in [0, rows) (empty = every row its own user). A column that is a positive of one of a user's
+    /// rows is a positive of all of them, so it is never that user's negative (pairwise losses) and is left out of every
+    /// softmax of that user with <see cref="InBatchSoftmaxLoss.MaskOtherPositives"/>. Rows of the same user arise when the user
+    /// tower reads the history without each example's own item (one row per example).
+    /// </summary>
+    float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, ReadOnlySpan<int> rowUsers, Span<float> gradScores);
 }

@@ -9,7 +9,7 @@ namespace TwoTower.MLNet.Losses;
 /// The logQ correction (Yi et al. 2019) subtracts each item's log sampling probability, undoing the
 /// popularity bias of in-batch negatives. Examples of the same user share one score row; with
 /// <see cref="MaskOtherPositives"/> each example's softmax also leaves out the user's other positives of the batch
-/// (they are not negatives for that user).
+/// (they are not negatives for that user), also when the user has several rows (see the overload with row users).
 /// </summary>
 public sealed class InBatchSoftmaxLoss : IRetrievalLoss
 {
@@ -23,6 +23,9 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
     // Summed example weight of each positive slot and of each row (the example counts when unweighted).
     private double[] _posWeight = Array.Empty<double>();
     private double[] _rowWeight = Array.Empty<double>();
+    // With row users and MaskOtherPositives (_rowsShareUsers): the positive columns of each row's user over all of its rows.
+    private readonly PositiveMask _userPositives = new();
+    private bool _rowsShareUsers;
 
     /// <summary>Creates the loss with temperature <paramref name="temperature"/> (&gt; 0), splitting rows over up to <paramref name="maxThreads"/> threads.</summary>
     public InBatchSoftmaxLoss(float temperature, int maxThreads = 1, bool maskOtherPositives = false)
@@ -53,10 +56,18 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
         Compute(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, ReadOnlySpan<float>.Empty, gradScores);
 
     /// <inheritdoc />
-    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores)
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores) =>
+        Compute(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, exampleWeights, ReadOnlySpan<int>.Empty, gradScores);
+
+    /// <inheritdoc />
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, ReadOnlySpan<int> rowUsers, Span<float> gradScores)
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
         var n = LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
+        LossInputs.CheckRowUsers(rowUsers, rows);
+        // Without masking the user's other positives are negatives anyway: the row users matter only to the mask.
+        _rowsShareUsers = MaskOtherPositives && !rowUsers.IsEmpty;
+        if (_rowsShareUsers) _userPositives.Build(rows, columns, exampleRows, exampleColumns, rowUsers);
         if (_rowCounts.Length < rows) _rowCounts = new int[rows];
         if (_rowLoss.Length < rows) _rowLoss = new double[rows];
         if (_rowWeight.Length < rows) _rowWeight = new double[rows];
@@ -144,7 +155,8 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
             var sumAll = (double)TensorPrimitives.Sum(z);
             int p0 = _posStart[r], p1 = _posStart[r + 1];
             double loss = 0;
-            if (!MaskOtherPositives || count == 1)
+            // A row with one example whose user has no other positive column: nothing to mask.
+            if (!MaskOtherPositives || (count == 1 && (!_rowsShareUsers || _userPositives.NegativeCount(r) == columns - 1)))
             {
                 // Every example of the row shares one softmax over all columns.
                 TensorPrimitives.Multiply(z, (float)(_rowWeight[r] * scale / sumAll), g);
@@ -159,7 +171,12 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
             {
                 // Example of column c: softmax over the negatives plus c itself, S_c = Σ_negatives e + e_c.
                 double sumPos = 0;
-                for (var k = p0; k < p1 && _posCount[k] > 0; k++) sumPos += z[_posColumn[k]];
+                var userPositive = _rowsShareUsers ? _userPositives.Row(r, columns) : ReadOnlySpan<bool>.Empty;
+                if (_rowsShareUsers)
+                {
+                    for (var c = 0; c < columns; c++) if (userPositive[c]) sumPos += z[c];
+                }
+                else for (var k = p0; k < p1 && _posCount[k] > 0; k++) sumPos += z[_posColumn[k]];
                 var sumNeg = Math.Max(sumAll - sumPos, 0);
                 double weight = 0;
                 for (var k = p0; k < p1 && _posCount[k] > 0; k++)
@@ -170,6 +187,8 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
                     loss += _posWeight[k] * (max + Math.Log(sc) - Logit(s, columnLogQ, c, invT));
                 }
                 TensorPrimitives.Multiply(z, (float)(weight * scale), g);
+                // The user's positives of its other rows are in none of this row's softmaxes.
+                if (_rowsShareUsers) for (var c = 0; c < columns; c++) if (userPositive[c]) g[c] = 0f;
                 for (var k = p0; k < p1 && _posCount[k] > 0; k++)
                 {
                     var c = _posColumn[k];

@@ -35,6 +35,15 @@ internal static class LossInputs
         return sum;
     }
 
+    /// <summary>Checks optional row users (one per row, each in [0, rows)).</summary>
+    public static void CheckRowUsers(ReadOnlySpan<int> rowUsers, int rows)
+    {
+        if (rowUsers.IsEmpty) return;
+        if (rowUsers.Length != rows) throw new ArgumentException($"rowUsers has {rowUsers.Length} values; one per row ({rows}) or none expected.", nameof(rowUsers));
+        for (var r = 0; r < rows; r++)
+            if ((uint)rowUsers[r] >= (uint)rows) throw new ArgumentOutOfRangeException(nameof(rowUsers), rowUsers[r], $"Row {r}: user index must be in [0, {rows}).");
+    }
+
     public static void CheckPositive(float value, string name)
     {
         if (!(value > 0) || !float.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, "Must be a finite number > 0.");

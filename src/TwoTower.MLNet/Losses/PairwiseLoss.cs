@@ -1,7 +1,7 @@
 namespace TwoTower.MLNet.Losses;
 
 /// <summary>
-/// The loop BPR and hinge share: every example against each batch column that is not a positive of its user, each
+/// The loop BPR and hinge share: every example against each batch column that is not a positive of its user (over all of the user's rows), each
 /// pair weighted 1 / (examples · negatives of the row). Only the per-pair term differs.
 /// </summary>
 internal static class PairwiseLoss
@@ -15,11 +15,12 @@ internal static class PairwiseLoss
 
     // A struct term lets the JIT specialise and inline the per-pair call.
     public static float Compute<TTerm>(TTerm term, PositiveMask mask, ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows,
-        ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores) where TTerm : struct, ITerm
+        ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, ReadOnlySpan<int> rowUsers, Span<float> gradScores) where TTerm : struct, ITerm
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
         var total = LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
-        mask.Build(rows, columns, exampleRows, exampleColumns);
+        LossInputs.CheckRowUsers(rowUsers, rows);
+        mask.Build(rows, columns, exampleRows, exampleColumns, rowUsers);
         gradScores[..(rows * columns)].Clear();
         var n = exampleRows.Length;
         double loss = 0;

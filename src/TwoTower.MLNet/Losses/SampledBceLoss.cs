@@ -2,7 +2,7 @@ namespace TwoTower.MLNet.Losses;
 
 /// <summary>
 /// Binary cross-entropy with sampled negatives: −log σ(s⁺/T) for the positive plus the mean of
-/// −log(1 − σ(s⁻/T)) over the batch's item columns that are not positives of the same user.
+/// −log(1 − σ(s⁻/T)) over the batch's item columns that are not positives of the same user (over all of the user's rows).
 /// </summary>
 public sealed class SampledBceLoss : IRetrievalLoss
 {
@@ -26,11 +26,16 @@ public sealed class SampledBceLoss : IRetrievalLoss
         Compute(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, ReadOnlySpan<float>.Empty, gradScores);
 
     /// <inheritdoc />
-    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores)
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, Span<float> gradScores) =>
+        Compute(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, exampleWeights, ReadOnlySpan<int>.Empty, gradScores);
+
+    /// <inheritdoc />
+    public float Compute(ReadOnlySpan<float> scores, int rows, int columns, ReadOnlySpan<int> exampleRows, ReadOnlySpan<int> exampleColumns, ReadOnlySpan<float> columnLogQ, ReadOnlySpan<float> exampleWeights, ReadOnlySpan<int> rowUsers, Span<float> gradScores)
     {
         LossInputs.Check(scores, rows, columns, exampleRows, exampleColumns, columnLogQ, gradScores);
         var n = LossInputs.CheckWeights(exampleWeights, exampleRows.Length);
-        _mask.Build(rows, columns, exampleRows, exampleColumns);
+        LossInputs.CheckRowUsers(rowUsers, rows);
+        _mask.Build(rows, columns, exampleRows, exampleColumns, rowUsers);
         gradScores[..(rows * columns)].Clear();
         var invT = 1.0 / Temperature;
         // Summed example weight per row (the example count when unweighted).

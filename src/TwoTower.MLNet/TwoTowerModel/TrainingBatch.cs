@@ -4,7 +4,8 @@ namespace TwoTower.MLNet.TwoTowerModel;
 /// One mini-batch with its users and items deduplicated: the towers run once per distinct user and item,
 /// and example b is the pair (Rows[b], Columns[b]) of positions in those distinct lists. Extra negative
 /// items are appended after the positives' columns. Without user deduplication (the user tower reads the
-/// history without the example's own item) row b is example b and HeldOutItems[b] its positive item.
+/// history without the example's own item) row b is example b, HeldOutItems[b] its positive item and RowUsers[b] the
+/// index of its user among the batch's distinct users (so that the loss knows which rows are the same user).
 /// Reused across steps (no allocation per step).
 /// </summary>
 internal sealed class TrainingBatch
@@ -23,6 +24,7 @@ internal sealed class TrainingBatch
         Rows = new int[capacity];
         Columns = new int[capacity];
         HeldOutItems = new int[capacity];
+        RowUsers = new int[capacity];
     }
 
     public int[] Users { get; }
@@ -30,6 +32,7 @@ internal sealed class TrainingBatch
     public int[] Rows { get; }
     public int[] Columns { get; }
     public int[] HeldOutItems { get; }
+    public int[] RowUsers { get; }
     public int UserCount { get; private set; }
     public int ItemCount { get; private set; }
     public int ExampleCount { get; private set; }
@@ -39,17 +42,29 @@ internal sealed class TrainingBatch
     public void Fill(ReadOnlySpan<int> userKeys, ReadOnlySpan<int> itemKeys, ReadOnlySpan<int> order, bool deduplicateUsers = true)
     {
         Reset();
+        var distinctUsers = 0;
         for (var b = 0; b < order.Length; b++)
         {
             var row = order[b];
             int u = userKeys[row], i = itemKeys[row];
             HeldOutItems[b] = i;
             int us;
-            if (!deduplicateUsers) Users[us = UserCount++] = u;
-            else if ((us = _userSlot[u]) < 0)
+            if (!deduplicateUsers)
             {
-                us = _userSlot[u] = UserCount;
-                Users[UserCount++] = u;
+                // _userSlot holds the distinct user's index here, not a row.
+                var slot = _userSlot[u];
+                if (slot < 0) slot = _userSlot[u] = distinctUsers++;
+                Users[us = UserCount++] = u;
+                RowUsers[us] = slot;
+            }
+            else
+            {
+                if ((us = _userSlot[u]) < 0)
+                {
+                    us = _userSlot[u] = UserCount;
+                    Users[UserCount++] = u;
+                }
+                RowUsers[us] = us;
             }
             var isl = _itemSlot[i];
             if (isl < 0)

@@ -97,7 +97,7 @@ public sealed class TwoTowerTrainerOptions
 
     /// <summary>
     /// Sampled softmax: leave a user's other positives of the batch out of each of its examples' softmax (they are
-    /// not negatives for that user). Default false.
+    /// not negatives for that user), also with <see cref="UseUserHistory"/>, where each example has a row of its own. Default false.
     /// </summary>
     public bool MaskSameUserPositives { get; set; }
 

@@ -312,7 +312,9 @@ internal sealed class TwoTowerTrainingLoop
         if (useLogQ) for (var c = 0; c < ni; c++) _colLogQ[c] = _logQ[_batch.Items[c]];
         var logQ = useLogQ ? _colLogQ.AsSpan(0, ni) : ReadOnlySpan<float>.Empty;
         var weights = _rowWeights is not null ? _batchWeights.AsSpan(0, nb) : ReadOnlySpan<float>.Empty;
-        var loss = _loss.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb), logQ, weights, _ds.AsSpan(0, nu * ni));
+        // One row per example with the held-out history: the loss must know which rows are the same user (its other positives are no negatives).
+        var rowUsers = _holdOutHistory ? _batch.RowUsers.AsSpan(0, nu) : ReadOnlySpan<int>.Empty;
+        var loss = _loss.Compute(_s.AsSpan(0, nu * ni), nu, ni, _batch.Rows.AsSpan(0, nb), _batch.Columns.AsSpan(0, nb), logQ, weights, rowUsers, _ds.AsSpan(0, nu * ni));
         Run(parallel,
             () =>
             {

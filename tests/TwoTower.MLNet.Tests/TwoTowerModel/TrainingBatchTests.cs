@@ -23,4 +23,15 @@ public sealed class TrainingBatchTests
         Assert.AreEqual(1, batch.UserCount);
         Assert.AreEqual(1, batch.ItemCount, "slots reset between batches");
     }
+
+    [TestMethod]
+    public void Fill_WithoutUserDeduplication_RowUsersNameEachRowsUser()
+    {
+        var batch = new TrainingBatch(userCount: 5, itemCount: 6, capacity: 4, extraColumns: 0);
+        batch.Fill(new[] { 3, 1, 3, 4 }, new[] { 2, 5, 0, 2 }, new[] { 0, 1, 2, 3 }, deduplicateUsers: false);
+        Assert.AreEqual(4, batch.UserCount, "one row per example");
+        CollectionAssert.AreEqual(new[] { 0, 1, 0, 2 }, batch.RowUsers.Take(4).ToArray(), "rows 0 and 2 are user 3");
+        batch.Fill(new[] { 3, 1, 3, 4 }, new[] { 2, 5, 0, 2 }, new[] { 1, 3 }, deduplicateUsers: false);
+        CollectionAssert.AreEqual(new[] { 0, 1 }, batch.RowUsers.Take(2).ToArray(), "indices reset between batches");
+    }
 }
