@@ -34,7 +34,10 @@ public static class OnnxModelExporter
     /// <summary>File name of the manifest.</summary>
     public const string ManifestFile = "metadata.json";
 
-    /// <summary>Writes the ONNX files and the manifest into <paramref name="directory"/> (created when missing; each file written atomically).</summary>
+    /// <summary>
+    /// Writes the ONNX files and the manifest into <paramref name="directory"/> (created when missing; each file written
+    /// atomically, after all of them were built: a refused export writes nothing).
+    /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="directory">Output folder.</param>
     /// <param name="seen">Seen items as a user × item matrix keyed by the model's maps (e.g. <c>Interactions.ToUserItemMatrix()</c>): recommend.onnx then excludes them; null = no exclusion.</param>
@@ -53,22 +56,21 @@ public static class OnnxModelExporter
         if (string.IsNullOrWhiteSpace(userInputName)) throw new ArgumentOutOfRangeException(nameof(userInputName), userInputName, "userInputName must be a name.");
         if (string.IsNullOrWhiteSpace(itemInputName) || itemInputName == userInputName)
             throw new ArgumentOutOfRangeException(nameof(itemInputName), itemInputName, $"itemInputName must be a name other than userInputName ('{userInputName}').");
-        Directory.CreateDirectory(directory);
 
         var networks = model is TwoTowerModel.TwoTowerRecommender { UserTower: { } ut, ItemTower: { } it } ? (User: ut, Item: it) : default;
         var query = networks.User is not null ? TowerNetworkSpec.Create(networks.User, "query_tower", userInputName) : QueryTower(model, userInputName);
         var item = networks.Item is not null ? TowerNetworkSpec.Create(networks.Item, "item_tower", itemInputName) : ItemTower(model, itemInputName);
-        OnnxTowerExporter.Export(query, Path.Combine(directory, QueryTowerFile));
-        OnnxTowerExporter.Export(item, Path.Combine(directory, ItemTowerFile));
+        var queryBytes = OnnxTowerExporter.ToBytes(query);
+        var itemBytes = OnnxTowerExporter.ToBytes(item);
         var (users, cold) = RecommenderEstimator.UserVectors(model);
         int[]? ptr = null, seenItems = null;
         if (seen is not null) (ptr, seenItems) = SeenRows(seen, model.Users.Count, model.Items.Count);
-        OnnxRecommenderExporter.Export(new OnnxRecommenderSpec
+        var recommendBytes = OnnxRecommenderExporter.ToBytes(new OnnxRecommenderSpec
         {
             UserIds = model.Users.RawIds, UserVectors = users, ColdUserVector = cold,
             ItemIds = model.Items.RawIds, ItemVectors = model.ItemVectors.ToArray(), Dimension = model.Dimension, K = k,
             SeenPointers = ptr, SeenItems = seenItems, UserIdInputName = userInputName,
-        }, Path.Combine(directory, RecommendFile));
+        });
 
         var d = model.Dimension.ToString(CultureInfo.InvariantCulture);
         var manifest = new OnnxExportManifest
@@ -94,7 +96,11 @@ public static class OnnxModelExporter
             ],
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.Write(Path.Combine(directory, ManifestFile), s => s.Write(json));
+
+        // Every file is built (and so validated) before the first is written: a refused export leaves an earlier one whole.
+        Directory.CreateDirectory(directory);
+        foreach (var (file, bytes) in new[] { (QueryTowerFile, queryBytes), (ItemTowerFile, itemBytes), (RecommendFile, recommendBytes), (ManifestFile, json) })
+            AtomicFile.Write(Path.Combine(directory, file), s => s.Write(bytes));
         return manifest;
     }
 
