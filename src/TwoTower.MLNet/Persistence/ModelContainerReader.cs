@@ -57,45 +57,62 @@ public sealed class ModelContainerReader
         }
         using (zip)
         {
-            var manifestEntry = zip.GetEntry(ManifestName)
-                ?? throw new ModelFormatException(name, $"no {ManifestName}: not a TwoTower model file.");
-            ModelManifest manifest;
             try
             {
-                manifest = JsonSerializer.Deserialize<ModelManifest>(ReadAll(manifestEntry, name), ModelContainerWriter.Json)
-                    ?? throw new ModelFormatException(name, "empty manifest.");
+                return Read(zip, name);
             }
-            catch (JsonException ex)
+            catch (InvalidDataException ex)
             {
-                throw new ModelFormatException(name, $"the manifest is not valid JSON ({ex.Message}).", ex);
+                // The central directory is read lazily, on the first lookup: its corruption surfaces here, not at open.
+                throw new ModelFormatException(name, $"the zip directory is corrupt ({ex.Message.TrimEnd('.')}).", ex);
             }
-            if (manifest.Format != ModelManifest.FormatTag)
-                throw new ModelFormatException(name, $"format tag is '{manifest.Format}', expected '{ModelManifest.FormatTag}'.");
-            if (manifest.FormatVersion > ModelManifest.CurrentFormatVersion)
-                throw new ModelFormatException(name, $"format version {manifest.FormatVersion} is newer than this library reads ({ModelManifest.CurrentFormatVersion}); upgrade TwoTower.MLNet.");
-            if (manifest.FormatVersion < 1)
-                throw new ModelFormatException(name, $"invalid format version {manifest.FormatVersion}.");
-            if (string.IsNullOrWhiteSpace(manifest.ModelType))
-                throw new ModelFormatException(name, "the manifest names no model type.");
-
-            var entries = new Dictionary<string, (ModelManifestEntry, byte[])>(StringComparer.Ordinal);
-            foreach (var e in manifest.Entries)
-            {
-                var ze = zip.GetEntry(e.Name) ?? throw new ModelFormatException(name, $"entry '{e.Name}' listed in the manifest is missing.");
-                var payload = ReadAll(ze, name);
-                if (payload.Length != e.Length)
-                    throw new ModelFormatException(name, $"entry '{e.Name}' has {payload.Length} bytes, the manifest says {e.Length} (truncated or corrupt).");
-                var sha = Convert.ToHexStringLower(SHA256.HashData(payload));
-                if (!string.Equals(sha, e.Sha256, StringComparison.Ordinal))
-                    throw new ModelFormatException(name, $"checksum mismatch in entry '{e.Name}' (corrupt file).");
-                entries[e.Name] = (e, payload);
-            }
-            // Every payload is listed with its checksum; an unlisted one means the file was edited or not written by us.
-            foreach (var ze in zip.Entries)
-                if (ze.FullName != ManifestName && !entries.ContainsKey(ze.FullName))
-                    throw new ModelFormatException(name, $"entry '{ze.FullName}' is in the file but not in its manifest (the file was edited, or not written by TwoTower.MLNet).");
-            return new ModelContainerReader(name, manifest, entries);
         }
+    }
+
+    private static ModelContainerReader Read(ZipArchive zip, string name)
+    {
+        var manifestEntry = zip.GetEntry(ManifestName)
+            ?? throw new ModelFormatException(name, $"no {ManifestName}: not a TwoTower model file.");
+        ModelManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelManifest>(ReadAll(manifestEntry, name), ModelContainerWriter.Json)
+                ?? throw new ModelFormatException(name, "empty manifest.");
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelFormatException(name, $"the manifest is not valid JSON ({ex.Message}).", ex);
+        }
+        if (manifest.Format != ModelManifest.FormatTag)
+            throw new ModelFormatException(name, $"format tag is '{manifest.Format}', expected '{ModelManifest.FormatTag}'.");
+        if (manifest.FormatVersion > ModelManifest.CurrentFormatVersion)
+            throw new ModelFormatException(name, $"format version {manifest.FormatVersion} is newer than this library reads ({ModelManifest.CurrentFormatVersion}); upgrade TwoTower.MLNet.");
+        if (manifest.FormatVersion < 1)
+            throw new ModelFormatException(name, $"invalid format version {manifest.FormatVersion}.");
+        if (string.IsNullOrWhiteSpace(manifest.ModelType))
+            throw new ModelFormatException(name, "the manifest names no model type.");
+        if (manifest.Entries is null) throw new ModelFormatException(name, "the manifest lists no entries.");
+        for (var i = 0; i < manifest.Entries.Count; i++)
+            if (string.IsNullOrEmpty(manifest.Entries[i]?.Name))
+                throw new ModelFormatException(name, $"manifest entry {i} has no name.");
+
+        var entries = new Dictionary<string, (ModelManifestEntry, byte[])>(StringComparer.Ordinal);
+        foreach (var e in manifest.Entries)
+        {
+            var ze = zip.GetEntry(e.Name) ?? throw new ModelFormatException(name, $"entry '{e.Name}' listed in the manifest is missing.");
+            var payload = ReadAll(ze, name);
+            if (payload.Length != e.Length)
+                throw new ModelFormatException(name, $"entry '{e.Name}' has {payload.Length} bytes, the manifest says {e.Length} (truncated or corrupt).");
+            var sha = Convert.ToHexStringLower(SHA256.HashData(payload));
+            if (!string.Equals(sha, e.Sha256, StringComparison.Ordinal))
+                throw new ModelFormatException(name, $"checksum mismatch in entry '{e.Name}' (corrupt file).");
+            entries[e.Name] = (e, payload);
+        }
+        // Every payload is listed with its checksum; an unlisted one means the file was edited or not written by us.
+        foreach (var ze in zip.Entries)
+            if (ze.FullName != ManifestName && !entries.ContainsKey(ze.FullName))
+                throw new ModelFormatException(name, $"entry '{ze.FullName}' is in the file but not in its manifest (the file was edited, or not written by TwoTower.MLNet).");
+        return new ModelContainerReader(name, manifest, entries);
     }
 
     /// <summary>Whether an entry exists.</summary>

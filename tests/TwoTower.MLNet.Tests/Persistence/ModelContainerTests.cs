@@ -187,6 +187,35 @@ public sealed class ModelContainerTests
     }
 
     [TestMethod]
+    public void Open_CorruptZipDirectory_NamesTheFile()
+    {
+        // A broken header in the central directory is found only when the first entry is looked up, not at open.
+        var path = SaveTemp(w => w.AddFloats("weights", new float[16], 16));
+        var bytes = File.ReadAllBytes(path);
+        var last = bytes.AsSpan().LastIndexOf(new byte[] { 0x50, 0x4b, 0x01, 0x02 });
+        bytes[last + 3] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelFile.Load(path));
+        StringAssert.Contains(ex.Message, path);
+        StringAssert.Contains(ex.Message, "the zip directory is corrupt");
+    }
+
+    [TestMethod]
+    public void Open_ManifestWithNullEntriesOrNames_NamesTheFile()
+    {
+        foreach (var (edit, reason) in new[] { ("\"entries\": null", "lists no entries"), ("\"entries\": [ { \"name\": null } ]", "manifest entry 0 has no name") })
+        {
+            var path = Path.Combine(TestPaths.TempDir(), "edited.zip");
+            using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+            using (var w = new StreamWriter(zip.CreateEntry(ModelContainerReader.ManifestName).Open()))
+                w.Write($"{{ \"format\": \"twotower-model\", \"formatVersion\": 1, \"modelType\": \"popularity\", {edit} }}");
+            var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path), edit);
+            StringAssert.Contains(ex.Message, path);
+            StringAssert.Contains(ex.Message, reason);
+        }
+    }
+
+    [TestMethod]
     public void Open_PlainTextFile_IsNotAModelFile()
     {
         var path = Path.Combine(TestPaths.TempDir(), "notes.txt");
