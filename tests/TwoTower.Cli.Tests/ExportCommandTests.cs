@@ -52,6 +52,23 @@ public sealed class ExportCommandTests
     }
 
     [TestMethod]
+    public void Export_Refused_LeavesNoOutFolderOfItsOwn()
+    {
+        var dir = TestPaths.TempDir();
+        var missing = CliRunner.Run("export", "--model", Path.Combine(dir, "none.zip"), "--out", Path.Combine(dir, "onnx"));
+        Assert.AreEqual(2, missing.ExitCode, missing.Err);
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "onnx")), "a refused export leaves no folder of its own behind");
+        var pop = Path.Combine(dir, "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", TestPaths.Split("p2", "train"), "--out", pop).ExitCode);
+        Assert.AreNotEqual(0, CliRunner.Run("export", "--model", pop, "--out", Path.Combine(dir, "onnx")).ExitCode);
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "onnx")));
+        // A folder that was there before stays.
+        Directory.CreateDirectory(Path.Combine(dir, "mine"));
+        Assert.AreEqual(2, CliRunner.Run("export", "--model", Path.Combine(dir, "none.zip"), "--out", Path.Combine(dir, "mine")).ExitCode);
+        Assert.IsTrue(Directory.Exists(Path.Combine(dir, "mine")));
+    }
+
+    [TestMethod]
     public void Export_KPastTheCatalogue_CappedAndSaid()
     {
         var r = CliRunner.Run("export", "--model", IalsModel(), "--out", Path.Combine(TestPaths.TempDir(), "x"), "--k", "100000", "--json");
