@@ -73,4 +73,31 @@ public sealed class OnnxScorerSessionTests
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new OnnxScorerSession(session, ownsSession: false));
         StringAssert.Contains(ex.Message, "is 'tower'; expected 'scorer'");
     }
+
+    [TestMethod]
+    public void Open_TowerFile_ThrowsNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tower-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxTowerExporter.Export(new TowerGraphSpec { NumericInputs = [new TowerNumericInput("x", [0f], [1f])] }, path);
+            var ex = Assert.ThrowsExactly<ArgumentException>(() => OnnxScorerSession.Open(path));
+            StringAssert.Contains(ex.Message, $"'{path}' is not a scorer model: The model's metadata 'twotower.kind' is 'tower'");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
+    public void Constructor_NewerFormatVersion_Throws()
+    {
+        var bytes = OnnxScorerExporter.ToBytes(new OnnxScorerSpec { ItemVectors = Items, ItemCount = 3, Dimension = 2, K = 1 });
+        // The metadata entry is key, then field 2 (0x12) of length 1 holding "1": make it "2".
+        var key = System.Text.Encoding.ASCII.GetBytes(OnnxMetadataKeys.FormatVersion);
+        var at = bytes.AsSpan().IndexOf(key) + key.Length;
+        CollectionAssert.AreEqual(new byte[] { 0x12, 1, (byte)'1' }, bytes[at..(at + 3)]);
+        bytes[at + 2] = (byte)'2';
+        using var session = new InferenceSession(bytes);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new OnnxScorerSession(session, ownsSession: false));
+        StringAssert.Contains(ex.Message, "format version is '2'; this library reads version 1");
+    }
 }

@@ -141,4 +141,17 @@ public sealed class OnnxTowerSessionTests
         }
         finally { File.Delete(path); }
     }
+
+    [TestMethod]
+    public void Open_ScorerFile_ThrowsNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"scorer-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            OnnxScorerExporter.Export(new OnnxScorerSpec { ItemVectors = [1, 0], ItemCount = 1, Dimension = 2, K = 1 }, path);
+            var ex = Assert.ThrowsExactly<ArgumentException>(() => OnnxTowerSession.Open(path));
+            StringAssert.Contains(ex.Message, $"'{path}' is not a tower model: The model has no float output 'embedding'");
+        }
+        finally { File.Delete(path); }
+    }
 }

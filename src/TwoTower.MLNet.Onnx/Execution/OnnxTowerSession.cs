@@ -56,8 +56,21 @@ public sealed class OnnxTowerSession : IDisposable
     }
 
     /// <summary>Opens the model at <paramref name="modelPath"/> with the requested execution (see <see cref="OnnxSessionFactory.Create(string, OnnxExecution, Action{string}?)"/>).</summary>
-    public static OnnxTowerSession Open(string modelPath, OnnxExecution execution = OnnxExecution.Cpu, Action<string>? log = null) =>
-        new(OnnxSessionFactory.Create(modelPath, execution, log));
+    /// <exception cref="ArgumentException">The file is not a tower model (the message names it and what is missing).</exception>
+    public static OnnxTowerSession Open(string modelPath, OnnxExecution execution = OnnxExecution.Cpu, Action<string>? log = null)
+    {
+        var session = OnnxSessionFactory.Create(modelPath, execution, log);
+        try
+        {
+            return new(session);
+        }
+        catch (ArgumentException ex)
+        {
+            // The session was made here, so it is closed here; the caller learns which file was refused.
+            session.Dispose();
+            throw new ArgumentException($"'{modelPath}' is not a tower model: {ex.Message.Replace($" (Parameter '{ex.ParamName}')", "")}", nameof(modelPath), ex);
+        }
+    }
 
     /// <summary>The model's inputs, in model order.</summary>
     public IReadOnlyList<OnnxTowerInputInfo> Inputs { get; }

@@ -29,18 +29,34 @@ public sealed class OnnxScorerSession : IDisposable
         var meta = session.ModelMetadata.CustomMetadataMap;
         if (!meta.TryGetValue(OnnxMetadataKeys.Kind, out var kind) || kind != "scorer")
             throw new ArgumentException($"The model's metadata '{OnnxMetadataKeys.Kind}' is '{kind}'; expected 'scorer' (a model written by OnnxScorerExporter).", nameof(session));
-        Dimension = int.Parse(meta[OnnxMetadataKeys.Dimension], CultureInfo.InvariantCulture);
-        ItemCount = int.Parse(meta[OnnxMetadataKeys.ItemCount], CultureInfo.InvariantCulture);
-        K = int.Parse(meta[OnnxMetadataKeys.TopK], CultureInfo.InvariantCulture);
-        _inputNames = meta[OnnxMetadataKeys.Inputs].Split(',');
+        var version = Metadata(meta, OnnxMetadataKeys.FormatVersion);
+        if (version != "1")
+            throw new ArgumentException($"The scorer's format version is '{version}'; this library reads version 1 (a newer file needs a newer TwoTower.MLNet).", nameof(session));
+        Dimension = Positive(meta, OnnxMetadataKeys.Dimension);
+        ItemCount = Positive(meta, OnnxMetadataKeys.ItemCount);
+        K = Positive(meta, OnnxMetadataKeys.TopK);
+        _inputNames = Metadata(meta, OnnxMetadataKeys.Inputs).Split(',');
         _inputs = new OrtValue[_inputNames.Length];
         _session = session;
         _ownsSession = ownsSession;
     }
 
     /// <summary>Opens the scorer at <paramref name="modelPath"/> with the requested execution.</summary>
-    public static OnnxScorerSession Open(string modelPath, OnnxExecution execution = OnnxExecution.Cpu, Action<string>? log = null) =>
-        new(OnnxSessionFactory.Create(modelPath, execution, log));
+    /// <exception cref="ArgumentException">The file is not a scorer written by <see cref="OnnxScorerExporter"/> (the message names it).</exception>
+    public static OnnxScorerSession Open(string modelPath, OnnxExecution execution = OnnxExecution.Cpu, Action<string>? log = null)
+    {
+        var session = OnnxSessionFactory.Create(modelPath, execution, log);
+        try
+        {
+            return new(session);
+        }
+        catch (ArgumentException ex)
+        {
+            // The session was made here, so it is closed here; the caller learns which file was refused.
+            session.Dispose();
+            throw new ArgumentException($"'{modelPath}' is not a scorer model: {ex.Message.Replace($" (Parameter '{ex.ParamName}')", "")}", nameof(modelPath), ex);
+        }
+    }
 
     /// <summary>Query width d.</summary>
     public int Dimension { get; }
@@ -93,6 +109,14 @@ public sealed class OnnxScorerSession : IDisposable
             for (int i = 0; i < _outputs.Length; i++) { _outputs[i]?.Dispose(); _outputs[i] = null!; }
         }
     }
+
+    private static string Metadata(IReadOnlyDictionary<string, string> meta, string key) =>
+        meta.TryGetValue(key, out var value) ? value : throw new ArgumentException($"The scorer's metadata has no '{key}'.", "session");
+
+    private static int Positive(IReadOnlyDictionary<string, string> meta, string key) =>
+        int.TryParse(Metadata(meta, key), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"The scorer's metadata '{key}' is '{meta[key]}'; expected a positive integer.", "session");
 
     private static void Require(int actual, int expected, string name, string formula, int a, int b)
     {
