@@ -197,6 +197,8 @@ public sealed class TowerWeights
         if (h.LayoutVersion != LayoutVersion)
             throw new ModelFormatException(reader.Path, $"tower '{prefix}' has layout version {h.LayoutVersion}; this library reads version {LayoutVersion}{(h.LayoutVersion > LayoutVersion ? " (the file is newer: upgrade TwoTower.MLNet)" : "")}.");
         if (h.Architecture is null) throw new ModelFormatException(reader.Path, $"tower '{prefix}' has no architecture.");
+        // JSON leaves a missing list null despite the record's type.
+        if (h.Architecture.HiddenLayers is null) throw new ModelFormatException(reader.Path, $"tower '{prefix}' has no hidden layer list in its architecture.");
         try
         {
             var a = h.Architecture;

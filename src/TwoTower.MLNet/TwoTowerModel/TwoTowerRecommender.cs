@@ -183,10 +183,12 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
         if (reader.ModelType != TypeName)
             throw new ModelFormatException(reader.Path, $"model type is '{reader.ModelType}', expected '{TypeName}'.");
         var header = reader.ReadJson<Dictionary<string, JsonElement>>("twotower.json");
-        var layout = header.TryGetValue("layoutVersion", out var lv) ? lv.GetInt32() : 0;
+        var layout = header.ContainsKey("layoutVersion") ? HeaderNumber(reader, header, "layoutVersion") : 0;
         if (layout is < 1 or > LayoutVersion)
             throw new ModelFormatException(reader.Path, $"two-tower layout version {layout} is not supported (this library reads 1 to {LayoutVersion}){(layout > LayoutVersion ? "; the file is newer: upgrade TwoTower.MLNet" : "")}.");
-        var d = header["dimension"].GetInt32();
+        var dimension = HeaderNumber(reader, header, "dimension");
+        if (dimension is < 1 or > int.MaxValue) throw new ModelFormatException(reader.Path, $"entry 'twotower.json' has dimension {dimension}; expected a positive vector width.");
+        var d = (int)dimension;
         var users = reader.ReadIdMap("users.txt", "user");
         var items = reader.ReadIdMap("items.txt", "item");
         var hyper = new Dictionary<string, object?>();
@@ -208,6 +210,12 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
             throw new ModelFormatException(reader.Path, ex.Message, ex);
         }
     }
+
+    // A whole number of twotower.json; a missing or fractional one is a malformed file, a huge one a newer layout.
+    private static long HeaderNumber(ModelContainerReader reader, Dictionary<string, JsonElement> header, string key) =>
+        header.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number)
+            ? number
+            : throw new ModelFormatException(reader.Path, $"entry 'twotower.json' has {(header.ContainsKey(key) ? $"'{key}' = {value.GetRawText()}" : $"no '{key}'")}; expected a whole number.");
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, object?> Describe()

@@ -84,6 +84,32 @@ public sealed class TwoTowerFormatTests
         StringAssert.Contains(ex.Message, "item_tower.bag0");
     }
 
+    [TestMethod]
+    public void Load_MalformedHeaderOrArchitecture_ThrowsModelFormatExceptionNamingTheFile()
+    {
+        var edits = new (string Entry, string Pattern, string Replacement, string Reason)[]
+        {
+            ("twotower.json", "\"dimension\": \\d+,?", "", "no 'dimension'"),
+            ("twotower.json", "\"dimension\": \\d+", "\"dimension\": 2.5", "'dimension' = 2.5"),
+            ("twotower.json", "\"layoutVersion\": \\d+", "\"layoutVersion\": 1000000000000", "layout version 1000000000000"),
+            ("item_tower.json", "\"HiddenLayers\": \\[[^\\]]*\\],?", "", "no hidden layer list"),
+        };
+        foreach (var (entry, pattern, replacement, reason) in edits)
+        {
+            var path = Path.Combine(TestPaths.TempDir(), "edited.ttm");
+            ModelFile.Save(path, TowersModel(), null, null);
+            RewriteEntry(path, entry, json =>
+            {
+                var edited = System.Text.RegularExpressions.Regex.Replace(json, pattern, replacement);
+                Assert.AreNotEqual(json, edited, pattern);
+                return edited;
+            });
+            var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelFile.Load(path), pattern);
+            StringAssert.Contains(ex.Message, path);
+            StringAssert.Contains(ex.Message, reason);
+        }
+    }
+
     // Edits one JSON entry and re-signs the manifest, as a writer of a different version would have written it.
     private static void RewriteEntry(string path, string name, Func<string, string> edit)
     {
