@@ -61,7 +61,8 @@ public sealed class FittedRecommender
     /// <summary>The model type of the matrix-factorization step that warm-started this model in its chain, or null.</summary>
     public string? WarmStartedFrom { get; init; }
 
-    private (int[] Pointers, int[] Items)? _seen;
+    // A reference, so a thread that reads it while another sets it sees all of it or nothing (a nullable tuple can tear).
+    private Tuple<int[], int[]>? _seen;
     private ExactRecommender? _exact;
 
     /// <summary>The column of user vectors the trainer's transformer writes (how a later step recognises this model's output).</summary>
@@ -130,7 +131,7 @@ public sealed class FittedRecommender
         var options = SearchOptions ?? TwoTower.MLNet.Index.SearchOptions.Default;
         if (excludeSeen && key >= 0)
         {
-            var (ptr, items) = _seen ??= RecommendEstimator.SeenItems(Training, Model.Users.Count, Model.Items.Count);
+            var (ptr, items) = _seen ??= RecommendEstimator.SeenItems(Training, Model.Users.Count, Model.Items.Count).ToTuple();
             var seen = new ArraySegment<int>(items, ptr[key], ptr[key + 1] - ptr[key]);
             var outer = options.Filter;
             options = options with { Filter = id => seen.AsSpan().BinarySearch((int)id) < 0 && (outer is null || outer(id)) };
