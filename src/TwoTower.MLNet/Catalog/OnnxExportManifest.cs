@@ -91,8 +91,8 @@ public sealed record OnnxExportTensor(
 
 /// <summary>
 /// One feature input of a network tower and how to encode a raw value for it: a categorical takes index
-/// i + 1 for vocabulary[i] and 0 for missing or unknown; a bag takes token indices (vocabulary[i] → i), right-padded
-/// with <see cref="Padding"/>, and averages their embeddings; a numeric takes the raw value (the graph computes
+/// i + 1 for vocabulary[i] and 0 for missing or unknown; a bag takes the indices of its distinct tokens (vocabulary[i] → i;
+/// a repeated token once, as the model was trained), right-padded with <see cref="Padding"/>, and averages their embeddings; a numeric takes the raw value (the graph computes
 /// (x − mean) / std; feed the mean when missing).
 /// </summary>
 public sealed class OnnxExportFeature
@@ -108,6 +108,12 @@ public sealed class OnnxExportFeature
 
     /// <summary>The padding index of a bag (the vocabulary size); null otherwise.</summary>
     [JsonPropertyName("padding")] public int? Padding { get; init; }
+
+    /// <summary>
+    /// For the user tower's "history" bag of a model trained on each user's latest N items only: N (feed the user's last N
+    /// distinct items by time); null when the whole history was used or the bag is not a history.
+    /// </summary>
+    [JsonPropertyName("max_length")] public int? MaxLength { get; init; }
 
     /// <summary>Mean subtracted from a numeric (null otherwise).</summary>
     [JsonPropertyName("mean")] public double? Mean { get; init; }

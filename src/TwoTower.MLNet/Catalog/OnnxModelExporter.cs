@@ -82,8 +82,8 @@ public static class OnnxModelExporter
             ColdUserVector = cold,
             ItemIds = model.Items.RawIds,
             Towers = networks.User is not null ? "network" : "lookup",
-            QueryFeatures = networks.User is not null ? Features(networks.User.Features) : [],
-            ItemFeatures = networks.Item is not null ? Features(networks.Item.Features) : [],
+            QueryFeatures = networks.User is not null ? Features(networks.User.Features, HistoryLength(model)) : [],
+            ItemFeatures = networks.Item is not null ? Features(networks.Item.Features, null) : [],
             Files =
             [
                 new OnnxExportFile { File = QueryTowerFile, Kind = "query_tower", Inputs = Inputs(query), Outputs = [new(TowerGraphSpec.OutputName, "float", ["N", d])] },
@@ -127,10 +127,18 @@ public static class OnnxModelExporter
     private static OnnxExportTensor[] Inputs(TowerGraphSpec spec) =>
         [.. spec.Inputs.Select(i => new OnnxExportTensor(i.Name, i.IsInt64 ? "int64" : "float", ["N", i.Width >= 0 ? i.Width.ToString(CultureInfo.InvariantCulture) : "L"]))];
 
-    private static OnnxExportFeature[] Features(Features.FeatureSchema schema) =>
+    // The user history's cut, when the model was trained on each user's latest items only.
+    private static int? HistoryLength(IEmbeddingRecommender model) =>
+        model is TwoTowerModel.TwoTowerRecommender { UserHistoryLength: > 0 and var n } ? n : null;
+
+    private static OnnxExportFeature[] Features(Features.FeatureSchema schema, int? historyLength) =>
     [
         .. schema.Categoricals.Select(c => new OnnxExportFeature { Name = c.Name, Kind = "categorical", Vocabulary = c.Vocabulary }),
-        .. schema.Bags.Select(b => new OnnxExportFeature { Name = b.Name, Kind = "bag", Vocabulary = b.Vocabulary, Padding = b.Vocabulary.Count }),
+        .. schema.Bags.Select(b => new OnnxExportFeature
+        {
+            Name = b.Name, Kind = "bag", Vocabulary = b.Vocabulary, Padding = b.Vocabulary.Count,
+            MaxLength = b.Name == TwoTower.MLNet.Features.UserHistoryFeature.BagName ? historyLength : null,
+        }),
         .. schema.Numerics.Select(n => new OnnxExportFeature { Name = n.Name, Kind = "numeric", Mean = n.Mean, Std = n.Std }),
     ];
 

@@ -112,12 +112,25 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
     }
 
     /// <summary>The softmax temperature the model was trained with (scores / T are its logits), or null when the file does not say.</summary>
-    public float? Temperature => _hyper.TryGetValue("temperature", out var t)
-        ? t switch
+    public float? Temperature => Setting("temperature") is { } t ? (float)t : null;
+
+    /// <summary>
+    /// How many of a user's latest distinct training items the user tower's "history" bag held (0 = all of them), or null
+    /// when the model has no history bag or the file does not say. A history fed to the tower from outside should be cut
+    /// the same way.
+    /// </summary>
+    public int? UserHistoryLength => UserTower?.Features.Bags.Any(b => b.Name == Features.UserHistoryFeature.BagName) == true
+        && Setting("user_history_length") is { } n && n >= 0 && n <= int.MaxValue && n == Math.Floor(n) ? (int)n : null;
+
+    // A numeric hyper-parameter as trained (a number) or as loaded from the file (a number or its text).
+    private double? Setting(string name) => _hyper.TryGetValue(name, out var value)
+        ? value switch
         {
             float f => f,
-            double x => (float)x,
-            string s when float.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) => v,
+            double x => x,
+            int i => i,
+            long l => l,
+            string s when double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) => v,
             _ => null,
         }
         : null;

@@ -522,6 +522,7 @@ internal sealed class TwoTowerTrainingLoop
         ["item_features"] = _itemFeatureNames,
         ["item_id_embedding"] = _itemId is not null,
         ["user_history"] = _o.UseUserHistory,
+        ["user_history_length"] = _o.UserHistoryLength,
         ["weight_averaging_decay"] = _o.WeightAveragingDecay,
         ["user_features"] = _userFeatureNames,
         ["recency_weight"] = _o.RecencyWeight,
