@@ -45,17 +45,23 @@ public static class CliApp
             error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => OneLine(e.Message)))} (see '{CommandPath(parse.CommandResult)} --help')");
             return UsageError;
         }
+        // A failed command leaves no empty output folder of its own behind (the output checks create them up front).
+        using var created = CreatedFolders.Begin();
         try
         {
-            return parse.Invoke(config);
+            var code = parse.Invoke(config);
+            if (code != 0) created.RemoveEmpty();
+            return code;
         }
         catch (Exception ex) when (IsUserError(ex))
         {
+            created.RemoveEmpty();
             error.WriteLine($"error: {(ex is ArgumentException a ? a.MessageWithoutParameter() : ex.Message)}");
             return UsageError;
         }
         catch (Exception ex)
         {
+            created.RemoveEmpty();
             error.WriteLine($"error: {ex.GetType().Name}: {ex.Message}");
             if (Environment.GetEnvironmentVariable("TWOTOWER_DEBUG") == "1") error.WriteLine(ex);
             return 1;

@@ -22,34 +22,21 @@ internal static class ExportCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
-            var existed = !string.IsNullOrWhiteSpace(r.GetValue(outDir)) && Directory.Exists(r.GetValue(outDir));
             var dir = OutputPaths.Folder(r.GetValue(outDir), "--out", []);
-            OnnxExportManifest manifest;
-            int kk;
-            bool exclude;
-            try
+            var loaded = ModelFile.Load(r.GetValue(modelPath)!);
+            if (loaded.Model is not IEmbeddingRecommender model)
+                throw new UserInputException($"--model: a '{loaded.Model.ModelType}' model has no user and item vectors; export supports vector models (twotower, ials, mf).");
+            var kk = r.GetValue(k);
+            if (kk > model.Items.Count)
             {
-                var loaded = ModelFile.Load(r.GetValue(modelPath)!);
-                if (loaded.Model is not IEmbeddingRecommender model)
-                    throw new UserInputException($"--model: a '{loaded.Model.ModelType}' model has no user and item vectors; export supports vector models (twotower, ials, mf).");
-                kk = r.GetValue(k);
-                if (kk > model.Items.Count)
-                {
-                    // As recommend and score do: a list never holds more than the catalogue.
-                    console.Log($"--k {kk}: the catalogue has {model.Items.Count} items; the graph returns {model.Items.Count} per user.");
-                    kk = model.Items.Count;
-                }
-                if (kk < 1) throw new UserInputException($"--k {kk}: must be in 1..{model.Items.Count} (the catalogue size).");
-                exclude = r.GetValue(excludeSeen);
-                if (exclude && loaded.Seen is null) throw new UserInputException("--exclude-seen: the model file stores no training interactions; export without it.");
-                manifest = OnnxModelExporter.Export(model, dir, exclude ? loaded.Seen : null, kk);
+                // As recommend and score do: a list never holds more than the catalogue.
+                console.Log($"--k {kk}: the catalogue has {model.Items.Count} items; the graph returns {model.Items.Count} per user.");
+                kk = model.Items.Count;
             }
-            catch
-            {
-                // A refused export leaves no folder of its own behind (the writability check made it).
-                if (!existed && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
-                throw;
-            }
+            if (kk < 1) throw new UserInputException($"--k {kk}: must be in 1..{model.Items.Count} (the catalogue size).");
+            var exclude = r.GetValue(excludeSeen);
+            if (exclude && loaded.Seen is null) throw new UserInputException("--exclude-seen: the model file stores no training interactions; export without it.");
+            var manifest = OnnxModelExporter.Export(model, dir, exclude ? loaded.Seen : null, kk);
             foreach (var f in manifest.Files) console.Info($"{Path.Combine(dir, f.File)}  ({f.Kind}: {string.Join(", ", f.Inputs.Select(i => $"{i.Name} {i.Type}[{string.Join(",", i.Shape)}]"))})");
             console.Info($"{Path.Combine(dir, OnnxModelExporter.ManifestFile)}  (dimension {manifest.Dimension}, normalization {manifest.Normalization}, {manifest.UserIds.Count} users, {manifest.ItemIds.Count} items)");
             if (console.Json)

@@ -30,26 +30,14 @@ internal static class SplitCommand
             if (r.GetValue(protocol) == "leave-last-out")
                 foreach (var o in new Option[] { seed, validFraction, testFraction })
                     if (r.GetResult(o) is { Implicit: false }) throw new UserInputException($"{o.Name}: the leave-last-out split takes no fractions or seed (each user's last interaction is test, the one before valid).");
-            var existed = !string.IsNullOrWhiteSpace(r.GetValue(output)) && Directory.Exists(r.GetValue(output));
             var dir = OutputPaths.Folder(r.GetValue(output), "--out", ["train.csv", "valid.csv", "test.csv"], ("--data", path));
-            SplitResult split;
-            try
+            var log = data.LoadLog(path, r, console, "--data");
+            var split = r.GetValue(protocol) switch
             {
-                var log = data.LoadLog(path, r, console, "--data");
-                split = r.GetValue(protocol) switch
-                {
-                    "random" => RandomSplit.Split(log, r.GetValue(validFraction), r.GetValue(testFraction), r.GetValue(seed)),
-                    "temporal" => TemporalSplit.Split(log, r.GetValue(validFraction), r.GetValue(testFraction)),
-                    _ => LeaveLastOutSplit.Split(log),
-                };
-            }
-            catch (Exception ex) when (ex is ArgumentException or UserInputException or DataFormatException or IOException)
-            {
-                // A refused split leaves no folder of its own behind (the writability check made it).
-                if (!existed && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
-                if (ex is ArgumentException arg) throw new UserInputException(arg.MessageWithoutParameter());
-                throw;
-            }
+                "random" => RandomSplit.Split(log, r.GetValue(validFraction), r.GetValue(testFraction), r.GetValue(seed)),
+                "temporal" => TemporalSplit.Split(log, r.GetValue(validFraction), r.GetValue(testFraction)),
+                _ => LeaveLastOutSplit.Split(log),
+            };
             InteractionCsvWriter.WriteSplit(split, dir);
             var rows = split.Train.Count + split.Valid.Count + split.Test.Count;
             console.Info($"{r.GetValue(protocol)} split of {rows} rows → {dir}: train {split.Train.Count}, valid {split.Valid.Count}, test {split.Test.Count}");

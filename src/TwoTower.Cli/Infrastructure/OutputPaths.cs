@@ -2,7 +2,8 @@ namespace TwoTower.Cli.Infrastructure;
 
 /// <summary>
 /// Checks an output argument before any work, so a bad path fails in a second and not after a fit, and an output
-/// never replaces one of the command's own inputs.
+/// never replaces one of the command's own inputs. The folders it creates are removed again when the command fails
+/// before writing into them (<see cref="CreatedFolders"/>).
 /// </summary>
 internal static class OutputPaths
 {
@@ -51,7 +52,7 @@ internal static class OutputPaths
     {
         try
         {
-            Directory.CreateDirectory(folder);
+            CreatedFolders.Create(folder);
             // A probe file is the only honest test of write permission (ACLs, read-only mounts, /proc).
             using var probe = new FileStream(Path.Combine(folder, $".twotower-probe.{Environment.ProcessId}.{Guid.NewGuid():N}"),
                 FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
