@@ -141,7 +141,7 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>How extra negatives are drawn. Default uniform.</summary>
     public NegativeSampling ExtraNegativeSampling { get; set; } = NegativeSampling.Uniform;
 
-    /// <summary>Hard negatives per batch: the items of a random pool that the current model scores highest for the batch's users, excluding the batch's positives. Default 0.</summary>
+    /// <summary>Hard negatives per batch: the items of a random pool that the model as it was at the start of the epoch (a snapshot, re-taken every epoch) scores highest for the batch's users, excluding the batch's positives. Default 0.</summary>
     public int HardNegatives { get; set; }
 
     /// <summary>Size of the uniformly drawn pool hard negatives are mined from. Default 512.</summary>
@@ -190,7 +190,7 @@ public sealed class TwoTowerTrainerOptions
     /// </summary>
     public int Epochs { get; set; } = 14;
 
-    /// <summary>Stop after this many epochs without validation improvement and restore the best epoch (0 = no early stopping). Used only with validation data. Default 2.</summary>
+    /// <summary>Stop after this many epochs without validation improvement and restore the best epoch (0 = no early stopping: every epoch runs, and the best epoch is still restored at the end). Used only with validation data. Default 2.</summary>
     public int EarlyStoppingPatience { get; set; } = 2;
 
     /// <summary>
