@@ -7,6 +7,7 @@
 //   dotnet run -c Release --project bench/TrainBench -- userfold p1-tune [--bags 4] [--set ...] [--diagnose]   (user-level cross-fitting: each user scored as a new user, from history + features, by the member that never saw them)
 //   dotnet run -c Release --project bench/TrainBench -- mix p1-tune [--set ...] [--als-set ...] [--diagnose]   (two-tower + iALS, per-user standardised scores, several weights)
 //   dotnet run -c Release --project bench/TrainBench -- gcn p1-tune [--gset Layers=3] [--gset Lr=0.002] ...   (LightGCN-style propagation experiment, GraphPropagationExperiment.cs)
+//   dotnet run -c Release --project bench/TrainBench -- project p1-tune [--bags 8] [--als-set ...] [--pset Tau=0.5,1] [--pset Lambda=0.01] [--pset Teacher=oof|insample|self]   (ProjectionExperiment.cs)
 //   dotnet run -c Release --project bench/TrainBench -- profile     (time of each part of one training step, peer configuration)
 // Data: $TWOTOWER_DATA (a folder holding ml-100k/ and splits/ml-100k/), else ../shared/datasets.
 using System.Diagnostics;
@@ -30,6 +31,7 @@ var heldOutScoring = false;
 var bags = 4;
 var outOfFold = false;
 var graphSet = new Dictionary<string, string>();
+var projectionSet = new Dictionary<string, string>();
 var baselineSets = new List<string>();
 var member = "twotower";
 var easeOptions = new TwoTower.MLNet.MatrixFactorization.EaseOptions();
@@ -51,6 +53,7 @@ for (var a = 1; a < args.Length; a++)
         case "--member": member = args[++a]; break;
         case "--als-set": OptionAssignment.Apply(alsOptions, args[++a]); break;
         case "--gset": { var kv = args[++a].Split('=', 2); graphSet[kv[0]] = kv[1]; break; }
+        case "--pset": { var kv = args[++a].Split('=', 2); projectionSet[kv[0]] = kv[1]; break; }
         case "--baseline-set": baselineSets.Add(args[++a]); break;
         default: split = args[a]; break;
     }
@@ -176,6 +179,11 @@ var td = TrainingData.Create(trainLog, tune ? evalLog : null, items, users);
 if (mode == "gcn")
 {
     GraphPropagationExperiment.Run(td, trainLog, evalLog, graphSet, options.Seed);
+    return;
+}
+if (mode == "project")
+{
+    ProjectionExperiment.Run(trainLog, evalLog, items, users, options, alsOptions, bags, projectionSet, diagnose, Evaluate, Metrics);
     return;
 }
 if (mode == "mix")
