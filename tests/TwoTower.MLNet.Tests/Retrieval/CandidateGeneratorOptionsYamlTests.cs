@@ -333,6 +333,26 @@ public sealed partial class CandidateGeneratorOptionsYamlTests
     }
 
     [TestMethod]
+    public void Parse_KeyGivenTwice_RefusedInBothFormatsNamingTheKey()
+    {
+        // JSON once took the last of two "sources" lists without a word, while YAML refused them.
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.FromJson(
+            "{\"sources\":[{\"source\":\"mf\",\"quota\":100}],\"sources\":[{\"source\":\"popularity\",\"quota\":5}]}"));
+        StringAssert.Contains(ex.Message, "key 'sources' appears twice in (top level) (line 1, column");
+        // Keys match case-insensitively, so "quota" and "Quota" are one key given twice, in either format.
+        foreach (var (text, format) in new[]
+        {
+            ("{\"sources\":[{\"source\":\"mf\",\"quota\":100,\"Quota\":5}]}", ConfigurationFormat.Json),
+            ("sources:\n  - source: mf\n    quota: 100\n    Quota: 5\n", ConfigurationFormat.Yaml),
+        })
+        {
+            ex = Assert.ThrowsExactly<ArgumentException>(() => CandidateGeneratorOptions.Parse(text, format));
+            StringAssert.Contains(ex.Message, "key 'Quota' appears twice in sources[0] (line ", format.ToString());
+            Assert.DoesNotContain("TwoTower.", ex.Message, "no .NET type names");
+        }
+    }
+
+    [TestMethod]
     public void ToYaml_HandWrittenOptions_ReadableBlockYaml()
     {
         var o = new CandidateGeneratorOptions { Sources = new[] { new SourceQuota("mf", 7, 2f), new SourceQuota("true", 3, 0.5f) }, Normalization = ScoreNormalization.None };

@@ -20,6 +20,8 @@ public sealed record CandidateGeneratorOptions
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // A key given twice ("quota", or "quota" and "Quota") is an error as in YAML, not "the last one wins".
+        AllowDuplicateProperties = false,
         // A missing source or quota, or a null list, is an error naming the key rather than a default that fails later.
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,

@@ -73,9 +73,9 @@ internal static class ConfigurationReader
             {
                 root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             }
-            catch (JsonException)
+            catch (Exception treeError) when (treeError is JsonException or ArgumentException)
             {
-                // The value found is only a detail of the message; without a tree the message omits it.
+                // The value found is only a detail of the message; without a tree (e.g. a key given twice) the message omits it.
             }
             var at = ex.LineNumber is { } line ? (line + 1, (ex.BytePositionInLine ?? 0) + 1) : ((long, long)?)null;
             throw new ArgumentException($"Invalid {what}: {Describe(ex, typeof(T), options, root, at)}", "json", ex);
@@ -117,6 +117,10 @@ internal static class ConfigurationReader
         var where = at is { } a ? $" (line {a.Line}, column {a.Column})" : "";
         var segments = ConfigurationPath.Parse(ex.Path);
         if (segments is null) return $"{ex.Message}{where}";
+        // The serializer's message names .NET types; the key path is what the author of the file needs.
+        if (ex.Message.StartsWith("Duplicate property", StringComparison.Ordinal) && segments.Count > 0)
+            return $"key '{segments[^1].Name}' appears twice in {ConfigurationPath.Display(segments.Take(segments.Count - 1).ToList())}{where} " +
+                "(keys are case-insensitive); give each key once.";
         var info = options.GetTypeInfo(root);
         for (var i = 0; i < segments.Count; i++)
         {
