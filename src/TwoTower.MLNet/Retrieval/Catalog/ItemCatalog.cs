@@ -131,6 +131,21 @@ public sealed class ItemCatalog
         }
     }
 
+    /// <summary>Adds the genre names not known yet, in order, each with the next free bit (known ones keep theirs).</summary>
+    /// <exception cref="ArgumentException">A name is blank, or the catalogue would hold more than <see cref="MaxGenres"/> genres.</exception>
+    public void AddGenres(IEnumerable<string> genres)
+    {
+        ArgumentNullException.ThrowIfNull(genres);
+        lock (_write)
+        {
+            foreach (var g in genres)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(g, nameof(genres));
+                GenreBit(g, add: true);
+            }
+        }
+    }
+
     /// <summary>The bit mask of genre names; throws naming the unknown genre and the known ones.</summary>
     public ulong GenreMask(IEnumerable<string> genres)
     {

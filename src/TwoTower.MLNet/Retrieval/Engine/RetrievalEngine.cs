@@ -167,7 +167,8 @@ public sealed class RetrievalEngine : IDisposable
             throw new InvalidDataException($"State folder '{options.StateDirectory}' does not fit this model: {ex.MessageWithoutParameter()} " +
                 "Its updates were written for another model (another vector dimension or catalogue); give each model its own state folder.", ex);
         }
-        engine.RecoveredUpdates = recovered.Count;
+        // The genre vocabulary opening a snapshot is no update of its own.
+        engine.RecoveredUpdates = recovered.Count(r => r.Op != UpdateRecord.GenreVocabulary);
         return engine;
     }
 
@@ -353,6 +354,7 @@ public sealed class RetrievalEngine : IDisposable
             case UpdateRecord.PutItem when r.ItemId is not null: ApplyPut(r); break;
             case UpdateRecord.RemoveItem when r.ItemId is not null: ApplyRemove(r.ItemId); break;
             case UpdateRecord.AppendHistory when r.UserId is not null && r.Items is not null: ApplyHistory(r.UserId, r.Items); break;
+            case UpdateRecord.GenreVocabulary when r.Genres is not null: Catalog.AddGenres(r.Genres); break;
             default: throw new InvalidDataException($"Update record with op '{r.Op}' is incomplete or unknown (item '{r.ItemId}', user '{r.UserId}').");
         }
     }
@@ -390,11 +392,14 @@ public sealed class RetrievalEngine : IDisposable
 
     private IEnumerable<UpdateRecord> NetState()
     {
-        var state = new List<UpdateRecord>();
-        foreach (var id in _changedItems.Order(StringComparer.Ordinal))
+        // Genre bits and item keys are given out in order of arrival: the snapshot replays that order, so a restart
+        // serves the same genres (also those no item carries any more) and keys the new items alike (ties, index ids).
+        var state = new List<UpdateRecord> { new() { Op = UpdateRecord.GenreVocabulary, Genres = Catalog.Genres } };
+        var changed = _changedItems.Select(id => Catalog.TryGetKey(id, out var key) ? key : -1).Where(key => key >= 0).Order();
+        foreach (var key in changed)
         {
-            if (!Catalog.TryGetKey(id, out var key)) continue;
             var item = Catalog.Get(key)!;
+            var id = item.Record.Id;
             // An item added at run time and removed since must still exist on replay: histories may name it.
             if (item.Live || key >= Model.Items.Count)
                 state.Add(new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = id, Title = item.Record.Title, Genres = item.Record.Genres.ToArray(), ReleaseDate = item.Record.ReleaseDate, Vector = item.Vector });

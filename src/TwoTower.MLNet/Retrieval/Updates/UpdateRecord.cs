@@ -14,7 +14,10 @@ public sealed record UpdateRecord
     /// <summary>Operation: add items to a user's history.</summary>
     public const string AppendHistory = "history";
 
-    /// <summary><see cref="PutItem"/>, <see cref="RemoveItem"/> or <see cref="AppendHistory"/>.</summary>
+    /// <summary>Operation: the catalogue's genre names in bit order (a snapshot's first record), so a restart keeps genres no live item carries any more.</summary>
+    public const string GenreVocabulary = "genres";
+
+    /// <summary><see cref="PutItem"/>, <see cref="RemoveItem"/>, <see cref="AppendHistory"/> or <see cref="GenreVocabulary"/>.</summary>
     [JsonPropertyName("op")] public required string Op { get; init; }
 
     /// <summary>Item id (item operations).</summary>
@@ -23,7 +26,7 @@ public sealed record UpdateRecord
     /// <summary>Title (put).</summary>
     [JsonPropertyName("title"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Title { get; init; }
 
-    /// <summary>Genres (put).</summary>
+    /// <summary>Genres (put; all of the catalogue's for <see cref="GenreVocabulary"/>).</summary>
     [JsonPropertyName("genres"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Genres { get; init; }
 
     /// <summary>Release date (put).</summary>
