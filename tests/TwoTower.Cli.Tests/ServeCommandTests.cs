@@ -48,6 +48,23 @@ public sealed class ServeCommandTests
     }
 
     [TestMethod]
+    public void Start_PortTaken_OneLineErrorAndTheStateFolderLetGo()
+    {
+        // The engine of an app that never started was never disposed: its state folder stayed locked in this process.
+        var dir = Directory.CreateTempSubdirectory("twotower-serve-").FullName;
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var state = Path.Combine(dir, "state");
+        var console = new CliConsole(new StringWriter(), new StringWriter(), false);
+        var ex = Assert.ThrowsExactly<UserInputException>(() =>
+            ServeCommand.Start(new ServingOptions { ModelPath = SaveModel(dir), StateDirectory = state }, $"http://127.0.0.1:{port}", console));
+        StringAssert.Contains(ex.Message, "cannot listen");
+        TwoTower.MLNet.Retrieval.Updates.UpdateLog.Open(state, out _).Dispose();
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public void Serve_MissingModelFile_ExitCode2NamingPath()
     {
         var r = CliRunner.Run("serve", "--model", "/nonexistent/model.zip", "--urls", "http://127.0.0.1:0");

@@ -81,6 +81,7 @@ internal static class ServeCommand
         {
             // Address in use, or not ours to bind: the one-line error, not the host's stack trace.
             ((IDisposable)app).Dispose();
+            engine.Dispose(); // an app that never started never stops, so the state folder would stay locked
             throw new UserInputException($"--urls {urls}: cannot listen ({ex.Message}).");
         }
         console.Log($"Serving {engine.Model.ModelType} ({engine.Catalog.LiveCount} items, sources: {string.Join(", ", engine.Generator.SourceNames)}) on {string.Join(", ", app.Urls)}"

@@ -252,6 +252,20 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Create_StateFolderWithAnUnknownRecord_FailsAndLetsTheFolderGo()
+    {
+        // An error other than a misfit vector used to leave the folder locked (and the index open) until the finalizer ran.
+        var dir = TestPaths.TempDir();
+        var log = Path.Combine(dir, TwoTower.MLNet.Retrieval.Updates.UpdateLog.LogFile);
+        File.WriteAllText(log, "{\"op\":\"rename-item\",\"itemId\":\"1\"}\n");
+        var ex = Assert.ThrowsExactly<InvalidDataException>(() => Engine(dir));
+        StringAssert.Contains(ex.Message, "op 'rename-item' is incomplete or unknown");
+        File.WriteAllText(log, "");
+        using (var e = Engine(dir)) Assert.AreEqual(0, e.RecoveredUpdates);
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public void ConcurrentReadsDuringWrites_NoErrorsAndOnlyCatalogueItems()
     {
         using var e = Engine();

@@ -121,55 +121,64 @@ public sealed class RetrievalEngine : IDisposable
         IVectorIndex? index = null;
         AnnCandidateSource? ann = null;
         INewItemEmbedder? newItems = null;
-        if (embedding is not null)
-        {
-            index = options.CreateIndex?.Invoke(dim) ?? IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct, options.DeterministicIndex ? 1 : 0);
-            if (index.Dimension != dim || index.Metric != VectorMetric.InnerProduct || index.Count != 0)
-            {
-                var (d, metric, count) = (index.Dimension, index.Metric, index.Count);
-                index.Dispose();
-                throw new ArgumentException($"The item index from CreateIndex has dimension {d}, metric {metric} and {count} vectors; " +
-                    $"the engine needs an empty inner-product index of dimension {dim} (it adds the model's item vectors itself).", nameof(options));
-            }
-            var vectors = embedding.ItemVectors.Span;
-            if (!index.IsTrained) index.Train(vectors);
-            var ids = new long[model.Items.Count];
-            for (var i = 0; i < ids.Length; i++) ids[i] = i;
-            index.Add(ids, vectors);
-            var name = model.ModelType == TwoTowerModel.TwoTowerRecommender.TypeName ? "twotower" : "mf";
-            ann = new AnnCandidateSource(name, embedding, index, catalog, new SearchOptions { EfSearch = options.EfSearch }, NewUserEmbedders.Create(embedding, catalog, options.NewUserFoldIn, options.SoftmaxFoldIn));
-            sources.Add(ann);
-            if (model is TwoTowerModel.TwoTowerRecommender tt && ItemTowerEmbedder.CanEmbed(tt))
-                newItems = new ItemTowerEmbedder(tt);
-            else if (items is not null)
-            {
-                var records = Enumerable.Range(0, model.Items.Count).Select(k => catalog.Get(k)!.Record).ToArray();
-                var counts = popularity.Overall.Counts;
-                var min = loaded.Seen is null ? 0 : options.ProjectionMinInteractions;
-                newItems = ContentItemProjector.Fit(records, vectors, dim, catalog.Genres, k => counts[k] >= min);
-            }
-        }
-
-        var generatorOptions = options.Generator ?? DefaultGeneratorOptions(sources.Select(s => s.Name));
-        var generator = new CandidateGenerator(sources, generatorOptions);
         UpdateLog? log = null;
-        IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
-        if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
-        var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity,
-            loaded.Seen is not null || model is PopularityRecommender ? popularity.Overall.Counts : null, newItems, options, log);
+        // Whatever fails from here on, the index (e.g. a PostgreSQL connection) and the state folder's lock are let go:
+        // a caller that fixes the cause and retries in the same process finds the folder free.
         try
         {
-            foreach (var r in recovered) engine.Apply(r);
+            if (embedding is not null)
+            {
+                index = options.CreateIndex?.Invoke(dim) ?? IndexFactory.Create(options.IndexSpec, dim, VectorMetric.InnerProduct, options.DeterministicIndex ? 1 : 0);
+                if (index.Dimension != dim || index.Metric != VectorMetric.InnerProduct || index.Count != 0)
+                {
+                    var (d, metric, count) = (index.Dimension, index.Metric, index.Count);
+                    throw new ArgumentException($"The item index from CreateIndex has dimension {d}, metric {metric} and {count} vectors; " +
+                        $"the engine needs an empty inner-product index of dimension {dim} (it adds the model's item vectors itself).", nameof(options));
+                }
+                var vectors = embedding.ItemVectors.Span;
+                if (!index.IsTrained) index.Train(vectors);
+                var ids = new long[model.Items.Count];
+                for (var i = 0; i < ids.Length; i++) ids[i] = i;
+                index.Add(ids, vectors);
+                var name = model.ModelType == TwoTowerModel.TwoTowerRecommender.TypeName ? "twotower" : "mf";
+                ann = new AnnCandidateSource(name, embedding, index, catalog, new SearchOptions { EfSearch = options.EfSearch }, NewUserEmbedders.Create(embedding, catalog, options.NewUserFoldIn, options.SoftmaxFoldIn));
+                sources.Add(ann);
+                if (model is TwoTowerModel.TwoTowerRecommender tt && ItemTowerEmbedder.CanEmbed(tt))
+                    newItems = new ItemTowerEmbedder(tt);
+                else if (items is not null)
+                {
+                    var records = Enumerable.Range(0, model.Items.Count).Select(k => catalog.Get(k)!.Record).ToArray();
+                    var counts = popularity.Overall.Counts;
+                    var min = loaded.Seen is null ? 0 : options.ProjectionMinInteractions;
+                    newItems = ContentItemProjector.Fit(records, vectors, dim, catalog.Genres, k => counts[k] >= min);
+                }
+            }
+
+            var generatorOptions = options.Generator ?? DefaultGeneratorOptions(sources.Select(s => s.Name));
+            var generator = new CandidateGenerator(sources, generatorOptions);
+            IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
+            if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
+            var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity,
+                loaded.Seen is not null || model is PopularityRecommender ? popularity.Overall.Counts : null, newItems, options, log);
+            try
+            {
+                foreach (var r in recovered) engine.Apply(r);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidDataException($"State folder '{options.StateDirectory}' does not fit this model: {ex.MessageWithoutParameter()} " +
+                    "Its updates were written for another model (another vector dimension or catalogue); give each model its own state folder.", ex);
+            }
+            // The genre vocabulary opening a snapshot is no update of its own.
+            engine.RecoveredUpdates = recovered.Count(r => r.Op != UpdateRecord.GenreVocabulary);
+            return engine;
         }
-        catch (ArgumentException ex)
+        catch
         {
-            engine.Dispose(); // releases the state folder
-            throw new InvalidDataException($"State folder '{options.StateDirectory}' does not fit this model: {ex.MessageWithoutParameter()} " +
-                "Its updates were written for another model (another vector dimension or catalogue); give each model its own state folder.", ex);
+            log?.Dispose();
+            index?.Dispose();
+            throw;
         }
-        // The genre vocabulary opening a snapshot is no update of its own.
-        engine.RecoveredUpdates = recovered.Count(r => r.Op != UpdateRecord.GenreVocabulary);
-        return engine;
     }
 
     /// <summary>The largest item vector norm <see cref="PutItem"/> accepts: scores stay far from float overflow.</summary>
