@@ -121,7 +121,29 @@ public static partial class BatchScoringJob
             ["format"] = Extension(options.Format),
         };
         if (metadata is not null && metadata.TryGetValue("twotower.model_sha256", out var sha)) identity["model_sha256"] = sha;
+        // The file's hash comes only from callers that have a file; the model's content tells two models of one shape apart without it.
+        if (ContentSha256(model, options.ExcludeSeen) is { } content) identity["model_content_sha256"] = content;
         return identity;
+    }
+
+    // The model as it would be saved (plus the seen items that exclude-seen uses); null for a model that cannot be saved (a test double).
+    private static string? ContentSha256(LoadedModel model, bool withSeen)
+    {
+        var writer = new ModelContainerWriter(model.Model.ModelType);
+        try
+        {
+            model.Model.Save(writer);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+        if (withSeen && model.Seen is { } seen)
+        {
+            writer.AddInts("_seen.ptr", seen.RowPointers, seen.RowPointers.Length);
+            writer.AddInts("_seen.idx", seen.ColumnIndices, seen.ColumnIndices.Length);
+        }
+        return writer.ContentSha256();
     }
 
     private static void RecordJob(string dir, SortedDictionary<string, string> identity)

@@ -102,6 +102,20 @@ public sealed class ModelContainerWriter
         s.Write(payload);
     }
 
+    /// <summary>
+    /// SHA-256 of what the container holds (model type, layout version, each entry's name, kind, shape and hash), not of
+    /// the zip bytes: the same model gives the same value on any machine and with any writer version.
+    /// </summary>
+    internal string ContentSha256()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Append(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
+        Append($"{ModelType} {ModelVersion}");
+        foreach (var (entry, _) in _entries)
+            Append($"{entry.Name} {entry.Kind} [{string.Join(",", entry.Shape ?? [])}] {entry.Sha256}");
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     /// <summary>Adds an entry as given (tests use it to write what another writer version would have written).</summary>
     internal void AddRaw(string name, string kind, int[]? shape, byte[] payload) => Add(name, kind, shape, payload);
 

@@ -82,6 +82,26 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task RunShard_AnotherModelOfTheSameShapeWithoutFileHash_IsRefused()
+    {
+        // Without the caller's file hash (the README's C# sample passes none) the job was known only by model type and
+        // size, so a retrained model's shard joined the first model's shards.
+        static LoadedModel Factors(int seed)
+        {
+            var rng = new Random(seed);
+            var model = new TwoTower.MLNet.MatrixFactorization.MatrixFactorizationModel(TwoTower.MLNet.MatrixFactorization.MatrixFactorizationModel.ImplicitModelType,
+                new IdMap("user", ["a", "b", "c", "d"]), new IdMap("item", ["x", "y", "z"]),
+                Enumerable.Range(0, 8).Select(_ => (float)rng.NextDouble()).ToArray(), Enumerable.Range(0, 6).Select(_ => (float)rng.NextDouble()).ToArray(), 2);
+            return new LoadedModel(model, null, null);
+        }
+        var dir = TestPaths.TempDir();
+        await BatchScoringJob.RunShardAsync(Factors(1), null, dir, new BatchScoringOptions { Shard = 0, ShardCount = 2 });
+        await BatchScoringJob.RunShardAsync(Factors(1), null, dir, new BatchScoringOptions { Shard = 1, ShardCount = 2 });
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Factors(2), null, dir, new BatchScoringOptions { Shard = 1, ShardCount = 2 }));
+        StringAssert.Contains(ex.Message, "holds shards of another job: model_content_sha256 is ");
+    }
+
+    [TestMethod]
     public async Task RunShard_Csv_HoldsTheSameRowsAsParquet()
     {
         var parquet = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2 });
