@@ -25,6 +25,41 @@ public sealed class UpdateLogTests
     }
 
     [TestMethod]
+    public void Append_FailedWriteLeavingHalfARecord_NextRecordsStillReadBack()
+    {
+        // A full disk once left half a record in the log; the next acknowledged record continued its line, and the
+        // folder no longer opened ("line 2 is not a valid update record"), taking every later update with it.
+        var dir = TestPaths.TempDir();
+        var writes = 0;
+        using (var log = UpdateLog.Open(dir, path => new HalfWriteOnceFileStream(path, failOnWrite: 2, () => writes++), out _))
+        {
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+            Assert.ThrowsExactly<IOException>(() => log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "lost" }));
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "3" });
+        }
+        UpdateLog.Open(dir, out var recovered).Dispose();
+        CollectionAssert.AreEqual(new[] { "1", "3" }, recovered.Select(r => r.ItemId).ToArray(), "the failed record is not acknowledged, the later one is");
+        Directory.Delete(dir, true);
+    }
+
+    // Writes the first half of its failOnWrite-th write, then fails as a full disk does.
+    private sealed class HalfWriteOnceFileStream(string path, int failOnWrite, Func<int> writesBefore)
+        : FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0)
+    {
+        // A FileStream subclass gets its span writes through this overload too.
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (writesBefore() + 1 != failOnWrite)
+            {
+                base.Write(buffer, offset, count);
+                return;
+            }
+            base.Write(buffer, offset, count / 2);
+            throw new IOException("No space left on device");
+        }
+    }
+
+    [TestMethod]
     public void Open_CorruptMiddleLine_ThrowsNamingLine()
     {
         var dir = TestPaths.TempDir();

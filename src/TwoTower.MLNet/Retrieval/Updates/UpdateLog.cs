@@ -22,14 +22,17 @@ public sealed class UpdateLog : IDisposable
     /// <summary>Lock file inside the state folder, held open exclusively while the log is open.</summary>
     public const string LockFile = FolderLock.FileName;
 
-    private FileStream _log;
+    private readonly FileStream _log;
     private readonly FileStream _lock;
+    // Bytes of the log that hold acknowledged records; a failed append may leave more on disk, cut off before the next.
+    private long _acknowledged;
 
     private UpdateLog(string directory, FileStream log, FileStream lockFile, int records)
     {
         Directory = directory;
         _log = log;
         _lock = lockFile;
+        _acknowledged = log.Length;
         RecordsSinceSnapshot = records;
     }
 
@@ -40,14 +43,21 @@ public sealed class UpdateLog : IDisposable
     public int RecordsSinceSnapshot { get; private set; }
 
     /// <summary>Opens (creating when needed) the state folder; returns the log and the records to replay, snapshot first.</summary>
-    public static UpdateLog Open(string directory, out IReadOnlyList<UpdateRecord> recovered)
+    public static UpdateLog Open(string directory, out IReadOnlyList<UpdateRecord> recovered) => Open(directory, OpenLogFile, out recovered);
+
+    // Unbuffered: a record whose write failed must not linger in a buffer that a later flush would write after all.
+    private static FileStream OpenLogFile(string path) => new(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0);
+
+    /// <summary><see cref="Open(string, out IReadOnlyList{UpdateRecord})"/> with the log file opened by <paramref name="openLog"/> (tests inject failing writes).</summary>
+    internal static UpdateLog Open(string directory, Func<string, FileStream> openLog, out IReadOnlyList<UpdateRecord> recovered)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentNullException.ThrowIfNull(openLog);
         // Two writers would append at their own offsets and overwrite each other's records: one owner per folder.
         var lockFile = FolderLock.Acquire(directory, $"State folder '{directory}' is in use by another process (another server?); each server needs its own state folder.");
         try
         {
-            return OpenLocked(directory, lockFile, out recovered);
+            return OpenLocked(directory, lockFile, openLog, out recovered);
         }
         catch
         {
@@ -56,7 +66,7 @@ public sealed class UpdateLog : IDisposable
         }
     }
 
-    private static UpdateLog OpenLocked(string directory, FileStream lockFile, out IReadOnlyList<UpdateRecord> recovered)
+    private static UpdateLog OpenLocked(string directory, FileStream lockFile, Func<string, FileStream> openLog, out IReadOnlyList<UpdateRecord> recovered)
     {
         var records = new List<UpdateRecord>();
         var snapshot = Path.Combine(directory, SnapshotFile);
@@ -70,7 +80,7 @@ public sealed class UpdateLog : IDisposable
             validLength = ReadLines(logPath, records, tolerateTornTail: true);
             fromLog = records.Count - before;
         }
-        var stream = new FileStream(logPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        var stream = openLog(logPath);
         stream.SetLength(validLength); // drop a torn tail so the next record starts on a fresh line
         stream.Seek(0, SeekOrigin.End);
         recovered = records;
@@ -84,8 +94,21 @@ public sealed class UpdateLog : IDisposable
         var bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Json) + "\n");
         lock (_gate)
         {
-            _log.Write(bytes);
-            _log.Flush(flushToDisk: true);
+            // A failed append (a full disk) can leave part of its record: without the cut, the next record would continue
+            // that line and the folder would no longer open ("line N is not a valid update record").
+            if (_log.Length != _acknowledged) _log.SetLength(_acknowledged);
+            _log.Seek(_acknowledged, SeekOrigin.Begin);
+            try
+            {
+                _log.Write(bytes);
+                _log.Flush(flushToDisk: true);
+            }
+            catch (IOException)
+            {
+                try { _log.SetLength(_acknowledged); } catch (IOException) { } // else the next append cuts it
+                throw;
+            }
+            _acknowledged += bytes.Length;
             RecordsSinceSnapshot++;
         }
     }
@@ -103,6 +126,7 @@ public sealed class UpdateLog : IDisposable
             // Records are idempotent, so a crash between the rename and this truncation only replays them once more.
             _log.SetLength(0);
             _log.Flush(flushToDisk: true);
+            _acknowledged = 0;
             RecordsSinceSnapshot = 0;
         }
     }
