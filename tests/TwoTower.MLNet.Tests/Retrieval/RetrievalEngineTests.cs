@@ -252,6 +252,28 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Write_SnapshotCannotBeWritten_WriteSucceedsAndIsKept()
+    {
+        // A failed snapshot (a full disk) once failed the write that triggered it, and every later one, though each
+        // was logged and applied: the service answered 500 for writes it had done.
+        var dir = TestPaths.TempDir();
+        var snapshot = Path.Combine(dir, TwoTower.MLNet.Retrieval.Updates.UpdateLog.SnapshotFile);
+        Directory.CreateDirectory(snapshot); // the rename over it fails
+        using (var e = Engine(dir, snapshotEvery: 2))
+        {
+            for (var i = 1; i <= 5; i++) e.AppendHistory("newbie", new[] { i.ToString() });
+            Assert.ThrowsExactly<IOException>(e.Snapshot, "an explicit snapshot still reports its failure");
+        }
+        Directory.Delete(snapshot);
+        using (var e = Engine(dir, snapshotEvery: 2))
+        {
+            Assert.AreEqual(5, e.RecoveredUpdates);
+            Assert.HasCount(5, e.Histories.History("newbie"));
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public void Create_StateFolderWithAnUnknownRecord_FailsAndLetsTheFolderGo()
     {
         // An error other than a misfit vector used to leave the folder locked (and the index open) until the finalizer ran.

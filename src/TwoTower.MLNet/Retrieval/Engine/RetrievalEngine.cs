@@ -27,6 +27,7 @@ public sealed class RetrievalEngine : IDisposable
     private readonly RetrievalEngineOptions _options;
     private readonly bool _blendsPopularity;
     private readonly float[]? _interactionCounts; // null when the model file kept no training history to count
+    private int _snapshotDue; // log records after which MaybeSnapshot writes a snapshot
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
         AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, float[]? interactionCounts, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
@@ -44,6 +45,7 @@ public sealed class RetrievalEngine : IDisposable
         _log = log;
         _blendsPopularity = generator.SourceNames.Contains(options.ColdStart.PopularitySource);
         _interactionCounts = interactionCounts;
+        _snapshotDue = options.SnapshotEvery;
     }
 
     /// <summary>The model.</summary>
@@ -396,7 +398,18 @@ public sealed class RetrievalEngine : IDisposable
 
     private void MaybeSnapshot()
     {
-        if (_log is not null && _log.RecordsSinceSnapshot >= _options.SnapshotEvery) _log.WriteSnapshot(NetState());
+        if (_log is null || _log.RecordsSinceSnapshot < _snapshotDue) return;
+        try
+        {
+            _log.WriteSnapshot(NetState());
+            _snapshotDue = _options.SnapshotEvery;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The update is logged and applied; a snapshot only shortens the log. Failing the request would tell the
+            // client a done write failed, so a failed snapshot (a full disk) is retried after SnapshotEvery more records.
+            _snapshotDue = _log.RecordsSinceSnapshot + _options.SnapshotEvery;
+        }
     }
 
     private IEnumerable<UpdateRecord> NetState()
