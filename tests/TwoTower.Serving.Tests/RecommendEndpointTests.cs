@@ -154,6 +154,19 @@ public sealed class RecommendEndpointTests
     }
 
     [TestMethod]
+    public async Task Recommend_StringThatIsNotUnicode_400SaysSoNotThatAStringIsExpected()
+    {
+        // Both said "expected a string" of a value that is a string.
+        var latin1 = new ByteArrayContent([.. Encoding.ASCII.GetBytes("{\"userId\":\""), 0xE9, .. Encoding.ASCII.GetBytes("1\",\"k\":2}")]);
+        latin1.Headers.ContentType = new("application/json");
+        foreach (var res in new[] { await s_fixture.Client.PostAsync("/recommend", latin1), await Post("{\"userId\":\"\\ud800\",\"k\":2}") })
+        {
+            var p = await Problem(res, HttpStatusCode.BadRequest);
+            StringAssert.StartsWith(p["detail"]!.GetValue<string>(), "Malformed JSON body at $.userId: the string is not valid Unicode");
+        }
+    }
+
+    [TestMethod]
     public async Task Recommend_BoostsSummingPastTheFloatRange_400()
     {
         var p = await Problem(await Post("""{"userId":"1","filters":{"boosts":{"Comedy":3e38,"Drama":3e38}}}"""), HttpStatusCode.BadRequest);
