@@ -229,6 +229,18 @@ public sealed class RecommendEndpointTests
     }
 
     [TestMethod]
+    public async Task Metrics_MethodsOtherThanTheStandardOnes_OneSeries()
+    {
+        // Each method a client invented was a series of its own: 200 requests with made-up methods added 200 series.
+        foreach (var method in new[] { "BREW1", "BREW2", "get" })
+            using (await s_fixture.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/recommend"))) { }
+        var text = await s_fixture.Client.GetStringAsync("/metrics");
+        Assert.DoesNotContain("BREW", text);
+        Assert.DoesNotContain("method=\"get\"", text);
+        StringAssert.Contains(text, "twotower_http_requests_total{route=\"unmatched\",method=\"other\",status=\"405\"}");
+    }
+
+    [TestMethod]
     public async Task Metrics_ErrorAnswers_CountedWithTheStatusTheClientGot()
     {
         static int Count(string text, string status) =>

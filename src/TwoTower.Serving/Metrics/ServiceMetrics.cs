@@ -13,13 +13,20 @@ public sealed class ServiceMetrics
     private readonly ConcurrentDictionary<(string Route, string Method, int Status), long[]> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
 
-    /// <summary>Records one finished request.</summary>
+    /// <summary>Records one finished request; a method other than the standard ones is counted as "other".</summary>
     public void Record(string route, string method, int status, double seconds)
     {
-        var counter = _requests.GetOrAdd((route, method, status), _ => new long[1]);
+        var counter = _requests.GetOrAdd((route, MethodLabel(method), status), _ => new long[1]);
         Interlocked.Increment(ref counter[0]);
         _latency.GetOrAdd(route, _ => new Histogram()).Observe(seconds);
     }
+
+    // Any token is a valid method, and clients choose it: each new one would add a series to every scrape, without bound.
+    private static string MethodLabel(string method) => method switch
+    {
+        "GET" or "POST" or "PUT" or "DELETE" or "HEAD" or "OPTIONS" or "PATCH" => method,
+        _ => "other",
+    };
 
     /// <summary>Total requests recorded for a route (any method and status).</summary>
     public long Requests(string route) => _requests.Where(kv => kv.Key.Route == route).Sum(kv => Interlocked.Read(ref kv.Value[0]));
