@@ -139,10 +139,11 @@ public sealed class FlatIndex : IVectorIndex
         using var lease = Hold();
         lock (_writeLock)
         {
-            var (ids, vectors) = _store.LiveRows();
+            // Built aside and published whole: a search meanwhile keeps the old snapshot (publishing an empty store first answered nothing).
+            var store = _store.WithoutRemoved();
             _rowOf.Clear();
-            _store = PackedVectors.Empty(Dimension);
-            AppendLocked(ids, vectors);
+            for (var row = 0; row < store.Rows; row++) _rowOf.Add(store.Ids[row], row);
+            _store = store;
         }
     }
 
