@@ -149,6 +149,34 @@ public sealed class EdgeCaseTests
     }
 
     [TestMethod]
+    public void ExactTies_MoreCopiesThanK_SmallestIdsTaken()
+    {
+        // Found by an audit: IVF-PQ ranked its shortlist by (score, storage place), so of 12 stored copies k = 3 gave the first
+        // three stored (the largest ids here), not the three smallest ids as the interface promises.
+        const int d = 8;
+        var rng = new Random(5);
+        var copy = Enumerable.Range(0, d).Select(_ => (float)rng.NextDouble()).ToArray();
+        var vectors = new List<float>();
+        var ids = new List<long>();
+        for (var i = 0; i < 300; i++)
+        {
+            var dup = i % 25 == 0;
+            vectors.AddRange(dup ? copy : Enumerable.Range(0, d).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f));
+            ids.Add(dup ? 1000 - i : i);
+        }
+        var expected = ids.Where(id => id > 700).Order().Take(3).ToArray();
+        foreach (var metric in new[] { VectorMetric.InnerProduct, VectorMetric.Cosine, VectorMetric.L2 })
+            foreach (var spec in Specs)
+            {
+                using var index = IndexFactory.Create(spec, d, metric);
+                index.Train(vectors.ToArray());
+                index.Add(ids.ToArray(), vectors.ToArray());
+                var got = index.Search(copy, 3, new SearchOptions { EfSearch = 100, NProbe = 8 }).IdsOf(0).ToArray();
+                CollectionAssert.AreEqual(expected, got, $"{spec} {metric}: {string.Join(",", got)}");
+            }
+    }
+
+    [TestMethod]
     public void Cosine_VectorsNearTheFloatLimits_NormalisedNotLost()
     {
         // Components of 1e20 overflow a float sum of squares, 1e-25 underflow it: both are real directions.

@@ -30,6 +30,40 @@ internal static class TopK
         SiftDown(scores, ids, k, s, id);
     }
 
+    /// <summary>
+    /// Offers a candidate like <see cref="Push(Span{float}, Span{long}, ref int, float, long)"/>, moving <paramref name="payload"/>
+    /// along with it in <paramref name="payloads"/> (IVF-PQ's shortlist keeps where each code is stored, and ranks by id).
+    /// </summary>
+    public static void Push(Span<float> scores, Span<long> ids, Span<long> payloads, ref int count, float s, long id, long payload)
+    {
+        var k = scores.Length;
+        if (count < k)
+        {
+            var i = count++;
+            while (i > 0)
+            {
+                var parent = (i - 1) >> 1;
+                if (!Better(scores[parent], ids[parent], s, id)) break;
+                scores[i] = scores[parent]; ids[i] = ids[parent]; payloads[i] = payloads[parent];
+                i = parent;
+            }
+            scores[i] = s; ids[i] = id; payloads[i] = payload;
+            return;
+        }
+        if (!Better(s, id, scores[0], ids[0])) return;
+        var at = 0;
+        while (true)
+        {
+            var child = 2 * at + 1;
+            if (child >= k) break;
+            if (child + 1 < k && Better(scores[child], ids[child], scores[child + 1], ids[child + 1])) child++;
+            if (!Better(s, id, scores[child], ids[child])) break;
+            scores[at] = scores[child]; ids[at] = ids[child]; payloads[at] = payloads[child];
+            at = child;
+        }
+        scores[at] = s; ids[at] = id; payloads[at] = payload;
+    }
+
     /// <summary>The score a candidate must reach to enter a full heap; -∞ while not full.</summary>
     public static float Threshold(ReadOnlySpan<float> scores, int count) => count < scores.Length ? float.NegativeInfinity : scores[0];
 

@@ -106,6 +106,7 @@ public sealed class IvfPqIndex : IvfIndex
             var table = new float[pq.M * ProductQuantizer.Codewords];
             var residual = new float[Dimension];
             var hs = new float[shortlist];
+            var hi = new long[shortlist];
             var hl = new long[shortlist];
             var count = 0;
             var qi = q.AsSpan(i * Dimension, Dimension);
@@ -123,7 +124,7 @@ public sealed class IvfPqIndex : IvfIndex
                     offset = 0f;
                 }
                 else offset = TensorPrimitives.Dot(qi, centroid);
-                ScanList(lists[list], list, table, offset, eligible, hs, hl, ref count);
+                ScanList(lists[list], list, table, offset, eligible, hs, hi, hl, ref count);
             }
             Finish(lists, qi, hs, hl, count, ids.AsSpan(i * k, k), scores.AsSpan(i * k, k));
         }
@@ -132,8 +133,9 @@ public sealed class IvfPqIndex : IvfIndex
         return new SearchResults(nq, k, ids, scores);
     }
 
-    // ADC: a code's score is the offset plus one table entry per sub-quantizer. Heap "ids" are list·2³² + row.
-    private static void ScanList(PqList list, int listIndex, float[] table, float offset, Func<long, bool>? eligible, Span<float> hs, Span<long> hl, ref int count)
+    // ADC: a code's score is the offset plus one table entry per sub-quantizer. The heap ranks (score, id), so ties go to the
+    // smaller id as in the other kinds, and carries each code's location, list·2³² + row, in hl.
+    private static void ScanList(PqList list, int listIndex, float[] table, float offset, Func<long, bool>? eligible, Span<float> hs, Span<long> hi, Span<long> hl, ref int count)
     {
         var m = list.M;
         var codes = list.Codes.Span[..(list.Rows * m)];
@@ -144,10 +146,10 @@ public sealed class IvfPqIndex : IvfIndex
             var s = offset;
             for (var j = 0; j < m; j++) s += table[(j << 8) + code[j]];
             if (s < threshold || list.Removed[row]) continue;
-            var location = ((long)listIndex << 32) | (uint)row;
-            if (count == hs.Length && !TopK.Better(s, location, hs[0], hl[0])) continue;
-            if (eligible is not null && !eligible(list.Ids[row])) continue;
-            TopK.Push(hs, hl, ref count, s, location);
+            var id = list.Ids[row];
+            if (count == hs.Length && !TopK.Better(s, id, hs[0], hi[0])) continue;
+            if (eligible is not null && !eligible(id)) continue;
+            TopK.Push(hs, hi, hl, ref count, s, id, ((long)listIndex << 32) | (uint)row);
             threshold = TopK.Threshold(hs, count);
         }
     }
