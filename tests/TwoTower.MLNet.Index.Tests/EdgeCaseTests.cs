@@ -179,19 +179,37 @@ public sealed class EdgeCaseTests
     [TestMethod]
     public void Cosine_VectorsNearTheFloatLimits_NormalisedNotLost()
     {
-        // Components of 1e20 overflow a float sum of squares, 1e-25 underflow it: both are real directions.
+        // Components of 1e20 overflow a float sum of squares, 1e-25 underflow it, and 1e-40 (a denormal) overflows a float 1/‖x‖
+        // (HNSW stored such a row as ∞ until an audit): all are real directions.
         const int d = 4;
-        float[] x = [1e20f, 0, 0, 0, 0, 1e-25f, 0, 0, 0, 0, 1, 1, 0, 0, 0, -1];
+        float[] x = [1e20f, 0, 0, 0, 0, 1e-25f, 0, 0, 0, 0, 1, 1, 0, 0, 0, -1, -1e-40f, 0, 0, 1e-40f];
         foreach (var spec in new[] { "Flat", "HNSW16" })
         {
             using var index = IndexFactory.Create(spec, d, VectorMetric.Cosine);
-            index.Add([0, 1, 2, 3], x);
-            foreach (var (query, expected) in new (float[], long)[] { ([1e20f, 0, 0, 0], 0), ([0, 1e-25f, 0, 0], 1), ([0, 0, 5, 5], 2) })
+            index.Add([0, 1, 2, 3, 4], x);
+            foreach (var (query, expected) in new (float[], long)[] { ([1e20f, 0, 0, 0], 0), ([0, 1e-25f, 0, 0], 1), ([0, 0, 5, 5], 2), ([-3e-40f, 0, 0, 3e-40f], 4) })
             {
                 var r = index.Search(query, 1);
                 Assert.AreEqual(expected, r.IdsOf(0)[0], $"{spec}: query {string.Join(",", query)}");
                 Assert.AreEqual(1f, r.ScoresOf(0)[0], 1e-5f, spec);
             }
+        }
+    }
+
+    [TestMethod]
+    public void Cosine_OneDimension_EveryRowOfASignTiesAtExactlyOne()
+    {
+        // In one dimension every positive row has cosine 1 with a positive query: ties, which go to the smaller ids. HNSW scaled
+        // rows by a float 1/‖x‖, leaving some at 0.99999994 (found by an audit), so it skipped ids that Flat lists first.
+        var values = Enumerable.Range(1, 30).Select(i => (float)(i * 0.37 + 0.01 * i * i)).ToArray();
+        var ids = Enumerable.Range(0, 30).Select(i => (long)(1000 - i)).ToArray();
+        foreach (var spec in new[] { "Flat", "HNSW16" })
+        {
+            using var index = IndexFactory.Create(spec, 1, VectorMetric.Cosine);
+            index.Add(ids, values);
+            var r = index.Search([2.5f], 10, new SearchOptions { EfSearch = 100 });
+            CollectionAssert.AreEqual(ids.Order().Take(10).ToArray(), r.IdsOf(0).ToArray(), spec);
+            Assert.IsTrue(r.ScoresOf(0).ToArray().All(s => s == 1f), $"{spec}: {string.Join(",", r.ScoresOf(0).ToArray())}");
         }
     }
 

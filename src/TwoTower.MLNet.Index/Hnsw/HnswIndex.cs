@@ -311,9 +311,10 @@ public sealed unsafe class HnswIndex : IVectorIndex
         float* dst = g.Vector(node);
         double squared = 0;
         for (int j = 0; j < row.Length; j++) squared += (double)row[j] * row[j];
-        float scale = _cosine ? (float)(1.0 / Math.Sqrt(squared)) : 1f;
+        // Divided in double, as the other kinds normalise: a float 1/‖x‖ overflows for rows below 1e-38 and rounds some unit rows off 1.
+        double length = _cosine ? Math.Sqrt(squared) : 1;
         float norm = 0;
-        for (int j = 0; j < row.Length; j++) { dst[j] = row[j] * scale; norm += dst[j] * dst[j]; }
+        for (int j = 0; j < row.Length; j++) { dst[j] = _cosine ? (float)(row[j] / length) : row[j]; norm += dst[j] * dst[j]; }
         for (int j = row.Length; j < g.Stride; j++) dst[j] = 0;
         g.Terms[node] = _l2 ? norm : 0f;
         g.Labels[node] = id;
@@ -392,9 +393,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
         int d = Dimension;
         double squared = 0;
         for (int j = 0; j < d; j++) squared += (double)query[j] * query[j];
-        float scale = _cosine && squared > 0 ? (float)(1.0 / Math.Sqrt(squared)) : 1f;
+        double length = _cosine && squared > 0 ? Math.Sqrt(squared) : 1;
         float qNorm = 0;
-        for (int j = 0; j < d; j++) { q[j] = query[j] * scale; qNorm += q[j] * q[j]; }
+        for (int j = 0; j < d; j++) { q[j] = _cosine ? (float)(query[j] / length) : query[j]; qNorm += q[j] * q[j]; }
         if (!_l2) qNorm = 0;
 
         var results = ctx.Results;
