@@ -57,7 +57,7 @@ internal static class TestData
     public static float Score(ReadOnlySpan<float> q, ReadOnlySpan<float> x, VectorMetric metric)
     {
         double dot = 0, qq = 0, xx = 0, dist = 0;
-        for (var j = 0; j < q.Length; j++) { dot += q[j] * x[j]; qq += q[j] * q[j]; xx += x[j] * x[j]; dist += (q[j] - x[j]) * (q[j] - x[j]); }
+        for (var j = 0; j < q.Length; j++) { double a = q[j], b = x[j]; dot += a * b; qq += a * a; xx += b * b; dist += (a - b) * (a - b); }
         return metric switch
         {
             VectorMetric.InnerProduct => (float)dot,

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using TwoTower.MLNet.Index.Common;
 
 namespace TwoTower.MLNet.Index.Hnsw;
 
@@ -213,15 +214,23 @@ internal static unsafe class HnswGraphSearch
     public static void BruteForce<TFilter>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int k, SearchContext ctx, TFilter filter)
         where TFilter : struct, INodeFilter
     {
-        var results = ctx.Results;
-        results.Clear();
+        // Ranked as Flat ranks, by (score, id) with score = −distance, so a tie at the k-th place keeps the smaller id (a heap of
+        // distances alone kept the tied nodes met first, and evicted an arbitrary one of them).
         int n = g.NodeCount;
+        int size = Math.Min(k, n);
+        if (ctx.Exact.Scores.Length < size) ctx.Exact = (new float[size], new long[size], new long[size]);
+        Span<float> scores = ctx.Exact.Scores.AsSpan(0, size);
+        Span<long> labels = ctx.Exact.Ids.AsSpan(0, size), nodes = ctx.Exact.Nodes.AsSpan(0, size);
+        int count = 0;
         for (int i = 0; i < n; i++)
         {
             if (!filter.Allows(i)) continue;
-            float d = Distance(g, kind, q, qTerm, i);
-            if (results.Count < k) results.Push(d, i);
-            else if (d < results.Top.Distance) { results.Pop(); results.Push(d, i); }
+            float score = -Distance(g, kind, q, qTerm, i);
+            if (count == size && score < scores[0]) continue; // below the k-th: most nodes, so skip the call
+            TopK.Push(scores, labels, nodes, ref count, score, g.Labels[i], i);
         }
+        var results = ctx.Results;
+        results.Clear();
+        for (int j = 0; j < count; j++) results.Push(-scores[j], (int)nodes[j]);
     }
 }

@@ -33,4 +33,7 @@ internal sealed unsafe class SearchContext
 
     /// <summary>Layer 0's entry points of the current search.</summary>
     public Candidate[] Seeds { get; set; } = new Candidate[16];
+
+    /// <summary>The exact scan's top k: scores, ids and nodes (see <see cref="HnswGraphSearch.BruteForce{TFilter}"/>).</summary>
+    public (float[] Scores, long[] Ids, long[] Nodes) Exact { get; set; } = ([], [], []);
 }

@@ -77,6 +77,33 @@ public sealed class HnswIndexFilterTests
     }
 
     [TestMethod]
+    public void Search_ExactScanOfAFilter_TiesAtTheKthPlaceGoToTheSmallerIds()
+    {
+        // Found by an audit: the exact scan of a selective filter ranked by distance alone, so of tied copies it kept those met
+        // first and, when a closer node came, evicted any one of them, where Flat and the interface keep the smaller ids.
+        const int d = 3, n = 60;
+        var distinct = TestData.Gaussian(10, d, 4);
+        var x = new float[n * d];
+        for (int i = 0; i < n; i++) distinct.AsSpan(i % 10 * d, d).CopyTo(x.AsSpan(i * d, d));
+        var ids = Enumerable.Range(0, n).Select(i => 1000L - 7 * i).ToArray();
+        var queries = TestData.Gaussian(5, d, 99);
+        static bool Keep(long id) => id % 3 != 0;
+        foreach (var metric in new[] { VectorMetric.InnerProduct, VectorMetric.Cosine, VectorMetric.L2 })
+        {
+            using var index = new HnswIndex(d, metric, new HnswOptions { BuildThreads = 1 });
+            index.Add(ids, x);
+            index.FilterRouteOverride = HnswIndex.FilterRoute.BruteForce;
+            foreach (var k in new[] { 1, 3, 7 })
+                for (int q = 0; q < 5; q++)
+                {
+                    var query = queries.AsSpan(q * d, d);
+                    var got = index.Search(query, k, new SearchOptions { Filter = Keep }).IdsOf(0).ToArray();
+                    CollectionAssert.AreEqual(TestData.BruteForce(x, ids, query, k, metric, Keep), got, $"{metric} k {k} query {q}: {string.Join(",", got)}");
+                }
+        }
+    }
+
+    [TestMethod]
     public void Search_FilterAllowsNothing_ReturnsOnlyPadding()
     {
         var r = s_index.Search(s_queries.AsSpan(0, D), 3, new SearchOptions { Filter = _ => false });
