@@ -24,7 +24,8 @@ public static class SyntheticVectors
         var centreRng = new Random(seed);
         var centres = new float[(long)clusters * dimension];
         for (var i = 0; i < centres.Length; i++) centres[i] = Gaussian(centreRng) * scale;
-        var rng = new Random(HashCode.Combine(seed, stream, 0x5eed));
+        // Not HashCode.Combine, which is seeded per process: the same seed gave other vectors in every run.
+        var rng = new Random(unchecked(seed * 65_537 + stream + 0x5eed));
         var values = new float[(long)rows * dimension];
         for (var r = 0; r < rows; r++)
         {

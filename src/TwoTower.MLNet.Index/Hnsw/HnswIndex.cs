@@ -284,8 +284,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 throw new InvalidDataException($"Index file holds id {g.Labels[i]} twice.");
         }
         index._liveCount = index._nodeOfId.Count;
-        // Continue the level sequence deterministically after a load.
-        index._levelRandom = new Random(HashCode.Combine(options.Seed, g.NodeCount));
+        // Continue the level sequence deterministically after a load (not by HashCode.Combine, which is seeded per process).
+        index._levelRandom = new Random(unchecked(options.Seed * 65_537 + g.NodeCount));
         index._graph = g;
         return index;
     }
