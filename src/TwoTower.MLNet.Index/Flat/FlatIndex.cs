@@ -152,8 +152,13 @@ public sealed class FlatIndex : IVectorIndex
     {
         ThrowIfDisposed();
         using var lease = Hold();
-        var s = _store;
-        IndexFile.Save(path, Kind, Metric, Dimension, w => PackedVectorsSerializer.Write(w, s));
+        // Under the write lock (as HNSW saves): a Remove meanwhile tombstoned a row of the snapshot being written, which then held
+        // one row fewer than its live count and wrote an empty row of id 0 in its place.
+        lock (_writeLock)
+        {
+            var s = _store;
+            IndexFile.Save(path, Kind, Metric, Dimension, w => PackedVectorsSerializer.Write(w, s));
+        }
     }
 
     /// <summary>Loads an index written by <see cref="Save"/>.</summary>

@@ -96,14 +96,18 @@ public sealed class IvfFlatIndex : IvfIndex
         ThrowIfDisposed();
         var quantizer = _quantizer ?? throw new InvalidOperationException("An untrained IVF index has nothing to save; call Train first.");
         using var lease = Hold();
-        var lists = _lists.Lists;
-        IndexFile.Save(path, Kind, Metric, Dimension, w =>
+        // Under the write lock: a Remove meanwhile would tombstone a row of the lists being written (see FlatIndex.Save).
+        lock (WriteLock)
         {
-            w.Write(Options.NProbe);
-            w.Write(Options.Seed);
-            quantizer.Write(w);
-            for (var l = 0; l < lists.Length; l++) PackedVectorsSerializer.Write(w, lists[l]);
-        });
+            var lists = _lists.Lists;
+            IndexFile.Save(path, Kind, Metric, Dimension, w =>
+            {
+                w.Write(Options.NProbe);
+                w.Write(Options.Seed);
+                quantizer.Write(w);
+                for (var l = 0; l < lists.Length; l++) PackedVectorsSerializer.Write(w, lists[l]);
+            });
+        }
     }
 
     /// <summary>Loads an index written by <see cref="Save"/>.</summary>

@@ -179,25 +179,29 @@ public sealed class IvfPqIndex : IvfIndex
     {
         ThrowIfDisposed();
         using var lease = Hold();
-        var (coarse, pq, lists) = (_coarse, _pq, _lists.Lists);
-        if (coarse is null || pq is null) throw new InvalidOperationException("An untrained IVF-PQ index has nothing to save; call Train first.");
-        IndexFile.Save(path, Kind, Metric, Dimension, w =>
+        // Under the write lock: a Remove meanwhile would tombstone a row of the lists being written (see FlatIndex.Save).
+        lock (WriteLock)
         {
-            w.Write(Options.NProbe);
-            w.Write(Options.Seed);
-            w.Write(Options.Refine);
-            w.Write(Options.RefineFactor);
-            coarse.Write(w);
-            pq.Write(w);
-            foreach (var list in lists)
+            var (coarse, pq, lists) = (_coarse, _pq, _lists.Lists);
+            if (coarse is null || pq is null) throw new InvalidOperationException("An untrained IVF-PQ index has nothing to save; call Train first.");
+            IndexFile.Save(path, Kind, Metric, Dimension, w =>
             {
-                var (ids, codes, vectors) = list.LiveRows();
-                w.Write(ids.Length);
-                IndexSections.Write<long>(w, ids);
-                IndexSections.Write<byte>(w, codes);
-                IndexSections.Write<float>(w, vectors);
-            }
-        });
+                w.Write(Options.NProbe);
+                w.Write(Options.Seed);
+                w.Write(Options.Refine);
+                w.Write(Options.RefineFactor);
+                coarse.Write(w);
+                pq.Write(w);
+                foreach (var list in lists)
+                {
+                    var (ids, codes, vectors) = list.LiveRows();
+                    w.Write(ids.Length);
+                    IndexSections.Write<long>(w, ids);
+                    IndexSections.Write<byte>(w, codes);
+                    IndexSections.Write<float>(w, vectors);
+                }
+            });
+        }
     }
 
     /// <summary>Loads an index written by <see cref="Save"/>.</summary>
