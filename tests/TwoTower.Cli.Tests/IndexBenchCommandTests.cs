@@ -315,6 +315,16 @@ public sealed class IndexBenchCommandTests
         var unknown = CliRunner.Run("index", "search", "--index", ialsIndex, "--model", ials, "--user", "nobody");
         Assert.AreEqual(2, unknown.ExitCode);
         StringAssert.Contains(unknown.Err, "--user 'nobody' is not a user of --model");
+        // Found by an audit: ids that are no item keys of the model were cast to int, so 2³² + 5 was shown as item key 5's raw id.
+        var vectors = Path.Combine(dir, "sixteen.npy");
+        WriteNpy(vectors, "<f4", [2, 16], Bytes(Enumerable.Range(0, 32).Select(i => (float)i).ToArray()));
+        var foreignIds = Path.Combine(dir, "foreign-ids.txt");
+        File.WriteAllLines(foreignIds, ["3", "4294967301"]);
+        var foreignIndex = Path.Combine(dir, "foreign.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", vectors, "--ids", foreignIds, "--index", "Flat", "--out", foreignIndex).ExitCode);
+        var foreign = CliRunner.Run("index", "search", "--index", foreignIndex, "--model", ials, "--user", "1");
+        Assert.AreEqual(2, foreign.ExitCode, foreign.Out);
+        StringAssert.Contains(foreign.Err, "holds id 4294967301, which is not an item key of --model");
     }
 
     [TestMethod]

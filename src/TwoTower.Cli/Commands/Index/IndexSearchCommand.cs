@@ -56,6 +56,11 @@ internal static class IndexSearchCommand
             var clock = Stopwatch.StartNew();
             var results = index.Search(vectors, kk, new SearchOptions { Threads = r.GetValue(threads), EfSearch = r.GetValue(ef), NProbe = r.GetValue(nprobe) });
             var seconds = clock.Elapsed.TotalSeconds;
+            // An index of other ids (a vector file's, another model's) would name wrong items: cast to int, id 2³² + 5 read as key 5.
+            if (embedding is not null)
+                foreach (var id in results.Ids)
+                    if (id >= embedding.Items.Count)
+                        throw new UserInputException($"--index '{path}' holds id {id}, which is not an item key of --model '{r.GetValue(model)}' (0 … {embedding.Items.Count - 1}): it was built from another model or file.");
             string Id(long id) => embedding is null ? id.ToString(CultureInfo.InvariantCulture) : embedding.Items.GetRawId((int)id);
             // Each query's hits best first, without the -1 padding of a short result: what the CSV, the table and the JSON show.
             IEnumerable<(int Rank, string Id, float Score)> Hits(int q)
