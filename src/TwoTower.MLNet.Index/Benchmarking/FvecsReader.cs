@@ -21,7 +21,10 @@ public static class FvecsReader
 
     private static (int[] Values, int Rows, int Columns) Read(string path)
     {
-        var ints = MemoryMarshal.Cast<byte, int>(File.ReadAllBytes(path));
+        var bytes = File.ReadAllBytes(path);
+        // Bytes past the last whole 4-byte word would be dropped without a word by the cast below.
+        if (bytes.Length % 4 != 0) throw new InvalidDataException($"'{path}' has {bytes.Length} bytes, not whole 4-byte words: truncated or not an .fvecs/.ivecs file.");
+        var ints = MemoryMarshal.Cast<byte, int>(bytes);
         if (ints.Length == 0) return ([], 0, 0);
         var cols = ints[0];
         if (cols <= 0 || ints.Length % (cols + 1) != 0)

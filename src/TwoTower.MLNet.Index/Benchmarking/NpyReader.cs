@@ -42,15 +42,26 @@ public static partial class NpyReader
         var shape = ShapePattern().Match(header);
         if (!descr.Success || !shape.Success) throw new InvalidDataException($"'{path}': cannot parse .npy header '{header.Trim()}'.");
         if (header.Contains("'fortran_order': True")) throw new InvalidDataException($"'{path}' is Fortran-ordered; expected C order.");
-        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        var text = shape.Groups[1].Value;
+        var dims = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => Dimension(t, path, text)).ToArray();
         if (dims.Length is < 1 or > 2) throw new InvalidDataException($"'{path}' has {dims.Length} dimensions; expected 1 or 2.");
         var rows = dims[0];
         var cols = dims.Length == 2 ? dims[1] : 1;
         var itemSize = descr.Groups[1].Value[^1] - '0';
         var dataStart = offset + headerLength;
-        var needed = (long)rows * cols * itemSize;
-        if (bytes.Length - dataStart < needed) throw new InvalidDataException($"'{path}' is truncated: {bytes.Length - dataStart} data bytes, shape needs {needed}.");
-        return (descr.Groups[1].Value, rows, cols, bytes.AsSpan(dataStart, (int)needed).ToArray());
+        // Compared in values, not bytes: rows × columns × 8 can pass long.
+        if ((long)rows * cols > (bytes.Length - dataStart) / itemSize)
+            throw new InvalidDataException($"'{path}' is truncated: {bytes.Length - dataStart} data bytes, shape ({text}) needs {(decimal)rows * cols * itemSize}.");
+        return (descr.Groups[1].Value, rows, cols, bytes.AsSpan(dataStart, rows * cols * itemSize).ToArray());
+    }
+
+    // One entry of the shape: a whole number from 0 to int.MaxValue ("2L", as Python 2's NumPy wrote it, read like numpy.load does).
+    private static int Dimension(string entry, string path, string shape)
+    {
+        var digits = entry.EndsWith('L') ? entry[..^1] : entry;
+        return int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new InvalidDataException($"'{path}': the .npy shape ({shape}) is not whole numbers from 0 to {int.MaxValue}; '{entry}' is not.");
     }
 
     [GeneratedRegex(@"'descr':\s*'([<|=>][a-z]\d)'")]

@@ -7,9 +7,12 @@ namespace TwoTower.MLNet.Index.Tests.Benchmarking;
 [TestClass]
 public sealed class AnnBenchmarkTests
 {
-    private static void WriteNpy(string path, string descr, int[] shape, byte[] data)
+    private static void WriteNpy(string path, string descr, int[] shape, byte[] data) =>
+        WriteNpy(path, descr, string.Join(", ", shape) + (shape.Length == 1 ? "," : ""), data);
+
+    private static void WriteNpy(string path, string descr, string shape, byte[] data)
     {
-        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({string.Join(", ", shape)}{(shape.Length == 1 ? "," : "")}), }}";
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({shape}), }}";
         header = header.PadRight(((10 + header.Length + 1 + 63) / 64 * 64) - 10 - 1) + "\n";
         using var f = File.Create(path);
         f.Write([0x93, .."NUMPY"u8, 1, 0]);
@@ -46,6 +49,33 @@ public sealed class AnnBenchmarkTests
             StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => AnnBenchmark.ReadIds(Path.Combine(dir, "g.ivecs"))).Message, "row width");
             File.WriteAllText(Path.Combine(dir, "bad.npy"), "nope");
             StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => NpyReader.ReadFloat32(Path.Combine(dir, "bad.npy"))).Message, "not a .npy file");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    [DataRow("2x, 4", "not whole numbers")]
+    [DataRow("-2, 4", "not whole numbers")]
+    [DataRow("3000000000, 4", "not whole numbers")]
+    [DataRow("2000000000, 2000000000", "truncated")]
+    public void Npy_ShapeOutOfRange_InvalidDataNamingTheFile(string shape, string why)
+    {
+        // Found by an audit: 'index build --vectors' said only "The input string '2x' was not in a correct format." (no file),
+        // "Specified argument was out of the range of valid values." for -2, and exited 1 on an OverflowException for 3000000000.
+        var dir = Directory.CreateTempSubdirectory().FullName;
+        try
+        {
+            var path = Path.Combine(dir, "v.npy");
+            WriteNpy(path, "<f4", shape, Bytes(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }));
+            var ex = Assert.ThrowsExactly<InvalidDataException>(() => NpyReader.ReadFloat32(path), shape);
+            StringAssert.Contains(ex.Message, path, shape);
+            StringAssert.Contains(ex.Message, why, shape);
+            // Python 2's NumPy wrote (2L, 4L); numpy.load reads it.
+            WriteNpy(path, "<f4", "2L, 4L", Bytes(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }));
+            Assert.AreEqual((2, 4), (NpyReader.ReadFloat32(path).Rows, NpyReader.ReadFloat32(path).Columns));
+            // An .fvecs file with bytes past its last whole word is cut short, not read as if whole.
+            File.WriteAllBytes(Path.Combine(dir, "v.fvecs"), [.. Bytes(new[] { 1, BitConverter.SingleToInt32Bits(1.5f) }), 7]);
+            StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => AnnBenchmark.ReadVectors(Path.Combine(dir, "v.fvecs"))).Message, "not whole 4-byte words");
         }
         finally { Directory.Delete(dir, true); }
     }
