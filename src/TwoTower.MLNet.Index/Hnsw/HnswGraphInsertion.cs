@@ -31,7 +31,13 @@ internal static unsafe class HnswGraphInsertion
             float currentDistance = HnswGraphSearch.Distance(g, kind, q, qTerm, current);
             for (int layer = maxLevel; layer > level; layer--)
                 HnswGraphSearch.Greedy(g, kind, q, qTerm, layer, ref current, ref currentDistance);
-            for (int layer = Math.Min(level, maxLevel); layer >= 0; layer--)
+            int top = Math.Min(level, maxLevel);
+            // Back links wait until every layer's own list is written, so no insert reaches this node (through a higher layer)
+            // while its lower lists are empty: one that did linked only to it, and its link back was overwritten when the
+            // node wrote its own list, which left it unreachable (parallel builds lost nodes; hnswlib locks the node instead).
+            int stride = g.M + 1;
+            if (ctx.Pending.Length < (top + 1) * stride) ctx.Pending = new int[(top + 1) * stride];
+            for (int layer = top; layer >= 0; layer--)
             {
                 if (layer == 0) HnswGraphSearch.SearchLayer0(g, kind, q, qTerm, current, currentDistance, efConstruction, ctx, default(AllowAll));
                 else HnswGraphSearch.SearchUpperLayer(g, kind, q, qTerm, current, currentDistance, efConstruction, layer, ctx);
@@ -48,10 +54,15 @@ internal static unsafe class HnswGraphInsertion
                     for (int i = 0; i < selectedCount; i++) own[1 + i] = ctx.Selected[i];
                     Volatile.Write(ref own[0], selectedCount);
                 }
-                int maxLinks = layer == 0 ? g.M0 : g.M;
-                for (int i = 0; i < selectedCount; i++)
-                    Connect(g, kind, ctx.Selected[i], node, layer, maxLinks, ctx);
+                ctx.Pending[layer * stride] = selectedCount;
+                ctx.Selected.AsSpan(0, selectedCount).CopyTo(ctx.Pending.AsSpan(layer * stride + 1));
                 if (found.Length > 0 && found[0].Node != node) { current = found[0].Node; currentDistance = found[0].Distance; }
+            }
+            for (int layer = top; layer >= 0; layer--)
+            {
+                int maxLinks = layer == 0 ? g.M0 : g.M;
+                for (int i = 1; i <= ctx.Pending[layer * stride]; i++)
+                    Connect(g, kind, ctx.Pending[layer * stride + i], node, layer, maxLinks, ctx);
             }
             if (level > maxLevel) g.Entry = (node, level);
         }

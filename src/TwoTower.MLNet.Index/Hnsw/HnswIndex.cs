@@ -75,6 +75,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <summary>Whether vector rows and links are read from a memory-mapped file (until the first add copies them).</summary>
     public bool IsMemoryMapped => _lifetime.Mapping is not null && !Volatile.Read(ref _graph).LinksVerified;
 
+    /// <summary>The current graph (tests inspect its links and levels).</summary>
+    internal HnswGraph Graph => Volatile.Read(ref _graph);
+
     /// <summary>Nodes stored including tombstones (what <see cref="Compact"/> reclaims is NodeCount − Count).</summary>
     public int NodeCount => Volatile.Read(ref _graph).NodeCount;
 

@@ -31,6 +31,9 @@ internal sealed unsafe class SearchContext
     public int[] Discarded { get; set; }
     public Candidate[] Sorted { get; set; } = new Candidate[256];
 
+    /// <summary>An insert's chosen neighbours per layer ([count, nodes…] of M + 1 ints each), linked back once all are written.</summary>
+    public int[] Pending { get; set; } = [];
+
     /// <summary>Layer 0's entry points of the current search.</summary>
     public Candidate[] Seeds { get; set; } = new Candidate[16];
 

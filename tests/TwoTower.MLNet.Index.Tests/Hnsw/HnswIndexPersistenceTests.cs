@@ -58,8 +58,7 @@ public sealed class HnswIndexPersistenceTests
             index.Save(path);
             using var loaded = HnswIndex.Load(path);
             loaded.Add(Ids(50, 50), data.AsSpan(50 * D));
-            var graph = (HnswGraph)typeof(HnswIndex).GetField("_graph", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(loaded)!;
-            Assert.AreEqual("03103102013000020020010011201002014100000203104031", string.Join("", graph.Levels.AsSpan(50, 50).ToArray()));
+            Assert.AreEqual("03103102013000020020010011201002014100000203104031", string.Join("", loaded.Graph.Levels.AsSpan(50, 50).ToArray()));
         }
         finally { File.Delete(path); }
     }
