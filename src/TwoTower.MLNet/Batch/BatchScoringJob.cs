@@ -160,7 +160,9 @@ public static partial class BatchScoringJob
         Dictionary<string, string> existing;
         try
         {
-            existing = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path)) ?? [];
+            // A description that is JSON null would otherwise read as empty and turn the check off.
+            existing = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path))
+                ?? throw new System.Text.Json.JsonException("it is null");
         }
         catch (System.Text.Json.JsonException ex)
         {
@@ -168,9 +170,15 @@ public static partial class BatchScoringJob
         }
         foreach (var (key, value) in identity)
             if (existing.TryGetValue(key, out var stored) && stored != value)
-                throw new InvalidOperationException(
-                    $"'{dir}' holds shards of another job: {key} is {stored} there and {value} here. Mixing them would give users of two " +
-                    "different answers in one output; use another folder, or delete this one to start the job over.");
+            {
+                // A run that failed before its first shard leaves only the description: say so rather than speak of shards.
+                var shards = Directory.EnumerateFiles(dir).Count(f => ShardFile().IsMatch(Path.GetFileName(f)));
+                throw new InvalidOperationException(shards > 0
+                    ? $"'{dir}' holds shards of another job: {key} is {stored} there and {value} here. Mixing them would give users of two " +
+                      "different answers in one output; use another folder, or delete this one to start the job over."
+                    : $"'{dir}' holds the description of another job ({JobFile}, no shards yet): {key} is {stored} there and {value} here. " +
+                      $"Delete {JobFile} (a run of that job failed before its first shard) or use another folder.");
+            }
     }
 
     [GeneratedRegex(@"^part-\d+-of-(\d+)\.(parquet|csv)$")]

@@ -102,6 +102,21 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task RunShard_JobDescriptionWithoutShards_OrNull_SaysSo()
+    {
+        // A run that failed before its first shard leaves only the description: the refusal spoke of shards that are not there.
+        var dir = TestPaths.TempDir();
+        await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 2 });
+        foreach (var shard in Directory.GetFiles(dir, "part-*")) File.Delete(shard);
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 3 }));
+        StringAssert.Contains(ex.Message, $"holds the description of another job ({BatchScoringJob.JobFile}, no shards yet): k is 2 there and 3 here");
+        // JSON null read as an empty description turned the check off.
+        File.WriteAllText(Path.Combine(dir, BatchScoringJob.JobFile), "null");
+        ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 3 }));
+        StringAssert.Contains(ex.Message, "is not a job description (it is null)");
+    }
+
+    [TestMethod]
     public async Task RunShard_Csv_HoldsTheSameRowsAsParquet()
     {
         var parquet = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2 });
