@@ -37,6 +37,14 @@ public sealed class GeneratorConfigurationTests
     }
 
     [TestMethod]
+    public void CreateEngine_NoModelPath_SaysWhereToGiveIt()
+    {
+        // The message named a configuration key (TwoTower:ModelPath) that nothing reads.
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => ServingApp.CreateEngine(new ServingOptions()));
+        StringAssert.Contains(ex.Message, "A model file is needed: ServingOptions.ModelPath (twotower serve --model).");
+    }
+
+    [TestMethod]
     public void CreateEngine_YamlGeneratorConfig_EngineRunsThatPlan()
     {
         var dir = TestPaths.TempDir();

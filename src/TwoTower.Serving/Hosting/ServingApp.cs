@@ -25,7 +25,7 @@ public static class ServingApp
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (string.IsNullOrWhiteSpace(options.ModelPath)) throw new ArgumentException("A model file is needed (--model or TwoTower:ModelPath).", nameof(options));
+        if (string.IsNullOrWhiteSpace(options.ModelPath)) throw new ArgumentException("A model file is needed: ServingOptions.ModelPath (twotower serve --model).", nameof(options));
         var loaded = ModelFile.Load(options.ModelPath);
         var items = options.DataPath is { } d ? DatasetLoader.LoadItems(d) : null;
         var users = options.DataPath is { } d2 ? DatasetLoader.LoadUsers(d2) : null;

@@ -1,9 +1,9 @@
 namespace TwoTower.Serving.Hosting;
 
-/// <summary>Service settings: from the command line or the "TwoTower" configuration section (e.g. environment variable TwoTower__ApiKey).</summary>
+/// <summary>Service settings, from the command line (<c>twotower serve</c>) or code; the API key may also come from the "TwoTower" configuration section (environment variable TwoTower__ApiKey).</summary>
 public sealed record ServingOptions
 {
-    /// <summary>Configuration section the options are read from.</summary>
+    /// <summary>Configuration section the API key is read from when the options carry none.</summary>
     public const string Section = "TwoTower";
 
     /// <summary>Model file written by <c>twotower train</c>.</summary>
