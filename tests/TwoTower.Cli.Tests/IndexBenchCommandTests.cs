@@ -344,4 +344,16 @@ public sealed class IndexBenchCommandTests
         Assert.AreEqual(2, bad.ExitCode);
         StringAssert.Contains(bad.Err, "--k 10: at most --n (5) neighbours exist.");
     }
+
+    [TestMethod]
+    public void BenchAnn_IvfNProbe_CappedAtTheListCount_DefaultSweepStopsThere()
+    {
+        // An nprobe past the list count failed after the build, naming the API field (SearchOptions.NProbe) instead of --nprobe.
+        var over = CliRunner.Run("bench", "ann", "--n", "2000", "--d", "16", "--queries", "20", "--index", "IVF8,Flat", "--nprobe", "4,16", "--repeats", "1");
+        Assert.AreEqual(2, over.ExitCode, over.Out);
+        StringAssert.Contains(over.Err, "--nprobe 16: --index 'IVF8,Flat' has 8 lists, so at most 8 can be probed.");
+        var sweep = CliRunner.Run("bench", "ann", "--n", "2000", "--d", "16", "--queries", "20", "--index", "IVF8,Flat", "--repeats", "1", "--json");
+        Assert.AreEqual(0, sweep.ExitCode, sweep.Err);
+        CollectionAssert.AreEqual(new[] { 1, 2, 4, 8 }, sweep.Json["points"]!.AsArray().Select(p => p!["nprobe"]!.GetValue<int>()).ToArray());
+    }
 }

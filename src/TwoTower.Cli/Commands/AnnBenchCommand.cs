@@ -36,7 +36,7 @@ internal static class AnnBenchCommand
             var kind = IndexBenchSettings.KindOf(specText);
             var values = IndexBenchSettings.SweepValues(kind, specText, r.GetValue(ef), r.GetValue(nprobe));
             var vectorMetric = IndexMetricArgument.Parse(r.GetValue(metric));
-            IndexBenchSettings.CheckFits(specText, r.GetValue(d), vectorMetric);
+            values = IndexBenchSettings.FitSweep(specText, r.GetValue(d), vectorMetric, values, given: r.GetValue(nprobe) is not null);
             var baseVectors = SyntheticVectors.Clustered(r.GetValue(n), r.GetValue(d), r.GetValue(clusters), r.GetValue(seed), stream: 0);
             var queryVectors = SyntheticVectors.Clustered(r.GetValue(queries), r.GetValue(d), r.GetValue(clusters), r.GetValue(seed), stream: 1);
             console.Log($"{r.GetValue(n)} × {r.GetValue(d)} base vectors and {r.GetValue(queries)} queries around {r.GetValue(clusters)} centres (seed {r.GetValue(seed)}); exact ground truth by brute force …");

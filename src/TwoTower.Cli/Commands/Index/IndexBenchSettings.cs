@@ -2,6 +2,7 @@ using System.Globalization;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet;
 using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Ivf;
 
 namespace TwoTower.Cli.Commands;
 
@@ -42,11 +43,28 @@ internal static class IndexBenchSettings
     }
 
     /// <summary>Checks that the spec can index vectors of the data's dimension (e.g. PQ&lt;m&gt; needs m to divide it).</summary>
-    public static void CheckFits(string spec, int dimension, VectorMetric metric)
+    public static void CheckFits(string spec, int dimension, VectorMetric metric) => Probe(spec, dimension, metric).Dispose();
+
+    /// <summary>
+    /// <see cref="CheckFits"/>, and the sweep values the index takes: an IVF index probes at most its list count, so a given
+    /// --nprobe past it is refused before the build, and the default sweep stops at it.
+    /// </summary>
+    public static int[] FitSweep(string spec, int dimension, VectorMetric metric, int[] values, bool given)
+    {
+        using var probe = Probe(spec, dimension, metric);
+        if (probe is not IvfIndex ivf) return values;
+        var lists = ivf.Options.Lists;
+        if (!given) return values.Where(v => v <= lists).ToArray();
+        if (values.FirstOrDefault(v => v > lists) is var over and > 0)
+            throw new UserInputException($"--nprobe {over}: --index '{spec}' has {lists} lists, so at most {lists} can be probed.");
+        return values;
+    }
+
+    private static IVectorIndex Probe(string spec, int dimension, VectorMetric metric)
     {
         try
         {
-            using var probe = IndexFactory.Create(spec, dimension, metric);
+            return IndexFactory.Create(spec, dimension, metric);
         }
         catch (ArgumentException ex)
         {
