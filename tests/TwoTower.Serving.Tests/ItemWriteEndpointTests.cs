@@ -52,6 +52,31 @@ public sealed class ItemWriteEndpointTests
     }
 
     [TestMethod]
+    public async Task ItemIdsWithSlashesOrPercentSigns_ReachTheirItems()
+    {
+        // ASP.NET leaves %2F encoded in route values: "sku/7" was stored and looked up as "sku%2F7".
+        await using var f = await ServingFixture.StartAsync();
+        var slash = await f.Client.SendAsync(Put("/items/sku%2F7", """{"title":"Slash","genres":["Comedy"]}""", ServingFixture.ApiKey));
+        Assert.AreEqual(HttpStatusCode.Created, slash.StatusCode);
+        Assert.AreEqual("/items/sku%2F7", slash.Headers.Location!.OriginalString);
+        Assert.IsNotNull(f.Engine.Catalog.GetLive("sku/7"));
+        Assert.IsNull(f.Engine.Catalog.GetLive("sku%2F7"));
+        // The id "sku%2F7" itself, sent with its '%' escaped, stays a different item.
+        Assert.AreEqual(HttpStatusCode.Created, (await f.Client.SendAsync(Put("/items/sku%252F7", """{"title":"Percent","genres":["Drama"]}""", ServingFixture.ApiKey))).StatusCode);
+        Assert.AreEqual("Slash", (await f.Client.GetFromJsonAsync<JsonObject>("/items/sku%2F7"))!["title"]!.GetValue<string>());
+        Assert.AreEqual("Percent", (await f.Client.GetFromJsonAsync<JsonObject>("/items/sku%252F7"))!["title"]!.GetValue<string>());
+        Assert.HasCount(3, (await f.Client.GetFromJsonAsync<JsonObject>("/items/sku%2F7/similar?k=3"))!["items"]!.AsArray());
+        var history = await f.Client.SendAsync(Put("/users/team%2Fa/history", """{"items":["sku/7"]}""", ServingFixture.ApiKey));
+        Assert.AreEqual(HttpStatusCode.OK, history.StatusCode, await history.Content.ReadAsStringAsync());
+        Assert.AreEqual("team/a", (await history.Content.ReadFromJsonAsync<JsonObject>())!["userId"]!.GetValue<string>());
+        var del = new HttpRequestMessage(HttpMethod.Delete, "/items/sku%2F7");
+        del.Headers.Add("X-Api-Key", ServingFixture.ApiKey);
+        Assert.AreEqual(HttpStatusCode.NoContent, (await f.Client.SendAsync(del)).StatusCode);
+        Assert.IsNull(f.Engine.Catalog.GetLive("sku/7"));
+        Assert.IsNotNull(f.Engine.Catalog.GetLive("sku%2F7"));
+    }
+
+    [TestMethod]
     public async Task PutItem_WrongVectorLength_400()
     {
         await using var f = await ServingFixture.StartAsync();

@@ -14,8 +14,9 @@ internal static class ItemEndpoints
     public static void Map(WebApplication app)
     {
         var options = app.Services.GetService(typeof(ServingOptions)) as ServingOptions ?? new ServingOptions();
-        app.MapGet("/items/{id}", (string id, RetrievalEngine engine, ServingOptions o) =>
+        app.MapGet("/items/{id}", (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
+                id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
                 var item = engine.Catalog.GetLive(id) ?? throw new KeyNotFoundException($"Unknown item id '{id}'.");
                 return Results.Ok(ResultMapping.ToResult(item));
@@ -23,8 +24,9 @@ internal static class ItemEndpoints
             .WithName("GetItem").WithSummary("One item's metadata.")
             .Produces<ItemResult>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet("/items/{id}/similar", (string id, int? k, RetrievalEngine engine, ServingOptions o) =>
+        app.MapGet("/items/{id}/similar", (string id, int? k, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
+                id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
                 var kk = k ?? 10;
                 ResultMapping.CheckK(kk, o);
@@ -37,6 +39,7 @@ internal static class ItemEndpoints
 
         app.MapPut("/items/{id}", async (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
+                id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
                 var body = await RequestBody.ReadAsync<PutItemBody>(request);
                 var genres = (body.Genres ?? Array.Empty<string>()).Distinct(StringComparer.Ordinal).ToArray();
@@ -52,8 +55,9 @@ internal static class ItemEndpoints
             .Produces<ItemResult>().Produces<ItemResult>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
-        app.MapDelete("/items/{id}", (string id, RetrievalEngine engine, ServingOptions o) =>
+        app.MapDelete("/items/{id}", (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
+                id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
                 return engine.RemoveItem(id) ? Results.NoContent() : throw new KeyNotFoundException($"Unknown item id '{id}'.");
             })

@@ -15,6 +15,7 @@ internal static class UserEndpoints
         var options = app.Services.GetService(typeof(ServingOptions)) as ServingOptions ?? new ServingOptions();
         app.MapPut("/users/{id}/history", async (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
+                id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "user id", o);
                 var body = await RequestBody.ReadAsync<HistoryBody>(request);
                 if (body.Items is not { Count: > 0 } items) throw new RequestException(400, "items is missing or empty; send at least one item id.");
