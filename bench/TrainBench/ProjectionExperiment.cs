@@ -92,7 +92,7 @@ static class ProjectionExperiment
                 var w = new float[tt.Users.Count * d];
                 var sw = System.Diagnostics.Stopwatch.StartNew();
                 Parallel.For(0, tt.Users.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, u => Fit(spaces[foldOfUser[u] % spaces.Count], n, d, targets[u], tau, lambda, w.AsSpan(u * d, d)));
-                IRecommender student = spaces.Count == 1 ? new VectorRecommender(tt.Users, tt.Items, d, w, spaces[0]) : new UserFoldVectorRecommender(tt.Users, tt.Items, d, w, spaces, foldOfUser);
+                var student = new UserFoldVectorRecommender(tt.Users, tt.Items, d, w, spaces, spaces.Count == 1 ? new int[tt.Users.Count] : foldOfUser);
                 var s = EvaluationSet.Create(student, trainLog, evalLog);
                 Console.WriteLine($"student tau {tau} lambda {lambda} ({sw.Elapsed.TotalSeconds:F1} s): " + metrics(evaluate(student, s)));
                 if (diagnose) SeenItemDiagnostics.Run(student, s.History, s.Test);
@@ -224,7 +224,7 @@ static class ProjectionExperiment
     }
 }
 
-/// <summary>Scores each user against the item vectors of its user fold (analysis only).</summary>
+/// <summary>Scores each user against the item vectors of its user fold (one space: every user against the same vectors; analysis only).</summary>
 sealed class UserFoldVectorRecommender(IdMap users, IdMap items, int d, float[] userVectors, List<float[]> spaces, int[] foldOfUser) : AnalysisRecommender("userfold-vectors", users, items)
 {
     public override void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
@@ -238,23 +238,6 @@ sealed class UserFoldVectorRecommender(IdMap users, IdMap items, int d, float[] 
             var v = spaces[foldOfUser[u]];
             var q = userVectors.AsSpan(u * d, d);
             for (var i = 0; i < n; i++) row[i] = TensorPrimitives.Dot(q, v.AsSpan(i * d, d));
-        }
-    }
-}
-
-/// <summary>Scores by the dot product of given user and item vectors (analysis only).</summary>
-sealed class VectorRecommender(IdMap users, IdMap items, int d, float[] userVectors, float[] itemVectors) : AnalysisRecommender("vectors", users, items)
-{
-    public override void Score(ReadOnlySpan<int> userKeys, Span<float> scores)
-    {
-        var n = Items.Count;
-        for (var r = 0; r < userKeys.Length; r++)
-        {
-            var u = userKeys[r];
-            var row = scores.Slice(r * n, n);
-            if (u < 0) { row.Clear(); continue; }
-            var q = userVectors.AsSpan(u * d, d);
-            for (var i = 0; i < n; i++) row[i] = TensorPrimitives.Dot(q, itemVectors.AsSpan(i * d, d));
         }
     }
 }
