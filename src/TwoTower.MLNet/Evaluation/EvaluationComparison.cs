@@ -29,8 +29,20 @@ public static class EvaluationComparison
         return Compare(a, b, order, metric);
     }
 
+    /// <summary>
+    /// Compares <paramref name="scale"/>·(the model's <paramref name="metric"/>) against <paramref name="baselineScale"/>·(the
+    /// baseline's), user by user: the linearised difference of two smooth functions of the metric (the delta method), whose
+    /// gradients differ between the models when their values do.
+    /// </summary>
+    internal static MetricComparison CompareScaled(EvaluationResult result, EvaluationResult baseline, string metric, double scale, double baselineScale)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(metric);
+        var (a, b, order) = CheckPaired(result, baseline);
+        return Compare(a, b, order, metric, scale, baselineScale);
+    }
+
     // order[u]: the baseline's position of the model's user u.
-    private static MetricComparison Compare(PerUserMetrics a, PerUserMetrics b, int[] order, string metric)
+    private static MetricComparison Compare(PerUserMetrics a, PerUserMetrics b, int[] order, string metric, double scale = 1, double baselineScale = 1)
     {
         var (x, yb, w) = (a.Values(metric), b.Values(metric), a.WeightValues);
         var y = new double[x.Length];
@@ -39,10 +51,10 @@ public static class EvaluationComparison
         double sw = 0, swx = 0, swy = 0;
         for (var u = 0; u < d.Length; u++)
         {
-            d[u] = x[u] - y[u];
+            d[u] = scale * x[u] - baselineScale * y[u];
             sw += w[u];
-            swx += w[u] * x[u];
-            swy += w[u] * y[u];
+            swx += w[u] * scale * x[u];
+            swy += w[u] * baselineScale * y[u];
         }
         var (va, vb) = (swx / sw, swy / sw);
         var diff = va - vb;

@@ -73,8 +73,8 @@ public static class RatingEvaluation
 
     /// <summary>
     /// <paramref name="result"/> against <paramref name="baseline"/> on <paramref name="metric"/>, paired over users. RMSE is
-    /// compared through the users' MSE: the difference is the RMSEs' own, its standard error the MSE difference's brought to
-    /// RMSE units by the delta method (÷ 2·RMSE of the baseline), its p-value the MSE comparison's.
+    /// compared through the users' MSE: the difference is the RMSEs' own, its standard error by the delta method (each user's
+    /// MSE ÷ 2·RMSE of its own model, paired), its p-value the MSE comparison's (equal RMSEs are equal MSEs).
     /// </summary>
     public static MetricComparison Compare(EvaluationResult result, EvaluationResult baseline, string metric)
     {
@@ -83,7 +83,8 @@ public static class RatingEvaluation
         if (metric == "MAE") return EvaluationComparison.Compare(result, baseline, "MAE");
         if (metric != "RMSE") throw new ArgumentException($"'{metric}' is not a rating metric (expected RMSE or MAE).", nameof(metric));
         var mse = EvaluationComparison.Compare(result, baseline, "MSE");
-        var scale = 1 / (2 * baseline["RMSE"]);
-        return new MetricComparison("RMSE", result["RMSE"], baseline["RMSE"], result["RMSE"] - baseline["RMSE"], mse.StandardError * scale, mse.PValue, mse.Users);
+        // d√MSE = dMSE / (2·RMSE) with each model's own RMSE: one scale for both misstates the error when the RMSEs differ.
+        var delta = EvaluationComparison.CompareScaled(result, baseline, "MSE", 1 / (2 * result["RMSE"]), 1 / (2 * baseline["RMSE"]));
+        return new MetricComparison("RMSE", result["RMSE"], baseline["RMSE"], result["RMSE"] - baseline["RMSE"], delta.StandardError, mse.PValue, mse.Users);
     }
 }
