@@ -64,8 +64,10 @@ internal static class EmbeddingDiagnostics
     }
 
     /// <summary>
-    /// Share of ordered pairs of distinct items, both with a genre, that share one: the coherence a random neighbour
-    /// would have. Exact, from a histogram of the distinct genre sets (pairs of sets, not pairs of items).
+    /// Share of ordered pairs (item with a genre, any other item) that share a genre: the coherence a random neighbour
+    /// would have, over the pairs <see cref="NeighbourGenreCoherence"/> counts (its queries have a genre, its neighbours
+    /// are any items). Exact, from a histogram of the distinct genre sets (pairs of sets, not pairs of items); null
+    /// with no item with a genre or fewer than 2 items.
     /// </summary>
     public static double? GenreBaseRate(BagFeature genres, int nItems)
     {
@@ -79,7 +81,7 @@ internal static class EmbeddingDiagnostics
         }
         var groups = histogram.Values.ToArray();
         var withGenre = groups.Sum(g => g.Count);
-        if (withGenre < 2) return null;
+        if (withGenre == 0 || nItems < 2) return null;
         long shared = 0;
         for (var a = 0; a < groups.Length; a++)
         {
@@ -87,7 +89,8 @@ internal static class EmbeddingDiagnostics
             for (var b = a + 1; b < groups.Length; b++)
                 if (Share(groups[a].Set, groups[b].Set)) shared += 2 * groups[a].Count * groups[b].Count;
         }
-        return (double)shared / (withGenre * (withGenre - 1));
+        // Genre-less items are neighbours too (sharing none), as in the coherence: leaving them out would inflate the base rate.
+        return (double)shared / (withGenre * (nItems - 1L));
     }
 
     /// <summary>Share of the catalogue in some known user's unfiltered top 10 (every user's top 10 from <see cref="BatchScorer"/>).</summary>

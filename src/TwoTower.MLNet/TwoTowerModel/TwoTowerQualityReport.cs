@@ -58,7 +58,7 @@ public sealed class TwoTowerQualityReport
     /// </summary>
     public double? NeighbourGenreCoherence { get; set; }
 
-    /// <summary>The same share for random pairs of distinct items: what coherence would be by chance (null without genres).</summary>
+    /// <summary>The same share with a random other item as the neighbour: what coherence would be by chance (null without genres).</summary>
     public double? GenreBaseRate { get; set; }
 
     /// <summary>Share of the catalogue that appears in some known user's unfiltered top 10.</summary>

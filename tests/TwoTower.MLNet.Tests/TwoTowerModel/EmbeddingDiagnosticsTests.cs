@@ -10,16 +10,33 @@ public sealed class EmbeddingDiagnosticsTests
     [TestMethod]
     public void GenreBaseRate_HandComputed()
     {
-        // Items: {0}, {0}, {1}, {0,1}, {} (no genre). Ordered pairs of distinct items with a genre: 4·3 = 12.
-        // Sharing: (0,1),(0,3),(1,3),(2,3) both ways = 8; the genre-less item takes no part.
+        // Items: {0}, {0}, {1}, {0,1}, {} (no genre). Ordered pairs (item with a genre, any other item): 4·4 = 16.
+        // Sharing: (0,1),(0,3),(1,3),(2,3) both ways = 8; pairs with the genre-less item 4 share none, as in the coherence.
         var genres = Bag([0], [0], [1], [0, 1], []);
-        Assert.AreEqual(8.0 / 12.0, EmbeddingDiagnostics.GenreBaseRate(genres, 5)!.Value, 1e-12);
+        Assert.AreEqual(8.0 / 16.0, EmbeddingDiagnostics.GenreBaseRate(genres, 5)!.Value, 1e-12);
     }
 
     [TestMethod]
-    public void GenreBaseRate_FewerThanTwoItemsWithGenres_IsNull()
+    public void GenreBaseRate_NoItemWithGenres_IsNull_OneIsZero()
     {
-        Assert.IsNull(EmbeddingDiagnostics.GenreBaseRate(Bag([3], [], []), 3));
+        Assert.IsNull(EmbeddingDiagnostics.GenreBaseRate(Bag([], [], []), 3));
+        Assert.AreEqual(0.0, EmbeddingDiagnostics.GenreBaseRate(Bag([3], [], []), 3)!.Value);
+    }
+
+    [TestMethod]
+    public void GenreBaseRate_IsTheCoherenceOfRandomVectors_WhenManyItemsLackGenres()
+    {
+        // Random embeddings carry no genre information, so their neighbours' coherence is the base rate; half the items
+        // have no genre, which the coherence counts as non-sharing neighbours and the base rate must count too.
+        var rng = new Random(13);
+        const int n = 2000, d = 16;
+        var rows = Enumerable.Range(0, n).Select(i => i % 2 == 0 ? new[] { rng.Next(3) } : Array.Empty<int>()).ToArray();
+        var genres = Bag(rows);
+        var vectors = Enumerable.Range(0, n * d).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var coherence = EmbeddingDiagnostics.NeighbourGenreCoherence(vectors, n, d, genres, threads: 1)!.Value;
+        var baseRate = EmbeddingDiagnostics.GenreBaseRate(genres, n)!.Value;
+        Assert.AreEqual(1 / 6.0, baseRate, 0.01, "a third of the genre items share, and half the neighbours have a genre");
+        Assert.AreEqual(baseRate, coherence, 0.02);
     }
 
     [TestMethod]
@@ -32,7 +49,7 @@ public sealed class EmbeddingDiagnosticsTests
             long shared = 0, total = 0;
             for (var i = 0; i < sets.Length; i++)
                 for (var j = 0; j < sets.Length; j++)
-                    if (i != j && sets[i].Count > 0 && sets[j].Count > 0) { total++; if (sets[i].Overlaps(sets[j])) shared++; }
+                    if (i != j && sets[i].Count > 0) { total++; if (sets[i].Overlaps(sets[j])) shared++; }
             var got = EmbeddingDiagnostics.GenreBaseRate(genres, sets.Length);
             if (total == 0) Assert.IsNull(got);
             else Assert.AreEqual((double)shared / total, got!.Value, 1e-12, $"trial {trial}");
