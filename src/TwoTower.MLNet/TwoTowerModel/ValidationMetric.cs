@@ -24,15 +24,15 @@ internal sealed class ValidationMetric
         if (name.StartsWith("top_", StringComparison.Ordinal) || name.StartsWith("f_top_", StringComparison.Ordinal))
         {
             var kText = name[(name.LastIndexOf('_') + 1)..];
-            if (!int.TryParse(kText, out var k) || k < 1)
-                throw new ArgumentException($"Validation metric '{name}': expected top_K or f_top_K with K ≥ 1.", nameof(name));
+            if (!IsPlainK(kText, out var k))
+                throw new ArgumentException($"Validation metric '{name}': expected top_K or f_top_K with K a whole number ≥ 1 written plainly (e.g. top_100).", nameof(name));
             return new ValidationMetric(name, true, k);
         }
         var at = name.IndexOf('@');
         if (at >= 0)
         {
-            if (!int.TryParse(name[(at + 1)..], out var k) || k < 1)
-                throw new ArgumentException($"Validation metric '{name}': expected NAME@K with K ≥ 1.", nameof(name));
+            if (!IsPlainK(name[(at + 1)..], out var k))
+                throw new ArgumentException($"Validation metric '{name}': expected NAME@K with K a whole number ≥ 1 written plainly (e.g. NDCG@10).", nameof(name));
             if (name[..at] is "PopularityPercentile" or "Gini")
                 throw new ArgumentException($"Validation metric '{name}': {name[..at]} describes the lists (lower is not worse), it is no score to maximise; use {string.Join(", ", FullRankingAtK)} @K, MRR, top_K or f_top_K.", nameof(name));
             if (!FullRankingAtK.Contains(name[..at]))
@@ -43,6 +43,12 @@ internal sealed class ValidationMetric
             throw new ArgumentException($"Validation metric '{name}' is unknown (expected NAME@K with NAME one of {string.Join(", ", FullRankingAtK)}, or MRR, top_K, f_top_K).", nameof(name));
         return new ValidationMetric(name, false, null);
     }
+
+    // The evaluator names its metrics by K's plain digits: "NDCG@010" or "top_+5" would parse here and then be missing
+    // from the result after the first fit.
+    private static bool IsPlainK(string text, out int k) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out k) && k >= 1
+        && k.ToString(System.Globalization.CultureInfo.InvariantCulture) == text;
 
     // The @K metrics of RetrievalEvaluator.EvaluateFullRanking that grow with quality, so a misspelt name fails before any
     // training (PopularityPercentile and Gini describe the lists and are not maximised).

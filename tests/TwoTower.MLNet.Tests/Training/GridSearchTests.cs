@@ -197,6 +197,18 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Run_KNotWrittenPlainly_ThrowsBeforeFitting()
+    {
+        // The evaluator names NDCG@10 and top_5 so; "NDCG@010" once parsed as K = 10 and failed only after the first fit.
+        var fits = 0;
+        IRecommenderTrainer Counting(IReadOnlyList<string> s) { fits++; return Ials(s); }
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        foreach (var name in new[] { "NDCG@010", "HR@ 10", "top_+5", "f_top_05" })
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Run(data, ["Factors=2"], Counting, name), name).Message, "written plainly");
+        Assert.AreEqual(0, fits);
+    }
+
+    [TestMethod]
     public void Run_BadValueInTheLastSetting_ThrowsBeforeTheFirstFit()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
