@@ -68,6 +68,14 @@ public sealed class TuneCommandTests
         Assert.HasCount(3, settings.Distinct());
         var again = CliRunner.Run(Tune("--grid", "Regularization=1,10,30,100", "--grid", "Alpha=0.5,5", "--factors", "8", "--iterations", "2", "--trials", "3", "--seed", "9", "--json"));
         CollectionAssert.AreEqual(settings, again.Json["trials"]!.AsArray().Select(t => $"{t!["settings"]!["Regularization"]} {t["settings"]!["Alpha"]}").ToArray(), "the same seed draws the same settings");
+        // --trials at or past the grid's size fits the whole grid, and says so (it called it a random search).
+        var whole = CliRunner.Run(Tune("--grid", "Regularization=1,10", "--factors", "8", "--iterations", "2", "--trials", "5", "--json"));
+        Assert.AreEqual(0, whole.ExitCode, whole.Err);
+        Assert.HasCount(2, whole.Json["trials"]!.AsArray());
+        Assert.AreEqual("grid", whole.Json["search"]!.GetValue<string>());
+        var table = CliRunner.Run(Tune("--grid", "Regularization=1,10", "--factors", "8", "--iterations", "2", "--trials", "5"));
+        StringAssert.Contains(table.Out, "2 settings");
+        Assert.IsFalse(table.Out.Contains("random settings", StringComparison.Ordinal), table.Out);
     }
 
     [TestMethod]

@@ -52,9 +52,12 @@ internal static class TuneCommand
             var seedCount = r.GetValue(seeds);
             if (seedCount is < 1 or > 100) throw new UserInputException($"--seeds {seedCount}: expected 1 to 100.");
             IReadOnlyList<IReadOnlyList<string>> settings;
+            var sampled = false;
             try
             {
                 settings = trialCount == 0 ? GridSearch.Expand(r.GetValue(grid) ?? []) : GridSearch.Sample(r.GetValue(grid) ?? [], trialCount, seed);
+                // --trials at or past the grid's size fits the whole grid: say so rather than "random".
+                sampled = trialCount > 0 && GridSearch.Count(r.GetValue(grid) ?? []) > trialCount;
             }
             catch (ArgumentException ex)
             {
@@ -107,7 +110,7 @@ internal static class TuneCommand
 
             var againstBest = result.Trials.Select(result.CompareWithBest).ToArray(); // aligned with the trials, for the table and the JSON
             var axes = result.Best.Assignments.Select(Axis).ToArray();
-            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(trialCount == 0 ? "settings" : "random settings")} · {result.Metric}{(result.LowerIsBetter ? " (lower is better)" : "")} on --valid" + (td.Validation.Count < validRows ? $" ({td.Validation.Count} of {validRows} rows)" : "") + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
+            var table = new Table { Title = new TableTitle(Markup.Escape($"{name} · {result.Trials.Count} {(sampled ? "random settings" : "settings")} · {result.Metric}{(result.LowerIsBetter ? " (lower is better)" : "")} on --valid" + (td.Validation.Count < validRows ? $" ({td.Validation.Count} of {validRows} rows)" : "") + (seedCount > 1 ? $", mean of {seedCount} seeds" : ""))) };
             foreach (var axis in axes) table.AddColumn(Markup.Escape(axis));
             table.AddColumn(new TableColumn(Markup.Escape(result.Metric)).RightAligned()).AddColumn(new TableColumn("± s.e.").RightAligned())
                 .AddColumn(new TableColumn("fit s").RightAligned()).AddColumn("against the best (paired)");
@@ -136,7 +139,7 @@ internal static class TuneCommand
                     ["model"] = name,
                     ["metric"] = result.Metric,
                     ["lower_is_better"] = result.LowerIsBetter,
-                    ["search"] = trialCount == 0 ? "grid" : $"random {trialCount} (seed {seed})",
+                    ["search"] = sampled ? $"random {trialCount} (seed {seed})" : "grid",
                     ["seeds"] = seedCount,
                     ["best"] = new JsonObject { ["settings"] = Settings(result.Best), ["score"] = Math.Round(result.Best.Score, 6) },
                     ["trials"] = trials,

@@ -91,6 +91,10 @@ public static class GridSearch
         return drawn.Select(i => Setting(parsed, i)).ToArray();
     }
 
+    /// <summary>The number of settings of the grid of <paramref name="axes"/> (as for <see cref="Expand"/>, without listing them).</summary>
+    /// <exception cref="ArgumentException">A malformed axis, as for <see cref="Expand"/>.</exception>
+    public static long Count(IReadOnlyList<string> axes) => Size(Parse(axes));
+
     private static List<(string Name, string[] Values)> Parse(IReadOnlyList<string> axes)
     {
         ArgumentNullException.ThrowIfNull(axes);
