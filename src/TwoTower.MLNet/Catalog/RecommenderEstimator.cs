@@ -254,19 +254,28 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         return SchemaShapes.With(inputSchema, added);
     }
 
-    /// <summary>The interactions of <paramref name="data"/>; errors name the <paramref name="role"/> ("training", "test") and the row.</summary>
-    internal static InteractionLog ReadLog(IDataView data, string userText, string itemText, string? rating, string role = "training", string? timestamp = null)
+    /// <summary>
+    /// The interactions of <paramref name="data"/>; errors name the <paramref name="role"/> ("training", "test") and the row.
+    /// With <paramref name="keyColumns"/> (for evaluation: the key columns the id texts come from), a missing key (0) is a value
+    /// outside the key's vocabulary, so an id the model does not know: it becomes an id of its own row instead of an error.
+    /// </summary>
+    internal static InteractionLog ReadLog(IDataView data, string userText, string itemText, string? rating, string role = "training", string? timestamp = null,
+        (string? User, string? Item) keyColumns = default)
     {
         var schema = data.Schema;
         var cols = new List<DataViewSchema.Column> { schema[userText], schema[itemText] };
         if (rating is not null) cols.Add(schema[rating]);
         if (timestamp is not null) cols.Add(schema[timestamp]);
+        if (keyColumns.User is not null) cols.Add(schema[keyColumns.User]);
+        if (keyColumns.Item is not null) cols.Add(schema[keyColumns.Item]);
         var log = new InteractionLog("IDataView") { HasRatings = rating is not null, HasTimestamps = timestamp is not null };
         using var cursor = data.GetRowCursor(cols);
         var getUser = cursor.GetGetter<ReadOnlyMemory<char>>(schema[userText]);
         var getItem = cursor.GetGetter<ReadOnlyMemory<char>>(schema[itemText]);
         var getRating = rating is null ? null : cursor.GetGetter<float>(schema[rating]);
         var getTime = timestamp is null ? null : TimeColumn.Getter(cursor, schema[timestamp]);
+        var userMissing = keyColumns.User is null ? null : MissingKey(cursor, schema[keyColumns.User]);
+        var itemMissing = keyColumns.Item is null ? null : MissingKey(cursor, schema[keyColumns.Item]);
         ReadOnlyMemory<char> u = default, i = default;
         float r = 1f;
         long row = 0;
@@ -275,6 +284,9 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
             getUser(ref u);
             getItem(ref i);
             getRating?.Invoke(ref r);
+            // The key's value of a missing key is empty, NaN or 0, which may be a real id: these ids (with a NUL) never meet one.
+            if (userMissing?.Invoke() == true) u = $"\0unknown user of {role} row {row}".AsMemory();
+            if (itemMissing?.Invoke() == true) i = $"\0unknown item of {role} row {row}".AsMemory();
             if (u.Span.Trim().IsEmpty) throw new ArgumentException($"The {role} data, row {row}: the user id is empty; every row needs a user id.", nameof(data));
             if (i.Span.Trim().IsEmpty) throw new ArgumentException($"The {role} data, row {row}: the item id is empty; every row needs an item id.", nameof(data));
             // A float id column's missing value reads as the text "NaN": it is no id.
@@ -286,6 +298,18 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         }
         if (log.Count == 0) throw new ArgumentException($"The {role} data has no rows.", nameof(data));
         return log;
+    }
+
+    // Whether the key column's value at the cursor's row is the missing key (0), for every raw type a key can have.
+    private static Func<bool> MissingKey(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        switch (column.Type.RawType)
+        {
+            case var t when t == typeof(byte): { var get = cursor.GetGetter<byte>(column); byte v = 0; return () => { get(ref v); return v == 0; }; }
+            case var t when t == typeof(ushort): { var get = cursor.GetGetter<ushort>(column); ushort v = 0; return () => { get(ref v); return v == 0; }; }
+            case var t when t == typeof(uint): { var get = cursor.GetGetter<uint>(column); uint v = 0; return () => { get(ref v); return v == 0; }; }
+            default: { var get = cursor.GetGetter<ulong>(column); ulong v = 0; return () => { get(ref v); return v == 0; }; }
+        }
     }
 
     private static void CheckMaps(IEmbeddingRecommender model, TrainingData data)

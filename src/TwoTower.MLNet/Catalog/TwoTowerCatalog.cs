@@ -44,7 +44,12 @@ public sealed class TwoTowerCatalog
     /// from ranking (default: the model's training interactions).
     /// </summary>
     /// <param name="model">A fitted pipeline containing a TwoTower trainer's transformer.</param>
-    /// <param name="test">Test interactions with the trainer's user and item id columns.</param>
+    /// <param name="test">
+    /// Test interactions with the trainer's user and item id columns, or the pipeline's raw input rows when the trainer reads
+    /// columns the pipeline derives (e.g. Featurize's "UserIdKey"): <paramref name="model"/> then derives them. A key id
+    /// outside the key's vocabulary (a test item the key mapping never saw) is an id the model does not know: such an item
+    /// counts as a miss and such a user is a cold user of its own row (the key keeps no raw id to tell users apart).
+    /// </param>
     /// <param name="history">Known interactions to exclude (same columns), or null for the training data.</param>
     /// <param name="ks">Cut-offs (default 10, 50, 100 for "full"; 1, 5, 10, 50, 100 for "tfrs").</param>
     /// <param name="protocol">"full" (full ranking, default) or "tfrs".</param>
@@ -58,8 +63,8 @@ public sealed class TwoTowerCatalog
             throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "protocol must be \"full\" or \"tfrs\".");
         var fitted = _state.Find(model)
             ?? throw new InvalidOperationException("The model holds no recommender fitted in this process by ml.TwoTower().Trainers (a model loaded from a file has only ONNX graphs): evaluate its predictions with Evaluate(model.Transform(test)).");
-        var testLog = ReadInteractions(test, fitted.UserIdColumn, fitted.ItemIdColumn, "test");
-        var historyLog = history is null ? Decode(fitted.Training) : ReadInteractions(history, fitted.UserIdColumn, fitted.ItemIdColumn, "history");
+        var testLog = ReadInteractions(model, test, fitted.UserIdColumn, fitted.ItemIdColumn, "test");
+        var historyLog = history is null ? Decode(fitted.Training) : ReadInteractions(model, history, fitted.UserIdColumn, fitted.ItemIdColumn, "history");
         var set = EvaluationSet.Create(fitted.Model, historyLog, testLog);
         return protocol == "full"
             ? RetrievalEvaluator.EvaluateFullRanking(fitted.Model, set.History, set.Test, ks)
@@ -138,12 +143,19 @@ public sealed class TwoTowerCatalog
         return (withItem, userText, itemText);
     }
 
-    private InteractionLog ReadInteractions(IDataView data, string userColumn, string itemColumn, string role)
+    private InteractionLog ReadInteractions(ITransformer model, IDataView data, string userColumn, string itemColumn, string role)
     {
+        if (data.Schema.GetColumnOrNull(userColumn) is null || data.Schema.GetColumnOrNull(itemColumn) is null)
+        {
+            // Raw rows of a pipeline whose trainer reads derived columns: the pipeline's own steps derive them (lazily, only the id columns are read).
+            try { data = model.Transform(data); }
+            catch (ArgumentOutOfRangeException) { /* rows the pipeline cannot read either: the check below names the trainer's column */ }
+        }
         var (converted, userText, itemText) = ToText(data, userColumn, itemColumn);
         try
         {
-            return RecommenderEstimator.ReadLog(converted, userText, itemText, null, role);
+            return RecommenderEstimator.ReadLog(converted, userText, itemText, null, role,
+                keyColumns: (data.Schema[userColumn].Type is KeyDataViewType ? userColumn : null, data.Schema[itemColumn].Type is KeyDataViewType ? itemColumn : null));
         }
         catch (ArgumentException ex)
         {

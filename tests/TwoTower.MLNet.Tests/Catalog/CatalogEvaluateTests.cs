@@ -59,6 +59,26 @@ public sealed class CatalogEvaluateTests
     }
 
     [TestMethod]
+    public void Evaluate_KeyIdPipeline_RawOrTransformedTestRows_EqualTheTextIdPipeline()
+    {
+        var (ml, model, test) = Fit();
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var keyed = ml.TwoTower().Transforms.Featurize()
+            .Append(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf("UserIdKey", "ItemIdKey"))).Fit(train);
+        // p2's test holds items the training rows never name: their keys are missing, and they must count as misses, not fail.
+        var trainItems = CatalogFixture.SeenByUser(CatalogFixture.TrainPath).Values.SelectMany(s => s).ToHashSet();
+        Assert.IsTrue(File.ReadLines(CatalogFixture.TestPath).Skip(1).Any(l => !trainItems.Contains(l.Split(',')[1])));
+        var expected = ml.TwoTower().Evaluate(model, test, ks: [10]);
+        foreach (var rows in new[] { test, keyed.Transform(test) })
+        {
+            var actual = ml.TwoTower().Evaluate(keyed, rows, ks: [10]);
+            foreach (var name in new[] { "HR@10", "Recall@10", "NDCG@10", "MAP@10", "MRR", "Coverage@10" })
+                Assert.AreEqual(expected[name], actual[name], 1e-12, name);
+            Assert.AreEqual(expected.Users, actual.Users);
+        }
+    }
+
+    [TestMethod]
     public void Evaluate_KBeyondListLength_ThrowsNamingK()
     {
         var (ml, model, test) = Fit(k: 5);
