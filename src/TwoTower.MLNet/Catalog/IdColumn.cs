@@ -43,17 +43,6 @@ internal static class IdColumn
                 $"The {role} column '{column}' ({optionName}) has type {Describe(col)}; expected {Expected}.");
     }
 
-    /// <summary>Checks that <paramref name="column"/> is a scalar text column (what the recommend graph reads).</summary>
-    public static void CheckText(DataViewSchema schema, string column, string role, string optionName)
-    {
-        var col = schema.GetColumnOrNull(column)
-            ?? throw new ArgumentOutOfRangeException(optionName, column,
-                $"The {role} column '{column}' ({optionName}) is not in the input schema. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
-        if (col.Type is not TextDataViewType)
-            throw new ArgumentOutOfRangeException(optionName, column,
-                $"The {role} column '{column}' ({optionName}) has type {col.Type}; expected text (string).");
-    }
-
     private static bool IsSupported(DataViewType t) =>
         t is TextDataViewType || t is NumberDataViewType || (t is KeyDataViewType);
 

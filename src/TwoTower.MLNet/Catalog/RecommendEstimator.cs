@@ -73,23 +73,13 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
 
         var steps = new List<ITransformer>();
         var data = input;
-        string userText;
-        if (_options.UserIdColumn is null)
+        var col = IdColumn.Check(input.Schema, UserColumn(fitted, input.Schema.GetColumnOrNull(fitted.UserTextColumn)?.Type is TextDataViewType), "user id", nameof(RecommendOptions.UserIdColumn));
+        var (conv, userText) = IdColumn.ToText(_ml, col);
+        if (conv is not null)
         {
-            userText = fitted.UserTextColumn;
-            IdColumn.CheckText(input.Schema, userText, "user id", nameof(RecommendOptions.UserIdColumn));
-        }
-        else
-        {
-            var col = IdColumn.Check(input.Schema, _options.UserIdColumn, "user id", nameof(RecommendOptions.UserIdColumn));
-            var (conv, text) = IdColumn.ToText(_ml, col);
-            userText = text;
-            if (conv is not null)
-            {
-                var t = conv.Fit(input);
-                steps.Add(t);
-                data = t.Transform(input);
-            }
+            var t = conv.Fit(input);
+            steps.Add(t);
+            data = t.Transform(input);
         }
 
         foreach (var (output, option) in new[] { (_options.ItemIdsColumn, nameof(RecommendOptions.ItemIdsColumn)), (_options.ScoresColumn, nameof(RecommendOptions.ScoresColumn)) })
@@ -107,17 +97,23 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
     {
         // Only columns known before Fit are checked: the preceding trainer's text column exists only once it is fitted
         // (and the catalog's last model may belong to another pipeline).
-        var column = _options.UserIdColumn ?? _model?.UserTextColumn;
+        var column = _model is null ? _options.UserIdColumn
+            : UserColumn(_model, SchemaShapes.Find(inputSchema, _model.UserTextColumn) is { Kind: SchemaShape.Column.VectorKind.Scalar, IsKey: false, ItemType: TextDataViewType });
+        var added = new List<(string, DataViewType)>();
         if (column is not null)
         {
             IdColumn.Check(inputSchema, column, "user id", nameof(RecommendOptions.UserIdColumn));
+            added.AddRange(IdColumn.TextColumnsOf(inputSchema, column));
         }
-        return SchemaShapes.With(inputSchema,
-        [
-            (_options.ItemIdsColumn, new VectorDataViewType(TextDataViewType.Instance, _options.K)),
-            (_options.ScoresColumn, new VectorDataViewType(NumberDataViewType.Single, _options.K)),
-        ]);
+        added.Add((_options.ItemIdsColumn, new VectorDataViewType(TextDataViewType.Instance, _options.K)));
+        added.Add((_options.ScoresColumn, new VectorDataViewType(NumberDataViewType.Single, _options.K)));
+        return SchemaShapes.With(inputSchema, added);
     }
+
+    // The option's column; else the model's raw-id text column when the input has it (after the model's trainer in a chain),
+    // else the column the model was fitted on, of any id type (a given or loaded model over raw rows), converted like the trainer's.
+    private string UserColumn(FittedRecommender fitted, bool inputHasUserText) =>
+        _options.UserIdColumn ?? (inputHasUserText ? fitted.UserTextColumn : fitted.UserIdColumn);
 
     private OnnxRecommenderSpec BuildSpec(FittedRecommender fitted, string userInput)
     {

@@ -12,8 +12,8 @@ public sealed class RecommendOptions
     public bool ExcludeSeen { get; set; }
 
     /// <summary>
-    /// The input column of raw user ids. Default null: the column the preceding trainer was fitted on
-    /// (its text form). A user id column of a number or key type is converted to text first.
+    /// The input column of raw user ids. Default null: the column the preceding trainer (or the given model) was fitted on
+    /// (its text form when the input has it, as after the trainer). A user id column of a number or key type is converted to text first.
     /// </summary>
     public string? UserIdColumn { get; set; }
 

@@ -33,6 +33,38 @@ public sealed class FittedRecommenderFileTests
     }
 
     [TestMethod]
+    public void Recommend_GivenModelOfNumericIds_ReadsItsIdColumnOfRawRows()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromTextFile<NumericInteractionRow>(CatalogFixture.TrainPath, separatorChar: ',', hasHeader: true);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
+        var fitted = ml.TwoTower().FindModel(model)!;
+        var path = Path.Combine(Path.GetTempPath(), $"catalog-numeric-{Guid.NewGuid():N}.zip");
+        try
+        {
+            fitted.Save(path);
+            // The fitted model's own text column (UserIdText) is absent from raw rows, and a loaded one names the Int32 UserId column.
+            foreach (var given in new[] { fitted, FittedRecommender.Load(path) })
+            {
+                var estimator = ml.TwoTower().Transforms.Recommend(given, new RecommendOptions { K = 10, ExcludeSeen = true });
+                var shape = ml.Transforms.CustomMapping<Empty, NumericInteractionRow>((_, _) => { }, contractName: null).GetOutputSchema(new SchemaShape([]));
+                Assert.IsNotNull(estimator.GetOutputSchema(shape).FirstOrDefault(c => c.Name == "ItemIds").Name);
+                var serving = estimator.Fit(train);
+                using var engine = ml.Model.CreatePredictionEngine<NumericUserRequest, Recommendations>(serving);
+                CollectionAssert.AreEqual(fitted.Recommend("1", 10, excludeSeen: true).Select(r => r.ItemId).ToArray(), engine.Predict(new NumericUserRequest { UserId = 1 }).ItemIds);
+            }
+        }
+        finally { File.Delete(path); }
+    }
+
+    public sealed class NumericUserRequest
+    {
+        public int UserId { get; set; }
+    }
+
+    private sealed class Empty;
+
+    [TestMethod]
     public void Load_PopularityModel_ThrowsNamingTheType()
     {
         var log = new TwoTower.MLNet.Data.InteractionLog("t");

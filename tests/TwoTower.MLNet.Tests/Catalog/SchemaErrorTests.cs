@@ -64,7 +64,7 @@ public sealed class SchemaErrorTests
         var mf = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
         var requests = ml.Data.LoadFromEnumerable([new BoolRequest()]);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(ml.TwoTower().FindModel(mf)!, new RecommendOptions { K = 3 }).Fit(requests));
-        StringAssert.Contains(ex.Message, "The user id column 'UserId' (UserIdColumn) has type Boolean; expected text (string).");
+        StringAssert.Contains(ex.Message, "The user id column 'UserId' (UserIdColumn) has type Boolean; expected text (string), a key with key values, or a scalar number.");
     }
 
     [TestMethod]
