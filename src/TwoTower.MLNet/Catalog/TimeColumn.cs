@@ -37,6 +37,9 @@ internal static class TimeColumn
         if (t == NumberDataViewType.Int64) return Read<long>(cursor, column, v => v);
         if (t == NumberDataViewType.Int32) return Read<int>(cursor, column, v => v);
         if (t == NumberDataViewType.Int16) return Read<short>(cursor, column, v => v);
+        if (t == NumberDataViewType.SByte) return Read<sbyte>(cursor, column, v => v);
+        if (t == NumberDataViewType.Byte) return Read<byte>(cursor, column, v => v);
+        if (t == NumberDataViewType.UInt16) return Read<ushort>(cursor, column, v => v);
         if (t == NumberDataViewType.UInt32) return Read<uint>(cursor, column, v => v);
         if (t == NumberDataViewType.UInt64) return Read<ulong>(cursor, column, v => checked((long)v));
         if (t == NumberDataViewType.Double) return Read<double>(cursor, column, v => Round(v, column.Name));
@@ -46,8 +49,9 @@ internal static class TimeColumn
     }
 
     private static bool IsSupported(DataViewType t) =>
-        t == NumberDataViewType.Int64 || t == NumberDataViewType.Int32 || t == NumberDataViewType.Int16 || t == NumberDataViewType.UInt32
-        || t == NumberDataViewType.UInt64 || t == NumberDataViewType.Double || t == NumberDataViewType.Single || t is DateTimeDataViewType;
+        // Every number type, as the messages promise ("a scalar number"): small integers order rows too, e.g. a day of a short log.
+        t is NumberDataViewType
+        || t is DateTimeDataViewType;
 
     private static long Round(double v, string column) =>
         double.IsFinite(v) && Math.Abs(v) < 9e18 ? (long)Math.Round(v) : throw new ArgumentException($"The timestamp column '{column}' holds {v}; expected a finite time.");

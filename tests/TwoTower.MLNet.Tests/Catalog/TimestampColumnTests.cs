@@ -53,6 +53,31 @@ public sealed class TimestampColumnTests
     }
 
     [TestMethod]
+    public void TimestampColumn_SmallIntegerTypes_AreNumbersToo()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 40).Select(i => new SmallTimedRow { UserId = $"u{i % 4}", ItemId = $"i{i % 10}", Day = (byte)(i + 1), Week = (ushort)(i + 1), Delta = (sbyte)(i - 20) }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        foreach (var (column, first) in new[] { ("Day", 1L), ("Week", 1L), ("Delta", -20L) })
+        {
+            var estimator = ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Als = Als(), TimestampColumn = column });
+            Assert.IsNotNull(estimator.Fit(data), column);
+            var log = RecommenderEstimator.ReadLog(data, "UserId", "ItemId", null, timestamp: column);
+            Assert.AreEqual(first, log.Timestamps[0], column);
+            Assert.AreEqual(first + 39, log.Timestamps[39], column);
+        }
+    }
+
+    public sealed class SmallTimedRow
+    {
+        public string UserId { get; set; } = "";
+        public string ItemId { get; set; } = "";
+        public byte Day { get; set; }
+        public ushort Week { get; set; }
+        public sbyte Delta { get; set; }
+    }
+
+    [TestMethod]
     public void TimestampColumn_MissingOrMistyped_IsNamedAtFit()
     {
         var ml = new MLContext(seed: 1);
