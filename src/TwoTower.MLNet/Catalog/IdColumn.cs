@@ -26,8 +26,13 @@ internal static class IdColumn
         if (!IsSupported(col.Type))
             throw new ArgumentOutOfRangeException(optionName, column,
                 $"The {role} column '{column}' ({optionName}) has type {col.Type}; expected {Expected}.");
+        if (col.Type is KeyDataViewType && col.Annotations.Schema.GetColumnOrNull(KeyValuesAnnotation) is null) throw NoKeyValues(role, column, optionName);
         return col;
     }
+
+    // Keys of a hash or a loader's KeyType carry no values: the raw ids the model and its graphs are keyed by are lost.
+    private static ArgumentOutOfRangeException NoKeyValues(string role, string column, string optionName) =>
+        new(optionName, column, $"The {role} column '{column}' ({optionName}) is a key without key values, so raw ids cannot be recovered; give the original id column instead (expected {Expected}).");
 
     /// <summary>The same check on a <see cref="SchemaShape"/> (estimator-level schema propagation).</summary>
     public static void Check(SchemaShape schema, string column, string role, string optionName)
@@ -41,6 +46,7 @@ internal static class IdColumn
         if (!ok)
             throw new ArgumentOutOfRangeException(optionName, column,
                 $"The {role} column '{column}' ({optionName}) has type {Describe(col)}; expected {Expected}.");
+        if (col.IsKey && SchemaShapes.Find(col.Annotations, KeyValuesAnnotation) is null) throw NoKeyValues(role, column, optionName);
     }
 
     private static bool IsSupported(DataViewType t) =>

@@ -47,6 +47,26 @@ public sealed class SchemaErrorTests
     }
 
     [TestMethod]
+    public void FitAndGetOutputSchema_KeyUserColumnWithoutValues_NamesTheOption()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable([new BareKeyRow { UserId = 1, ItemId = "a" }, new BareKeyRow { UserId = 2, ItemId = "b" }]);
+        var trainer = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf());
+        const string expected = "The user id column 'UserId' (UserIdColumn) is a key without key values, so raw ids cannot be recovered";
+        var atFit = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
+        StringAssert.Contains(atFit.Message, expected);
+        Assert.AreEqual("UserIdColumn", atFit.ParamName);
+        // The shape check must refuse it before any fit, as it refuses other unusable id types.
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(Shape<BareKeyRow>(ml))).Message, expected);
+    }
+
+    private sealed class BareKeyRow
+    {
+        [Microsoft.ML.Data.KeyType(10)] public uint UserId { get; set; }
+        public string ItemId { get; set; } = "";
+    }
+
+    [TestMethod]
     public void Fit_MissingItemColumn_NamesItemColumn()
     {
         var ml = new MLContext(seed: 1);
