@@ -45,8 +45,10 @@ internal static class FeaturizeEstimator
         foreach (var c in options.NumericColumns)
         {
             Use(c, nameof(options.NumericColumns));
+            // The towers read float features, and NormalizeMeanVariance refuses integers and keeps doubles double: convert first.
+            steps.Add(ml.Transforms.Conversion.ConvertType(c + "Normalized", c, DataKind.Single));
             // fixZero: false subtracts the mean; ML.NET's default only divides by the root mean square.
-            steps.Add(ml.Transforms.NormalizeMeanVariance(c + "Normalized", c, fixZero: false));
+            steps.Add(ml.Transforms.NormalizeMeanVariance(c + "Normalized", fixZero: false));
         }
         if (steps.Count == 0) throw new ArgumentException("FeaturizerOptions names no column; set the id, categorical, bag, text or numeric columns.", nameof(options));
         IEstimator<ITransformer> chain = steps[0];

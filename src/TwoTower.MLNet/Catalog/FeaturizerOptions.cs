@@ -24,6 +24,6 @@ public sealed class FeaturizerOptions
     /// <summary>Free-text columns (e.g. titles) → "&lt;name&gt;Tokens", lower-cased word tokens as a vector of keys.</summary>
     public IList<string> TextColumns { get; set; } = [];
 
-    /// <summary>Numeric columns → "&lt;name&gt;Normalized", standardised to mean 0 and variance 1 (NormalizeMeanVariance).</summary>
+    /// <summary>Numeric columns of any number type → "&lt;name&gt;Normalized", floats standardised to mean 0 and variance 1 (NormalizeMeanVariance), as the towers read them.</summary>
     public IList<string> NumericColumns { get; set; } = [];
 }

@@ -87,6 +87,31 @@ public sealed class PipelineCompositionTests
     }
 
     [TestMethod]
+    public void Featurize_IntegerAndDoubleNumericColumns_BecomeFloatFeaturesTheTowersRead()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 60).Select(i => new AgedRow { UserId = $"u{i % 6}", ItemId = $"i{i % 10}", Age = 20 + i % 6, Weight = 50.5 + i % 6 }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var featurize = ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { NumericColumns = ["Age", "Weight"] });
+        var transformed = featurize.Fit(data).Transform(data);
+        foreach (var column in new[] { "AgeNormalized", "WeightNormalized" })
+        {
+            Assert.AreEqual(NumberDataViewType.Single, transformed.Schema[column].Type, column);
+            Assert.AreEqual(0, transformed.GetColumn<float>(column).Average(), 1e-5, column);
+        }
+        var model = featurize.Append(ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 1, EmbeddingDimension = 8, UserFeatureColumns = ["AgeNormalized", "WeightNormalized"] })).Fit(data);
+        Assert.AreEqual(6, ml.TwoTower().FindModel(model)!.Model.Users.Count);
+    }
+
+    public sealed class AgedRow
+    {
+        public string UserId { get; set; } = "";
+        public string ItemId { get; set; } = "";
+        public int Age { get; set; }
+        public double Weight { get; set; }
+    }
+
+    [TestMethod]
     public void Featurize_ColumnNamedTwice_Throws()
     {
         var ml = new MLContext(seed: 1);
