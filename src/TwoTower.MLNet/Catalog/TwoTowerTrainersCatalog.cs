@@ -65,7 +65,7 @@ public sealed class TwoTowerTrainersCatalog
         TwoTower(new TwoTowerOptions { UserIdColumn = userIdColumn, ItemIdColumn = itemIdColumn, Epochs = epochs, EmbeddingDimension = embeddingDimension });
 
     /// <summary>Matrix factorization: implicit (iALS) or explicit (rating) feedback, see <see cref="MatrixFactorizationOptions"/>.</summary>
-    /// <param name="options">Columns and engine options; the engine options object is used as is at fit time.</param>
+    /// <param name="options">Columns and engine options, copied: changing them afterwards does not change this estimator.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is invalid (the message names it).</exception>
     public RecommenderEstimator MatrixFactorization(MatrixFactorizationOptions options)
     {
@@ -73,11 +73,11 @@ public sealed class TwoTowerTrainersCatalog
         options.Validate();
         if (options.Feedback == MatrixFactorizationFeedback.Explicit)
         {
-            var mf = options.Explicit;
+            var mf = options.Explicit.Clone();
             return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ExplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
                 (data, _, progress, ct) => new ExplicitMatrixFactorizationTrainer(mf).Fit(data, progress, ct)) { TimestampColumn = options.TimestampColumn };
         }
-        var als = options.Als;
+        var als = options.Als.Clone();
         return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ImplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
             (data, _, progress, ct) => new ImplicitAlsTrainer(als).Fit(data, progress, ct)) { TimestampColumn = options.TimestampColumn };
     }

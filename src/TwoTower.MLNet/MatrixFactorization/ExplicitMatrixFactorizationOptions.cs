@@ -31,6 +31,9 @@ public sealed class ExplicitMatrixFactorizationOptions
     /// <summary>Worker threads; 0 = all processors. Must be ≥ 0.</summary>
     public int Threads { get; set; }
 
+    /// <summary>A copy (every option is a value), so an estimator keeps the settings it was made with.</summary>
+    internal ExplicitMatrixFactorizationOptions Clone() => (ExplicitMatrixFactorizationOptions)MemberwiseClone();
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option and its value.</summary>
     public void Validate()
     {

@@ -90,6 +90,9 @@ public sealed class ImplicitAlsOptions
     /// <summary>What the model answers for unknown users. Default <see cref="ColdUserStrategy.MeanUser"/>.</summary>
     public ColdUserStrategy ColdUser { get; set; } = ColdUserStrategy.MeanUser;
 
+    /// <summary>A copy (every option is a value), so an estimator keeps the settings it was made with.</summary>
+    internal ImplicitAlsOptions Clone() => (ImplicitAlsOptions)MemberwiseClone();
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option and its value.</summary>
     public void Validate()
     {

@@ -43,6 +43,22 @@ public sealed class CatalogOptionsTests
     }
 
     [TestMethod]
+    public void MatrixFactorization_EstimatorCopiesTheEngineOptions_LaterChangesIgnored()
+    {
+        // The Als/Explicit objects were read at fit time: a change after making the estimator changed the fit, unvalidated.
+        var ml = new MLContext(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var o = new MatrixFactorizationOptions { Als = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsOptions { Factors = 8, Iterations = 2 } };
+        var estimator = ml.TwoTower().Trainers.MatrixFactorization(o);
+        o.Als.Factors = 0;
+        Assert.AreEqual(8, ml.TwoTower().FindModel(estimator.Fit(train))!.Model.Dimension);
+        var e = new MatrixFactorizationOptions { Feedback = MatrixFactorizationFeedback.Explicit, RatingColumn = "Rating", Explicit = new TwoTower.MLNet.MatrixFactorization.ExplicitMatrixFactorizationOptions { Factors = 4, Iterations = 2 } };
+        var explicitEstimator = ml.TwoTower().Trainers.MatrixFactorization(e);
+        e.Explicit.Factors = 0;
+        Assert.AreEqual(4 + 2, ml.TwoTower().FindModel(explicitEstimator.Fit(train))!.Model.Dimension, "4 factors and the two bias columns");
+    }
+
+    [TestMethod]
     public void TwoTowerOptions_Clone_CopiesTheEngineArrays()
     {
         // The estimator keeps a clone, documented as unaffected by later changes: arrays included.
