@@ -84,7 +84,10 @@ public static class RatingEvaluation
         if (metric != "RMSE") throw new ArgumentException($"'{metric}' is not a rating metric (expected RMSE or MAE).", nameof(metric));
         var mse = EvaluationComparison.Compare(result, baseline, "MSE");
         // d√MSE = dMSE / (2·RMSE) with each model's own RMSE: one scale for both misstates the error when the RMSEs differ.
-        var delta = EvaluationComparison.CompareScaled(result, baseline, "MSE", 1 / (2 * result["RMSE"]), 1 / (2 * baseline["RMSE"]));
+        var delta = EvaluationComparison.CompareScaled(result, baseline, "MSE", Slope(result["RMSE"]), Slope(baseline["RMSE"]));
         return new MetricComparison("RMSE", result["RMSE"], baseline["RMSE"], result["RMSE"] - baseline["RMSE"], delta.StandardError, mse.PValue, mse.Users);
     }
+
+    // d√MSE / dMSE = 1 / (2·RMSE). A model with RMSE 0 errs on no user, so its MSE has no sampling error to scale: 0, not ∞ (0·∞ was NaN).
+    private static double Slope(double rmse) => rmse > 0 ? 1 / (2 * rmse) : 0;
 }

@@ -22,6 +22,17 @@ public sealed class RatingEvaluationTests
     }
 
     [TestMethod]
+    public void Compare_Rmse_AgainstAPerfectModel_IsTheOtherModelsOwnError()
+    {
+        // A model with RMSE 0 has no error to linearise: its term is 0, not 0 × ∞ (the s.e. was NaN).
+        // Model MSEs 4, 1, 4: linearised a_u/(2√3) = (4, 1, 4)/(2√3), sample sd √3/(2√3) = 1/2, s.e. 1/(2√3).
+        var c = RatingEvaluation.Compare(Result([4, 1, 4]), Result([0, 0, 0]), "RMSE");
+        Assert.AreEqual(Math.Sqrt(3), c.Difference, 1e-12);
+        Assert.AreEqual(1 / (2 * Math.Sqrt(3)), c.StandardError, 1e-12);
+        Assert.AreEqual(0.0, RatingEvaluation.Compare(Result([0, 0, 0]), Result([0, 0, 0]), "RMSE").StandardError);
+    }
+
+    [TestMethod]
     public void Compare_Rmse_StandardErrorMatchesBootstrapOverUsers()
     {
         // Independent errors, the model's twice the baseline's: the delta-method s.e. of RMSE_a − RMSE_b must agree with a
