@@ -82,7 +82,8 @@ public static class EvaluationComparison
             if (!position.TryGetValue(a.UserIds[u], out order[u]))
                 throw new ArgumentException($"The results are over different test sets (user '{a.UserIds[u]}' is only in the first); evaluate both models on the same --train/--test files.", nameof(baseline));
             if (a.WeightValues[u] != b.WeightValues[order[u]])
-                throw new ArgumentException($"The results are over different test sets (user '{a.UserIds[u]}' has {a.WeightValues[u]} and {b.WeightValues[order[u]]} test rows); evaluate both models on the same --train/--test files.", nameof(baseline));
+                throw new ArgumentException($"The results are over different test sets (user '{a.UserIds[u]}' has {a.WeightValues[u]} and {b.WeightValues[order[u]]} test rows); evaluate both models on the same --train/--test files. " +
+                    "A rating evaluation leaves out the rows whose item a model does not know, so models trained on different data score different rows.", nameof(baseline));
         }
         return (a, b, order);
     }

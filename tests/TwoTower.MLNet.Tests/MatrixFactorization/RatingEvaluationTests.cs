@@ -33,6 +33,15 @@ public sealed class RatingEvaluationTests
     }
 
     [TestMethod]
+    public void Compare_ModelsThatScoredDifferentRows_SaysWhy()
+    {
+        // Models trained on different data skip different test rows (items one of them does not know).
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => RatingEvaluation.Compare(Result([1, 1], [2, 1]), Result([1, 1], [1, 1]), "RMSE"));
+        StringAssert.Contains(ex.Message, "user 'u0' has 2 and 1 test rows");
+        StringAssert.Contains(ex.Message, "A rating evaluation leaves out the rows whose item a model does not know");
+    }
+
+    [TestMethod]
     public void Compare_Rmse_StandardErrorMatchesBootstrapOverUsers()
     {
         // Independent errors, the model's twice the baseline's: the delta-method s.e. of RMSE_a − RMSE_b must agree with a
