@@ -41,7 +41,9 @@ internal static class TestPaths
     // One folder per test process, deleted when the process exits, so test runs do not fill the disk.
     private static readonly Lazy<string> RunTemp = new(() =>
     {
-        var root = Path.Combine(Path.GetTempPath(), "twotower-tests", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var parent = Path.Combine(Path.GetTempPath(), "twotower-tests");
+        RemoveStale(parent);
+        var root = Path.Combine(parent, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
@@ -51,6 +53,34 @@ internal static class TestPaths
         };
         return root;
     });
+
+    // A test host that is killed (a timeout, Ctrl+C) never runs ProcessExit: its folder is removed by a later run once
+    // its process is gone and the folder has not changed for a day (another container's live process may share /tmp).
+    private static void RemoveStale(string parent)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (var dir in Directory.EnumerateDirectories(parent))
+        {
+            var name = Path.GetFileName(dir);
+            var dash = name.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(name.AsSpan(0, dash), out var pid) || IsRunning(pid)) continue;
+            if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < TimeSpan.FromDays(1)) continue;
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; } // no such process
+        catch (InvalidOperationException) { return false; }
+    }
 
     /// <summary>A fresh temporary folder (inside this test process's folder, which is deleted when the process exits).</summary>
     public static string TempDir()

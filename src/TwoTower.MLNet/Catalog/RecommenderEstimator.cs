@@ -216,13 +216,22 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         steps.Add(lookup);
         if (ItemVectorColumn is not null)
         {
-            var current = lookup.Transform(withUser);
-            if (itemTransformer is not null)
+            try
             {
-                steps.Add(itemTransformer);
-                current = itemTransformer.Transform(current);
+                var current = lookup.Transform(withUser);
+                if (itemTransformer is not null)
+                {
+                    steps.Add(itemTransformer);
+                    current = itemTransformer.Transform(current);
+                }
+                steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(ItemLookup(model, itemText, ItemVectorColumn)), [ItemVectorColumn], [itemText], current, Execution, 0, null));
             }
-            steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(ItemLookup(model, itemText, ItemVectorColumn)), [ItemVectorColumn], [itemText], current, Execution, 0, null));
+            catch
+            {
+                // Nobody else holds the user lookup yet: close its session and delete its graph file.
+                (lookup as IDisposable)?.Dispose();
+                throw;
+            }
         }
         var chain = new TransformerChain<ITransformer>(steps.ToArray());
         var fitted = new FittedRecommender(model, data.Train, UserIdColumn, ItemIdColumn, userText, seconds) { UserVectorColumn = UserVectorColumn, WarmStartedFrom = warm?.ModelType };

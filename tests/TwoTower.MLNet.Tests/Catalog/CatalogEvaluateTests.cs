@@ -10,7 +10,7 @@ public sealed class CatalogEvaluateTests
 {
     private static (MLContext Ml, ITransformer Model, IDataView Test) Fit(int k = 10)
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(k: k, excludeSeen: true)).Fit(train);
@@ -97,7 +97,7 @@ public sealed class CatalogEvaluateTests
     [TestMethod]
     public void Evaluate_ModelWithoutTrainer_SaysToEvaluatePredictions()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var test = CatalogFixture.Load(ml, CatalogFixture.TestPath);
         var other = ml.Transforms.CopyColumns("U", "UserId").Fit(test);
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Evaluate(other, test));
@@ -107,7 +107,7 @@ public sealed class CatalogEvaluateTests
     [TestMethod]
     public void Evaluate_PredictionsWithoutListColumn_NamesIt()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var test = CatalogFixture.Load(ml, CatalogFixture.TestPath);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Evaluate(test));
         StringAssert.Contains(ex.Message, "The recommendations column 'ItemIds' is not in the predictions");

@@ -34,7 +34,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void TwoTower_EstimatorCopiesOptions_LaterChangesIgnored()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var o = new TwoTowerOptions { UserIdColumn = "U", ItemIdColumn = "I" };
         var estimator = ml.TwoTower().Trainers.TwoTower(o);
         o.UserIdColumn = "Other";
@@ -46,7 +46,7 @@ public sealed class CatalogOptionsTests
     public void MatrixFactorization_EstimatorCopiesTheEngineOptions_LaterChangesIgnored()
     {
         // The Als/Explicit objects were read at fit time: a change after making the estimator changed the fit, unvalidated.
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var o = new MatrixFactorizationOptions { Als = new TwoTower.MLNet.MatrixFactorization.ImplicitAlsOptions { Factors = 8, Iterations = 2 } };
         var estimator = ml.TwoTower().Trainers.MatrixFactorization(o);
@@ -74,7 +74,7 @@ public sealed class CatalogOptionsTests
     [DataRow("UserVector", "ItemId", "ItemVectorColumn 'ItemId' is also an input column (ItemIdColumn)")]
     public void TwoTower_OutputNamedLikeAnInput_ThrowsAtConstruction(string userVector, string? itemVector, string message)
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { UserVectorColumn = userVector, ItemVectorColumn = itemVector }));
         StringAssert.Contains(ex.Message, message);
         var mf = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.MatrixFactorization().WithItemVector("ItemId"));
@@ -115,7 +115,7 @@ public sealed class CatalogOptionsTests
     [DataRow("U", "U", "ItemIdColumn must differ from UserIdColumn ('U').")]
     public void TwoTower_BadColumns_ThrowNamingTheOption(string user, string item, string message)
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { UserIdColumn = user, ItemIdColumn = item }));
         StringAssert.Contains(ex.Message, message);
     }
@@ -123,7 +123,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void TwoTower_ZeroEpochs_EngineValidationNamesEpochs()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 0 }));
         Assert.AreEqual("Epochs", ex.ParamName);
     }
@@ -131,7 +131,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void TwoTower_UndefinedExecution_Throws()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Execution = (OnnxExecution)7 }));
         StringAssert.Contains(ex.Message, "Expected Cpu, Gpu or Auto.");
     }
@@ -139,7 +139,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void MatrixFactorization_ExplicitWithoutRating_Throws()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Feedback = MatrixFactorizationFeedback.Explicit }));
         StringAssert.Contains(ex.Message, "Explicit feedback fits ratings: set RatingColumn.");
@@ -148,7 +148,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void MatrixFactorization_Explicit_FitsRatingsAndServesAugmentedVectors()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var options = new MatrixFactorizationOptions { Feedback = MatrixFactorizationFeedback.Explicit, RatingColumn = "Rating" };
         options.Explicit.Factors = 8;
@@ -167,7 +167,7 @@ public sealed class CatalogOptionsTests
     [DataRow(0, "K must be ≥ 1.")]
     public void Recommend_BadK_Throws(int k, string message)
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(k: k));
         StringAssert.Contains(ex.Message, message);
     }
@@ -175,7 +175,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void Recommend_KAboveCatalogue_ThrowsAtFit()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 5000));
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => pipeline.Fit(train));
@@ -186,7 +186,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void Recommend_WithoutTrainer_Throws()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var users = ml.Data.LoadFromEnumerable([new UserRequest { UserId = "1" }]);
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Transforms.Recommend().Fit(users));
         StringAssert.Contains(ex.Message, "Recommend() has no model");
@@ -195,7 +195,7 @@ public sealed class CatalogOptionsTests
     [TestMethod]
     public void Recommend_ScoresColumnEqualsItemIdsColumn_Throws()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(new RecommendOptions { ScoresColumn = "ItemIds" }));
         StringAssert.Contains(ex.Message, "ScoresColumn must name a column other than ItemIdsColumn ('ItemIds').");
     }

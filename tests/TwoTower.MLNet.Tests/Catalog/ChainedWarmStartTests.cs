@@ -17,7 +17,7 @@ public sealed class ChainedWarmStartTests
     [TestMethod]
     public void Chain_MatrixFactorizationThenTwoTower_EqualsAnExplicitWarmStart()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var options = Small();
         options.Engine.Threads = 1;
@@ -29,7 +29,7 @@ public sealed class ChainedWarmStartTests
 
         // The same warm start by hand: the factors of an identical iALS fit, re-keyed onto the maps the estimator builds
         // (raw ids in file order), given to a plain two-tower estimator.
-        var ml2 = new MLContext(seed: 1);
+        var ml2 = TestMLContext.Create(seed: 1);
         var mf = (MatrixFactorizationModel)ml2.TwoTower().FindModel(ml2.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train))!.Model;
         var manual = Small();
         manual.Engine.Threads = 1;
@@ -47,7 +47,7 @@ public sealed class ChainedWarmStartTests
     [TestMethod]
     public void Chain_WarmStartFromChainOff_TrainsFromRandomInit()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var options = Small();
         options.WarmStartFromChain = false;
@@ -59,7 +59,7 @@ public sealed class ChainedWarmStartTests
     public void SeparateFits_AnEarlierMatrixFactorizationOfTheCatalog_DoesNotWarmStart()
     {
         // Fitted on the raw rows, not on the factorization's output: nothing links the two fits.
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
         var model = ml.TwoTower().Trainers.TwoTower(Small()).Fit(train);
@@ -69,7 +69,7 @@ public sealed class ChainedWarmStartTests
     [TestMethod]
     public void Chain_WarmStartDoesNotLeakIntoTheNextFit()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var estimator = ml.TwoTower().Trainers.TwoTower(Small());
         ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(estimator).Fit(train);

@@ -11,7 +11,7 @@ public sealed class FeaturizedTrainingTests
     private static readonly Lazy<(MLContext Ml, ITransformer Model, global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender Tt, LoadedDataset Data)> Fitted = new(() =>
     {
         var data = MovieLens100K.Load(TestPaths.MovieLens100K);
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var tt = ml.TwoTower();
         var pipeline = tt.Transforms.Featurize(new FeaturizerOptions { UserIdColumn = null, ItemIdColumn = null, CategoricalColumns = ["Occupation"], BagColumns = ["Genres"], NumericColumns = ["Age"] })
             .Append(tt.Trainers.TwoTower(new TwoTowerOptions
@@ -82,7 +82,7 @@ public sealed class FeaturizedTrainingTests
     [TestMethod]
     public void Fit_MissingOrTextFeatureColumn_ThrowsNamingIt()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var data = ml.Data.LoadFromEnumerable(new[] { new MovieLensInteraction { UserId = "1", ItemId = "2", Occupation = "x", Genres = "A" } });
         var missing = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 1, UserFeatureColumns = ["Nope"] }).Fit(data));

@@ -10,7 +10,7 @@ public sealed class FitProgressTests
     [TestMethod]
     public void Fit_InsideAPipeline_ReportsEveryIterationToTheSinkAndToTheLog()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var logged = new List<string>();
         ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info) lock (logged) logged.Add(e.Message); };
         var tt = ml.TwoTower();
@@ -32,7 +32,7 @@ public sealed class FitProgressTests
     [TestMethod]
     public void Fit_CancelledAfterTheFirstEpoch_StopsAndRegistersNothing()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var tt = ml.TwoTower();
         using var cts = new CancellationTokenSource();
         var epochs = 0;
@@ -52,7 +52,7 @@ public sealed class FitProgressTests
     [TestMethod]
     public void Fit_WithATokenCancelledBefore_ThrowsBeforeLookingAtTheData()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var estimator = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).WithCancellation(new CancellationToken(canceled: true));
         // This data has no item id column, which Fit would report: the cancellation comes first.
         var noItems = ml.Data.LoadFromEnumerable(new List<UserRequest> { new() { UserId = "1" } });
@@ -63,7 +63,7 @@ public sealed class FitProgressTests
     [TestMethod]
     public void WithProgress_AndWithCancellation_ReturnCopiesAndLeaveTheOriginalAsItWas()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var original = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf());
         using var cts = new CancellationTokenSource();
         var sink = new SynchronousProgress<TrainingProgress>(_ => { });

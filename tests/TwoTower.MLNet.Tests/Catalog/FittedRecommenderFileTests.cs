@@ -10,7 +10,7 @@ public sealed class FittedRecommenderFileTests
     [TestMethod]
     public void SaveLoad_MfModel_SameRecommendationsInProcessAndThroughAPipeline()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
         var fitted = ml.TwoTower().FindModel(model)!;
@@ -35,7 +35,7 @@ public sealed class FittedRecommenderFileTests
     [TestMethod]
     public void Recommend_GivenModelOfNumericIds_ReadsItsIdColumnOfRawRows()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = ml.Data.LoadFromTextFile<NumericInteractionRow>(CatalogFixture.TrainPath, separatorChar: ',', hasHeader: true);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
         var fitted = ml.TwoTower().FindModel(model)!;

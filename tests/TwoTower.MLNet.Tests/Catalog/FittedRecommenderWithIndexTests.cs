@@ -9,7 +9,7 @@ public sealed class FittedRecommenderWithIndexTests
 {
     private static FittedRecommender Fit()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         return ml.TwoTower().FindModel(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(CatalogFixture.Load(ml, CatalogFixture.TrainPath)))!;
     }
 

@@ -11,7 +11,7 @@ public sealed class IndexEstimatorTests
     [TestMethod]
     public void Index_Flat_InProcessRecommendEqualsPredictionEngine()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var index = ml.TwoTower().Transforms.Index("Flat");
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
@@ -32,7 +32,7 @@ public sealed class IndexEstimatorTests
     [TestMethod]
     public void Index_Hnsw_RecallAgainstExactAbove90Percent_AndRecommendStepRefuses()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index("HNSW16")).Fit(train);
         var fitted = ml.TwoTower().FindModel(model)!;
@@ -55,7 +55,7 @@ public sealed class IndexEstimatorTests
     [TestMethod]
     public void Index_HnswOptions_BuildsAnApproximateIndexNamedAfterThem()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Index(new HnswOptions { M = 8, EfConstruction = 100, BuildThreads = 1 })).Fit(train);
@@ -68,7 +68,7 @@ public sealed class IndexEstimatorTests
     [TestMethod]
     public void Index_CustomFactory_IsUsed()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var created = 0;
         var options = new IndexOptions { Create = d => { created++; return IndexFactory.Create("Flat", d, VectorMetric.InnerProduct); } };
@@ -79,7 +79,7 @@ public sealed class IndexEstimatorTests
     [TestMethod]
     public void Index_WithoutTrainer_Throws()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Transforms.Index().Fit(train));
         StringAssert.Contains(ex.Message, "Index() has no item vectors");
@@ -88,7 +88,7 @@ public sealed class IndexEstimatorTests
     [TestMethod]
     public void Index_L2Metric_Rejected()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var options = new IndexOptions { Create = d => IndexFactory.Create("Flat", d, VectorMetric.L2) };
         var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index(options));
@@ -100,7 +100,7 @@ public sealed class IndexEstimatorTests
     public void Index_CosineOnVectorsOfUnequalLength_Rejected()
     {
         // MF item vectors have unequal norms: a cosine index would rank unlike the model (and unlike the saved model's TopK).
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var options = new IndexOptions { Create = d => IndexFactory.Create("Flat", d, VectorMetric.Cosine) };
         var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index(options));
@@ -112,7 +112,7 @@ public sealed class IndexEstimatorTests
     public void IndexAndRecommend_WithoutTrainer_RefusedEvenAfterAnotherPipelineFitted()
     {
         // An unrelated model fitted earlier by the same catalog must not serve a chain that has no trainer.
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var fruit = ml.Data.LoadFromEnumerable(new[]
         {
             new InteractionRow { UserId = "u1", ItemId = "apple" }, new InteractionRow { UserId = "u2", ItemId = "pear" }, new InteractionRow { UserId = "u2", ItemId = "plum" },
@@ -128,7 +128,7 @@ public sealed class IndexEstimatorTests
     [TestMethod]
     public void Index_BadDescription_NamesValidForms()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index("Ball-tree"));
         var ex = Assert.ThrowsExactly<ArgumentException>(() => pipeline.Fit(train), "IndexFactory's own error for an unknown form");

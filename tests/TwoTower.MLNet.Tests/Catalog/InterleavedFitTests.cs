@@ -10,7 +10,7 @@ public sealed class InterleavedFitTests
     [TestMethod]
     public void Recommend_FittedOnAnEarlierModelsOutput_UsesThatModel()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var tt = ml.TwoTower();
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var a = tt.Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);

@@ -12,7 +12,7 @@ public sealed class MovieLensDataViewTests
     [TestMethod]
     public void Load100K_Folder_EveryRatingJoinedWithItsUserAndMovie()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var view = MovieLens.Load100K(ml, TestPaths.MovieLens100K);
         CollectionAssert.AreEqual(
             new[] { "UserId", "ItemId", "Rating", "Timestamp", "Age", "Gender", "Occupation", "ZipCode", "Title", "Genres", "ReleaseYear" },
@@ -35,7 +35,7 @@ public sealed class MovieLensDataViewTests
     [TestMethod]
     public void Load100K_SplitFile_ItsRowsJoinedWithTheFolder_UnknownIdsLeftEmpty()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = TestPaths.Split("p2", "train");
         var rows = Rows(ml, MovieLens.Load100K(ml, TestPaths.MovieLens100K, train));
         var log = CsvInteractions.Load(train);
@@ -56,7 +56,7 @@ public sealed class MovieLensDataViewTests
     [TestMethod]
     public void Load100K_NotAMovieLens100KFolder_NamesWhatIsMissing()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var missing = Path.Combine(TestPaths.TempDir(), "nowhere");
         StringAssert.Contains(Assert.ThrowsExactly<DirectoryNotFoundException>(() => MovieLens.Load100K(ml, missing)).Message, $"'{missing}' does not exist");
         var dir = TestPaths.TempDir();

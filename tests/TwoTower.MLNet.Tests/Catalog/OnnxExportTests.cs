@@ -14,7 +14,7 @@ public sealed class OnnxExportTests
 {
     private static (MLContext Ml, FittedRecommender Fitted, ITransformer Model) FitTwoTower()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var options = new TwoTowerOptions { Epochs = 1, EmbeddingDimension = 16, Threads = 1 };
         options.Engine.HiddenLayers = [32];
@@ -101,7 +101,7 @@ public sealed class OnnxExportTests
     public void Recommend_AutoExecutionWithoutCuda_FallsBackToCpuWithOneLogLine()
     {
         if (OnnxSessionFactory.IsCudaAvailable) Assert.Inconclusive("A CUDA provider is present: Auto resolves to GPU here, the fallback path is not reachable.");
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var lines = new List<string>();
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
@@ -119,7 +119,7 @@ public sealed class OnnxExportTests
     public void Recommend_GpuExecutionWithoutCuda_ThrowsNamingTheBuildSwitch()
     {
         if (OnnxSessionFactory.IsCudaAvailable) Assert.Inconclusive("A CUDA provider is present.");
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(new RecommendOptions { K = 5, Execution = OnnxExecution.Gpu }));

@@ -10,7 +10,7 @@ public sealed class PipelineCompositionTests
     [TestMethod]
     public void Fit_AfterMapValueToKey_SameRecommendationsAsTextIdsAndSurvivesSaveLoad()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var plain = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true)).Fit(train);
@@ -34,7 +34,7 @@ public sealed class PipelineCompositionTests
     [TestMethod]
     public void Fit_TwoPipelinesOnOneContext_SecondIsNotCheckedAgainstTheFirstModelsColumns()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         ml.Transforms.Conversion.MapValueToKey("UserKey", "UserId")
             .Append(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user: "UserKey")))
@@ -46,7 +46,7 @@ public sealed class PipelineCompositionTests
     [TestMethod]
     public void Fit_NumericIdColumns_ConvertedToTextIds()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = ml.Data.LoadFromTextFile<NumericInteractionRow>(CatalogFixture.TrainPath, separatorChar: ',', hasHeader: true);
         var text = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var fromText = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 5)).Fit(text);
@@ -61,7 +61,7 @@ public sealed class PipelineCompositionTests
     [TestMethod]
     public void Featurize_ThenTrainer_KeyColumnsAddedAndModelTrains()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { NumericColumns = ["Rating"] })
             .Append(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user: "UserIdKey", item: "ItemIdKey")))
@@ -75,7 +75,7 @@ public sealed class PipelineCompositionTests
     [TestMethod]
     public void Featurize_NumericColumn_StandardisedToMeanZeroAndUnitVariance()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var transformed = ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { NumericColumns = ["Rating"] }).Fit(train).Transform(train);
         var raw = transformed.GetColumn<float>("Rating").Select(v => (double)v).ToArray();
@@ -89,7 +89,7 @@ public sealed class PipelineCompositionTests
     [TestMethod]
     public void Featurize_IntegerAndDoubleNumericColumns_BecomeFloatFeaturesTheTowersRead()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var rows = Enumerable.Range(0, 60).Select(i => new AgedRow { UserId = $"u{i % 6}", ItemId = $"i{i % 10}", Age = 20 + i % 6, Weight = 50.5 + i % 6 }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
         var featurize = ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { NumericColumns = ["Age", "Weight"] });
@@ -114,7 +114,7 @@ public sealed class PipelineCompositionTests
     [TestMethod]
     public void Featurize_ColumnNamedTwice_Throws()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentException>(() => ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { CategoricalColumns = ["UserId"] }));
         StringAssert.Contains(ex.Message, "Column 'UserId' is named twice (CategoricalColumns)");
     }

@@ -52,6 +52,9 @@ public sealed class ReadmeCatalogSampleTests
 
         // The towers and the recommend graph as ONNX files with metadata.json, for serving outside .NET.
         OnnxModelExporter.Export(ml.TwoTower().FindModel(model)!.Model, onnxDir);
+        // Dispose models when done: it closes their ONNX sessions and deletes the graph copies ML.NET keeps in ml.TempFilePath.
+        ((IDisposable)model).Dispose();
+        ((IDisposable)loaded).Dispose();
         // README-SAMPLE-END catalog
         return (metrics["NDCG@10"], recs.ItemIds, pool.Count);
     }

@@ -11,7 +11,7 @@ public sealed class RecommendRoundTripTests
     [TestMethod]
     public void SaveLoad_MfPipeline_PredictionsIdenticalAndEqualBruteForce()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true))
@@ -22,7 +22,7 @@ public sealed class RecommendRoundTripTests
         try
         {
             ml.Model.Save(model, train.Schema, path);
-            var loaded = new MLContext(seed: 7).Model.Load(path, out var inputSchema);
+            var loaded = TestMLContext.Create(seed: 7).Model.Load(path, out var inputSchema);
             Assert.IsNotNull(inputSchema.GetColumnOrNull("UserId"));
             using var before = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
             using var after = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(loaded);
@@ -45,7 +45,7 @@ public sealed class RecommendRoundTripTests
     [TestMethod]
     public void Transform_BatchOfUsers_MatchesPredictionEngineRowByRow()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(k: 5))
@@ -61,7 +61,7 @@ public sealed class RecommendRoundTripTests
     [TestMethod]
     public void Predict_UnknownUser_GetsColdStartTopK()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true))
@@ -75,7 +75,7 @@ public sealed class RecommendRoundTripTests
     [TestMethod]
     public void Predict_WithoutExcludeSeen_ReturnsSeenItemsWhenTheyScoreHighest()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: false))
@@ -92,7 +92,7 @@ public sealed class RecommendRoundTripTests
     public void Predict_ExcludeSeenWithFewerEligibleItemsThanK_EmptyPlacesNotSeenItems()
     {
         // Catalogue {a, b, c, d}; u1 has seen a and b: two places hold items, the other two hold nothing (not a or b).
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var tiny = ml.Data.LoadFromEnumerable(new[]
         {
             new InteractionRow { UserId = "u1", ItemId = "a" }, new InteractionRow { UserId = "u1", ItemId = "b" },
@@ -115,7 +115,7 @@ public sealed class RecommendRoundTripTests
     [TestMethod]
     public void TwoTowerTrainer_UserVectorColumn_EqualsModelVectors()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var options = new TwoTowerOptions { Epochs = 1, EmbeddingDimension = 16, Threads = 1 };
         options.Engine.HiddenLayers = [32];
@@ -137,7 +137,7 @@ public sealed class RecommendRoundTripTests
     [TestMethod]
     public void TwoTowerTrainer_WithItemAndUserFeatures_ChangesTheModelAndStillServes()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         TwoTowerOptions Options()
         {

@@ -26,7 +26,7 @@ public sealed class SchemaErrorTests
     [TestMethod]
     public void Fit_MissingUserColumn_NamesColumnAndAvailableOnes()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var data = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf(user: "Customer")).Fit(data));
@@ -38,7 +38,7 @@ public sealed class SchemaErrorTests
     [TestMethod]
     public void Fit_VectorUserColumn_NamesTypeAndExpectation()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var data = ml.Data.LoadFromEnumerable([new VectorUserRow { ItemId = "a" }]);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(data));
@@ -49,7 +49,7 @@ public sealed class SchemaErrorTests
     [TestMethod]
     public void FitAndGetOutputSchema_KeyUserColumnWithoutValues_NamesTheOption()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var data = ml.Data.LoadFromEnumerable([new BareKeyRow { UserId = 1, ItemId = "a" }, new BareKeyRow { UserId = 2, ItemId = "b" }]);
         var trainer = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf());
         const string expected = "The user id column 'UserId' (UserIdColumn) is a key without key values, so raw ids cannot be recovered";
@@ -69,7 +69,7 @@ public sealed class SchemaErrorTests
     [TestMethod]
     public void Fit_MissingItemColumn_NamesItemColumn()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var data = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { ItemIdColumn = "Movie" }).Fit(data));
@@ -79,7 +79,7 @@ public sealed class SchemaErrorTests
     [TestMethod]
     public void Fit_RecommendWithMistypedUserColumn_NamesIt()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var mf = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
         var requests = ml.Data.LoadFromEnumerable([new BoolRequest()]);
@@ -90,7 +90,7 @@ public sealed class SchemaErrorTests
     [TestMethod]
     public void GetOutputSchema_MissingUserColumn_NamesIt()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var shape = Shape<ItemOnlyRow>(ml);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).GetOutputSchema(shape));
         StringAssert.Contains(ex.Message, "The user id column 'UserId' (UserIdColumn) is not in the input schema. Available columns: 'ItemId'.");
@@ -99,7 +99,7 @@ public sealed class SchemaErrorTests
     [TestMethod]
     public void GetOutputSchema_Pipeline_MatchesFittedTransformerSchema()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
             .Append(ml.TwoTower().Transforms.Recommend(k: 4, excludeSeen: true));
@@ -121,7 +121,7 @@ public sealed class SchemaErrorTests
     public void GetOutputSchema_NumericAndKeyIds_DeclaresEveryColumnTheFittedChainAdds()
     {
         // The id columns' text forms (UserIdText, UserKeyValue, ...) were missing from the predicted shape.
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var numeric = ml.Data.LoadFromTextFile<NumericInteractionRow>(CatalogFixture.TrainPath, separatorChar: ',', hasHeader: true);
         var keyed = ml.Transforms.Conversion.MapValueToKey("UserKey", "UserId").Append(ml.Transforms.Conversion.MapValueToKey("ItemKey", "ItemId"));
         var keyedTrain = keyed.Fit(CatalogFixture.Load(ml, CatalogFixture.TrainPath));

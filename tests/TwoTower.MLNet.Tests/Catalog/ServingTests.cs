@@ -21,7 +21,7 @@ public sealed class ServingTests
     [TestMethod]
     public void EnginePool_ParallelRequests_SameAnswersAsSequential()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 10, excludeSeen: true)).Fit(train);
         var users = Enumerable.Range(1, 300).Select(u => u.ToString()).ToArray();
@@ -42,7 +42,7 @@ public sealed class ServingTests
     [TestMethod]
     public void WithItemVector_ItemVectorColumn_EqualsModelItemVectors()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).WithItemVector().Fit(train);
         var fitted = ml.TwoTower().FindModel(model)!.Model;

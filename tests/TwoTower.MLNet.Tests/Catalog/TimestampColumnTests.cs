@@ -22,7 +22,7 @@ public sealed class TimestampColumnTests
     [TestMethod]
     public void MatrixFactorization_WithTheTimestampColumn_EqualsTheTrainerOnTheCsvWithTimes()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var withTime = ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Als = Als(), TimestampColumn = "Timestamp" });
         var withoutTime = ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Als = Als() });
@@ -42,7 +42,7 @@ public sealed class TimestampColumnTests
     [TestMethod]
     public void TwoTower_DateTimeTimestamps_ReadAsSecondsInTheirOrder()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var start = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var rows = Enumerable.Range(0, 40).Select(i => new TimedRow { UserId = $"u{i % 4}", ItemId = $"i{i % 10}", When = start.AddSeconds(i) }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
@@ -55,7 +55,7 @@ public sealed class TimestampColumnTests
     [TestMethod]
     public void TimestampColumn_SmallIntegerTypes_AreNumbersToo()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var rows = Enumerable.Range(0, 40).Select(i => new SmallTimedRow { UserId = $"u{i % 4}", ItemId = $"i{i % 10}", Day = (byte)(i + 1), Week = (ushort)(i + 1), Delta = (sbyte)(i - 20) }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
         foreach (var (column, first) in new[] { ("Day", 1L), ("Week", 1L), ("Delta", -20L) })
@@ -80,7 +80,7 @@ public sealed class TimestampColumnTests
     [TestMethod]
     public void TimestampColumn_MissingOrMistyped_IsNamedAtFit()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
         var missing = ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Als = Als(), TimestampColumn = "Time" });
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => missing.Fit(train)).Message, "The timestamp column 'Time' (TimestampColumn) is not in the input schema");

@@ -46,7 +46,7 @@ public sealed class TrainingWarningsTests
     [TestMethod]
     public void MLNetFit_OfSingleItemData_LogsAWarning()
     {
-        var ml = new MLContext(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
         var warnings = new List<string>();
         ml.Log += (_, e) => { if (e.Kind == ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
         var data = ml.Data.LoadFromEnumerable(new[] { new InteractionRow { UserId = "a", ItemId = "x" }, new InteractionRow { UserId = "b", ItemId = "x" } });
