@@ -59,7 +59,8 @@ public static class EvaluationComparison
         var (va, vb) = (swx / sw, swy / sw);
         var diff = va - vb;
         var se = PerUserMetrics.RatioStandardError(d, a.WeightValues);
-        var p = double.IsNaN(se) ? double.NaN : se > 0 ? NormalDistribution.TwoSidedP(diff / se) : diff == 0 ? 1.0 : 0.0;
+        // A paired t test over the users: the standard error already carries the n/(n − 1) correction.
+        var p = double.IsNaN(se) ? double.NaN : se > 0 ? StudentTDistribution.TwoSidedP(diff / se, d.Length - 1) : diff == 0 ? 1.0 : 0.0;
         return new MetricComparison(metric, va, vb, diff, se, p, d.Length);
     }
 

@@ -8,7 +8,7 @@ namespace TwoTower.MLNet.Evaluation;
 /// <param name="BaselineValue">The baseline's value.</param>
 /// <param name="Difference">Value − BaselineValue.</param>
 /// <param name="StandardError">Standard error of the difference, paired over users (each user's own difference is one unit); NaN with one user.</param>
-/// <param name="PValue">Two-sided p-value of "no difference" (normal approximation, fine for tens of users and more); NaN with one user.</param>
+/// <param name="PValue">Two-sided p-value of "no difference": Student's t with Users − 1 degrees of freedom on <see cref="Z"/>; NaN with one user.</param>
 /// <param name="Users">Users the comparison is over.</param>
 public sealed record MetricComparison(string Metric, double Value, double BaselineValue, double Difference, double StandardError, double PValue, int Users)
 {

@@ -68,14 +68,15 @@ public sealed class EvaluationComparisonTests
     [TestMethod]
     public void Compare_HandComputedPairedDifference()
     {
-        // HR@1: A a 0 (i1 outranks i2), b 1; B a 1, b 1. Differences −1 and 0: mean −.5, sd √.5, se .5, z −1, p = 2(1 − Φ(1)).
+        // HR@1: A a 0 (i1 outranks i2), b 1; B a 1, b 1. Differences −1 and 0: mean −.5, sd √.5, se .5, t −1 with 1 degree of
+        // freedom (a Cauchy variable): p = 1 − 2/π · atan(1) = .5 (the normal approximation said .3173).
         var c = EvaluationComparison.Compare(Full(Model(ScoresA), 1), Full(Model(ScoresB), 1), "HR@1");
         Assert.AreEqual(0.5, c.Value, 1e-12);
         Assert.AreEqual(1.0, c.BaselineValue, 1e-12);
         Assert.AreEqual(-0.5, c.Difference, 1e-12);
         Assert.AreEqual(0.5, c.StandardError, 1e-12);
         Assert.AreEqual(-1.0, c.Z, 1e-12);
-        Assert.AreEqual(0.31731050786291415, c.PValue, 1e-9);
+        Assert.AreEqual(0.5, c.PValue, 1e-12);
         Assert.AreEqual(2, c.Users);
     }
 
@@ -238,23 +239,44 @@ public sealed class EvaluationComparisonTests
     }
 
     [TestMethod]
-    [DataRow(0.0, 1.0)]
-    [DataRow(0.5, 0.4795001221869535)]
-    [DataRow(1.0, 0.15729920705028513)]
-    [DataRow(2.0, 0.004677734981047266)]
-    [DataRow(2.9, 4.1097878099458e-05)]
-    [DataRow(3.0, 2.209049699858544e-05)]
-    [DataRow(5.0, 1.5374597944280349e-12)]
-    [DataRow(10.0, 2.088487583762545e-45)]
-    public void Erfc_MatchesReferenceValues(double x, double expected) =>
-        Assert.AreEqual(expected, NormalDistribution.Erfc(x), 1e-9 * expected);
+    [DataRow(0.0)]
+    [DataRow(0.5)]
+    [DataRow(1.0)]
+    [DataRow(3.0)]
+    [DataRow(-40.0)]
+    public void StudentT_OneAndTwoDegreesOfFreedom_MatchTheClosedForms(double t)
+    {
+        // ν = 1 is the Cauchy distribution: P(|T| ≥ t) = 1 − 2/π · atan|t|; ν = 2: 1 − |t|/√(2 + t²).
+        Assert.AreEqual(1 - 2 / Math.PI * Math.Atan(Math.Abs(t)), StudentTDistribution.TwoSidedP(t, 1), 1e-12);
+        Assert.AreEqual(1 - Math.Abs(t) / Math.Sqrt(2 + t * t), StudentTDistribution.TwoSidedP(t, 2), 1e-12);
+    }
 
     [TestMethod]
-    public void TwoSidedP_OfTheFamiliarCriticalValues()
+    [DataRow(2.2281388519649385, 10, 0.05)]
+    [DataRow(4.032142983557536, 5, 0.01)]
+    [DataRow(2.0422724563012373, 30, 0.05)]
+    // The normal's critical value: t tends to the normal as ν grows (at 10⁷ they differ by 6e-7 relative here).
+    [DataRow(1.959963984540054, 1e7, 0.05)]
+    public void StudentT_CriticalValuesOfTheTables(double t, double degreesOfFreedom, double p)
     {
-        Assert.AreEqual(0.05, NormalDistribution.TwoSidedP(1.959963984540054), 1e-10);
-        Assert.AreEqual(0.05, NormalDistribution.TwoSidedP(-1.959963984540054), 1e-10);
-        Assert.AreEqual(0.01, NormalDistribution.TwoSidedP(2.5758293035489004), 1e-10);
-        Assert.AreEqual(1.0, NormalDistribution.TwoSidedP(0));
+        Assert.AreEqual(p, StudentTDistribution.TwoSidedP(t, degreesOfFreedom), 2e-6 * p);
+        Assert.AreEqual(p, StudentTDistribution.TwoSidedP(-t, degreesOfFreedom), 2e-6 * p);
+    }
+
+    [TestMethod]
+    public void StudentT_EdgeCases()
+    {
+        Assert.AreEqual(1.0, StudentTDistribution.TwoSidedP(0, 942));
+        Assert.AreEqual(0.0, StudentTDistribution.TwoSidedP(double.PositiveInfinity, 942));
+        Assert.IsTrue(double.IsNaN(StudentTDistribution.TwoSidedP(double.NaN, 942)));
+        Assert.IsTrue(double.IsNaN(StudentTDistribution.TwoSidedP(1, 0)));
+        // Far tails stay positive and tiny rather than rounding to 0 or going negative.
+        var far = StudentTDistribution.TwoSidedP(50, 942);
+        Assert.IsTrue(far > 0 && far < 1e-200, far.ToString());
+        // Γ(5) = 24, Γ(½) = √π; Γ(a + 1)/Γ(a) = a where the two logarithms are about 2·10¹⁰.
+        Assert.AreEqual(Math.Log(24), StudentTDistribution.LogGamma(5), 1e-13);
+        Assert.AreEqual(0.5 * Math.Log(Math.PI), StudentTDistribution.LogGamma(0.5), 1e-13);
+        Assert.AreEqual(Math.Log(1e9), StudentTDistribution.LogGammaRatio(1e9, 1), 1e-12);
+        Assert.AreEqual(1e-20, StudentTDistribution.LogOnePlus(1e-20), 1e-34);
     }
 }
