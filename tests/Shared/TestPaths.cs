@@ -38,23 +38,29 @@ internal static class TestPaths
     /// <summary>A split file, e.g. Split("p1", "train").</summary>
     public static string Split(string split, string part) => Path.Combine(Shared, "datasets", "splits", "ml-100k", split, part + ".csv");
 
-    // One folder per test process, deleted when the process exits, so test runs do not fill the disk.
+    // One folder per test process, deleted after its last test (DeleteRunFolder), so test runs do not fill the disk.
     private static readonly Lazy<string> RunTemp = new(() =>
     {
         var parent = Path.Combine(Path.GetTempPath(), "twotower-tests");
         RemoveStale(parent);
         var root = Path.Combine(parent, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(root);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try { Directory.Delete(root, recursive: true); }
-            catch (IOException) { } // best effort: a file still mapped or open stays until the next clean-up of /tmp
-            catch (UnauthorizedAccessException) { }
-        };
         return root;
     });
 
-    // A test host that is killed (a timeout, Ctrl+C) never runs ProcessExit: its folder is removed by a later run once
+    /// <summary>
+    /// Deletes this test process's temp folder; the test assemblies' [AssemblyCleanup] call it (TestRunCleanup). Not on
+    /// ProcessExit: the test platform stops its host soon after the last test, which cut the deletion short every run.
+    /// </summary>
+    public static void DeleteRunFolder()
+    {
+        if (!RunTemp.IsValueCreated) return;
+        try { Directory.Delete(RunTemp.Value, recursive: true); }
+        catch (IOException) { } // best effort: a later run removes what is left (RemoveStale)
+        catch (UnauthorizedAccessException) { }
+    }
+
+    // A test host that is killed (a timeout, Ctrl+C) never runs its cleanup: its folder is removed by a later run once
     // its process is gone and the folder has not changed for a day (another container's live process may share /tmp).
     private static void RemoveStale(string parent)
     {
@@ -82,7 +88,7 @@ internal static class TestPaths
         catch (InvalidOperationException) { return false; }
     }
 
-    /// <summary>A fresh temporary folder (inside this test process's folder, which is deleted when the process exits).</summary>
+    /// <summary>A fresh temporary folder (inside this test process's folder, which is deleted after the last test).</summary>
     public static string TempDir()
     {
         var d = Path.Combine(RunTemp.Value, Guid.NewGuid().ToString("N"));

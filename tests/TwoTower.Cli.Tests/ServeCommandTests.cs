@@ -75,7 +75,7 @@ public sealed class ServeCommandTests
     [TestMethod]
     public void Serve_PgUnreachable_ExitCode2NamingTheFlag()
     {
-        var model = SaveModel(Directory.CreateTempSubdirectory("twotower-serve-").FullName);
+        var model = SaveModel(TestPaths.TempDir());
         var r = CliRunner.Run("serve", "--model", model, "--urls", "http://127.0.0.1:0", "--pg", "Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");
         Assert.AreEqual(2, r.ExitCode, r.Err);
         StringAssert.Contains(r.Err, "--pg: ");

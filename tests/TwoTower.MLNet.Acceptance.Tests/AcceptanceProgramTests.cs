@@ -18,10 +18,14 @@ public sealed class AcceptanceProgramTests
     public void Program_P2Train_PrintsTenUnseenItemsAndSavesUnder5MB()
     {
         var train = TestPaths.Split("p2", "train");
-        var model = Path.Combine(Path.GetTempPath(), $"twotower-acceptance-{Guid.NewGuid():N}.zip");
+        var model = Path.Combine(TestPaths.TempDir(), "model.zip");
         var output = new StringWriter();
         var previous = Console.Out;
         Console.SetOut(output);
+        // The program, verbatim, never disposes its models: its MLContext's ONNX graph copies go to a temp folder of this test
+        // process (an MLContext takes TMPDIR when it is made), not the machine's.
+        var previousTemp = Environment.GetEnvironmentVariable("TMPDIR");
+        Environment.SetEnvironmentVariable("TMPDIR", TestPaths.TempDir());
         try
         {
             var entry = typeof(Recommendations).Assembly.EntryPoint ?? throw new InvalidOperationException("The acceptance program has no entry point.");
@@ -29,6 +33,7 @@ public sealed class AcceptanceProgramTests
         }
         finally
         {
+            Environment.SetEnvironmentVariable("TMPDIR", previousTemp);
             Console.SetOut(previous);
         }
         try

@@ -77,6 +77,7 @@ public static class TestDatabase
     [AssemblyCleanup]
     public static void Stop()
     {
+        TestPaths.DeleteRunFolder();
         if (s_server is null) return;
         try
         {

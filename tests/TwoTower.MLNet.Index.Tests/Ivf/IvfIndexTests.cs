@@ -123,7 +123,7 @@ public sealed class IvfIndexTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new IvfFlatIndex(D, VectorMetric.L2, new IvfOptions { Lists = 4, NProbe = 0 }));
         using var pq = new IvfPqIndex(D, VectorMetric.L2, new IvfOptions { Lists = 4, SubQuantizers = 4 });
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => pq.Train(Base.AsSpan(0, 100 * D))).Message, "at least 256");
-        StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => pq.Save(Path.GetTempFileName())).Message, "untrained");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidOperationException>(() => pq.Save(Path.Combine(TestPaths.TempDir(), "untrained.ttvx"))).Message, "untrained");
     }
 
     [TestMethod]
