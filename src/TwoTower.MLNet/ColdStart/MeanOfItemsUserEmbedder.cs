@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Retrieval.Catalog;
 
@@ -8,7 +9,9 @@ namespace TwoTower.MLNet.ColdStart;
 /// <summary>
 /// A new user as the mean of the vectors of the items they interacted with: the fold-in for models whose user and item
 /// vectors live in one space without a scoring objective to re-solve (matrix factorization, unnormalised towers).
-/// Features are not used. With no usable item, the model's cold-start vector.
+/// Features are not used. With no usable item, the model's cold-start vector. For a rating MF model with biases, only the
+/// factors are averaged: the bias columns of the user vector are set as for any user whose own bias is unknown (1 for the
+/// item bias, the global mean for the rest), so the score is ȳ·y_j + b_j + μ.
 /// </summary>
 public sealed class MeanOfItemsUserEmbedder : INewUserEmbedder
 {
@@ -34,7 +37,17 @@ public sealed class MeanOfItemsUserEmbedder : INewUserEmbedder
         if (vector.Length != Dimension) throw new ArgumentException($"vector has {vector.Length} values, expected {Dimension}.", nameof(vector));
         var used = Sum(_catalog, history, vector);
         if (used == 0) _model.EmbedUsers([-1], vector);
-        else TensorPrimitives.Multiply(vector, 1f / used, vector);
+        else
+        {
+            TensorPrimitives.Multiply(vector, 1f / used, vector);
+            // Item vectors end in [b_i, 1], which pair with a user's [1, μ + b_u]: their mean would weigh every item's bias
+            // by the history's mean bias (negative: the worst-rated items first) and replace μ by 1.
+            if (_model is MatrixFactorizationModel { HasBiases: true } mf)
+            {
+                vector[mf.Factors] = 1f;
+                vector[mf.Factors + 1] = mf.GlobalMean;
+            }
+        }
     }
 
     /// <summary>Writes the sum of the history items' vectors (skipping items without one) and returns how many there were.</summary>

@@ -189,6 +189,26 @@ public sealed class NewUserFoldInTests
     }
 
     [TestMethod]
+    public void MeanOfItems_RatingModelWithBiases_AveragesTheFactorsAndKeepsTheBiasColumns()
+    {
+        // Explicit MF, one factor: items 0–1 (the history) are rated below the mean, items 2–4 differ only in their bias.
+        var items = new IdMap("item", ["a", "b", "c", "d", "e"]);
+        var users = new IdMap("user", ["u0"]);
+        float[] itemFactors = [1f, 0.5f, 0.2f, 0.2f, 0.2f];
+        float[] itemBiases = [-1f, -0.6f, 0.9f, -0.9f, 0.1f];
+        var model = new global::TwoTower.MLNet.MatrixFactorization.MatrixFactorizationModel(
+            global::TwoTower.MLNet.MatrixFactorization.MatrixFactorizationModel.ExplicitModelType, users, items, [0.3f], itemFactors, 1, [0.2f], itemBiases, globalMean: 3.5f);
+        var catalog = ItemCatalog.FromModel(items, null, model.Dimension, model.ItemVectors.Span);
+        var u = new float[model.Dimension];
+        new MeanOfItemsUserEmbedder(model, catalog).Embed([0, 1], null, u);
+        // [mean factor, 1 for the item bias, μ + an unknown user's bias of 0]: score = ȳ·y_j + b_j + μ.
+        CollectionAssert.AreEqual(new[] { 0.75f, 1f, 3.5f }, u);
+        var recs = new global::TwoTower.MLNet.Retrieval.ExactRecommender(model).RecommendForHistory(["a", "b"], 3);
+        CollectionAssert.AreEqual(new[] { "c", "e", "d" }, recs.Select(r => r.ItemId).ToArray());
+        Assert.AreEqual(0.75f * 0.2f + 0.9f + 3.5f, recs[0].Score, 1e-5f);
+    }
+
+    [TestMethod]
     public void CanFoldIn_UnnormalisedOrNoTemperature_False()
     {
         var (unnormalised, catalog) = CircleModel([0, 1, 2], normalised: false);
