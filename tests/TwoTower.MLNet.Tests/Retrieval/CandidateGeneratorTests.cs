@@ -94,6 +94,20 @@ public sealed class CandidateGeneratorTests
     }
 
     [TestMethod]
+    public void ItemItemSource_FilterThrows_NextQueryOnTheThreadUnaffected()
+    {
+        // 0 → {2: .5, 3: .1}; 1 → {2: .25, 3: .3}.
+        var n = SparseMatrix.FromCoordinates(4, 4, new[] { 0, 0, 1, 1 }, new[] { 2, 3, 2, 3 }, new[] { .5f, .1f, .25f, .3f });
+        var source = new ItemItemCandidateSource(n);
+        var failing = new CandidateQuery(-1, new[] { 0, 1 }, _ => throw new InvalidOperationException("filter failed"));
+        Assert.ThrowsExactly<InvalidOperationException>(() => source.Generate(failing, 5, new List<Candidate>()));
+        var output = new List<Candidate>();
+        source.Generate(new CandidateQuery(-1, new[] { 1 }), 5, output);
+        // History {1} alone: the failed query's sums for {0, 1} must not be added.
+        CollectionAssert.AreEqual(new[] { new Candidate(3, .3f), new Candidate(2, .25f) }, output);
+    }
+
+    [TestMethod]
     public void AnnSource_FlatIndex_EqualsBruteForceWithFilter()
     {
         var loaded = RetrievalFixture.Model();

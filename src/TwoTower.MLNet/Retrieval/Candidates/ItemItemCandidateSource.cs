@@ -42,27 +42,34 @@ public sealed class ItemItemCandidateSource : ICandidateSource
         if (query.History.Length == 0) return;
         var s = t_scratch is { } ts && ts.Scores.Length == _neighbours.Columns ? ts : t_scratch = new Scratch(_neighbours.Columns);
         var history = query.History.AsSpan(Math.Max(0, query.History.Length - MaxHistory));
-        foreach (var item in history)
+        try
         {
-            if ((uint)item >= (uint)_neighbours.Rows) continue; // an item added live: no neighbours yet
-            var cols = _neighbours.RowIndices(item);
-            var sims = _neighbours.RowValues(item);
-            for (var p = 0; p < cols.Length; p++)
+            foreach (var item in history)
             {
-                var j = cols[p];
-                if (s.Scores[j] == 0f) s.Touched.Add(j);
-                s.Scores[j] += sims[p];
+                if ((uint)item >= (uint)_neighbours.Rows) continue; // an item added live: no neighbours yet
+                var cols = _neighbours.RowIndices(item);
+                var sims = _neighbours.RowValues(item);
+                for (var p = 0; p < cols.Length; p++)
+                {
+                    var j = cols[p];
+                    if (s.Scores[j] == 0f) s.Touched.Add(j);
+                    s.Scores[j] += sims[p];
+                }
             }
+            s.Heap.Reset(quota);
+            foreach (var j in s.Touched)
+            {
+                var score = s.Scores[j];
+                s.Scores[j] = 0f;
+                if (score > 0f && query.Allows(j)) s.Heap.Offer(j, score);
+            }
+            s.Heap.DrainBestFirst(output);
         }
-        s.Heap.Reset(quota);
-        foreach (var j in s.Touched)
+        finally
         {
-            var score = s.Scores[j];
-            s.Scores[j] = 0f;
-            if (score > 0f && query.Allows(j)) s.Heap.Offer(j, score);
+            // The scratch is the thread's for every later query: a filter that throws must not leave its sums behind.
+            s.Clear();
         }
-        s.Touched.Clear();
-        s.Heap.DrainBestFirst(output);
     }
 
     private sealed class Scratch(int items)
@@ -70,5 +77,12 @@ public sealed class ItemItemCandidateSource : ICandidateSource
         public float[] Scores { get; } = new float[items];
         public List<int> Touched { get; } = new();
         public CandidateHeap Heap { get; } = new();
+
+        // Zero the touched scores and empty the list (the scores are already zero after a query that ran to its end).
+        public void Clear()
+        {
+            foreach (var j in Touched) Scores[j] = 0f;
+            Touched.Clear();
+        }
     }
 }
