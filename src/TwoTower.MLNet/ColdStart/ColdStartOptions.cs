@@ -12,7 +12,10 @@ public sealed record ColdStartOptions
     /// </summary>
     public float Shrinkage { get; init; } = 5f;
 
-    /// <summary>Name of the popularity source whose weight the blend moves (default "popularity").</summary>
+    /// <summary>
+    /// Name of the popularity source whose weight the blend moves (default "popularity"). A retrieval engine refuses a name
+    /// that is not one of its sources; a plan that leaves this source out serves every user without the blend.
+    /// </summary>
     public string PopularitySource { get; init; } = "popularity";
 
     /// <summary>Checks the options; throws naming the bad value.</summary>

@@ -66,6 +66,22 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Create_ColdStartPopularitySourceNotASource_ThrowsListingTheSources()
+    {
+        var options = new RetrievalEngineOptions { IndexSpec = "Flat", ColdStart = new global::TwoTower.MLNet.ColdStart.ColdStartOptions { PopularitySource = "populr" } };
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), RetrievalFixture.Users(), options));
+        StringAssert.Contains(ex.Message, "ColdStartOptions.PopularitySource 'populr' is not a candidate source of this engine; expected one of: itemknn, mf, popularity.");
+        // A plan without the popularity source is a choice, not a mistake: no blend, and the flag says so.
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), RetrievalFixture.Users(), new RetrievalEngineOptions
+        {
+            IndexSpec = "Flat", Generator = new global::TwoTower.MLNet.Retrieval.Candidates.CandidateGeneratorOptions { Sources = [new("mf", 20)] },
+        });
+        var r = e.Recommend(new RecommendRequest { UserId = "nobody", K = 5 });
+        Assert.IsFalse(r.ColdStart);
+        Assert.HasCount(5, r.Items);
+    }
+
+    [TestMethod]
     public void Recommend_ModelUserWithoutTrainingRows_FoldsInLikeUnknownUser()
     {
         var loaded = RetrievalFixture.Model();

@@ -156,6 +156,11 @@ public sealed class RetrievalEngine : IDisposable
                 }
             }
 
+            // A misspelt name would turn the cold-start blend off without a word: new users would get no popularity fallback.
+            var popularitySource = options.ColdStart.PopularitySource;
+            if (!sources.Any(s => s.Name == popularitySource))
+                throw new ArgumentException($"ColdStartOptions.PopularitySource '{popularitySource}' is not a candidate source of this engine; expected one of: " +
+                    $"{string.Join(", ", sources.Select(s => s.Name).Order(StringComparer.Ordinal))}.", nameof(options));
             var generatorOptions = options.Generator ?? DefaultGeneratorOptions(sources.Select(s => s.Name));
             var generator = new CandidateGenerator(sources, generatorOptions);
             IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
