@@ -234,13 +234,21 @@ public sealed class RetrievalEngine : IDisposable
             : null;
         // No answer holds more than the live catalogue: asking the sources for more would only allocate.
         var k = Math.Min(request.K, Math.Max(1, Catalog.LiveCount));
-        var asked = k;
-        var merged = Generator.Generate(query, blend, asked);
+        // First the sources' configured quotas: each list is normalised over its own length, so lists stretched to k would
+        // rescale every score and a larger k would reorder the first items (page 1 of k = 10 ≠ the top 10 of k = 50).
+        var merged = Generator.Generate(query, blend);
         var final = rules.Finish(merged, Catalog, k);
-        // The per-genre cap skips candidates: ask the sources for more until k fit or they have nothing more to give. No
-        // more than (genres + 1) × cap items can fit (each takes a slot of each of its genres, genre-less ones share one),
-        // so a k beyond that does not send every request through the whole catalogue.
+        // No more than (genres + 1) × cap items can fit under a per-genre cap (each takes a slot of each of its genres,
+        // genre-less ones share one), so a k beyond that does not send every request through the whole catalogue.
         var fillable = rules.MaxPerGenre is { } cap ? (int)Math.Min(k, (Catalog.Genres.Count + 1L) * cap) : k;
+        // Too few: every source is asked for at least k, so that one alone (popularity for a new user) can fill the answer.
+        var asked = k;
+        if (final.Count < fillable && Generator.Options.Sources.Any(s => s.Quota < k))
+        {
+            merged = Generator.Generate(query, blend, asked);
+            final = rules.Finish(merged, Catalog, k);
+        }
+        // The per-genre cap skips candidates: ask the sources for more until k fit or they have nothing more to give.
         while (rules.MaxPerGenre is not null && final.Count < fillable && asked < Catalog.LiveCount)
         {
             asked = (int)Math.Min(4L * asked, Catalog.LiveCount);
