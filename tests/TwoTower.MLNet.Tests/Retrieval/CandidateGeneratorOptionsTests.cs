@@ -60,4 +60,15 @@ public sealed class CandidateGeneratorOptionsTests
         var ex = Assert.ThrowsExactly<ArgumentException>(() => o.Validate(new[] { "mf" }));
         StringAssert.Contains(ex.Message, "weight -1 must be a finite number > 0");
     }
+
+    [TestMethod]
+    public void Validate_SubnormalWeight_ThrowsInsteadOfFailingEveryColdStartRequest()
+    {
+        var o = new CandidateGeneratorOptions { Sources = new[] { new SourceQuota("mf", 1), new SourceQuota("popularity", 1, 1e-39f) } };
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => o.Validate(new[] { "mf", "popularity" }));
+        StringAssert.Contains(ex.Message, "Source 'popularity': weight 1E-39 is too small; it must be at least 1.18E-38");
+        // The smallest accepted weight blends without overflow.
+        var blend = new global::TwoTower.MLNet.ColdStart.ColdStartOptions().BlendFor(0, new[] { new SourceQuota("popularity", 1, 1.18e-38f) })!;
+        Assert.IsTrue(float.IsFinite(blend["popularity"]));
+    }
 }

@@ -53,6 +53,9 @@ public sealed record CandidateGeneratorOptions
             if (!seen.Add(s.Source)) throw new ArgumentException($"Source '{s.Source}' is listed twice.", nameof(Sources));
             if (s.Quota < 1) throw new ArgumentException($"Source '{s.Source}': quota {s.Quota} must be ≥ 1.", nameof(Sources));
             if (!(s.Weight > 0) || float.IsInfinity(s.Weight)) throw new ArgumentException($"Source '{s.Source}': weight {s.Weight} must be a finite number > 0.", nameof(Sources));
+            // The cold-start blend divides by the weight: 1 / a subnormal float overflows to infinity and failed every cold request.
+            if (!float.IsNormal(s.Weight))
+                throw new ArgumentException($"Source '{s.Source}': weight {s.Weight} is too small; it must be at least 1.18E-38 (the smallest normal float).", nameof(Sources));
         }
     }
 
