@@ -57,12 +57,12 @@ public sealed record RuleSpec
         if (IncludeGenres is { } inc)
         {
             if (inc.Count == 0) throw new ArgumentException("filters.includeGenres is empty; list at least one genre or leave it out.", nameof(IncludeGenres));
-            var mask = catalog.GenreMask(inc);
+            var mask = Mask(catalog, inc, "includeGenres");
             filters.Add(new GenreIncludeRule(mask, catalog.GenreNames(mask)));
         }
         if (ExcludeGenres is { Count: > 0 } exc)
         {
-            var mask = catalog.GenreMask(exc);
+            var mask = Mask(catalog, exc, "excludeGenres");
             filters.Add(new GenreExcludeRule(mask, catalog.GenreNames(mask)));
         }
         if (ReleasedAfter is not null || ReleasedBefore is not null)
@@ -71,12 +71,27 @@ public sealed record RuleSpec
             filters.Add(new BlocklistRule(block.Select(id => catalog.TryGetKey(id, out var k) ? k : -1).Where(k => k >= 0)));
         if (MinInteractions is { } min)
             filters.Add(new MinInteractionsRule(interactionCounts ?? throw new ArgumentException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions)), min));
-        var boosts = Boosts?.Select(kv => new GenreBoost(catalog.GenreMask(new[] { kv.Key }), kv.Value)).ToArray();
+        var boosts = Boosts?.Select(kv => float.IsFinite(kv.Value)
+            ? new GenreBoost(Mask(catalog, new[] { kv.Key }, "boosts"), kv.Value)
+            : throw new ArgumentException($"filters.boosts['{kv.Key}'] = {kv.Value} must be a finite number.", nameof(Boosts))).ToArray();
         // Each amount is finite; an item of several boosted genres gets their sum, which must be too.
         if (boosts is not null && !float.IsFinite((float)boosts.Sum(b => Math.Abs((double)b.Amount))))
             throw new ArgumentException("filters.boosts add up beyond the float range; keep the amounts to the scale of the scores (about 0 to 1).", nameof(Boosts));
         if (MaxPerGenre is < 1) throw new ArgumentException($"filters.maxPerGenre = {MaxPerGenre} must be ≥ 1.", nameof(MaxPerGenre));
         return new RuleSet(filters, boosts, MaxPerGenre);
+    }
+
+    // The catalogue's message names the genre; the prefix says which key of the request holds it.
+    private static ulong Mask(ItemCatalog catalog, IEnumerable<string> genres, string key)
+    {
+        try
+        {
+            return catalog.GenreMask(genres);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"filters.{key}: {ex.MessageWithoutParameter()}", key, ex);
+        }
     }
 
     private static void NoNulls(IReadOnlyList<string>? values, string key, string expected)

@@ -140,6 +140,18 @@ public sealed class RuleTests
     }
 
     [TestMethod]
+    public void RuleSpec_BadGenreOrBoost_MessageNamesTheKey()
+    {
+        var c = Catalog();
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { IncludeGenres = ["Comedy", "Horor"] }.Build(c)).Message,
+            "filters.includeGenres: Unknown genre 'Horor'; known genres: Action, Comedy, Drama.");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { Boosts = new Dictionary<string, float> { ["Horor"] = 0.2f } }.Build(c)).Message,
+            "filters.boosts: Unknown genre 'Horor'");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { Boosts = new Dictionary<string, float> { ["Comedy"] = 0.1f, ["Drama"] = float.NaN } }.Build(c)).Message,
+            "filters.boosts['Drama'] = NaN must be a finite number.");
+    }
+
+    [TestMethod]
     public void RuleSpec_EmptyInclude_Throws()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { IncludeGenres = Array.Empty<string>() }.Build(Catalog()));
