@@ -48,8 +48,9 @@ public sealed class ContentItemProjector : INewItemEmbedder
         ArgumentNullException.ThrowIfNull(item);
         if (features.Length != FeatureCount) throw new ArgumentException($"features has {features.Length} slots, expected {FeatureCount}.", nameof(features));
         features.Clear();
+        // Distinct: a genre listed twice must not count twice in the 1 / known share (the record comes from a client as is).
         var known = 0;
-        foreach (var g in item.Genres) if (_genreIndex.ContainsKey(g)) known++;
+        foreach (var g in item.Genres.Distinct(StringComparer.Ordinal)) if (_genreIndex.ContainsKey(g)) known++;
         // Genre weights sum to 1, so multi-genre items are not pushed further out than single-genre ones.
         foreach (var g in item.Genres)
             if (_genreIndex.TryGetValue(g, out var gi)) features[gi] = 1f / known;

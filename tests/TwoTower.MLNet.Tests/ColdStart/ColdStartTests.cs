@@ -64,6 +64,9 @@ public sealed class ColdStartTests
         Assert.AreEqual(0f, v[0], 1e-3f);
         Assert.AreEqual(1f, v[1], 1e-3f);
         Assert.AreEqual(1f, v[2], 1e-3f);
+        // A genre listed twice is the same item: B alone, not half of B.
+        CollectionAssert.AreEqual(v, p.Project(new ItemRecord("x", null, new[] { "B", "B" }, new DateOnly(1950, 1, 1))));
+        CollectionAssert.AreEqual(p.Project(new ItemRecord("y", null, new[] { "A", "B" }, null)), p.Project(new ItemRecord("y", null, new[] { "A", "B", "A" }, null)));
     }
 
     [TestMethod]
