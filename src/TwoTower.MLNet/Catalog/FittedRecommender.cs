@@ -69,13 +69,13 @@ public sealed class FittedRecommender
     internal string UserVectorColumn { get; init; } = "UserVector";
 
     /// <summary>The item index built by an <c>Index</c> step (ids = item keys), or null: exact scoring over all items.</summary>
-    public IVectorIndex? Index { get; private set; }
+    public IVectorIndex? Index { get; private init; }
 
     /// <summary>What <see cref="Index"/> is ("Flat", "HNSW16", ... or the custom index's type), or null.</summary>
-    public string? IndexDescription { get; private set; }
+    public string? IndexDescription { get; private init; }
 
     /// <summary>Search options passed to <see cref="Index"/>, or null for its defaults.</summary>
-    public SearchOptions? SearchOptions { get; private set; }
+    public SearchOptions? SearchOptions { get; private init; }
 
     /// <summary>
     /// This model served through a vector index you built: a new <see cref="FittedRecommender"/> with the same model and
@@ -91,20 +91,16 @@ public sealed class FittedRecommender
     {
         ArgumentNullException.ThrowIfNull(index);
         if (IndexCompatibility.Problem(Model, index) is { } problem) throw new ArgumentException(problem, nameof(index));
-        var served = new FittedRecommender(Model, Training, UserIdColumn, ItemIdColumn, UserTextColumn, FitSeconds)
-        {
-            UserVectorColumn = UserVectorColumn, WarmStartedFrom = WarmStartedFrom,
-        };
-        served.AttachIndex(index, options, description ?? index.GetType().Name);
-        return served;
+        return Served(index, options, description ?? index.GetType().Name);
     }
 
-    internal void AttachIndex(IVectorIndex index, SearchOptions? options, string description)
-    {
-        Index = index;
-        SearchOptions = options;
-        IndexDescription = description;
-    }
+    // A copy, never this instance: a FittedRecommender someone already holds keeps the index it had.
+    internal FittedRecommender Served(IVectorIndex index, SearchOptions? options, string description) =>
+        new(Model, Training, UserIdColumn, ItemIdColumn, UserTextColumn, FitSeconds)
+        {
+            UserVectorColumn = UserVectorColumn, WarmStartedFrom = WarmStartedFrom,
+            Index = index, SearchOptions = options, IndexDescription = description,
+        };
 
     /// <summary>
     /// Top-<paramref name="k"/> items for a raw user id in process: through <see cref="Index"/> when an Index step

@@ -6,8 +6,9 @@ namespace TwoTower.MLNet;
 
 /// <summary>
 /// Builds the item index of the model fitted by the preceding trainer: at Fit every item vector is added (id = item
-/// key) to the <see cref="IVectorIndex"/> of <see cref="Options"/>, which is attached to that
-/// <see cref="FittedRecommender"/> (<see cref="FittedRecommender.Index"/>). The following <c>Recommend</c> step
+/// key) to the <see cref="IVectorIndex"/> of <see cref="Options"/>, and that model served through it (a new
+/// <see cref="FittedRecommender"/> with <see cref="FittedRecommender.Index"/> set) is what <c>FindModel</c> finds in the
+/// pipeline from this step on; the trainer's own is left unchanged. The following <c>Recommend</c> step
 /// saves an exact index as ONNX TopK; approximate indexes serve in process (<see cref="FittedRecommender.Recommend"/>).
 /// It adds no column: its transformer is an empty (savable) ML.NET chain.
 /// </summary>
@@ -45,9 +46,13 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
         var ids = new long[model.Items.Count];
         for (var i = 0; i < ids.Length; i++) ids[i] = i;
         index.Add(ids, vectors);
-        fitted.AttachIndex(index, _options.Search, _options.Create is null || _options.Description != "Flat" ? _options.Description : index.GetType().Name);
+        // The model with its index is a new FittedRecommender, registered for this step's transformer: the trainer's own
+        // (found through FindModel before, or indexed again by another Index step) stays as it was.
+        var served = fitted.Served(index, _options.Search, _options.Create is null || _options.Description != "Flat" ? _options.Description : index.GetType().Name);
+        var transformer = new TransformerChain<ITransformer>();
+        _state.Register(transformer, served);
         LastIndex = index;
-        return new TransformerChain<ITransformer>();
+        return transformer;
     }
 
     /// <summary>The input schema, unchanged.</summary>

@@ -30,6 +30,30 @@ public sealed class IndexEstimatorTests
     }
 
     [TestMethod]
+    public void Index_TwoStepsOverOneTrainedModel_EachServesItsOwnIndex_TheTrainersModelUnchanged()
+    {
+        // Found by an audit: the Index step set the index on the trainer's FittedRecommender in place, so a model found
+        // earlier through FindModel changed under its holder, and a second Index step replaced the first one's index.
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var trained = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
+        var plain = ml.TwoTower().FindModel(trained)!;
+        var data = trained.Transform(train);
+        var hnsw = ml.TwoTower().Transforms.Index("HNSW16").Fit(data);
+        var flat = ml.TwoTower().Transforms.Index("Flat").Fit(data);
+
+        Assert.IsNull(plain.Index, "the trainer's model got an index");
+        var withHnsw = ml.TwoTower().FindModel(new Microsoft.ML.Data.TransformerChain<ITransformer>(trained, hnsw))!;
+        var withFlat = ml.TwoTower().FindModel(new Microsoft.ML.Data.TransformerChain<ITransformer>(trained, flat))!;
+        Assert.AreEqual("HNSW16", withHnsw.IndexDescription);
+        Assert.IsFalse(withHnsw.Index!.IsExact);
+        Assert.IsTrue(withFlat.Index!.IsExact);
+        Assert.AreSame(plain.Model, withHnsw.Model);
+        CollectionAssert.AreEqual(plain.Recommend("1", 5, excludeSeen: true).Select(r => r.ItemId).ToArray(),
+            withFlat.Recommend("1", 5, excludeSeen: true).Select(r => r.ItemId).ToArray());
+    }
+
+    [TestMethod]
     public void Index_Hnsw_RecallAgainstExactAbove90Percent_AndRecommendStepRefuses()
     {
         var ml = TestMLContext.Create(seed: 1);
