@@ -104,6 +104,20 @@ public sealed class FeatureTable
     /// <summary>Whether the table holds any feature.</summary>
     public bool IsEmpty => Categoricals.Count == 0 && Bags.Count == 0 && NumericDimension == 0;
 
+    /// <summary>
+    /// Whether entity <paramref name="key"/> has any feature value: a categorical code, a bag token or a numeric value other
+    /// than 0 (a missing numeric is 0, the mean). An entity without one reads as the same all-zero input as every other such entity.
+    /// </summary>
+    public bool HasFeatures(int key)
+    {
+        if ((uint)key >= (uint)EntityCount) throw new ArgumentOutOfRangeException(nameof(key), key, $"Expected an entity key in [0, {EntityCount}).");
+        foreach (var c in Categoricals)
+            if (c.Values[key] != 0) return true;
+        foreach (var b in Bags)
+            if (b.Offsets[key + 1] > b.Offsets[key]) return true;
+        return Numeric.AsSpan(key * NumericDimension, NumericDimension).ContainsAnyExcept(0f);
+    }
+
     /// <summary>A table with no features for <paramref name="entityCount"/> entities.</summary>
     public static FeatureTable Empty(int entityCount) => new(entityCount, Array.Empty<CategoricalFeature>(), Array.Empty<BagFeature>(), 0, Array.Empty<float>());
 }

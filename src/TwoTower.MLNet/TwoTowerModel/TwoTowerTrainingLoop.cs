@@ -80,7 +80,7 @@ internal sealed class TwoTowerTrainingLoop
         _holdOutHistory = options.UseUserHistory && userFeatures.Bags.Any(b => b.Name == UserHistoryFeature.BagName);
         var userArch = new TowerArchitecture(options.UseUserIdEmbedding, options.IdEmbeddingDimension, options.FeatureEmbeddingDimension, options.HiddenLayers, _d, options.Normalize, options.Dropout,
             _holdOutHistory ? UserHistoryFeature.BagName : null);
-        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding ?? (itemFeatures.IsEmpty || options.InitialItemEmbeddings is not null), HeldOutBag = null };
+        var itemArch = userArch with { UseIdEmbedding = options.UseItemIdEmbedding ?? (itemFeatures.IsEmpty || options.InitialItemEmbeddings is not null || HasTrainedItemWithoutFeatures(itemFeatures, data.Train)), HeldOutBag = null };
         _user = backend.CreateTower("user", userArch, userFeatures, unchecked(options.Seed * 2 + 1), 1);
         // The item tower does most of the work (wider input, more rows): its products may use every thread while the user tower runs beside it.
         _item = backend.CreateTower("item", itemArch, itemFeatures, unchecked(options.Seed * 2 + 2), _threads);
@@ -280,6 +280,15 @@ internal sealed class TwoTowerTrainingLoop
 
     // Non-finite parameters or outputs, or (with normalisation) most output rows not of unit length: an overflowing
     // tower's rows normalise to 0, while one row at 0 can be an input that leaves every unit dead.
+    // Items read from features alone need some each: trained items without any (metadata for part of the catalogue) would
+    // all get the one vector of an all-zero input, and the default then keeps the id embedding.
+    private static bool HasTrainedItemWithoutFeatures(FeatureTable itemFeatures, Data.Interactions train)
+    {
+        foreach (var item in train.ItemKeys)
+            if (!itemFeatures.HasFeatures(item)) return true;
+        return false;
+    }
+
     private bool Diverged()
     {
         foreach (var p in _allParams)

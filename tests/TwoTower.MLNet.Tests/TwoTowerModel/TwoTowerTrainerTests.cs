@@ -204,6 +204,19 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    public void Train_MetadataForSomeItemsOnly_ItemsWithoutFeaturesStillTrainApart()
+    {
+        // Metadata for i0..i9 only: the other 30 items have no feature at all. Read from features alone (the default item
+        // tower when metadata is given) they all had one input, zeros, so one vector; with most of the batch such rows the
+        // fit stopped as "diverged" (outputs collapsed to 0) and told the user to lower the learning rate.
+        var meta = new ItemMetadata(Genres().Records.Take(10));
+        var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, meta));
+        float[] Vector(string id) => model.ItemVectors.Span.Slice(model.Items.GetKey(id) * model.Dimension, model.Dimension).ToArray();
+        CollectionAssert.AreNotEqual(Vector("i15"), Vector("i35"), "two items without metadata, of different taste groups");
+        Assert.IsGreaterThan(model.Users.Count * 9 / 10, OwnGroupWins(model), "users score their own taste group higher on average");
+    }
+
+    [TestMethod]
     public void Train_EmptyTrainingSet_ThrowsSayingEmpty()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => TrainingData.Create(new InteractionLog("empty.csv")));
