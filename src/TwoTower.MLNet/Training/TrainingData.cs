@@ -18,12 +18,36 @@ public sealed class TrainingData
         var warnings = new List<string>();
         if (train.Items.Count < 2)
             warnings.Add("the training data has a single item: a ranking model has nothing to tell apart, so it learns nothing.");
+        if (items is { Count: > 0 } && Trained(train.Items, train.ItemCounts(), id => items.TryGet(id, out _)) is { AnyDescribed: false } i)
+            warnings.Add(Unmatched("item", i.Count, i.First!, items.Count, items.Source, items.Records[0].Id,
+                "every metadata row is an item nobody interacted with, and no trained item has features"));
+        if (users is { Count: > 0 } && Trained(train.Users, train.UserCounts(), id => users.TryGet(id, out _)) is { AnyDescribed: false } u)
+            warnings.Add(Unmatched("user", u.Count, u.First!, users.Count, users.Source, users.Records[0].Id,
+                "no trained user has features"));
         if (validation is { Count: 0, DroppedRows: > 0 })
             warnings.Add($"no validation row has a user and an item known from training (all {validation.DroppedRows} were left out), so nothing is validated and there is no early stopping.");
         Warnings = warnings;
     }
 
-    /// <summary>Why a model fitted on this data may be of little use (a single item, validation rows all unknown); empty when none. The CLI prints them, ML.NET fits log them.</summary>
+    // The ids with interactions (the maps hold metadata-only ids too), and whether the metadata describes any of them.
+    private static (int Count, string? First, bool AnyDescribed) Trained(IdMap map, int[] counts, Func<string, bool> described)
+    {
+        var (count, first, any) = (0, (string?)null, false);
+        for (var key = 0; key < counts.Length; key++)
+        {
+            if (counts[key] == 0) continue;
+            count++;
+            first ??= map.GetRawId(key);
+            any |= described(map.GetRawId(key));
+        }
+        return (count, first, any);
+    }
+
+    private static string Unmatched(string kind, int trained, string example, int records, string source, string metadataExample, string consequence) =>
+        $"none of the {trained} {kind}s of the training data is in the {kind} metadata ({source}, {records} record{(records == 1 ? "" : "s")}; "
+        + $"e.g. training id '{example}', metadata id '{metadataExample}'): the ids are probably of another kind, so {consequence}.";
+
+    /// <summary>Why a model fitted on this data may be of little use (a single item, metadata that describes no trained item or user, validation rows all unknown); empty when none. The CLI prints them, ML.NET fits log them.</summary>
     public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Training interactions.</summary>

@@ -34,6 +34,23 @@ public sealed class TrainingWarningsTests
     }
 
     [TestMethod]
+    public void TrainingData_MetadataOfOtherIds_WarnsNamingTheSource_MatchingMetadataNot()
+    {
+        // movies.csv keyed by another id than the ratings (e.g. IMDb ids): every metadata row became an item nobody
+        // rated, and no rated item had a feature, without a word.
+        var log = Log(("1", "10"), ("2", "20"));
+        var items = new ItemMetadata([new ItemRecord("tt0114709", "Toy Story", ["Animation"], null)], source: "movies.csv");
+        var users = new UserMetadata([new UserRecord("u1", 24, "M", "technician", "85711")], source: "users.dat");
+        var data = TrainingData.Create(log, null, items, users);
+        Assert.HasCount(2, data.Warnings);
+        StringAssert.Contains(data.Warnings[0], "none of the 2 items of the training data is in the item metadata (movies.csv, 1 record; e.g. training id '10', metadata id 'tt0114709')");
+        StringAssert.Contains(data.Warnings[1], "none of the 2 users of the training data is in the user metadata (users.dat, 1 record; e.g. training id '1', metadata id 'u1')");
+
+        var matching = new ItemMetadata([new ItemRecord("10", "Toy Story", ["Animation"], null), new ItemRecord("30", "Heat", ["Crime"], null)]);
+        Assert.IsEmpty(TrainingData.Create(log, null, matching).Warnings, "one training item described is a match");
+    }
+
+    [TestMethod]
     public void Collapsed_FewerThan20DistinctItemsWithEnoughUsersAndItems()
     {
         Assert.AreEqual(12, QualityReportBuilder.Collapsed(12 / 1682.0, 943, 1682));
