@@ -51,4 +51,30 @@ public sealed class DataLoadingCommandTests
         Assert.AreEqual(0, rec.ExitCode, rec.Err);
         StringAssert.Contains(rec.Err, $"--items: skipped 1 malformed rows in {Path.Combine(dir, "u.item")}");
     }
+
+    [TestMethod]
+    public void MetadataOptions_FolderWithoutUserFile_OrCommandThatReadsNone_Refused()
+    {
+        // --users naming a folder without u.user or users.dat trained without user features and said nothing; split,
+        // evaluate and compare listed --items/--users and ignored them.
+        var dir = TestPaths.TempDir();
+        var train = Path.Combine(dir, "train.csv");
+        File.WriteAllLines(train, ["user_id,item_id,timestamp", "1,1,100", "1,2,101", "1,3,102", "2,1,103"]);
+        var empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
+        var r = CliRunner.Run("train", "--model", "popularity", "--train", train, "--users", empty, "--out", Path.Combine(dir, "m.zip"));
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--users '{empty}' has no user metadata: expected u.user (MovieLens 100K) or users.dat (1M)");
+        Assert.IsFalse(File.Exists(Path.Combine(dir, "m.zip")));
+
+        var split = CliRunner.Run("split", "--data", train, "--protocol", "random", "--items", empty, "--out", Path.Combine(dir, "out"));
+        Assert.AreNotEqual(0, split.ExitCode, split.Out);
+        StringAssert.Contains(split.Err, "--items");
+        Assert.IsFalse(Directory.Exists(Path.Combine(dir, "out")));
+        foreach (var command in new[] { "split", "evaluate", "compare" })
+        {
+            var help = CliRunner.Run(command, "--help");
+            Assert.DoesNotContain("--items", help.Out, command);
+            Assert.DoesNotContain("--users", help.Out, command);
+        }
+    }
 }

@@ -40,7 +40,7 @@ internal static class BenchCommand
             "Two-tower training throughput on the PyTorch peer's configuration (../shared/peers/twotower_torch.py: batch 1024, id embeddings 64, " +
             "MLP 256-128-128, L2-normalised outputs, Adam, in-batch softmax with logQ, title and genre features). Default data: the p1 training split " +
             "next to the located ML-100K folder (../shared/datasets/splits/ml-100k/p1/train.csv), else all of ML-100K.");
-        data.AddTo(cmd, valid: false, test: false);
+        data.AddTo(cmd, valid: false, test: false, users: false);
         foreach (var o in new Option[] { epochs, threads, batch, seed, quick, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {

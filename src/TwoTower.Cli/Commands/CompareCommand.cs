@@ -21,7 +21,7 @@ internal static class CompareCommand
         var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the comparison as the last line." };
         var cmd = new Command("compare", "Compare two models on one test set: differences paired over users, with standard errors and p-values.");
-        data.AddTo(cmd, data: false, valid: false);
+        data.AddTo(cmd, data: false, valid: false, items: false, users: false);
         foreach (var o in new Option[] { modelPath, baselinePath, ks, protocol, threads, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {

@@ -23,7 +23,7 @@ internal static class EvaluateCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics as the last line." };
         var perUser = new Option<string?>("--per-user") { Description = "Also write each user's metric values to this CSV (user_id, weight, one column per averaged metric)." };
         var cmd = new Command("evaluate", "Evaluate a model: history = --train, targets = --test.");
-        data.AddTo(cmd, data: false, valid: false);
+        data.AddTo(cmd, data: false, valid: false, items: false, users: false);
         foreach (var o in new Option[] { modelPath, ks, protocol, threads, json, perUser }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {

@@ -21,7 +21,7 @@ internal static class SplitCommand
         var output = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the row counts as the last line." };
         var cmd = new Command("split", "Split a dataset into train/valid/test CSV files.");
-        data.AddTo(cmd, train: false, valid: false, test: false);
+        data.AddTo(cmd, train: false, valid: false, test: false, items: false, users: false);
         foreach (var o in new Option[] { protocol, seed, validFraction, testFraction, output, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {

@@ -18,13 +18,16 @@ internal sealed class DataArguments
     public Option<string?> TimeCol { get; } = new("--time-col") { Description = "CSV header of the timestamp column (optional)." };
     public Option<bool> SkipBadRows { get; } = new("--skip-bad-rows") { Description = "Skip malformed rows (and report how many) instead of failing." };
 
-    public void AddTo(Command command, bool data = true, bool train = true, bool valid = true, bool test = true)
+    // A command offers --items/--users only when it reads them: an option it took and ignored looked as if it had been used.
+    public void AddTo(Command command, bool data = true, bool train = true, bool valid = true, bool test = true, bool items = true, bool users = true)
     {
         if (data) command.Options.Add(Data);
         if (train) command.Options.Add(Train);
         if (valid) command.Options.Add(Valid);
         if (test) command.Options.Add(Test);
-        foreach (var o in new Option[] { Items, Users, UserCol, ItemCol, RatingCol, TimeCol, SkipBadRows }) command.Options.Add(o);
+        if (items) command.Options.Add(Items);
+        if (users) command.Options.Add(Users);
+        foreach (var o in new Option[] { UserCol, ItemCol, RatingCol, TimeCol, SkipBadRows }) command.Options.Add(o);
     }
 
     public DataLoadOptions LoadOptions(ParseResult r)
@@ -85,8 +88,10 @@ internal sealed class DataArguments
     {
         var path = r.GetValue(Users);
         if (path is null) return dataset?.Users;
-        var users = DatasetLoader.LoadUsers(path, LoadOptions(r));
-        ReportSkipped(console, "--users", users?.SkippedRows ?? 0, users?.Source);
+        // A folder without a user file gives no metadata where the loader is asked in passing; named by --users, it is a mistake.
+        var users = DatasetLoader.LoadUsers(path, LoadOptions(r))
+            ?? throw new UserInputException($"--users '{path}' has no user metadata: expected u.user (MovieLens 100K) or users.dat (1M) in the folder.");
+        ReportSkipped(console, "--users", users.SkippedRows, users.Source);
         return users;
     }
 
