@@ -32,6 +32,8 @@ internal sealed class RowErrors
         if (long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out v)) return true;
         if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
         {
+            // Past long the conversion saturates: 1e30 read as long.MaxValue, a "latest" row that is garbage.
+            if (!(d >= -9.2233720368547758E18 && d < 9.2233720368547758E18)) return false;
             v = (long)d;
             return true;
         }

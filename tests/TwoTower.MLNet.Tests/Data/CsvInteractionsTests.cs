@@ -105,6 +105,11 @@ public sealed class CsvInteractionsTests
     {
         StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2,soon\n"))).Message,
             ":2: timestamp 'soon' is neither Unix seconds nor a date");
+        // A number past the range of seconds was read as long.MaxValue (the conversion saturates).
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2,1e30\n"))).Message,
+            ":2: timestamp '1e30' is neither Unix seconds nor a date");
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2,-1e19\n"))).Message,
+            ":2: timestamp '-1e19' is neither Unix seconds nor a date");
         var log = CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2, 2024-01-02 \n1,3,1700000000.0\n"));
         CollectionAssert.AreEqual(new[] { new DateTimeOffset(2024, 1, 2, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), 1_700_000_000L }, log.Timestamps.ToArray());
     }
