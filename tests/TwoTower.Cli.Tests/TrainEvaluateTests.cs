@@ -88,7 +88,7 @@ public sealed class TrainEvaluateTests
         File.WriteAllText(csv, "user_id,item_id,rating\n1,2,5\n1,3,lots\n");
         var r = CliRunner.Run("train", "--model", "popularity", "--train", csv, "--out", Path.Combine(dir, "m.zip"));
         Assert.AreEqual(2, r.ExitCode);
-        StringAssert.Contains(r.Err, "bad.csv:3: rating 'lots' is not a finite number");
+        StringAssert.Contains(r.Err, "bad.csv:3: rating 'lots' is not a finite number (column 3, 'rating')");
         var skipped = CliRunner.Run("train", "--model", "popularity", "--train", csv, "--out", Path.Combine(dir, "m.zip"), "--skip-bad-rows");
         Assert.AreEqual(0, skipped.ExitCode, skipped.Err);
         StringAssert.Contains(skipped.Err, "skipped 1 malformed rows");

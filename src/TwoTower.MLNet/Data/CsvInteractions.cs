@@ -18,13 +18,14 @@ public static class CsvInteractions
         var delimiter = ',';
         var sawHeader = false;
         Range[]? ranges = null;
+        List<string> header = [];
         foreach (var (line, text) in TextLines.Read(file))
         {
             if (!sawHeader)
             {
                 delimiter = CsvLineParser.DetectDelimiter(text);
                 if (!CsvLineParser.TrySplit(text, delimiter, fields)) throw new DataFormatException(file, line, "unterminated quote in the header");
-                var header = fields.Select(f => f.Trim()).ToList();
+                header = fields.Select(f => f.Trim()).ToList();
                 var mapping = options.Columns ?? CsvColumnMapping.Detect(header, out var reason)
                     ?? throw new DataFormatException(file, line, reason!);
                 ui = IndexOf(header, mapping.UserColumn, file, line, "user");
@@ -44,29 +45,32 @@ public static class CsvInteractions
                 var span = text.AsSpan();
                 var count = span.Split(ranges, delimiter);
                 if (count != width) { errors.Bad(line, $"expected {width} fields like the header, found {(count > width ? text.Split(delimiter).Length : count)}"); continue; }
-                AddRow(log, errors, line, span[ranges[ui]], span[ranges[ii]], ri >= 0, ri >= 0 ? span[ranges[ri]] : default, ti >= 0, ti >= 0 ? span[ranges[ti]] : default);
+                AddRow(log, errors, line, header, (ui, ii, ri, ti), span[ranges[ui]], span[ranges[ii]], ri >= 0 ? span[ranges[ri]] : default, ti >= 0 ? span[ranges[ti]] : default);
                 continue;
             }
             if (!CsvLineParser.TrySplit(text, delimiter, fields)) { errors.Bad(line, "unterminated quote"); continue; }
             if (fields.Count != width) { errors.Bad(line, $"expected {width} fields like the header, found {fields.Count}"); continue; }
-            AddRow(log, errors, line, fields[ui], fields[ii], ri >= 0, ri >= 0 ? fields[ri] : default, ti >= 0, ti >= 0 ? fields[ti] : default);
+            AddRow(log, errors, line, header, (ui, ii, ri, ti), fields[ui], fields[ii], ri >= 0 ? fields[ri] : default, ti >= 0 ? fields[ti] : default);
         }
         if (!sawHeader) throw new DataFormatException(file, 0, "the file is empty: a header row is required");
         log.SkippedRows = errors.Skipped;
         return log;
     }
 
-    // One row's checks, whichever way its fields were split; without a rating or timestamp column the row gets 1 and 0.
-    private static void AddRow(InteractionLog log, RowErrors errors, long line, ReadOnlySpan<char> user, ReadOnlySpan<char> item,
-        bool hasRating, ReadOnlySpan<char> rating, bool hasTimestamp, ReadOnlySpan<char> timestamp)
+    // One row's checks, whichever way its fields were split; without a rating or timestamp column (index -1) the row gets 1 and 0.
+    // Errors name the column by position and header name, as a reader finds it in the file.
+    private static void AddRow(InteractionLog log, RowErrors errors, long line, List<string> header, (int User, int Item, int Rating, int Time) at,
+        ReadOnlySpan<char> user, ReadOnlySpan<char> item, ReadOnlySpan<char> rating, ReadOnlySpan<char> timestamp)
     {
+        string Column(int index) => $"column {index + 1}, '{header[index]}'";
         user = user.Trim();
         item = item.Trim();
-        if (user.IsEmpty || item.IsEmpty) { errors.Bad(line, "empty user or item id"); return; }
+        if (user.IsEmpty) { errors.Bad(line, $"empty user id ({Column(at.User)})"); return; }
+        if (item.IsEmpty) { errors.Bad(line, $"empty item id ({Column(at.Item)})"); return; }
         var r = 1f;
-        if (hasRating && !RowErrors.TryFloat(rating, out r)) { errors.Bad(line, $"rating '{rating}' is not a finite number"); return; }
+        if (at.Rating >= 0 && !RowErrors.TryFloat(rating, out r)) { errors.Bad(line, $"rating '{rating}' is not a finite number ({Column(at.Rating)})"); return; }
         long t = 0;
-        if (hasTimestamp && !RowErrors.TryTimestamp(timestamp, out t)) { errors.Bad(line, $"timestamp '{timestamp}' is neither Unix seconds nor a date"); return; }
+        if (at.Time >= 0 && !RowErrors.TryTimestamp(timestamp, out t)) { errors.Bad(line, $"timestamp '{timestamp}' is neither Unix seconds nor a date ({Column(at.Time)})"); return; }
         log.Add(user, item, r, t);
     }
 

@@ -29,6 +29,7 @@ public static class MovieLensCsv
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var fields = new List<string>();
         int idCol = -1, titleCol = -1, genreCol = -1, width = 0;
+        var idName = "";
         var delimiter = ',';
         var sawHeader = false;
         foreach (var (line, text) in TextLines.Read(file))
@@ -42,6 +43,7 @@ public static class MovieLensCsv
                 titleCol = h.FindIndex(x => x is "title" or "name");
                 genreCol = h.FindIndex(x => x is "genres" or "genre" or "categories" or "category");
                 if (idCol < 0) throw new DataFormatException(file, line, $"no item id column (movieId, item_id or id) in header [{string.Join(", ", fields)}]");
+                idName = fields[idCol].Trim();
                 width = fields.Count;
                 sawHeader = true;
                 continue;
@@ -49,7 +51,7 @@ public static class MovieLensCsv
             if (!CsvLineParser.TrySplit(text, delimiter, fields)) { errors.Bad(line, "unterminated quote"); continue; }
             if (fields.Count != width) { errors.Bad(line, $"expected {width} fields like the header, found {fields.Count}"); continue; }
             var id = fields[idCol].Trim();
-            if (id.Length == 0 || !seen.Add(id)) { errors.Bad(line, $"empty or duplicate item id '{id}'"); continue; }
+            if (id.Length == 0 || !seen.Add(id)) { errors.Bad(line, $"{(id.Length == 0 ? "empty" : "duplicate")} item id '{id}' (column {idCol + 1}, '{idName}')"); continue; }
             records.Add(new ItemRecord(id, titleCol >= 0 ? fields[titleCol] : null, genreCol >= 0 ? MovieLens1M.SplitGenres(fields[genreCol]) : Array.Empty<string>(), null));
         }
         if (!sawHeader) throw new DataFormatException(file, 0, "the file is empty: a header row is required");

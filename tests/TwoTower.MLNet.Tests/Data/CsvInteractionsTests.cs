@@ -85,11 +85,12 @@ public sealed class CsvInteractionsTests
     [DataRow("1,2\n", "expected 3 fields like the header, found 2")]
     [DataRow("1,2,3,4\n", "expected 3 fields like the header, found 4")]
     [DataRow("1,2,3,4,5,6\n", "expected 3 fields like the header, found 6")]
-    [DataRow(" ,2,3\n", "empty user or item id")]
-    [DataRow("1,,3\n", "empty user or item id")]
-    [DataRow("1,2,lots\n", "rating 'lots' is not a finite number")]
+    [DataRow(" ,2,3\n", "empty user id (column 1, 'user_id')")]
+    [DataRow("1,,3\n", "empty item id (column 2, 'item_id')")]
+    [DataRow("1,2,lots\n", "rating 'lots' is not a finite number (column 3, 'rating')")]
     [DataRow("1,2,Infinity\n", "rating 'Infinity' is not a finite number")]
     [DataRow("\"1,2,3\n", "unterminated quote")]
+    [DataRow("\"1\",\"\",3\n", "empty item id (column 2, 'item_id')")]
     public void Load_BadRow_NamesLineAndReason(string row, string reason)
     {
         var f = Write("user_id,item_id,rating\n7,8,1\n" + row);
@@ -104,7 +105,11 @@ public sealed class CsvInteractionsTests
     public void Load_BadTimestamp_NamesItAndDatesAreAccepted()
     {
         StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2,soon\n"))).Message,
-            ":2: timestamp 'soon' is neither Unix seconds nor a date");
+            ":2: timestamp 'soon' is neither Unix seconds nor a date (column 3, 'timestamp')");
+        // A mapped column is named as the header names it, where it stands.
+        var mapped = new DataLoadOptions { Columns = new CsvColumnMapping("who", "what", "stars", "when") };
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("when,stars,what,who\n5,good,2,1\n"), mapped)).Message,
+            ":2: rating 'good' is not a finite number (column 2, 'stars')");
         // A number past the range of seconds was read as long.MaxValue (the conversion saturates).
         StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,item_id,timestamp\n1,2,1e30\n"))).Message,
             ":2: timestamp '1e30' is neither Unix seconds nor a date");

@@ -135,6 +135,13 @@ public sealed class MovieLensLoaderTests
         Assert.AreEqual("Say \"Hi\" (2001)", ds.Items.TitleOf("4"));
         Assert.IsTrue(ds.Items.TryGet("4", out var four));
         Assert.IsEmpty(four.Genres);
+
+        // A bad id names its column as the header does.
+        var movies = Path.Combine(dir, "movies.csv");
+        File.WriteAllText(movies, "title,movieId,genres\nA,1,Drama\nB,1,Comedy\nC, ,Comedy\n");
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => MovieLensCsv.LoadItems(movies)).Message, ":3: duplicate item id '1' (column 2, 'movieId')");
+        File.WriteAllText(movies, "title,movieId,genres\nA,1,Drama\nC, ,Comedy\n");
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => MovieLensCsv.LoadItems(movies)).Message, ":3: empty item id '' (column 2, 'movieId')");
     }
 
     [TestMethod]
