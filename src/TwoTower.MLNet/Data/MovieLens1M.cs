@@ -75,7 +75,10 @@ public static class MovieLens1M
         return new UserMetadata(records, file) { SkippedRows = errors.Skipped };
     }
 
-    /// <summary>Splits "A|B" genre lists; "(no genres listed)" means none.</summary>
+    /// <summary>Splits "A|B" genre lists (names trimmed, so "A | B" is A and B); "(no genres listed)" means none.</summary>
     internal static IReadOnlyList<string> SplitGenres(string s) =>
-        s.Length == 0 || s == "(no genres listed)" ? Array.Empty<string>() : s.Split('|', StringSplitOptions.RemoveEmptyEntries);
+        s.Trim() is var t && (t.Length == 0 || t == "(no genres listed)")
+            ? Array.Empty<string>()
+            // Untrimmed, " Comedy" was a genre of its own beside "Comedy" (and Featurize's bag columns trim their tokens).
+            : t.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

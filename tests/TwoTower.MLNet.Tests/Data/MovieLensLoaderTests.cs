@@ -136,6 +136,13 @@ public sealed class MovieLensLoaderTests
         Assert.IsTrue(ds.Items.TryGet("4", out var four));
         Assert.IsEmpty(four.Genres);
 
+        // Spaces around genre names (hand-written or exported lists) do not make other genres.
+        File.WriteAllText(Path.Combine(dir, "spaced.csv"), "movieId,title,genres\n1,A,Action | Comedy\n2,B,Comedy|\n3,C, (no genres listed) \n");
+        var spaced = MovieLensCsv.LoadItems(Path.Combine(dir, "spaced.csv"));
+        CollectionAssert.AreEqual(new[] { "Action", "Comedy" }, spaced.GenreVocabulary.ToArray());
+        Assert.IsTrue(spaced.TryGet("3", out var none));
+        Assert.IsEmpty(none.Genres);
+
         // A bad id names its column as the header does.
         var movies = Path.Combine(dir, "movies.csv");
         File.WriteAllText(movies, "title,movieId,genres\nA,1,Drama\nB,1,Comedy\nC, ,Comedy\n");
