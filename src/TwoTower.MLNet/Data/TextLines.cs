@@ -16,7 +16,7 @@ internal static class TextLines
     private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true);
 
     /// <summary>
-    /// The lines of <paramref name="path"/>, empty ones left out, decoded as <paramref name="encoding"/> (strict UTF-8 by default;
+    /// The lines of <paramref name="path"/>, empty or all-whitespace ones left out, decoded as <paramref name="encoding"/> (strict UTF-8 by default;
     /// a UTF-8 or UTF-16 byte order mark wins). Bytes that are not UTF-8 give a <see cref="DataFormatException"/> naming their line.
     /// </summary>
     public static IEnumerable<(long Line, string Text)> Read(string path, Encoding? encoding = null)
@@ -40,7 +40,8 @@ internal static class TextLines
             }
             if (line is null) yield break;
             n++;
-            if (line.Length == 0) continue;
+            // A line of spaces or tabs (an editor's or an export's trailing line) is as blank as an empty one: no format has such a row.
+            if (line.AsSpan().IsWhiteSpace()) continue;
             yield return (n, line);
         }
     }

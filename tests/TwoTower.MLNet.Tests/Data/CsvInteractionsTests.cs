@@ -139,6 +139,17 @@ public sealed class CsvInteractionsTests
     }
 
     [TestMethod]
+    public void Load_BlankLinesOfSpacesOrTabs_SkippedLikeEmptyOnes_LineNumbersKept()
+    {
+        // An editor's or an export's trailing "   " or "\t" line failed the whole file as a row of one field.
+        var log = CsvInteractions.Load(Write("user_id,item_id\r\n1,2\r\n  \r\n\t\n1,3\n \n"));
+        CollectionAssert.AreEqual(new[] { "2", "3" }, log.Items.ToArray());
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("user_id,item_id\n1,2\n  \n1\n"))).Message, ":4: expected 2 fields");
+        // A file of blank lines has no header.
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write(" \n\t\n"))).Message, "header row is required");
+    }
+
+    [TestMethod]
     public void Load_MissingFile_ThrowsFileNotFoundNamingPath()
     {
         var ex = Assert.ThrowsExactly<FileNotFoundException>(() => CsvInteractions.Load("/nonexistent/ratings.csv"));
