@@ -328,6 +328,36 @@ public sealed class IndexBenchCommandTests
     }
 
     [TestMethod]
+    public void Search_ParameterTheIndexDoesNotRead_UsageErrorNamingIt()
+    {
+        // Found by an audit: --nprobe on an HNSW index and --ef on an IVF or Flat one were ignored in silence (the results
+        // were the index's defaults), and an --nprobe past the lists failed with the library's 'SearchOptions.NProbe' text.
+        var dir = WriteSet();
+        var queries = Path.Combine(dir, "queries.npy");
+        var built = new Dictionary<string, string>();
+        foreach (var spec in new[] { "Flat", "HNSW8", "IVF4,Flat" })
+        {
+            built[spec] = Path.Combine(dir, spec.Replace(',', '_') + ".ttvx");
+            Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", spec, "--out", built[spec]).ExitCode);
+        }
+        foreach (var (spec, option, value, message) in new[]
+        {
+            ("HNSW8", "--nprobe", "4", "--nprobe 4 applies to IVF indexes only; --index '{0}' is an HNSW index, which takes --ef."),
+            ("IVF4,Flat", "--ef", "64", "--ef 64 applies to HNSW indexes only; --index '{0}' is an IVF index, which takes --nprobe."),
+            ("Flat", "--ef", "64", "--ef 64 applies to HNSW indexes only; --index '{0}' is a Flat index, which has no search parameter."),
+            ("Flat", "--nprobe", "2", "--nprobe 2 applies to IVF indexes only; --index '{0}' is a Flat index, which has no search parameter."),
+            ("IVF4,Flat", "--nprobe", "5", "--nprobe 5: --index '{0}' has 4 lists, so at most 4 can be probed."),
+        })
+        {
+            var r = CliRunner.Run("index", "search", "--index", built[spec], "--queries", queries, option, value);
+            Assert.AreEqual(2, r.ExitCode, $"{spec} {option} {value}: {r.Err}");
+            StringAssert.Contains(r.Err, string.Format(System.Globalization.CultureInfo.InvariantCulture, message, built[spec]));
+        }
+        var ok = CliRunner.Run("index", "search", "--index", built["IVF4,Flat"], "--queries", queries, "--nprobe", "4", "--json");
+        Assert.AreEqual(0, ok.ExitCode, ok.Err);
+    }
+
+    [TestMethod]
     public void BenchAnn_SyntheticClusters_FlatIsExactAndHnswNearlySo()
     {
         var flat = CliRunner.Run("bench", "ann", "--n", "2000", "--d", "16", "--queries", "50", "--index", "Flat", "--repeats", "1", "--json");

@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using Spectre.Console;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Hnsw;
+using TwoTower.MLNet.Index.Ivf;
 using TwoTower.MLNet.Index.Persistence;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Persistence;
@@ -45,6 +47,7 @@ internal static class IndexSearchCommand
             var path = r.GetValue(indexPath)!;
             if (!File.Exists(path)) throw new UserInputException($"--index '{path}': file not found.");
             using var index = VectorIndex.Load(path, r.GetValue(mmap) ? IndexLoadOptions.Mapped : IndexLoadOptions.Default);
+            CheckSearchParameters(index, path, r.GetValue(ef), r.GetValue(nprobe));
 
             var (vectors, labels, embedding) = (r.GetValue(queries), r.GetValue(model)) switch
             {
@@ -99,6 +102,24 @@ internal static class IndexSearchCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Refuses a search parameter the loaded index does not read (an index ignores the other kind's, so the results would
+    /// silently be those of its default), and an --nprobe beyond an IVF index's lists, naming the option as `index bench` does.
+    /// </summary>
+    internal static void CheckSearchParameters(IVectorIndex index, string path, int? ef, int? nprobe)
+    {
+        var kind = index switch { HnswIndex => "an HNSW index", IvfIndex => "an IVF index", _ => "a Flat index" };
+        if (ef is { } e && index is not HnswIndex)
+            throw new UserInputException($"--ef {e} applies to HNSW indexes only; --index '{path}' is {kind}{(index is IvfIndex ? ", which takes --nprobe" : ", which has no search parameter")}.");
+        if (nprobe is { } p)
+        {
+            if (index is not IvfIndex ivf)
+                throw new UserInputException($"--nprobe {p} applies to IVF indexes only; --index '{path}' is {kind}{(index is HnswIndex ? ", which takes --ef" : ", which has no search parameter")}.");
+            if (p > ivf.Options.Lists)
+                throw new UserInputException($"--nprobe {p}: --index '{path}' has {ivf.Options.Lists} lists, so at most {ivf.Options.Lists} can be probed.");
+        }
     }
 
     private static (float[] Vectors, string[] Labels, IEmbeddingRecommender? Model) FromFile(string path, int dimension, string? users)
