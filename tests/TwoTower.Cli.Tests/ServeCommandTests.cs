@@ -82,6 +82,23 @@ public sealed class ServeCommandTests
     }
 
     [TestMethod]
+    public void Serve_StateIsAFileOrIndexSpecUnknown_ExitCode2NamingTheFlag()
+    {
+        // Found by an audit: a file given as --state failed inside the update log ("IOException: The file '…' already
+        // exists.", exit code 1), and an unknown --index spec was reported without naming the flag.
+        var dir = TestPaths.TempDir();
+        var model = SaveModel(dir);
+        var file = Path.Combine(dir, "state.txt");
+        File.WriteAllText(file, "not a folder");
+        var state = CliRunner.Run("serve", "--model", model, "--urls", "http://127.0.0.1:0", "--state", file);
+        Assert.AreEqual(CliApp.UsageError, state.ExitCode, state.Err);
+        StringAssert.Contains(state.Err, $"--state '{file}' is a file: give a folder.");
+        var spec = CliRunner.Run("serve", "--model", model, "--urls", "http://127.0.0.1:0", "--index", "HNSWx");
+        Assert.AreEqual(CliApp.UsageError, spec.ExitCode, spec.Err);
+        StringAssert.Contains(spec.Err, "--index 'HNSWx': Unknown index spec");
+    }
+
+    [TestMethod]
     public void Serve_BadUrl_ExitCode2()
     {
         var r = CliRunner.Run("serve", "--model", "m.zip", "--urls", "ftp://x");

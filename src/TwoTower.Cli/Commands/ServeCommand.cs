@@ -70,6 +70,10 @@ internal static class ServeCommand
         foreach (var u in list)
             if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
                 throw new UserInputException($"--urls: '{u}' is not an http(s) address such as {DefaultUrls}.");
+        // Before the model loads: a file given as the state folder failed inside the update log (an IOException, exit 1),
+        // and an unknown spec failed without naming --index. --pg replaces the spec, so it is not read then.
+        if (options.StateDirectory is { } state) OutputPaths.Folder(state, "--state", []);
+        if (options.CreateIndex is null) IndexBenchSettings.KindOf(options.IndexSpec);
         var engine = ServingApp.CreateEngine(options);
         var app = ServingApp.Build(engine, options);
         foreach (var u in list) app.Urls.Add(u);
