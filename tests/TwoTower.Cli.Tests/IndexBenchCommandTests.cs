@@ -358,6 +358,21 @@ public sealed class IndexBenchCommandTests
     }
 
     [TestMethod]
+    public void Search_ModelWithoutVectors_SaysItCannotEmbedTheUsers()
+    {
+        // Found by an audit: the message was index build's ("has no item vectors; index a vector model"), which tells a
+        // user searching an index to build one.
+        var dir = WriteSet();
+        var pop = Path.Combine(dir, "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", TestPaths.Split("p2", "train"), "--out", pop).ExitCode);
+        var index = Path.Combine(dir, "flat.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", "Flat", "--out", index).ExitCode);
+        var r = CliRunner.Run("index", "search", "--index", index, "--model", pop, "--user", "1");
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--model '{pop}' is a popularity model, without user vectors: search with the vector model the index was built from (twotower, ials, mf, factors).");
+    }
+
+    [TestMethod]
     public void BenchAnn_SyntheticClusters_FlatIsExactAndHnswNearlySo()
     {
         var flat = CliRunner.Run("bench", "ann", "--n", "2000", "--d", "16", "--queries", "50", "--index", "Flat", "--repeats", "1", "--json");

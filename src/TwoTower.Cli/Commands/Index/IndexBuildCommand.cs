@@ -98,9 +98,16 @@ internal static class IndexBuildCommand
         return (values, rows, dimension, rowIds, vectorsPath);
     }
 
-    /// <summary>A model file whose users and items have vectors; other kinds are a usage error naming --model.</summary>
-    internal static IEmbeddingRecommender LoadEmbeddingModel(string modelPath) =>
-        ModelFile.Load(modelPath).Model is IEmbeddingRecommender embedding
-            ? embedding
-            : throw new UserInputException($"--model '{modelPath}' has no item vectors; index a vector model (twotower, ials, mf, factors).");
+    /// <summary>
+    /// A model file whose users and items have vectors; other kinds are a usage error naming --model, worded for
+    /// <c>index build</c> (its item vectors) or, with <paramref name="forSearch"/>, <c>index search</c> (its user vectors).
+    /// </summary>
+    internal static IEmbeddingRecommender LoadEmbeddingModel(string modelPath, bool forSearch = false)
+    {
+        var model = ModelFile.Load(modelPath).Model;
+        if (model is IEmbeddingRecommender embedding) return embedding;
+        throw new UserInputException(forSearch
+            ? $"--model '{modelPath}' is a {model.ModelType} model, without user vectors: search with the vector model the index was built from (twotower, ials, mf, factors)."
+            : $"--model '{modelPath}' has no item vectors; index a vector model (twotower, ials, mf, factors).");
+    }
 }

@@ -132,7 +132,7 @@ internal static class IndexSearchCommand
 
     private static (float[] Vectors, string[] Labels, IEmbeddingRecommender? Model) FromUsers(string modelPath, string? users, IVectorIndex index)
     {
-        var embedding = IndexBuildCommand.LoadEmbeddingModel(modelPath);
+        var embedding = IndexBuildCommand.LoadEmbeddingModel(modelPath, forSearch: true);
         if (embedding.Dimension != index.Dimension)
             throw new UserInputException($"--model '{modelPath}' has vectors of dimension {embedding.Dimension}; the index holds dimension {index.Dimension}: it was built from another model.");
         if (index.Count > embedding.Items.Count)
