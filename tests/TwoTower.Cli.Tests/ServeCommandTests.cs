@@ -99,6 +99,18 @@ public sealed class ServeCommandTests
     }
 
     [TestMethod]
+    [DataRow("--index|Flat|--pg|Host=127.0.0.1;Port=1", "--index and --pg: give one")]
+    [DataRow("--deterministic-index|--index|IVF4,Flat", "--deterministic-index: only an HNSW --index is built in parallel; 'IVF4,Flat'")]
+    [DataRow("--deterministic-index|--pg|Host=127.0.0.1;Port=1", "--deterministic-index: only an HNSW --index is built in parallel; --pg")]
+    public void Serve_OptionsAnotherMakesMoot_ExitCode2NamingBoth(string args, string message)
+    {
+        // Found by an audit: these were accepted and ignored without a word.
+        var r = CliRunner.Run(["serve", "--model", "m.zip", "--urls", "http://127.0.0.1:0", .. args.Split('|')]);
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, message);
+    }
+
+    [TestMethod]
     public void Serve_BadUrl_ExitCode2()
     {
         var r = CliRunner.Run("serve", "--model", "m.zip", "--urls", "ftp://x");

@@ -31,6 +31,11 @@ internal static class ServeCommand
         foreach (var o in new Option[] { model, urls, data, state, apiKey, config, index, pg, pgTable, maxK, deterministic }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
+            // Options another one makes moot were accepted and ignored without a word.
+            if (r.GetValue(pg) is not null && r.GetResult(index) is { Implicit: false })
+                throw new UserInputException("--index and --pg: give one (with --pg the item vectors live in PostgreSQL, searched by pgvector's own index).");
+            if (r.GetValue(deterministic) && (r.GetValue(pg) is not null || IndexBenchSettings.KindOf(r.GetValue(index)!) != IndexKind.Hnsw))
+                throw new UserInputException($"--deterministic-index: only an HNSW --index is built in parallel; {(r.GetValue(pg) is not null ? "--pg" : $"'{r.GetValue(index)}'")} builds the same every time.");
             var options = new ServingOptions
             {
                 ModelPath = r.GetValue(model), DataPath = r.GetValue(data), StateDirectory = r.GetValue(state), ApiKey = r.GetValue(apiKey),
