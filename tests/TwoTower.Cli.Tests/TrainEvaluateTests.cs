@@ -123,4 +123,17 @@ public sealed class TrainEvaluateTests
         Assert.AreEqual(2, r.ExitCode);
         StringAssert.Contains(r.Err, "does not exist");
     }
+
+    [TestMethod]
+    public void Evaluate_ModelIsAFolder_SaysSo_AndAMissingTrainFileDoesNotExist()
+    {
+        // Found by an audit: a folder given as --model was said not to exist, and a missing --train was 'neither a folder nor a file'.
+        var dir = TestPaths.TempDir();
+        var r = CliRunner.Run("evaluate", "--model", dir, "--train", TestPaths.Split("p2", "test"), "--test", TestPaths.Split("p2", "test"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, $"Model path '{dir}' is a folder: give the model file (.zip).");
+        r = CliRunner.Run("train", "--model", "popularity", "--train", "/nonexistent/train.csv", "--out", Path.Combine(dir, "m.zip"));
+        Assert.AreEqual(2, r.ExitCode);
+        StringAssert.Contains(r.Err, "Data path '/nonexistent/train.csv' does not exist.");
+    }
 }

@@ -24,7 +24,7 @@ public static class DatasetLoader
             return Load(folder, options);
         if (File.Exists(path))
             return new LoadedDataset(CsvInteractions.Load(path, options), null, null, "csv");
-        throw new FileNotFoundException($"Data path '{path}' is neither a folder nor a file.", path);
+        throw new FileNotFoundException($"Data path '{path}' does not exist.", path);
     }
 
     /// <summary>Loads only the interactions of <paramref name="path"/>.</summary>
@@ -49,7 +49,7 @@ public static class DatasetLoader
                 "movies.dat" => MovieLens1M.LoadItems(path, options),
                 _ => MovieLensCsv.LoadItems(path, options),
             };
-        throw new FileNotFoundException($"Item metadata path '{path}' is neither a folder nor a file.", path);
+        throw new FileNotFoundException($"Item metadata path '{path}' does not exist.", path);
     }
 
     /// <summary>Loads user metadata from a MovieLens folder (u.user, users.dat) or one of those files; null when the folder has none.</summary>

@@ -38,7 +38,7 @@ public sealed class ModelContainerReader
     public static ModelContainerReader Open(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        if (!File.Exists(path)) throw new FileNotFoundException(Directory.Exists(path) ? $"Model path '{path}' is a folder: give the model file (.zip)." : $"Model file '{path}' does not exist.", path);
         using var fs = File.OpenRead(path);
         return Read(fs, path);
     }
