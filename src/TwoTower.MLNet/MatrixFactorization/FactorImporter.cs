@@ -1,5 +1,6 @@
 using System.Globalization;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index.Benchmarking;
 
 namespace TwoTower.MLNet.MatrixFactorization;
 
@@ -22,6 +23,9 @@ public static class FactorImporter
     /// <param name="items">Target item map; null builds a map in file order.</param>
     /// <param name="separator">Field separator. Default ','.</param>
     /// <param name="coldUser">What the model answers for unknown users.</param>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="FormatException">A row is ragged or holds a value that is not a finite number, an id is empty, unknown
+    /// to a target map or repeated, a file holds no rows, or the two files have different factor counts.</exception>
     public static MatrixFactorizationModel FromCsv(string userFactorsPath, string itemFactorsPath, IdMap? users = null, IdMap? items = null,
         char separator = ',', ColdUserStrategy coldUser = ColdUserStrategy.MeanUser)
     {
@@ -31,6 +35,18 @@ public static class FactorImporter
     }
 
     /// <summary>Reads user and item factors from .npy matrices with id lists (one raw id per line, in row order).</summary>
+    /// <param name="userFactorsPath">.npy: 2-D float32 or float64 matrix, one row of user factors per id in <paramref name="userIdsPath"/>.</param>
+    /// <param name="userIdsPath">Text file: one raw user id per line, in row order.</param>
+    /// <param name="itemFactorsPath">.npy: 2-D float32 or float64 matrix of item factors.</param>
+    /// <param name="itemIdsPath">Text file: one raw item id per line, in row order.</param>
+    /// <param name="users">Target user map (e.g. the training data's); null builds a map in file order.</param>
+    /// <param name="items">Target item map; null builds a map in file order.</param>
+    /// <param name="coldUser">What the model answers for unknown users.</param>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="InvalidDataException">A .npy file is not a 2-D C-order float32/float64 matrix or is malformed or
+    /// truncated (see <see cref="NpyReader"/>).</exception>
+    /// <exception cref="FormatException">A matrix has no rows or factors or a value that is not finite, an id list's length differs
+    /// from its matrix's rows, an id is unknown to a target map or repeated, or the two matrices have different factor counts.</exception>
     public static MatrixFactorizationModel FromNpy(string userFactorsPath, string userIdsPath, string itemFactorsPath, string itemIdsPath,
         IdMap? users = null, IdMap? items = null, ColdUserStrategy coldUser = ColdUserStrategy.MeanUser)
     {
@@ -122,7 +138,7 @@ public static class FactorImporter
         ArgumentException.ThrowIfNullOrWhiteSpace(idsPath);
         if (!File.Exists(npyPath)) throw new FileNotFoundException($"Factor file '{npyPath}' does not exist.", npyPath);
         if (!File.Exists(idsPath)) throw new FileNotFoundException($"Id list '{idsPath}' does not exist.", idsPath);
-        var values = NpyReader.Read(npyPath, out var rows, out var dim);
+        var (values, rows, dim) = NpyReader.ReadFloatMatrix(npyPath);
         if (rows == 0 || dim == 0) throw new FormatException($"'{npyPath}' has shape ({rows}, {dim}); expected at least one row and one factor.");
         var ids = File.ReadLines(idsPath).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
         if (ids.Count != rows)

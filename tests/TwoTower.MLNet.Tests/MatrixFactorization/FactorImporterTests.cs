@@ -134,25 +134,48 @@ public sealed class FactorImporterTests
     }
 
     [TestMethod]
-    public void FromNpy_NotNpy_ThrowsFormat()
+    public void FromNpy_NotNpy_ThrowsInvalidDataNamingTheFile()
     {
+        // The .npy reader is shared with the index tools: bad file content is an InvalidDataException there and here.
         var bad = Write("hello world, not numpy", ".npy");
-        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromNpy(bad, Write("p\n", ".txt"), bad, Write("x\n", ".txt")));
+        var ex = Assert.ThrowsExactly<InvalidDataException>(() => FactorImporter.FromNpy(bad, Write("p\n", ".txt"), bad, Write("x\n", ".txt")));
         StringAssert.Contains(ex.Message, "magic");
+        StringAssert.Contains(ex.Message, bad);
     }
 
     [TestMethod]
     [DataRow("2x, 3")]
     [DataRow("3000000000, 3")]
     [DataRow("-2, 3")]
-    public void FromNpy_ShapeNotRowsAndColumnsInRange_ThrowsFormatNamingFileAndShape(string shape)
+    public void FromNpy_ShapeNotRowsAndColumnsInRange_ThrowsInvalidDataNamingFileAndShape(string shape)
     {
         // "2x" gave a bare FormatException without the file, 3000000000 an OverflowException.
         var u = WriteNpy(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3, shape: shape);
         var i = WriteNpy(new float[] { 1, 2, 3 }, 1, 3);
-        var ex = Assert.ThrowsExactly<FormatException>(() => FactorImporter.FromNpy(u, Write("p\nq\n", ".txt"), i, Write("x\n", ".txt")));
+        var ex = Assert.ThrowsExactly<InvalidDataException>(() => FactorImporter.FromNpy(u, Write("p\nq\n", ".txt"), i, Write("x\n", ".txt")));
         StringAssert.Contains(ex.Message, u);
         StringAssert.Contains(ex.Message, $"({shape})");
+    }
+
+    [TestMethod]
+    [DataRow("<i8", "3, 1", "expected float32 ('<f4') or float64 ('<f8')")]
+    [DataRow("<f4", "3,", "expected a 2-D matrix")]
+    [DataRow("<f4", "2, 2", "truncated")]
+    public void FromNpy_WrongDtypeRankOrSize_ThrowsInvalidDataNamingTheFile(string descr, string shape, string why)
+    {
+        var u = WriteNpy(new float[] { 1, 2, 3 }, 3, 1, descr == "<i8" ? "<f8" : descr, shape);
+        if (descr == "<i8") File.WriteAllBytes(u, Relabel(File.ReadAllBytes(u), "<f8", "<i8"));
+        var i = WriteNpy(new float[] { 1 }, 1, 1);
+        var ex = Assert.ThrowsExactly<InvalidDataException>(() => FactorImporter.FromNpy(u, Write("p\nq\nr\n", ".txt"), i, Write("x\n", ".txt")));
+        StringAssert.Contains(ex.Message, u);
+        StringAssert.Contains(ex.Message, why);
+    }
+
+    // Rewrites the dtype in a .npy header (same length, so the data offset stays).
+    private static byte[] Relabel(byte[] npy, string from, string to)
+    {
+        var text = Encoding.Latin1.GetString(npy);
+        return Encoding.Latin1.GetBytes(text.Replace($"'{from}'", $"'{to}'"));
     }
 
     [TestMethod]
