@@ -77,10 +77,10 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
             cancellationToken.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
             ComputeGram(y, userItem.Columns, k, gram, threads);
-            SolveRows(userItem, y, gram, x, k, o.Regularization, o.Solver, o.ConjugateGradientSteps, threads, o.RegularizationExponent);
+            SolveRows(userItem, y, gram, x, k, o.Regularization, o.Solver, o.ConjugateGradientSteps, threads, o.RegularizationExponent, "user");
             cancellationToken.ThrowIfCancellationRequested();
             ComputeGram(x, userItem.Rows, k, gram, threads);
-            SolveRows(itemUser, x, gram, y, k, o.Regularization, o.Solver, o.ConjugateGradientSteps, threads, o.RegularizationExponent);
+            SolveRows(itemUser, x, gram, y, k, o.Regularization, o.Solver, o.ConjugateGradientSteps, threads, o.RegularizationExponent, "item");
             var seconds = sw.Elapsed.TotalSeconds;
             double? loss = null;
             if (o.ComputeLoss)
@@ -172,10 +172,12 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
 
     /// <summary>
     /// One half-step: for every row u of <paramref name="confidence"/> (values c − 1, preference 1 on stored entries),
-    /// solves (G + λI + Yᵤᵀ(Cᵤ − I)Yᵤ) x_u = Yᵤᵀ Cᵤ 1 into row u of <paramref name="target"/>.
+    /// solves (G + λI + Yᵤᵀ(Cᵤ − I)Yᵤ) x_u = Yᵤᵀ Cᵤ 1 into row u of <paramref name="target"/>. A row whose system is beyond
+    /// float precision (confidences or regularisation too large) throws <see cref="InvalidOperationException"/> naming the
+    /// <paramref name="rowKind"/> key, instead of leaving wrong or non-finite factors.
     /// </summary>
     internal static void SolveRows(SparseMatrix confidence, float[] fixedFactors, float[] gram, float[] target, int k, float reg,
-        AlsSolver solver, int cgSteps, int threads, float regExponent = 0f)
+        AlsSolver solver, int cgSteps, int threads, float regExponent = 0f, string rowKind = "row")
     {
         var maxLen = 0;
         for (var r = 0; r < confidence.Rows; r++) maxLen = Math.Max(maxLen, confidence.RowLength(r));
@@ -187,8 +189,8 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
                 (row, _, s) =>
                 {
                     var rowReg = RowRegularization(reg, regExponent, confidence.RowLength(row));
-                    if (solver == AlsSolver.Cholesky) SolveRowCholesky(confidence, row, fixedFactors, gram, target, k, rowReg, s);
-                    else SolveRowConjugateGradient(confidence, row, fixedFactors, gram, target, k, rowReg, cgSteps, s);
+                    if (solver == AlsSolver.Cholesky) SolveRowCholesky(confidence, row, fixedFactors, gram, target, k, rowReg, s, rowKind);
+                    else SolveRowConjugateGradient(confidence, row, fixedFactors, gram, target, k, rowReg, cgSteps, s, rowKind);
                     return s;
                 },
                 _ => { });
@@ -204,7 +206,7 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
     internal static float RowRegularization(float reg, float exponent, int count) =>
         exponent == 0f || count == 0 ? reg : reg * MathF.Pow(count, exponent);
 
-    private static void SolveRowCholesky(SparseMatrix conf, int row, float[] yAll, float[] gram, float[] target, int k, float reg, RowScratch s)
+    private static void SolveRowCholesky(SparseMatrix conf, int row, float[] yAll, float[] gram, float[] target, int k, float reg, RowScratch s, string rowKind)
     {
         var x = target.AsSpan(row * k, k);
         var idx = conf.RowIndices(row);
@@ -230,13 +232,13 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         }
         // A += Yᵤᵀ (Cᵤ − I) Yᵤ as one small GEMM over the gathered rows.
         Gemm.MultiplyTransposedA(s.YuScaled.AsSpan(0, n * k), s.Yu.AsSpan(0, n * k), a, k, k, n, accumulate: true);
-        if (!SmallCholesky.Factor(a, k))
-            throw new InvalidOperationException($"The normal equations of row {row} are not positive definite (Regularization = {reg}); use Regularization > 0.");
+        // With λ > 0 (Validate) the system is positive definite: a failed pivot means float precision ran out.
+        if (!SmallCholesky.Factor(a, k)) throw BeyondFloatPrecision(rowKind, row, reg, cm1);
         SmallCholesky.Solve(a, k, b);
         b.CopyTo(x);
     }
 
-    private static void SolveRowConjugateGradient(SparseMatrix conf, int row, float[] yAll, float[] gram, float[] target, int k, float reg, int steps, RowScratch s)
+    private static void SolveRowConjugateGradient(SparseMatrix conf, int row, float[] yAll, float[] gram, float[] target, int k, float reg, int steps, RowScratch s, string rowKind)
     {
         var x = target.AsSpan(row * k, k);
         var idx = conf.RowIndices(row);
@@ -253,9 +255,12 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         var rsOld = TensorPrimitives.Dot(r, r);
         for (var step = 0; step < steps; step++)
         {
+            // An overflowed residual or curvature would end the loop below silently, leaving the row unfitted, or make it NaN.
+            if (!float.IsFinite(rsOld)) throw BeyondFloatPrecision(rowKind, row, reg, cm1);
             if (rsOld < 1e-20f) break;
             ApplyNormal(gram, yAll, idx, cm1, k, reg, p, ap);
             var pAp = TensorPrimitives.Dot(p, ap);
+            if (!float.IsFinite(pAp)) throw BeyondFloatPrecision(rowKind, row, reg, cm1);
             if (!(pAp > 0f)) break;
             var alpha = rsOld / pAp;
             TensorPrimitives.MultiplyAdd(p, alpha, x, x);
@@ -265,6 +270,10 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
             rsOld = rsNew;
         }
     }
+
+    private static InvalidOperationException BeyondFloatPrecision(string rowKind, int row, float reg, ReadOnlySpan<float> cm1) =>
+        new($"The least-squares system of {rowKind} key {row} is beyond float precision (largest confidence {1f + (cm1.IsEmpty ? 0f : TensorPrimitives.Max(cm1))}, " +
+            $"regularization {reg}): lower Alpha or RecencyBoost (or use ConfidenceScaling.Log), or Regularization.");
 
     // dst = (G + λI) v + Σ (c_i − 1)(y_i · v) y_i, without forming the row's matrix.
     private static void ApplyNormal(float[] gram, float[] yAll, ReadOnlySpan<int> idx, ReadOnlySpan<float> cm1, int k, float reg, ReadOnlySpan<float> v, Span<float> dst)

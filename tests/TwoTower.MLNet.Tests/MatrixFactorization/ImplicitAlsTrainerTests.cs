@@ -240,6 +240,34 @@ public sealed class ImplicitAlsTrainerTests
         }
     }
 
+    [TestMethod]
+    [DataRow(AlsSolver.Cholesky, 1e30f, 1f)]
+    [DataRow(AlsSolver.ConjugateGradient, 1e30f, 1f)]
+    [DataRow(AlsSolver.ConjugateGradient, 1f, 1e30f)]
+    public void Fit_ConfidenceOrRidgeBeyondFloat_ThrowsNamingTheCause(AlsSolver solver, float alpha, float reg)
+    {
+        // Found by an audit: Cholesky said "not positive definite (Regularization = 2); use Regularization > 0" with λ > 0,
+        // conjugate gradient silently kept the random initial factors (alpha 1e20 and up), and λ = 1e30 gave
+        // "userFactors[0] is NaN" from the model constructor.
+        var x = MfTestData.Random(40, 30, 0.15, seed: 3);
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            Fit(x, new ImplicitAlsOptions { Factors = 5, Iterations = 2, Alpha = alpha, Regularization = reg, Solver = solver, Threads = 2 }));
+        StringAssert.Contains(ex.Message, "beyond float precision");
+        StringAssert.Contains(ex.Message, "user key");
+        StringAssert.Contains(ex.Message, "lower Alpha");
+    }
+
+    [TestMethod]
+    public void Fit_LargeButRepresentableAlpha_FitsFiniteFactors()
+    {
+        var x = MfTestData.Random(40, 30, 0.15, seed: 3);
+        foreach (var solver in new[] { AlsSolver.Cholesky, AlsSolver.ConjugateGradient })
+        {
+            var m = Fit(x, new ImplicitAlsOptions { Factors = 5, Iterations = 2, Alpha = 1e4f, Solver = solver, Threads = 1 });
+            Assert.IsTrue(m.UserFactors.ToArray().All(float.IsFinite) && m.ItemFactors.ToArray().All(float.IsFinite), solver.ToString());
+        }
+    }
+
     internal static SparseMatrix BuildConfidence(Interactions x, ImplicitAlsOptions o)
     {
         var ones = Enumerable.Repeat(1f, x.Count).ToArray();
