@@ -43,11 +43,18 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
     }
 
     /// <summary>Fits on rated interactions; <paramref name="validation"/> (same maps) adds "RMSE(valid)" to each progress report.</summary>
+    /// <exception cref="ArgumentException"><paramref name="train"/> is empty or holds a rating that is not a finite number.</exception>
     public MatrixFactorizationModel Fit(Interactions train, Interactions? validation = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         Options.Validate();
         if (train.Count == 0) throw new ArgumentException("The training interactions are empty: at least one rating is needed.", nameof(train));
+        // Interactions built in code are not checked like loaded files: a NaN would poison μ and every row's solve.
+        var ratings = train.Ratings;
+        for (var row = 0; row < ratings.Length; row++)
+            if (!float.IsFinite(ratings[row]))
+                throw new ArgumentException($"Training row {row} (user '{train.Users.GetRawId(train.UserKeys[row])}', item '{train.Items.GetRawId(train.ItemKeys[row])}') " +
+                    $"has rating {ratings[row]}; ratings must be finite numbers.", nameof(train));
         var o = Options;
         var k = o.Factors;
         var w = k + 1; // factors plus the row's own bias

@@ -113,6 +113,19 @@ public sealed class ExplicitMatrixFactorizationTrainerTests
     }
 
     [TestMethod]
+    [DataRow(float.NaN)]
+    [DataRow(float.PositiveInfinity)]
+    public void Fit_NonFiniteRating_ThrowsNamingRowIdsAndValue(float bad)
+    {
+        // Found by an audit: Interactions built in code are not checked like loaded files, and a NaN rating ended in
+        // "The normal equations of row 0 overflowed float precision: the ratings or factors are too large".
+        var x = MfTestData.Make(3, 3, [(0, 0, 4f), (1, 2, bad), (2, 1, 3f)]);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = 2 }).Fit(x));
+        StringAssert.Contains(ex.Message, "Training row 1 (user 'u1', item 'i2')");
+        StringAssert.Contains(ex.Message, $"rating {bad}");
+    }
+
+    [TestMethod]
     public void Fit_EmptyInteractions_ThrowsArgumentException()
     {
         var empty = MfTestData.Make(2, 2, Array.Empty<(int, int, float)>());
