@@ -12,7 +12,9 @@ namespace TwoTower.MLNet.MatrixFactorization;
 /// Formats: CSV with the raw id in the first column and one factor per further column (an optional header line is
 /// detected when its second field is not a number); or a 2-D float32/float64 .npy matrix plus a text file with one raw
 /// id per line, in row order. When target maps are given, rows are placed at the maps' keys: an id the map does not know
-/// is an error, and map ids absent from the file get zero factors. Errors name the file, the line and the value.
+/// is an error; a map user absent from the file gets the cold-start vector an unknown user gets (the mean of the imported
+/// users with <see cref="ColdUserStrategy.MeanUser"/>, else zero), as <see cref="ImplicitAlsTrainer"/> does for users
+/// without interactions; a map item absent from the file gets zero factors. Errors name the file, the line and the value.
 /// </remarks>
 public static class FactorImporter
 {
@@ -60,13 +62,14 @@ public static class FactorImporter
     {
         if (uDim != iDim)
             throw new FormatException($"Dimension mismatch: '{uPath}' has {uDim} factors per row but '{iPath}' has {iDim}.");
-        var (uMap, x) = Place(uPath, uIds, uVals, uDim, users, "user");
-        var (iMap, y) = Place(iPath, iIds, iVals, iDim, items, "item");
+        // A user without a row would score every item 0 while an unknown user gets the mean user: give it the same answer.
+        var (uMap, x) = Place(uPath, uIds, uVals, uDim, users, "user", meanForMissing: coldUser == ColdUserStrategy.MeanUser);
+        var (iMap, y) = Place(iPath, iIds, iVals, iDim, items, "item", meanForMissing: false);
         var summary = new Dictionary<string, object?> { ["importedUsers"] = uPath, ["importedItems"] = iPath };
         return new MatrixFactorizationModel(MatrixFactorizationModel.ExplicitModelType, uMap, iMap, x, y, uDim, coldUser: coldUser, trainingSummary: summary);
     }
 
-    private static (IdMap Map, float[] Factors) Place(string path, List<string> ids, float[] vals, int dim, IdMap? target, string kind)
+    private static (IdMap Map, float[] Factors) Place(string path, List<string> ids, float[] vals, int dim, IdMap? target, string kind, bool meanForMissing)
     {
         if (target is null)
         {
@@ -88,6 +91,14 @@ public static class FactorImporter
             if (seen[key]) throw new FormatException($"'{path}' row {r + 1}: duplicate {kind} id '{ids[r]}'.");
             seen[key] = true;
             vals.AsSpan(r * dim, dim).CopyTo(f.AsSpan(key * dim, dim));
+        }
+        if (meanForMissing && ids.Count < target.Count)
+        {
+            var sum = new double[dim];
+            for (var p = 0; p < vals.Length; p++) sum[p % dim] += vals[p];
+            var mean = Array.ConvertAll(sum, v => (float)(v / ids.Count));
+            for (var key = 0; key < target.Count; key++)
+                if (!seen[key]) mean.CopyTo(f.AsSpan(key * dim, dim));
         }
         return (target, f);
     }

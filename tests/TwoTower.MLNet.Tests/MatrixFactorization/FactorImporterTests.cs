@@ -53,14 +53,34 @@ public sealed class FactorImporterTests
     }
 
     [TestMethod]
-    public void FromCsv_TargetMaps_PlacesRowsByRawIdAndZeroFillsMissing()
+    public void FromCsv_TargetMaps_PlacesRowsByRawId()
     {
-        var users = new IdMap("user", new[] { "9", "8", "7" });
+        var users = new IdMap("user", new[] { "9", "7" });
         var items = new IdMap("item", new[] { "B", "A" });
         var m = FactorImporter.FromCsv(Write("7,1,2\n9,3,4\n"), Write("A,1,0\nB,0,1\n"), users, items);
         Assert.AreSame(users, m.Users);
-        CollectionAssert.AreEqual(new float[] { 3, 4, 0, 0, 1, 2 }, m.UserFactors.ToArray());
+        CollectionAssert.AreEqual(new float[] { 3, 4, 1, 2 }, m.UserFactors.ToArray());
         CollectionAssert.AreEqual(new float[] { 0, 1, 1, 0 }, m.ItemFactors.ToArray());
+    }
+
+    [TestMethod]
+    [DataRow(ColdUserStrategy.MeanUser)]
+    [DataRow(ColdUserStrategy.Zero)]
+    public void FromCsv_MapUserMissingFromFile_ScoresLikeAnUnknownUser(ColdUserStrategy cold)
+    {
+        // Found by an audit: a training user without a row got zero factors and scored every item 0 (recommendations in key
+        // order), while an unknown user got the mean user; the mean itself was pulled towards 0 by those rows.
+        var users = new IdMap("user", new[] { "9", "8", "7" });
+        var items = new IdMap("item", new[] { "B", "A", "C" });
+        var m = FactorImporter.FromCsv(Write("7,1,2\n9,3,4\n"), Write("A,1,0\nB,0,1\n"), users, items, coldUser: cold);
+        var missing = new float[3];
+        var unknown = new float[3];
+        m.Score([1], missing);
+        m.Score([-1], unknown);
+        CollectionAssert.AreEqual(unknown, missing);
+        CollectionAssert.AreEqual(cold == ColdUserStrategy.MeanUser ? new float[] { 3, 2, 0 } : new float[3], unknown);
+        // An item without a row has no cold-start answer: zero factors.
+        CollectionAssert.AreEqual(new float[] { 0, 0 }, m.ItemFactors.ToArray()[4..]);
     }
 
     [TestMethod]
