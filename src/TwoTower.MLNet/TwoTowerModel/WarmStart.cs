@@ -46,6 +46,8 @@ public static class WarmStart
     /// training users and items got a factor row: known to the factor model and not all zero (a factor model keeps zero
     /// rows for catalogue entries without interactions).
     /// </summary>
+    /// <exception cref="ArgumentException">No training user, or (with <paramref name="items"/>) no training item, has a factor row;
+    /// <paramref name="options"/> are then left as they were.</exception>
     public static (int Users, int Items) UseFactors(TwoTowerTrainerOptions options, MatrixFactorizationModel factors, TrainingData data, bool items = true)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,6 +59,9 @@ public static class WarmStart
         if (users == 0)
             throw new ArgumentException($"None of the {data.Users.Count} training users is in the factor model ({factors.Users.Count} users): the ids do not match.", nameof(factors));
         var (itemRows, found) = items ? Align(factors.ItemFactors.Span, factors.Items, data.Items, k) : (null, 0);
+        // All-zero item rows would train as if warm-started while only the users were: a mismatch of item ids, not a start.
+        if (items && found == 0 && data.Items.Count > 0)
+            throw new ArgumentException($"None of the {data.Items.Count} training items has factors in the factor model ({factors.Items.Count} items): the item ids do not match.", nameof(factors));
         options.InitialUserEmbeddings = userRows;
         if (itemRows is not null)
         {

@@ -71,4 +71,22 @@ public sealed class WarmStartTests
         Assert.IsNull(o.InitialItemEmbeddings);
         Assert.AreEqual(0, o.InitialEmbeddingDimension);
     }
+
+    [TestMethod]
+    public void UseFactors_NoItemInCommon_ThrowsAndLeavesOptionsUnchanged()
+    {
+        // Found by an audit: with item ids keyed differently (e.g. titles against numbers) every item row was zero, the item id
+        // embedding was switched on anyway and the fit went ahead as if warm-started ("0/1682 items got factors" in a log line).
+        var log = new InteractionLog();
+        log.Add("u1", "x");
+        var o = new EngineOptions();
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => WarmStart.UseFactors(o, Factors(), TrainingData.Create(log)));
+        StringAssert.Contains(ex.Message, "None of the 1 training items");
+        StringAssert.Contains(ex.Message, "item ids do not match");
+        Assert.IsNull(o.InitialUserEmbeddings);
+        Assert.IsNull(o.UseItemIdEmbedding);
+        // Without item embeddings the items are not looked at.
+        WarmStart.UseFactors(o, Factors(), TrainingData.Create(log), items: false);
+        Assert.IsNotNull(o.InitialUserEmbeddings);
+    }
 }
