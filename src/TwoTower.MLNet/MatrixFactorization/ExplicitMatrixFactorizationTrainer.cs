@@ -67,8 +67,8 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
         foreach (var r in userItem.Values) sum += r;
         var mu = o.UseBiases ? (float)(sum / userItem.NonZeros) : 0f;
 
-        var u = new float[userItem.Rows * w];
-        var v = new float[userItem.Columns * w];
+        var u = FactorTable.Allocate(userItem.Rows, w, "users");
+        var v = FactorTable.Allocate(userItem.Columns, w, "items");
         var rng = new Random(o.Seed);
         InitFactors(u, userItem.Rows, k, rng);
         InitFactors(v, userItem.Columns, k, rng);

@@ -66,8 +66,8 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         ToConfidenceMinusOne(userItem.Values, o);
         var itemUser = userItem.Transpose();
 
-        var x = new float[userItem.Rows * k];
-        var y = new float[userItem.Columns * k];
+        var x = FactorTable.Allocate(userItem.Rows, k, "users");
+        var y = FactorTable.Allocate(userItem.Columns, k, "items");
         InitGaussian(x, y, o.Seed);
 
         var gram = new float[k * k];
