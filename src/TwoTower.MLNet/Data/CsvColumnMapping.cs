@@ -4,7 +4,7 @@ namespace TwoTower.MLNet.Data;
 /// <param name="UserColumn">Header name of the user id column.</param>
 /// <param name="ItemColumn">Header name of the item id column.</param>
 /// <param name="RatingColumn">Header name of the rating column, or null (every row is a positive with rating 1).</param>
-/// <param name="TimestampColumn">Header name of the timestamp column (Unix seconds or ISO-8601), or null.</param>
+/// <param name="TimestampColumn">Header name of the timestamp column (Unix seconds or ISO-8601; whole seconds are kept, so events within one second tie and are ordered by item id), or null.</param>
 public sealed record CsvColumnMapping(string UserColumn, string ItemColumn, string? RatingColumn = null, string? TimestampColumn = null)
 {
     internal static readonly string[] UserNames = { "user_id", "userid", "user", "uid", "customer_id", "visitorid" };

@@ -34,7 +34,7 @@ internal sealed class RowErrors
         {
             // Past long the conversion saturates: 1e30 read as long.MaxValue, a "latest" row that is garbage.
             if (!(d >= -9.2233720368547758E18 && d < 9.2233720368547758E18)) return false;
-            v = (long)d;
+            v = (long)Math.Floor(d); // whole seconds, as the ISO branch: 30.9 and 30.1 tie (the splits then order by item id)
             return true;
         }
         if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var dt))

@@ -204,4 +204,18 @@ public sealed class CsvInteractionsTests
             CollectionAssert.AreEqual(new[] { "é1", "è1" }, CsvInteractions.Load(f).Users.ToArray(), encoding.EncodingName);
         }
     }
+
+    [TestMethod]
+    [DataRow("30", 30L)]
+    [DataRow("30.9", 30L)]
+    [DataRow("30.1", 30L)]
+    [DataRow("-0.5", -1L)]
+    [DataRow("1970-01-01T00:00:30.900Z", 30L)]
+    [DataRow("1969-12-31T23:59:59.500Z", -1L)]
+    public void Timestamps_KeepWholeSeconds_TheSameWayForNumbersAndDates(string text, long expected)
+    {
+        // Numbers were truncated towards zero and dates floored: -0.5 s read as 0, after 1969-12-31T23:59:59.5 read as -1.
+        Assert.IsTrue(RowErrors.TryTimestamp(text, out var seconds));
+        Assert.AreEqual(expected, seconds);
+    }
 }
