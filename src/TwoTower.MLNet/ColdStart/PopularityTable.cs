@@ -4,7 +4,8 @@ namespace TwoTower.MLNet.ColdStart;
 
 /// <summary>
 /// Item popularity overall and per user group (age bucket, occupation, gender), for popularity candidates and cold-start users.
-/// Groups with fewer than <c>minGroupInteractions</c> interactions fall back to overall popularity (too little data to trust).
+/// Groups with fewer than <c>minGroupInteractions</c> interactions fall back to overall popularity (too little data to trust);
+/// within a group, items of equal count are ordered by overall popularity (their counts carry it as a fraction below 1).
 /// </summary>
 public sealed class PopularityTable
 {
@@ -72,9 +73,16 @@ public sealed class PopularityTable
             gc.Counts[i]++;
             groupCounts[g] = (gc.Counts, gc.Total + 1);
         }
+        // Within a group, items of equal count (most of the catalogue is 0 in a small group) are ordered by overall popularity,
+        // not by item key: each count gains overall / (max overall + 1), a fraction below 1 that never outranks a whole count.
+        var tieBreak = 1f / (overall.Length == 0 ? 1f : overall.Max() + 1f);
         var groups = new Dictionary<string, PopularityRanking>(StringComparer.Ordinal);
         foreach (var (g, gc) in groupCounts)
-            if (gc.Total >= minGroupInteractions) groups[g] = new PopularityRanking(gc.Counts);
+        {
+            if (gc.Total < minGroupInteractions) continue;
+            for (var i = 0; i < itemCount; i++) gc.Counts[i] += overall[i] * tieBreak;
+            groups[g] = new PopularityRanking(gc.Counts);
+        }
         return new PopularityTable(new PopularityRanking(overall), groups, grouping);
     }
 }

@@ -32,6 +32,23 @@ public sealed class ColdStartTests
     }
 
     [TestMethod]
+    public void PopularityTable_GroupTies_OrderedByOverallPopularity_NotItemKey()
+    {
+        // Found by an audit: items a group never touched (all count 0) were ranked by item key, so a filter reaching into a
+        // small group's tail got the catalogue's first ids instead of its popular items.
+        var users = new IdMap("user", new[] { "y", "o1", "o2" });
+        var meta = new UserMetadata(new[] { new UserRecord("y", 20, null, null, null), new UserRecord("o1", 60, null, null, null), new UserRecord("o2", 61, null, null, null) });
+        // The young user saw item 0 twice; the old users made items 3 and 2 popular (3 more than 2); item 1 nobody saw.
+        int[] u = { 0, 0, 1, 2, 1, 2, 1 };
+        int[] i = { 0, 0, 3, 3, 2, 2, 3 };
+        var t = PopularityTable.Build(4, u, i, users, meta, UserGrouping.AgeBucket, minGroupInteractions: 2);
+        var young = t.RankingFor(new UserRecord("new", 19, null, null, null));
+        CollectionAssert.AreEqual(new[] { 0, 3, 2, 1 }, young.Order);
+        Assert.AreEqual(2f, MathF.Floor(young.Counts[0])); // whole counts stay whole
+        Assert.IsLessThan(1f, young.Counts[3]);
+    }
+
+    [TestMethod]
     public void PopularityTable_SmallGroup_FallsBackToOverall()
     {
         var users = new IdMap("user", new[] { "a" });
