@@ -61,6 +61,13 @@ public sealed class FittedRecommender
     /// <summary>The model type of the matrix-factorization step that warm-started this model in its chain, or null.</summary>
     public string? WarmStartedFrom { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="Training"/> holds the users' training items, so that exclude-seen can leave them out. False only
+    /// for a model <see cref="Load"/>ed from a file saved without them (<c>ModelFile.Save</c> without <c>seen</c>): exclude-seen
+    /// then throws instead of excluding nothing.
+    /// </summary>
+    public bool KnowsSeenItems { get; private init; } = true;
+
     // A reference, so a thread that reads it while another sets it sees all of it or nothing (a nullable tuple can tear).
     private Tuple<int[], int[]>? _seen;
     private ExactRecommender? _exact;
@@ -98,7 +105,7 @@ public sealed class FittedRecommender
     internal FittedRecommender Served(IVectorIndex index, SearchOptions? options, string description) =>
         new(Model, Training, UserIdColumn, ItemIdColumn, UserTextColumn, FitSeconds)
         {
-            UserVectorColumn = UserVectorColumn, WarmStartedFrom = WarmStartedFrom,
+            UserVectorColumn = UserVectorColumn, WarmStartedFrom = WarmStartedFrom, KnowsSeenItems = KnowsSeenItems,
             Index = index, SearchOptions = options, IndexDescription = description,
         };
 
@@ -110,11 +117,13 @@ public sealed class FittedRecommender
     /// <param name="k">Items wanted, 1..catalogue size; fewer come back when exclusion leaves fewer.</param>
     /// <param name="excludeSeen">Leave out the user's training items.</param>
     /// <exception cref="ArgumentOutOfRangeException">k is out of range.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="excludeSeen"/> for a model whose training items are unknown (<see cref="KnowsSeenItems"/>).</exception>
     public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen = false)
     {
         ArgumentNullException.ThrowIfNull(userId);
         if (k < 1 || k > Model.Items.Count)
             throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{Model.Items.Count} (the catalogue size).");
+        if (excludeSeen) CheckKnowsSeenItems();
         if (Index is null)
         {
             // Built once: the seen matrix costs a pass over the training data.
@@ -163,7 +172,18 @@ public sealed class FittedRecommender
         });
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/> or <c>twotower train</c> (a vector model), with its seen items when stored.</summary>
+    // Without the training items, exclude-seen would silently return the items the user has already seen.
+    internal void CheckKnowsSeenItems()
+    {
+        if (!KnowsSeenItems)
+            throw new InvalidOperationException("exclude-seen needs the users' training items, and this model file was saved without them " +
+                "(ModelFile.Save without seen): save it with seen: training.Train.ToUserItemMatrix(), or recommend with excludeSeen: false.");
+    }
+
+    /// <summary>
+    /// Loads a model saved by <see cref="Save"/> or <c>twotower train</c> (a vector model), with its seen items when stored
+    /// (<see cref="KnowsSeenItems"/> is false when they are not).
+    /// </summary>
     /// <param name="path">Model file.</param>
     /// <param name="userIdColumn">User id column name to record (used by a following Recommend step's defaults).</param>
     /// <param name="itemIdColumn">Item id column name to record.</param>
@@ -181,6 +201,9 @@ public sealed class FittedRecommender
                 users.AsSpan(seen.RowPointers[u], seen.RowLength(u)).Fill(u);
             training = new Interactions(model.Users, model.Items, users, seen.ColumnIndices.ToArray(), seen.Values.ToArray(), new long[seen.NonZeros]);
         }
-        return Create(model, training, userIdColumn, itemIdColumn);
+        var fitted = Create(model, training, userIdColumn, itemIdColumn);
+        return loaded.Seen is null
+            ? new FittedRecommender(fitted.Model, fitted.Training, userIdColumn, itemIdColumn, userIdColumn, 0) { KnowsSeenItems = false }
+            : fitted;
     }
 }

@@ -55,7 +55,8 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
     public bool ExcludeSeen => _options.ExcludeSeen;
 
     /// <summary>Builds the recommend graph for the model and returns its ONNX transformer.</summary>
-    /// <exception cref="InvalidOperationException">No model: this step does not follow a trainer and none was given.</exception>
+    /// <exception cref="InvalidOperationException">No model: this step does not follow a trainer and none was given; or exclude-seen with a model
+    /// loaded from a file saved without its training items (<see cref="FittedRecommender.KnowsSeenItems"/>).</exception>
     /// <exception cref="NotSupportedException">The preceding Index step built an approximate index (not expressible in ONNX).</exception>
     /// <exception cref="ArgumentOutOfRangeException">The user id column is missing or mistyped, or K exceeds the catalogue.</exception>
     public ITransformer Fit(IDataView input)
@@ -68,6 +69,7 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
             throw new NotSupportedException(
                 $"The item index '{fitted.IndexDescription}' is approximate and cannot live inside a saved ML.NET model (ONNX runs exact TopK only): " +
                 "drop Transforms.Recommend and serve in process with ml.TwoTower().FindModel(model).Recommend(userId, k, excludeSeen), or use Index(\"Flat\").");
+        if (_options.ExcludeSeen) fitted.CheckKnowsSeenItems();
         if (_options.K > model.Items.Count)
             throw new ArgumentOutOfRangeException(nameof(RecommendOptions.K), _options.K, $"K is {_options.K} but the model has only {model.Items.Count} items.");
 

@@ -33,6 +33,25 @@ public sealed class FittedRecommenderFileTests
     }
 
     [TestMethod]
+    public void Load_FileWithoutSeenItems_ExcludeSeenThrowsInsteadOfReturningSeenItems()
+    {
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var fitted = ml.TwoTower().FindModel(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train))!;
+        var path = Path.Combine(TestPaths.TempDir(), "no-seen.zip");
+        ModelFile.Save(path, fitted.Model); // no seen: the file cannot tell which items user 1 has seen
+        var loaded = FittedRecommender.Load(path);
+        Assert.IsFalse(loaded.KnowsSeenItems);
+        Assert.IsTrue(fitted.KnowsSeenItems);
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => loaded.Recommend("1", 10, excludeSeen: true));
+        StringAssert.Contains(ex.Message, "saved without them");
+        Assert.ThrowsExactly<InvalidOperationException>(() => loaded.WithIndex(TwoTower.MLNet.Index.IndexFactory.Create("Flat", loaded.Model.Dimension, TwoTower.MLNet.Index.VectorMetric.InnerProduct)).Recommend("1", 10, excludeSeen: true));
+        var requests = ml.Data.LoadFromEnumerable([new UserRequest { UserId = "1" }]);
+        Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Transforms.Recommend(loaded, new RecommendOptions { K = 10, ExcludeSeen = true }).Fit(requests));
+        Assert.HasCount(10, loaded.Recommend("1", 10, excludeSeen: false));
+    }
+
+    [TestMethod]
     public void Recommend_GivenModelOfNumericIds_ReadsItsIdColumnOfRawRows()
     {
         var ml = TestMLContext.Create(seed: 1);
