@@ -1,5 +1,6 @@
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Batch;
 
@@ -44,7 +45,7 @@ public static class BatchScorer
         options ??= new BatchScoringOptions();
         options.Validate();
         if (options.ExcludeSeen && seen is null)
-            throw new InvalidOperationException("Exclude-seen needs the training history, and this model file was saved without it.");
+            throw new InvalidOperationException(ModelFile.MissingSeenMessage);
         if (seen is not null && (seen.Rows != model.Users.Count || seen.Columns != model.Items.Count))
             throw new ArgumentException($"seen is {seen.Rows}×{seen.Columns}; the model has {model.Users.Count} users × {model.Items.Count} items.", nameof(seen));
 

@@ -18,6 +18,10 @@ public static class ModelFile
     private const string SeenPrefix = "_seen.";
     private const string SummaryEntry = "_training_summary";
 
+    // Exclude-seen without a seen matrix: it was left out either when the file was saved or when the caller built the recommender.
+    internal const string MissingSeenMessage = "exclude-seen needs the users' training items, and none were given: the model file was saved " +
+        "without them (ModelFile.Save without seen), or no seen matrix was passed (seen: training.Train.ToUserItemMatrix()).";
+
     /// <summary>Saves a model atomically, with optional seen items and training summary.</summary>
     public static void Save(string path, IRecommender model, SparseMatrix? seen = null, IReadOnlyDictionary<string, object?>? trainingSummary = null)
     {

@@ -2,6 +2,7 @@ using TwoTower.MLNet.ColdStart;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Models;
+using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Retrieval;
 
@@ -28,12 +29,14 @@ public sealed class ExactRecommender
     /// Recommends up to <paramref name="k"/> items for a raw user id. An unknown user gets the model's
     /// cold-start answer. With <paramref name="excludeSeen"/>, the user's training items are left out.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1 (a k past the catalogue lists every item).</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="excludeSeen"/> without a seen matrix (<see cref="KnowsSeenItems"/> is false).</exception>
     public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen)
     {
         ArgumentNullException.ThrowIfNull(userId);
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
         if (excludeSeen && _seen is null)
-            throw new InvalidOperationException("exclude-seen needs the training history, and this model file was saved without it.");
+            throw new InvalidOperationException(ModelFile.MissingSeenMessage);
         var key = _model.Users.TryGetKey(userId, out var u) ? u : -1;
         var scores = new float[_model.Items.Count];
         _model.Score(new[] { key }, scores);
