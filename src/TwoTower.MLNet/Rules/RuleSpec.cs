@@ -65,6 +65,9 @@ public sealed record RuleSpec
             var mask = Mask(catalog, exc, "excludeGenres");
             filters.Add(new GenreExcludeRule(mask, catalog.GenreNames(mask)));
         }
+        // Named by the request's keys: the rule's own message speaks of its constructor's parameters.
+        if (ReleasedAfter > ReleasedBefore)
+            throw new ArgumentException($"filters.releasedAfter {ReleasedAfter:yyyy-MM-dd} is after filters.releasedBefore {ReleasedBefore:yyyy-MM-dd}: no release date lies between them.", nameof(ReleasedAfter));
         if (ReleasedAfter is not null || ReleasedBefore is not null)
             filters.Add(new AvailabilityWindowRule(ReleasedAfter, ReleasedBefore, AllowUnknownDate));
         if (Blocklist is { Count: > 0 } block)

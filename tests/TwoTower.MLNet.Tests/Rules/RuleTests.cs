@@ -152,6 +152,23 @@ public sealed class RuleTests
     }
 
     [TestMethod]
+    public void RuleSpec_GenreOfACatalogueWithoutGenres_SaysItHasNone()
+    {
+        // A retrieval engine built without item metadata: no genre is known, and "known genres: ." told nothing.
+        var bare = new ItemCatalog(0);
+        bare.Put(new ItemRecord("a", null, Array.Empty<string>(), null), null);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { IncludeGenres = ["Comedy"] }.Build(bare));
+        StringAssert.Contains(ex.Message, "filters.includeGenres: Unknown genre 'Comedy': the catalogue has no genres (its items were loaded without item metadata");
+    }
+
+    [TestMethod]
+    public void RuleSpec_ReleasedAfterPastReleasedBefore_NamesBothKeys()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { ReleasedAfter = new DateOnly(2000, 1, 1), ReleasedBefore = new DateOnly(1990, 1, 1) }.Build(Catalog()));
+        StringAssert.Contains(ex.Message, "filters.releasedAfter 2000-01-01 is after filters.releasedBefore 1990-01-01");
+    }
+
+    [TestMethod]
     public void RuleSpec_EmptyInclude_Throws()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { IncludeGenres = Array.Empty<string>() }.Build(Catalog()));

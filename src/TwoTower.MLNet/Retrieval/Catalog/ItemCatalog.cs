@@ -154,7 +154,13 @@ public sealed class ItemCatalog
         foreach (var g in genres)
         {
             if (g is null || !_genreBits.TryGetValue(g, out var bit))
-                throw new ArgumentException($"Unknown genre '{g}'; known genres: {string.Join(", ", Genres)}.", nameof(genres));
+            {
+                var known = Genres;
+                // An empty list would read "known genres: ." — the catalogue came without genre metadata, so say that.
+                throw new ArgumentException(known.Count == 0
+                    ? $"Unknown genre '{g}': the catalogue has no genres (its items were loaded without item metadata: titles and genres)."
+                    : $"Unknown genre '{g}'; known genres: {string.Join(", ", known)}.", nameof(genres));
+            }
             mask |= 1UL << bit;
         }
         return mask;
