@@ -48,6 +48,6 @@ public interface IVectorIndex : IDisposable
     /// <summary>Rebuilds internal storage without removed vectors.</summary>
     void Compact();
 
-    /// <summary>Writes the index atomically in the versioned, checksummed format.</summary>
+    /// <summary>Writes the index atomically in the versioned, checksummed format, creating the file's folder when missing.</summary>
     void Save(string path);
 }

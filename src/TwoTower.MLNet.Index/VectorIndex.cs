@@ -10,6 +10,7 @@ public static class VectorIndex
 {
     /// <summary>Loads any saved index, dispatching on the kind in the file's header.</summary>
     /// <exception cref="InvalidDataException">The file is not an index file, is newer than this library, corrupt, or of an unknown kind.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a folder.</exception>
     public static IVectorIndex Load(string path) => Load(path, IndexLoadOptions.Default);
 
     /// <summary>
@@ -17,6 +18,7 @@ public static class VectorIndex
     /// on the kind in the file's header. A mapped index owns its mapping: dispose it to unmap.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not an index file, is newer than this library, corrupt, or of an unknown kind.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a folder.</exception>
     public static IVectorIndex Load(string path, IndexLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

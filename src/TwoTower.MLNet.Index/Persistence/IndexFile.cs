@@ -25,7 +25,11 @@ public static class IndexFile
     private static ReadOnlySpan<byte> Magic => "TTVX"u8;
     private const int HashBytes = 32;
 
-    /// <summary>Writes a header and the payload written by <paramref name="writePayload"/> to <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Writes a header and the payload written by <paramref name="writePayload"/> to <paramref name="path"/> atomically,
+    /// creating its folder when missing (as model files are saved).
+    /// </summary>
+    /// <exception cref="IOException"><paramref name="path"/> is a folder.</exception>
     public static void Save(string path, string kind, VectorMetric metric, int dimension, Action<BinaryWriter> writePayload)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -34,7 +38,12 @@ public static class IndexFile
         if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
         if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be positive.");
         var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        // Checked before the payload is written: the rename at the end would fail only after all of it, naming no cause.
+        if (Directory.Exists(full)) throw new IOException($"Index path '{path}' is a folder: give a file name (e.g. {Path.Combine(path, "items.ttvx")}).");
+        var folder = Path.GetDirectoryName(full)!;
+        // A missing folder would fail on the temporary file, a name the caller never gave.
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -74,7 +83,7 @@ public static class IndexFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(readPayload);
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var file = OpenRead(path, 1 << 16);
         using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
         Span<byte> magic = stackalloc byte[4];
         if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual(Magic))
@@ -131,7 +140,8 @@ public static class IndexFile
     /// <summary>Reads and validates only magic, version and header fields (no checksum pass); used to dispatch on the kind.</summary>
     internal static IndexFileHeader ReadHeader(string path)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = OpenRead(path, 4096);
         using var reader = new BinaryReader(file, Encoding.UTF8);
         try
         {
@@ -149,6 +159,14 @@ public static class IndexFile
         {
             throw Corrupt(path, "truncated header");
         }
+    }
+
+    // A folder would fail as "access denied" and a missing file as "could not find file": say which it is.
+    private static FileStream OpenRead(string path, int bufferSize)
+    {
+        if (Directory.Exists(path)) throw new FileNotFoundException($"Index path '{path}' is a folder: give the index file.", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Index file '{path}' does not exist.", path);
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize);
     }
 
     /// <summary>Throws when a loaded header is of another index kind than the loader reads.</summary>

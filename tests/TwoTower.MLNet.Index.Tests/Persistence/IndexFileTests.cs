@@ -46,6 +46,26 @@ public sealed class IndexFileTests
     }
 
     [TestMethod]
+    public void SaveLoad_MissingFolderOrAFolderPath_SaysSoNamingThePath()
+    {
+        using var index = new FlatIndex(2, VectorMetric.InnerProduct);
+        index.Add([7], [1f, 0f]);
+        // A missing folder is created, as ModelFile.Save does (it failed naming a temporary file the caller never gave).
+        var nested = Path.Combine(_dir, "new", "items.ttvx");
+        index.Save(nested);
+        using (var loaded = VectorIndex.Load(nested)) Assert.AreEqual(1, loaded.Count);
+        // A folder given as the file: refused before anything is written (the save failed as "Is a directory" after the payload).
+        var save = Assert.ThrowsExactly<IOException>(() => index.Save(_dir));
+        StringAssert.Contains(save.Message, $"Index path '{_dir}' is a folder");
+        // Loading a folder said "access denied", a missing file "could not find file".
+        var folder = Assert.ThrowsExactly<FileNotFoundException>(() => VectorIndex.Load(_dir));
+        StringAssert.Contains(folder.Message, $"Index path '{_dir}' is a folder");
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => VectorIndex.Load(Path.Combine(_dir, "none.ttvx")));
+        StringAssert.Contains(missing.Message, "does not exist");
+        Assert.ThrowsExactly<FileNotFoundException>(() => FlatIndex.Load(_dir));
+    }
+
+    [TestMethod]
     public void Load_WrongMagic_SaysNotAnIndexFile()
     {
         var path = Path.Combine(_dir, "x.bin");
