@@ -37,6 +37,7 @@ public static partial class BatchScoringJob
     /// </summary>
     /// <exception cref="InvalidOperationException">The folder holds shards of a different shard count (mixing them would duplicate users), or exclude-seen without training history.</exception>
     /// <exception cref="ArgumentException">Bad options or unknown users under <see cref="UnknownUserPolicy.Fail"/>.</exception>
+    /// <exception cref="IOException"><paramref name="outputDirectory"/> is a file.</exception>
     public static async Task<BatchScoringSummary> RunShardAsync(LoadedModel model, IReadOnlyList<string>? users, string outputDirectory, BatchScoringOptions options,
         IReadOnlyDictionary<string, string>? metadata = null, IProgress<BatchScoringProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -44,6 +45,8 @@ public static partial class BatchScoringJob
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        // Creating the folder would fail with "the file '…' already exists", which reads like a clash with a shard file.
+        if (File.Exists(outputDirectory)) throw new IOException($"Output folder '{outputDirectory}' is a file: give a folder for the shard files.");
         CheckFolder(outputDirectory, options.ShardCount, options.Format);
         var userIds = users ?? model.Model.Users.RawIds;
         var identity = JobIdentity(model, userIds, options, metadata);

@@ -7,6 +7,7 @@ namespace TwoTower.MLNet.Persistence;
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> (replacing any existing file) with what <paramref name="write"/> puts into the stream; creates the folder.</summary>
+    /// <exception cref="IOException"><paramref name="path"/> is a folder.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -23,6 +24,8 @@ public static class AtomicFile
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
+        // Checked before writing: the rename at the end would fail only after all of it, as "Is a directory".
+        if (Directory.Exists(full)) throw new IOException($"'{path}' is a folder: give a file name inside it.");
         var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{path}' has no folder.", nameof(path));
         Directory.CreateDirectory(dir);
         RemoveStaleTemporaries(dir, Path.GetFileName(full));

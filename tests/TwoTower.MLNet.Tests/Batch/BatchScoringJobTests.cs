@@ -43,6 +43,17 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task RunShard_OutputFolderIsAFile_SaysSo()
+    {
+        var file = Path.Combine(TestPaths.TempDir(), "scores.csv");
+        await File.WriteAllTextAsync(file, "kept");
+        // It failed with "The file '…' already exists", as if a shard file were in the way.
+        var ex = await Assert.ThrowsExactlyAsync<IOException>(() => BatchScoringJob.RunShardAsync(Model, null, file, new BatchScoringOptions { K = 2 }));
+        StringAssert.Contains(ex.Message, $"Output folder '{file}' is a file");
+        Assert.AreEqual("kept", await File.ReadAllTextAsync(file));
+    }
+
+    [TestMethod]
     public async Task RunShard_SmallChunks_StreamRowGroupsWithTheSameRows()
     {
         var one = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2 });

@@ -17,6 +17,18 @@ public sealed class AtomicFileTests
     }
 
     [TestMethod]
+    public void Write_FolderPath_RefusedBeforeWritingNamingIt()
+    {
+        var dir = TestPaths.TempDir();
+        var wrote = false;
+        // ModelFile.Save(folder, model) wrote the whole model, then failed on the rename as "Is a directory".
+        var ex = Assert.ThrowsExactly<IOException>(() => AtomicFile.Write(dir, _ => wrote = true));
+        StringAssert.Contains(ex.Message, $"'{dir}' is a folder: give a file name");
+        Assert.IsFalse(wrote);
+        Assert.IsEmpty(Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
     public void Write_WriterThrowsHalfway_KeepsTheOldFileAndNoTemporary()
     {
         var dir = TestPaths.TempDir();
