@@ -27,6 +27,30 @@ public static class RetrievalEvaluator
     private const int UsersPerBlock = 32;
 
     /// <summary>
+    /// <see cref="EvaluateTfrs(IRecommender, Interactions, Interactions, IReadOnlyList{int}?, int)"/> of raw logs (e.g. a
+    /// split's train.csv and test.csv): both are encoded against the model's id maps first (<see cref="EvaluationSet.Create"/>),
+    /// so users and items the model does not know count as cold users and misses.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="test"/> is empty.</exception>
+    public static EvaluationResult EvaluateTfrs(IRecommender model, InteractionLog train, InteractionLog test, IReadOnlyList<int>? ks = null, int threads = 0)
+    {
+        var set = EvaluationSet.Create(model, train, test);
+        return EvaluateTfrs(model, set.History, set.Test, ks, threads);
+    }
+
+    /// <summary>
+    /// <see cref="EvaluateFullRanking(IRecommender, Interactions, Interactions, IReadOnlyList{int}?, int)"/> of raw logs (e.g. a
+    /// split's train.csv and test.csv): both are encoded against the model's id maps first (<see cref="EvaluationSet.Create"/>),
+    /// so users and items the model does not know count as cold users and misses.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="test"/> is empty.</exception>
+    public static EvaluationResult EvaluateFullRanking(IRecommender model, InteractionLog history, InteractionLog test, IReadOnlyList<int>? ks = null, int threads = 0)
+    {
+        var set = EvaluationSet.Create(model, history, test);
+        return EvaluateFullRanking(model, set.History, set.Test, ks, threads);
+    }
+
+    /// <summary>
     /// TFRS protocol: every test row is a query; <c>top_K</c> = share of rows whose item ranks within the user's
     /// top K among all items (train items not excluded); <c>f_top_K</c> = the same with the user's
     /// <paramref name="train"/> items excluded.

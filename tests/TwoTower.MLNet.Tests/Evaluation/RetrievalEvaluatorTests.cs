@@ -44,6 +44,23 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [TestMethod]
+    public void Evaluate_RawLogs_SameAsThroughAnEvaluationSet()
+    {
+        var (model, _) = Tiny();
+        var train = new InteractionLog();
+        train.Add("a", "i0"); train.Add("b", "i1");
+        var test = new InteractionLog();
+        test.Add("a", "i2"); test.Add("b", "i3"); test.Add("new-user", "i1"); test.Add("b", "new-item");
+        var set = EvaluationSet.Create(model, train, test);
+        var full = RetrievalEvaluator.EvaluateFullRanking(model, train, test, [1, 2]);
+        CollectionAssert.AreEqual(RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, [1, 2]).OrderedMetrics.ToArray(), full.OrderedMetrics.ToArray());
+        Assert.AreEqual((1, 1), (full.UnknownUserRows, full.UnknownItemRows));
+        var tfrs = RetrievalEvaluator.EvaluateTfrs(model, train, test, [1, 2]);
+        CollectionAssert.AreEqual(RetrievalEvaluator.EvaluateTfrs(model, set.History, set.Test, [1, 2]).OrderedMetrics.ToArray(), tfrs.OrderedMetrics.ToArray());
+        Assert.ThrowsExactly<ArgumentException>(() => RetrievalEvaluator.EvaluateFullRanking(model, train, new InteractionLog("empty")));
+    }
+
+    [TestMethod]
     public void EvaluateTfrs_TinyCase_TrainItemsCountUnlessFiltered()
     {
         var (model, set) = Tiny();
