@@ -7,6 +7,7 @@ using TwoTower.MLNet.Persistence;
 namespace TwoTower.MLNet.Retrieval;
 
 /// <summary>Top-k recommendations by scoring the whole catalogue exactly (the reference path; the index-backed path comes on top).</summary>
+/// <remarks>Thread-safe: one instance serves concurrent calls (the models' <see cref="IRecommender.Score"/> is).</remarks>
 public sealed class ExactRecommender
 {
     private readonly IRecommender _model;
@@ -20,6 +21,12 @@ public sealed class ExactRecommender
         if (seen is not null && (seen.Rows != model.Users.Count || seen.Columns != model.Items.Count))
             throw new ArgumentException($"seen is {seen.Rows}×{seen.Columns}; the model has {model.Users.Count} users × {model.Items.Count} items (build it from the training data the model was fitted on).", nameof(seen));
         _seen = seen;
+    }
+
+    /// <summary>Creates the recommender of a loaded model file: its model and, when the file kept them, its seen items (for exclude-seen).</summary>
+    public ExactRecommender(LoadedModel loaded)
+        : this((loaded ?? throw new ArgumentNullException(nameof(loaded))).Model, loaded.Seen)
+    {
     }
 
     /// <summary>Whether seen items are known.</summary>

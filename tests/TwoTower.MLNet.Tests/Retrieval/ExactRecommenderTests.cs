@@ -22,6 +22,16 @@ public sealed class ExactRecommenderTests
     }
 
     [TestMethod]
+    public void Create_FromLoadedModel_TakesItsSeenItems()
+    {
+        var seen = new SparseMatrix(2, 3, [0, 1, 1], [1], [1f]);
+        var recommender = new ExactRecommender(new TwoTower.MLNet.Persistence.LoadedModel(Model, seen, null));
+        Assert.IsTrue(recommender.KnowsSeenItems);
+        CollectionAssert.AreEqual(new[] { "i2", "i0" }, recommender.Recommend("u0", 2, excludeSeen: true).Select(r => r.ItemId).ToArray());
+        Assert.IsFalse(new ExactRecommender(new TwoTower.MLNet.Persistence.LoadedModel(Model, null, null)).KnowsSeenItems);
+    }
+
+    [TestMethod]
     public void Recommend_ExcludeSeenWithoutSeenMatrix_SaysNoneWasPassed()
     {
         // Built in code without a seen matrix: the message must not blame a model file alone.
