@@ -9,7 +9,10 @@ public sealed class FeaturizerOptions
     /// <summary>The user id column; gets a key column "&lt;name&gt;Key" (MapValueToKey). Default "UserId"; null = none.</summary>
     public string? UserIdColumn { get; set; } = "UserId";
 
-    /// <summary>The item id column; gets a key column "&lt;name&gt;Key". Default "ItemId"; null = none.</summary>
+    /// <summary>
+    /// The item id column; gets a key column "&lt;name&gt;Key". Default "ItemId"; null = none (needed when the pipeline serves
+    /// requests without an item id: the fitted transform reads this column whenever it runs).
+    /// </summary>
     public string? ItemIdColumn { get; set; } = "ItemId";
 
     /// <summary>Single-valued categorical columns (e.g. occupation) → "&lt;name&gt;Key" (MapValueToKey).</summary>

@@ -19,6 +19,12 @@ public sealed class TwoTowerTransformsCatalog
     /// multi-valued and text columns → bags of token keys (TokenizeIntoWords + MapValueToKey), numeric columns
     /// → standardised (NormalizeMeanVariance). Each output is a new column named after its input plus a suffix.
     /// </summary>
+    /// <remarks>
+    /// The fitted transform reads every column named here whenever it runs, serving included: a <c>PredictionEngine</c> whose
+    /// input type lacks one (e.g. <c>ItemId</c> in a request that carries only the user) fails with ML.NET's "Could not find
+    /// input column". For a pipeline that answers user requests, set <see cref="FeaturizerOptions.ItemIdColumn"/> to null (the
+    /// trainers map raw ids themselves), name only user columns, and give item features through <see cref="TwoTowerOptions.Items"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException">No column named, or a column named twice.</exception>
     public IEstimator<ITransformer> Featurize(FeaturizerOptions options) => FeaturizeEstimator.Create(_ml, options);
 

@@ -40,6 +40,23 @@ public sealed class ServingTests
     }
 
     [TestMethod]
+    public void NonOwningEngine_Disposed_LeavesTheModelUsable()
+    {
+        // The README's advice for `using var engine`: the default engine owns the model, and disposing it broke every later
+        // Transform, engine and Save of the model (NullReferenceException, a missing temporary ONNX file).
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Recommend(k: 5)).Fit(train);
+        string[] first;
+        using (var engine = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model, new PredictionEngineOptions { OwnsTransformer = false }))
+            first = engine.Predict(new UserRequest { UserId = "1" }).ItemIds;
+        var path = Path.Combine(TestPaths.TempDir(), "model.zip");
+        ml.Model.Save(model, train.Schema, path);
+        using var again = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
+        CollectionAssert.AreEqual(first, again.Predict(new UserRequest { UserId = "1" }).ItemIds);
+    }
+
+    [TestMethod]
     public void WithItemVector_ItemVectorColumn_EqualsModelItemVectors()
     {
         var ml = TestMLContext.Create(seed: 1);
