@@ -262,6 +262,12 @@ public sealed class RetrievalEngine : IDisposable
     }
 
     /// <summary>Items whose vectors are closest to the item's (inner product), live and allowed by <paramref name="rules"/>.</summary>
+    /// <param name="itemId">Raw id of a live item.</param>
+    /// <param name="k">Items wanted (≥ 1); fewer come back when the rules or the catalogue leave fewer.</param>
+    /// <param name="rules">Filters applied to the neighbours, or null for none.</param>
+    /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
+    /// <exception cref="KeyNotFoundException">No live item has this id.</exception>
+    /// <exception cref="InvalidOperationException">The model has no item vectors.</exception>
     public IReadOnlyList<RecommendedItem> Similar(string itemId, int k, RuleSet? rules = null)
     {
         ArgumentNullException.ThrowIfNull(itemId);
