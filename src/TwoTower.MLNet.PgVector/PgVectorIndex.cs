@@ -26,6 +26,9 @@ public sealed class PgVectorIndex : IVectorIndex
     /// <summary>Kind name, as in the other indexes.</summary>
     public const string Kind = "PGVECTOR";
 
+    /// <summary>The largest dimension pgvector's HNSW index takes for its <c>vector</c> type.</summary>
+    public const int MaxDimension = 2000;
+
     private const string Marker = "twotower vector index, metric ";
     private readonly NpgsqlDataSource _source;
     private readonly bool _ownsSource;
@@ -35,6 +38,7 @@ public sealed class PgVectorIndex : IVectorIndex
     private bool _disposed;
 
     /// <summary>Opens (creating when missing) the index table through <paramref name="source"/>, which the caller keeps and disposes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimension"/> is outside 1..<see cref="MaxDimension"/>.</exception>
     /// <exception cref="InvalidOperationException">The table exists with another dimension or metric, or pgvector is missing or older than 0.5.</exception>
     /// <exception cref="NpgsqlException">The database cannot be reached.</exception>
     public PgVectorIndex(NpgsqlDataSource source, int dimension, VectorMetric metric = VectorMetric.InnerProduct, PgVectorOptions? options = null)
@@ -45,7 +49,10 @@ public sealed class PgVectorIndex : IVectorIndex
     private PgVectorIndex(NpgsqlDataSource source, bool ownsSource, int dimension, VectorMetric metric, PgVectorOptions? options)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (dimension is < 1 or > 16000) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be in 1..16000 (pgvector's vector type).");
+        // Checked before the table is made: pgvector's vector type takes 16000 values but its HNSW index only 2000, so a wider
+        // table was created and then its index refused, leaving a table no later open could use.
+        if (dimension is < 1 or > MaxDimension)
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, $"Dimension must be in 1..{MaxDimension} (the most pgvector's HNSW index takes for the vector type).");
         if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
         _options = options ?? new PgVectorOptions();
         _options.Validate();

@@ -150,6 +150,21 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void Open_DimensionPastTheHnswLimit_RefusedBeforeATableIsMade()
+    {
+        // Found by an audit: 2001..16000 passed the check, the table was created and pgvector then refused its HNSW index,
+        // leaving a table every later open failed on.
+        var table = TestDatabase.NewTable();
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Open(table: table, dimension: 2001));
+        Assert.AreEqual("dimension", ex.ParamName);
+        StringAssert.Contains(ex.Message, "Dimension must be in 1..2000");
+        Assert.IsNull(TestDatabase.Scalar($"SELECT to_regclass('{table}')::text"), "no table is left behind");
+        using var widest = Open(table: table, dimension: PgVectorIndex.MaxDimension);
+        widest.Add([7], Enumerable.Repeat(0.5f, PgVectorIndex.MaxDimension).ToArray());
+        Assert.AreEqual(7, widest.Search(Enumerable.Repeat(1f, PgVectorIndex.MaxDimension).ToArray(), 1).Ids[0]);
+    }
+
+    [TestMethod]
     public void Open_NoServer_ThrowsTheDriversConnectionError()
     {
         Assert.Throws<NpgsqlException>(() => PgVectorIndex.Open("Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2", D));

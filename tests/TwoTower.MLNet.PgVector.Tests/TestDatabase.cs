@@ -27,6 +27,19 @@ public static class TestDatabase
     /// <summary>A table name no other test uses.</summary>
     public static string NewTable() => "t_" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>
+    /// Runs one query on a connection of its own, closed before returning (unpooled: PGlite serves one connection at a time,
+    /// so it must not be held while an index opens its own). Returns the first column of the first row, or null.
+    /// </summary>
+    public static object? Scalar(string sql)
+    {
+        using var conn = new Npgsql.NpgsqlConnection(ConnectionString + ";Pooling=false");
+        conn.Open();
+        using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+        var value = cmd.ExecuteScalar();
+        return value is DBNull ? null : value;
+    }
+
     [AssemblyInitialize]
     public static void Start(TestContext _)
     {
