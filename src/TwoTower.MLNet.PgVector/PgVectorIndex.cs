@@ -33,6 +33,7 @@ public sealed class PgVectorIndex : IVectorIndex
     private readonly NpgsqlDataSource _source;
     private readonly bool _ownsSource;
     private readonly PgVectorOptions _options;
+    private readonly string _table;
     private readonly string _operator;
     private readonly bool _iterativeScan;
     private bool _disposed;
@@ -57,6 +58,7 @@ public sealed class PgVectorIndex : IVectorIndex
         _options = options ?? new PgVectorOptions();
         _options.Validate();
         (_source, _ownsSource, Dimension, Metric) = (source, ownsSource, dimension, metric);
+        _table = QuoteName(_options.Table);
         _operator = metric == VectorMetric.L2 ? "<->" : "<#>";
         _iterativeScan = Setup();
     }
@@ -93,7 +95,7 @@ public sealed class PgVectorIndex : IVectorIndex
         {
             ThrowIfDisposed();
             using var conn = _source.OpenConnection();
-            using var cmd = new NpgsqlCommand($"SELECT count(*)::int FROM {_options.Table}", conn);
+            using var cmd = new NpgsqlCommand($"SELECT count(*)::int FROM {_table}", conn);
             return (int)cmd.ExecuteScalar()!;
         }
     }
@@ -120,7 +122,7 @@ public sealed class PgVectorIndex : IVectorIndex
         var idArray = ids.ToArray();
         using var conn = _source.OpenConnection();
         var existing = new HashSet<long>();
-        using (var find = new NpgsqlCommand($"SELECT id FROM {_options.Table} WHERE id = ANY($1)", conn))
+        using (var find = new NpgsqlCommand($"SELECT id FROM {_table} WHERE id = ANY($1)", conn))
         {
             find.Parameters.AddWithValue(idArray);
             using var reader = find.ExecuteReader();
@@ -134,7 +136,7 @@ public sealed class PgVectorIndex : IVectorIndex
             var n = Math.Min(_options.InsertBatch, rows - start);
             var texts = new string[n];
             for (var i = 0; i < n; i++) texts[i] = VectorText(prepared.AsSpan((start + i) * Dimension, Dimension));
-            using var insert = new NpgsqlCommand($"INSERT INTO {_options.Table} (id, embedding) SELECT i, e::vector FROM unnest($1::bigint[], $2::text[]) AS u(i, e)", conn, tx);
+            using var insert = new NpgsqlCommand($"INSERT INTO {_table} (id, embedding) SELECT i, e::vector FROM unnest($1::bigint[], $2::text[]) AS u(i, e)", conn, tx);
             insert.Parameters.AddWithValue(idArray[start..(start + n)]);
             insert.Parameters.AddWithValue(texts);
             insert.ExecuteNonQuery();
@@ -163,7 +165,7 @@ public sealed class PgVectorIndex : IVectorIndex
             set.ExecuteNonQuery();
         var where = allowed is null ? "" : "WHERE id = ANY($3)";
         using var cmd = new NpgsqlCommand(
-            $"SELECT id, embedding {_operator} $1::vector AS d FROM {_options.Table} {where} ORDER BY embedding {_operator} $1::vector LIMIT $2", conn);
+            $"SELECT id, embedding {_operator} $1::vector AS d FROM {_table} {where} ORDER BY embedding {_operator} $1::vector LIMIT $2", conn);
         var vector = cmd.Parameters.Add(new NpgsqlParameter { Value = "" });
         var limit = cmd.Parameters.Add(new NpgsqlParameter { Value = 0L });
         if (allowed is not null) cmd.Parameters.AddWithValue(allowed);
@@ -199,7 +201,7 @@ public sealed class PgVectorIndex : IVectorIndex
     {
         ThrowIfDisposed();
         using var conn = _source.OpenConnection();
-        using var cmd = new NpgsqlCommand($"DELETE FROM {_options.Table} WHERE id = $1", conn);
+        using var cmd = new NpgsqlCommand($"DELETE FROM {_table} WHERE id = $1", conn);
         cmd.Parameters.AddWithValue(id);
         return cmd.ExecuteNonQuery() > 0;
     }
@@ -209,7 +211,7 @@ public sealed class PgVectorIndex : IVectorIndex
     {
         ThrowIfDisposed();
         using var conn = _source.OpenConnection();
-        using var cmd = new NpgsqlCommand($"TRUNCATE {_options.Table}", conn);
+        using var cmd = new NpgsqlCommand($"TRUNCATE {_table}", conn);
         cmd.ExecuteNonQuery();
     }
 
@@ -218,7 +220,7 @@ public sealed class PgVectorIndex : IVectorIndex
     {
         ThrowIfDisposed();
         using var conn = _source.OpenConnection();
-        using var cmd = new NpgsqlCommand($"VACUUM {_options.Table}", conn);
+        using var cmd = new NpgsqlCommand($"VACUUM {_table}", conn);
         cmd.ExecuteNonQuery();
     }
 
@@ -249,23 +251,23 @@ public sealed class PgVectorIndex : IVectorIndex
         if (v < new Version(0, 5)) throw new InvalidOperationException($"pgvector {version} has no HNSW index; version 0.5 or later is needed.");
         var table = _options.Table;
         var expected = Marker + Metric;
-        if (Scalar(conn, $"SELECT to_regclass('{table}')::text") is not string)
+        if (Scalar(conn, "SELECT to_regclass($1)::text", _table) is not string)
         {
-            Execute(conn, $"CREATE TABLE {table} (id bigint PRIMARY KEY, embedding vector({Dimension}) NOT NULL)");
-            Execute(conn, $"COMMENT ON TABLE {table} IS '{expected}'");
+            Execute(conn, $"CREATE TABLE {_table} (id bigint PRIMARY KEY, embedding vector({Dimension}) NOT NULL)");
+            Execute(conn, $"COMMENT ON TABLE {_table} IS '{expected}'");
         }
         else
         {
-            var type = Scalar(conn, $"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '{table}'::regclass AND attname = 'embedding'") as string;
+            var type = Scalar(conn, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'embedding'", _table) as string;
             if (type != $"vector({Dimension})")
                 throw new InvalidOperationException($"Table '{table}' holds {(type is null ? "no embedding column" : type)}; this index has dimension {Dimension}. Use another table.");
-            var comment = Scalar(conn, $"SELECT obj_description('{table}'::regclass, 'pg_class')") as string;
+            var comment = Scalar(conn, "SELECT obj_description($1::regclass, 'pg_class')", _table) as string;
             if (comment != expected)
                 throw new InvalidOperationException($"Table '{table}' was made {(comment?.StartsWith(Marker, StringComparison.Ordinal) == true ? "for metric " + comment[Marker.Length..] : "by something else")}; this index uses {Metric}. Use another table.");
         }
         var ops = Metric == VectorMetric.L2 ? "vector_l2_ops" : "vector_ip_ops";
-        var indexName = table[(table.LastIndexOf('.') + 1)..] + "_embedding_hnsw";
-        Execute(conn, $"CREATE INDEX IF NOT EXISTS {indexName} ON {table} USING hnsw (embedding {ops}) WITH (m = {_options.M}, ef_construction = {_options.EfConstruction})");
+        var indexName = QuoteName(table[(table.LastIndexOf('.') + 1)..] + "_embedding_hnsw");
+        Execute(conn, $"CREATE INDEX IF NOT EXISTS {indexName} ON {_table} USING hnsw (embedding {ops}) WITH (m = {_options.M}, ef_construction = {_options.EfConstruction})");
         return v >= new Version(0, 8);
     }
 
@@ -275,12 +277,19 @@ public sealed class PgVectorIndex : IVectorIndex
         cmd.ExecuteNonQuery();
     }
 
-    private static object? Scalar(NpgsqlConnection conn, string sql)
+    private static object? Scalar(NpgsqlConnection conn, string sql, string? parameter = null)
     {
         using var cmd = new NpgsqlCommand(sql, conn);
+        if (parameter is not null) cmd.Parameters.AddWithValue(parameter);
         var value = cmd.ExecuteScalar();
         return value is DBNull ? null : value;
     }
+
+    // Each part folded to lower case, as PostgreSQL folds an unquoted name (so tables made unquoted before keep their name),
+    // then double-quoted, so that reserved words such as user or order are table names too (they were syntax errors).
+    // Validate has already limited the parts to letters, digits and underscores.
+    private static string QuoteName(string name) =>
+        string.Join('.', name.Split('.').Select(part => "\"" + part.ToLowerInvariant() + "\""));
 
     // pgvector's text form, '[x1,x2,...]', with round-trippable floats.
     private static string VectorText(ReadOnlySpan<float> v)

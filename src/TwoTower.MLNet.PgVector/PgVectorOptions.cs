@@ -3,7 +3,7 @@ namespace TwoTower.MLNet.PgVector;
 /// <summary>Settings of a <see cref="PgVectorIndex"/>: where its table is and how pgvector builds and searches its HNSW index.</summary>
 public sealed class PgVectorOptions
 {
-    /// <summary>Table holding the vectors (created when missing; default "twotower_items"). Letters, digits and underscores, optionally schema-qualified.</summary>
+    /// <summary>Table holding the vectors (created when missing; default "twotower_items"). Letters, digits and underscores, optionally schema-qualified; folded to lower case as PostgreSQL folds an unquoted name, and quoted in the SQL, so reserved words such as "user" are table names too.</summary>
     public string Table { get; set; } = "twotower_items";
 
     /// <summary>HNSW links per node (pgvector's <c>m</c>, default 16).</summary>

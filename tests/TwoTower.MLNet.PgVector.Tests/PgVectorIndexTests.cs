@@ -165,6 +165,30 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    [DataRow("user", "user")]
+    [DataRow("Order", "order")]
+    [DataRow("public.Select", "select")]
+    public void Open_ReservedWordAsTableName_IsATableNameFoldedToLowerCase(string table, string stored)
+    {
+        // Found by an audit: the name went into the SQL unquoted, so a valid name that is a reserved word was a syntax error.
+        TestDatabase.Scalar($"DROP TABLE IF EXISTS public.\"{stored}\"");
+        using (var index = Open(VectorMetric.L2, table))
+        {
+            index.Add(Ids(3), Random(3, 11));
+            Assert.AreEqual(3, index.Count);
+            Assert.AreEqual(1, index.Search(Random(3, 11).AsSpan(D, D), 1).Ids[0]);
+            Assert.IsTrue(index.Remove(2));
+            index.Compact();
+            index.Clear();
+            index.Add(Ids(2), Random(2, 12));
+        }
+        // Folded as PostgreSQL folds an unquoted name, so tables made before quoting keep being found.
+        Assert.IsNotNull(TestDatabase.Scalar($"SELECT to_regclass('public.\"{stored}\"')::text"), $"table {stored}");
+        using var again = Open(VectorMetric.L2, table);
+        Assert.AreEqual(2, again.Count);
+    }
+
+    [TestMethod]
     public void Open_NoServer_ThrowsTheDriversConnectionError()
     {
         Assert.Throws<NpgsqlException>(() => PgVectorIndex.Open("Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2", D));
