@@ -251,6 +251,8 @@ public sealed class PgVectorIndex : IVectorIndex
         if (v < new Version(0, 5)) throw new InvalidOperationException($"pgvector {version} has no HNSW index; version 0.5 or later is needed.");
         var table = _options.Table;
         var expected = Marker + Metric;
+        // One transaction: a table is never left without its marker or its HNSW index.
+        using var tx = conn.BeginTransaction();
         if (Scalar(conn, "SELECT to_regclass($1)::text", _table) is not string)
         {
             Execute(conn, $"CREATE TABLE {_table} (id bigint PRIMARY KEY, embedding vector({Dimension}) NOT NULL)");
@@ -265,9 +267,20 @@ public sealed class PgVectorIndex : IVectorIndex
             if (comment != expected)
                 throw new InvalidOperationException($"Table '{table}' was made {(comment?.StartsWith(Marker, StringComparison.Ordinal) == true ? "for metric " + comment[Marker.Length..] : "by something else")}; this index uses {Metric}. Use another table.");
         }
-        var ops = Metric == VectorMetric.L2 ? "vector_l2_ops" : "vector_ip_ops";
-        var indexName = QuoteName(table[(table.LastIndexOf('.') + 1)..] + "_embedding_hnsw");
-        Execute(conn, $"CREATE INDEX IF NOT EXISTS {indexName} ON {_table} USING hnsw (embedding {ops}) WITH (m = {_options.M}, ef_construction = {_options.EfConstruction})");
+        // Looked up on the table, not by name: when another relation had the name (a table called t_embedding_hnsw, opened before
+        // t), CREATE INDEX IF NOT EXISTS skipped it and the table was searched without an index.
+        const string findHnsw = "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam " +
+            "WHERE i.indrelid = $1::regclass AND a.amname = 'hnsw')";
+        if (Scalar(conn, findHnsw, _table) is not true)
+        {
+            var ops = Metric == VectorMetric.L2 ? "vector_l2_ops" : "vector_ip_ops";
+            var name = table[(table.LastIndexOf('.') + 1)..] + "_embedding_hnsw";
+            // The usual name when it is free and within PostgreSQL's 63 bytes; else PostgreSQL picks a free one.
+            var free = name.Length <= 63 && Scalar(conn, "SELECT to_regclass($1)::text", QuoteName(SchemaOf(table) + name)) is not string;
+            var named = free ? QuoteName(name) + " " : "";
+            Execute(conn, $"CREATE INDEX {named}ON {_table} USING hnsw (embedding {ops}) WITH (m = {_options.M}, ef_construction = {_options.EfConstruction})");
+        }
+        tx.Commit();
         return v >= new Version(0, 8);
     }
 
@@ -284,6 +297,9 @@ public sealed class PgVectorIndex : IVectorIndex
         var value = cmd.ExecuteScalar();
         return value is DBNull ? null : value;
     }
+
+    // "schema." of a qualified table name, else "" (an unqualified index name is made in the table's schema).
+    private static string SchemaOf(string table) => table[..(table.LastIndexOf('.') + 1)];
 
     // Each part folded to lower case, as PostgreSQL folds an unquoted name (so tables made unquoted before keep their name),
     // then double-quoted, so that reserved words such as user or order are table names too (they were syntax errors).

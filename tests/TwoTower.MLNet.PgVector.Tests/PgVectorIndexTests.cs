@@ -189,6 +189,21 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void Open_ARelationAlreadyHasTheIndexName_TheTableStillGetsItsHnswIndex()
+    {
+        // Found by an audit: the HNSW index was made with CREATE INDEX IF NOT EXISTS table_embedding_hnsw, so when that name was taken
+        // (here by another index table, opened first) PostgreSQL skipped it and the table was searched without an index.
+        var table = TestDatabase.NewTable();
+        using (var first = Open(VectorMetric.L2, table + "_embedding_hnsw")) first.Add(Ids(2), Random(2, 13));
+        using (var index = Open(VectorMetric.L2, table)) index.Add(Ids(2), Random(2, 14));
+        const string countHnsw = "SELECT count(*)::int FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam " +
+            "WHERE i.indrelid = '{0}'::regclass AND a.amname = 'hnsw'";
+        Assert.AreEqual(1, TestDatabase.Scalar(string.Format(System.Globalization.CultureInfo.InvariantCulture, countHnsw, table)), $"HNSW indexes on {table}");
+        using (var again = Open(VectorMetric.L2, table)) Assert.AreEqual(2, again.Count);
+        Assert.AreEqual(1, TestDatabase.Scalar(string.Format(System.Globalization.CultureInfo.InvariantCulture, countHnsw, table)), "reopening makes no second index");
+    }
+
+    [TestMethod]
     public void Open_NoServer_ThrowsTheDriversConnectionError()
     {
         Assert.Throws<NpgsqlException>(() => PgVectorIndex.Open("Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2", D));
