@@ -159,7 +159,9 @@ public sealed class PgVectorIndex : IVectorIndex
             for (var i = 0; i < allow.Length; i++) if (allow[i]) list.Add(i);
             allowed = list.ToArray();
         }
-        var ef = Math.Clamp(Math.Max(options.EfSearch ?? _options.EfSearch, k), 1, 1000);
+        // Refused as HNSW refuses it (it was quietly raised to k); above pgvector's 1000 it is capped there.
+        if (options.EfSearch is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.EfSearch, "options.EfSearch must be ≥ 1.");
+        var ef = Math.Min(Math.Max(options.EfSearch ?? _options.EfSearch, k), 1000);
         using var conn = _source.OpenConnection();
         using (var set = new NpgsqlCommand($"SET hnsw.ef_search = {ef.ToString(CultureInfo.InvariantCulture)}" + (_iterativeScan ? "; SET hnsw.iterative_scan = strict_order" : ""), conn))
             set.ExecuteNonQuery();

@@ -121,6 +121,10 @@ public sealed class PgVectorIndexTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Add([-5], Random(1, 9))).Message, "Id -5 is negative");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Search(new float[D - 1], 1)).Message, "not a multiple of the index dimension 16");
         Assert.AreEqual("k", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => index.Search(new float[D], 0)).ParamName);
+        // As the in-process HNSW index (found by an audit: 0 was quietly raised to k).
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => index.Search(new float[D], 1, new SearchOptions { EfSearch = 0 })).Message,
+            "options.EfSearch must be ≥ 1");
+        Assert.AreEqual(2, index.Search(new float[D], 2, new SearchOptions { EfSearch = 5000 }).Ids.Count(id => id >= 0), "past pgvector's 1000: capped there");
         Assert.AreEqual(2, index.Count, "no failed call added a row");
     }
 
