@@ -17,6 +17,7 @@ namespace TwoTower.MLNet.PgVector;
 /// Allow-lists are pushed into the SQL (<c>id = ANY(...)</c>); a <see cref="SearchOptions.Filter"/> predicate runs here,
 /// on pages of candidates that grow until k pass it. With pgvector 0.8 or later the HNSW scan is iterative
 /// (<c>hnsw.iterative_scan = strict_order</c>), so filtered queries still return k hits when k eligible rows exist.
+/// Equal scores go to the smaller id, as in the in-process indexes: a tie at the k-th place is followed for up to 64·k rows.
 /// Queries of a batch run one after another on one pooled connection (<see cref="SearchOptions.Threads"/> is not used:
 /// the database spreads work across its clients). The index has no file form: <see cref="Save"/> throws, because the
 /// database is where it is kept.
@@ -161,7 +162,7 @@ public sealed class PgVectorIndex : IVectorIndex
         }
         // Refused as HNSW refuses it (it was quietly raised to k); above pgvector's 1000 it is capped there.
         if (options.EfSearch is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.EfSearch, "options.EfSearch must be ≥ 1.");
-        var ef = Math.Min(Math.Max(options.EfSearch ?? _options.EfSearch, k), 1000);
+        var ef = Math.Min(Math.Max(options.EfSearch ?? _options.EfSearch, k + 1), 1000);
         using var conn = _source.OpenConnection();
         using (var set = new NpgsqlCommand($"SET hnsw.ef_search = {ef.ToString(CultureInfo.InvariantCulture)}" + (_iterativeScan ? "; SET hnsw.iterative_scan = strict_order" : ""), conn))
             set.ExecuteNonQuery();
@@ -171,29 +172,32 @@ public sealed class PgVectorIndex : IVectorIndex
         var vector = cmd.Parameters.Add(new NpgsqlParameter { Value = "" });
         var limit = cmd.Parameters.Add(new NpgsqlParameter { Value = 0L });
         if (allowed is not null) cmd.Parameters.AddWithValue(allowed);
+        var hits = new List<(long Id, float Score)>();
         for (var i = 0; i < nq; i++)
         {
             vector.Value = VectorText(q.AsSpan(i * Dimension, Dimension));
-            var found = 0;
-            // A predicate filter runs here: fetch growing pages until k rows pass it or the table has no more.
-            for (long page = options.Filter is null ? k : 4L * k; ; page *= 4)
+            // One row past k shows whether the k-th place ties with the next; ties go to the smaller id, as in the in-process
+            // kinds (the server's order listed equal vectors by storage place), so a tie at the cut fetches on (up to 64·k rows).
+            // A predicate filter runs here: pages grow until k rows pass it or the table has no more.
+            for (long page = options.Filter is null ? k + 1L : 4L * k + 1; ; page *= 4)
             {
                 limit.Value = page;
-                found = 0;
+                hits.Clear();
                 var rows = 0;
                 using (var reader = cmd.ExecuteReader())
                     while (reader.Read())
                     {
                         rows++;
                         var id = reader.GetInt64(0);
-                        if (found == k || (options.Filter is { } f && !f(id))) continue;
+                        if (options.Filter is { } f && !f(id)) continue;
                         var d = reader.GetDouble(1);
-                        ids[(long)i * k + found] = id;
-                        scores[(long)i * k + found] = (float)(Metric == VectorMetric.L2 ? -d * d : -d);
-                        found++;
+                        hits.Add((id, (float)(Metric == VectorMetric.L2 ? -d * d : -d)));
                     }
-                if (found == k || rows < page || options.Filter is null) break;
+                if (rows < page) break;
+                if (hits.Count > k && (hits[k].Score != hits[k - 1].Score || page > 64L * k)) break;
             }
+            hits.Sort(static (a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Id.CompareTo(b.Id));
+            for (var j = 0; j < Math.Min(k, hits.Count); j++) (ids[(long)i * k + j], scores[(long)i * k + j]) = hits[j];
         }
         return new SearchResults(nq, k, ids, scores);
     }

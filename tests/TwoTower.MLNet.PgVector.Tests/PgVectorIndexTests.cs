@@ -208,6 +208,39 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    [DataRow(VectorMetric.InnerProduct)]
+    [DataRow(VectorMetric.Cosine)]
+    [DataRow(VectorMetric.L2)]
+    public void ExactTies_SmallerIdFirstAsInTheOtherKinds(VectorMetric metric)
+    {
+        // Found by an audit: hits came in the server's order, which lists equal vectors by storage place, so of 12 copies stored
+        // under descending ids k = 14 listed them out of id order and k = 3 need not be the three smallest ids (IVectorIndex.Search).
+        var rng = new Random(5);
+        var copy = Enumerable.Range(0, D).Select(_ => (float)rng.NextDouble()).ToArray();
+        var vectors = new List<float>();
+        var ids = new List<long>();
+        for (var i = 0; i < 300; i++)
+        {
+            var dup = i % 25 == 0;
+            vectors.AddRange(dup ? copy : Enumerable.Range(0, D).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f));
+            ids.Add(dup ? 1000 - i : i);
+        }
+        using var index = Open(metric);
+        // The copies are stored in descending id order.
+        index.Add(ids.ToArray(), vectors.ToArray());
+        var copies = ids.Where(id => id > 700).Order().ToArray();
+        foreach (var k in new[] { 1, 3, 12, 14 })
+        {
+            var got = index.Search(copy, k).IdsOf(0).ToArray();
+            CollectionAssert.AreEqual(copies.Take(k).ToArray(), got.Take(Math.Min(k, 12)).ToArray(), $"{metric} k={k}: {string.Join(",", got)}");
+        }
+        var allowed = new BitArray(1001);
+        foreach (var id in copies.Skip(4)) allowed[(int)id] = true;
+        CollectionAssert.AreEqual(copies.Skip(4).Take(3).ToArray(), index.Search(copy, 3, new SearchOptions { AllowList = allowed }).IdsOf(0).ToArray(), "allow-list");
+        CollectionAssert.AreEqual(copies.Where(id => id % 2 == 0).Take(3).ToArray(), index.Search(copy, 3, new SearchOptions { Filter = id => id % 2 == 0 }).IdsOf(0).ToArray(), "filter");
+    }
+
+    [TestMethod]
     public void Open_NoServer_ThrowsTheDriversConnectionError()
     {
         Assert.Throws<NpgsqlException>(() => PgVectorIndex.Open("Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2", D));
