@@ -164,11 +164,14 @@ public sealed class PgVectorIndex : IVectorIndex
         if (options.EfSearch is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.EfSearch, "options.EfSearch must be ≥ 1.");
         var ef = Math.Min(Math.Max(options.EfSearch ?? _options.EfSearch, k + 1), 1000);
         using var conn = _source.OpenConnection();
-        using (var set = new NpgsqlCommand($"SET hnsw.ef_search = {ef.ToString(CultureInfo.InvariantCulture)}" + (_iterativeScan ? "; SET hnsw.iterative_scan = strict_order" : ""), conn))
+        // SET LOCAL, ending with the transaction: a plain SET stayed on the pooled connection, and with No Reset On Close a
+        // caller's own queries on a source it shares with the index ran with this search's settings.
+        using var tx = conn.BeginTransaction();
+        using (var set = new NpgsqlCommand($"SET LOCAL hnsw.ef_search = {ef.ToString(CultureInfo.InvariantCulture)}" + (_iterativeScan ? "; SET LOCAL hnsw.iterative_scan = strict_order" : ""), conn, tx))
             set.ExecuteNonQuery();
         var where = allowed is null ? "" : "WHERE id = ANY($3)";
         using var cmd = new NpgsqlCommand(
-            $"SELECT id, embedding {_operator} $1::vector AS d FROM {_table} {where} ORDER BY embedding {_operator} $1::vector LIMIT $2", conn);
+            $"SELECT id, embedding {_operator} $1::vector AS d FROM {_table} {where} ORDER BY embedding {_operator} $1::vector LIMIT $2", conn, tx);
         var vector = cmd.Parameters.Add(new NpgsqlParameter { Value = "" });
         var limit = cmd.Parameters.Add(new NpgsqlParameter { Value = 0L });
         if (allowed is not null) cmd.Parameters.AddWithValue(allowed);
@@ -199,6 +202,7 @@ public sealed class PgVectorIndex : IVectorIndex
             hits.Sort(static (a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Id.CompareTo(b.Id));
             for (var j = 0; j < Math.Min(k, hits.Count); j++) (ids[(long)i * k + j], scores[(long)i * k + j]) = hits[j];
         }
+        tx.Commit();
         return new SearchResults(nq, k, ids, scores);
     }
 

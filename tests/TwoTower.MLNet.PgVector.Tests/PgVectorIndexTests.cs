@@ -241,6 +241,26 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void Search_OnACallersSource_LeavesItsConnectionsSettingsAsTheyWere()
+    {
+        // Found by an audit: Search ran SET hnsw.ef_search / hnsw.iterative_scan on the pooled connection; Npgsql's reset on
+        // close undid that by default, but with No Reset On Close the caller's own queries on the shared source inherited them.
+        var builder = new NpgsqlDataSourceBuilder(TestDatabase.ConnectionString + ";No Reset On Close=true");
+        using var source = builder.Build();
+        string Setting()
+        {
+            using var conn = source.OpenConnection();
+            using var cmd = new NpgsqlCommand("SHOW hnsw.ef_search", conn);
+            return (string)cmd.ExecuteScalar()!;
+        }
+        using var index = new PgVectorIndex(source, D, VectorMetric.InnerProduct, new PgVectorOptions { Table = TestDatabase.NewTable(), EfSearch = 100 });
+        index.Add(Ids(20), Random(20, 15));
+        var before = Setting();
+        Assert.AreEqual(20, index.Search(Random(1, 16), 20, new SearchOptions { EfSearch = 321 }).Ids.Count(id => id >= 0));
+        Assert.AreEqual(before, Setting());
+    }
+
+    [TestMethod]
     public void Open_NoServer_ThrowsTheDriversConnectionError()
     {
         Assert.Throws<NpgsqlException>(() => PgVectorIndex.Open("Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2", D));
