@@ -52,16 +52,18 @@ internal static class ServeCommand
     // A pgvector table emptied for the model's items (the engine loads them); errors name the flag.
     private static Func<int, IVectorIndex> PgIndex(string connection, string table, CliConsole console) => dim =>
     {
-        PgVectorIndex index;
+        PgVectorIndex? index = null;
         try
         {
             index = PgVectorIndex.Open(connection, dim, VectorMetric.InnerProduct, new PgVectorOptions { Table = table });
+            // Emptying can fail too (a role without TRUNCATE rights): the same --pg message, and the index let go.
+            index.Clear();
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or Npgsql.NpgsqlException)
         {
+            index?.Dispose();
             throw new UserInputException($"--pg: {(ex is ArgumentException a ? a.MessageWithoutParameter() : ex.Message)}");
         }
-        index.Clear();
         console.Log($"Item vectors go to PostgreSQL table '{table}' (pgvector HNSW, dimension {dim}).");
         return index;
     };
