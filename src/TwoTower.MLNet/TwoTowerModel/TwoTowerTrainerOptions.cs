@@ -72,7 +72,7 @@ public sealed class TwoTowerTrainerOptions
     /// </summary>
     public bool UseUserHistory { get; set; }
 
-    /// <summary>With <see cref="UseUserHistory"/>: only the user's last N training interactions by time (0 = all). Default 0.</summary>
+    /// <summary>With <see cref="UseUserHistory"/> (refused without it): only the user's last N training interactions by time (0 = all). Default 0.</summary>
     public int UserHistoryLength { get; set; }
 
     /// <summary>L2-normalise tower outputs (cosine similarity). Default true.</summary>
@@ -81,7 +81,7 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>Softmax temperature: logits are similarities divided by this. Default 0.05.</summary>
     public float Temperature { get; set; } = 0.05f;
 
-    /// <summary>Dropout after hidden layers while training. Default 0.</summary>
+    /// <summary>Dropout after hidden layers while training, in [0, 1); needs at least one hidden layer. Default 0.</summary>
     public float Dropout { get; set; }
 
     /// <summary>Training loss. Default <see cref="TwoTowerLoss.SampledSoftmax"/>.</summary>
@@ -135,14 +135,14 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>
     /// Extra negatives drawn per batch and shared by all its examples (mixed negatives, Yang et al. 2020). With logQ the
     /// correction of every column is then log(B·p + E·q) (its expected count among the B positives drawn by popularity p and
-    /// the E extras drawn with probability q). Default 0.
+    /// the E extras drawn with probability q). Refused with <see cref="SoftmaxOverAllItems"/>, where every item is a column already. Default 0.
     /// </summary>
     public int ExtraNegatives { get; set; }
 
     /// <summary>How extra negatives are drawn. Default uniform.</summary>
     public NegativeSampling ExtraNegativeSampling { get; set; } = NegativeSampling.Uniform;
 
-    /// <summary>Hard negatives per batch: the items of a random pool that the model as it was at the start of the epoch (a snapshot, re-taken every epoch) scores highest for the batch's users, excluding the batch's positives. Default 0.</summary>
+    /// <summary>Hard negatives per batch: the items of a random pool that the model as it was at the start of the epoch (a snapshot, re-taken every epoch) scores highest for the batch's users, excluding the batch's positives. Refused with <see cref="SoftmaxOverAllItems"/>. Default 0.</summary>
     public int HardNegatives { get; set; }
 
     /// <summary>Size of the uniformly drawn pool hard negatives are mined from. Default 512.</summary>
@@ -278,6 +278,14 @@ public sealed class TwoTowerTrainerOptions
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
         if (HiddenLayers is null) throw new ArgumentNullException(nameof(HiddenLayers));
         foreach (var h in HiddenLayers) Positive(h, nameof(HiddenLayers));
+        // Options that would be accepted and then have no effect: refused, so that a run is what its options say.
+        if (Dropout > 0 && HiddenLayers.Length == 0)
+            throw new ArgumentException($"Dropout = {Dropout} acts after hidden layers, and HiddenLayers is empty: set Dropout = 0 or add a hidden layer.", nameof(Dropout));
+        if (SoftmaxOverAllItems && (ExtraNegatives > 0 || HardNegatives > 0))
+            throw new ArgumentException($"SoftmaxOverAllItems makes every item a column of every batch, so ExtraNegatives ({ExtraNegatives}) and HardNegatives ({HardNegatives}) would add nothing: set them to 0.",
+                ExtraNegatives > 0 ? nameof(ExtraNegatives) : nameof(HardNegatives));
+        if (UserHistoryLength > 0 && !UseUserHistory)
+            throw new ArgumentException($"UserHistoryLength = {UserHistoryLength} cuts the history bag, which only UseUserHistory = true adds: set UseUserHistory or leave UserHistoryLength at 0.", nameof(UserHistoryLength));
         if (!UseUserIdEmbedding && !UseUserFeatures && !UseUserHistory) throw new ArgumentException("The user tower needs an id embedding, user features or the history: set UseUserIdEmbedding, UseUserFeatures or UseUserHistory.", nameof(UseUserIdEmbedding));
         if (UseItemIdEmbedding == false && !UseItemFeatures) throw new ArgumentException("The item tower needs an id embedding or item features: set UseItemIdEmbedding or UseItemFeatures.", nameof(UseItemIdEmbedding));
         if ((InitialUserEmbeddings is not null || InitialItemEmbeddings is not null) && InitialEmbeddingDimension < 1)

@@ -268,6 +268,28 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    public void Options_IgnoredCombinations_RefusedNamingTheOption()
+    {
+        // Each of these trained without a word about the option that had no effect.
+        var dropout = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { HiddenLayers = [], Dropout = 0.2f }.Validate());
+        Assert.AreEqual("Dropout", dropout.ParamName);
+        StringAssert.Contains(dropout.Message, "HiddenLayers is empty");
+        var extra = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { SoftmaxOverAllItems = true, ExtraNegatives = 8 }.Validate());
+        Assert.AreEqual("ExtraNegatives", extra.ParamName);
+        var hard = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { SoftmaxOverAllItems = true, HardNegatives = 4 }.Validate());
+        Assert.AreEqual("HardNegatives", hard.ParamName);
+        StringAssert.Contains(hard.Message, "SoftmaxOverAllItems");
+        var history = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { UserHistoryLength = 20 }.Validate());
+        Assert.AreEqual("UserHistoryLength", history.ParamName);
+        StringAssert.Contains(history.Message, "UseUserHistory");
+        // The meaningful neighbours stay accepted.
+        new TwoTowerTrainerOptions { HiddenLayers = [], Dropout = 0f }.Validate();
+        new TwoTowerTrainerOptions { HiddenLayers = [8], Dropout = 0.2f }.Validate();
+        new TwoTowerTrainerOptions { SoftmaxOverAllItems = true }.Validate();
+        new TwoTowerTrainerOptions { UseUserHistory = true, UserHistoryLength = 20 }.Validate();
+    }
+
+    [TestMethod]
     public void Train_UserHistoryWithAveragingOneAndTwoThreads_SameModel()
     {
         // Held-out history (one user row per example), the parallel softmax and parameter averaging keep the arithmetic thread-independent.
