@@ -6,7 +6,7 @@ namespace TwoTower.MLNet.Training;
 /// <summary>
 /// Sets an options object's public property from a "Name=Value" text (the CLI's <c>--set</c>, bench programs): every
 /// knob of an options class is reachable without a dedicated flag. Names are matched ignoring case; values are parsed
-/// with the invariant culture (numbers, true/false, enum names, comma-separated integer lists, "null" for nullable).
+/// with the invariant culture (numbers with a decimal point and no thousands separators, true/false, enum names, comma-separated integer lists, "null" for nullable).
 /// </summary>
 public static class OptionAssignment
 {
@@ -70,6 +70,10 @@ public static class OptionAssignment
         }
         if (u == typeof(bool)) return bool.Parse(text);
         if (u == typeof(string)) return text;
+        // Convert.ChangeType reads numbers with AllowThousands: a decimal comma, "0,002", became 2 without a word.
+        if (u == typeof(float)) return float.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (u == typeof(double)) return double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (u == typeof(decimal)) return decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
         return Convert.ChangeType(text, u, CultureInfo.InvariantCulture);
     }
 

@@ -29,6 +29,19 @@ public sealed class OptionAssignmentTests
     }
 
     [TestMethod]
+    public void Apply_DecimalComma_RefusedNotReadAsThousands()
+    {
+        // "0,002" was read with a thousands separator: LearningRate became 2 and Temperature=0,05 became 5.
+        var o = new EngineOptions();
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(o, "LearningRate=0,002"));
+        StringAssert.Contains(ex.Message, "LearningRate = '0,002' is not a valid number");
+        Assert.AreEqual(2e-3f, o.LearningRate);
+        Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(new ImplicitAlsOptions(), "Regularization=1,000"));
+        OptionAssignment.Apply(o, "LearningRate=1e-3");
+        Assert.AreEqual(1e-3f, o.LearningRate);
+    }
+
+    [TestMethod]
     public void Apply_UnknownOption_ListsTheSettableOnes()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => OptionAssignment.Apply(new EngineOptions(), "Epoch=3"));
