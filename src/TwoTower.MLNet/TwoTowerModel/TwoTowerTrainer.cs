@@ -62,6 +62,10 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
         ArgumentNullException.ThrowIfNull(userFeatures);
         ArgumentNullException.ThrowIfNull(itemFeatures);
         Options.Validate();
+        // Checked here, not in Validate: a pipeline's matrix-factorisation step sets the warm start just before training.
+        if (Options.FreezeInitialEmbeddingsEpochs > 0 && Options.InitialUserEmbeddings is null && Options.InitialItemEmbeddings is null)
+            throw new ArgumentException($"FreezeInitialEmbeddingsEpochs = {Options.FreezeInitialEmbeddingsEpochs} freezes warm-started id embeddings, and there are none: set InitialUserEmbeddings or InitialItemEmbeddings (in a pipeline, a matrix-factorisation step before this one), or leave it at 0 (InitialModel weights are never frozen).",
+                nameof(TwoTowerTrainerOptions.FreezeInitialEmbeddingsEpochs));
         if (data.Train.Count == 0) throw new ArgumentException("The training data is empty: at least one interaction is needed.", nameof(data));
         if (userFeatures.EntityCount != data.Users.Count)
             throw new ArgumentException($"userFeatures describes {userFeatures.EntityCount} users; the training user map has {data.Users.Count}.", nameof(userFeatures));

@@ -225,7 +225,7 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>Width of the warm-start matrices; when it differs from <see cref="IdEmbeddingDimension"/> they are randomly projected (inner products preserved in expectation).</summary>
     public int InitialEmbeddingDimension { get; set; }
 
-    /// <summary>Keep warm-started id embeddings frozen for this many epochs. Default 0.</summary>
+    /// <summary>Keep warm-started id embeddings (<see cref="InitialUserEmbeddings"/>, <see cref="InitialItemEmbeddings"/>) frozen for this many epochs; training without either refuses a value above 0. Default 0.</summary>
     public int FreezeInitialEmbeddingsEpochs { get; set; }
 
     /// <summary>

@@ -243,6 +243,20 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    public void Train_FreezeWithoutWarmStart_RefusedNamingTheOption()
+    {
+        // Nothing was frozen and nothing said so: the option only acts on InitialUserEmbeddings / InitialItemEmbeddings.
+        var data = TrainingData.Create(ClusteredLog());
+        var options = Small();
+        options.FreezeInitialEmbeddingsEpochs = 2;
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainer(options).Train(data));
+        Assert.AreEqual("FreezeInitialEmbeddingsEpochs", ex.ParamName);
+        StringAssert.Contains(ex.Message, "InitialUserEmbeddings");
+        options.FreezeInitialEmbeddingsEpochs = 0;
+        new TwoTowerTrainer(options).Train(data);
+    }
+
+    [TestMethod]
     public void Train_WarmStartFrozenAllEpochs_KeepsInitialUserRows()
     {
         var data = TrainingData.Create(ClusteredLog());
