@@ -145,7 +145,7 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>Hard negatives per batch: the items of a random pool that the model as it was at the start of the epoch (a snapshot, re-taken every epoch) scores highest for the batch's users, excluding the batch's positives. Refused with <see cref="SoftmaxOverAllItems"/>. Default 0.</summary>
     public int HardNegatives { get; set; }
 
-    /// <summary>Size of the uniformly drawn pool hard negatives are mined from. Default 512.</summary>
+    /// <summary>Size of the uniformly drawn pool hard negatives are mined from, at least <see cref="HardNegatives"/>. Default 512.</summary>
     public int HardNegativePool { get; set; } = 512;
 
     /// <summary>Optimiser. Default Adam.</summary>
@@ -260,6 +260,9 @@ public sealed class TwoTowerTrainerOptions
         NonNegative(Threads, nameof(Threads));
         NonNegative(FreezeInitialEmbeddingsEpochs, nameof(FreezeInitialEmbeddingsEpochs));
         if (HardNegatives > 0) Positive(HardNegativePool, nameof(HardNegativePool));
+        // The hard negatives are the pool's best-scoring items: a smaller pool quietly gave fewer than asked for.
+        if (HardNegatives > HardNegativePool)
+            throw new ArgumentOutOfRangeException(nameof(HardNegativePool), HardNegativePool, $"HardNegativePool = {HardNegativePool} must be ≥ HardNegatives ({HardNegatives}): the hard negatives are picked from the pool.");
         PositiveF(Temperature, nameof(Temperature));
         PositiveF(LearningRate, nameof(LearningRate));
         PositiveF(Margin, nameof(Margin));

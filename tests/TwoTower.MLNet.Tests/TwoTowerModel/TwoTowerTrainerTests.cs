@@ -293,6 +293,9 @@ public sealed class TwoTowerTrainerTests
         var hard = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { SoftmaxOverAllItems = true, HardNegatives = 4 }.Validate());
         Assert.AreEqual("HardNegatives", hard.ParamName);
         StringAssert.Contains(hard.Message, "SoftmaxOverAllItems");
+        var pool = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TwoTowerTrainerOptions { HardNegatives = 600 }.Validate());
+        Assert.AreEqual("HardNegativePool", pool.ParamName);
+        StringAssert.Contains(pool.Message, "HardNegativePool = 512 must be ≥ HardNegatives (600)");
         var history = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { UserHistoryLength = 20 }.Validate());
         Assert.AreEqual("UserHistoryLength", history.ParamName);
         StringAssert.Contains(history.Message, "UseUserHistory");
@@ -301,6 +304,7 @@ public sealed class TwoTowerTrainerTests
         new TwoTowerTrainerOptions { HiddenLayers = [8], Dropout = 0.2f }.Validate();
         new TwoTowerTrainerOptions { SoftmaxOverAllItems = true }.Validate();
         new TwoTowerTrainerOptions { UseUserHistory = true, UserHistoryLength = 20 }.Validate();
+        new TwoTowerTrainerOptions { HardNegatives = 512 }.Validate();
     }
 
     [TestMethod]
