@@ -79,6 +79,15 @@ internal static class ModelContinuation
         return new ContinuationCounts(entities, ids.Count, vocabulary, vocabularyCount);
     }
 
+    /// <summary>Per key of <paramref name="ids"/>: whether the earlier model had an id row for that raw id (as <see cref="Apply"/> matches them).</summary>
+    public static bool[] KnownIds(IdMap ids, IdMap earlierIds, int earlierEntityCount)
+    {
+        var known = new bool[ids.Count];
+        for (var k = 0; k < ids.Count; k++)
+            known[k] = earlierIds.TryGetKey(ids.GetRawId(k), out var old) && old < earlierEntityCount;
+        return known;
+    }
+
     private static Dictionary<string, int> Rows(IReadOnlyList<string> vocabulary, int offset)
     {
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);

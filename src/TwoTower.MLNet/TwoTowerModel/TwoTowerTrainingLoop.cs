@@ -37,6 +37,9 @@ internal sealed class TwoTowerTrainingLoop
     private readonly Parameter? _itemId;
     private readonly bool _warmUser;
     private readonly bool _warmItem;
+    // Id rows taken over from InitialModel (null = none): learnt there, so not cold although this data has no interaction of theirs.
+    private readonly bool[]? _continuedUsers;
+    private readonly bool[]? _continuedItems;
     private long _step;
     // Exponential moving averages of the parameters (null = off) and the training values while the averages are in place.
     private readonly ParameterAveraging? _averaging;
@@ -98,6 +101,8 @@ internal sealed class TwoTowerTrainingLoop
                 throw new ArgumentException("InitialModel has no tower weights (an ensemble or an imported model); continue from a two-tower model trained with EnsembleSize 1.", nameof(options));
             Continued = (ModelContinuation.Apply("user", _userParams, userArch, userFeatures, data.Users, initial.UserTower, initial.Users),
                 ModelContinuation.Apply("item", _itemParams, itemArch, itemFeatures, data.Items, initial.ItemTower, initial.Items));
+            _continuedUsers = ModelContinuation.KnownIds(data.Users, initial.Users, initial.UserTower.EntityCount);
+            _continuedItems = ModelContinuation.KnownIds(data.Items, initial.Items, initial.ItemTower.EntityCount);
         }
         if (options.InitialUserEmbeddings is not null)
         {
@@ -464,10 +469,11 @@ internal sealed class TwoTowerTrainingLoop
     private void ZeroColdIdRows()
     {
         // Entities never seen in training have untrained id rows: zero them so that their vectors come from features alone.
+        // Rows continued from InitialModel were trained there (an item of the catalogue nobody chose this time keeps its row).
         if (_itemId is not null && !_warmItem)
-            for (var k = 0; k < _itemCounts.Length; k++) if (_itemCounts[k] == 0) _itemId.ValueRow(k).Clear();
+            for (var k = 0; k < _itemCounts.Length; k++) if (_itemCounts[k] == 0 && _continuedItems?[k] != true) _itemId.ValueRow(k).Clear();
         if (_userId is not null && !_warmUser)
-            for (var k = 0; k < _userCounts.Length; k++) if (_userCounts[k] == 0) _userId.ValueRow(k).Clear();
+            for (var k = 0; k < _userCounts.Length; k++) if (_userCounts[k] == 0 && _continuedUsers?[k] != true) _userId.ValueRow(k).Clear();
     }
 
     /// <summary>Embeds every user and item with the current parameters.</summary>

@@ -58,6 +58,25 @@ public sealed class ModelContinuationTests
     }
 
     [TestMethod]
+    public void Continue_ItemWithoutNewInteractions_KeepsItsIdRow()
+    {
+        // i3 is still in the catalogue (metadata) but nobody chose it in the newer data: its id row, learnt by the earlier
+        // model, was zeroed as if it had never been trained, so its vector fell back to its genre and title alone.
+        var options = TwoTowerTrainerTests.Small();
+        options.UseItemIdEmbedding = true;
+        var earlier = new TwoTowerTrainer(options).Train(TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), null, TwoTowerTrainerTests.Genres()));
+        var log = TwoTowerTrainerTests.ClusteredLog(seed: 1);
+        var newer = log.Subset(Enumerable.Range(0, log.Count).Where(r => log.Items[r] != "i3"));
+        var continuing = Frozen(earlier);
+        continuing.UseItemIdEmbedding = true;
+        var continued = new TwoTowerTrainer(continuing).Train(TrainingData.Create(newer, null, TwoTowerTrainerTests.Genres()));
+        var d = earlier.Dimension;
+        CollectionAssert.AreEqual(Row(earlier.ItemVectors, earlier.Items.GetKey("i3"), d), Row(continued.ItemVectors, continued.Items.GetKey("i3"), d));
+        var idRow = earlier.ItemTower!.IdEmbedding.AsSpan(earlier.Items.GetKey("i3") * options.IdEmbeddingDimension, options.IdEmbeddingDimension).ToArray();
+        CollectionAssert.AreEqual(idRow, continued.ItemTower!.IdEmbedding.AsSpan(continued.Items.GetKey("i3") * options.IdEmbeddingDimension, options.IdEmbeddingDimension).ToArray());
+    }
+
+    [TestMethod]
     public void Continue_OtherArchitectureOrFeatures_RefusesAndSaysHow()
     {
         var earlier = new TwoTowerTrainer(TwoTowerTrainerTests.Small()).Train(TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), null, TwoTowerTrainerTests.Genres()));
