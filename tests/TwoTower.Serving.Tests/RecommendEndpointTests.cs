@@ -264,6 +264,36 @@ public sealed class RecommendEndpointTests
     }
 
     [TestMethod]
+    public async Task OpenApi_NumberFields_AreNumbersOnlyAsTheServiceReadsThem()
+    {
+        // The document described k, minInteractions, boosts and vector values as "integer or string" (the framework's
+        // default reading), while the service refuses {"k":"5"} with a 400: a client generated from it would send strings.
+        var doc = (await s_fixture.Client.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var both = new List<string>();
+        void Walk(JsonNode? node, string path)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    if (o["type"] is JsonArray types)
+                    {
+                        var names = types.Select(t => t!.GetValue<string>()).ToArray();
+                        if (names.Contains("string") && (names.Contains("integer") || names.Contains("number"))) both.Add(path);
+                    }
+                    foreach (var (key, child) in o) Walk(child, $"{path}.{key}");
+                    break;
+                case JsonArray a:
+                    for (var i = 0; i < a.Count; i++) Walk(a[i], $"{path}[{i}]");
+                    break;
+            }
+        }
+        Walk(doc, "$");
+        Assert.IsEmpty(both, "schemas that allow numbers as strings: " + string.Join(", ", both));
+        Assert.AreEqual("integer", doc["components"]!["schemas"]!["RecommendBody"]!["properties"]!["k"]!["type"]!.GetValue<string>());
+        await Problem(await Post("""{"userId":"1","k":"5"}"""), HttpStatusCode.BadRequest);
+    }
+
+    [TestMethod]
     public async Task DemoPage_Root_Html()
     {
         var res = await s_fixture.Client.GetAsync("/");

@@ -55,7 +55,14 @@ public static class ServingApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow);
+        // The OpenAPI document describes bodies with these options: they must read JSON as RequestBody does, or the document
+        // offers numbers as strings ({"k":"5"}) that the service refuses.
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.UnmappedMemberHandling = RequestBody.Json.UnmappedMemberHandling;
+            o.SerializerOptions.NumberHandling = RequestBody.Json.NumberHandling;
+            o.SerializerOptions.AllowDuplicateProperties = RequestBody.Json.AllowDuplicateProperties;
+        });
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServiceMetrics>();
