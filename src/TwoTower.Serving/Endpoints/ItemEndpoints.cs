@@ -4,7 +4,6 @@ using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Retrieval.Engine;
 using TwoTower.Serving.Contracts;
 using TwoTower.Serving.Hosting;
-using TwoTower.Serving.Security;
 
 namespace TwoTower.Serving.Endpoints;
 
@@ -22,7 +21,7 @@ internal static class ItemEndpoints
                 return Results.Ok(ResultMapping.ToResult(item));
             })
             .WithName("GetItem").WithSummary("One item's metadata.")
-            .Produces<ItemResult>().ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<ItemResult>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/items/{id}/similar", (string id, int? k, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
@@ -49,11 +48,10 @@ internal static class ItemEndpoints
                 var result = ResultMapping.ToResult(item);
                 return isNew ? Results.Created($"/items/{Uri.EscapeDataString(id)}", result) : Results.Ok(result);
             })
-            .AddEndpointFilter(new ApiKeyFilter(options.ApiKey))
-            .WithName("PutItem").WithSummary("Adds or replaces an item; without a vector, it is computed from genres and release date. Needs X-Api-Key.")
-            .Accepts<PutItemBody>("application/json")
-            .Produces<ItemResult>().Produces<ItemResult>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireApiKey(options.ApiKey)
+            .WithName("PutItem").WithSummary("Adds or replaces an item; without a vector, it is computed from genres and release date (409 when the model cannot). Needs X-Api-Key.")
+            .AcceptsJsonBody<PutItemBody>()
+            .Produces<ItemResult>().Produces<ItemResult>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict);
 
         app.MapDelete("/items/{id}", (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
@@ -61,9 +59,9 @@ internal static class ItemEndpoints
                 ResultMapping.CheckId(id, "item id", o);
                 return engine.RemoveItem(id) ? Results.NoContent() : throw new KeyNotFoundException($"Unknown item id '{id}'.");
             })
-            .AddEndpointFilter(new ApiKeyFilter(options.ApiKey))
+            .RequireApiKey(options.ApiKey)
             .WithName("DeleteItem").WithSummary("Removes an item. Needs X-Api-Key.")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/genres", (RetrievalEngine engine) => Results.Ok(engine.Catalog.Genres))
             .WithName("Genres").WithSummary("Genre names usable in filters.").Produces<IReadOnlyList<string>>();

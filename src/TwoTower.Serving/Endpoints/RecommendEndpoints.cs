@@ -19,10 +19,8 @@ internal static class RecommendEndpoints
             })
             .WithName("Recommend")
             .WithSummary("Top-k items for a user (known id, or features and history for a new user), with the sources of each item.")
-            .Accepts<RecommendBody>("application/json")
-            .Produces<RecommendResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .AcceptsJsonBody<RecommendBody>()
+            .Produces<RecommendResponse>();
     }
 
     public static RecommendResponse Recommend(RetrievalEngine engine, ServingOptions options, RecommendBody body)

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using TwoTower.MLNet.Retrieval.Engine;
 using TwoTower.Serving.Contracts;
 using TwoTower.Serving.Hosting;
-using TwoTower.Serving.Security;
 
 namespace TwoTower.Serving.Endpoints;
 
@@ -23,9 +22,9 @@ internal static class UserEndpoints
                 foreach (var i in items) ResultMapping.CheckId(i, "history item", o);
                 return Results.Ok(new HistoryResponse(id, engine.AppendHistory(id, items)));
             })
-            .AddEndpointFilter(new ApiKeyFilter(options.ApiKey))
+            .RequireApiKey(options.ApiKey)
             .WithName("AppendHistory").WithSummary("Adds items to a user's history (creates a new user). Needs X-Api-Key.")
-            .Accepts<HistoryBody>("application/json")
-            .Produces<HistoryResponse>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized);
+            .AcceptsJsonBody<HistoryBody>()
+            .Produces<HistoryResponse>();
     }
 }
