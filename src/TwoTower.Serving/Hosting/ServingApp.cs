@@ -74,14 +74,22 @@ public static class ServingApp
         app.Use(async (ctx, next) =>
         {
             var start = Stopwatch.GetTimestamp();
+            var failed = false;
             try
             {
                 await next(ctx);
             }
+            catch
+            {
+                failed = true;
+                throw;
+            }
             finally
             {
+                // An exception that got past the error middleware still holds the default 200: count what it was.
+                var status = !failed ? ctx.Response.StatusCode : ctx.RequestAborted.IsCancellationRequested ? ClientClosedRequest : StatusCodes.Status500InternalServerError;
                 var route = (ctx.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-                metrics.Record(route, ctx.Request.Method, ctx.Response.StatusCode, Stopwatch.GetElapsedTime(start).TotalSeconds);
+                metrics.Record(route, ctx.Request.Method, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
             }
         });
         app.Use(async (ctx, next) =>
@@ -90,7 +98,12 @@ public static class ServingApp
             {
                 await next(ctx);
             }
-            catch (Exception ex) when (!ctx.Response.HasStarted && !ctx.RequestAborted.IsCancellationRequested)
+            catch (Exception ex) when (ClientLeft(ctx, ex))
+            {
+                // Nobody is left to answer: no problem document, no error log (a client must not be able to fill it).
+                if (!ctx.Response.HasStarted) ctx.Response.StatusCode = ClientClosedRequest;
+            }
+            catch (Exception ex) when (!ctx.Response.HasStarted)
             {
                 await WriteProblem(ctx, ex);
             }
@@ -111,6 +124,13 @@ public static class ServingApp
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
         return new Uri(addresses?.FirstOrDefault() ?? throw new InvalidOperationException("The app is not listening yet; start it first."));
     }
+
+    /// <summary>Status counted in the metrics for a request whose client closed or reset the connection before the answer (nginx's 499).</summary>
+    public const int ClientClosedRequest = 499;
+
+    // A reset connection surfaces as ConnectionResetException from the body read, often before RequestAborted is signalled.
+    private static bool ClientLeft(HttpContext ctx, Exception error) =>
+        ctx.RequestAborted.IsCancellationRequested || error is Microsoft.AspNetCore.Connections.ConnectionResetException;
 
     // Clients get the status and a message, never a stack trace; only unexpected (5xx) errors are logged, with their
     // trace: a client's mistake is the client's to read, and logging it would let anyone flood the log.
