@@ -156,6 +156,50 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void PutItem_SameVectorAgain_IndexUntouched()
+    {
+        // Each PUT of a live item removed its vector from the index and added it back: a catalogue re-sent unchanged grew
+        // the index by a tombstone per item every time, and readers between the two steps did not find the item at all.
+        using var hnsw = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null,
+            new RetrievalEngineOptions { IndexSpec = "HNSW16", ProjectionMinInteractions = 0 });
+        var nodes = ((TwoTower.MLNet.Index.Hnsw.HnswIndex)hnsw.Index!).NodeCount;
+        var item = hnsw.Catalog.GetLive("2")!;
+        for (var i = 0; i < 50; i++)
+            hnsw.PutItem(item.Record with { Title = $"Retitled {i}" }, (float[])item.Vector!.Clone());
+        Assert.AreEqual(nodes, ((TwoTower.MLNet.Index.Hnsw.HnswIndex)hnsw.Index!).NodeCount, "same vector: no tombstones");
+        Assert.AreEqual("Retitled 49", hnsw.Catalog.GetLive("2")!.Record.Title);
+        // Content-projected (no vector sent): a title-only change projects to the same vector.
+        var projected = hnsw.PutItem(new ItemRecord("new-1", "A", new[] { "Drama" }, new DateOnly(1995, 5, 5)));
+        nodes = ((TwoTower.MLNet.Index.Hnsw.HnswIndex)hnsw.Index!).NodeCount;
+        hnsw.PutItem(projected.Record with { Title = "B" });
+        Assert.AreEqual(nodes, ((TwoTower.MLNet.Index.Hnsw.HnswIndex)hnsw.Index!).NodeCount);
+        // A new vector still replaces the old one.
+        var moved = item.Vector!.Select(v => -v).ToArray();
+        hnsw.PutItem(item.Record, moved);
+        Assert.AreEqual(31, hnsw.Index!.Count);
+        var hit = hnsw.Index.Search(moved, 1);
+        Assert.AreEqual(hnsw.Catalog.GetLive("2")!.Key, (int)hit.IdsOf(0)[0]);
+    }
+
+    [TestMethod]
+    public void PutItem_SameVectorAgainWhileSearching_ItemNeverMissing()
+    {
+        using var e = Engine();
+        var flatItem = e.Catalog.GetLive("2")!;
+        var missing = 0;
+        using var cts = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            while (!cts.IsCancellationRequested)
+                if (e.Similar("1", 29).All(s => s.ItemId != "2")) Interlocked.Increment(ref missing);
+        });
+        for (var i = 0; i < 3000; i++) e.PutItem(flatItem.Record, (float[])flatItem.Vector!.Clone());
+        cts.Cancel();
+        reader.Wait();
+        Assert.AreEqual(0, missing, "searches that missed a live item being re-put unchanged");
+    }
+
+    [TestMethod]
     public void RemoveItem_ThenRecommend_NeverReturned()
     {
         using var e = Engine();

@@ -392,9 +392,13 @@ public sealed class RetrievalEngine : IDisposable
     private CatalogItem ApplyPut(UpdateRecord r)
     {
         var record = new ItemRecord(r.ItemId!, r.Title, r.Genres ?? Array.Empty<string>(), r.ReleaseDate);
-        var existed = Catalog.TryGetKey(record.Id, out var oldKey) && Catalog.IsLive(oldKey);
+        var before = Catalog.TryGetKey(record.Id, out var oldKey) ? Catalog.Get(oldKey) : null;
+        var existed = before is { Live: true };
         var key = Catalog.Put(record, _index is null ? null : r.Vector);
-        if (_index is not null)
+        // An unchanged vector (a catalogue re-sent, a title fixed) stays in the index: removing and re-adding it would leave
+        // a tombstone each time and hide the item from searches running between the two steps.
+        var sameVector = existed && before!.Vector is { } old && r.Vector is { } now && old.AsSpan().SequenceEqual(now);
+        if (_index is not null && !sameVector)
         {
             if (existed) _index.Remove(key);
             _index.Add(new long[] { key }, r.Vector);
