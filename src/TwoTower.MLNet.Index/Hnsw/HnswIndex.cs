@@ -38,6 +38,13 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <param name="metric">How vectors are compared.</param>
     /// <param name="options">Construction and default search settings; <see cref="HnswOptions.Default"/> when null.</param>
     public HnswIndex(int dimension, VectorMetric metric, HnswOptions? options = null)
+        : this(dimension, metric, options, withGraph: true)
+    {
+    }
+
+    // Without a graph for a load, which sets its own: an empty one of MinimumCapacity rows, sized by a file's unchecked
+    // dimension, was allocated first (a corrupt dimension of 2³⁰ asked for terabytes and failed with OutOfMemoryException).
+    private HnswIndex(int dimension, VectorMetric metric, HnswOptions? options, bool withGraph)
     {
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "dimension must be ≥ 1.");
         if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "metric must be a defined VectorMetric.");
@@ -51,7 +58,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         _stripes = new Lock[4096];
         for (int i = 0; i < _stripes.Length; i++) _stripes[i] = new Lock();
         _levelRandom = new Random(_options.Seed);
-        _graph = new HnswGraph(dimension, _options.M, MinimumCapacity, _stripes);
+        _graph = withGraph ? new HnswGraph(dimension, _options.M, MinimumCapacity, _stripes) : null!;
     }
 
     /// <inheritdoc/>
@@ -126,7 +133,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
             int start = g.NodeCount;
             if (start + n > g.Capacity)
             {
-                long wanted = Math.Max((long)start + n, (long)g.Capacity * 3 / 2);
+                // At least MinimumCapacity: a graph loaded from a file of no nodes starts with room for one.
+                long wanted = Math.Max(Math.Max((long)start + n, (long)g.Capacity * 3 / 2), MinimumCapacity);
                 g = g.Grow((int)Math.Min(wanted, Array.MaxLength / g.Link0Stride));
                 Volatile.Write(ref _graph, g);
             }
@@ -274,17 +282,18 @@ public sealed unsafe class HnswIndex : IVectorIndex
     // Keeps the mapping (if any) alive while raw pointers into it are in use; throws once disposed.
     private MappedFile.Lease Hold() => _lifetime.Hold();
 
-    /// <summary>Builds an index around a graph read from a file.</summary>
-    internal static HnswIndex FromGraph(int dimension, VectorMetric metric, HnswOptions options, Func<Lock[], HnswGraph> makeGraph)
+    /// <summary>Builds an index around a graph read from the file <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidDataException">Two live nodes hold the same id.</exception>
+    internal static HnswIndex FromGraph(string path, int dimension, VectorMetric metric, HnswOptions options, Func<Lock[], HnswGraph> makeGraph)
     {
-        var index = new HnswIndex(dimension, metric, options);
+        var index = new HnswIndex(dimension, metric, options, withGraph: false);
         var g = makeGraph(index._stripes);
         index._nodeOfId.EnsureCapacity(g.NodeCount);
         for (int i = 0; i < g.NodeCount; i++)
         {
             if (g.Deleted[i] != 0) continue;
             if (!index._nodeOfId.TryAdd(g.Labels[i], i))
-                throw new InvalidDataException($"Index file holds id {g.Labels[i]} twice.");
+                throw IndexFile.Corrupt(path, $"id {g.Labels[i]} is stored twice");
         }
         index._liveCount = index._nodeOfId.Count;
         // Continue the level sequence deterministically after a load (not by HashCode.Combine, which is seeded per process).

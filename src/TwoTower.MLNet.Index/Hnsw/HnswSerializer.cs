@@ -78,12 +78,19 @@ internal static unsafe class HnswSerializer
         int n = r.ReadInt32(), entry = r.ReadInt32(), maxLevel = r.ReadInt32();
         if (n < 0 || entry < -1 || entry >= Math.Max(n, 1) || (n > 0 && entry < 0) || maxLevel < -1 || maxLevel > 30)
             throw new InvalidDataException($"'{path}': invalid HNSW header (nodes {n}, entry {entry}, max level {maxLevel}).");
+        // The rows and layer-0 links of n nodes must fit in what is left of the payload, checked before the graph is allocated:
+        // a corrupt node count or dimension read without the checksum pass asked for terabytes (OutOfMemoryException).
+        long rowBytes = (((long)header.Dimension + 15) & ~15L) * 4 + (2L * options.M + 1) * 4;
+        if (n > 0 && rowBytes > p.Remaining / n)
+            throw p.Corrupt($"{n} HNSW nodes of dimension {header.Dimension} need {(decimal)n * rowBytes} bytes of rows and links; the payload has {p.Remaining} left");
+        // An empty graph gets no spare rows: its dimension is all a file of no nodes says, and the first add grows it anyway.
+        int capacity = n > 0 ? Math.Max(n, 1024) : 1;
         var mapped = p.IsMapped && n > 0;
-        var index = HnswIndex.FromGraph(header.Dimension, header.Metric, options, stripes =>
+        var index = HnswIndex.FromGraph(path, header.Dimension, header.Metric, options, stripes =>
         {
-            var g = version <= LastUnalignedVersion ? ReadUnaligned(r, header, options, n, stripes)
+            var g = version <= LastUnalignedVersion ? ReadUnaligned(r, header, options, n, capacity, stripes)
                 : mapped ? ReadMapped(p, options, n, stripes)
-                : ReadAligned(p, options, n, stripes);
+                : ReadAligned(p, options, n, capacity, stripes);
             int deleted = 0;
             for (int i = 0; i < n; i++)
             {
@@ -110,9 +117,9 @@ internal static unsafe class HnswSerializer
         return index;
     }
 
-    private static HnswGraph ReadUnaligned(BinaryReader r, IndexFileHeader header, HnswOptions options, int n, Lock[] stripes)
+    private static HnswGraph ReadUnaligned(BinaryReader r, IndexFileHeader header, HnswOptions options, int n, int capacity, Lock[] stripes)
     {
-        var g = new HnswGraph(header.Dimension, options.M, Math.Max(n, 1024), stripes);
+        var g = new HnswGraph(header.Dimension, options.M, capacity, stripes);
         ReadExactly(r, MemoryMarshal.AsBytes(g.Labels.AsSpan(0, n)));
         ReadExactly(r, g.Levels.AsSpan(0, n));
         ReadExactly(r, g.Deleted.AsSpan(0, n));
@@ -141,9 +148,9 @@ internal static unsafe class HnswSerializer
         }
     }
 
-    private static HnswGraph ReadAligned(IndexPayloadReader p, HnswOptions options, int n, Lock[] stripes)
+    private static HnswGraph ReadAligned(IndexPayloadReader p, HnswOptions options, int n, int capacity, Lock[] stripes)
     {
-        var g = new HnswGraph(p.Header.Dimension, options.M, Math.Max(n, 1024), stripes);
+        var g = new HnswGraph(p.Header.Dimension, options.M, capacity, stripes);
         p.ReadArray<long>(n, "labels").CopyTo(g.Labels, 0);
         p.ReadArray<byte>(n, "levels").CopyTo(g.Levels, 0);
         p.ReadArray<byte>(n, "tombstones").CopyTo(g.Deleted, 0);

@@ -31,6 +31,9 @@ internal sealed unsafe class IndexPayloadReader
     /// <summary>Reader positioned in the payload.</summary>
     public BinaryReader Reader { get; }
 
+    /// <summary>Bytes of the payload after the reader's position (what any count read there can still claim).</summary>
+    public long Remaining => _payloadEnd - Reader.BaseStream.Position;
+
     /// <summary>Whether sections can be used in place.</summary>
     public bool IsMapped => _mapping is not null;
 

@@ -170,6 +170,34 @@ public sealed class MemoryMappedCorruptionTests
     }
 
     [TestMethod]
+    public void Load_CorruptHnswCountsOrIdsWithoutChecksum_InvalidDataNamingTheFileInEveryMode()
+    {
+        // Found by an audit: read without the checksum pass, a corrupt dimension made the full load allocate its graph (and
+        // every load a spare empty one) before any size was checked, failing with OutOfMemoryException, and an id stored
+        // twice was an InvalidDataException that named no file.
+        var (path, good) = Saved(HnswIndex.FileKind);
+        var dimensionAt = PayloadStart(HnswIndex.FileKind) - 4;
+        var nodeCountAt = HnswSectionsStart - 12;
+        var labels = Sections(good, HnswSectionsStart, 1)[0];
+        var cases = new (string What, Action<byte[]> Damage, string Expected)[]
+        {
+            ("dimension 2³⁰ + 12", b => BitConverter.GetBytes((1 << 30) + Dimension).CopyTo(b, dimensionAt), $"HNSW nodes of dimension {(1 << 30) + Dimension} need"),
+            ("node count past any array", b => BitConverter.GetBytes(int.MaxValue - 100).CopyTo(b, nodeCountAt), "corrupt"),
+            ("node 1 holds node 0's id", b => Array.Copy(b, labels.Offset, b, labels.Offset + 8, 8), $"id {Ids(1)[0]} is stored twice"),
+        };
+        foreach (var map in new[] { false, true })
+            foreach (var (what, damage, expected) in cases)
+            {
+                var bad = (byte[])good.Clone();
+                damage(bad);
+                File.WriteAllBytes(path, bad);
+                var message = LoadError(path, new IndexLoadOptions { MemoryMap = map, VerifyChecksum = false });
+                StringAssert.Contains(message, path, $"{what}, mapped {map}");
+                StringAssert.Contains(message, expected, $"{what}, mapped {map}");
+            }
+    }
+
+    [TestMethod]
     public void LoadMapped_NewerFormatVersion_SaysNewerThanLibrary()
     {
         var (path, good) = Saved(FlatIndex.Kind);
