@@ -277,6 +277,25 @@ public sealed class IndexBenchCommandTests
     }
 
     [TestMethod]
+    public void Build_IdsFileWithBlankLinesANegativeOrRepeatedId_UsageErrorNamingTheFileAndLine()
+    {
+        // Found by an audit: a negative id was refused by the index as "--index Flat: Id -5 is negative", naming neither --ids nor
+        // the line, and lines were counted without the blank ones, so an error after a blank line named the line before it.
+        var dir = WriteSet();
+        var ids = Path.Combine(dir, "ids.txt");
+        foreach (var (bad, message) in new[] { ("-5", "line 12: id -5 is negative; ids must be ≥ 0."), ("3", "line 12: id 3 appears twice.") })
+        {
+            var lines = Enumerable.Range(0, N).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            lines[10] = bad;
+            lines.Insert(0, "");
+            File.WriteAllLines(ids, lines);
+            var r = CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--ids", ids, "--index", "Flat", "--out", Path.Combine(dir, "x.ttvx"));
+            Assert.AreEqual(2, r.ExitCode, r.Err);
+            StringAssert.Contains(r.Err, $"--ids '{ids}' {message}");
+        }
+    }
+
+    [TestMethod]
     public void BuildAndSearch_BadInputs_UsageErrorsNamingTheOption()
     {
         var dir = WriteSet();

@@ -85,14 +85,18 @@ internal static class IndexBuildCommand
         else
         {
             if (!File.Exists(idsPath)) throw new UserInputException($"--ids '{idsPath}': file not found.");
-            var lines = File.ReadAllLines(idsPath).Where(l => l.Trim().Length > 0).ToArray();
+            // Blank lines are skipped, but errors name the line of the file (numbering the non-blank lines pointed elsewhere).
+            var lines = File.ReadAllLines(idsPath).Select((text, i) => (Text: text.Trim(), Number: i + 1)).Where(l => l.Text.Length > 0).ToArray();
             if (lines.Length != rows) throw new UserInputException($"--ids '{idsPath}' has {lines.Length} ids for {rows} vectors; expected one per row.");
             var seen = new HashSet<long>();
             for (var i = 0; i < rows; i++)
             {
-                if (!long.TryParse(lines[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out rowIds[i]))
-                    throw new UserInputException($"--ids '{idsPath}' line {i + 1}: '{lines[i].Trim()}' is not an integer id.");
-                if (!seen.Add(rowIds[i])) throw new UserInputException($"--ids '{idsPath}' line {i + 1}: id {rowIds[i]} appears twice.");
+                var (text, number) = lines[i];
+                if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out rowIds[i]))
+                    throw new UserInputException($"--ids '{idsPath}' line {number}: '{text}' is not an integer id.");
+                // Checked here: the index refused it as an --index error naming neither the file nor the line.
+                if (rowIds[i] < 0) throw new UserInputException($"--ids '{idsPath}' line {number}: id {rowIds[i]} is negative; ids must be ≥ 0.");
+                if (!seen.Add(rowIds[i])) throw new UserInputException($"--ids '{idsPath}' line {number}: id {rowIds[i]} appears twice.");
             }
         }
         return (values, rows, dimension, rowIds, vectorsPath);
