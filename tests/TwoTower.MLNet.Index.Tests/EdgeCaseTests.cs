@@ -161,6 +161,22 @@ public sealed class EdgeCaseTests
     }
 
     [TestMethod]
+    public void L2_QueryEqualToAStoredVector_ScoresPositiveZeroInEveryKind()
+    {
+        // Found by an audit: HNSW and IVF-PQ with Refine negated a distance of 0 into −0, which the CLI's CSV and JSON print as
+        // "-0" where Flat and IVF-Flat give 0 for the same exact match.
+        const int d = 8;
+        var x = TestData.Gaussian(400, d, 9);
+        foreach (var spec in new[] { "Flat", "HNSW16", "IVF4,Flat", "IVF4,PQ4,Refine" })
+        {
+            using var index = Built(spec, VectorMetric.L2, x, d);
+            var results = index.Search(x.AsSpan(7 * d, d), 3, new SearchOptions { NProbe = 4 });
+            Assert.AreEqual(7L, results.IdsOf(0)[0], spec);
+            Assert.AreEqual(0, BitConverter.SingleToInt32Bits(results.ScoresOf(0)[0]), $"{spec}: score {results.ScoresOf(0)[0].ToString(System.Globalization.CultureInfo.InvariantCulture)}, expected +0");
+        }
+    }
+
+    [TestMethod]
     public void ExactTies_EveryKind_SmallerIdFirst()
     {
         // Five copies of one vector stored under descending ids among 295 others: every kind lists the copies by id, as Flat does.

@@ -456,7 +456,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
             // Only a graph with removed nodes can hold an id twice (a re-add during this search); a fresh one skips the check.
             if (plan.Mode != SearchMode.All && ids[..taken].Contains(label)) continue;
             ids[taken] = label;
-            scores[taken++] = -ordered[i].Distance;
+            // 0 − d, not −d: an exact match's distance 0 scores +0 as in Flat (negated it was −0, printed "-0").
+            scores[taken++] = 0f - ordered[i].Distance;
         }
         for (int i = taken; i < k; i++) { ids[i] = -1; scores[i] = float.NegativeInfinity; }
     }

@@ -166,7 +166,7 @@ public sealed class IvfPqIndex : IvfIndex
             if (Options.Refine)
             {
                 var x = list.Vectors.Span.Slice(row * Dimension, Dimension);
-                if (Metric == VectorMetric.L2) { var dist = TensorPrimitives.Distance(q, x); score = -dist * dist; }
+                if (Metric == VectorMetric.L2) { var dist = TensorPrimitives.Distance(q, x); score = 0f - dist * dist; } // +0 for an exact match, as Flat
                 else score = TensorPrimitives.Dot(q, x);
             }
             TopK.Push(outScores, outIds, ref n, score, list.Ids[row]);
