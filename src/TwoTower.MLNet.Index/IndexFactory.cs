@@ -12,7 +12,7 @@ public static partial class IndexFactory
     public const string ValidForms = "Flat | HNSW<M>[,efC<efConstruction>] (e.g. HNSW16, HNSW32,efC200) | IVF<lists>,Flat (e.g. IVF1024,Flat) | IVF<lists>,PQ<m>[,Refine] (e.g. IVF1024,PQ16, IVF1024,PQ16,Refine)";
 
     /// <summary>
-    /// Creates an empty index described by <paramref name="spec"/> (case-insensitive). <paramref name="buildThreads"/>
+    /// Creates an empty index described by <paramref name="spec"/> (case-insensitive; white space is ignored). <paramref name="buildThreads"/>
     /// sets how many threads insert into an HNSW graph (0 = all cores; 1 = the same graph on every build, see
     /// <see cref="HnswOptions.BuildThreads"/>); the other kinds build the same way at any thread count.
     /// </summary>
@@ -22,7 +22,9 @@ public static partial class IndexFactory
         if (buildThreads < 0) throw new ArgumentOutOfRangeException(nameof(buildThreads), buildThreads, "buildThreads must be ≥ 0 (0 = all cores).");
         ArgumentNullException.ThrowIfNull(spec);
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
-        var s = spec.Replace(" ", "");
+        // Every white-space character goes, not only spaces: with '$' matching before a final newline, "HNSW32\n" (a spec read
+        // from a file) was accepted while "Flat\n" was refused, and a tab split a spec that spaces did not.
+        var s = string.Concat(spec.Where(c => !char.IsWhiteSpace(c)));
         if (s.Equals("Flat", StringComparison.OrdinalIgnoreCase)) return new FlatIndex(dimension, metric);
         var hnsw = HnswPattern().Match(s);
         if (hnsw.Success)

@@ -27,6 +27,16 @@ public sealed class IndexFactoryTests
     }
 
     [TestMethod]
+    public void Create_SpecWithTabsOrALineEnd_ReadAsWithoutThem()
+    {
+        // Found by an audit: only spaces were removed, so "HNSW32\n" passed through the pattern's '$' while "Flat\n" and "IVF16,\tFlat" were unknown specs.
+        Assert.IsInstanceOfType<FlatIndex>(IndexFactory.Create("Flat\n", 8, VectorMetric.L2));
+        Assert.AreEqual(32, ((HnswIndex)IndexFactory.Create("HNSW32\r\n", 8, VectorMetric.L2)).Options.M);
+        Assert.AreEqual(16, ((IvfFlatIndex)IndexFactory.Create("IVF16,\tFlat", 8, VectorMetric.L2)).Options.Lists);
+        Assert.IsTrue(((IvfPqIndex)IndexFactory.Create("\tIVF16,PQ4,\nRefine\n", 8, VectorMetric.L2)).Options.Refine);
+    }
+
+    [TestMethod]
     public void Create_BadSpecs_ListValidForms()
     {
         foreach (var spec in new[] { "", "HNSW", "HNSWx", "IVF,Flat", "IVF1024", "IVF1024,PQ", "IVF1024,Flat,Refine", "LSH", "HNSW16,ef200", "HNSW0" })
