@@ -131,11 +131,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
             var g = _graph;
             int start = g.NodeCount;
-            if (start + n > g.Capacity)
+            if ((long)start + n > g.Capacity)
             {
-                // At least MinimumCapacity: a graph loaded from a file of no nodes starts with room for one.
-                long wanted = Math.Max(Math.Max((long)start + n, (long)g.Capacity * 3 / 2), MinimumCapacity);
-                g = g.Grow((int)Math.Min(wanted, Array.MaxLength / g.Link0Stride));
+                g = g.Grow(GrownCapacity(start, n, g.Capacity, g.Link0Stride, g.M));
                 Volatile.Write(ref _graph, g);
             }
             for (int i = 0; i < n; i++)
@@ -145,6 +143,20 @@ public sealed unsafe class HnswIndex : IVectorIndex
             for (int i = 0; i < n; i++) _nodeOfId.Add(ids[i], start + i);
             Volatile.Write(ref _liveCount, _liveCount + n);
         }
+    }
+
+    /// <summary>
+    /// The capacity to grow to for <paramref name="adding"/> more nodes after <paramref name="nodes"/>: half as much again, at
+    /// least <see cref="MinimumCapacity"/> (a graph loaded from a file of no nodes starts with room for one), at most what
+    /// one link array holds. Past that the add is refused: the rows would be written beyond the graph's memory.
+    /// </summary>
+    internal static int GrownCapacity(int nodes, int adding, int capacity, int link0Stride, int m)
+    {
+        long most = Array.MaxLength / link0Stride;
+        if ((long)nodes + adding > most)
+            throw new InvalidOperationException($"An HNSW index with M {m} holds at most {most:N0} vectors ({nodes:N0} held, {adding:N0} being added): lower M or split the vectors over several indexes.");
+        long wanted = Math.Max(Math.Max((long)nodes + adding, (long)capacity * 3 / 2), MinimumCapacity);
+        return (int)Math.Min(wanted, most);
     }
 
     /// <inheritdoc/>

@@ -19,6 +19,20 @@ public sealed class HnswIndexValidationTests
     }
 
     [TestMethod]
+    public void GrownCapacity_PastWhatOneLinkArrayHolds_RefusesInsteadOfWritingPastTheGraph()
+    {
+        // Found by an audit: growth was capped at Array.MaxLength / (2M + 1) nodes and the add went on, writing rows past the
+        // graph's memory (about 65M vectors at M 16, 4M at M 256; no test can allocate that, so the sizing is tested alone).
+        var link0Stride = 2 * 16 + 1;
+        var most = Array.MaxLength / link0Stride;
+        Assert.AreEqual(most, HnswIndex.GrownCapacity(most - 10, 10, most - 10, link0Stride, 16));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => HnswIndex.GrownCapacity(most - 10, 11, most - 10, link0Stride, 16));
+        AssertMessage(e, "An HNSW index with M 16 holds at most", "lower M or split the vectors");
+        Assert.AreEqual(1024, HnswIndex.GrownCapacity(0, 1, 1, link0Stride, 16));
+        Assert.AreEqual(3000, HnswIndex.GrownCapacity(2000, 10, 2000, link0Stride, 16));
+    }
+
+    [TestMethod]
     public void Add_WrongVectorLength_ThrowsNamingExpectedLength()
     {
         using var index = Small();
