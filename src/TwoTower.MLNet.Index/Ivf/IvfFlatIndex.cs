@@ -64,7 +64,7 @@ public sealed class IvfFlatIndex : IvfIndex
             for (var i = 0; i < members.Length; i++)
                 prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
             return list.Append(memberIds, memberVectors);
-        });
+        }, () => ReferenceEquals(_quantizer, quantizer));
     }
 
     /// <inheritdoc/>

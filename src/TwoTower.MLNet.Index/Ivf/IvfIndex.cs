@@ -51,6 +51,10 @@ public abstract class IvfIndex : IVectorIndex
     public IvfOptions Options { get; }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Training an empty index again replaces its centroids; an <see cref="IVectorIndex.Add"/> that was assigning its
+    /// batch meanwhile throws <see cref="InvalidOperationException"/> and adds nothing (add the batch again).
+    /// </remarks>
     public abstract void Train(ReadOnlySpan<float> vectors);
 
     /// <inheritdoc/>
@@ -83,13 +87,18 @@ public abstract class IvfIndex : IVectorIndex
     /// <summary>
     /// Appends a batch (<paramref name="rows"/> vectors, already assigned to lists) under the write lock, after checking
     /// that its ids are new; <paramref name="append"/> builds each list's new snapshot as in <see cref="InvertedLists{TList}.Append"/>.
+    /// <paramref name="assignedWithCurrentTraining"/> tells, under the lock, whether the quantizers the batch was assigned
+    /// with are still the index's: a Train in between replaced the lists, and the rows would land in lists of other centroids.
     /// </summary>
-    private protected void AppendBatch<TList>(InvertedLists<TList> lists, ReadOnlySpan<long> ids, int rows, int[] assign, Func<TList, long[], int[], TList> append)
+    private protected void AppendBatch<TList>(InvertedLists<TList> lists, ReadOnlySpan<long> ids, int rows, int[] assign, Func<TList, long[], int[], TList> append,
+        Func<bool> assignedWithCurrentTraining)
         where TList : class, IRowStore<TList>
     {
         using var lease = Hold();
         lock (WriteLock)
         {
+            if (!assignedWithCurrentTraining())
+                throw new InvalidOperationException("The index was trained again while this batch was being assigned to its lists: nothing was added; add the batch again.");
             VectorInput.CheckIds(ids, rows, lists.Contains);
             lists.Append(ids, assign, append);
         }

@@ -81,7 +81,7 @@ public sealed class IvfPqIndex : IvfIndex
                 if (refine) prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
             }
             return list.Append(memberIds, memberCodes, memberVectors);
-        });
+        }, () => ReferenceEquals(_coarse, coarse) && ReferenceEquals(_pq, pq));
     }
 
     /// <inheritdoc/>

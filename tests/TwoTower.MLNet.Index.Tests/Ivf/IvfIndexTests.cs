@@ -21,6 +21,47 @@ public sealed class IvfIndexTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void AddRacingTrain_EveryAddedRowIsInItsOwnCentroidsList(bool pq)
+    {
+        // Found by an audit: Add assigned its batch with the quantizer it read before taking the lock, so a Train in between
+        // (which replaces the empty lists) got rows filed under the old centroids: searching a row's own cell missed it. A
+        // large batch makes the window wide; the Add starts a little later each round to meet the Train's swap somewhere.
+        var samples = new[] { TestData.Clustered(300, D, 8, 0.5f, 11), TestData.Clustered(300, D, 8, 0.5f, 12) };
+        const int N = 20000;
+        var batch = TestData.Clustered(N, D, 8, 0.5f, 13);
+        var ids = Enumerable.Range(0, N).Select(i => (long)i).ToArray();
+        // One dimension per sub-quantizer: PQ distances near exact, so a row's own vector finds it (Refine reranks exactly).
+        var options = new IvfOptions { Lists = 8, SubQuantizers = D, NProbe = 1, Refine = true, BuildThreads = 1 };
+        var rows = Enumerable.Range(0, 100).Select(i => i * (N / 100)).ToArray();
+        var queries = rows.SelectMany(r => batch.AsSpan(r * D, D).ToArray()).ToArray();
+        var (checkedRounds, refused) = (0, 0);
+        for (var round = 0; round < 40; round++)
+        {
+            using var index = pq ? (IvfIndex)new IvfPqIndex(D, VectorMetric.L2, options) : new IvfFlatIndex(D, VectorMetric.L2, options);
+            index.Train(samples[0]);
+            var train = Task.Run(() =>
+            {
+                try { index.Train(samples[1]); }
+                catch (InvalidOperationException) { } // the Add came first: an index holding vectors is not trained again
+            });
+            var wait = System.Diagnostics.Stopwatch.StartNew();
+            while (wait.Elapsed.TotalMilliseconds < round * 0.25) Thread.SpinWait(10);
+            try { index.Add(ids, batch); }
+            catch (InvalidOperationException e) when (e.Message.Contains("trained again", StringComparison.Ordinal)) { refused++; }
+            train.Wait();
+            if (index.Count != N) continue;
+            checkedRounds++;
+            var hits = index.Search(queries, 1);
+            for (var q = 0; q < rows.Length; q++)
+                Assert.AreEqual(ids[rows[q]], hits.IdsOf(q)[0], $"round {round}: row {rows[q]} was filed in another centroid's list");
+        }
+        // Each round either refused the Add (IVF-PQ's slow encoding always meets the swap) or checked every row's cell.
+        Assert.AreEqual(40, checkedRounds + refused, $"{checkedRounds} checked, {refused} refused");
+    }
+
+    [TestMethod]
     public void IvfFlat_ClusteredData_Recall10AtLeast095AtAdequateNProbe()
     {
         var gen = from seed in Gen.Choose(0, 1000) from m in Gen.Choose(0, 2) select (seed, (VectorMetric)m);
