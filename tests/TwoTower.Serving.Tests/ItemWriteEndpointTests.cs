@@ -96,6 +96,21 @@ public sealed class ItemWriteEndpointTests
     }
 
     [TestMethod]
+    public async Task Put_ConcurrentPutsOfANewId_ExactlyOneAnswersCreated()
+    {
+        // Found by an audit: the endpoint asked "new?" before the engine's write lock, so racing PUTs of one new id all said 201.
+        await using var f = await ServingFixture.StartAsync();
+        for (var round = 0; round < 5; round++)
+        {
+            var id = $"racing-{round}";
+            var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
+                f.Client.SendAsync(Put($"/items/{id}", "{\"title\":\"R\",\"vector\":[1,0,0,0,0,0,0,0]}", ServingFixture.ApiKey))));
+            Assert.AreEqual(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created), $"round {round}: {string.Join(", ", answers.Select(a => (int)a.StatusCode))}");
+            Assert.AreEqual(15, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+        }
+    }
+
+    [TestMethod]
     public async Task StateFolder_SecondServer_RefusedWhileTheFirstHoldsIt()
     {
         var dir = Path.Combine(Path.GetTempPath(), "twotower-serving-" + Guid.NewGuid().ToString("N"));

@@ -43,8 +43,8 @@ internal static class ItemEndpoints
                 var body = await RequestBody.ReadAsync<PutItemBody>(request);
                 var genres = (body.Genres ?? Array.Empty<string>()).Distinct(StringComparer.Ordinal).ToArray();
                 foreach (var g in genres) ResultMapping.CheckId(g, "genre", o);
-                var isNew = engine.Catalog.GetLive(id) is null;
-                var item = engine.PutItem(new ItemRecord(id, body.Title, genres, body.ReleaseDate), body.Vector);
+                // New or not is decided under the engine's write lock: checked here first, two racing PUTs both answered 201.
+                var item = engine.PutItem(new ItemRecord(id, body.Title, genres, body.ReleaseDate), body.Vector, out var isNew);
                 var result = ResultMapping.ToResult(item);
                 return isNew ? Results.Created($"/items/{Uri.EscapeDataString(id)}", result) : Results.Ok(result);
             })

@@ -12,6 +12,20 @@ public sealed class RetrievalEngineTests
             new RetrievalEngineOptions { IndexSpec = "Flat", StateDirectory = state, SnapshotEvery = snapshotEvery, ProjectionMinInteractions = 0 });
 
     [TestMethod]
+    public void PutItem_TellsWhetherItCreatedTheItem()
+    {
+        using var e = Engine();
+        var vector = (float[])e.Catalog.Get(0)!.Vector!.Clone();
+        e.PutItem(new ItemRecord("made-here", "M", [], null), vector, out var created);
+        Assert.IsTrue(created);
+        e.PutItem(new ItemRecord("made-here", "M2", [], null), vector, out created);
+        Assert.IsFalse(created, "a second put replaces");
+        Assert.IsTrue(e.RemoveItem("made-here"));
+        e.PutItem(new ItemRecord("made-here", "M3", [], null), vector, out created);
+        Assert.IsTrue(created, "a put after a remove creates it again");
+    }
+
+    [TestMethod]
     public void Recommend_KnownUser_ExcludesSeenAndNamesSources()
     {
         using var e = Engine();

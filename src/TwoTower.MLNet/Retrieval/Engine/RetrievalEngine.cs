@@ -188,7 +188,7 @@ public sealed class RetrievalEngine : IDisposable
         }
     }
 
-    /// <summary>The largest item vector norm <see cref="PutItem"/> accepts: scores stay far from float overflow.</summary>
+    /// <summary>The largest item vector norm <see cref="PutItem(ItemRecord, float[])"/> accepts: scores stay far from float overflow.</summary>
     public const double MaxItemVectorNorm = 1e6;
 
     /// <summary>The default plan over the available sources: ANN 100, itemknn 50, popularity 20 at weight 0.3, MinMax.</summary>
@@ -289,7 +289,13 @@ public sealed class RetrievalEngine : IDisposable
     /// Adds or replaces an item. Without a vector, an embedding model's item gets one from its content (<see cref="NewItems"/>).
     /// Returns the stored item once the change is durable and visible.
     /// </summary>
-    public CatalogItem PutItem(ItemRecord record, float[]? vector = null)
+    public CatalogItem PutItem(ItemRecord record, float[]? vector = null) => PutItem(record, vector, out _);
+
+    /// <summary>
+    /// <see cref="PutItem(ItemRecord, float[])"/>, also telling whether this call created the item (no live item had its id),
+    /// decided under the write lock: of two concurrent puts of a new id exactly one creates it.
+    /// </summary>
+    public CatalogItem PutItem(ItemRecord record, float[]? vector, out bool created)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentException.ThrowIfNullOrWhiteSpace(record.Id, nameof(record));
@@ -315,6 +321,7 @@ public sealed class RetrievalEngine : IDisposable
         lock (_write)
         {
             CheckGenreRoom(record);
+            created = Catalog.GetLive(record.Id) is null;
             _log?.Append(update);
             var item = ApplyPut(update);
             MaybeSnapshot();
