@@ -34,8 +34,6 @@ internal static class ServeCommand
             // Options another one makes moot were accepted and ignored without a word.
             if (r.GetValue(pg) is not null && r.GetResult(index) is { Implicit: false })
                 throw new UserInputException("--index and --pg: give one (with --pg the item vectors live in PostgreSQL, searched by pgvector's own index).");
-            if (r.GetValue(deterministic) && (r.GetValue(pg) is not null || IndexBenchSettings.KindOf(r.GetValue(index)!) != IndexKind.Hnsw))
-                throw new UserInputException($"--deterministic-index: only an HNSW --index is built in parallel; {(r.GetValue(pg) is not null ? "--pg" : $"'{r.GetValue(index)}'")} builds the same every time.");
             var options = new ServingOptions
             {
                 ModelPath = r.GetValue(model), DataPath = r.GetValue(data), StateDirectory = r.GetValue(state), ApiKey = r.GetValue(apiKey),
@@ -80,7 +78,9 @@ internal static class ServeCommand
         // Before the model loads: a file given as the state folder failed inside the update log (an IOException, exit 1),
         // and an unknown spec failed without naming --index. --pg replaces the spec, so it is not read then.
         if (options.StateDirectory is { } state) OutputPaths.Folder(state, "--state", []);
-        if (options.CreateIndex is null) IndexBenchSettings.KindOf(options.IndexSpec);
+        var kind = options.CreateIndex is null ? IndexBenchSettings.KindOf(options.IndexSpec) : (IndexKind?)null;
+        if (options.DeterministicIndex && kind != IndexKind.Hnsw)
+            throw new UserInputException($"--deterministic-index: only an HNSW --index is built in parallel; {(kind is null ? "--pg" : $"'{options.IndexSpec}'")} builds the same every time.");
         var engine = ServingApp.CreateEngine(options);
         var app = ServingApp.Build(engine, options);
         foreach (var u in list) app.Urls.Add(u);
