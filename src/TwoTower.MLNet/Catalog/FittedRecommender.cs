@@ -29,7 +29,10 @@ public sealed class FittedRecommender
     /// <see cref="TwoTowerTransformsCatalog.Recommend(FittedRecommender, RecommendOptions?)"/>.
     /// <paramref name="training"/> (encoded with the model's maps) lists the items to exclude per user; null = none.
     /// </summary>
-    public static FittedRecommender Create(IEmbeddingRecommender model, Interactions? training = null, string userIdColumn = "UserId", string itemIdColumn = "ItemId")
+    public static FittedRecommender Create(IEmbeddingRecommender model, Interactions? training = null, string userIdColumn = "UserId", string itemIdColumn = "ItemId") =>
+        Checked(model, training, userIdColumn, itemIdColumn, knowsSeenItems: true);
+
+    private static FittedRecommender Checked(IEmbeddingRecommender model, Interactions? training, string userIdColumn, string itemIdColumn, bool knowsSeenItems)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(userIdColumn);
@@ -37,7 +40,7 @@ public sealed class FittedRecommender
         if (training is not null && (training.Users.Count > model.Users.Count || training.Items.Count > model.Items.Count))
             throw new ArgumentException($"training has {training.Users.Count} users and {training.Items.Count} items; the model knows {model.Users.Count} and {model.Items.Count}: encode it with the model's maps.", nameof(training));
         training ??= new Interactions(model.Users, model.Items, [], [], [], []);
-        return new FittedRecommender(model, training, userIdColumn, itemIdColumn, userIdColumn, 0);
+        return new FittedRecommender(model, training, userIdColumn, itemIdColumn, userIdColumn, 0) { KnowsSeenItems = knowsSeenItems };
     }
 
     /// <summary>The trained model (its parameters: vectors, id maps, hyper-parameters).</summary>
@@ -201,9 +204,6 @@ public sealed class FittedRecommender
                 users.AsSpan(seen.RowPointers[u], seen.RowLength(u)).Fill(u);
             training = new Interactions(model.Users, model.Items, users, seen.ColumnIndices.ToArray(), seen.Values.ToArray(), new long[seen.NonZeros]);
         }
-        var fitted = Create(model, training, userIdColumn, itemIdColumn);
-        return loaded.Seen is null
-            ? new FittedRecommender(fitted.Model, fitted.Training, userIdColumn, itemIdColumn, userIdColumn, 0) { KnowsSeenItems = false }
-            : fitted;
+        return Checked(model, training, userIdColumn, itemIdColumn, knowsSeenItems: loaded.Seen is not null);
     }
 }

@@ -312,13 +312,18 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
     // Whether the key column's value at the cursor's row is the missing key (0), for every raw type a key can have.
     private static Func<bool> MissingKey(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
-        switch (column.Type.RawType)
-        {
-            case var t when t == typeof(byte): { var get = cursor.GetGetter<byte>(column); byte v = 0; return () => { get(ref v); return v == 0; }; }
-            case var t when t == typeof(ushort): { var get = cursor.GetGetter<ushort>(column); ushort v = 0; return () => { get(ref v); return v == 0; }; }
-            case var t when t == typeof(uint): { var get = cursor.GetGetter<uint>(column); uint v = 0; return () => { get(ref v); return v == 0; }; }
-            default: { var get = cursor.GetGetter<ulong>(column); ulong v = 0; return () => { get(ref v); return v == 0; }; }
-        }
+        var raw = column.Type.RawType;
+        return raw == typeof(byte) ? IsZero<byte>(cursor, column)
+            : raw == typeof(ushort) ? IsZero<ushort>(cursor, column)
+            : raw == typeof(uint) ? IsZero<uint>(cursor, column)
+            : IsZero<ulong>(cursor, column);
+    }
+
+    private static Func<bool> IsZero<T>(DataViewRowCursor cursor, DataViewSchema.Column column) where T : struct, System.Numerics.INumberBase<T>
+    {
+        var get = cursor.GetGetter<T>(column);
+        T v = default;
+        return () => { get(ref v); return T.IsZero(v); };
     }
 
     private static void CheckMaps(IEmbeddingRecommender model, TrainingData data)

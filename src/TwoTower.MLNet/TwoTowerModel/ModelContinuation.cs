@@ -44,7 +44,7 @@ internal static class ModelContinuation
         var entities = 0;
         var id = architecture.UseIdEmbedding ? Find("id_embedding") : null;
         for (var k = 0; k < ids.Count; k++)
-            if (earlierIds.TryGetKey(ids.GetRawId(k), out var old) && old < earlier.EntityCount)
+            if (EarlierKey(ids, k, earlierIds, earlier.EntityCount) is var old and >= 0)
             {
                 if (id is not null) copies.Add((id, k, earlier.IdEmbedding!, old));
                 entities++;
@@ -84,9 +84,13 @@ internal static class ModelContinuation
     {
         var known = new bool[ids.Count];
         for (var k = 0; k < ids.Count; k++)
-            known[k] = earlierIds.TryGetKey(ids.GetRawId(k), out var old) && old < earlierEntityCount;
+            known[k] = EarlierKey(ids, k, earlierIds, earlierEntityCount) >= 0;
         return known;
     }
+
+    // The earlier model's key of key k's raw id when that model had an id row for it, else −1.
+    private static int EarlierKey(IdMap ids, int k, IdMap earlierIds, int earlierEntityCount) =>
+        earlierIds.TryGetKey(ids.GetRawId(k), out var old) && old < earlierEntityCount ? old : -1;
 
     private static Dictionary<string, int> Rows(IReadOnlyList<string> vocabulary, int offset)
     {

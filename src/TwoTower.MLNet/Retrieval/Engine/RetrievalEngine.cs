@@ -321,9 +321,9 @@ public sealed class RetrievalEngine : IDisposable
         lock (_write)
         {
             CheckGenreRoom(record);
-            created = Catalog.GetLive(record.Id) is null;
             _log?.Append(update);
-            var item = ApplyPut(update);
+            var item = ApplyPut(update, out var existed);
+            created = !existed;
             MaybeSnapshot();
             return item;
         }
@@ -388,7 +388,7 @@ public sealed class RetrievalEngine : IDisposable
     {
         switch (r.Op)
         {
-            case UpdateRecord.PutItem when r.ItemId is not null: ApplyPut(r); break;
+            case UpdateRecord.PutItem when r.ItemId is not null: ApplyPut(r, out _); break;
             case UpdateRecord.RemoveItem when r.ItemId is not null: ApplyRemove(r.ItemId); break;
             case UpdateRecord.AppendHistory when r.UserId is not null && r.Items is not null: ApplyHistory(r.UserId, r.Items); break;
             case UpdateRecord.GenreVocabulary when r.Genres is not null: Catalog.AddGenres(r.Genres); break;
@@ -396,11 +396,12 @@ public sealed class RetrievalEngine : IDisposable
         }
     }
 
-    private CatalogItem ApplyPut(UpdateRecord r)
+    // existed: a live item had the id before this put (PutItem answers "created" from it).
+    private CatalogItem ApplyPut(UpdateRecord r, out bool existed)
     {
         var record = new ItemRecord(r.ItemId!, r.Title, r.Genres ?? Array.Empty<string>(), r.ReleaseDate);
         var before = Catalog.TryGetKey(record.Id, out var oldKey) ? Catalog.Get(oldKey) : null;
-        var existed = before is { Live: true };
+        existed = before is { Live: true };
         var key = Catalog.Put(record, _index is null ? null : r.Vector);
         // An unchanged vector (a catalogue re-sent, a title fixed) stays in the index: removing and re-adding it would leave
         // a tombstone each time and hide the item from searches running between the two steps.
