@@ -9,6 +9,16 @@ public sealed class IndexBenchCommandTests
     private const int N = 600, D = 8, Nq = 20, K = 10;
 
     /// <summary>A tiny benchmark set in a temp folder: base.npy, queries.npy, gt.npy (exact inner-product top-10) and the same as .fvecs/.ivecs.</summary>
+    // A model without vectors (popularity) and a Flat index of the set's base vectors, for the commands' refusals.
+    private static (string Model, string Index) PopularityModelAndFlatIndex(string dir)
+    {
+        var pop = Path.Combine(dir, "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", TestPaths.Split("p2", "train"), "--out", pop).ExitCode);
+        var index = Path.Combine(dir, "flat.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", "Flat", "--out", index).ExitCode);
+        return (pop, index);
+    }
+
     private static string WriteSet()
     {
         var dir = TestPaths.TempDir();
@@ -299,10 +309,7 @@ public sealed class IndexBenchCommandTests
     public void BuildAndSearch_BadInputs_UsageErrorsNamingTheOption()
     {
         var dir = WriteSet();
-        var pop = Path.Combine(dir, "pop.zip");
-        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", TestPaths.Split("p2", "train"), "--out", pop).ExitCode);
-        var index = Path.Combine(dir, "flat.ttvx");
-        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", "Flat", "--out", index).ExitCode);
+        var (pop, index) = PopularityModelAndFlatIndex(dir);
         var ids = Path.Combine(dir, "short-ids.txt");
         File.WriteAllLines(ids, ["1", "2"]);
         var wide = Path.Combine(dir, "wide.npy");
@@ -382,10 +389,7 @@ public sealed class IndexBenchCommandTests
         // Found by an audit: the message was index build's ("has no item vectors; index a vector model"), which tells a
         // user searching an index to build one.
         var dir = WriteSet();
-        var pop = Path.Combine(dir, "pop.zip");
-        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", TestPaths.Split("p2", "train"), "--out", pop).ExitCode);
-        var index = Path.Combine(dir, "flat.ttvx");
-        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--index", "Flat", "--out", index).ExitCode);
+        var (pop, index) = PopularityModelAndFlatIndex(dir);
         var r = CliRunner.Run("index", "search", "--index", index, "--model", pop, "--user", "1");
         Assert.AreEqual(2, r.ExitCode, r.Err);
         StringAssert.Contains(r.Err, $"--model '{pop}' is a popularity model, without user vectors: search with the vector model the index was built from (twotower, ials, mf, factors).");
