@@ -13,6 +13,12 @@ public interface IVectorIndex : IDisposable
     /// <summary>Number of live (not removed) vectors.</summary>
     int Count { get; }
 
+    /// <summary>
+    /// Removed vectors still stored as tombstones, which searches step over and <see cref="Compact"/> reclaims. 0 for
+    /// implementations that keep none of their own (the default; pgvector leaves reclaiming to PostgreSQL's vacuum).
+    /// </summary>
+    int RemovedCount => 0;
+
     /// <summary>How vectors are compared.</summary>
     VectorMetric Metric { get; }
 

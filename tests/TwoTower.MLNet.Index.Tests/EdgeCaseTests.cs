@@ -68,6 +68,36 @@ public sealed class EdgeCaseTests
     [DataRow("Flat")]
     [DataRow("HNSW16")]
     [DataRow("IVF8,Flat")]
+    [DataRow("IVF8,PQ4,Refine")]
+    public void RemovedCount_CountsTombstonesUntilCompactAndThroughSaveLoad(string spec)
+    {
+        const int n = 300, d = 8;
+        var x = TestData.Gaussian(n, d, 47);
+        using var index = Built(spec, VectorMetric.InnerProduct, x, d);
+        Assert.AreEqual(0, index.RemovedCount);
+        for (long id = 0; id < 30; id++) Assert.IsTrue(index.Remove(id));
+        Assert.IsFalse(index.Remove(0), "removing twice is no second tombstone");
+        Assert.AreEqual(30, index.RemovedCount);
+        Assert.AreEqual(n - 30, index.Count);
+        var path = Path.Combine(TestPaths.TempDir(), "index.ttvx");
+        index.Save(path);
+        using (var loaded = VectorIndex.Load(path))
+        {
+            // HNSW files keep their tombstones (the graph links through them); the others are written without.
+            Assert.AreEqual(n - 30, loaded.Count);
+            Assert.AreEqual(spec.StartsWith("HNSW", StringComparison.Ordinal) ? 30 : 0, loaded.RemovedCount);
+            loaded.Compact();
+            Assert.AreEqual(0, loaded.RemovedCount);
+        }
+        index.Compact();
+        Assert.AreEqual(0, index.RemovedCount);
+        Assert.AreEqual(n - 30, index.Count);
+    }
+
+    [TestMethod]
+    [DataRow("Flat")]
+    [DataRow("HNSW16")]
+    [DataRow("IVF8,Flat")]
     [DataRow("IVF8,PQ4")]
     public void Search_WhileCompacting_AlwaysSeesTheLiveVectors(string spec)
     {

@@ -40,6 +40,16 @@ public sealed class FlatIndex : IVectorIndex
     public int Count => _store.Live;
 
     /// <inheritdoc/>
+    public int RemovedCount
+    {
+        get
+        {
+            var store = _store;
+            return store.Rows - store.Live;
+        }
+    }
+
+    /// <inheritdoc/>
     public VectorMetric Metric { get; }
 
     /// <inheritdoc/>

@@ -89,6 +89,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public int NodeCount => Volatile.Read(ref _graph).NodeCount;
 
     /// <inheritdoc/>
+    public int RemovedCount => Volatile.Read(ref _graph).DeletedCount;
+
+    /// <inheritdoc/>
     public void Train(ReadOnlySpan<float> vectors)
     {
         ThrowIfDisposed();

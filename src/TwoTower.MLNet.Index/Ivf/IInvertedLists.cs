@@ -6,6 +6,9 @@ internal interface IInvertedLists
     /// <summary>Live vectors over all lists.</summary>
     int Count { get; }
 
+    /// <summary>Tombstoned vectors over all lists (what <see cref="Compact"/> reclaims).</summary>
+    int RemovedCount { get; }
+
     /// <summary>Whether an id is stored and not removed.</summary>
     bool Contains(long id);
 

@@ -27,6 +27,17 @@ internal sealed class InvertedLists<TList> : IInvertedLists
         }
     }
 
+    /// <summary>Tombstoned vectors over all lists.</summary>
+    public int RemovedCount
+    {
+        get
+        {
+            var n = 0;
+            foreach (var l in _lists) n += l.Rows - l.Live;
+            return n;
+        }
+    }
+
     /// <summary>Whether <paramref name="id"/> is stored and not removed.</summary>
     public bool Contains(long id) => _where.ContainsKey(id);
 

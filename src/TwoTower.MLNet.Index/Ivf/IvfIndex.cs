@@ -36,6 +36,9 @@ public abstract class IvfIndex : IVectorIndex
     public int Count => _lists.Count;
 
     /// <inheritdoc/>
+    public int RemovedCount => _lists.RemovedCount;
+
+    /// <inheritdoc/>
     public VectorMetric Metric { get; }
 
     /// <inheritdoc/>

@@ -196,6 +196,59 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    [DataRow("HNSW16")]
+    [DataRow("Flat")]
+    [DataRow("IVF4,Flat")]
+    public void PutItem_NewVectorsOverAndOver_IndexCompactsItsTombstones(string spec)
+    {
+        // Every PUT with a new vector tombstones the old one: without compaction a feed re-sending fresh vectors grew
+        // the index without bound (300 PUTs of one item left 300 dead vectors beside 30 live ones).
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null,
+            new RetrievalEngineOptions { IndexSpec = spec, ProjectionMinInteractions = 0 });
+        var item = e.Catalog.GetLive("2")!;
+        var rng = new Random(7);
+        float[] last = [];
+        for (var i = 0; i < 300; i++)
+        {
+            last = item.Vector!.Select(v => v + (float)(rng.NextDouble() - 0.5)).ToArray();
+            e.PutItem(item.Record, last);
+            Assert.IsLessThanOrEqualTo(0.25 * e.Index!.Count, e.Index.RemovedCount, $"tombstones after put {i}");
+        }
+        Assert.IsTrue(e.RemoveItem("3"));
+        Assert.AreEqual(29, e.Index!.Count);
+        var hit = e.Index.Search(last, 1, new TwoTower.MLNet.Index.SearchOptions { EfSearch = 64, NProbe = 4 });
+        Assert.AreEqual(e.Catalog.GetLive("2")!.Key, (int)hit.IdsOf(0)[0], "the latest vector is found after compactions");
+    }
+
+    [TestMethod]
+    public void RemoveItem_ManyItems_IndexCompactsOnceTombstonesPassTheShare()
+    {
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null,
+            new RetrievalEngineOptions { IndexSpec = "HNSW16", ProjectionMinInteractions = 0, CompactIndexAtRemovedShare = 0.5f });
+        var hnsw = (TwoTower.MLNet.Index.Hnsw.HnswIndex)e.Index!;
+        for (var i = 1; i <= 10; i++) Assert.IsTrue(e.RemoveItem(i.ToString()));
+        // 10 tombstones beside 20 live vectors: at most half, not compacted yet.
+        Assert.AreEqual(10, hnsw.RemovedCount);
+        Assert.AreEqual(30, hnsw.NodeCount);
+        Assert.IsTrue(e.RemoveItem("11"));
+        Assert.AreEqual(0, hnsw.RemovedCount, "11 tombstones beside 19 live vectors pass the share 0.5");
+        Assert.AreEqual(19, hnsw.NodeCount);
+        var all = hnsw.Search(e.Catalog.GetLive("20")!.Vector!, 30);
+        Assert.AreEqual(19, all.IdsOf(0).ToArray().Count(id => id >= 0));
+    }
+
+    [TestMethod]
+    public void Create_CompactShareNegativeOrNaN_ThrowsNamingTheOption()
+    {
+        foreach (var share in new[] { -0.1f, float.NaN, float.PositiveInfinity })
+        {
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null,
+                new RetrievalEngineOptions { IndexSpec = "Flat", CompactIndexAtRemovedShare = share }));
+            StringAssert.Contains(ex.Message, "CompactIndexAtRemovedShare");
+        }
+    }
+
+    [TestMethod]
     public void PutItem_SameVectorAgainWhileSearching_ItemNeverMissing()
     {
         using var e = Engine();

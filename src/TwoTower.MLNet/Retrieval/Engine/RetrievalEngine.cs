@@ -410,6 +410,7 @@ public sealed class RetrievalEngine : IDisposable
         {
             if (existed) _index.Remove(key);
             _index.Add(new long[] { key }, r.Vector);
+            if (existed) MaybeCompactIndex();
         }
         _changedItems.Add(record.Id);
         return Catalog.Get(key)!;
@@ -417,8 +418,15 @@ public sealed class RetrievalEngine : IDisposable
 
     private void ApplyRemove(string id)
     {
-        if (Catalog.TryGetKey(id, out var key) && Catalog.Remove(id)) _index?.Remove(key);
+        if (Catalog.TryGetKey(id, out var key) && Catalog.Remove(id) && _index is not null && _index.Remove(key)) MaybeCompactIndex();
         _changedItems.Add(id);
+    }
+
+    // Amortised: a rebuild after Θ(live) removals costs O(1) rebuilt vectors per update.
+    private void MaybeCompactIndex()
+    {
+        var share = _options.CompactIndexAtRemovedShare;
+        if (share > 0 && _index!.RemovedCount > share * _index.Count) _index.Compact();
     }
 
     private int ApplyHistory(string userId, IReadOnlyList<string> itemIds)

@@ -55,6 +55,14 @@ public sealed record RetrievalEngineOptions
     /// <summary>Log records after which a snapshot is written and the log emptied (default 1000).</summary>
     public int SnapshotEvery { get; init; } = 1000;
 
+    /// <summary>
+    /// Compacts the item index once its tombstones (vectors of removed items, and the old vectors of items put again
+    /// with a new one) outnumber this share of its live vectors (default 0.25; 0 = never). Searches step over tombstones,
+    /// so they cost time and memory until reclaimed; the rebuild runs inside the update that crosses the share, which
+    /// waits for it (an HNSW index of 100k items takes seconds), and searches meanwhile read the old index.
+    /// </summary>
+    public float CompactIndexAtRemovedShare { get; init; } = 0.25f;
+
     /// <summary>Checks the options; throws naming the bad value.</summary>
     public void Validate()
     {
@@ -62,6 +70,8 @@ public sealed record RetrievalEngineOptions
         if (EfSearch < 1) throw new ArgumentOutOfRangeException(nameof(EfSearch), EfSearch, "RetrievalEngineOptions.EfSearch must be ≥ 1.");
         if (ItemNeighbors < 1) throw new ArgumentOutOfRangeException(nameof(ItemNeighbors), ItemNeighbors, "RetrievalEngineOptions.ItemNeighbors must be ≥ 1.");
         if (ProjectionMinInteractions < 0) throw new ArgumentOutOfRangeException(nameof(ProjectionMinInteractions), ProjectionMinInteractions, "RetrievalEngineOptions.ProjectionMinInteractions must be ≥ 0.");
+        if (!(CompactIndexAtRemovedShare >= 0 && float.IsFinite(CompactIndexAtRemovedShare)))
+            throw new ArgumentOutOfRangeException(nameof(CompactIndexAtRemovedShare), CompactIndexAtRemovedShare, "RetrievalEngineOptions.CompactIndexAtRemovedShare must be a finite share ≥ 0 (0 = never compact).");
         if (SnapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), SnapshotEvery, "RetrievalEngineOptions.SnapshotEvery must be ≥ 1.");
         if (!Enum.IsDefined(Grouping)) throw new ArgumentOutOfRangeException(nameof(Grouping), Grouping, "RetrievalEngineOptions.Grouping must be a defined UserGrouping.");
         if (!Enum.IsDefined(NewUserFoldIn)) throw new ArgumentOutOfRangeException(nameof(NewUserFoldIn), NewUserFoldIn, "RetrievalEngineOptions.NewUserFoldIn must be a defined NewUserFoldIn.");
