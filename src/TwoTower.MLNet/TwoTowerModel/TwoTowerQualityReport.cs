@@ -2,7 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace TwoTower.MLNet.TwoTowerModel;
 
-/// <summary>Facts about a trained two-tower model: training curves and embedding diagnostics. JSON-serialisable.</summary>
+/// <summary>
+/// Facts about a trained two-tower model: training curves and embedding diagnostics. JSON-serialisable. For an ensemble
+/// (<see cref="TwoTowerTrainerOptions.EnsembleSize"/> &gt; 1) the curves and epochs are member 0's, <see cref="Members"/>
+/// holds every member's, and the vector diagnostics describe the combined vectors.
+/// </summary>
 // Figures that were not measured are null; the attribute still reads the string "NaN" that older model files hold.
 [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed class TwoTowerQualityReport
@@ -66,4 +70,11 @@ public sealed class TwoTowerQualityReport
 
     /// <summary>Signs that the model is of little use, e.g. a collapse (every user gets nearly the same items); empty when none.</summary>
     public List<string> Warnings { get; set; } = new();
+
+    /// <summary>
+    /// An ensemble's members in order (seed <see cref="TwoTowerTrainerOptions.Seed"/> + 1000 × member): each one's curves,
+    /// epochs and best validation value, without vector diagnostics; null for a single model.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<TwoTowerQualityReport>? Members { get; set; }
 }

@@ -78,6 +78,7 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
             : null;
         var sw = Stopwatch.StartNew();
         var members = new List<TwoTowerRecommender>();
+        var memberReports = new List<TwoTowerQualityReport>();
         TwoTowerQualityReport? report = null;
         TwoTowerTrainingLoop? first = null;
         for (var e = 0; e < Options.EnsembleSize; e++)
@@ -85,19 +86,32 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
             var memberOptions = Options.Clone();
             memberOptions.Seed = unchecked(Options.Seed + 1000 * e);
             var loop = new TwoTowerTrainingLoop(memberOptions, Backend, data, userFeatures, itemFeatures, member: e);
+            var memberWatch = Stopwatch.StartNew();
             var r = loop.Run(progress, cancellationToken);
             members.Add(loop.BuildModel(r));
-            if (e == 0)
-            {
-                report = r;
-                first = loop;
-            }
+            r.TrainingSeconds = memberWatch.Elapsed.TotalSeconds;
+            memberReports.Add(r);
+            if (e == 0) first = loop;
         }
-        var model = members.Count == 1 ? members[0] : Concatenate(members, report!);
-        report!.TrainingSeconds = sw.Elapsed.TotalSeconds;
+        // Member 0's curves head the report; with several members, each one's are kept beside (copies, before diagnostics fill the head).
+        report = members.Count == 1 ? memberReports[0] : MemberSummary(memberReports[0]);
+        if (members.Count > 1) report.Members = memberReports;
+        var model = members.Count == 1 ? members[0] : Concatenate(members, report);
+        report.TrainingSeconds = sw.Elapsed.TotalSeconds;
         if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, userFeatures, itemFeatures, first!.UserIdEmbedding, first.ItemIdEmbedding, first.TrainedUsers, Options.Threads);
         return model;
     }
+
+    private static TwoTowerQualityReport MemberSummary(TwoTowerQualityReport member) => new()
+    {
+        LossCurve = [.. member.LossCurve],
+        ValidationCurve = member.ValidationCurve.Select(d => new Dictionary<string, double>(d)).ToList(),
+        ExamplesPerSecond = [.. member.ExamplesPerSecond],
+        EpochsRun = member.EpochsRun,
+        BestEpoch = member.BestEpoch,
+        ValidationMetric = member.ValidationMetric,
+        BestValidationValue = member.BestValidationValue,
+    };
 
     // Concatenated vectors make the ensemble one embedding model: [u1,u2]·[i1,i2] = u1·i1 + u2·i2.
     private static TwoTowerRecommender Concatenate(List<TwoTowerRecommender> members, TwoTowerQualityReport report)

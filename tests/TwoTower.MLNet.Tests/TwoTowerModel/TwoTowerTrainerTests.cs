@@ -121,6 +121,47 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    public void Train_Ensemble_ReportKeepsEveryMembersCurvesThroughSaveLoad()
+    {
+        // The report of an ensemble described member 0 only: the other members' epochs and validation values were lost.
+        var data = TrainingData.Create(ClusteredLog(seed: 1), ClusteredLog(perUser: 3, seed: 2), Genres());
+        var options = Small();
+        options.ValidationMetric = "HR@10";
+        options.EnsembleSize = 3;
+        var model = new TwoTowerTrainer(options).Train(data);
+        var report = model.Report!;
+        Assert.IsNotNull(report.Members);
+        Assert.HasCount(3, report.Members);
+        for (var m = 0; m < 3; m++)
+        {
+            options.EnsembleSize = 1;
+            options.Seed = Small().Seed + 1000 * m;
+            var alone = new TwoTowerTrainer(options).Train(data).Report!;
+            var member = report.Members[m];
+            Assert.AreEqual(alone.EpochsRun, member.EpochsRun, $"member {m}");
+            CollectionAssert.AreEqual(alone.LossCurve, member.LossCurve, $"member {m}: the same seed trains the same member");
+            Assert.AreEqual(alone.BestValidationValue, member.BestValidationValue);
+            Assert.IsGreaterThan(0.0, member.TrainingSeconds);
+            Assert.IsNull(member.Members);
+        }
+        CollectionAssert.AreEqual(report.Members[0].LossCurve, report.LossCurve, "the head curves are member 0's");
+        Assert.AreEqual(3 * options.EmbeddingDimension, model.Dimension);
+        var path = Path.Combine(TestPaths.TempDir(), "ensemble.zip");
+        ModelRegistry.Save(model, path);
+        var loaded = ((TwoTowerRecommender)ModelRegistry.Load(path)).Report!;
+        Assert.HasCount(3, loaded.Members!);
+        CollectionAssert.AreEqual(report.Members[2].LossCurve, loaded.Members![2].LossCurve);
+
+        var single = new TwoTowerTrainer(Small()).Train(data);
+        Assert.IsNull(single.Report!.Members, "a single model has no member list");
+        var singlePath = Path.Combine(TestPaths.TempDir(), "single.zip");
+        ModelRegistry.Save(single, singlePath);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(singlePath);
+        using var reader = new StreamReader(zip.GetEntry("report.json")!.Open());
+        Assert.DoesNotContain("Members", reader.ReadToEnd(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [TestMethod]
     public void Train_QualityReport_CoherenceAboveBaseRate()
     {
         var model = new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog(), null, Genres()));
