@@ -16,6 +16,10 @@ namespace TwoTower.MLNet;
 /// <para>The model is the one fitted by the trainer that precedes this step in the chain
 /// (<c>Trainers.TwoTower(...).Append(Transforms.Recommend(...))</c>), or the one given to
 /// <see cref="TwoTowerTransformsCatalog.Recommend(FittedRecommender, RecommendOptions?)"/>.</para>
+/// <para>After an approximate Index step (HNSW, IVF) the graph still ranks exactly, since ONNX has no approximate search:
+/// the saved model gives the exact top-K (at least the index's recall), and Fit writes a Warning to <c>MLContext.Log</c>
+/// saying so. The index serves in process through <see cref="FittedRecommender.Recommend(string, int, bool)"/>
+/// (<c>ml.TwoTower().FindModel(model)</c>).</para>
 /// <para>Batch <c>Transform</c> over an <see cref="IDataView"/> of users scores every row. A
 /// <c>PredictionEngine</c> is not thread-safe: use one per thread or a pool, e.g.
 /// <code>
@@ -57,7 +61,6 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
     /// <summary>Builds the recommend graph for the model and returns its ONNX transformer.</summary>
     /// <exception cref="InvalidOperationException">No model: this step does not follow a trainer and none was given; or exclude-seen with a model
     /// loaded from a file saved without its training items (<see cref="FittedRecommender.KnowsSeenItems"/>).</exception>
-    /// <exception cref="NotSupportedException">The preceding Index step built an approximate index (not expressible in ONNX).</exception>
     /// <exception cref="ArgumentOutOfRangeException">The user id column is missing or mistyped, or K exceeds the catalogue.</exception>
     public ITransformer Fit(IDataView input)
     {
@@ -66,9 +69,13 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
             ?? throw new InvalidOperationException("Recommend() has no model: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...) in the same pipeline, or pass a FittedRecommender.");
         var model = fitted.Model;
         if (fitted.Index is { IsExact: false })
-            throw new NotSupportedException(
-                $"The item index '{fitted.IndexDescription}' is approximate and cannot live inside a saved ML.NET model (ONNX runs exact TopK only): " +
-                "drop Transforms.Recommend and serve in process with ml.TwoTower().FindModel(model).Recommend(userId, k, excludeSeen), or use Index(\"Flat\").");
+        {
+            // The pipeline of DESIGN §4 (Index(HNSW) then Recommend) must fit, save and load: exact ranking answers at least as well.
+            using var channel = ((Microsoft.ML.Runtime.IHostEnvironment)_ml).Start("Recommend");
+            channel.Warning(Microsoft.ML.Runtime.MessageSensitivity.None,
+                $"The item index '{fitted.IndexDescription}' is approximate, and ONNX runs exact TopK only: the saved model ranks every item exactly. " +
+                "The index serves in process: ml.TwoTower().FindModel(model).Recommend(userId, k, excludeSeen).");
+        }
         if (_options.ExcludeSeen) fitted.CheckKnowsSeenItems();
         if (_options.K > model.Items.Count)
             throw new ArgumentOutOfRangeException(nameof(RecommendOptions.K), _options.K, $"K is {_options.K} but the model has only {model.Items.Count} items.");
