@@ -11,7 +11,7 @@ public static class UserFeatureBuilder
     /// <summary>Name of the occupation categorical.</summary>
     public const string Occupation = "occupation";
 
-    /// <summary>Name of the zip-region categorical (first digit of the zip code).</summary>
+    /// <summary>Name of the zip-region categorical (first character of the zip code: a digit for US codes, a letter for the Canadian ones of ML-100K).</summary>
     public const string ZipRegion = "zip_region";
 
     /// <summary>Name of the age-bucket categorical.</summary>
@@ -45,7 +45,7 @@ public static class UserFeatureBuilder
         var raw = new RawFeatures();
         if (!string.IsNullOrEmpty(record.Gender)) raw.Categorical[Gender] = record.Gender;
         if (!string.IsNullOrEmpty(record.Occupation)) raw.Categorical[Occupation] = record.Occupation;
-        // The first zip digit is a coarse region: full zips are too sparse to learn.
+        // The first zip character is a coarse region: full zips are too sparse to learn.
         if (!string.IsNullOrEmpty(record.ZipCode)) raw.Categorical[ZipRegion] = record.ZipCode[..1];
         if (record.Age is { } a)
         {
