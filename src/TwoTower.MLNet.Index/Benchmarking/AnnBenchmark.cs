@@ -87,9 +87,21 @@ public static class AnnBenchmark
         return new AnnBenchmarkResult { Index = spec, BuildSeconds = buildSeconds, BytesPerVector = BytesPerVector(index, n), Points = points };
     }
 
-    /// <summary>Mean over queries of |found ∩ first k true ids| / k.</summary>
+    /// <summary>
+    /// Mean over queries of |found ∩ first k true ids| / k. Row i of <paramref name="groundTruth"/> (<paramref name="gtWidth"/>
+    /// ids) is query i's truth; rows beyond the results' queries are ignored.
+    /// </summary>
+    /// <exception cref="ArgumentException">A row holds fewer than k ids, or there are fewer rows than queries.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1.</exception>
     public static double Recall(SearchResults results, long[] groundTruth, int gtWidth, int k)
     {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(groundTruth);
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+        // A narrower row would be read on into the next query's truth.
+        if (gtWidth < k) throw new ArgumentException($"Ground truth has {gtWidth} ids per query; recall@{k} needs at least {k}.", nameof(gtWidth));
+        if (groundTruth.Length / gtWidth < results.QueryCount)
+            throw new ArgumentException($"Ground truth has {groundTruth.Length / gtWidth} rows for {results.QueryCount} queries.", nameof(groundTruth));
         var hits = 0L;
         for (var i = 0; i < results.QueryCount; i++)
         {

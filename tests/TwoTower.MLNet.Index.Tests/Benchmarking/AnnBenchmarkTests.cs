@@ -104,4 +104,18 @@ public sealed class AnnBenchmarkTests
         var hnsw = AnnBenchmark.Run("HNSW16", x, q, d, gt, 10, [64], threads: 1);
         StringAssert.StartsWith(JsonSerializer.Serialize(hnsw.Points[0]), "{\"ef\":64,");
     }
+    [TestMethod]
+    public void Recall_GroundTruthNarrowerThanKOrShort_ArgumentExceptionSayingWhy()
+    {
+        // Found by an audit of ann-tradeoffs.ipynb: with fewer truth ids per query than k, query i's truth was read into
+        // query i + 1's row (a wrong recall when the array held more rows), else "Specified argument was out of the range".
+        var found = new SearchResults(2, 2, [1, 2, 3, 4], [1f, 0.5f, 1f, 0.5f]);
+        Assert.AreEqual(1.0, AnnBenchmark.Recall(found, [1, 2, 3, 4], 2, 2));
+        Assert.AreEqual(0.5, AnnBenchmark.Recall(found, [1, 9, 3, 9], 2, 2));
+        var narrow = Assert.ThrowsExactly<ArgumentException>(() => AnnBenchmark.Recall(found, [1, 3, 5, 7], 1, 2));
+        StringAssert.Contains(narrow.Message, "1 ids per query; recall@2 needs at least 2");
+        var shortTruth = Assert.ThrowsExactly<ArgumentException>(() => AnnBenchmark.Recall(found, [1, 2], 2, 2));
+        StringAssert.Contains(shortTruth.Message, "1 rows for 2 queries");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => AnnBenchmark.Recall(found, [1, 2, 3, 4], 2, 0));
+    }
 }
