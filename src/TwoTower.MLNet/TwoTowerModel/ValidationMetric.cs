@@ -23,7 +23,8 @@ internal sealed class ValidationMetric
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (name.StartsWith("top_", StringComparison.Ordinal) || name.StartsWith("f_top_", StringComparison.Ordinal))
         {
-            var kText = name[(name.LastIndexOf('_') + 1)..];
+            // The K follows the prefix itself: after the last '_', "top__10" and "top_x_10" read as K = 10 and failed after the first fit.
+            var kText = name[(name.StartsWith("top_", StringComparison.Ordinal) ? "top_".Length : "f_top_".Length)..];
             if (!IsPlainK(kText, out var k))
                 throw new ArgumentException($"Validation metric '{name}': expected top_K or f_top_K with K a whole number ≥ 1 written plainly (e.g. top_100).", nameof(name));
             return new ValidationMetric(name, true, k);

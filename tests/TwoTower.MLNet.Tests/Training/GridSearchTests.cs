@@ -209,6 +209,18 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Run_TfrsNameWithMoreThanTopAndK_ThrowsBeforeFitting()
+    {
+        // "top__10" and "top_x_10" once parsed as K = 10 (the digits after the last '_') and failed only after the first fit.
+        var fits = 0;
+        IRecommenderTrainer Counting(IReadOnlyList<string> s) { fits++; return Ials(s); }
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        foreach (var name in new[] { "top__10", "top_x_10", "f_top__5", "f_top_top_5" })
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => GridSearch.Run(data, ["Factors=2"], Counting, name), name).Message, "expected top_K or f_top_K");
+        Assert.AreEqual(0, fits);
+    }
+
+    [TestMethod]
     public void Run_BadValueInTheLastSetting_ThrowsBeforeTheFirstFit()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
