@@ -7,14 +7,14 @@ namespace TwoTower.MLNet.Evaluation;
 /// <summary>
 /// Exact retrieval evaluation over the whole catalogue (DESIGN §6), identical row for row to the peers'
 /// data.py on the shared splits: scores every catalogue item for each test user (batched, parallel over users), ranks with
-/// "strictly greater" counting, and averages. A target the model scores −∞ is not recommendable at all (a list model's
-/// unlisted item): it misses at every K, instead of tying with the other −∞ items just below the list.
+/// "strictly greater" counting, and averages. A target the model scores −∞ (a list model's unlisted item) or NaN is not
+/// recommendable at all: it misses at every K, instead of tying with the other −∞ items just below the list.
 /// </summary>
 /// <remarks>
 /// Two cases differ from data.py (neither occurs in the shared splits): a target that is also one of the user's train
 /// items stays rankable in the filtered rankings (f_top_K, full ranking), where data.py scores it −∞; and a target the
-/// model does not know (or scores −∞) misses at every K, where data.py's rank count makes it a hit once K reaches the
-/// catalogue size.
+/// model does not know (or scores −∞ or NaN) misses at every K, where data.py's rank count makes it a hit once K reaches
+/// the catalogue size (a NaN target at every K, as no score compares greater than NaN).
 /// </remarks>
 public static class RetrievalEvaluator
 {
@@ -77,9 +77,9 @@ public static class RetrievalEvaluator
                 foreach (var r in rowsByUser[u])
                 {
                     var item = test.ItemKeys[r];
-                    var rank = item < nItems && !float.IsNegativeInfinity(row[item]) ? ScoreRanking.CountGreater(row, row[item]) : int.MaxValue;
+                    var rank = Rankable(row, item) ? ScoreRanking.CountGreater(row, row[item]) : int.MaxValue;
                     // The user's own train item keeps its score in the filtered row when it is the target.
-                    var fRank = item < nItems && !float.IsNegativeInfinity(row[item]) ? ScoreRanking.CountGreater(filtered, row[item]) : int.MaxValue;
+                    var fRank = Rankable(row, item) ? ScoreRanking.CountGreater(filtered, row[item]) : int.MaxValue;
                     for (var j = 0; j < kList.Length; j++)
                     {
                         if (rank < kList[j]) hits[u, j]++;
@@ -148,7 +148,7 @@ public static class RetrievalEvaluator
                 foreach (var it in ctx.HistoryOf(u))
                     if (it < n && targets.BinarySearch(it) < 0) row[it] = float.NegativeInfinity;
                 ranks.Clear();
-                foreach (var t in targets) ranks.Add(t < n && !float.IsNegativeInfinity(row[t]) ? ScoreRanking.CountGreater(row, row[t]) : int.MaxValue);
+                foreach (var t in targets) ranks.Add(Rankable(row, t) ? ScoreRanking.CountGreater(row, row[t]) : int.MaxValue);
                 SeparateTiedTargets(ranks);
                 var rs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ranks);
                 for (var j = 0; j < kList.Length; j++)
@@ -201,6 +201,9 @@ public static class RetrievalEvaluator
         var table = new PerUserMetrics(evaluated.Select(u => test.Users.RawIds[u]).ToArray(), evaluated.Select(_ => 1.0).ToArray(), userValues);
         return new EvaluationResult("full", metrics, evaluated.Length, test.Count, ctx.UnknownItemRows, ctx.UnknownUserRows, sw.Elapsed.TotalSeconds, table);
     }
+
+    // A known item with a score TopK can list: −∞ and NaN never enter a list, so such a target misses at every K.
+    private static bool Rankable(ReadOnlySpan<float> row, int item) => item < row.Length && row[item] > float.NegativeInfinity;
 
     private static int[] CheckKs(IReadOnlyList<int> ks)
     {

@@ -88,6 +88,27 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [TestMethod]
+    public void Evaluate_TargetScoredMinusInfinityOrNaN_MissesEvenWithKPastTheCatalogue()
+    {
+        // Neither score is ever put in a top-K list (ScoreRanking.TopK skips both), so neither target can be a hit. A NaN
+        // target once ranked at the catalogue size: a hit at K = 5 of 3 items, with a reciprocal rank of 1/4.
+        var model = new FixedScoresModel(new IdMap("user", new[] { "a" }), new IdMap("item", new[] { "i0", "i1", "i2" }), new float[,] { { 1, float.NegativeInfinity, float.NaN } });
+        foreach (var target in new[] { "i1", "i2" })
+        {
+            var test = new InteractionLog();
+            test.Add("a", target);
+            var set = EvaluationSet.Create(model, new InteractionLog(), test);
+            var full = RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, [5]);
+            Assert.AreEqual(0.0, full["HR@5"], target);
+            Assert.AreEqual(0.0, full["MRR"], target);
+            Assert.AreEqual(1 / 3.0, full["Coverage@5"], 1e-12, "only i0 is ever listed");
+            var tfrs = RetrievalEvaluator.EvaluateTfrs(model, set.History, set.Test, [5]);
+            Assert.AreEqual(0.0, tfrs["top_5"], target);
+            Assert.AreEqual(0.0, tfrs["f_top_5"], target);
+        }
+    }
+
+    [TestMethod]
     public void Evaluate_DataNotEncodedWithModelMaps_ThrowsWithAdvice()
     {
         var (model, _) = Tiny();
