@@ -86,6 +86,9 @@ public static class EvaluationComparison
                 throw new ArgumentException($"The results are over different test sets (user '{a.UserIds[u]}' has {a.WeightValues[u]} and {b.WeightValues[order[u]]} test rows); evaluate both models on the same --train/--test files. " +
                     "A rating evaluation leaves out the rows whose item a model does not know, so models trained on different data score different rows.", nameof(baseline));
         }
+        // Full ranking weighs every user 1: only the total tells test sets with other rows of the same users apart.
+        if (result.Rows != baseline.Rows)
+            throw new ArgumentException($"The results are over different test sets ({result.Rows} and {baseline.Rows} test rows); evaluate both models on the same --train/--test files.", nameof(baseline));
         return (a, b, order);
     }
 }

@@ -171,6 +171,21 @@ public sealed class EvaluationComparisonTests
     }
 
     [TestMethod]
+    public void Compare_FullRankingSameUsersDifferentRowCounts_Throws()
+    {
+        // Full ranking weighs every user 1, so the per-user weights cannot tell these test sets apart; the row counts can.
+        var m = Model(ScoresA);
+        var (train, test) = Logs();
+        var t1 = EvaluationSet.Create(m, train, test);
+        var more = Logs().Test;
+        more.Add("a", "i3");
+        var t2 = EvaluationSet.Create(m, train, more);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => EvaluationComparison.Compare(
+            RetrievalEvaluator.EvaluateFullRanking(m, t1.History, t1.Test, new[] { 1 }), RetrievalEvaluator.EvaluateFullRanking(m, t2.History, t2.Test, new[] { 1 })));
+        StringAssert.Contains(ex.Message, "different test sets (3 and 4 test rows)");
+    }
+
+    [TestMethod]
     public void Average_MeansMetricsAndUsers_RefusesOtherTestSets()
     {
         var a = Full(Model(ScoresA), 1);
