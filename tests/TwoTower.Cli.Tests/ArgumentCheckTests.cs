@@ -97,6 +97,13 @@ public sealed class ArgumentCheckTests
     }
 
     [TestMethod]
+    public void Evaluate_KWithoutACutOff_NamesTheOption()
+    {
+        // Only separators: the evaluator's own "At least one cut-off K is needed." did not say which argument.
+        AssertUsageError(CliRunner.Run("evaluate", "--model", Popularity(), "--train", P2("train"), "--test", P2("test"), "--k", ","), "--k ',': no cut-off");
+    }
+
+    [TestMethod]
     public void Compare_OneUser_ErrorsAreUndefinedNotZero()
     {
         var model = Popularity();

@@ -33,6 +33,7 @@ internal static class Formatting
                 throw new UserInputException($"--k '{text}': '{part}' is not a positive integer (expected e.g. 1,5,10,50,100).");
             ks.Add(k);
         }
+        if (ks.Count == 0) throw new UserInputException($"--k '{text}': no cut-off given (expected e.g. 1,5,10,50,100).");
         return ks.ToArray();
     }
 
