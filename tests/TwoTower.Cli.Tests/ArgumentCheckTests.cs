@@ -33,6 +33,14 @@ public sealed class ArgumentCheckTests
     }
 
     [TestMethod]
+    public void Train_TrainAndData_RefusedInsteadOfIgnoringData()
+    {
+        // --data beside --train was dropped silently, with the item and user metadata of its folder.
+        AssertUsageError(CliRunner.Run("train", "--model", "popularity", "--train", P2("train"), "--data", TestPaths.MovieLens100K, "--out", Path.Combine(TestPaths.TempDir(), "m.zip")),
+            "--train and --data both give the training data: pass one");
+    }
+
+    [TestMethod]
     public void RangeError_OneLineWithoutTheCSharpParameterName()
     {
         var r = CliRunner.Run("train", "--model", "ials", "--train", P2("train"), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"), "--factors", "0");

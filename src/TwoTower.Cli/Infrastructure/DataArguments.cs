@@ -58,6 +58,9 @@ internal sealed class DataArguments
     public (InteractionLog Log, LoadedDataset? Dataset) LoadTrain(ParseResult r, CliConsole console)
     {
         var train = r.GetValue(Train);
+        // Both given, --data was dropped whole, its metadata too, and nothing said so.
+        if (train is not null && r.GetValue(Data) is not null)
+            throw new UserInputException("--train and --data both give the training data: pass one (metadata beside --train comes from --items/--users).");
         if (train is not null) return (LoadLog(train, r, console, "--train"), null);
         var data = r.GetValue(Data) ?? throw new UserInputException("No training data: pass --train FILE (or --data DIR|FILE).");
         var ds = DatasetLoader.Load(data, LoadOptions(r));
