@@ -43,9 +43,6 @@ public sealed class CompareCommandTests
         Assert.AreEqual(r.Json["NDCG@10"]!.GetValue<double>(), ndcg, 1e-6);
         StringAssert.Contains(r.Err, "per-user values of 943 users written to");
 
-        var rating = CliRunner.Run("evaluate", "--model", model, "--test", TestPaths.Split("p2", "test"), "--protocol", "rating", "--per-user", csv);
-        Assert.AreEqual(2, rating.ExitCode);
-        StringAssert.Contains(rating.Err, "--per-user is for the full and tfrs protocols");
     }
 
     [TestMethod]

@@ -45,6 +45,38 @@ public sealed class MatrixFactorizationCommandTests
     }
 
     [TestMethod]
+    public void EvaluateRating_StandardErrorsAndPerUserErrors_RefusesRankingOptions()
+    {
+        // The rating protocol printed no standard errors (computed, then dropped), refused --per-user, and took --k/--threads and ignored them.
+        var model = Path.Combine(TestPaths.TempDir(), "mf.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "mf", "--train", TestPaths.Split("p2", "train"), "--out", model).ExitCode);
+        var csv = Path.Combine(TestPaths.TempDir(), "rating-users.csv");
+        var eval = CliRunner.Run("evaluate", "--model", model, "--test", TestPaths.Split("p2", "test"), "--protocol", "rating", "--per-user", csv, "--json");
+        Assert.AreEqual(0, eval.ExitCode, eval.Err);
+        var lines = File.ReadAllLines(csv);
+        Assert.AreEqual("user_id,weight,MSE,MAE", lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split(',').Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        Assert.HasCount(eval.Json["users"]!.GetValue<int>(), rows);
+        Assert.AreEqual(eval.Json["rows"]!.GetValue<int>(), (int)rows.Sum(r => r[0]));
+        // RMSE = √(Σ w·MSE / Σ w); its standard error by the delta method from the users' MSE, MAE's from the users' MAE.
+        var weight = rows.Sum(r => r[0]);
+        var mse = rows.Sum(r => r[0] * r[1]) / weight;
+        Assert.AreEqual(Math.Sqrt(mse), eval.Json["RMSE"]!.GetValue<double>(), 1e-5);
+        Assert.AreEqual(rows.Sum(r => r[0] * r[2]) / weight, eval.Json["MAE"]!.GetValue<double>(), 1e-5);
+        var se = eval.Json["standard_errors"]!;
+        Assert.IsGreaterThan(0.0, se["RMSE"]!.GetValue<double>());
+        Assert.IsLessThan(0.05, se["RMSE"]!.GetValue<double>(), "about 1/√users of the spread");
+        Assert.IsGreaterThan(0.0, se["MAE"]!.GetValue<double>());
+        StringAssert.Contains(eval.Err, "per-user values of");
+        foreach (var (option, value) in new[] { ("--k", "10"), ("--threads", "1") })
+        {
+            var r = CliRunner.Run("evaluate", "--model", model, "--test", TestPaths.Split("p2", "test"), "--protocol", "rating", option, value);
+            Assert.AreEqual(2, r.ExitCode, option);
+            StringAssert.Contains(r.Err, $"{option} is for the full and tfrs protocols");
+        }
+    }
+
+    [TestMethod]
     public void EvaluateRating_ImplicitModel_ExplainsItNeedsARatingModel()
     {
         var model = Path.Combine(TestPaths.TempDir(), "pop.zip");

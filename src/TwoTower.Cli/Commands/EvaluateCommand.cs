@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         protocol.AcceptOnlyFromAmong("full", "tfrs", "rating");
         var threads = new Option<int>("--threads") { Description = "Threads (0 = all cores).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the metrics as the last line." };
-        var perUser = new Option<string?>("--per-user") { Description = "Also write each user's metric values to this CSV (user_id, weight, one column per averaged metric)." };
+        var perUser = new Option<string?>("--per-user") { Description = "Also write each user's metric values to this CSV (user_id, weight, one column per averaged metric; for --protocol rating the user's MSE and MAE, weight = rated rows)." };
         var cmd = new Command("evaluate", "Evaluate a model: history = --train, targets = --test.");
         data.AddTo(cmd, data: false, valid: false, items: false, users: false);
         foreach (var o in new Option[] { modelPath, ks, protocol, threads, json, perUser }) cmd.Options.Add(o);
@@ -31,7 +31,13 @@ internal static class EvaluateCommand
             if (r.GetValue(perUser) is { } perUserOut) OutputPaths.File(perUserOut, "--per-user", ("--model", r.GetValue(modelPath)), ("--train", r.GetValue(data.Train)), ("--test", r.GetValue(data.Test)));
             var loaded = ModelFile.Load(r.GetValue(modelPath)!);
             if (r.GetValue(protocol) == "rating")
-                return r.GetValue(perUser) is null ? EvaluateRatings(console, loaded.Model, data, r) : throw new UserInputException("--per-user is for the full and tfrs protocols (per-user ranking metrics), not rating.");
+            {
+                // Taken and ignored, they looked as if they had been used.
+                foreach (var ranking in new Option[] { ks, threads })
+                    if (r.GetResult(ranking) is { Implicit: false })
+                        throw new UserInputException($"{ranking.Name} is for the full and tfrs protocols (ranking); --protocol rating predicts every rated test row once.");
+                return EvaluateRatings(console, loaded.Model, data, r, r.GetValue(perUser));
+            }
             var (history, test) = LoadHistoryAndTest(data, r, console);
             var proto = r.GetValue(protocol)!;
             var result = Evaluate(loaded.Model, history, test, proto, r.GetValue(ks), r.GetValue(threads));
@@ -99,7 +105,7 @@ internal static class EvaluateCommand
     }
 
     // Rating prediction is the task of ML.NET's MatrixFactorizationTrainer: RMSE/MAE over the rated test rows.
-    private static int EvaluateRatings(CliConsole console, MLNet.Models.IRecommender model, DataArguments data, ParseResult r)
+    private static int EvaluateRatings(CliConsole console, MLNet.Models.IRecommender model, DataArguments data, ParseResult r, string? perUserPath)
     {
         if (model is not MatrixFactorizationModel { ModelType: MatrixFactorizationModel.ExplicitModelType } mf)
             throw new UserInputException($"--protocol rating needs a rating model (train with --model mf); '{model.ModelType}' scores preferences, not ratings.");
@@ -107,26 +113,34 @@ internal static class EvaluateCommand
         var log = data.LoadLog(testPath, r, console, "--test");
         if (!log.HasRatings) throw new UserInputException($"--test '{testPath}' has no rating column; --protocol rating needs ratings.");
         var test = Interactions.Encode(log, new IdMap("user"), new IdMap("item"), UnknownIdPolicy.Add);
-        RatingMetrics m;
+        EvaluationResult m;
         try
         {
-            m = RatingMetrics.Evaluate(mf, test);
+            m = RatingEvaluation.Evaluate(mf, test);
         }
         catch (ArgumentException ex)
         {
             throw new UserInputException($"--test '{testPath}': {ex.MessageWithoutParameter()}");
         }
-        console.Write(Formatting.KeyValueTable($"{model.ModelType} · protocol rating · {m.Count} rated rows", new[]
+        var (rmseSe, maeSe) = (RatingEvaluation.StandardError(m, "RMSE"), RatingEvaluation.StandardError(m, "MAE"));
+        console.Write(Formatting.KeyValueTable($"{model.ModelType} · protocol rating · {m.Rows} rated rows · {m.Users} users", new[]
         {
-            ("RMSE", Formatting.F4(m.RootMeanSquaredError)),
-            ("MAE", Formatting.F4(m.MeanAbsoluteError)),
-            ("rows with unknown items (skipped)", m.UnknownRows.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("RMSE", $"{Formatting.F4(m["RMSE"])} ± {Formatting.F4(rmseSe)}"),
+            ("MAE", $"{Formatting.F4(m["MAE"])} ± {Formatting.F4(maeSe)}"),
+            ("rows with unknown items (skipped)", m.UnknownItemRows.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         }));
+        if (perUserPath is not null)
+        {
+            // Each user's own MSE and MAE over their rows (weight = rows): what compare pairs.
+            m.PerUser!.WriteCsv(perUserPath, ["MSE", "MAE"]);
+            console.Log($"per-user values of {m.PerUser.UserIds.Count} users written to {perUserPath}");
+        }
         if (console.Json)
             console.WriteJson(new JsonObject
             {
-                ["model"] = model.ModelType, ["protocol"] = "rating", ["RMSE"] = Math.Round(m.RootMeanSquaredError, 6),
-                ["MAE"] = Math.Round(m.MeanAbsoluteError, 6), ["rows"] = m.Count, ["unknown_item_rows"] = m.UnknownRows,
+                ["model"] = model.ModelType, ["protocol"] = "rating", ["RMSE"] = Math.Round(m["RMSE"], 6), ["MAE"] = Math.Round(m["MAE"], 6),
+                ["standard_errors"] = new JsonObject { ["RMSE"] = Formatting.Number(rmseSe), ["MAE"] = Formatting.Number(maeSe) },
+                ["users"] = m.Users, ["rows"] = m.Rows, ["unknown_item_rows"] = m.UnknownItemRows,
             });
         return 0;
     }
