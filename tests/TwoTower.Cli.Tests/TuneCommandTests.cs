@@ -36,6 +36,23 @@ public sealed class TuneCommandTests
     }
 
     [TestMethod]
+    public void Tune_ASettingThatDiverges_ListedAsFailedAndTheBestOfTheOthersKept()
+    {
+        var best = Path.Combine(TestPaths.TempDir(), "best.zip");
+        var r = CliRunner.Run("tune", "--model", "twotower", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"),
+            "--grid", "LearningRate=1000000,0.003", "--epochs", "1", "--out", best, "--json");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var trials = r.Json["trials"]!.AsArray();
+        Assert.HasCount(2, trials);
+        StringAssert.Contains(trials[0]!["failure"]!.GetValue<string>(), "Training diverged at epoch 1");
+        Assert.IsNull(trials[0]!["score"]);
+        Assert.IsNull(trials[1]!["failure"]);
+        Assert.AreEqual("0.003", r.Json["best"]!["settings"]!["LearningRate"]!.GetValue<string>());
+        StringAssert.Contains(r.Err, "tune twotower: 1/2 LearningRate=1000000 -> failed: Training diverged");
+        Assert.IsTrue(File.Exists(best));
+    }
+
+    [TestMethod]
     public void Tune_Seeds_ScoresEachSettingByTheMeanOfItsSeeds()
     {
         var r = CliRunner.Run(Tune("--grid", "Regularization=1,30", "--factors", "8", "--iterations", "3", "--seeds", "2", "--json"));

@@ -104,7 +104,8 @@ internal static class TuneCommand
                 console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out (evaluate counts them as misses).");
             if (td.Validation is not { Count: > 0 }) throw new UserInputException("--valid: no row has a user and an item known from --train; nothing to score the settings on.");
             var result = console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
-                (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> {trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"),
+                (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> " +
+                    (trial.Failure is { } failure ? $"failed: {failure}" : $"{trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)")),
                 p, trialCount, seed, seedCount));
             if (path is not null) ModelFile.Save(path, result.BestModel, td.Train.ToUserItemMatrix(), result.BestModel.Describe());
 
@@ -128,10 +129,11 @@ internal static class TuneCommand
                 {
                     trials.Add(new JsonObject
                     {
-                        ["settings"] = Settings(t), ["score"] = Math.Round(t.Score, 6), ["fit_seconds"] = Math.Round(t.FitSeconds, 4),
+                        ["settings"] = Settings(t), ["score"] = Formatting.Number(t.Score), ["fit_seconds"] = Math.Round(t.FitSeconds, 4),
                         ["standard_error"] = Formatting.Number(t.ScoreStandardError),
                         ["seed_scores"] = new JsonArray(t.SeedScores.Select(v => (JsonNode?)Math.Round(v, 6)).ToArray()),
                         ["vs_best"] = c is null ? null : new JsonObject { ["difference"] = Math.Round(c.Difference, 6), ["standard_error"] = Formatting.Number(c.StandardError), ["p_value"] = Formatting.PValueNumber(c.PValue) },
+                        ["failure"] = t.Failure,
                     });
                 }
                 console.WriteJson(new JsonObject
@@ -155,6 +157,7 @@ internal static class TuneCommand
     private static string AgainstBest(GridSearchTrial trial, GridSearchTrial best, MetricComparison? comparison)
     {
         if (ReferenceEquals(trial, best)) return "best";
+        if (trial.Failure is { } failure) return Markup.Escape($"failed: {failure}");
         if (comparison is not { } c) return "";
         return $"{Formatting.SignedF4(c.Difference)} ± {Formatting.F4(c.StandardError)}, p {Formatting.PValue(c.PValue)}" + (c.PValue >= 0.05 ? " (within noise)" : "");
     }

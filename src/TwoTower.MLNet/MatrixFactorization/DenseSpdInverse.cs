@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using TwoTower.MLNet.Index.Kernels;
+using TwoTower.MLNet.Training;
 
 namespace TwoTower.MLNet.MatrixFactorization;
 
@@ -71,7 +72,7 @@ internal static class DenseSpdInverse
             var s = d[j * kb + j];
             for (var l = 0; l < j; l++) s -= d[j * kb + l] * d[j * kb + l];
             if (!(s > 0) || !double.IsFinite(s))
-                throw new InvalidOperationException($"The matrix is not positive definite (pivot {k0 + j} is {s}); increase the regularisation.");
+                throw new TrainingFailedException($"The matrix is not positive definite (pivot {k0 + j} is {s}); increase the regularisation.");
             var piv = Math.Sqrt(s);
             d[j * kb + j] = piv;
             for (var i = j + 1; i < kb; i++)

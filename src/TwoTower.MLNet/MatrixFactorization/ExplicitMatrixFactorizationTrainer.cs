@@ -183,7 +183,7 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
                 var lambda = reg * idx.Length;
                 for (var d = 0; d < dim; d++) a[d * dim + d] += lambda;
                 if (!SmallCholesky.Factor(a, dim))
-                    throw new InvalidOperationException(reg > 0 || !float.IsFinite(TensorPrimitives.Sum(b))
+                    throw new TrainingFailedException(reg > 0 || !float.IsFinite(TensorPrimitives.Sum(b))
                         // With a ridge the system is positive definite: a failure means values too large for float (e.g. ratings of 1e37).
                         ? $"The normal equations of row {row} overflowed float precision: the ratings or factors are too large (scale the ratings to a range such as 1–5)."
                         : $"The normal equations of row {row} are singular (Regularization = {reg}); use Regularization > 0.");

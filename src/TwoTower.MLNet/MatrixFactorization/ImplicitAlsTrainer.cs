@@ -271,7 +271,7 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         }
     }
 
-    private static InvalidOperationException BeyondFloatPrecision(string rowKind, int row, float reg, ReadOnlySpan<float> cm1) =>
+    private static TrainingFailedException BeyondFloatPrecision(string rowKind, int row, float reg, ReadOnlySpan<float> cm1) =>
         new($"The least-squares system of {rowKind} key {row} is beyond float precision (largest confidence {1f + (cm1.IsEmpty ? 0f : TensorPrimitives.Max(cm1))}, " +
             $"regularization {reg}): lower Alpha or RecencyBoost (or use ConfidenceScaling.Log), or Regularization.");
 

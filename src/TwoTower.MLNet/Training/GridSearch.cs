@@ -7,7 +7,7 @@ namespace TwoTower.MLNet.Training;
 
 /// <summary>One setting tried by <see cref="GridSearch"/>: its option assignments, validation metrics and fit time.</summary>
 /// <param name="Assignments">The "Name=Value" assignments of this setting, one per grid axis.</param>
-/// <param name="Score">The searched metric on the validation data (higher is better; lower for RMSE and MAE).</param>
+/// <param name="Score">The searched metric on the validation data (higher is better; lower for RMSE and MAE); NaN for a <see cref="Failure"/>.</param>
 /// <param name="Metrics">Every metric of the protocol on the validation data.</param>
 /// <param name="FitSeconds">Training time of this setting (all its fits).</param>
 public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double Score, IReadOnlyDictionary<string, double> Metrics, double FitSeconds)
@@ -20,12 +20,18 @@ public sealed record GridSearchTrial(IReadOnlyList<string> Assignments, double S
 
     /// <summary>The searched metric of each fit, in seed order (one value unless the search fitted several seeds).</summary>
     public IReadOnlyList<double> SeedScores { get; init; } = [];
+
+    /// <summary>
+    /// Why this setting made no model (a fit of it threw <see cref="TrainingFailedException"/>: diverged, overflowed, singular),
+    /// or null when it was scored. A failed trial has no metrics and is never the best.
+    /// </summary>
+    public string? Failure { get; init; }
 }
 
 /// <summary>The outcome of a <see cref="GridSearch"/>: every trial in grid order and the best one's model.</summary>
 /// <param name="Metric">The metric that was searched (maximised; minimised when <see cref="LowerIsBetter"/>).</param>
 /// <param name="Trials">Every setting tried, in grid order (<see cref="GridSearch.Expand"/>, <see cref="GridSearch.Sample"/>).</param>
-/// <param name="Best">The trial with the highest score (the first of equals).</param>
+/// <param name="Best">The trial with the highest score (the first of equals), among those that did not fail.</param>
 /// <param name="BestModel">The model fitted with the best setting (on the training data, as evaluated).</param>
 public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTrial> Trials, GridSearchTrial Best, IRecommender BestModel)
 {
@@ -40,7 +46,7 @@ public sealed record GridSearchResult(string Metric, IReadOnlyList<GridSearchTri
     public MetricComparison? CompareWithBest(GridSearchTrial trial)
     {
         ArgumentNullException.ThrowIfNull(trial);
-        if (ReferenceEquals(trial, Best) || trial.Evaluation?.PerUser is null || Best.Evaluation?.PerUser is null) return null;
+        if (ReferenceEquals(trial, Best) || trial.Failure is not null || trial.Evaluation?.PerUser is null || Best.Evaluation?.PerUser is null) return null;
         if (LowerIsBetter) return MatrixFactorization.RatingEvaluation.Compare(trial.Evaluation, Best.Evaluation, Metric);
         if (!trial.Evaluation.PerUser.Contains(Metric)) return null;
         return EvaluationComparison.Compare(trial.Evaluation, Best.Evaluation, Metric);
@@ -166,7 +172,10 @@ public static class GridSearch
     /// pairs seed-averaged users). Training randomness then moves the ranking of the settings less. The kept model is the
     /// best setting's first fit.
     /// </param>
+    /// <remarks>A setting whose fit throws <see cref="TrainingFailedException"/> (diverged, overflowed, singular) is kept as a failed
+    /// trial (<see cref="GridSearchTrial.Failure"/>) and the search goes on; other exceptions end it.</remarks>
     /// <exception cref="ArgumentException">No validation data, an unknown metric, a bad grid, or seeds &gt; 1 with a Seed axis.</exception>
+    /// <exception cref="TrainingFailedException">Every setting failed.</exception>
     public static GridSearchResult Run(TrainingData data, IReadOnlyList<string> axes, Func<IReadOnlyList<string>, IRecommenderTrainer> createTrainer,
         string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null, IProgress<TrainingProgress>? progress = null,
         int trials = 0, int seed = 0, int seeds = 1)
@@ -191,17 +200,36 @@ public static class GridSearch
             IRecommender? model = null;
             var fits = new List<EvaluationResult>();
             var seconds = 0.0;
-            for (var s = 0; s < seeds; s++)
+            string? failure = null;
+            for (var s = 0; s < seeds && failure is null; s++)
             {
                 IReadOnlyList<string> assignments = seeds == 1 ? setting : [.. setting, $"Seed={seed + s}"];
                 var trainer = createTrainer(assignments);
                 var sw = Stopwatch.StartNew();
-                var fitted = trainer.Fit(data, progress);
+                IRecommender fitted;
+                try
+                {
+                    fitted = trainer.Fit(data, progress);
+                }
+                catch (TrainingFailedException ex)
+                {
+                    // A learning rate that diverges is an answer of the search, not the end of it: the other settings still run.
+                    failure = seeds == 1 ? ex.Message : $"Seed={seed + s}: {ex.Message}";
+                    seconds += sw.Elapsed.TotalSeconds;
+                    break;
+                }
                 seconds += sw.Elapsed.TotalSeconds;
                 model ??= fitted;
                 fits.Add(parsedMetric is null
                     ? MatrixFactorization.RatingEvaluation.Evaluate((MatrixFactorization.MatrixFactorizationModel)fitted, validation)
                     : parsedMetric.EvaluateResult(fitted, data.Train, validation, threads).WithPerUserOnly(parsedMetric.Name));
+            }
+            if (failure is not null)
+            {
+                var failed = new GridSearchTrial(setting, double.NaN, new Dictionary<string, double>(), seconds) { Failure = failure };
+                done.Add(failed);
+                onTrial?.Invoke(failed, done.Count, settings.Count);
+                continue;
             }
             var evaluation = fits.Count == 1 ? fits[0] : EvaluationResult.Average(fits);
             var name = parsedMetric?.Name ?? metric;
@@ -220,7 +248,9 @@ public static class GridSearch
             }
             onTrial?.Invoke(trial, done.Count, settings.Count);
         }
-        return new GridSearchResult(parsedMetric?.Name ?? metric, done, best!, bestModel!);
+        if (best is null)
+            throw new TrainingFailedException($"Every setting of the search failed; the first: {string.Join(' ', done[0].Assignments)}: {done[0].Failure}");
+        return new GridSearchResult(parsedMetric?.Name ?? metric, done, best, bestModel!);
     }
 
     /// <summary>Checks that <paramref name="settings"/> can each be fitted with <paramref name="seeds"/> training seeds, before any fit.</summary>

@@ -246,10 +246,10 @@ internal sealed class TwoTowerTrainingLoop
             report.ExamplesPerSecond.Add(n / seconds);
             report.EpochsRun = epoch;
             if (!double.IsFinite(loss))
-                throw new InvalidOperationException($"Training diverged at epoch {epoch}: loss is {loss}. Lower LearningRate ({_o.LearningRate}) or raise Temperature ({_o.Temperature}).");
+                throw new TrainingFailedException($"Training diverged at epoch {epoch}: loss is {loss}. Lower LearningRate ({_o.LearningRate}) or raise Temperature ({_o.Temperature}).");
             // With L2-normalised outputs an overflowing tower still gives a finite loss (its vectors normalise to 0): the
             // parameters and the last batch's tower outputs tell divergence apart.
-            if (Diverged()) throw new InvalidOperationException($"Training diverged at epoch {epoch}: the towers' parameters or outputs are no longer finite (loss {loss:G4}). Lower LearningRate ({_o.LearningRate}).");
+            if (Diverged()) throw new TrainingFailedException($"Training diverged at epoch {epoch}: the towers' parameters or outputs are no longer finite (loss {loss:G4}). Lower LearningRate ({_o.LearningRate}).");
 
             IReadOnlyDictionary<string, double>? metrics = null;
             if (_metric is not null)

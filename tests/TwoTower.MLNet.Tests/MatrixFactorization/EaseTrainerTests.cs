@@ -1,4 +1,5 @@
 using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Training;
 using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Tests.MatrixFactorization;
@@ -66,7 +67,7 @@ public sealed class EaseTrainerTests
     public void Invert_NotPositiveDefinite_ThrowsInvalidOperation()
     {
         var a = new float[] { 1, 2, 2, 1 };
-        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => DenseSpdInverse.Invert(a, 2, 1));
+        var ex = Assert.ThrowsExactly<TrainingFailedException>(() => DenseSpdInverse.Invert(a, 2, 1));
         StringAssert.Contains(ex.Message, "positive definite");
     }
 

@@ -1,5 +1,6 @@
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.MatrixFactorization;
+using TwoTower.MLNet.Training;
 
 namespace TwoTower.MLNet.Tests.MatrixFactorization;
 
@@ -250,7 +251,7 @@ public sealed class ImplicitAlsTrainerTests
         // conjugate gradient silently kept the random initial factors (alpha 1e20 and up), and λ = 1e30 gave
         // "userFactors[0] is NaN" from the model constructor.
         var x = MfTestData.Random(40, 30, 0.15, seed: 3);
-        var ex = Assert.ThrowsExactly<InvalidOperationException>(() =>
+        var ex = Assert.ThrowsExactly<TrainingFailedException>(() =>
             Fit(x, new ImplicitAlsOptions { Factors = 5, Iterations = 2, Alpha = alpha, Regularization = reg, Solver = solver, Threads = 2 }));
         StringAssert.Contains(ex.Message, "beyond float precision");
         StringAssert.Contains(ex.Message, "user key");

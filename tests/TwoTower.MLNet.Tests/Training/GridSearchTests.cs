@@ -121,6 +121,29 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Run_ASettingThatDiverges_IsAFailedTrialAndTheSearchGoesOn()
+    {
+        // A diverging learning rate threw out of the search and lost every finished trial.
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2), TwoTowerTrainerTests.Genres());
+        var reported = new List<GridSearchTrial>();
+        var result = GridSearch.Run(data, ["LearningRate=0.01,1000000,0.003"], TwoTower, "NDCG@10", threads: 1, onTrial: (t, _, _) => reported.Add(t));
+        Assert.HasCount(3, result.Trials);
+        CollectionAssert.AreEqual(result.Trials.ToArray(), reported.ToArray());
+        var failed = result.Trials[1];
+        StringAssert.Contains(failed.Failure!, "Training diverged at epoch");
+        Assert.IsTrue(double.IsNaN(failed.Score));
+        Assert.IsEmpty(failed.Metrics);
+        Assert.IsNull(result.CompareWithBest(failed));
+        Assert.IsNull(result.Trials[0].Failure);
+        Assert.IsNull(result.Trials[2].Failure);
+        Assert.AreEqual(Math.Max(result.Trials[0].Score, result.Trials[2].Score), result.Best.Score);
+        Assert.IsNotNull(result.BestModel);
+
+        var none = Assert.ThrowsExactly<TrainingFailedException>(() => GridSearch.Run(data, ["LearningRate=1000000,2000000"], TwoTower, "NDCG@10", threads: 1, seeds: 2));
+        StringAssert.Contains(none.Message, "Every setting of the search failed; the first: LearningRate=1000000: Seed=0: Training diverged");
+    }
+
+    [TestMethod]
     public void Run_EachTrialHasItsStandardErrorAndAPairedComparisonWithTheBest()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
@@ -290,6 +313,15 @@ public sealed class GridSearchTests
         var o = new ExplicitMatrixFactorizationOptions { Factors = 8, Iterations = 5, Threads = 1, Seed = 3 };
         foreach (var a in setting) OptionAssignment.Apply(o, a);
         return new ExplicitMatrixFactorizationTrainer(o);
+    }
+
+    private static IRecommenderTrainer TwoTower(IReadOnlyList<string> setting)
+    {
+        var o = TwoTowerTrainerTests.Small(threads: 1);
+        o.Epochs = 3;
+        o.ValidationMetric = "NDCG@10";
+        foreach (var a in setting) OptionAssignment.Apply(o, a);
+        return new TwoTower.MLNet.TwoTowerModel.TwoTowerTrainer(o);
     }
 
     private static IRecommenderTrainer Ials(IReadOnlyList<string> setting)

@@ -50,7 +50,7 @@ public sealed class TwoTowerTrainerTests
         // the loss check alone let an all-zero model through.
         var options = Small();
         options.LearningRate = 1e6f;
-        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => new TwoTowerTrainer(options).Train(TrainingData.Create(ClusteredLog(), null, Genres())));
+        var ex = Assert.ThrowsExactly<TrainingFailedException>(() => new TwoTowerTrainer(options).Train(TrainingData.Create(ClusteredLog(), null, Genres())));
         StringAssert.Contains(ex.Message, "Training diverged at epoch");
     }
 
