@@ -39,21 +39,24 @@ public static class RecommendationCsv
         }, cancellationToken);
     }
 
-    /// <summary>Reads a file written by <see cref="WriteAsync"/>.</summary>
-    /// <exception cref="DataFormatException">The header or a row is not as written.</exception>
+    /// <summary>Reads a file written by <see cref="WriteAsync"/> (quoted fields may hold line breaks).</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="DataFormatException">The header or a row is not as written, or the file is not UTF-8.</exception>
     public static BatchRecommendations Read(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"File '{path}' does not exist.", path);
         var (users, ranks, items, scores) = (new List<string>(), new List<int>(), new List<string>(), new List<float>());
-        var fields = new List<string>();
-        foreach (var (line, text) in TextLines.Read(path))
+        var header = true;
+        foreach (var (line, fields) in Records(path))
         {
-            if (line == 1)
+            if (header)
             {
-                if (text != Header) throw new DataFormatException(path, line, $"expected the header '{Header}'.");
+                if (fields is null || string.Join(',', fields) != Header) throw new DataFormatException(path, line, $"expected the header '{Header}'.");
+                header = false;
                 continue;
             }
-            if (!CsvLineParser.TrySplit(text, ',', fields) || fields.Count != 4
+            if (fields is null || fields.Count != 4
                 || !int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var rank)
                 || !float.TryParse(fields[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var score))
                 throw new DataFormatException(path, line, "expected user_id,rank,item_id,score with an integer rank and a number score.");
@@ -63,5 +66,68 @@ public static class RecommendationCsv
             scores.Add(score);
         }
         return new BatchRecommendations(users.ToArray(), ranks.ToArray(), items.ToArray(), scores.ToArray());
+    }
+
+    // RFC 4180 records with the line each starts on: a quoted field runs on across line breaks (CsvLineParser reads one line
+    // at a time, so it cannot). Fields are null for a record whose quote is never closed; empty lines are left out.
+    private static IEnumerable<(long Line, List<string>? Fields)> Records(string path)
+    {
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, 1 << 16);
+        var (fields, field) = (new List<string>(), new StringBuilder());
+        var (line, start) = (1L, 1L);
+        var (inQuotes, empty) = (false, true);
+        while (true)
+        {
+            int c;
+            try
+            {
+                c = reader.Read();
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new DataFormatException(path, line, "not UTF-8 text: re-save the file as UTF-8");
+            }
+            if (c < 0) break;
+            if (c == '\n' || c == '\r')
+            {
+                // "\r\n" is one line break; inside quotes each is kept as written.
+                var crlf = c == '\r' && reader.Peek() == '\n';
+                if (crlf) reader.Read();
+                line++;
+                if (inQuotes)
+                {
+                    field.Append(crlf ? "\r\n" : c == '\r' ? "\r" : "\n");
+                    continue;
+                }
+                if (!empty)
+                {
+                    fields.Add(field.ToString());
+                    yield return (start, fields);
+                    fields = [];
+                }
+                (field, empty, start) = (new StringBuilder(), true, line);
+                continue;
+            }
+            empty = false;
+            if (inQuotes)
+            {
+                if (c != '"') field.Append((char)c);
+                else if (reader.Peek() == '"') field.Append((char)reader.Read());
+                else inQuotes = false;
+            }
+            else if (c == '"' && field.Length == 0) inQuotes = true;
+            else if (c == ',')
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+            }
+            else field.Append((char)c);
+        }
+        if (inQuotes) yield return (start, null);
+        else if (!empty)
+        {
+            fields.Add(field.ToString());
+            yield return (start, fields);
+        }
     }
 }

@@ -5,11 +5,14 @@ namespace TwoTower.MLNet.Data;
 /// <summary>Splits one CSV line into fields (RFC 4180 quoting: "a,b" and doubled quotes; fields do not span lines).</summary>
 public static class CsvLineParser
 {
-    /// <summary>A field as written in a comma-separated file: quoted (inner quotes doubled) when it holds a comma or a quote.</summary>
+    /// <summary>
+    /// A field as written in a comma-separated file: quoted (inner quotes doubled) when it holds a comma, a quote or a line
+    /// break (RFC 4180: an unquoted line break would end the row; <see cref="TrySplit"/> reads one line, so such a field reads as unbalanced quotes).
+    /// </summary>
     public static string Quote(string field)
     {
         ArgumentNullException.ThrowIfNull(field);
-        return field.AsSpan().IndexOfAny(",\"") >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+        return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
     }
 
     /// <summary>Splits <paramref name="line"/> on <paramref name="delimiter"/> into <paramref name="fields"/> (cleared first). Returns false on an unterminated quote.</summary>

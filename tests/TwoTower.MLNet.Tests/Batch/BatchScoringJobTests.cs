@@ -157,6 +157,22 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task Csv_IdsWithLineBreaks_QuotedAndRoundTrip()
+    {
+        // Line breaks were written unquoted, so an id "a\nb" split its row in two: no CSV reader could read the file back.
+        var path = Path.Combine(TestPaths.TempDir(), "r.csv");
+        var rows = new BatchRecommendations(["a\nb", "c\r\nd", "e\rf", "g", "h\n\n\"i\",j"], [1, 1, 1, 1, 1], ["x\n", "y", "\nz", "w\r\n\r\n", "v"], [1f, 2f, 3f, 4f, 5f]);
+        await RecommendationCsv.WriteAsync(path, [rows]);
+        StringAssert.StartsWith(await File.ReadAllTextAsync(path), "user_id,rank,item_id,score\n\"a\nb\",1,\"x\n\",1\n\"c\r\nd\",1,y,2\n");
+        var back = RecommendationCsv.Read(path);
+        CollectionAssert.AreEqual(rows.UserIds, back.UserIds);
+        CollectionAssert.AreEqual(rows.ItemIds, back.ItemIds);
+        CollectionAssert.AreEqual(rows.Scores, back.Scores);
+        File.WriteAllText(path, "user_id,rank,item_id,score\nu,1,i,0.5\n\"v,1,i,0.5\n");
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => RecommendationCsv.Read(path)).Message, ":3: ");
+    }
+
+    [TestMethod]
     public async Task RunShard_FolderOfTheOtherFormat_IsRefused()
     {
         var dir = TestPaths.TempDir();
