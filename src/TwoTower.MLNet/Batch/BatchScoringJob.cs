@@ -152,8 +152,10 @@ public static partial class BatchScoringJob
     private static void RecordJob(string dir, SortedDictionary<string, string> identity)
     {
         var path = Path.Combine(dir, JobFile);
-        if (!File.Exists(path))
-            AtomicFile.Write(path, s => System.Text.Json.JsonSerializer.Serialize(s, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        // Created only if missing, so of two jobs starting together into one folder one records itself and the other, checked
+        // again against what is there now, is refused (checking before the scoring had both pass and mix their shards).
+        if (!AtomicFile.TryWriteNew(path, s => System.Text.Json.JsonSerializer.Serialize(s, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true })))
+            CheckJob(dir, identity);
     }
 
     private static void CheckJob(string dir, SortedDictionary<string, string> identity)

@@ -113,6 +113,35 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task RunShard_TwoJobsStartingTogether_OnlyOneJoinsTheFolder()
+    {
+        // Both runs checked the folder before either recorded its job, so shards of two jobs (k 1 and k 2) were both written
+        // into one folder, and later shards of either job were accepted beside them.
+        var users = Enumerable.Range(0, 50_000).Select(i => $"new{i}").ToArray();
+        for (var round = 0; round < 20; round++)
+        {
+            var dir = TestPaths.TempDir();
+            using var start = new Barrier(2);
+            Task<BatchScoringSummary> Run(int k, int shard) => Task.Run(() =>
+            {
+                start.SignalAndWait();
+                return BatchScoringJob.RunShardAsync(Model, users, dir, new BatchScoringOptions { K = k, Shard = shard, ShardCount = 2 });
+            });
+            var runs = new[] { Run(1, 0), Run(2, 1) };
+            try
+            {
+                await Task.WhenAll(runs);
+            }
+            catch (InvalidOperationException)
+            {
+                // The run that lost is refused as a shard of another job.
+            }
+            Assert.AreEqual(1, runs.Count(t => t.IsCompletedSuccessfully), $"round {round}: {string.Join(", ", Directory.GetFiles(dir).Select(Path.GetFileName))}");
+            Assert.HasCount(1, Directory.GetFiles(dir, "part-*"), $"round {round}");
+        }
+    }
+
+    [TestMethod]
     public async Task RunShard_JobDescriptionWithoutShards_OrNull_SaysSo()
     {
         // A run that failed before its first shard leaves only the description: the refusal spoke of shards that are not there.

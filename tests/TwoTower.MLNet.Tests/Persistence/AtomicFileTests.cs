@@ -55,6 +55,17 @@ public sealed class AtomicFileTests
     }
 
     [TestMethod]
+    public void TryWriteNew_FileThere_LeavesItAndNoTemporary()
+    {
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "job.json");
+        Assert.IsTrue(AtomicFile.TryWriteNew(path, s => s.Write([1])));
+        Assert.IsFalse(AtomicFile.TryWriteNew(path, s => s.Write([2])));
+        CollectionAssert.AreEqual(new byte[] { 1 }, File.ReadAllBytes(path));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
     public void Write_RemovesTemporariesOfKilledWritersOnly()
     {
         // A killed writer (SIGKILL runs no catch block) leaves its temporary; the next write of the same file removes it,
