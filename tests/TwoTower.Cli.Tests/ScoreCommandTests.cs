@@ -98,6 +98,19 @@ public sealed class ScoreCommandTests
     }
 
     [TestMethod]
+    public void Score_ManyUsersWithoutATerminal_LogsAtMostOneProgressLinePerPercent()
+    {
+        // Every block of 256 users wrote a progress line to stderr: a shard of 10 million users logged 39,000 lines.
+        var model = PopularityModel();
+        var users = WriteCsv("many.csv", "user_id\n" + string.Join("\n", Enumerable.Range(0, 100_000)) + "\n");
+        var r = CliRunner.Run("score", "--model", model, "--users", users, "--out", Path.Combine(TestPaths.TempDir(), "many"), "--k", "1");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.IsLessThanOrEqualTo(100, lines.Length, $"{lines.Length} progress lines");
+        StringAssert.Contains(lines[^1], "users 100000/100000");
+    }
+
+    [TestMethod]
     public void Score_CsvFormat_WritesAHeaderAndOneRowPerItem()
     {
         var model = PopularityModel();
