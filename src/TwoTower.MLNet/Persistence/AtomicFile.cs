@@ -48,6 +48,7 @@ public static class AtomicFile
         Directory.CreateDirectory(dir);
         RemoveStaleTemporaries(dir, Path.GetFileName(full));
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        Writing.TryAdd(tmp, 0);
         try
         {
             await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false))
@@ -79,11 +80,20 @@ public static class AtomicFile
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+        finally
+        {
+            Writing.TryRemove(tmp, out _);
+        }
     }
+
+    // Temporaries this process is writing now.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Writing = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Deletes the temporaries of <paramref name="fileName"/> left by writers that were killed (no catch block runs on
-    /// SIGKILL): those whose process id is not a running process. A live writer's temporary is left alone.
+    /// SIGKILL): those whose process id is not a running process, and those of this process's id that it is not writing
+    /// and no one holds open (in a container each run is often process 1, so a killed run's id is the next run's). A live
+    /// writer's temporary is left alone.
     /// </summary>
     private static void RemoveStaleTemporaries(string dir, string fileName)
     {
@@ -91,8 +101,31 @@ public static class AtomicFile
         foreach (var path in Directory.EnumerateFiles(dir, $"{prefix}*.tmp"))
         {
             var middle = Path.GetFileName(path)[prefix.Length..^".tmp".Length].Split('.');
-            if (middle.Length != 2 || !int.TryParse(middle[0], out var pid) || middle[1].Length != 32 || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            if (middle.Length != 2 || !int.TryParse(middle[0], out var pid) || middle[1].Length != 32) continue;
+            if (pid == Environment.ProcessId ? Writing.ContainsKey(path) || IsHeldOpen(path) : IsRunning(pid)) continue;
             try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    // A writer holds its temporary with FileShare.None (an exclusive lock on Unix), which the kernel drops when it dies.
+    private static bool IsHeldOpen(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
         }
     }
 

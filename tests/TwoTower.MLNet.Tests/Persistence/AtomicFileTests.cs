@@ -66,6 +66,30 @@ public sealed class AtomicFileTests
     }
 
     [TestMethod]
+    public void Write_RemovesATemporaryOfItsOwnProcessIdThatNoWriterHolds()
+    {
+        // In a container every run is often process 1, so a killed run's temporary bears the id of the run after it, which
+        // took it for its own live one: a crashed batch shard's temporary was never removed, however often the shard re-ran.
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "part.parquet");
+        string Temporary() => Path.Combine(dir, $".part.parquet.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var stale = Temporary();
+        File.WriteAllText(stale, "half");
+        // A writer of the same id that is still writing (another container on a shared folder) holds its file.
+        var held = Temporary();
+        using (var writer = new FileStream(held, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            AtomicFile.Write(path, s => s.Write([1]));
+            Assert.IsTrue(File.Exists(held), "a temporary still being written stays");
+        }
+        Assert.IsFalse(File.Exists(stale));
+        // Concurrent writes of one file in one process leave each other's temporaries alone (a removed one fails its write's
+        // rename); the released one is removed now.
+        Parallel.For(0, 8, i => AtomicFile.Write(path, s => { s.Write(new byte[1 << 16]); s.Write([(byte)i]); }));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
     public void Write_RemovesTemporariesOfKilledWritersOnly()
     {
         // A killed writer (SIGKILL runs no catch block) leaves its temporary; the next write of the same file removes it,
