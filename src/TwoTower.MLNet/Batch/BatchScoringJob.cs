@@ -149,24 +149,64 @@ public static partial class BatchScoringJob
         return writer.ContentSha256();
     }
 
+    // Records the job unless the folder has one, checking it again under the lock: of two jobs starting together into one folder,
+    // one records itself and the other is refused (a check before scoring and a write if missing let both pass and mix shards).
     private static void RecordJob(string dir, SortedDictionary<string, string> identity)
     {
-        var path = Path.Combine(dir, JobFile);
-        // Created only if missing, so of two jobs starting together into one folder one records itself and the other, checked
-        // again against what is there now, is refused (checking before the scoring had both pass and mix their shards).
-        if (!AtomicFile.TryWriteNew(path, s => System.Text.Json.JsonSerializer.Serialize(s, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true })))
-            CheckJob(dir, identity);
+        Directory.CreateDirectory(dir);
+        using var file = OpenJobFile(Path.Combine(dir, JobFile), FileMode.OpenOrCreate);
+        if (file.Length > 0)
+        {
+            CheckJob(dir, identity, file);
+            return;
+        }
+        System.Text.Json.JsonSerializer.Serialize(file, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        file.Flush(flushToDisk: true);
     }
 
     private static void CheckJob(string dir, SortedDictionary<string, string> identity)
     {
+        if (!File.Exists(Path.Combine(dir, JobFile))) return;
+        FileStream file;
+        try
+        {
+            file = OpenJobFile(Path.Combine(dir, JobFile), FileMode.Open);
+        }
+        catch (FileNotFoundException)
+        {
+            return;
+        }
+        using (file) CheckJob(dir, identity, file);
+    }
+
+    // The job file opened for this run alone (FileShare.None locks it on Unix too), waiting while another run checks or
+    // records its job, which takes milliseconds.
+    private static FileStream OpenJobFile(string path, FileMode mode)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, mode, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException && waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(10);
+            }
+        }
+    }
+
+    private static void CheckJob(string dir, SortedDictionary<string, string> identity, FileStream file)
+    {
+        // Empty: a run was stopped between creating the file and writing it, so no job is recorded.
+        if (file.Length == 0) return;
         var path = Path.Combine(dir, JobFile);
-        if (!File.Exists(path)) return;
         Dictionary<string, string> existing;
         try
         {
             // A description that is JSON null would otherwise read as empty and turn the check off.
-            existing = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path))
+            existing = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(file)
                 ?? throw new System.Text.Json.JsonException("it is null");
         }
         catch (System.Text.Json.JsonException ex)

@@ -19,25 +19,7 @@ public static class AtomicFile
     }
 
     /// <summary>Asynchronous <see cref="Write"/>, for writers with an asynchronous API.</summary>
-    public static Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken = default) =>
-        WriteAsync(path, write, overwrite: true, cancellationToken);
-
-    /// <summary>
-    /// Writes <paramref name="path"/> as <see cref="Write"/> does, unless the file exists: of writers racing to create it,
-    /// exactly one succeeds and the others leave its content alone. Returns false when the file was already there.
-    /// </summary>
-    /// <exception cref="IOException"><paramref name="path"/> is a folder.</exception>
-    public static bool TryWriteNew(string path, Action<Stream> write)
-    {
-        ArgumentNullException.ThrowIfNull(write);
-        return WriteAsync(path, s =>
-        {
-            write(s);
-            return Task.CompletedTask;
-        }, overwrite: false, CancellationToken.None).GetAwaiter().GetResult();
-    }
-
-    private static async Task<bool> WriteAsync(string path, Func<Stream, Task> write, bool overwrite, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
@@ -57,22 +39,7 @@ public static class AtomicFile
                 cancellationToken.ThrowIfCancellationRequested();
                 fs.Flush(flushToDisk: true);
             }
-            if (!overwrite && File.Exists(full))
-            {
-                File.Delete(tmp);
-                return false;
-            }
-            try
-            {
-                File.Move(tmp, full, overwrite);
-            }
-            catch (IOException) when (!overwrite && File.Exists(full))
-            {
-                // Another writer created it between the check and the move (a move without overwrite fails rather than replace).
-                File.Delete(tmp);
-                return false;
-            }
-            return true;
+            File.Move(tmp, full, overwrite: true);
         }
         catch
         {

@@ -55,17 +55,6 @@ public sealed class AtomicFileTests
     }
 
     [TestMethod]
-    public void TryWriteNew_FileThere_LeavesItAndNoTemporary()
-    {
-        var dir = TestPaths.TempDir();
-        var path = Path.Combine(dir, "job.json");
-        Assert.IsTrue(AtomicFile.TryWriteNew(path, s => s.Write([1])));
-        Assert.IsFalse(AtomicFile.TryWriteNew(path, s => s.Write([2])));
-        CollectionAssert.AreEqual(new byte[] { 1 }, File.ReadAllBytes(path));
-        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(dir));
-    }
-
-    [TestMethod]
     public void Write_RemovesATemporaryOfItsOwnProcessIdThatNoWriterHolds()
     {
         // In a container every run is often process 1, so a killed run's temporary bears the id of the run after it, which
