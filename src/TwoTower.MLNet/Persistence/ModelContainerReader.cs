@@ -106,6 +106,7 @@ public sealed class ModelContainerReader
             var sha = Convert.ToHexStringLower(SHA256.HashData(payload));
             if (!string.Equals(sha, e.Sha256, StringComparison.Ordinal))
                 throw new ModelFormatException(name, $"checksum mismatch in entry '{e.Name}' (corrupt file).");
+            CheckTensorShape(e, payload.Length, name);
             entries[e.Name] = (e, payload);
         }
         // Every payload is listed with its checksum; an unlisted one means the file was edited or not written by us.
@@ -113,6 +114,19 @@ public sealed class ModelContainerReader
             if (ze.FullName != ManifestName && !entries.ContainsKey(ze.FullName))
                 throw new ModelFormatException(name, $"entry '{ze.FullName}' is in the file but not in its manifest (the file was edited, or not written by TwoTower.MLNet).");
         return new ModelContainerReader(name, manifest, entries);
+    }
+
+    // The checksum covers the bytes, not the shape beside it in the manifest: a tensor read back must fill its shape exactly.
+    private static void CheckTensorShape(ModelManifestEntry e, int length, string name)
+    {
+        if (e.Kind is not ("float32" or "int32")) return;
+        var shape = e.Shape ?? throw new ModelFormatException(name, $"entry '{e.Name}' ({e.Kind}) has no shape.");
+        var text = $"[{string.Join(",", shape)}]";
+        if (shape.Length == 0 || shape.Any(d => d < 0))
+            throw new ModelFormatException(name, shape.Length == 0 ? $"entry '{e.Name}' has an empty shape." : $"entry '{e.Name}' has a negative dimension in shape {text}.");
+        var values = shape.Aggregate(1.0, (n, d) => n * d);
+        if (values * 4 != length)
+            throw new ModelFormatException(name, $"entry '{e.Name}' has shape {text} ({values:0} values, {values * 4:0} bytes) but {length} bytes (corrupt, or not written by TwoTower.MLNet).");
     }
 
     /// <summary>Whether an entry exists.</summary>

@@ -245,6 +245,23 @@ public sealed class ModelContainerTests
     }
 
     [TestMethod]
+    public void Open_TensorShapeDisagreeingWithItsBytes_RefusedNamingTheEntry()
+    {
+        // A manifest from another writer can declare a shape its checksummed bytes do not fill: refused at open, not at use.
+        foreach (var (kind, shape, bytes, reason) in new (string, int[]?, int, string)[]
+        {
+            ("float32", [3, 4], 8, "entry 'w' has shape [3,4] (12 values, 48 bytes) but 8 bytes"),
+            ("int32", [-1, -2], 8, "entry 'w' has a negative dimension in shape [-1,-2]"),
+            ("float32", null, 8, "entry 'w' (float32) has no shape"),
+        })
+        {
+            var path = SaveTemp(w => w.AddRaw("w", kind, shape, new byte[bytes]));
+            var ex = Assert.ThrowsExactly<ModelFormatException>(() => ModelContainerReader.Open(path), kind);
+            StringAssert.Contains(ex.Message, reason);
+        }
+    }
+
+    [TestMethod]
     public void AddFloats_ShapeMismatch_Throws()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new ModelContainerWriter("x").AddFloats("w", new float[5], 2, 3));
