@@ -94,6 +94,15 @@ public sealed class ArgumentCheckTests
     }
 
     [TestMethod]
+    public void Split_TemporalWithSeed_RefusedInsteadOfIgnored()
+    {
+        var dir = TestPaths.TempDir();
+        AssertUsageError(CliRunner.Run("split", "--data", P2("test"), "--protocol", "temporal", "--seed", "7", "--out", dir),
+            "--seed: the temporal split takes no seed");
+        Assert.IsEmpty(Directory.GetFiles(dir), "nothing written");
+    }
+
+    [TestMethod]
     public void Evaluate_KPastTheCatalogue_AndNegativeThreads()
     {
         var model = Popularity();

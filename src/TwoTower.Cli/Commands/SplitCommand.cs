@@ -15,7 +15,7 @@ internal static class SplitCommand
         var data = new DataArguments();
         var protocol = new Option<string>("--protocol") { Description = "random (seeded shuffle), leave-last-out (per user by time), temporal (global time cut).", Required = true };
         protocol.AcceptOnlyFromAmong("random", "leave-last-out", "temporal");
-        var seed = new Option<int>("--seed") { Description = "Seed of the random protocol.", DefaultValueFactory = _ => 42 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random protocol (the others take none).", DefaultValueFactory = _ => 42 };
         var validFraction = new Option<double>("--valid-fraction") { Description = "random/temporal: share of rows for validation.", DefaultValueFactory = _ => 0.1 };
         var testFraction = new Option<double>("--test-fraction") { Description = "random/temporal: share of rows for test.", DefaultValueFactory = _ => 0.1 };
         var output = new Option<string>("--out") { Description = "Output folder.", Required = true };
@@ -30,6 +30,9 @@ internal static class SplitCommand
             if (r.GetValue(protocol) == "leave-last-out")
                 foreach (var o in new Option[] { seed, validFraction, testFraction })
                     if (r.GetResult(o) is { Implicit: false }) throw new UserInputException($"{o.Name}: the leave-last-out split takes no fractions or seed (each user's last interaction is test, the one before valid).");
+            // A time cut draws nothing at random: a seed given would be dropped while the user thinks it varied the split.
+            if (r.GetValue(protocol) == "temporal" && r.GetResult(seed) is { Implicit: false })
+                throw new UserInputException($"{seed.Name}: the temporal split takes no seed (the latest rows by timestamp are test, the ones before them valid).");
             var dir = OutputPaths.Folder(r.GetValue(output), "--out", ["train.csv", "valid.csv", "test.csv"], ("--data", path));
             var log = data.LoadLog(path, r, console, "--data");
             var split = r.GetValue(protocol) switch
