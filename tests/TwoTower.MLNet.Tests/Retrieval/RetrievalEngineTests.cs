@@ -267,6 +267,19 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Similar_RulesWithBoostsOrACap_RefusedInsteadOfDropped()
+    {
+        // Similar applies filters only: a cap of 1 per genre or a boost passed in would be dropped while the answer looked ruled.
+        using var e = Engine();
+        var drama = e.Catalog.GenreMask(new[] { "Drama" });
+        var cap = Assert.ThrowsExactly<ArgumentException>(() => e.Similar("1", 10, new RuleSet(Array.Empty<IItemFilterRule>(), maxPerGenre: 1)));
+        StringAssert.Contains(cap.Message, "maxPerGenre");
+        var boost = Assert.ThrowsExactly<ArgumentException>(() => e.Similar("1", 10, new RuleSet(Array.Empty<IItemFilterRule>(), new[] { new GenreBoost(drama, 1f) })));
+        StringAssert.Contains(boost.Message, "boosts");
+        Assert.IsTrue(e.Similar("1", 10, new RuleSet(new IItemFilterRule[] { new GenreExcludeRule(drama) })).All(s => (s.Item.GenreMask & drama) == 0));
+    }
+
+    [TestMethod]
     public void RemoveItem_ThenRecommend_NeverReturned()
     {
         using var e = Engine();

@@ -264,14 +264,18 @@ public sealed class RetrievalEngine : IDisposable
     /// <summary>Items whose vectors are closest to the item's (inner product), live and allowed by <paramref name="rules"/>.</summary>
     /// <param name="itemId">Raw id of a live item.</param>
     /// <param name="k">Items wanted (≥ 1); fewer come back when the rules or the catalogue leave fewer.</param>
-    /// <param name="rules">Filters applied to the neighbours, or null for none.</param>
+    /// <param name="rules">Filters applied to the neighbours, or null for none; a rule set with boosts or a per-genre cap is refused.</param>
     /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rules"/> has boosts or a per-genre cap.</exception>
     /// <exception cref="KeyNotFoundException">No live item has this id.</exception>
     /// <exception cref="InvalidOperationException">The model has no item vectors.</exception>
     public IReadOnlyList<RecommendedItem> Similar(string itemId, int k, RuleSet? rules = null)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
+        // Only the filters reach the neighbour search: boosts or a cap would be dropped while the answer looked ruled.
+        if (rules is { Boosts.Count: > 0 } or { MaxPerGenre: not null })
+            throw new ArgumentException($"Similar applies the rules' filters only; this rule set also has {(rules.Boosts.Count > 0 ? "boosts" : "")}{(rules.Boosts.Count > 0 && rules.MaxPerGenre is not null ? " and " : "")}{(rules.MaxPerGenre is { } cap ? $"maxPerGenre = {cap}" : "")}: pass a RuleSet of filters.", nameof(rules));
         if (_index is null) throw new InvalidOperationException($"Model type '{Model.ModelType}' has no item vectors, so similar items cannot be searched.");
         var item = Catalog.GetLive(itemId) ?? throw new KeyNotFoundException($"Unknown item id '{itemId}'.");
         rules ??= RuleSet.Empty;
