@@ -91,7 +91,8 @@ public sealed class FittedRecommender
     /// This model served through a vector index you built: a new <see cref="FittedRecommender"/> with the same model and
     /// training interactions whose <see cref="Recommend"/> searches <paramref name="index"/> (this one is unchanged).
     /// The index must hold item vectors under their item keys (ids 0..Items.Count − 1), e.g. a saved index loaded with
-    /// the index library, or one over a subset of the catalogue (only its items are recommended).
+    /// the index library, or one over a subset of the catalogue (only its items are recommended, in process: a
+    /// <c>Transforms.Recommend</c> step given this model refuses a subset or a search filter, as its graph ranks every item).
     /// </summary>
     /// <param name="index">An inner-product index (cosine when the item vectors are unit length) of the model's dimension.</param>
     /// <param name="options">Search options (ef, nprobe, a filter), or null for the index's defaults.</param>

@@ -18,7 +18,10 @@ public sealed class IndexOptions
     /// <summary>Any <see cref="IVectorIndex"/>: called with the vector dimension, returns an empty index (inner-product metric expected). Default null: use <see cref="Description"/>.</summary>
     public Func<int, IVectorIndex>? Create { get; set; }
 
-    /// <summary>Per-search options of the index (efSearch, nProbe, threads). Default: the index's defaults.</summary>
+    /// <summary>
+    /// Per-search options of the index (efSearch, nProbe, threads). Default: the index's defaults. A Filter or AllowList
+    /// applies in process only (<see cref="FittedRecommender.Recommend"/>): a following Recommend step refuses it, as its graph ranks every item.
+    /// </summary>
     public SearchOptions? Search { get; set; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when no index is described.</summary>

@@ -61,6 +61,8 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
     /// <summary>Builds the recommend graph for the model and returns its ONNX transformer.</summary>
     /// <exception cref="InvalidOperationException">No model: this step does not follow a trainer and none was given; or exclude-seen with a model
     /// loaded from a file saved without its training items (<see cref="FittedRecommender.KnowsSeenItems"/>).</exception>
+    /// <exception cref="NotSupportedException">The model's index leaves items out (a search Filter or AllowList, or fewer items
+    /// than the model has), which the graph, ranking every item, cannot do.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The user id column is missing or mistyped, or K exceeds the catalogue.</exception>
     public ITransformer Fit(IDataView input)
     {
@@ -68,6 +70,11 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
         var fitted = _model ?? _state.ForData(input)
             ?? throw new InvalidOperationException("Recommend() has no model: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...) in the same pipeline, or pass a FittedRecommender.");
         var model = fitted.Model;
+        // The graph ranks every item: an index that leaves items out would hold in process only, while the saved model recommends them.
+        if (RestrictionOf(fitted) is { } restriction)
+            throw new NotSupportedException(
+                $"The item index '{fitted.IndexDescription}' {restriction}, and the saved model's ONNX graph ranks every item of the model: " +
+                "serve in process with ml.TwoTower().FindModel(model).Recommend(userId, k, excludeSeen), or leave the restriction out of the index.");
         if (fitted.Index is { IsExact: false })
         {
             // The pipeline of DESIGN §4 (Index(HNSW) then Recommend) must fit, save and load: exact ranking answers at least as well.
@@ -118,6 +125,14 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
         added.Add((_options.ScoresColumn, new VectorDataViewType(NumberDataViewType.Single, _options.K)));
         return SchemaShapes.With(inputSchema, added);
     }
+
+    // How the model's index leaves items out of its answers (a search filter or allow list, or only part of the catalogue), or null.
+    private static string? RestrictionOf(FittedRecommender fitted) =>
+        fitted.Index is not { } index ? null
+        : fitted.SearchOptions?.Filter is not null ? "is searched with a Filter"
+        : fitted.SearchOptions?.AllowList is not null ? "is searched with an AllowList"
+        : index.Count < fitted.Model.Items.Count ? $"holds {index.Count} of the model's {fitted.Model.Items.Count} items"
+        : null;
 
     // The option's column; else the model's raw-id text column when the input has it (after the model's trainer in a chain),
     // else the column the model was fitted on, of any id type (a given or loaded model over raw rows), converted like the trainer's.

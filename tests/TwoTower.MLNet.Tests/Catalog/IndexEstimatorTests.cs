@@ -104,6 +104,45 @@ public sealed class IndexEstimatorTests
     }
 
     [TestMethod]
+    public void Recommend_AfterAnIndexWhoseSearchRestrictsTheItems_RefusedNamingTheRestriction()
+    {
+        // Found by an audit: the ONNX graph ranks every item, so an Index step's Filter or AllowList (e.g. items in stock)
+        // held in process through FindModel but the saved model recommended the items they leave out, without a word.
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var allowed = new System.Collections.BitArray(2000);
+        for (var i = 0; i < allowed.Length; i += 2) allowed[i] = true;
+        foreach (var (search, named) in new[] { (new SearchOptions { Filter = id => id % 2 == 0 }, "a Filter"), (new SearchOptions { AllowList = allowed }, "an AllowList") })
+        {
+            var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+                .Append(ml.TwoTower().Transforms.Index(new IndexOptions { Description = "Flat", Search = search }))
+                .Append(ml.TwoTower().Transforms.Recommend(k: 10));
+            var ex = Assert.ThrowsExactly<NotSupportedException>(() => pipeline.Fit(train));
+            StringAssert.Contains(ex.Message, $"The item index 'Flat' is searched with {named}");
+            StringAssert.Contains(ex.Message, "FindModel(model).Recommend(userId, k, excludeSeen)");
+        }
+    }
+
+    [TestMethod]
+    public void Recommend_GivenAModelServedByAnIndexOfASubset_RefusedNamingTheCounts()
+    {
+        // Found by an audit: WithIndex documents an index over a subset of the catalogue (only its items are recommended),
+        // but a Recommend step given that model ranked every item in its ONNX graph.
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var fitted = ml.TwoTower().FindModel(ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train))!;
+        var d = fitted.Model.Dimension;
+        using var index = IndexFactory.Create("Flat", d, VectorMetric.InnerProduct);
+        index.Add([0, 1, 2], fitted.Model.ItemVectors.Span[..(3 * d)]);
+        var ex = Assert.ThrowsExactly<NotSupportedException>(() => ml.TwoTower().Transforms.Recommend(fitted.WithIndex(index)).Fit(train));
+        StringAssert.Contains(ex.Message, $"The item index 'FlatIndex' holds 3 of the model's {fitted.Model.Items.Count} items");
+        // The whole catalogue in an exact index is what the graph ranks: accepted.
+        using var whole = IndexFactory.Create("Flat", d, VectorMetric.InnerProduct);
+        whole.Add(Enumerable.Range(0, fitted.Model.Items.Count).Select(i => (long)i).ToArray(), fitted.Model.ItemVectors.Span);
+        (ml.TwoTower().Transforms.Recommend(fitted.WithIndex(whole)).Fit(train) as IDisposable)?.Dispose();
+    }
+
+    [TestMethod]
     public void Index_HnswOptions_BuildsAnApproximateIndexNamedAfterThem()
     {
         var ml = TestMLContext.Create(seed: 1);
