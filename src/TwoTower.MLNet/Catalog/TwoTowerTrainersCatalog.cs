@@ -82,12 +82,12 @@ public sealed class TwoTowerTrainersCatalog
             (data, _, progress, ct) => new ImplicitAlsTrainer(als).Fit(data, progress, ct)) { TimestampColumn = options.TimestampColumn };
     }
 
-    /// <summary>Implicit-feedback matrix factorization with the common parameters.</summary>
+    /// <summary>Implicit-feedback matrix factorization with the common parameters (everything else at the <see cref="ImplicitAlsOptions"/> defaults).</summary>
     /// <param name="userIdColumn">User id column (text, key with values, or number).</param>
     /// <param name="itemIdColumn">Item id column (text, key with values, or number).</param>
-    /// <param name="factors">Latent factors.</param>
-    /// <param name="iterations">ALS iterations.</param>
-    public RecommenderEstimator MatrixFactorization(string userIdColumn = "UserId", string itemIdColumn = "ItemId", int factors = 64, int iterations = 15) =>
+    /// <param name="factors">Latent factors (default 128, as <see cref="ImplicitAlsOptions.Factors"/>).</param>
+    /// <param name="iterations">ALS iterations (default 15, as <see cref="ImplicitAlsOptions.Iterations"/>).</param>
+    public RecommenderEstimator MatrixFactorization(string userIdColumn = "UserId", string itemIdColumn = "ItemId", int factors = 128, int iterations = 15) =>
         MatrixFactorization(new MatrixFactorizationOptions
         {
             UserIdColumn = userIdColumn,

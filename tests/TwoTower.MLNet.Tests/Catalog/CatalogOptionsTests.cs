@@ -59,6 +59,17 @@ public sealed class CatalogOptionsTests
     }
 
     [TestMethod]
+    public void MatrixFactorization_CommonParametersOverload_DefaultsToTheOptionsClassFactors()
+    {
+        // Found by an audit: the overload's factors stayed 64 when ImplicitAlsOptions.Factors was tuned to 128, so
+        // MatrixFactorization() trained a different model from MatrixFactorization(new MatrixFactorizationOptions()).
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var fitted = ml.TwoTower().FindModel(ml.TwoTower().Trainers.MatrixFactorization(iterations: 1).Fit(train))!;
+        Assert.AreEqual(new TwoTower.MLNet.MatrixFactorization.ImplicitAlsOptions().Factors, fitted.Model.Dimension);
+    }
+
+    [TestMethod]
     public void TwoTowerOptions_Clone_CopiesTheEngineArrays()
     {
         // The estimator keeps a clone, documented as unaffected by later changes: arrays included.
