@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using TwoTower.MLNet.Data;
+using Microsoft.ML.Data;
 using TwoTower.MLNet.Features;
 
 namespace TwoTower.MLNet.Tests.Catalog;
@@ -91,4 +92,41 @@ public sealed class FeaturizedTrainingTests
             ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 1, ItemFeatureColumns = ["Genres"] }).Fit(data));
         StringAssert.Contains(text.Message, "'Genres' (ItemFeatureColumns) has type");
     }
+
+    public sealed class UIntKeyRow
+    {
+        public string UserId { get; set; } = "";
+        public string ItemId { get; set; } = "";
+        [KeyType(5)] public uint Occupation { get; set; }
+        [KeyType(4), VectorType(2)] public uint[] Tags { get; set; } = [];
+    }
+
+    public sealed class OtherKeyRow
+    {
+        public string UserId { get; set; } = "";
+        public string ItemId { get; set; } = "";
+        [KeyType(5)] public ulong Occupation { get; set; }
+        [KeyType(4), VectorType(2)] public byte[] Tags { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void Fit_KeyFeatureColumnsOfEveryRawType_TrainLikeUInt32Keys()
+    {
+        // Found by an audit: GetOutputSchema accepted any key column, but Fit read keys as uint only, so a loader's
+        // ulong or byte keys failed with ML.NET's "Invalid TValue in GetGetter" instead of training.
+        var ml = TestMLContext.Create(seed: 1);
+        var rows = Enumerable.Range(0, 240).Select(i => (User: (i % 24).ToString(), Item: (i % 13).ToString(), Occ: i % 24 % 5 + 1, Tags: new[] { i % 13 % 4 + 1, 0 })).ToArray();
+        var uints = ml.Data.LoadFromEnumerable(rows.Select(r => new UIntKeyRow { UserId = r.User, ItemId = r.Item, Occupation = (uint)r.Occ, Tags = r.Tags.Select(t => (uint)t).ToArray() }));
+        var others = ml.Data.LoadFromEnumerable(rows.Select(r => new OtherKeyRow { UserId = r.User, ItemId = r.Item, Occupation = (ulong)r.Occ, Tags = r.Tags.Select(t => (byte)t).ToArray() }));
+        global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender Fit(IDataView data)
+        {
+            var estimator = ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 2, EmbeddingDimension = 8, Threads = 1, UserFeatureColumns = ["Occupation"], ItemFeatureColumns = ["Tags"] });
+            return (global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender)ml.TwoTower().FindModel(estimator.Fit(data))!.Model;
+        }
+        var expected = Fit(uints);
+        var actual = Fit(others);
+        CollectionAssert.AreEqual(expected.UserVectors.ToArray(), actual.UserVectors.ToArray());
+        CollectionAssert.AreEqual(expected.ItemVectors.ToArray(), actual.ItemVectors.ToArray());
+    }
 }
+
