@@ -11,7 +11,7 @@ namespace TwoTower.MLNet;
 internal static class FeaturizeEstimator
 {
     /// <summary>The chain of ML.NET estimators for <paramref name="options"/>.</summary>
-    /// <exception cref="ArgumentException">No column was named, or a column is named twice.</exception>
+    /// <exception cref="ArgumentException">No column was named, a column is named twice, or bag columns have no separators.</exception>
     public static IEstimator<ITransformer> Create(MLContext ml, FeaturizerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -29,10 +29,15 @@ internal static class FeaturizeEstimator
             Use(c, nameof(options.CategoricalColumns));
             steps.Add(ml.Transforms.Conversion.MapValueToKey(c + "Key", c));
         }
+        // A copy: the tokenizer keeps the array it is given, so a later change to the options would change the fit.
+        char[] separators = [.. options.BagSeparators ?? []];
+        // Without separators ML.NET splits on spaces, not what a bag of "A|B" means.
+        if (options.BagColumns.Count > 0 && separators.Length == 0)
+            throw new ArgumentException("BagSeparators is empty; bag columns need at least one separator (default '|' and ',').", nameof(options));
         foreach (var c in options.BagColumns)
         {
             Use(c, nameof(options.BagColumns));
-            steps.Add(ml.Transforms.Text.TokenizeIntoWords(c + "Bag", c, options.BagSeparators));
+            steps.Add(ml.Transforms.Text.TokenizeIntoWords(c + "Bag", c, separators));
             steps.Add(ml.Transforms.Conversion.MapValueToKey(c + "Bag"));
         }
         foreach (var c in options.TextColumns)

@@ -25,7 +25,8 @@ public sealed class TwoTowerTransformsCatalog
     /// input column". For a pipeline that answers user requests, set <see cref="FeaturizerOptions.ItemIdColumn"/> to null (the
     /// trainers map raw ids themselves), name only user columns, and give item features through <see cref="TwoTowerOptions.Items"/>.
     /// </remarks>
-    /// <exception cref="ArgumentException">No column named, or a column named twice.</exception>
+    /// <param name="options">The columns and separators; read here, so later changes do not affect the estimator.</param>
+    /// <exception cref="ArgumentException">No column named, a column named twice, or bag columns without separators.</exception>
     public IEstimator<ITransformer> Featurize(FeaturizerOptions options) => FeaturizeEstimator.Create(_ml, options);
 
     /// <summary>Featurization of the id columns only (each gets a "&lt;name&gt;Key" column).</summary>

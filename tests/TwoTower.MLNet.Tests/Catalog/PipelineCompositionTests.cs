@@ -119,6 +119,32 @@ public sealed class PipelineCompositionTests
         StringAssert.Contains(ex.Message, "Column 'UserId' is named twice (CategoricalColumns)");
     }
 
+    [TestMethod]
+    public void Featurize_BagSeparatorsChangedAfterwards_IgnoredAndNoneRefused()
+    {
+        // Found by an audit: the estimator kept the options' separator array, so changing it after Featurize(...)
+        // changed how the fit split the bags; and null separators silently split on spaces only.
+        var ml = TestMLContext.Create(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TaggedRow { Tags = "Action|Film Noir" } });
+        var options = new FeaturizerOptions { UserIdColumn = null, ItemIdColumn = null, BagColumns = ["Tags"] };
+        var estimator = ml.TwoTower().Transforms.Featurize(options);
+        options.BagSeparators[0] = ' ';
+        var column = estimator.Fit(rows).Transform(rows).Schema["TagsBag"];
+        VBuffer<ReadOnlyMemory<char>> vocabulary = default;
+        column.Annotations.GetValue("KeyValues", ref vocabulary);
+        CollectionAssert.AreEqual(new[] { "Action", "Film Noir" }, vocabulary.DenseValues().Select(v => v.ToString()).ToArray());
+        foreach (var none in new[] { null, Array.Empty<char>() })
+        {
+            var ex = Assert.ThrowsExactly<ArgumentException>(() => ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { BagColumns = ["Tags"], BagSeparators = none! }));
+            StringAssert.Contains(ex.Message, "BagSeparators is empty");
+        }
+    }
+
+    public sealed class TaggedRow
+    {
+        public string Tags { get; set; } = "";
+    }
+
     private sealed class NumericUser
     {
         public int UserId { get; set; }
