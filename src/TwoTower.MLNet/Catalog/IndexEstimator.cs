@@ -37,7 +37,8 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var fitted = _state.ForData(input)
-            ?? throw new InvalidOperationException("Index() has no item vectors: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...).");
+            ?? throw new InvalidOperationException("Index() has no item vectors: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...), " +
+                  "a trainer of the same MLContext (each context's ml.TwoTower() keeps its own fitted models).");
         var model = fitted.Model;
         var index = _options.Build(model.Dimension);
         if (IndexCompatibility.Problem(model, index) is { } problem) throw new InvalidOperationException(problem);

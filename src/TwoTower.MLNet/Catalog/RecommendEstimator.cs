@@ -68,7 +68,8 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var fitted = _model ?? _state.ForData(input)
-            ?? throw new InvalidOperationException("Recommend() has no model: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...) in the same pipeline, or pass a FittedRecommender.");
+            ?? throw new InvalidOperationException("Recommend() has no model: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...) in the same pipeline, " +
+                  "a trainer of the same MLContext (each context's ml.TwoTower() keeps its own fitted models), or pass a FittedRecommender.");
         var model = fitted.Model;
         // The graph ranks every item: an index that leaves items out would hold in process only, while the saved model recommends them.
         if (RestrictionOf(fitted) is { } restriction)

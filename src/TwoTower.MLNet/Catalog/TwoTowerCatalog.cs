@@ -31,7 +31,7 @@ public sealed class TwoTowerCatalog
     /// <summary>Transforms: Featurize, Index, Recommend.</summary>
     public TwoTowerTransformsCatalog Transforms { get; }
 
-    /// <summary>The model fitted (in this process) by a trainer inside <paramref name="model"/>, or null.</summary>
+    /// <summary>The model fitted (in this process, by a trainer of this context's catalog) inside <paramref name="model"/>, or null.</summary>
     public FittedRecommender? FindModel(ITransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -62,7 +62,8 @@ public sealed class TwoTowerCatalog
         if (protocol is not ("full" or "tfrs"))
             throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "protocol must be \"full\" or \"tfrs\".");
         var fitted = _state.Find(model)
-            ?? throw new InvalidOperationException("The model holds no recommender fitted in this process by ml.TwoTower().Trainers (a model loaded from a file has only ONNX graphs): evaluate its predictions with Evaluate(model.Transform(test)).");
+            ?? throw new InvalidOperationException("The model holds no recommender fitted in this process by this MLContext's ml.TwoTower().Trainers (a model loaded from a file has only ONNX graphs, " +
+                  "and each context keeps its own fitted models): evaluate its predictions with Evaluate(model.Transform(test)), or call Evaluate on the context that fitted it.");
         var testLog = ReadInteractions(model, test, fitted.UserIdColumn, fitted.ItemIdColumn, "test");
         var historyLog = history is null ? Decode(fitted.Training) : ReadInteractions(model, history, fitted.UserIdColumn, fitted.ItemIdColumn, "history");
         var set = EvaluationSet.Create(fitted.Model, historyLog, testLog);

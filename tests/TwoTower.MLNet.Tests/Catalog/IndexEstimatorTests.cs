@@ -199,6 +199,23 @@ public sealed class IndexEstimatorTests
     }
 
     [TestMethod]
+    public void IndexAndRecommend_AfterATrainerOfAnotherContext_RefusedNamingTheContext()
+    {
+        // Found by an audit: each MLContext's ml.TwoTower() keeps its own fitted models (no state crosses contexts), so a
+        // step of one context after another context's trainer was told to "append it after ml.TwoTower().Trainers...", as it was.
+        var trainerContext = TestMLContext.Create(seed: 1);
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var trainer = trainerContext.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf());
+        var recommend = Assert.ThrowsExactly<InvalidOperationException>(() => trainer.Append(ml.TwoTower().Transforms.Recommend(k: 2)).Fit(train));
+        StringAssert.Contains(recommend.Message, "a trainer of the same MLContext");
+        var index = Assert.ThrowsExactly<InvalidOperationException>(() => trainer.Append(ml.TwoTower().Transforms.Index("Flat")).Fit(train));
+        StringAssert.Contains(index.Message, "a trainer of the same MLContext");
+        var evaluate = Assert.ThrowsExactly<InvalidOperationException>(() => ml.TwoTower().Evaluate(trainer.Fit(train), CatalogFixture.Load(ml, CatalogFixture.TestPath)));
+        StringAssert.Contains(evaluate.Message, "by this MLContext's ml.TwoTower().Trainers");
+    }
+
+    [TestMethod]
     public void IndexAndRecommend_WithoutTrainer_RefusedEvenAfterAnotherPipelineFitted()
     {
         // An unrelated model fitted earlier by the same catalog must not serve a chain that has no trainer.
