@@ -127,7 +127,10 @@ public sealed class TwoTowerOptions
         _engine.Validate();
     }
 
-    /// <summary>A copy whose <see cref="Engine"/> is copied too (its arrays are shared).</summary>
+    /// <summary>
+    /// A copy whose <see cref="Engine"/> and feature column lists are copied too (the engine's HiddenLayers included; the initial
+    /// embedding arrays and initial model the engine points to are shared, as <c>TwoTowerTrainerOptions.Clone</c> says).
+    /// </summary>
     public TwoTowerOptions Clone()
     {
         var copy = (TwoTowerOptions)MemberwiseClone();
