@@ -53,6 +53,54 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Writes several files as one set: every temporary is written and flushed first, and only then are they renamed over
+    /// their targets, in order. A write that fails (a full disk, an exception of a writer) leaves every old file as it was
+    /// and no temporary; only a crash during the renames themselves, microseconds, can leave some files new and some old.
+    /// </summary>
+    /// <exception cref="ArgumentException">Two entries name the same file.</exception>
+    /// <exception cref="IOException">A path is a folder.</exception>
+    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var targets = files.Select(f => Path.GetFullPath(f.Path)).ToArray();
+        if (targets.Distinct(StringComparer.Ordinal).Count() != targets.Length)
+            throw new ArgumentException("Two entries name the same file; a set writes each file once.", nameof(files));
+        foreach (var (full, (path, write)) in targets.Zip(files))
+        {
+            ArgumentNullException.ThrowIfNull(write);
+            if (Directory.Exists(full)) throw new IOException($"'{path}' is a folder: give a file name inside it.");
+        }
+        var temporaries = new List<string>(files.Count);
+        try
+        {
+            foreach (var (full, (_, write)) in targets.Zip(files))
+            {
+                var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{full}' has no folder.", nameof(files));
+                Directory.CreateDirectory(dir);
+                RemoveStaleTemporaries(dir, Path.GetFileName(full));
+                var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+                Writing.TryAdd(tmp, 0);
+                temporaries.Add(tmp);
+                using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                write(fs);
+                fs.Flush(flushToDisk: true);
+            }
+            for (var i = 0; i < targets.Length; i++) File.Move(temporaries[i], targets[i], overwrite: true);
+        }
+        catch
+        {
+            // Best effort: a temporary already renamed is no longer there to delete.
+            foreach (var tmp in temporaries)
+                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+        finally
+        {
+            foreach (var tmp in temporaries) Writing.TryRemove(tmp, out _);
+        }
+    }
+
     // Temporaries this process is writing now.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Writing = new(StringComparer.Ordinal);
 

@@ -45,6 +45,42 @@ public sealed class AtomicFileTests
     }
 
     [TestMethod]
+    public void WriteAll_LastWriterThrows_EveryOldFileKeptAndNoTemporary()
+    {
+        // A split written file by file left a new train.csv beside the old valid.csv and test.csv when a later write failed.
+        var dir = TestPaths.TempDir();
+        var (a, b, c) = (Path.Combine(dir, "a.csv"), Path.Combine(dir, "b.csv"), Path.Combine(dir, "sub", "c.csv"));
+        AtomicFile.WriteAll([(a, s => s.Write([1])), (b, s => s.Write([2])), (c, s => s.Write([3]))]);
+        CollectionAssert.AreEqual(new byte[] { 3 }, File.ReadAllBytes(c));
+        var ex = Assert.ThrowsExactly<IOException>(() => AtomicFile.WriteAll([
+            (a, s => s.Write([10])),
+            (b, s => s.Write([20])),
+            (c, _ => throw new IOException("No space left on device")),
+        ]));
+        Assert.AreEqual("No space left on device", ex.Message);
+        CollectionAssert.AreEqual(new byte[] { 1 }, File.ReadAllBytes(a), "the first file is the old one");
+        CollectionAssert.AreEqual(new byte[] { 2 }, File.ReadAllBytes(b));
+        CollectionAssert.AreEqual(new byte[] { 3 }, File.ReadAllBytes(c));
+        Assert.HasCount(3, Directory.GetFiles(dir, "*", SearchOption.AllDirectories), "no temporaries");
+        AtomicFile.WriteAll([(a, s => s.Write([10])), (b, s => s.Write([20])), (c, s => s.Write([30]))]);
+        CollectionAssert.AreEqual(new byte[] { 20 }, File.ReadAllBytes(b));
+        CollectionAssert.AreEqual(new byte[] { 30 }, File.ReadAllBytes(c));
+    }
+
+    [TestMethod]
+    public void WriteAll_SameFileTwiceOrAFolder_RefusedBeforeWriting()
+    {
+        var dir = TestPaths.TempDir();
+        var wrote = false;
+        var twice = Assert.ThrowsExactly<ArgumentException>(() => AtomicFile.WriteAll([(Path.Combine(dir, "x"), _ => wrote = true), (Path.Combine(dir, ".", "x"), _ => wrote = true)]));
+        StringAssert.Contains(twice.Message, "Two entries name the same file");
+        var folder = Assert.ThrowsExactly<IOException>(() => AtomicFile.WriteAll([(Path.Combine(dir, "y"), _ => wrote = true), (dir, _ => wrote = true)]));
+        StringAssert.Contains(folder.Message, "is a folder");
+        Assert.IsFalse(wrote);
+        Assert.IsEmpty(Directory.GetFiles(dir));
+    }
+
+    [TestMethod]
     public async Task WriteAsync_Cancelled_WritesNothing()
     {
         var dir = TestPaths.TempDir();
