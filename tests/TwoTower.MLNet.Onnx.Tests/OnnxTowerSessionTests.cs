@@ -105,6 +105,20 @@ public sealed class OnnxTowerSessionTests
     }
 
     [TestMethod]
+    [DataRow(-1L, 0L)]
+    [DataRow(-3L, 0L)]
+    [DataRow(0L, -1L)]
+    [DataRow(0L, -2L)]
+    public void Run_NegativeIdOrToken_OnnxRuntimeErrorInsteadOfARowFromTheEnd(long id, long token)
+    {
+        // ONNX Gather reads index −i as row RowCount − i: unguarded, −1 (the managed "unknown") gave the last user's
+        // vector, and a bag token −1 counted the padding row into the mean.
+        using var s = Open();
+        var batch = new OnnxTowerBatch(1).SetInt64("user_id", [id]).SetInt64("genres", [token, 1], width: 2).SetFloat("age", [1f], 1);
+        Assert.ThrowsExactly<OnnxRuntimeException>(() => s.Run(batch));
+    }
+
+    [TestMethod]
     public void SetInt64_WrongLength_Throws()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new OnnxTowerBatch(2).SetInt64("genres", [1, 2, 3], width: 2));

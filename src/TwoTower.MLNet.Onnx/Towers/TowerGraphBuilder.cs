@@ -66,7 +66,7 @@ internal static class TowerGraphBuilder
         g.AddInput(input.Name, OnnxDataType.Int64, n, OnnxDimension.Fixed(1));
         var t = input.Table;
         var table = g.AddFloatInitializer($"{input.Name}_table", [t.RowCount, t.Dimension], t.Values);
-        var gathered = g.AddNode("Gather", [table, input.Name], [OnnxAttribute.Int("axis", 0)]); // [N,1,dim]
+        var gathered = g.AddNode("Gather", [table, RefuseNegative(g, input.Name, t.RowCount)], [OnnxAttribute.Int("axis", 0)]); // [N,1,dim]
         return g.AddNode("Flatten", [gathered], [OnnxAttribute.Int("axis", 1)]);                   // [N,dim]
     }
 
@@ -77,7 +77,7 @@ internal static class TowerGraphBuilder
         var t = bag.Table;
         var table = g.AddFloatInitializer($"{bag.Name}_table", [t.RowCount, t.Dimension], t.Values);
         var axis1 = g.AddInt64Initializer($"{bag.Name}_axes", [1], [1]);
-        var gathered = g.AddNode("Gather", [table, bag.Name], [OnnxAttribute.Int("axis", 0)]);                // [N,L,dim]
+        var gathered = g.AddNode("Gather", [table, RefuseNegative(g, bag.Name, t.RowCount)], [OnnxAttribute.Int("axis", 0)]); // [N,L,dim]
         // The padding row is zero, so the plain sum over L is the sum over real entries.
         var sum = g.AddNode("ReduceSum", [gathered, axis1], [OnnxAttribute.Int("keepdims", 0)]);              // [N,dim]
         var pad = g.AddInt64Initializer($"{bag.Name}_padding", [], [bag.PaddingIndex]);
@@ -89,6 +89,18 @@ internal static class TowerGraphBuilder
         // An all-padding row has count 0 and sum 0: dividing by max(count,1) yields the zero vector.
         var safe = g.AddNode("Max", [count, one]);
         return g.AddNode("Div", [sum, safe]);
+    }
+
+    /// <summary>
+    /// The indices with every negative one replaced by <paramref name="rowCount"/>, which Gather refuses: ONNX Gather
+    /// reads −i as row RowCount − i, so a −1 ("unknown" in the managed API) would silently pick the last row.
+    /// </summary>
+    private static string RefuseNegative(OnnxGraphBuilder g, string indices, int rowCount)
+    {
+        var zero = g.AddInt64Initializer($"{indices}_zero", [], [0]);
+        var outside = g.AddInt64Initializer($"{indices}_outside", [], [rowCount]);
+        var negative = g.AddNode("Less", [indices, zero]);
+        return g.AddNode("Where", [negative, outside, indices]);
     }
 
     private static string AddNumeric(OnnxGraphBuilder g, TowerNumericInput x, OnnxDimension n)
