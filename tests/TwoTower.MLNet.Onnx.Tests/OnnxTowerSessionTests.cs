@@ -135,6 +135,20 @@ public sealed class OnnxTowerSessionTests
     }
 
     [TestMethod]
+    public void Constructor_NewerFormatVersion_Throws()
+    {
+        var bytes = OnnxTowerExporter.ToBytes(Spec);
+        // The metadata entry is key, then field 2 (0x12) of length 1 holding "1": make it "2".
+        var key = System.Text.Encoding.ASCII.GetBytes(OnnxMetadataKeys.FormatVersion);
+        var at = bytes.AsSpan().IndexOf(key) + key.Length;
+        CollectionAssert.AreEqual(new byte[] { 0x12, 1, (byte)'1' }, bytes[at..(at + 3)]);
+        bytes[at + 2] = (byte)'2';
+        using var session = new InferenceSession(bytes);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new OnnxTowerSession(session, ownsSession: false));
+        StringAssert.Contains(ex.Message, "format version is '2'; this library reads version 1");
+    }
+
+    [TestMethod]
     public void Run_AfterDispose_Throws()
     {
         var s = Open();

@@ -26,10 +26,16 @@ public sealed class OnnxTowerSession : IDisposable
     /// <summary>Wraps an existing session (which must have a float output "embedding" [N,d]).</summary>
     /// <param name="session">The ONNX Runtime session.</param>
     /// <param name="ownsSession">Dispose <paramref name="session"/> with this wrapper.</param>
-    /// <exception cref="ArgumentException">The model has no suitable "embedding" output or an input of an unsupported type.</exception>
+    /// <exception cref="ArgumentException">
+    /// The model has no suitable "embedding" output or an input of an unsupported type, or its metadata gives a format
+    /// version other than 1 (a file of a newer <see cref="OnnxTowerExporter"/>).
+    /// </exception>
     public OnnxTowerSession(InferenceSession session, bool ownsSession = true)
     {
         ArgumentNullException.ThrowIfNull(session);
+        // Towers from elsewhere carry no version; one of ours with a newer version may expect its inputs fed differently.
+        if (session.ModelMetadata.CustomMetadataMap.TryGetValue(OnnxMetadataKeys.FormatVersion, out var version) && version != "1")
+            throw new ArgumentException($"The tower's format version is '{version}'; this library reads version 1 (a newer file needs a newer TwoTower.MLNet).", nameof(session));
         if (!session.OutputMetadata.TryGetValue(TowerGraphSpec.OutputName, out var output) || output.ElementDataType != TensorElementType.Float
             || output.Dimensions.Length != 2 || output.Dimensions[1] <= 0)
             throw new ArgumentException($"The model has no float output '{TowerGraphSpec.OutputName}' of shape [N,d] with a fixed d (outputs: {string.Join(", ", session.OutputMetadata.Keys)}).", nameof(session));
