@@ -110,8 +110,9 @@ public sealed class OnnxExportFeature
     [JsonPropertyName("padding")] public int? Padding { get; init; }
 
     /// <summary>
-    /// For the user tower's "history" bag of a model trained on each user's latest N items only: N (feed the user's last N
-    /// distinct items by time); null when the whole history was used or the bag is not a history.
+    /// For the user tower's "history" bag of a model trained on each user's latest N interactions only: N (feed the distinct
+    /// items of the user's last N interactions by time, as training did: an item seen again takes another of the N places);
+    /// null when the whole history was used or the bag is not a history.
     /// </summary>
     [JsonPropertyName("max_length")] public int? MaxLength { get; init; }
 

@@ -115,9 +115,9 @@ public sealed class TwoTowerRecommender : IEmbeddingRecommender
     public float? Temperature => Setting("temperature") is { } t ? (float)t : null;
 
     /// <summary>
-    /// How many of a user's latest distinct training items the user tower's "history" bag held (0 = all of them), or null
-    /// when the model has no history bag or the file does not say. A history fed to the tower from outside should be cut
-    /// the same way.
+    /// N when the user tower's "history" bag held the distinct items of each user's last N training interactions by time
+    /// (0 = of all of them), or null when the model has no history bag or the file does not say. A history fed to the
+    /// tower from outside should be cut the same way.
     /// </summary>
     public int? UserHistoryLength => UserTower?.Features.Bags.Any(b => b.Name == Features.UserHistoryFeature.BagName) == true
         && Setting("user_history_length") is { } n && n >= 0 && n <= int.MaxValue && n == Math.Floor(n) ? (int)n : null;

@@ -15,6 +15,18 @@ public sealed class FeatureTests
     }
 
     [TestMethod]
+    public void UserHistoryFeature_RecentWithARepeatedItem_DistinctItemsOfTheLastInteractions()
+    {
+        // What metadata.json's max_length tells a server outside .NET to feed: the distinct items of the last N
+        // interactions (here {k}), not the last N distinct items ({i, j, k}).
+        var train = new Interactions(new IdMap("user", ["u"]), new IdMap("item", ["i", "j", "k"]),
+            [0, 0, 0, 0, 0], [0, 1, 2, 2, 2], [1f, 1f, 1f, 1f, 1f], [1L, 2L, 3L, 4L, 5L]);
+        var bag = UserHistoryFeature.Build(train, recent: 3);
+        CollectionAssert.AreEqual(new[] { 0, 1 }, bag.Offsets);
+        CollectionAssert.AreEqual(new[] { 2 }, bag.Tokens);
+    }
+
+    [TestMethod]
     public void ItemFeatureBuilder_Metadata_GenreAndTitleBags()
     {
         var items = new IdMap("item", new[] { "1", "2", "3" });
