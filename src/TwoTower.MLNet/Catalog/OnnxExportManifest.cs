@@ -70,7 +70,10 @@ public sealed class OnnxExportFile
     /// <summary>File name inside the export folder.</summary>
     [JsonPropertyName("file")] public required string File { get; init; }
 
-    /// <summary>"query_tower", "item_tower" or "recommend".</summary>
+    /// <summary>
+    /// "query_tower", "item_tower", "recommend" or "recommend_exclude_seen" (each user's training items left out; a user
+    /// with fewer than K other items gets empty ids with score negative infinity at the end of the row).
+    /// </summary>
     [JsonPropertyName("kind")] public required string Kind { get; init; }
 
     /// <summary>Inputs: name, element type and shape ("N" = batch).</summary>
