@@ -35,8 +35,9 @@ public static class OnnxModelExporter
     public const string ManifestFile = "metadata.json";
 
     /// <summary>
-    /// Writes the ONNX files and the manifest into <paramref name="directory"/> (created when missing; each file written
-    /// atomically, after all of them were built: a refused export writes nothing).
+    /// Writes the ONNX files and the manifest into <paramref name="directory"/> (created when missing). All of them are built,
+    /// then written to temporaries, then renamed into place: a refused export writes nothing, and one that fails while
+    /// writing replaces no earlier file (only a crash between the renames can mix an old export with a new one).
     /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="directory">Output folder.</param>
@@ -97,10 +98,11 @@ public static class OnnxModelExporter
         };
         var json = JsonSerializer.SerializeToUtf8Bytes(manifest, new JsonSerializerOptions { WriteIndented = true });
 
-        // Every file is built (and so validated) before the first is written: a refused export leaves an earlier one whole.
+        // Every file is built (and so validated) before the first is written, and none replaces its old self before all
+        // are written: a refused or failed export leaves an earlier one whole, not new towers beside an old metadata.json.
         Directory.CreateDirectory(directory);
-        foreach (var (file, bytes) in new[] { (QueryTowerFile, queryBytes), (ItemTowerFile, itemBytes), (RecommendFile, recommendBytes), (ManifestFile, json) })
-            AtomicFile.Write(Path.Combine(directory, file), s => s.Write(bytes));
+        (string File, byte[] Bytes)[] files = [(QueryTowerFile, queryBytes), (ItemTowerFile, itemBytes), (RecommendFile, recommendBytes), (ManifestFile, json)];
+        AtomicFile.WriteAll([.. files.Select(f => (Path.Combine(directory, f.File), (Action<Stream>)(s => s.Write(f.Bytes))))]);
         return manifest;
     }
 

@@ -28,6 +28,23 @@ public sealed class OnnxExportRefusalTests
     }
 
     [TestMethod]
+    public void Export_LastFileFailsToWrite_EarlierExportStaysWhole()
+    {
+        // A folder where metadata.json should go stands for any failed write (disk full, permissions) of the last file.
+        var dir = Path.Combine(TestPaths.TempDir(), "onnx");
+        OnnxModelExporter.Export(Model(1), dir, k: 2);
+        File.Delete(Path.Combine(dir, OnnxModelExporter.ManifestFile));
+        Directory.CreateDirectory(Path.Combine(dir, OnnxModelExporter.ManifestFile));
+        var before = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Select(f => (f, File.ReadAllBytes(f))).ToArray();
+        Assert.HasCount(3, before);
+
+        Assert.ThrowsExactly<IOException>(() => OnnxModelExporter.Export(Model(3), dir, k: 2));
+
+        CollectionAssert.AreEqual(before.Select(b => b.f).ToArray(), Directory.GetFiles(dir).Order(StringComparer.Ordinal).ToArray(), "no temporary left behind");
+        foreach (var (file, bytes) in before) CollectionAssert.AreEqual(bytes, File.ReadAllBytes(file), $"{Path.GetFileName(file)} was replaced by a failed export");
+    }
+
+    [TestMethod]
     public void Export_Refused_DoesNotCreateTheFolder()
     {
         var dir = Path.Combine(TestPaths.TempDir(), "never");
