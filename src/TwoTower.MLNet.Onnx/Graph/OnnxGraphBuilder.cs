@@ -1,10 +1,21 @@
+using System.Globalization;
 using TwoTower.MLNet.Onnx.Model;
 
 namespace TwoTower.MLNet.Onnx.Graph;
 
 /// <summary>Accumulates nodes, initializers, inputs and outputs with unique generated value names.</summary>
-internal sealed class OnnxGraphBuilder(string graphName)
+/// <param name="graphName">Graph name written into the model.</param>
+/// <param name="maxInitializerBytes">Most bytes of initializer data the graph may hold (<see cref="MaxInitializerBytes"/>).</param>
+internal sealed class OnnxGraphBuilder(string graphName, long maxInitializerBytes = OnnxGraphBuilder.MaxInitializerBytes)
 {
+    /// <summary>
+    /// Initializer bytes a graph may hold: an ONNX file is one protobuf message of at most 2 GB (ONNX Runtime reads no
+    /// larger one), less room for the rest of the model.
+    /// </summary>
+    public const long MaxInitializerBytes = int.MaxValue - (64L << 20);
+
+    private long _initializerBytes;
+
     private readonly List<OnnxNode> _nodes = [];
     private readonly List<OnnxTensor> _initializers = [];
     private readonly List<OnnxValueInfo> _inputs = [];
@@ -40,27 +51,44 @@ internal sealed class OnnxGraphBuilder(string graphName)
     public void AddOutput(string name, OnnxDataType type, params OnnxDimension[] shape) => _outputs.Add(new OnnxValueInfo(name, type, shape));
 
     /// <summary>Adds a float initializer and returns its name.</summary>
+    /// <exception cref="ArgumentException">The graph's initializers would pass the size limit.</exception>
     public string AddFloatInitializer(string prefix, long[] dims, ReadOnlySpan<float> values)
     {
         var name = NewName(prefix);
+        CountBytes(name, dims, 4L * values.Length);
         _initializers.Add(OnnxTensor.FromFloats(name, dims, values));
         return name;
     }
 
     /// <summary>Adds an int64 initializer and returns its name.</summary>
+    /// <exception cref="ArgumentException">The graph's initializers would pass the size limit.</exception>
     public string AddInt64Initializer(string prefix, long[] dims, ReadOnlySpan<long> values)
     {
         var name = NewName(prefix);
+        CountBytes(name, dims, 8L * values.Length);
         _initializers.Add(OnnxTensor.FromInt64s(name, dims, values));
         return name;
     }
 
     /// <summary>Adds a string initializer and returns its name.</summary>
+    /// <exception cref="ArgumentException">The graph's initializers would pass the size limit.</exception>
     public string AddStringInitializer(string prefix, long[] dims, IReadOnlyList<string> values)
     {
         var name = NewName(prefix);
+        // Each string is a length-delimited field: its UTF-8 bytes plus at most 6 bytes of key and length.
+        CountBytes(name, dims, values.Sum(v => 6L + System.Text.Encoding.UTF8.GetByteCount(v)));
         _initializers.Add(OnnxTensor.FromStrings(name, dims, values));
         return name;
+    }
+
+    // Checked before a tensor is encoded: past 2 GB the encoder's buffers overflow with no word of why.
+    private void CountBytes(string name, long[] dims, long bytes)
+    {
+        _initializerBytes += bytes;
+        if (_initializerBytes > maxInitializerBytes)
+            throw new ArgumentException(
+                $"Graph '{graphName}' would hold {_initializerBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes of weights with tensor '{name}' [{string.Join(',', dims)}]; " +
+                "an ONNX file is one protobuf message of at most 2 GB, so export fewer users or items or a smaller dimension.", "spec");
     }
 
     /// <summary>Adds a node of a non-default operator domain (e.g. "ai.onnx.ml") with one generated output.</summary>

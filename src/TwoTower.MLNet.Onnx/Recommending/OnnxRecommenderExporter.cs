@@ -20,7 +20,7 @@ public static class OnnxRecommenderExporter
     public const long MlOpset = 3;
 
     /// <summary>Validates <paramref name="spec"/> and returns the recommend model bytes.</summary>
-    /// <exception cref="ArgumentException">The spec is invalid.</exception>
+    /// <exception cref="ArgumentException">The spec is invalid, or its weights pass the 2 GB one ONNX file holds.</exception>
     public static byte[] ToBytes(OnnxRecommenderSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -82,7 +82,7 @@ public static class OnnxRecommenderExporter
     }
 
     /// <summary>Validates <paramref name="spec"/> and writes the recommend model to <paramref name="path"/> atomically.</summary>
-    /// <exception cref="ArgumentException">The spec is invalid.</exception>
+    /// <exception cref="ArgumentException">The spec is invalid, or its weights pass the 2 GB one ONNX file holds.</exception>
     public static void Export(OnnxRecommenderSpec spec, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -90,7 +90,7 @@ public static class OnnxRecommenderExporter
     }
 
     /// <summary>Validates <paramref name="spec"/> and returns the lookup model bytes.</summary>
-    /// <exception cref="ArgumentException">The spec is invalid.</exception>
+    /// <exception cref="ArgumentException">The spec is invalid, or its weights pass the 2 GB one ONNX file holds.</exception>
     public static byte[] ToBytes(OnnxLookupSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);

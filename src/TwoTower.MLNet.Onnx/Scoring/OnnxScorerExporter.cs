@@ -10,7 +10,7 @@ namespace TwoTower.MLNet.Onnx.Scoring;
 public static class OnnxScorerExporter
 {
     /// <summary>Validates <paramref name="spec"/> and writes the model to <paramref name="path"/> atomically.</summary>
-    /// <exception cref="ArgumentException">The spec is invalid.</exception>
+    /// <exception cref="ArgumentException">The spec is invalid, or its weights pass the 2 GB one ONNX file holds.</exception>
     /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     public static void Export(OnnxScorerSpec spec, string path)
     {
@@ -19,7 +19,7 @@ public static class OnnxScorerExporter
     }
 
     /// <summary>Validates <paramref name="spec"/> and returns the ONNX model bytes.</summary>
-    /// <exception cref="ArgumentException">The spec is invalid.</exception>
+    /// <exception cref="ArgumentException">The spec is invalid, or its weights pass the 2 GB one ONNX file holds.</exception>
     public static byte[] ToBytes(OnnxScorerSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
