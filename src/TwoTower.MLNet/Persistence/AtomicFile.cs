@@ -21,16 +21,9 @@ public static class AtomicFile
     /// <summary>Asynchronous <see cref="Write"/>, for writers with an asynchronous API.</summary>
     public static async Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(write);
-        var full = Path.GetFullPath(path);
-        // Checked before writing: the rename at the end would fail only after all of it, as "Is a directory".
-        if (Directory.Exists(full)) throw new IOException($"'{path}' is a folder: give a file name inside it.");
-        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{path}' has no folder.", nameof(path));
-        Directory.CreateDirectory(dir);
-        RemoveStaleTemporaries(dir, Path.GetFileName(full));
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        Writing.TryAdd(tmp, 0);
+        var full = Target(path);
+        var tmp = NewTemporary(full);
         try
         {
             await using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: false))
@@ -63,24 +56,16 @@ public static class AtomicFile
     public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var targets = files.Select(f => Path.GetFullPath(f.Path)).ToArray();
+        foreach (var (_, write) in files) ArgumentNullException.ThrowIfNull(write);
+        var targets = files.Select(f => Target(f.Path)).ToArray();
         if (targets.Distinct(StringComparer.Ordinal).Count() != targets.Length)
             throw new ArgumentException("Two entries name the same file; a set writes each file once.", nameof(files));
-        foreach (var (full, (path, write)) in targets.Zip(files))
-        {
-            ArgumentNullException.ThrowIfNull(write);
-            if (Directory.Exists(full)) throw new IOException($"'{path}' is a folder: give a file name inside it.");
-        }
         var temporaries = new List<string>(files.Count);
         try
         {
             foreach (var (full, (_, write)) in targets.Zip(files))
             {
-                var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{full}' has no folder.", nameof(files));
-                Directory.CreateDirectory(dir);
-                RemoveStaleTemporaries(dir, Path.GetFileName(full));
-                var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-                Writing.TryAdd(tmp, 0);
+                var tmp = NewTemporary(full);
                 temporaries.Add(tmp);
                 using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
                 write(fs);
@@ -99,6 +84,26 @@ public static class AtomicFile
         {
             foreach (var tmp in temporaries) Writing.TryRemove(tmp, out _);
         }
+    }
+
+    // The full path of a file to write, checked before writing: the rename at the end would fail only after all of it, as "Is a directory".
+    private static string Target(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new IOException($"'{path}' is a folder: give a file name inside it.");
+        return full;
+    }
+
+    // A fresh temporary beside full, in a folder that exists, after the stale ones of killed writers are gone; registered as being written.
+    private static string NewTemporary(string full)
+    {
+        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"Path '{full}' has no folder.");
+        Directory.CreateDirectory(dir);
+        RemoveStaleTemporaries(dir, Path.GetFileName(full));
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        Writing.TryAdd(tmp, 0);
+        return tmp;
     }
 
     // Temporaries this process is writing now.
