@@ -52,9 +52,9 @@ public sealed class EaseTrainer : IRecommenderTrainer
         var threads = Options.Threads == 0 ? Environment.ProcessorCount : Options.Threads;
         var sw = Stopwatch.StartNew();
         var x = train.ToUserItemMatrix(binary: true);
-        var g = Gram(x, Options.Lambda, threads);
-        cancellationToken.ThrowIfCancellationRequested();
-        var p = DenseSpdInverse.Invert(g, n, threads);
+        // The token reaches inside the O(n³) steps: checked only between them, a cancel waited for the whole inverse (minutes at 20,000 items).
+        var g = Gram(x, Options.Lambda, threads, cancellationToken);
+        var p = DenseSpdInverse.Invert(g, n, threads, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         var b = WeightsFromInverse(p, n, threads);
         var seconds = sw.Elapsed.TotalSeconds;
@@ -64,12 +64,12 @@ public sealed class EaseTrainer : IRecommenderTrainer
     }
 
     /// <summary>G = XᵀX + λI (dense, row-major) from a binary user × item CSR matrix, in parallel over item rows.</summary>
-    internal static float[] Gram(SparseMatrix x, float lambda, int threads)
+    internal static float[] Gram(SparseMatrix x, float lambda, int threads, CancellationToken cancellationToken = default)
     {
         var n = x.Columns;
         var xt = x.Transpose();
         var g = new float[(long)n * n];
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken }, i =>
         {
             var row = g.AsSpan(i * n, n);
             foreach (var u in xt.RowIndices(i))
