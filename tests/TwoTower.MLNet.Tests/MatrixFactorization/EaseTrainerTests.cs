@@ -71,7 +71,7 @@ public sealed class EaseTrainerTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         var sw = System.Diagnostics.Stopwatch.StartNew();
         Assert.ThrowsExactly<OperationCanceledException>(() => new EaseTrainer(new EaseOptions { Threads = 2 }).Fit(x, null, cts.Token));
-        Assert.IsLessThan(2.5, sw.Elapsed.TotalSeconds, "seconds from the start of Fit to its OperationCanceledException (cancelled at 1 s, after the Gram matrix)");
+        Assert.IsLessThan(4.0, sw.Elapsed.TotalSeconds, "seconds from the start of Fit to its OperationCanceledException (cancelled at 1 s; about 1 s with the fix, 6.8 s without, idle)");
     }
 
     [TestMethod]
