@@ -70,27 +70,14 @@ if (mode == "profile")
 
 if (mode == "speed")
 {
-    // The PyTorch peer's configuration: batch 1024, id embedding 64, MLP 256-128-128, Adam 1e-3, logQ, item genres + title tokens.
-    options.BatchSize = 1024;
-    options.IdEmbeddingDimension = 64;
-    options.HiddenLayers = new[] { 256, 128 };
-    options.EmbeddingDimension = 128;
-    options.UseUserFeatures = false;
-    options.RecencyWeight = 0f;
-    options.SoftmaxOverAllItems = false;
-    options.ExtraNegatives = 0;
-    options.Epochs = epochs;
-    options.ComputeQualityReport = false;
+    // The PyTorch peer's configuration, the one `twotower bench train` times (the engine's defaults are another model).
+    var peer = TrainingThroughputBenchmark.PeerConfiguration(epochs, options.Threads);
     var train = CsvInteractions.Load(Path.Combine(splits, "p1", "train.csv"));
     var data = TrainingData.Create(train, null, items, null);
-    var rates = new List<double>();
-    var sw = Stopwatch.StartNew();
-    var model = new TwoTowerTrainer(options).Train(data, new SynchronousProgress<TrainingProgress>(_ => { }));
-    var report = model.Report!;
-    rates.AddRange(report.ExamplesPerSecond);
-    var median = rates.Order().ElementAt(rates.Count / 2);
-    Console.WriteLine($"epochs {report.EpochsRun}, ex/s per epoch: {string.Join(", ", rates.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}; median {median:F0}; total {sw.Elapsed.TotalSeconds:F2} s");
-    if (json) Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["examples_per_s"] = median, ["epochs"] = report.EpochsRun, ["threads"] = options.Threads == 0 ? Environment.ProcessorCount : options.Threads, ["batch"] = options.BatchSize }));
+    var speed = TrainingThroughputBenchmark.Run(data, peer);
+    var rates = speed.EpochExamplesPerSecond;
+    Console.WriteLine($"epochs {speed.Epochs}, ex/s per epoch: {string.Join(", ", rates.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)))}; median {speed.ExamplesPerSecond:F0}; total {speed.TotalSeconds:F2} s");
+    if (json) Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["examples_per_s"] = speed.ExamplesPerSecond, ["epochs"] = speed.Epochs, ["threads"] = speed.Threads, ["batch"] = speed.BatchSize }));
     return;
 }
 
