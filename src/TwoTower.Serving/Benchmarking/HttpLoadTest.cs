@@ -46,12 +46,13 @@ public static class HttpLoadTest
             {
                 var due = start + (long)(i * ticksPerRequest);
                 // Sleep rather than spin: a spinning dispatcher would take a core from the server it measures.
-                // Requests that fall due during one sleep go out together (jitter ≤ ~1 ms; latency is timed from the send).
+                // Requests that fall due during one sleep go out together (jitter ≤ ~1 ms; latency is timed from the dispatch).
                 while (Stopwatch.GetTimestamp() < due) Thread.Sleep(1);
                 var index = i;
+                // Timed here, not when the task starts: a request waiting for a pool thread (the server shares the pool) is queueing too.
+                var t0 = Stopwatch.GetTimestamp();
                 tasks[i] = Task.Run(async () =>
                 {
-                    var t0 = Stopwatch.GetTimestamp();
                     ok[index] = await Send(client, path, body(index), cancellationToken);
                     latencies[index] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 }, cancellationToken);
