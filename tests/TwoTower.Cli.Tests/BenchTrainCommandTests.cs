@@ -53,6 +53,16 @@ public sealed class BenchTrainCommandTests
     }
 
     [TestMethod]
+    public void BenchTrain_TrainFileWithoutItems_UsageErrorNamingItems()
+    {
+        // Without titles and genres the item tower is ids only: another model than the peer's, which the figure would not say.
+        var r = CliRunner.Run("bench", "train", "--quick", "--json", "--train", TestPaths.Split("p1", "train"));
+        Assert.AreEqual(2, r.ExitCode, r.Out);
+        StringAssert.Contains(r.Err, "--items");
+        StringAssert.Contains(r.Err, "no item metadata");
+    }
+
+    [TestMethod]
     public void Bench_UnknownSubcommand_ExitsNonZero()
     {
         var r = CliRunner.Run("bench", "no-such-benchmark");

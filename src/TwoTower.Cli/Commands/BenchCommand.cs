@@ -39,7 +39,7 @@ internal static class BenchCommand
         var cmd = new Command("train",
             "Two-tower training throughput on the PyTorch peer's configuration (../shared/peers/twotower_torch.py: batch 1024, id embeddings 64, " +
             "MLP 256-128-128, L2-normalised outputs, Adam, in-batch softmax with logQ, title and genre features). Default data: the p1 training split " +
-            "next to the located ML-100K folder (../shared/datasets/splits/ml-100k/p1/train.csv), else all of ML-100K.");
+            "next to the located ML-100K folder (../shared/datasets/splits/ml-100k/p1/train.csv), else all of ML-100K; --train needs --items.");
         data.AddTo(cmd, valid: false, test: false, users: false);
         foreach (var o in new Option[] { epochs, threads, batch, seed, quick, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
@@ -108,7 +108,10 @@ internal static class BenchCommand
         if (r.GetValue(data.Train) is not null || r.GetValue(data.Data) is not null)
         {
             var (log, ds) = data.LoadTrain(r, console);
-            return (log, data.LoadItems(r, console, ds), log.Source);
+            // Without titles and genres the item tower would be ids only: not the peer's model, whatever the figure says.
+            var given = data.LoadItems(r, console, ds)
+                ?? throw new UserInputException($"--items: {log.Source} has no item metadata, and the peer's item tower reads titles and genres: give --items (e.g. ../shared/datasets/ml-100k).");
+            return (log, given, log.Source);
         }
         var dir = new MovieLensLocator().Locate(r.GetValue(data.Items), allowDownload: true, new SynchronousProgress<string>(console.Log));
         var items = r.GetValue(data.Items) is not null ? data.LoadItems(r, console) : MovieLens100K.LoadItems(dir);
