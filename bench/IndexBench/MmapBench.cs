@@ -1,7 +1,7 @@
 // Full load vs memory-mapped load of a saved index: time to open, time to the first query's answer, resident
 // memory, and warm batched 1-thread QPS. One process per measurement, so RSS is that mode's own.
-//   IndexBench mmap build SPEC N OUT.ttvx        builds SPEC (Flat, HNSW32,efC64, …) on the first N rows of $ANN_CACHE/base_<n>.npy (or 1M×64 synthetic) and saves it
-//   IndexBench mmap open FILE MODE [k] [ef]     MODE = full | mmap | mmap-noverify; queries from $ANN_CACHE/queries_<rows>.npy (or synthetic)
+//   IndexBench mmap build SPEC N OUT.ttvx        builds SPEC (Flat, HNSW32,efC64, …) on the first N rows of $ANN_CACHE/base_1000000.npy (or N×64 synthetic) and saves it
+//   IndexBench mmap open FILE MODE [k] [ef]     MODE = full | mmap | mmap-noverify; queries from $ANN_CACHE/queries_1000000.npy when d = 128 (else synthetic)
 using System.Diagnostics;
 using System.Globalization;
 using TwoTower.MLNet.Index;
