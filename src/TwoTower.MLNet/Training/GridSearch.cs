@@ -172,13 +172,14 @@ public static class GridSearch
     /// pairs seed-averaged users). Training randomness then moves the ranking of the settings less. The kept model is the
     /// best setting's first fit.
     /// </param>
+    /// <param name="cancellationToken">Passed to every fit and checked between them; cancelling ends the search with <see cref="OperationCanceledException"/> (the trials finished by then were reported to <paramref name="onTrial"/>).</param>
     /// <remarks>A setting whose fit throws <see cref="TrainingFailedException"/> (diverged, overflowed, singular) is kept as a failed
     /// trial (<see cref="GridSearchTrial.Failure"/>) and the search goes on; other exceptions end it.</remarks>
     /// <exception cref="ArgumentException">No validation data, an unknown metric, a bad grid, or seeds &gt; 1 with a Seed axis.</exception>
     /// <exception cref="TrainingFailedException">Every setting failed.</exception>
     public static GridSearchResult Run(TrainingData data, IReadOnlyList<string> axes, Func<IReadOnlyList<string>, IRecommenderTrainer> createTrainer,
         string metric = "NDCG@10", int threads = 0, Action<GridSearchTrial, int, int>? onTrial = null, IProgress<TrainingProgress>? progress = null,
-        int trials = 0, int seed = 0, int seeds = 1)
+        int trials = 0, int seed = 0, int seeds = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(createTrainer);
@@ -204,12 +205,13 @@ public static class GridSearch
             for (var s = 0; s < seeds && failure is null; s++)
             {
                 IReadOnlyList<string> assignments = seeds == 1 ? setting : [.. setting, $"Seed={seed + s}"];
+                cancellationToken.ThrowIfCancellationRequested();
                 var trainer = createTrainer(assignments);
                 var sw = Stopwatch.StartNew();
                 IRecommender fitted;
                 try
                 {
-                    fitted = trainer.Fit(data, progress);
+                    fitted = trainer.Fit(data, progress, cancellationToken);
                 }
                 catch (TrainingFailedException ex)
                 {

@@ -106,6 +106,20 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Run_Cancelled_StopsBeforeTheNextFitWithTheFinishedTrialsReported()
+    {
+        var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
+        using var cancellation = new CancellationTokenSource();
+        var fits = 0;
+        IRecommenderTrainer Counting(IReadOnlyList<string> s) { fits++; return Ials(s); }
+        var reported = new List<GridSearchTrial>();
+        Assert.ThrowsExactly<OperationCanceledException>(() => GridSearch.Run(data, ["Regularization=0.01,1,1000"], Counting, "NDCG@10", threads: 1,
+            onTrial: (t, _, _) => { reported.Add(t); cancellation.Cancel(); }, cancellationToken: cancellation.Token));
+        Assert.HasCount(1, reported);
+        Assert.AreEqual(3 + 1, fits, "three trainers checked before the search, one fitted");
+    }
+
+    [TestMethod]
     public void Run_KeepsTheBestTrialAndItsModel()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));
