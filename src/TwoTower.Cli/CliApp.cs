@@ -53,6 +53,12 @@ public static class CliApp
             if (code != 0) created.RemoveEmpty();
             return code;
         }
+        catch (CommandCancelledException ex)
+        {
+            created.RemoveEmpty();
+            error.WriteLine(ex.Message);
+            return ex.ExitCode;
+        }
         catch (Exception ex) when (IsUserError(ex))
         {
             created.RemoveEmpty();

@@ -85,7 +85,8 @@ internal static class ScoreCommand
                 // The scorer reports every block of users; passed on once per whole percent (and at the end), as without a
                 // terminal each report is a line of the log: 39,000 lines for a shard of 10 million users.
                 var percent = 0L;
-                summary = console.WithProgress($"score shard {options.Shard}/{options.ShardCount}", progress =>
+                // SIGINT or SIGTERM stops the scoring; the shard's temporary file is deleted, an earlier shard file stays.
+                summary = SignalCancellation.Run(cancellation => console.WithProgress($"score shard {options.Shard}/{options.ShardCount}", progress =>
                     BatchScoringJob.RunShardAsync(loaded, list, dir, options, metadata,
                         new SynchronousProgress<BatchScoringProgress>(p =>
                         {
@@ -94,7 +95,8 @@ internal static class ScoreCommand
                             percent = now;
                             progress.Report(new TrainingProgress("users", p.UsersScored, p.UsersTotal,
                                 Metrics: new Dictionary<string, double> { ["users/s"] = Math.Round(p.UsersPerSecond) }));
-                        })).GetAwaiter().GetResult());
+                        }), cancellation).GetAwaiter().GetResult()),
+                    () => "twotower score: cancelled; no shard file was written");
             }
             catch (ArgumentException ex) when (ex.ParamName == "users")
             {

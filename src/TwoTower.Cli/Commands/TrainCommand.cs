@@ -64,7 +64,10 @@ internal static class TrainCommand
                 console.Log("twotower: no item metadata (--items DIR|FILE), so the item tower reads ids only; genres and titles usually help (ML-100K p2: NDCG@10 .0570 with --items, .0517 without).");
             foreach (var warning in td.Warnings) console.Log($"warning: {warning}");
             var sw = Stopwatch.StartNew();
-            var fitted = console.WithProgress($"train {trainer.ModelType}", p => trainer.Fit(td, p));
+            // SIGINT or SIGTERM stops the fit (the checkpoint keeps the finished epochs); no model file is written.
+            var fitted = SignalCancellation.Run(cancellation => console.WithProgress($"train {trainer.ModelType}", p => trainer.Fit(td, p, cancellation)),
+                () => "twotower train: cancelled; no model was written" + (twoTowerOptions?.CheckpointDirectory is { } saved
+                    ? $"; {saved} keeps every finished epoch (the one in progress is lost): the same command resumes after them" : ""));
             var fitSeconds = sw.Elapsed.TotalSeconds;
             if (td.Validation is { DroppedRows: > 0, Count: > 0 } v)
                 console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out of validation.");

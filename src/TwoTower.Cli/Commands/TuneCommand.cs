@@ -103,10 +103,18 @@ internal static class TuneCommand
             if (td.Validation is { DroppedRows: > 0 } v)
                 console.Log($"--valid: {v.DroppedRows} rows have a user or item absent from training and were left out (evaluate counts them as misses).");
             if (td.Validation is not { Count: > 0 }) throw new UserInputException("--valid: no row has a user and an item known from --train; nothing to score the settings on.");
-            var result = console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
-                (trial, done, total) => console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> " +
-                    (trial.Failure is { } failure ? $"failed: {failure}" : $"{trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)")),
-                p, trialCount, seed, seedCount));
+            var finished = 0;
+            // SIGINT or SIGTERM stops the search; the finished trials are on stderr already (one line each), and no model is saved.
+            var result = SignalCancellation.Run(cancellation => console.WithProgress($"tune {name}", p => GridSearch.Run(td, r.GetValue(grid)!, setting => models.Create(name, r, setting), r.GetValue(metric)!, r.GetValue(models.Threads),
+                (trial, done, total) =>
+                {
+                    finished = done;
+                    console.Log($"tune {name}: {done}/{total} {string.Join(' ', trial.Assignments.Select(a => $"{Axis(a)}={Value(a)}"))} -> " +
+                        (trial.Failure is { } failure ? $"failed: {failure}" : $"{trial.Score.ToString("0.0000", CultureInfo.InvariantCulture)} {r.GetValue(metric)} ({trial.FitSeconds:0.0} s)"));
+                },
+                p, trialCount, seed, seedCount, cancellation)),
+                () => $"twotower tune: cancelled after {finished} of {settings.Count} settings" + (finished > 0 ? " (their scores are in the lines above)" : "") +
+                      (path is not null ? "; no model was saved" : ""));
             if (path is not null) ModelFile.Save(path, result.BestModel, td.Train.ToUserItemMatrix(), result.BestModel.Describe());
 
             var againstBest = result.Trials.Select(result.CompareWithBest).ToArray(); // aligned with the trials, for the table and the JSON

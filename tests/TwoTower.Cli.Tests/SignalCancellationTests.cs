@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace TwoTower.Cli.Tests;
+
+/// <summary>
+/// SIGINT and SIGTERM stop the long commands gracefully: the built CLI runs as a child process and is sent the signal
+/// (in process the signal would reach the test host) once its work is under way.
+/// </summary>
+[TestClass]
+public sealed class SignalCancellationTests
+{
+    [TestMethod]
+    public void Score_Sigterm_ExitsWith143AndLeavesNoShardOrTemporary()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Inconclusive("kill -TERM needs a Unix system.");
+        // 30,000 users × k = 1000: 30 million rows, several seconds of scoring.
+        var dir = TestPaths.TempDir();
+        var train = Path.Combine(dir, "train.csv");
+        var csv = new StringBuilder("user_id,item_id\n");
+        for (var u = 0; u < 30_000; u++) csv.Append(CultureInfo.InvariantCulture, $"u{u},i{u % 2000}\nu{u},i{(u * 7 + 1) % 2000}\n");
+        File.WriteAllText(train, csv.ToString());
+        var model = Path.Combine(dir, "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", train, "--out", model).ExitCode);
+        var output = Path.Combine(dir, "scores");
+
+        var r = RunAndSignal("TERM", "score shard 0/1: users", "score", "--model", model, "--out", output, "--k", "1000");
+
+        Assert.AreEqual(143, r.ExitCode, r.Err);
+        Assert.AreEqual("twotower score: cancelled; no shard file was written", LastLine(r.Err), r.Err);
+        Assert.IsEmpty(Directory.GetFiles(output, "part-*"), "no shard file");
+        Assert.IsEmpty(Directory.GetFiles(output, "*.tmp"), "the shard's temporary file is deleted");
+    }
+
+    [TestMethod]
+    public void TrainWithCheckpoint_Sigint_ExitsWith130SavesNoModelAndSaysTheCheckpointResumes()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Inconclusive("kill -INT needs a Unix system.");
+        var dir = TestPaths.TempDir();
+        var model = Path.Combine(dir, "tt.zip");
+        var checkpoint = Path.Combine(dir, "ckpt");
+
+        var r = RunAndSignal("INT", "train twotower: epoch 1/200", "train", "--model", "twotower", "--train", TestPaths.Split("p2", "train"),
+            "--set", "Epochs=200", "--checkpoint", checkpoint, "--out", model);
+
+        Assert.AreEqual(130, r.ExitCode, r.Err);
+        Assert.AreEqual($"twotower train: cancelled; no model was written; {checkpoint} keeps every finished epoch (the one in progress is lost): the same command resumes after them",
+            LastLine(r.Err), r.Err);
+        Assert.IsFalse(File.Exists(model));
+        Assert.IsEmpty(Directory.GetFiles(dir, "*.tmp"));
+        Assert.IsEmpty(Directory.GetFiles(checkpoint, "*.tmp"));
+        Assert.IsNotEmpty(Directory.GetFiles(checkpoint, "*.ckpt"), "epoch 1 was saved");
+    }
+
+    [TestMethod]
+    public void Tune_SigtermDuringTheSecondSetting_ExitsWith143AndCountsTheFinishedTrials()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Inconclusive("kill -TERM needs a Unix system.");
+        var best = Path.Combine(TestPaths.TempDir(), "best.zip");
+
+        // The first setting fits 1 epoch, the second 200: the signal comes during the second.
+        var r = RunAndSignal("TERM", "tune twotower: 1/2", "tune", "--model", "twotower", "--train", TestPaths.Split("p2-tune", "train"),
+            "--valid", TestPaths.Split("p2-tune", "valid"), "--grid", "Epochs=1,200", "--out", best);
+
+        Assert.AreEqual(143, r.ExitCode, r.Err);
+        Assert.AreEqual("twotower tune: cancelled after 1 of 2 settings (their scores are in the lines above); no model was saved", LastLine(r.Err), r.Err);
+        Assert.IsFalse(File.Exists(best));
+    }
+
+    private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1].TrimEnd('\r');
+
+    // Starts `dotnet twotower.dll args`, sends SIGsignal once a stderr line starts with startedLine, waits for the exit.
+    private static (int ExitCode, string Err) RunAndSignal(string signal, string startedLine, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "twotower.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var err = new StringBuilder();
+        using var started = new ManualResetEventSlim();
+        using var process = Process.Start(psi)!;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (err) err.AppendLine(e.Data);
+            if (e.Data.StartsWith(startedLine, StringComparison.Ordinal)) started.Set();
+        };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (!started.Wait(50))
+                Assert.IsTrue(!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120), $"the command ended (or hung) before '{startedLine}': {err}");
+            using (var kill = Process.Start("kill", $"-{signal} {process.Id}")) kill.WaitForExit();
+            Assert.IsTrue(process.WaitForExit(TimeSpan.FromSeconds(60)), $"still running 60 s after SIG{signal}: {err}");
+            process.WaitForExit(); // the asynchronous readers have seen the end of the output
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        lock (err) return (process.ExitCode, err.ToString());
+    }
+}
