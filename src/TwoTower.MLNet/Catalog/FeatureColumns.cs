@@ -75,7 +75,7 @@ internal static class FeatureColumns
         var seen = new bool[n];
         using var cursor = data.GetRowCursor(cols.Append(idCol));
         var getId = cursor.GetGetter<ReadOnlyMemory<char>>(idCol);
-        var keyGetters = cats.Select(x => KeyGetter(cursor, cols[x.Column])).ToArray();
+        var keyGetters = cats.Select(x => KeyColumn.Getter(cursor, cols[x.Column])).ToArray();
         var bagGetters = bags.Select(x => BagGetter(cursor, cols[x.Column])).ToArray();
         var floatGetters = cols.Select(col => col.Type == NumberDataViewType.Single ? cursor.GetGetter<float>(col) : null).ToArray();
         var vectorGetters = cols.Select(col => col.Type is VectorDataViewType { ItemType: NumberDataViewType } ? cursor.GetGetter<VBuffer<float>>(col) : null).ToArray();
@@ -143,24 +143,6 @@ internal static class FeatureColumns
                 return new BagFeature(x.Name, x.Size, offsets, [.. tokens], x.Vocab is { Length: > 0 } ? x.Vocab : null);
             }).ToArray(),
             nums.Count, numeric, nums.Select(x => x.Name).ToArray(), scaling);
-    }
-
-    // Keys of every raw type the schema checks accept (MapValueToKey makes uint; a loader's KeyType may be byte, ushort or ulong), as uint codes.
-    private static ValueGetter<uint> KeyGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        var raw = column.Type.RawType;
-        return raw == typeof(uint) ? cursor.GetGetter<uint>(column)
-            : raw == typeof(byte) ? Widened<byte>(cursor, column)
-            : raw == typeof(ushort) ? Widened<ushort>(cursor, column)
-            : Widened<ulong>(cursor, column);
-    }
-
-    private static ValueGetter<uint> Widened<T>(DataViewRowCursor cursor, DataViewSchema.Column column) where T : struct, System.Numerics.INumberBase<T>
-    {
-        var get = cursor.GetGetter<T>(column);
-        T v = default;
-        // A key's value is at most its count, which Read takes as an int.
-        return (ref uint dst) => { get(ref v); dst = uint.CreateChecked(v); };
     }
 
     // The keys of a vector-of-keys row, every raw type, into a list (implicit zeros of a sparse vector included).

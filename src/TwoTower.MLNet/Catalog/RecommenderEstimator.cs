@@ -283,8 +283,8 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         var getItem = cursor.GetGetter<ReadOnlyMemory<char>>(schema[itemText]);
         var getRating = rating is null ? null : cursor.GetGetter<float>(schema[rating]);
         var getTime = timestamp is null ? null : TimeColumn.Getter(cursor, schema[timestamp]);
-        var userMissing = keyColumns.User is null ? null : MissingKey(cursor, schema[keyColumns.User]);
-        var itemMissing = keyColumns.Item is null ? null : MissingKey(cursor, schema[keyColumns.Item]);
+        var userMissing = keyColumns.User is null ? null : KeyColumn.IsMissing(cursor, schema[keyColumns.User]);
+        var itemMissing = keyColumns.Item is null ? null : KeyColumn.IsMissing(cursor, schema[keyColumns.Item]);
         ReadOnlyMemory<char> u = default, i = default;
         float r = 1f;
         long row = 0;
@@ -307,23 +307,6 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
         }
         if (log.Count == 0) throw new ArgumentException($"The {role} data has no rows.", nameof(data));
         return log;
-    }
-
-    // Whether the key column's value at the cursor's row is the missing key (0), for every raw type a key can have.
-    private static Func<bool> MissingKey(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        var raw = column.Type.RawType;
-        return raw == typeof(byte) ? IsZero<byte>(cursor, column)
-            : raw == typeof(ushort) ? IsZero<ushort>(cursor, column)
-            : raw == typeof(uint) ? IsZero<uint>(cursor, column)
-            : IsZero<ulong>(cursor, column);
-    }
-
-    private static Func<bool> IsZero<T>(DataViewRowCursor cursor, DataViewSchema.Column column) where T : struct, System.Numerics.INumberBase<T>
-    {
-        var get = cursor.GetGetter<T>(column);
-        T v = default;
-        return () => { get(ref v); return T.IsZero(v); };
     }
 
     private static void CheckMaps(IEmbeddingRecommender model, TrainingData data)

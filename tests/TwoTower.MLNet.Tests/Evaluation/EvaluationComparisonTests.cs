@@ -156,15 +156,20 @@ public sealed class EvaluationComparisonTests
         Assert.IsEmpty(bare.StandardErrors);
     }
 
-    [TestMethod]
-    public void Compare_SameUsersDifferentRowCounts_Throws()
+    // The test set, and the same with one more row of user a.
+    private static (TwoTower.MLNet.Models.IRecommender Model, EvaluationSet Fewer, EvaluationSet More) TestSetsOneRowApart()
     {
         var m = Model(ScoresA);
         var (train, test) = Logs();
-        var t1 = EvaluationSet.Create(m, train, test);
         var more = Logs().Test;
         more.Add("a", "i3");
-        var t2 = EvaluationSet.Create(m, train, more);
+        return (m, EvaluationSet.Create(m, train, test), EvaluationSet.Create(m, train, more));
+    }
+
+    [TestMethod]
+    public void Compare_SameUsersDifferentRowCounts_Throws()
+    {
+        var (m, t1, t2) = TestSetsOneRowApart();
         var ex = Assert.ThrowsExactly<ArgumentException>(() => EvaluationComparison.Compare(
             RetrievalEvaluator.EvaluateTfrs(m, t1.History, t1.Test, new[] { 1 }), RetrievalEvaluator.EvaluateTfrs(m, t2.History, t2.Test, new[] { 1 })));
         StringAssert.Contains(ex.Message, "user 'a' has 1 and 2 test rows");
@@ -174,12 +179,7 @@ public sealed class EvaluationComparisonTests
     public void Compare_FullRankingSameUsersDifferentRowCounts_Throws()
     {
         // Full ranking weighs every user 1, so the per-user weights cannot tell these test sets apart; the row counts can.
-        var m = Model(ScoresA);
-        var (train, test) = Logs();
-        var t1 = EvaluationSet.Create(m, train, test);
-        var more = Logs().Test;
-        more.Add("a", "i3");
-        var t2 = EvaluationSet.Create(m, train, more);
+        var (m, t1, t2) = TestSetsOneRowApart();
         var ex = Assert.ThrowsExactly<ArgumentException>(() => EvaluationComparison.Compare(
             RetrievalEvaluator.EvaluateFullRanking(m, t1.History, t1.Test, new[] { 1 }), RetrievalEvaluator.EvaluateFullRanking(m, t2.History, t2.Test, new[] { 1 })));
         StringAssert.Contains(ex.Message, "different test sets (3 and 4 test rows)");
