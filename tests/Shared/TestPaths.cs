@@ -55,7 +55,12 @@ internal static class TestPaths
     public static void DeleteRunFolder()
     {
         if (!RunTemp.IsValueCreated) return;
-        try { Directory.Delete(RunTemp.Value, recursive: true); }
+        try
+        {
+            Directory.Delete(RunTemp.Value, recursive: true);
+            // The shared parent too once no other test process has a folder in it (not recursive: a live one keeps it).
+            Directory.Delete(Path.GetDirectoryName(RunTemp.Value)!, recursive: false);
+        }
         catch (IOException) { } // best effort: a later run removes what is left (RemoveStale)
         catch (UnauthorizedAccessException) { }
     }
