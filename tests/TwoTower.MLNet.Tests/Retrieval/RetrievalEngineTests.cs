@@ -267,16 +267,34 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
-    public void Similar_RulesWithBoostsOrACap_RefusedInsteadOfDropped()
+    public void Similar_RulesWithBoostsOrACap_AppliedAsInRecommend()
     {
-        // Similar applies filters only: a cap of 1 per genre or a boost passed in would be dropped while the answer looked ruled.
+        // Similar applied the filters only: a cap or a boost passed in was dropped while the answer looked ruled (then refused).
         using var e = Engine();
         var drama = e.Catalog.GenreMask(new[] { "Drama" });
-        var cap = Assert.ThrowsExactly<ArgumentException>(() => e.Similar("1", 10, new RuleSet(Array.Empty<IItemFilterRule>(), maxPerGenre: 1)));
-        StringAssert.Contains(cap.Message, "maxPerGenre");
-        var boost = Assert.ThrowsExactly<ArgumentException>(() => e.Similar("1", 10, new RuleSet(Array.Empty<IItemFilterRule>(), new[] { new GenreBoost(drama, 1f) })));
-        StringAssert.Contains(boost.Message, "boosts");
+        var plain = e.Similar("1", 29);
         Assert.IsTrue(e.Similar("1", 10, new RuleSet(new IItemFilterRule[] { new GenreExcludeRule(drama) })).All(s => (s.Item.GenreMask & drama) == 0));
+
+        // Cap 1 per genre: the nearest neighbours, skipping any whose genre is already listed (items without genre count as one group).
+        var capped = e.Similar("1", 10, new RuleSet(Array.Empty<IItemFilterRule>(), maxPerGenre: 1));
+        var expected = new List<string>();
+        var used = 0UL;
+        var noGenre = false;
+        foreach (var s in plain)
+        {
+            var mask = s.Item.GenreMask;
+            if (mask == 0 ? noGenre : (mask & used) != 0) continue;
+            if (mask == 0) noGenre = true; else used |= mask;
+            expected.Add(s.ItemId);
+            if (expected.Count == 10) break;
+        }
+        CollectionAssert.AreEqual(expected, capped.Select(s => s.ItemId).ToList());
+
+        // A boost of 100 puts every drama first, in their own order, with the boost in the score.
+        var boosted = e.Similar("1", 5, new RuleSet(Array.Empty<IItemFilterRule>(), new[] { new GenreBoost(drama, 100f) }));
+        var dramas = plain.Where(s => (s.Item.GenreMask & drama) != 0).Take(5).ToList();
+        CollectionAssert.AreEqual(dramas.Select(s => s.ItemId).ToList(), boosted.Select(s => s.ItemId).ToList());
+        Assert.AreEqual(dramas[0].Score + 100f, boosted[0].Score, 1e-3f);
     }
 
     [TestMethod]

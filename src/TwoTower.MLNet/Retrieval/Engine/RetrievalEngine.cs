@@ -261,32 +261,42 @@ public sealed class RetrievalEngine : IDisposable
         return new RecommendResult(items, userKey >= 0, blend is not null, history.Length);
     }
 
-    /// <summary>Items whose vectors are closest to the item's (inner product), live and allowed by <paramref name="rules"/>.</summary>
+    /// <summary>
+    /// Items whose vectors are closest to the item's (inner product), live and allowed by <paramref name="rules"/>. Boosts
+    /// and a per-genre cap act as in <see cref="Recommend"/>: on the nearest neighbours (at least 4·k of them, more while
+    /// the cap leaves fewer than k), re-ranked by score plus boosts.
+    /// </summary>
     /// <param name="itemId">Raw id of a live item.</param>
     /// <param name="k">Items wanted (≥ 1); fewer come back when the rules or the catalogue leave fewer.</param>
-    /// <param name="rules">Filters applied to the neighbours, or null for none; a rule set with boosts or a per-genre cap is refused.</param>
+    /// <param name="rules">Filters, boosts and a per-genre cap, or null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
-    /// <exception cref="ArgumentException"><paramref name="rules"/> has boosts or a per-genre cap.</exception>
     /// <exception cref="KeyNotFoundException">No live item has this id.</exception>
     /// <exception cref="InvalidOperationException">The model has no item vectors.</exception>
     public IReadOnlyList<RecommendedItem> Similar(string itemId, int k, RuleSet? rules = null)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
-        // Only the filters reach the neighbour search: boosts or a cap would be dropped while the answer looked ruled.
-        if (rules is { Boosts.Count: > 0 } or { MaxPerGenre: not null })
-            throw new ArgumentException($"Similar applies the rules' filters only; this rule set also has {(rules.Boosts.Count > 0 ? "boosts" : "")}{(rules.Boosts.Count > 0 && rules.MaxPerGenre is not null ? " and " : "")}{(rules.MaxPerGenre is { } cap ? $"maxPerGenre = {cap}" : "")}: pass a RuleSet of filters.", nameof(rules));
         if (_index is null) throw new InvalidOperationException($"Model type '{Model.ModelType}' has no item vectors, so similar items cannot be searched.");
         var item = Catalog.GetLive(itemId) ?? throw new KeyNotFoundException($"Unknown item id '{itemId}'.");
         rules ??= RuleSet.Empty;
         var self = item.Key;
-        var hits = _index.Search(item.Vector!, k, new SearchOptions { EfSearch = _options.EfSearch, Filter = id => id != self && rules.Allows(Catalog.Get((int)id)) });
-        var result = new List<RecommendedItem>(k);
-        var ids = hits.IdsOf(0);
-        var scores = hits.ScoresOf(0);
-        for (var i = 0; i < ids.Length; i++)
-            if (ids[i] >= 0 && Catalog.Get((int)ids[i]) is { Live: true } hit) result.Add(new RecommendedItem(hit, scores[i], new[] { "similar" }));
-        return result;
+        var search = new SearchOptions { EfSearch = _options.EfSearch, Filter = id => id != self && rules.Allows(Catalog.Get((int)id)) };
+        string[] sources = ["similar"];
+        var reranked = rules.Boosts.Count > 0 || rules.MaxPerGenre is not null;
+        // A boost can lift a farther neighbour past nearer ones, and a cap skips some: both choose from a wider pool.
+        for (var pool = reranked ? 4 * k : k; ; pool = (int)Math.Min(2L * pool, int.MaxValue))
+        {
+            var hits = _index.Search(item.Vector!, pool, search);
+            var ids = hits.IdsOf(0);
+            var scores = hits.ScoresOf(0);
+            var found = new List<MergedCandidate>(ids.Length);
+            for (var i = 0; i < ids.Length; i++)
+                if (ids[i] >= 0 && Catalog.Get((int)ids[i]) is { Live: true }) found.Add(new MergedCandidate((int)ids[i], scores[i], sources));
+            var final = reranked ? rules.Finish(found, Catalog, k) : found;
+            // Done when k are chosen or the search has nothing more to give.
+            if (final.Count >= k || found.Count < pool || pool >= Catalog.LiveCount)
+                return final.Select(c => new RecommendedItem(Catalog.Get(c.ItemKey)!, c.Score, c.Sources)).ToArray();
+        }
     }
 
     /// <summary>
