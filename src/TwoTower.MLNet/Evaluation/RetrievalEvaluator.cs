@@ -27,27 +27,31 @@ public static class RetrievalEvaluator
     private const int UsersPerBlock = 32;
 
     /// <summary>
-    /// <see cref="EvaluateTfrs(IRecommender, Interactions, Interactions, IReadOnlyList{int}?, int)"/> of raw logs (e.g. a
+    /// <see cref="EvaluateTfrs(IRecommender, Interactions, Interactions, IReadOnlyList{int}?, int, CancellationToken)"/> of raw logs (e.g. a
     /// split's train.csv and test.csv): both are encoded against the model's id maps first (<see cref="EvaluationSet.Create"/>),
     /// so users and items the model does not know count as cold users and misses.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="test"/> is empty.</exception>
-    public static EvaluationResult EvaluateTfrs(IRecommender model, InteractionLog train, InteractionLog test, IReadOnlyList<int>? ks = null, int threads = 0)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each block of users).</exception>
+    public static EvaluationResult EvaluateTfrs(IRecommender model, InteractionLog train, InteractionLog test, IReadOnlyList<int>? ks = null, int threads = 0,
+        CancellationToken cancellationToken = default)
     {
         var set = EvaluationSet.Create(model, train, test);
-        return EvaluateTfrs(model, set.History, set.Test, ks, threads);
+        return EvaluateTfrs(model, set.History, set.Test, ks, threads, cancellationToken);
     }
 
     /// <summary>
-    /// <see cref="EvaluateFullRanking(IRecommender, Interactions, Interactions, IReadOnlyList{int}?, int)"/> of raw logs (e.g. a
+    /// <see cref="EvaluateFullRanking(IRecommender, Interactions, Interactions, IReadOnlyList{int}?, int, CancellationToken)"/> of raw logs (e.g. a
     /// split's train.csv and test.csv): both are encoded against the model's id maps first (<see cref="EvaluationSet.Create"/>),
     /// so users and items the model does not know count as cold users and misses.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="test"/> is empty.</exception>
-    public static EvaluationResult EvaluateFullRanking(IRecommender model, InteractionLog history, InteractionLog test, IReadOnlyList<int>? ks = null, int threads = 0)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each block of users).</exception>
+    public static EvaluationResult EvaluateFullRanking(IRecommender model, InteractionLog history, InteractionLog test, IReadOnlyList<int>? ks = null, int threads = 0,
+        CancellationToken cancellationToken = default)
     {
         var set = EvaluationSet.Create(model, history, test);
-        return EvaluateFullRanking(model, set.History, set.Test, ks, threads);
+        return EvaluateFullRanking(model, set.History, set.Test, ks, threads, cancellationToken);
     }
 
     /// <summary>
@@ -55,7 +59,9 @@ public static class RetrievalEvaluator
     /// top K among all items (train items not excluded); <c>f_top_K</c> = the same with the user's
     /// <paramref name="train"/> items excluded.
     /// </summary>
-    public static EvaluationResult EvaluateTfrs(IRecommender model, Interactions train, Interactions test, IReadOnlyList<int>? ks = null, int threads = 0)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each block of users).</exception>
+    public static EvaluationResult EvaluateTfrs(IRecommender model, Interactions train, Interactions test, IReadOnlyList<int>? ks = null, int threads = 0,
+        CancellationToken cancellationToken = default)
     {
         var kList = CheckKs(ks ?? DefaultTfrsKs);
         var sw = Stopwatch.StartNew();
@@ -65,7 +71,7 @@ public static class RetrievalEvaluator
         var hits = new int[ctx.UserCount, kList.Length];
         var fHits = new int[ctx.UserCount, kList.Length];
 
-        ForEachUserBlock(ctx, rowsByUser, threads, (users, scores, nItems) =>
+        ForEachUserBlock(ctx, rowsByUser, threads, cancellationToken, (users, scores, nItems) =>
         {
             var filtered = new float[nItems];
             for (var b = 0; b < users.Length; b++)
@@ -109,7 +115,9 @@ public static class RetrievalEvaluator
     /// <paramref name="history"/> items (a test item stays rankable even if it is also in the history);
     /// reports HR@K, Recall@K, NDCG@K, MAP@K, Coverage@K, PopularityPercentile@K, Gini@K and MRR, averaged over users.
     /// </summary>
-    public static EvaluationResult EvaluateFullRanking(IRecommender model, Interactions history, Interactions test, IReadOnlyList<int>? ks = null, int threads = 0)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each block of users).</exception>
+    public static EvaluationResult EvaluateFullRanking(IRecommender model, Interactions history, Interactions test, IReadOnlyList<int>? ks = null, int threads = 0,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(history);
@@ -129,7 +137,7 @@ public static class RetrievalEvaluator
         var popSlots = new long[kList.Length];
         var lockObj = new object();
 
-        ForEachUserBlock(ctx, rowsByUser, threads, (users, scores, n) =>
+        ForEachUserBlock(ctx, rowsByUser, threads, cancellationToken, (users, scores, n) =>
         {
             var targets = new List<int>();
             var ranks = new List<int>();
@@ -241,12 +249,13 @@ public static class RetrievalEvaluator
         return rows;
     }
 
-    private static void ForEachUserBlock(Context ctx, List<int>[] rowsByUser, int threads, Action<int[], Span<float>, int> body)
+    private static void ForEachUserBlock(Context ctx, List<int>[] rowsByUser, int threads, CancellationToken cancellationToken, Action<int[], Span<float>, int> body)
     {
         var users = Enumerable.Range(0, ctx.UserCount).Where(u => rowsByUser[u].Count > 0).ToArray();
         var blocks = (users.Length + UsersPerBlock - 1) / UsersPerBlock;
         var nItems = ctx.Model.Items.Count;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+        // The loop checks the token before each block of users (not per item) and throws OperationCanceledException itself, unwrapped.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount, CancellationToken = cancellationToken };
         Parallel.For(0, blocks, options, () => new float[UsersPerBlock * nItems], (blk, _, buffer) =>
         {
             var block = users.AsSpan(blk * UsersPerBlock, Math.Min(UsersPerBlock, users.Length - blk * UsersPerBlock)).ToArray();

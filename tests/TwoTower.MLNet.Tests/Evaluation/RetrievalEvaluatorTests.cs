@@ -205,6 +205,25 @@ public sealed class RetrievalEvaluatorTests
     }
 
     [TestMethod]
+    [DataRow("full")]
+    [DataRow("tfrs")]
+    public void Evaluate_CancelledAfter200Ms_ThrowsOperationCanceledWithinASecond(string protocol)
+    {
+        // 625 blocks of 32 users at ≥ 10 ms each: ≥ 3 s on two threads when nothing stops it.
+        var model = new SlowScoresModel(20_000, 5_000, TimeSpan.FromMilliseconds(10));
+        var (history, test) = model.Logs();
+        var set = EvaluationSet.Create(model, history, test);
+        using var cts = new CancellationTokenSource();
+        var sw = Stopwatch.StartNew();
+        DelayedCancellation.Start(cts, TimeSpan.FromMilliseconds(200));
+        Assert.ThrowsExactly<OperationCanceledException>(() => _ = protocol == "full"
+            ? RetrievalEvaluator.EvaluateFullRanking(model, set.History, set.Test, threads: 2, cancellationToken: cts.Token)
+            : RetrievalEvaluator.EvaluateTfrs(model, set.History, set.Test, threads: 2, cancellationToken: cts.Token));
+        Assert.IsLessThan(1.2, sw.Elapsed.TotalSeconds, $"stopped {sw.Elapsed.TotalSeconds:0.00} s after the start, {model.Calls} of 625 blocks scored");
+        Assert.IsLessThan(625, model.Calls);
+    }
+
+    [TestMethod]
     public void SeparateTiedTargets_TiesAndUnrankable_PushedApartInOrder()
     {
         var ranks = new List<int> { 3, 0, 0, int.MaxValue, 1 };
