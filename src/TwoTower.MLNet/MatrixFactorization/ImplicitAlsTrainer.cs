@@ -92,7 +92,7 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
             if (validation is not null && validation.Count > 0 && progress is not null)
             {
                 var snapshot = new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType, train.Users, train.Items, x, y, k, coldUser: o.ColdUser);
-                metrics = Evaluation.RetrievalEvaluator.EvaluateFullRanking(snapshot, train, validation, threads: threads).Metrics;
+                metrics = Evaluation.RetrievalEvaluator.EvaluateFullRanking(snapshot, train, validation, threads: threads, cancellationToken: cancellationToken).Metrics;
             }
             progress?.Report(new TrainingProgress("iteration", it, o.Iterations, loss, metrics, userItem.NonZeros / Math.Max(seconds, 1e-9), seconds));
         }

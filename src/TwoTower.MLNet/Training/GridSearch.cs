@@ -172,7 +172,7 @@ public static class GridSearch
     /// pairs seed-averaged users). Training randomness then moves the ranking of the settings less. The kept model is the
     /// best setting's first fit.
     /// </param>
-    /// <param name="cancellationToken">Passed to every fit and checked between them; cancelling ends the search with <see cref="OperationCanceledException"/> (the trials finished by then were reported to <paramref name="onTrial"/>).</param>
+    /// <param name="cancellationToken">Passed to every fit and to the ranking evaluation of each, and checked between them; cancelling ends the search with <see cref="OperationCanceledException"/> (the trials finished by then were reported to <paramref name="onTrial"/>).</param>
     /// <remarks>A setting whose fit throws <see cref="TrainingFailedException"/> (diverged, overflowed, singular) is kept as a failed
     /// trial (<see cref="GridSearchTrial.Failure"/>) and the search goes on; other exceptions end it.</remarks>
     /// <exception cref="ArgumentException">No validation data, an unknown metric, a bad grid, or seeds &gt; 1 with a Seed axis.</exception>
@@ -224,7 +224,7 @@ public static class GridSearch
                 model ??= fitted;
                 fits.Add(parsedMetric is null
                     ? MatrixFactorization.RatingEvaluation.Evaluate((MatrixFactorization.MatrixFactorizationModel)fitted, validation)
-                    : parsedMetric.EvaluateResult(fitted, data.Train, validation, threads).WithPerUserOnly(parsedMetric.Name));
+                    : parsedMetric.EvaluateResult(fitted, data.Train, validation, threads, cancellationToken).WithPerUserOnly(parsedMetric.Name));
             }
             if (failure is not null)
             {

@@ -256,7 +256,7 @@ internal sealed class TwoTowerTrainingLoop
             {
                 UseAverages();
                 var snapshot = BuildModel(null);
-                metrics = _metric.Evaluate(snapshot, _data.Train, _data.Validation!, _threads);
+                metrics = _metric.Evaluate(snapshot, _data.Train, _data.Validation!, _threads, ct);
                 report.ValidationCurve.Add(new Dictionary<string, double>(metrics));
                 var value = metrics[_metric.Name];
                 if (value > best)

@@ -55,15 +55,15 @@ internal sealed class ValidationMetric
     // training (PopularityPercentile and Gini describe the lists and are not maximised).
     private static readonly string[] FullRankingAtK = ["HR", "Recall", "NDCG", "MAP", "Coverage"];
 
-    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, Interactions train, Interactions validation, int threads) =>
-        EvaluateResult(model, train, validation, threads).Metrics;
+    public IReadOnlyDictionary<string, double> Evaluate(IRecommender model, Interactions train, Interactions validation, int threads, CancellationToken cancellationToken) =>
+        EvaluateResult(model, train, validation, threads, cancellationToken).Metrics;
 
-    public EvaluationResult EvaluateResult(IRecommender model, Interactions train, Interactions validation, int threads)
+    public EvaluationResult EvaluateResult(IRecommender model, Interactions train, Interactions validation, int threads, CancellationToken cancellationToken)
     {
         var ks = K is { } k ? new[] { k } : null;
         var result = IsTfrs
-            ? RetrievalEvaluator.EvaluateTfrs(model, train, validation, ks, threads)
-            : RetrievalEvaluator.EvaluateFullRanking(model, train, validation, ks, threads);
+            ? RetrievalEvaluator.EvaluateTfrs(model, train, validation, ks, threads, cancellationToken)
+            : RetrievalEvaluator.EvaluateFullRanking(model, train, validation, ks, threads, cancellationToken);
         if (!result.Metrics.ContainsKey(Name))
             throw new ArgumentException($"Validation metric '{Name}' is not reported by the {(IsTfrs ? "tfrs" : "full-ranking")} protocol (it reports: {string.Join(", ", result.Metrics.Keys)}).", "ValidationMetric");
         return result;

@@ -120,6 +120,34 @@ public sealed class GridSearchTests
     }
 
     [TestMethod]
+    public void Run_CancelledDuringAFit_EvaluationOfThatFitStopsAtOnce()
+    {
+        // Uncancelled, the fit's validation would score 625 blocks of 32 users at ≥ 10 ms each (≥ 3 s on two threads).
+        var model = new Evaluation.SlowScoresModel(20_000, 5_000, TimeSpan.FromMilliseconds(10));
+        var (history, validation) = model.Logs();
+        var data = TrainingData.Create(history, validation);
+        using var cancellation = new CancellationTokenSource();
+        var reported = 0;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsExactly<OperationCanceledException>(() => GridSearch.Run(data, ["Seed=1"], _ => new CancellingTrainer(cancellation, model), "NDCG@10",
+            threads: 2, onTrial: (_, _, _) => reported++, cancellationToken: cancellation.Token));
+        Assert.AreEqual(0, reported);
+        Assert.IsLessThan(1.0, sw.Elapsed.TotalSeconds, $"{model.Calls} of 625 blocks scored");
+    }
+
+    /// <summary>Returns its model from a fit that the token is cancelled during (as a signal arriving at the fit's end).</summary>
+    private sealed class CancellingTrainer(CancellationTokenSource cancellation, IRecommender model) : IRecommenderTrainer
+    {
+        public string ModelType => model.ModelType;
+
+        public IRecommender Fit(TrainingData data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            cancellation.Cancel();
+            return model;
+        }
+    }
+
+    [TestMethod]
     public void Run_KeepsTheBestTrialAndItsModel()
     {
         var data = TrainingData.Create(TwoTowerTrainerTests.ClusteredLog(seed: 1), TwoTowerTrainerTests.ClusteredLog(perUser: 3, seed: 2));

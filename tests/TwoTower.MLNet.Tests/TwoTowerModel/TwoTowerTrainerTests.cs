@@ -404,4 +404,46 @@ public sealed class TwoTowerTrainerTests
         cts.Cancel();
         Assert.ThrowsExactly<OperationCanceledException>(() => new TwoTowerTrainer(Small()).Train(TrainingData.Create(ClusteredLog()), null, cts.Token));
     }
+
+    [TestMethod]
+    public void Train_CancelledDuringValidation_StopsWithinHalfASecond()
+    {
+        // 40k validation users × 50k items: each epoch's validation (about 0.6 s) costs far more than its training (about 0.1 s).
+        var (train, valid) = (new InteractionLog(), new InteractionLog());
+        for (var r = 0; r < 50_000; r++) train.Add($"u{r % 40_000}", $"i{r}");
+        for (var u = 0; u < 40_000; u++) valid.Add($"u{u}", $"i{(u * 7 + 1) % 50_000}");
+        var options = new TwoTowerTrainerOptions
+        {
+            EmbeddingDimension = 8, IdEmbeddingDimension = 8, HiddenLayers = [], BatchSize = 256, Epochs = 6, EarlyStoppingPatience = 0,
+            LearningRate = 0.01f, Threads = 2,
+        };
+        using var cts = new CancellationTokenSource();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var cancelledAt = TimeSpan.Zero;
+        cts.Token.Register(() => cancelledAt = sw.Elapsed);
+        var epochs = 0;
+        var validationSeconds = 0.0;
+        var log = new List<string>();
+        // Epoch 2 (compiled code by then) times training and validation; epoch 3's validation is cancelled a quarter of the way in
+        // (other tests running alongside can shift that: a cancel in epoch 4 must stop promptly too).
+        var progress = new OnReport(p =>
+        {
+            log.Add($"{p.Stage} {p.Step} at {sw.Elapsed.TotalSeconds:0.000} s: {p.ExamplesPerSecond:0} ex/s, {p.Seconds:0.000} s");
+            if (p.Stage != "epoch" || ++epochs != 2) return;
+            var trainSeconds = train.Count / p.ExamplesPerSecond!.Value;
+            validationSeconds = p.Seconds!.Value - trainSeconds;
+            DelayedCancellation.Start(cts, TimeSpan.FromSeconds(trainSeconds + 0.25 * validationSeconds));
+        });
+        Assert.ThrowsExactly<OperationCanceledException>(() => new TwoTowerTrainer(options).Train(TrainingData.Create(train, valid), progress, cts.Token),
+            $"cancelled at {cancelledAt.TotalSeconds:0.000} s; {string.Join("; ", log)}");
+        var latency = (sw.Elapsed - cancelledAt).TotalSeconds;
+        // Waiting for the validation pass to end took about three quarters of one.
+        Assert.IsLessThan(Math.Min(0.5, validationSeconds / 2), latency, $"the fit ended {latency:0.000} s after the token was cancelled at {cancelledAt.TotalSeconds:0.000} s; {string.Join("; ", log)}");
+    }
+
+    /// <summary>Runs an action on each report, synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
+    private sealed class OnReport(Action<TrainingProgress> action) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => action(value);
+    }
 }
