@@ -51,6 +51,26 @@ public interface IVectorIndex : IDisposable
     /// <summary>Removes a vector by id (a tombstone until <see cref="Compact"/>); returns false when the id is not present.</summary>
     bool Remove(long id);
 
+    /// <summary>
+    /// Gives a stored id a new vector (<see cref="Dimension"/> values, checked as <see cref="Add"/> checks them). The built-in
+    /// kinds replace atomically for readers: a search running meanwhile finds the id once, with its old or its new vector,
+    /// never neither and never twice. <see cref="Count"/> is unchanged; the old vector stays behind as a tombstone, as after
+    /// <see cref="Remove"/> (counted in <see cref="RemovedCount"/> until <see cref="Compact"/> by the kinds that keep their own).
+    /// </summary>
+    /// <remarks>
+    /// The default implementation, for indexes that do not provide their own, checks the vector's length and values, then calls
+    /// <see cref="Remove"/> and <see cref="Add"/>: not atomic, so a search between the two calls misses the id, and an Add that
+    /// refuses the vector for a reason of its own leaves the id removed.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="vector"/> does not have <see cref="Dimension"/> values, holds NaN or ∞, or is all zeros under the cosine metric; nothing changes.</exception>
+    /// <exception cref="KeyNotFoundException"><paramref name="id"/> is not stored (never added, or removed, the ids for which <see cref="Remove"/> returns false); nothing changes.</exception>
+    void Replace(long id, ReadOnlySpan<float> vector)
+    {
+        Common.VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        if (!Remove(id)) throw Common.VectorInput.NotStored(id);
+        Add([id], vector);
+    }
+
     /// <summary>Rebuilds internal storage without removed vectors.</summary>
     void Compact();
 

@@ -19,6 +19,12 @@ internal interface IRowStore<TSelf>
     /// <summary>Tombstones <paramref name="row"/> and returns the snapshot with one fewer live row.</summary>
     TSelf MarkRemoved(int row);
 
+    /// <summary>
+    /// Returns a snapshot with <paramref name="row"/> tombstoned in a copy of the tombstones, one fewer live row: readers of
+    /// this snapshot still see the row (a replace publishes the new row and the old one's tombstone together).
+    /// </summary>
+    TSelf WithRowRemoved(int row);
+
     /// <summary>The live rows in row order, without tombstones (this snapshot itself when none is removed).</summary>
     TSelf WithoutRemoved();
 }

@@ -97,6 +97,14 @@ internal sealed record PackedVectors(int Dimension, Memory<float> Packed, float[
         return this with { Live = Live - 1 };
     }
 
+    /// <inheritdoc/>
+    public PackedVectors WithRowRemoved(int row)
+    {
+        var removed = (bool[])Removed.Clone();
+        removed[row] = true;
+        return this with { Removed = removed, Live = Live - 1 };
+    }
+
     /// <summary>The live rows' ids and vectors, in row order.</summary>
     public (long[] Ids, float[] Vectors) LiveRows()
     {

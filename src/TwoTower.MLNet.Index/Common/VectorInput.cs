@@ -16,6 +16,18 @@ internal static class VectorInput
         return vectors.Length / dimension;
     }
 
+    /// <summary>Checks the one vector of a replace: exactly <paramref name="dimension"/> finite values.</summary>
+    public static void CheckOne(ReadOnlySpan<float> vector, int dimension, string name)
+    {
+        if (vector.Length != dimension)
+            throw new ArgumentException($"'{name}' has {vector.Length} values; expected one vector of the index dimension {dimension}.", name);
+        CountRows(vector, dimension, name);
+    }
+
+    /// <summary>The error of a replace whose id is not stored (never added, or removed).</summary>
+    public static KeyNotFoundException NotStored(long id) =>
+        new($"Id {id} is not in the index (never added, or removed); Replace changes the vector of a stored id, Add adds a new one.");
+
     /// <summary>Checks ids against the vector rows: same count, non-negative, no duplicates within the batch or in <paramref name="existing"/>.</summary>
     public static void CheckIds(ReadOnlySpan<long> ids, int rows, Func<long, bool> existing)
     {

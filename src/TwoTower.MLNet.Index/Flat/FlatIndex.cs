@@ -143,6 +143,24 @@ public sealed class FlatIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
+    public void Replace(long id, ReadOnlySpan<float> vector)
+    {
+        ThrowIfDisposed();
+        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        var prepared = VectorInput.Prepare(vector, Dimension, Metric, nameof(vector));
+        using var lease = Hold();
+        lock (_writeLock)
+        {
+            if (!_rowOf.TryGetValue(id, out var old)) throw VectorInput.NotStored(id);
+            // The new row and the old one's tombstone published in one snapshot (the tombstone in a copy, which searches of the
+            // current snapshot do not see): a search finds the id once, with the old vector or the new one.
+            var store = _store.Append([id], prepared);
+            _rowOf[id] = store.Rows - 1;
+            _store = store.WithRowRemoved(old);
+        }
+    }
+
+    /// <inheritdoc/>
     public void Compact()
     {
         ThrowIfDisposed();

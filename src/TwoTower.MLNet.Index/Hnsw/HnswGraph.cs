@@ -15,6 +15,7 @@ internal sealed unsafe class HnswGraph
     private readonly NativeBlock? _vectorBlock;
     private readonly NativeBlock? _linkBlock;
     private long _entry = Pack(-1, -1);
+    private byte[] _deleted;
     private int _nodeCount;
 
     public HnswGraph(int dimension, int m, int capacity, Lock[] stripes)
@@ -52,7 +53,7 @@ internal sealed unsafe class HnswGraph
         Terms = terms;
         Labels = labels;
         Levels = levels;
-        Deleted = deleted;
+        _deleted = deleted;
         Upper = new int[]?[capacity];
     }
 
@@ -69,7 +70,11 @@ internal sealed unsafe class HnswGraph
     public float[] Terms { get; }
     public long[] Labels { get; }
     public byte[] Levels { get; }
-    public byte[] Deleted { get; }
+    /// <summary>
+    /// Tombstone per node (1 removed). A replace publishes a new array rather than writing this one, so a search reads it once
+    /// and keeps seeing the replaced node live (see <see cref="HnswIndex.Replace"/>).
+    /// </summary>
+    public byte[] Deleted { get => Volatile.Read(ref _deleted); set => Volatile.Write(ref _deleted, value); }
     public int[]?[] Upper { get; }
     public Lock[] Stripes { get; }
 

@@ -235,6 +235,42 @@ public sealed unsafe class HnswIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Inserts a new node with the id and the new vector, then tombstones the old node in a copy of the tombstones published
+    /// whole: a search that read them before still takes the old node, and one that read them after finds the new one, linked
+    /// by then. A search that meets both nodes lists the id once, with the better of its two scores.
+    /// </remarks>
+    public void Replace(long id, ReadOnlySpan<float> vector)
+    {
+        ThrowIfDisposed();
+        Common.VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        if (_cosine && !vector.ContainsAnyExcept(0f))
+            throw new ArgumentException($"'vector' (id {id}) is all zeros; the cosine metric needs a non-zero vector.", nameof(vector));
+        using var lease = Hold();
+        lock (_writeLock)
+        {
+            if (!_nodeOfId.TryGetValue(id, out int old)) throw Common.VectorInput.NotStored(id);
+            var g = _graph;
+            int node = g.NodeCount;
+            if (node + 1L > g.Capacity)
+            {
+                g = g.Grow(GrownCapacity(node, 1, g.Capacity, g.Link0Stride, g.M));
+                Volatile.Write(ref _graph, g);
+            }
+            Store(g, node, id, vector, NextLevel());
+            // Counted before the node is: a search that saw the new node also sees a tombstone count above 0, so it does not
+            // take the mode that skips tombstones and repeated ids (PlanSearch reads the node count first).
+            Volatile.Write(ref g.DeletedCount, g.DeletedCount + 1);
+            g.NodeCount = node + 1;
+            InsertRange(g, node, node + 1);
+            var deleted = (byte[])g.Deleted.Clone();
+            deleted[old] = 1;
+            g.Deleted = deleted;
+            _nodeOfId[id] = node;
+        }
+    }
+
+    /// <inheritdoc/>
     public void Compact()
     {
         ThrowIfDisposed();
@@ -381,7 +417,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private SearchContext RentContext()
         => _contexts.TryTake(out var ctx) ? ctx : new SearchContext(VectorDot.PaddedLength(Dimension), 2 * _options.M);
 
-    private readonly record struct SearchPlan(SearchMode Mode, AllowFiltered Filter);
+    // Deleted and Nodes as the search started: the tombstones it honours (a replace publishes new ones) and the nodes stored then.
+    private readonly record struct SearchPlan(SearchMode Mode, AllowFiltered Filter, byte[] Deleted, int Nodes);
 
     private enum SearchMode { All, Live, FilteredGraph, FilteredBruteForce }
 
@@ -396,13 +433,16 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
     private SearchPlan PlanSearch(HnswGraph g, SearchOptions options, int ef)
     {
-        var filter = new AllowFiltered(g.Deleted, g.Labels, options.AllowList, options.Filter);
-        if (options.AllowList is null && options.Filter is null)
-            return new SearchPlan(g.DeletedCount > 0 ? SearchMode.Live : SearchMode.All, filter);
+        // Node count first, tombstone count after (Replace writes them the other way round): a search whose node count takes in
+        // a replacing node also sees the old node's tombstone counted, so it checks for repeated ids.
         int n = g.NodeCount;
+        var deleted = g.Deleted;
+        var filter = new AllowFiltered(deleted, g.Labels, options.AllowList, options.Filter);
+        if (options.AllowList is null && options.Filter is null)
+            return new SearchPlan(Volatile.Read(ref g.DeletedCount) > 0 ? SearchMode.Live : SearchMode.All, filter, deleted, n);
         if (FilterRouteOverride != FilterRoute.Auto)
-            return new SearchPlan(FilterRouteOverride == FilterRoute.Graph ? SearchMode.FilteredGraph : SearchMode.FilteredBruteForce, filter);
-        if (n == 0) return new SearchPlan(SearchMode.FilteredBruteForce, filter);
+            return new SearchPlan(FilterRouteOverride == FilterRoute.Graph ? SearchMode.FilteredGraph : SearchMode.FilteredBruteForce, filter, deleted, n);
+        if (n == 0) return new SearchPlan(SearchMode.FilteredBruteForce, filter, deleted, n);
         // Estimate the allowed fraction from an evenly spaced sample, then pick the cheaper route:
         // a scan costs a check per node plus a distance per allowed node; a graph search visits about ef·M / fraction nodes.
         int samples = Math.Min(n, 512), allowed = 0;
@@ -411,7 +451,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         double checkCost = options.Filter is null ? 0.05 : 0.2;
         double scanCost = n * (checkCost + fraction);
         double graphCost = (double)ef * _options.M / fraction;
-        return new SearchPlan(scanCost < graphCost ? SearchMode.FilteredBruteForce : SearchMode.FilteredGraph, filter);
+        return new SearchPlan(scanCost < graphCost ? SearchMode.FilteredBruteForce : SearchMode.FilteredGraph, filter, deleted, n);
     }
 
     private void SearchOne(HnswGraph g, SearchContext ctx, float* query, int k, int ef, in SearchPlan plan, Span<long> ids, Span<float> scores)
@@ -437,7 +477,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             switch (plan.Mode)
             {
                 case SearchMode.All: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, default(AllowAll), seeds); break;
-                case SearchMode.Live: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, new AllowLive(g.Deleted), seeds); break;
+                case SearchMode.Live: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, new AllowLive(plan.Deleted), seeds); break;
                 default: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, plan.Filter, seeds); break;
             }
         }
@@ -464,12 +504,15 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 i = j;
             }
         }
+        // Only a graph with removed nodes, or with a node stored during this search (a re-add or replace of an id removed
+        // meanwhile), can hold an id twice; otherwise the check is skipped.
+        bool mayRepeat = plan.Mode != SearchMode.All;
+        for (int i = 0; i < n && !mayRepeat; i++) mayRepeat = ordered[i].Node >= plan.Nodes;
         int taken = 0;
         for (int i = 0; i < n && taken < k; i++)
         {
             long label = g.Labels[ordered[i].Node];
-            // Only a graph with removed nodes can hold an id twice (a re-add during this search); a fresh one skips the check.
-            if (plan.Mode != SearchMode.All && ids[..taken].Contains(label)) continue;
+            if (mayRepeat && ids[..taken].Contains(label)) continue;
             ids[taken] = label;
             // 0 − d, not −d: an exact match's distance 0 scores +0 as in Flat (negated it was −0, printed "-0").
             scores[taken++] = 0f - ordered[i].Distance;

@@ -80,6 +80,23 @@ internal sealed class InvertedLists<TList> : IInvertedLists
         return true;
     }
 
+    /// <summary>
+    /// Moves <paramref name="id"/> to a new row of list <paramref name="list"/>, built by <paramref name="append"/>(list, [id])
+    /// as in <see cref="Append"/>, and tombstones its old row, both in one published array of lists (the tombstone in a copy,
+    /// so a search of the current lists still sees the old row). False when the id is not stored.
+    /// </summary>
+    public bool Replace(long id, int list, Func<TList, long[], TList> append)
+    {
+        if (!_where.TryGetValue(id, out var at)) return false;
+        var lists = (TList[])_lists.Clone();
+        var row = lists[list].Rows;
+        lists[list] = append(lists[list], [id]);
+        lists[at.List] = lists[at.List].WithRowRemoved(at.Row);
+        _where[id] = (list, row);
+        _lists = lists;
+        return true;
+    }
+
     /// <summary>Rewrites every list that holds tombstones without them.</summary>
     public void Compact()
     {

@@ -68,6 +68,18 @@ public sealed class IvfFlatIndex : IvfIndex
     }
 
     /// <inheritdoc/>
+    public override void Replace(long id, ReadOnlySpan<float> vector)
+    {
+        ThrowIfDisposed();
+        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        // An untrained index stores no id.
+        var quantizer = _quantizer ?? throw VectorInput.NotStored(id);
+        var prepared = VectorInput.Prepare(vector, Dimension, Metric, nameof(vector));
+        var list = quantizer.Assign(prepared, l2: true, 1)[0];
+        ReplaceRow(_lists, id, list, (l, ids) => l.Append(ids, prepared), () => ReferenceEquals(_quantizer, quantizer));
+    }
+
+    /// <inheritdoc/>
     public override SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
         ThrowIfDisposed();

@@ -64,6 +64,10 @@ public abstract class IvfIndex : IVectorIndex
     public abstract void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors);
 
     /// <inheritdoc/>
+    /// <remarks>The new vector goes to the list of its own nearest centroid, which may be another list than the old one's.</remarks>
+    public abstract void Replace(long id, ReadOnlySpan<float> vector);
+
+    /// <inheritdoc/>
     public abstract SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null);
 
     /// <inheritdoc/>
@@ -104,6 +108,24 @@ public abstract class IvfIndex : IVectorIndex
                 throw new InvalidOperationException("The index was trained again while this batch was being assigned to its lists: nothing was added; add the batch again.");
             VectorInput.CheckIds(ids, rows, lists.Contains);
             lists.Append(ids, assign, append);
+        }
+    }
+
+    /// <summary>
+    /// Moves <paramref name="id"/> to a new row of list <paramref name="list"/> (built by <paramref name="append"/>) under the
+    /// write lock, tombstoning its old row in the same published lists (see <see cref="InvertedLists{TList}.Replace"/>).
+    /// <paramref name="assignedWithCurrentTraining"/> as in <see cref="AppendBatch"/>.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The id is not stored.</exception>
+    private protected void ReplaceRow<TList>(InvertedLists<TList> lists, long id, int list, Func<TList, long[], TList> append, Func<bool> assignedWithCurrentTraining)
+        where TList : class, IRowStore<TList>
+    {
+        using var lease = Hold();
+        lock (WriteLock)
+        {
+            if (!assignedWithCurrentTraining())
+                throw new InvalidOperationException("The index was trained again while this vector was being assigned to its list: nothing was replaced; replace again.");
+            if (!lists.Replace(id, list, append)) throw VectorInput.NotStored(id);
         }
     }
 

@@ -85,6 +85,21 @@ public sealed class IvfPqIndex : IvfIndex
     }
 
     /// <inheritdoc/>
+    public override void Replace(long id, ReadOnlySpan<float> vector)
+    {
+        ThrowIfDisposed();
+        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        var (coarse, pq) = (_coarse, _pq);
+        // An untrained index stores no id.
+        if (coarse is null || pq is null) throw VectorInput.NotStored(id);
+        var prepared = VectorInput.Prepare(vector, Dimension, Metric, nameof(vector));
+        var assign = coarse.Assign(prepared, l2: true, 1);
+        var codes = pq.Encode(Residuals(coarse, prepared, assign), 1);
+        // The full vector is kept only by a list with refinement (PqList.Append ignores it otherwise).
+        ReplaceRow(_lists, id, assign[0], (l, ids) => l.Append(ids, codes, prepared), () => ReferenceEquals(_coarse, coarse) && ReferenceEquals(_pq, pq));
+    }
+
+    /// <inheritdoc/>
     public override SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null)
     {
         ThrowIfDisposed();

@@ -47,6 +47,14 @@ internal sealed record PqList(int M, int Dimension, Memory<byte> Codes, Memory<f
     }
 
     /// <inheritdoc/>
+    public PqList WithRowRemoved(int row)
+    {
+        var removed = (bool[])Removed.Clone();
+        removed[row] = true;
+        return this with { Removed = removed, Live = Live - 1 };
+    }
+
+    /// <inheritdoc/>
     public PqList WithoutRemoved()
     {
         if (Live == Rows) return this;
