@@ -216,6 +216,23 @@ public sealed class PgVectorIndex : IVectorIndex
         return cmd.ExecuteNonQuery() > 0;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// One UPDATE of the id's row: PostgreSQL's snapshots show a search running meanwhile the old row or the new one, never
+    /// neither or both. The old version is reclaimed by vacuum, as a deleted row is (<see cref="IVectorIndex.RemovedCount"/> stays 0).
+    /// </remarks>
+    public void Replace(long id, ReadOnlySpan<float> vector)
+    {
+        ThrowIfDisposed();
+        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        var prepared = VectorInput.Prepare(vector, Dimension, Metric, nameof(vector));
+        using var conn = _source.OpenConnection();
+        using var cmd = new NpgsqlCommand($"UPDATE {_table} SET embedding = $2::vector WHERE id = $1", conn);
+        cmd.Parameters.AddWithValue(id);
+        cmd.Parameters.AddWithValue(VectorText(prepared));
+        if (cmd.ExecuteNonQuery() == 0) throw VectorInput.NotStored(id);
+    }
+
     /// <summary>Deletes every vector (TRUNCATE), keeping the table and its HNSW index: e.g. before loading a new model's items.</summary>
     public void Clear()
     {

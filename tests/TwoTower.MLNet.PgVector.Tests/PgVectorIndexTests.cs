@@ -129,6 +129,63 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void Replace_ChangesTheVectorOrFailsAsTheOtherKindsDo()
+    {
+        const int n = 50;
+        var x = Random(n, 11);
+        var y = Random(n, 12);
+        using var index = Open(VectorMetric.L2);
+        index.Add(Ids(n), x);
+        for (var id = 0; id < 10; id++) index.Replace(id, y.AsSpan(id * D, D));
+        Assert.AreEqual(n, index.Count, "a replace keeps the count");
+        Assert.AreEqual(0, ((IVectorIndex)index).RemovedCount, "PostgreSQL's vacuum reclaims the old versions");
+        for (var id = 0; id < 10; id++)
+        {
+            var r = index.Search(y.AsSpan(id * D, D), n);
+            Assert.AreEqual(1, r.Ids.Count(i => i == id), $"id {id} listed once");
+            Assert.AreEqual(0f, r.Scores[Array.IndexOf(r.Ids, (long)id)], 1e-4f, $"id {id} has its new vector");
+        }
+        Assert.IsTrue(index.Remove(20));
+        StringAssert.Contains(Assert.ThrowsExactly<KeyNotFoundException>(() => index.Replace(20, x.AsSpan(0, D))).Message, "Id 20 is not in the index");
+        StringAssert.Contains(Assert.ThrowsExactly<KeyNotFoundException>(() => index.Replace(10_000, x.AsSpan(0, D))).Message, "Id 10000 is not in the index");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Replace(1, new float[D + 1])).Message, "expected one vector of the index dimension 16");
+        var nan = new float[D];
+        nan[4] = float.NaN;
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => index.Replace(1, nan)).Message, "row 0, column 4 is NaN");
+        Assert.AreEqual(0f, index.Search(y.AsSpan(D, D), 1).Scores[0], 1e-4f, "a refused replace changes nothing");
+        Assert.AreEqual(n - 1, index.Count);
+    }
+
+    [TestMethod]
+    public void Replace_WhileSearching_TheIdIsListedOnce()
+    {
+        // One UPDATE: a search sees the row's old version or its new one (a DELETE then an INSERT left a moment with neither).
+        const int n = 40;
+        var x = Random(n, 13);
+        using var index = Open();
+        index.Add(Ids(n), x);
+        var vectors = new[] { x.AsSpan(3 * D, D).ToArray(), Random(1, 14) };
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        int searches = 0;
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var listed = index.Search(x.AsSpan(0, D), n).Ids.Count(id => id == 3);
+                if (listed != 1) errors.Enqueue($"id 3 listed {listed} times");
+                Interlocked.Increment(ref searches);
+            }
+        });
+        for (var i = 1; i <= 150 && errors.IsEmpty; i++) index.Replace(3, vectors[i % 2]);
+        stop.Cancel();
+        reader.Wait();
+        Assert.IsTrue(errors.IsEmpty, string.Join("\n", errors.Take(3)));
+        Assert.IsGreaterThan(5, searches);
+        Assert.AreEqual(n, index.Count);
+    }
+
+    [TestMethod]
     public void Reopen_SameTable_KeepsTheVectorsAndRefusesAnotherDimensionOrMetric()
     {
         var table = TestDatabase.NewTable();
