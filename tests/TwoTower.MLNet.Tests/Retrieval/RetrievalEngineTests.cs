@@ -267,6 +267,39 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    [DataRow("Flat")]
+    [DataRow("HNSW16")]
+    public void PutItem_NewVectorsWhileSearching_ItemNeverMissing(string spec)
+    {
+        // The index's Remove then Add of a changed vector hid the item from searches that ran between the two calls.
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), RetrievalFixture.Users(),
+            new RetrievalEngineOptions { IndexSpec = spec, ProjectionMinInteractions = 0 });
+        var item = e.Catalog.GetLive("2")!;
+        var vectors = new[] { (float[])item.Vector!.Clone(), e.Catalog.GetLive("9")!.Vector!.Select(v => 0.9f * v).ToArray() };
+        var user = Enumerable.Range(1, 20).Select(u => u.ToString())
+            .First(u => e.Recommend(new RecommendRequest { UserId = u, K = 30 }).Items.Any(i => i.ItemId == "2"));
+        int missing = 0, searches = 0;
+        using var cts = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            while (!cts.IsCancellationRequested)
+            {
+                if (e.Similar("1", 29).All(s => s.ItemId != "2")) Interlocked.Increment(ref missing);
+                if (e.Recommend(new RecommendRequest { UserId = user, K = 30 }).Items.All(i => i.ItemId != "2")) Interlocked.Increment(ref missing);
+                Interlocked.Increment(ref searches);
+            }
+        });
+        var deadline = DateTime.UtcNow.AddSeconds(1.5);
+        for (var i = 0; DateTime.UtcNow < deadline; i++) e.PutItem(item.Record, vectors[(i + 1) % 2]);
+        cts.Cancel();
+        reader.Wait();
+        Assert.AreEqual(0, missing, $"{spec}: searches that missed a live item whose vector was being changed");
+        Assert.IsGreaterThan(10, searches);
+        Assert.AreEqual(30, e.Index!.Count);
+        Assert.IsLessThanOrEqualTo(0.25f * 30, e.Index.RemovedCount, "the engine compacts the replaced vectors' tombstones");
+    }
+
+    [TestMethod]
     public void Similar_RulesWithBoostsOrACap_AppliedAsInRecommend()
     {
         // Similar applied the filters only: a cap or a boost passed in was dropped while the answer looked ruled (then refused).

@@ -422,9 +422,13 @@ public sealed class RetrievalEngine : IDisposable
         var sameVector = existed && before!.Vector is { } old && r.Vector is { } now && old.AsSpan().SequenceEqual(now);
         if (_index is not null && !sameVector)
         {
-            if (existed) _index.Remove(key);
-            _index.Add(new long[] { key }, r.Vector);
-            if (existed) MaybeCompactIndex();
+            // A new vector replaces the old one in one step: a Remove then an Add hid the item from searches between the two.
+            if (existed)
+            {
+                _index.Replace(key, r.Vector);
+                MaybeCompactIndex();
+            }
+            else _index.Add(new long[] { key }, r.Vector);
         }
         _changedItems.Add(record.Id);
         return Catalog.Get(key)!;
