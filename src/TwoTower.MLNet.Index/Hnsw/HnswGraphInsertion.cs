@@ -47,7 +47,8 @@ internal static unsafe class HnswGraphInsertion
                 if (ctx.Sorted.Length < foundCount) ctx.Sorted = new Candidate[Math.Max(foundCount, 2 * ctx.Sorted.Length)];
                 for (int i = foundCount - 1; i >= 0; i--) ctx.Sorted[i] = results.Pop();
                 Span<Candidate> found = ctx.Sorted.AsSpan(0, foundCount);
-                int selectedCount = SelectNeighbors(g, kind, found, node, g.M, keepPruned, ctx.Selected, ctx);
+                if (found.Length > 0 && found[0].Node != node) { current = found[0].Node; currentDistance = found[0].Distance; }
+                int selectedCount = SelectNeighbors(g, kind, LiveFirst(g, found), node, g.M, keepPruned, ctx.Selected, ctx);
                 Span<int> own = g.LinksAt(node, layer);
                 lock (g.StripeOf(node))
                 {
@@ -56,7 +57,6 @@ internal static unsafe class HnswGraphInsertion
                 }
                 ctx.Pending[layer * stride] = selectedCount;
                 ctx.Selected.AsSpan(0, selectedCount).CopyTo(ctx.Pending.AsSpan(layer * stride + 1));
-                if (found.Length > 0 && found[0].Node != node) { current = found[0].Node; currentDistance = found[0].Distance; }
             }
             for (int layer = top; layer >= 0; layer--)
             {
@@ -70,6 +70,22 @@ internal static unsafe class HnswGraphInsertion
         {
             if (holdsEntryLock) entryLock.Exit();
         }
+    }
+
+    /// <summary>
+    /// The candidates without removed nodes, in order, unless all are removed. A node linked to tombstones, above all to
+    /// its own removed copies (an item replaced back and forth between two vectors), is reached only through their lists,
+    /// whose pruning drops it once they are full: it became unreachable after 100–200 such replaces. Searches still pass
+    /// through tombstones; a new node just does not choose them as neighbours.
+    /// </summary>
+    private static Span<Candidate> LiveFirst(HnswGraph g, Span<Candidate> found)
+    {
+        if (Volatile.Read(ref g.DeletedCount) == 0) return found;
+        var deleted = g.Deleted;
+        int live = 0;
+        for (int i = 0; i < found.Length; i++)
+            if (found[i].Node >= deleted.Length || deleted[found[i].Node] == 0) found[live++] = found[i];
+        return live > 0 ? found[..live] : found;
     }
 
     /// <summary>

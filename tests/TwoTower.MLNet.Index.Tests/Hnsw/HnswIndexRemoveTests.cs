@@ -36,6 +36,29 @@ public sealed class HnswIndexRemoveTests
     }
 
     [TestMethod]
+    [DataRow(VectorMetric.Cosine)]
+    [DataRow(VectorMetric.L2)]
+    public void Replace_FlippedBetweenTwoVectorsWithoutCompaction_StaysReachable(VectorMetric metric)
+    {
+        // Each flip inserts a node whose nearest neighbours are its own tombstoned copies (distance 0): linked only to them,
+        // and dropped from their full lists by the pruning, the new node became unreachable after about 30 flips.
+        const int n = 300;
+        var data = Clustered(n, D, 10, 5);
+        using var index = new HnswIndex(D, metric, new HnswOptions { BuildThreads = 1 });
+        index.Add(Ids(n), data);
+        var vectors = new[] { data.AsSpan(7 * D, D).ToArray(), data.AsSpan(8 * D, D).ToArray() };
+        var options = new SearchOptions { EfSearch = 64 };
+        for (var flip = 0; flip < 400; flip++)
+        {
+            var v = vectors[flip % 2];
+            index.Replace(7, v);
+            var hits = index.Search(v, 3, options).Ids;
+            Assert.Contains(7L, hits, $"flip {flip}: id 7 not among the 3 nearest to its own vector ({string.Join(",", hits)}); {index.RemovedCount} tombstones");
+        }
+        Assert.AreEqual(n, index.Count);
+    }
+
+    [TestMethod]
     public void Remove_UnknownOrRemovedTwice_ReturnsFalse()
     {
         using var index = new HnswIndex(2, VectorMetric.L2);
