@@ -300,6 +300,25 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void PutItem_NewVectorOfAnItemItsSharedIndexLostOutside_StoredAgain()
+    {
+        // A shared index (a pgvector table) can lose a row to someone else; Replace then threw KeyNotFoundException after
+        // the put was logged and the catalogue changed.
+        TwoTower.MLNet.Index.IVectorIndex? shared = null;
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, new RetrievalEngineOptions
+        {
+            ProjectionMinInteractions = 0,
+            CreateIndex = d => shared = TwoTower.MLNet.Index.IndexFactory.Create("Flat", d, TwoTower.MLNet.Index.VectorMetric.InnerProduct),
+        });
+        var item = e.Catalog.GetLive("2")!;
+        Assert.IsTrue(shared!.Remove(item.Key), "removed behind the engine's back");
+        var moved = item.Vector!.Select(v => -v).ToArray();
+        e.PutItem(item.Record, moved);
+        Assert.AreEqual(30, shared.Count);
+        Assert.AreEqual(item.Key, (int)shared.Search(moved, 1).IdsOf(0)[0]);
+    }
+
+    [TestMethod]
     public void Similar_RulesWithBoostsOrACap_AppliedAsInRecommend()
     {
         // Similar applied the filters only: a cap or a boost passed in was dropped while the answer looked ruled (then refused).

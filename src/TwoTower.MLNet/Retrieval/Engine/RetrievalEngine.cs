@@ -425,7 +425,15 @@ public sealed class RetrievalEngine : IDisposable
             // A new vector replaces the old one in one step: a Remove then an Add hid the item from searches between the two.
             if (existed)
             {
-                _index.Replace(key, r.Vector);
+                try
+                {
+                    _index.Replace(key, r.Vector);
+                }
+                catch (KeyNotFoundException)
+                {
+                    // A shared index (a pgvector table) lost the row outside this engine: the put stores it again, as Remove then Add did.
+                    _index.Add(new long[] { key }, r.Vector);
+                }
                 MaybeCompactIndex();
             }
             else _index.Add(new long[] { key }, r.Vector);
