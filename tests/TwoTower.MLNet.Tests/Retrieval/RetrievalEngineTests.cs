@@ -350,6 +350,23 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Similar_KPastTheCatalogueWithRules_ListsWhatTheCatalogueHas()
+    {
+        // A k past the catalogue is allowed (fewer come back), but the rules' pool of 4·k wrapped around int for k ≥ 2^29 and
+        // the search refused it as 'k must be ≥ 1'; without rules the search allocated k results whatever the catalogue.
+        using var e = Engine();
+        var all = e.Similar("1", e.Catalog.LiveCount);
+        var capped = new RuleSet(Array.Empty<IItemFilterRule>(), maxPerGenre: 1);
+        var boosted = new RuleSet(Array.Empty<IItemFilterRule>(), new[] { new GenreBoost(e.Catalog.GenreMask(new[] { "Drama" }), 1f) });
+        foreach (var k in new[] { 1 << 29, int.MaxValue / 2, int.MaxValue })
+        {
+            CollectionAssert.AreEqual(e.Similar("1", e.Catalog.LiveCount, capped).Select(s => s.ItemId).ToList(), e.Similar("1", k, capped).Select(s => s.ItemId).ToList(), $"cap, k {k}");
+            Assert.HasCount(all.Count, e.Similar("1", k, boosted), $"boost, k {k}");
+            Assert.HasCount(all.Count, e.Similar("1", k), $"no rules, k {k}");
+        }
+    }
+
+    [TestMethod]
     public void RemoveItem_ThenRecommend_NeverReturned()
     {
         using var e = Engine();

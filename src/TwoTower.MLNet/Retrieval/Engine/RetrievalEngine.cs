@@ -283,8 +283,10 @@ public sealed class RetrievalEngine : IDisposable
         var search = new SearchOptions { EfSearch = _options.EfSearch, Filter = id => id != self && rules.Allows(Catalog.Get((int)id)) };
         string[] sources = ["similar"];
         var reranked = rules.Boosts.Count > 0 || rules.MaxPerGenre is not null;
+        // No answer holds more than the live catalogue (as in Recommend): a larger k only made the search allocate, and 4·k wrapped around int.
+        k = Math.Min(k, Math.Max(1, Catalog.LiveCount));
         // A boost can lift a farther neighbour past nearer ones, and a cap skips some: both choose from a wider pool.
-        for (var pool = reranked ? 4 * k : k; ; pool = (int)Math.Min(2L * pool, int.MaxValue))
+        for (var pool = reranked ? (int)Math.Min(4L * k, int.MaxValue) : k; ; pool = (int)Math.Min(2L * pool, int.MaxValue))
         {
             var hits = _index.Search(item.Vector!, pool, search);
             var ids = hits.IdsOf(0);
