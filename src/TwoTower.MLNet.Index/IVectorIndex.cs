@@ -58,15 +58,18 @@ public interface IVectorIndex : IDisposable
     /// <see cref="Remove"/> (counted in <see cref="RemovedCount"/> until <see cref="Compact"/> by the kinds that keep their own).
     /// </summary>
     /// <remarks>
-    /// The default implementation, for indexes that do not provide their own, checks the vector's length and values, then calls
-    /// <see cref="Remove"/> and <see cref="Add"/>: not atomic, so a search between the two calls misses the id, and an Add that
-    /// refuses the vector for a reason of its own leaves the id removed.
+    /// The default implementation, for indexes that do not provide their own, checks the vector's length and values (finite,
+    /// non-zero under the cosine metric), then calls <see cref="Remove"/> and <see cref="Add"/>: not atomic, so a search
+    /// between the two calls misses the id, and an Add that refuses the vector for a reason of its own leaves the id removed.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="vector"/> does not have <see cref="Dimension"/> values, holds NaN or ∞, or is all zeros under the cosine metric; nothing changes.</exception>
     /// <exception cref="KeyNotFoundException"><paramref name="id"/> is not stored (never added, or removed, the ids for which <see cref="Remove"/> returns false); nothing changes.</exception>
     void Replace(long id, ReadOnlySpan<float> vector)
     {
         Common.VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        // Checked here, not left to Add: by then the id is removed.
+        if (Metric == VectorMetric.Cosine && !vector.ContainsAnyExcept(0f))
+            throw new ArgumentException($"'vector' (id {id}) is all zeros; the cosine metric needs a non-zero vector.", nameof(vector));
         if (!Remove(id)) throw Common.VectorInput.NotStored(id);
         Add([id], vector);
     }

@@ -207,6 +207,20 @@ public sealed class ReplaceTests
         Assert.AreEqual(N, i.Count, "a refused vector removes nothing");
     }
 
+    [TestMethod]
+    public void Replace_DefaultImplementationUnderCosine_AllZeroVectorRefusedAndNothingRemoved()
+    {
+        // The interface documents an all-zero vector under cosine as refused with nothing changed, but its default checked only
+        // the length and finiteness, removed the id, and then Add refused the vector: the id was gone.
+        var x = TestData.Gaussian(N, D, 79);
+        using var index = new WithoutReplace(Built("Flat", VectorMetric.Cosine, x));
+        IVectorIndex i = index;
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => i.Replace(4, new float[D])).Message, "all zeros");
+        Assert.AreEqual(N, i.Count, "a refused vector removes nothing");
+        Assert.AreEqual(0, i.RemovedCount);
+        Assert.AreEqual(4L, i.Search(x.AsSpan(4 * D, D), 1, Everything).IdsOf(0)[0]);
+    }
+
     // Passes everything on except Replace, which it leaves to the interface's default.
     private sealed class WithoutReplace(IVectorIndex inner) : IVectorIndex
     {
