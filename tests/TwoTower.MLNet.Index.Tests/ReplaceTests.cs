@@ -112,6 +112,35 @@ public sealed class ReplaceTests
     }
 
     [TestMethod]
+    public void Replace_WhileAnHnswSearchPlansItsFilteredScan_TheScanListsEveryIdOnce()
+    {
+        // The replace runs from the filter while the search samples it to choose its route (Auto, which picks the scan here):
+        // the scan then counted the nodes again, took the new node beside the old one (live in the tombstones the search
+        // had read), and the two copies of the id filled two of the k places, so another id was left out.
+        var x = TestData.Clustered(N, D, 5, 0.3f, 83);
+        using var index = (HnswIndex)Built("HNSW16", VectorMetric.InnerProduct, x);
+        const long id = 250;
+        var query = x.AsSpan(0, D).ToArray();
+        var vectors = new[] { x.AsSpan((int)id * D, D).ToArray(), x.AsSpan(20 * D, D).ToArray() };
+        for (var round = 1; round <= 4; round++)
+        {
+            var replaced = false;
+            var r = index.Search(query, N, Everything with
+            {
+                Filter = _ =>
+                {
+                    if (!replaced) index.Replace(id, vectors[round % 2]);
+                    replaced = true;
+                    return true;
+                },
+            });
+            Assert.IsTrue(replaced);
+            Assert.AreEqual(1, r.Ids.Count(i => i == id), $"round {round}");
+            CollectionAssert.AreEquivalent(TestData.Ids(N), r.Ids, $"round {round}: every id once ({r.Ids.Count(i => i < 0)} places empty)");
+        }
+    }
+
+    [TestMethod]
     [DataRow("Flat")]
     [DataRow("HNSW16")]
     [DataRow("IVF8,Flat")]

@@ -470,7 +470,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
         var (entry, maxLevel) = g.Entry;
         var kind = _distance;
         if (plan.Mode == SearchMode.FilteredBruteForce)
-            HnswGraphSearch.BruteForce(g, kind, q, qNorm, k, ctx, plan.Filter);
+            // A node stored since the plan can replace one still live in the plan's tombstones: its id twice took two of k places.
+            HnswGraphSearch.BruteForce(g, kind, q, qNorm, k, ctx, plan.Filter, plan.Nodes);
         else if (entry >= 0)
         {
             ReadOnlySpan<Candidate> seeds = EntryPoints(g, kind, q, qNorm, entry, maxLevel, ctx);
