@@ -295,8 +295,10 @@ public sealed class RetrievalEngine : IDisposable
             for (var i = 0; i < ids.Length; i++)
                 if (ids[i] >= 0 && Catalog.Get((int)ids[i]) is { Live: true }) found.Add(new MergedCandidate((int)ids[i], scores[i], sources));
             var final = reranked ? rules.Finish(found, Catalog, k) : found;
-            // Done when k are chosen or the search has nothing more to give.
-            if (final.Count >= k || found.Count < pool || pool >= Catalog.LiveCount)
+            // Done when k are chosen (or all the cap can hold, as in Recommend: each item takes a slot of a genre or of the
+            // no-genre group) or the search has nothing more to give.
+            var fillable = rules.MaxPerGenre is { } cap ? (int)Math.Min(k, (Catalog.Genres.Count + 1L) * cap) : k;
+            if (final.Count >= fillable || found.Count < pool || pool >= Catalog.LiveCount)
                 return final.Select(c => new RecommendedItem(Catalog.Get(c.ItemKey)!, c.Score, c.Sources)).ToArray();
         }
     }
