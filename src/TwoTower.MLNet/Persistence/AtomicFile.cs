@@ -122,7 +122,8 @@ public static class AtomicFile
         {
             var middle = Path.GetFileName(path)[prefix.Length..^".tmp".Length].Split('.');
             if (middle.Length != 2 || !int.TryParse(middle[0], out var pid) || middle[1].Length != 32) continue;
-            if (pid == Environment.ProcessId ? Writing.ContainsKey(path) || IsHeldOpen(path) : IsRunning(pid)) continue;
+            // A writer in another container (a shared folder) has a process id that means nothing here: its lock tells.
+            if (pid == Environment.ProcessId ? Writing.ContainsKey(path) || IsHeldOpen(path) : IsRunning(pid) || IsHeldOpen(path)) continue;
             try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }

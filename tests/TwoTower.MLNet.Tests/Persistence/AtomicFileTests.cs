@@ -141,4 +141,24 @@ public sealed class AtomicFileTests
             alive.Kill();
         }
     }
+
+    [TestMethod]
+    public void Write_KeepsATemporaryOfAnotherProcessIdThatAWriterHolds()
+    {
+        // Another container writing into a shared folder has a process id that is not running here: its temporary was taken for
+        // a killed writer's and deleted under it. A writer holds its temporary locked; a held one is left alone.
+        var dir = TestPaths.TempDir();
+        var path = Path.Combine(dir, "part.csv");
+        using var exited = System.Diagnostics.Process.Start("true")!;
+        exited.WaitForExit();
+        var held = Path.Combine(dir, $".part.csv.{exited.Id}.{Guid.NewGuid():N}.tmp");
+        using (var writer = new FileStream(held, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            writer.Write([1, 2]);
+            AtomicFile.Write(path, s => s.Write([3]));
+            Assert.IsTrue(File.Exists(held), "a temporary someone is writing");
+        }
+        AtomicFile.Write(path, s => s.Write([4]));
+        Assert.IsFalse(File.Exists(held), "released, it is a dead writer's");
+    }
 }
