@@ -66,10 +66,7 @@ public interface IVectorIndex : IDisposable
     /// <exception cref="KeyNotFoundException"><paramref name="id"/> is not stored (never added, or removed, the ids for which <see cref="Remove"/> returns false); nothing changes.</exception>
     void Replace(long id, ReadOnlySpan<float> vector)
     {
-        Common.VectorInput.CheckOne(vector, Dimension, nameof(vector));
-        // Checked here, not left to Add: by then the id is removed.
-        if (Metric == VectorMetric.Cosine && !vector.ContainsAnyExcept(0f))
-            throw new ArgumentException($"'vector' (id {id}) is all zeros; the cosine metric needs a non-zero vector.", nameof(vector));
+        Common.VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
         if (!Remove(id)) throw Common.VectorInput.NotStored(id);
         Add([id], vector);
     }

@@ -224,7 +224,7 @@ public sealed class PgVectorIndex : IVectorIndex
     public void Replace(long id, ReadOnlySpan<float> vector)
     {
         ThrowIfDisposed();
-        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
         var prepared = VectorInput.Prepare(vector, Dimension, Metric, nameof(vector));
         using var conn = _source.OpenConnection();
         using var cmd = new NpgsqlCommand($"UPDATE {_table} SET embedding = $2::vector WHERE id = $1", conn);

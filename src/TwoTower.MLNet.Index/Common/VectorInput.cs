@@ -16,12 +16,15 @@ internal static class VectorInput
         return vectors.Length / dimension;
     }
 
-    /// <summary>Checks the one vector of a replace: exactly <paramref name="dimension"/> finite values.</summary>
-    public static void CheckOne(ReadOnlySpan<float> vector, int dimension, string name)
+    /// <summary>Checks the one vector of a replace of <paramref name="id"/>: exactly <paramref name="dimension"/> finite values, not all zeros under the cosine metric.</summary>
+    public static void CheckOne(ReadOnlySpan<float> vector, int dimension, VectorMetric metric, long id, string name)
     {
         if (vector.Length != dimension)
             throw new ArgumentException($"'{name}' has {vector.Length} values; expected one vector of the index dimension {dimension}.", name);
         CountRows(vector, dimension, name);
+        // Checked before anything changes: a replace that removed the id first would lose it to this refusal.
+        if (metric == VectorMetric.Cosine && !vector.ContainsAnyExcept(0f))
+            throw new ArgumentException($"'{name}' (id {id}) is all zeros; the cosine metric needs a non-zero vector.", name);
     }
 
     /// <summary>The error of a replace whose id is not stored (never added, or removed).</summary>

@@ -146,7 +146,7 @@ public sealed class FlatIndex : IVectorIndex
     public void Replace(long id, ReadOnlySpan<float> vector)
     {
         ThrowIfDisposed();
-        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
         var prepared = VectorInput.Prepare(vector, Dimension, Metric, nameof(vector));
         using var lease = Hold();
         lock (_writeLock)

@@ -132,13 +132,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
                     throw new ArgumentException($"vectors[{i}] (id {ids[i]}) is all zeros; the cosine metric needs a non-zero vector.", nameof(vectors));
             }
 
-            var g = _graph;
+            var g = GraphWithRoomFor(n);
             int start = g.NodeCount;
-            if ((long)start + n > g.Capacity)
-            {
-                g = g.Grow(GrownCapacity(start, n, g.Capacity, g.Link0Stride, g.M));
-                Volatile.Write(ref _graph, g);
-            }
             for (int i = 0; i < n; i++)
                 Store(g, start + i, ids[i], vectors.Slice(i * Dimension, Dimension), NextLevel());
             g.NodeCount = start + n;
@@ -146,6 +141,18 @@ public sealed unsafe class HnswIndex : IVectorIndex
             for (int i = 0; i < n; i++) _nodeOfId.Add(ids[i], start + i);
             Volatile.Write(ref _liveCount, _liveCount + n);
         }
+    }
+
+    // Under the write lock: the graph, grown and published first when adding more nodes would pass its capacity.
+    private HnswGraph GraphWithRoomFor(int adding)
+    {
+        var g = _graph;
+        if ((long)g.NodeCount + adding > g.Capacity)
+        {
+            g = g.Grow(GrownCapacity(g.NodeCount, adding, g.Capacity, g.Link0Stride, g.M));
+            Volatile.Write(ref _graph, g);
+        }
+        return g;
     }
 
     /// <summary>
@@ -243,20 +250,13 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public void Replace(long id, ReadOnlySpan<float> vector)
     {
         ThrowIfDisposed();
-        Common.VectorInput.CheckOne(vector, Dimension, nameof(vector));
-        if (_cosine && !vector.ContainsAnyExcept(0f))
-            throw new ArgumentException($"'vector' (id {id}) is all zeros; the cosine metric needs a non-zero vector.", nameof(vector));
+        Common.VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
         using var lease = Hold();
         lock (_writeLock)
         {
             if (!_nodeOfId.TryGetValue(id, out int old)) throw Common.VectorInput.NotStored(id);
-            var g = _graph;
+            var g = GraphWithRoomFor(1);
             int node = g.NodeCount;
-            if (node + 1L > g.Capacity)
-            {
-                g = g.Grow(GrownCapacity(node, 1, g.Capacity, g.Link0Stride, g.M));
-                Volatile.Write(ref _graph, g);
-            }
             Store(g, node, id, vector, NextLevel());
             // Counted before the node is: a search that saw the new node also sees a tombstone count above 0, so it does not
             // take the mode that skips tombstones and repeated ids (PlanSearch reads the node count first).

@@ -71,7 +71,7 @@ public sealed class IvfFlatIndex : IvfIndex
     public override void Replace(long id, ReadOnlySpan<float> vector)
     {
         ThrowIfDisposed();
-        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
         // An untrained index stores no id.
         var quantizer = _quantizer ?? throw VectorInput.NotStored(id);
         var prepared = VectorInput.Prepare(vector, Dimension, Metric, nameof(vector));

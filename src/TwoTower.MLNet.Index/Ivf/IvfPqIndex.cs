@@ -88,7 +88,7 @@ public sealed class IvfPqIndex : IvfIndex
     public override void Replace(long id, ReadOnlySpan<float> vector)
     {
         ThrowIfDisposed();
-        VectorInput.CheckOne(vector, Dimension, nameof(vector));
+        VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
         var (coarse, pq) = (_coarse, _pq);
         // An untrained index stores no id.
         if (coarse is null || pq is null) throw VectorInput.NotStored(id);
