@@ -50,6 +50,13 @@ public sealed class RuleSet
         return key => Allows(catalog.Get(key));
     }
 
+    /// <summary>
+    /// How many of <paramref name="k"/> items <see cref="Finish"/> can give at most under the per-genre cap: each item takes a
+    /// slot of each of its genres and genre-less ones share one, so (genres + 1) × cap; <paramref name="k"/> without a cap.
+    /// </summary>
+    internal int Fillable(int k, ItemCatalog catalog) =>
+        MaxPerGenre is { } cap ? (int)Math.Min(k, (catalog.Genres.Count + 1L) * cap) : k;
+
     /// <summary>Applies boosts, re-sorts, then takes up to <paramref name="k"/> items under the per-genre cap.</summary>
     public List<MergedCandidate> Finish(IReadOnlyList<MergedCandidate> merged, ItemCatalog catalog, int k)
     {

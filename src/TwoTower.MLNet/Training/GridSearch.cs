@@ -202,7 +202,7 @@ public static class GridSearch
             var fits = new List<EvaluationResult>();
             var seconds = 0.0;
             string? failure = null;
-            for (var s = 0; s < seeds && failure is null; s++)
+            for (var s = 0; s < seeds; s++)
             {
                 IReadOnlyList<string> assignments = seeds == 1 ? setting : [.. setting, $"Seed={seed + s}"];
                 cancellationToken.ThrowIfCancellationRequested();

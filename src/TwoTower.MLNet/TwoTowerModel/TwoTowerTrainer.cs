@@ -79,7 +79,6 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
         var sw = Stopwatch.StartNew();
         var members = new List<TwoTowerRecommender>();
         var memberReports = new List<TwoTowerQualityReport>();
-        TwoTowerQualityReport? report = null;
         TwoTowerTrainingLoop? first = null;
         for (var e = 0; e < Options.EnsembleSize; e++)
         {
@@ -93,10 +92,16 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
             memberReports.Add(r);
             if (e == 0) first = loop;
         }
-        // Member 0's curves head the report; with several members, each one's are kept beside (copies, before diagnostics fill the head).
-        report = members.Count == 1 ? memberReports[0] : MemberSummary(memberReports[0]);
-        if (members.Count > 1) report.Members = memberReports;
-        var model = members.Count == 1 ? members[0] : Concatenate(members, report);
+        TwoTowerQualityReport report;
+        TwoTowerRecommender model;
+        if (members.Count == 1) (report, model) = (memberReports[0], members[0]);
+        else
+        {
+            // Member 0's curves head the report and each member's are kept beside (copies, before diagnostics fill the head).
+            report = MemberSummary(memberReports[0]);
+            report.Members = memberReports;
+            model = Concatenate(members, report);
+        }
         report.TrainingSeconds = sw.Elapsed.TotalSeconds;
         if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, userFeatures, itemFeatures, first!.UserIdEmbedding, first.ItemIdEmbedding, first.TrainedUsers, Options.Threads);
         return model;

@@ -238,9 +238,8 @@ public sealed class RetrievalEngine : IDisposable
         // rescale every score and a larger k would reorder the first items (page 1 of k = 10 ≠ the top 10 of k = 50).
         var merged = Generator.Generate(query, blend);
         var final = rules.Finish(merged, Catalog, k);
-        // No more than (genres + 1) × cap items can fit under a per-genre cap (each takes a slot of each of its genres,
-        // genre-less ones share one), so a k beyond that does not send every request through the whole catalogue.
-        var fillable = rules.MaxPerGenre is { } cap ? (int)Math.Min(k, (Catalog.Genres.Count + 1L) * cap) : k;
+        // A k beyond what the per-genre cap can hold does not send every request through the whole catalogue.
+        var fillable = rules.Fillable(k, Catalog);
         // Too few: every source is asked for at least k, so that one alone (popularity for a new user) can fill the answer.
         var asked = k;
         if (final.Count < fillable && Generator.Options.Sources.Any(s => s.Quota < k))
@@ -285,6 +284,7 @@ public sealed class RetrievalEngine : IDisposable
         var reranked = rules.Boosts.Count > 0 || rules.MaxPerGenre is not null;
         // No answer holds more than the live catalogue (as in Recommend): a larger k only made the search allocate, and 4·k wrapped around int.
         k = Math.Min(k, Math.Max(1, Catalog.LiveCount));
+        var fillable = rules.Fillable(k, Catalog);
         // A boost can lift a farther neighbour past nearer ones, and a cap skips some: both choose from a wider pool.
         for (var pool = reranked ? (int)Math.Min(4L * k, int.MaxValue) : k; ; pool = (int)Math.Min(2L * pool, int.MaxValue))
         {
@@ -295,9 +295,7 @@ public sealed class RetrievalEngine : IDisposable
             for (var i = 0; i < ids.Length; i++)
                 if (ids[i] >= 0 && Catalog.Get((int)ids[i]) is { Live: true }) found.Add(new MergedCandidate((int)ids[i], scores[i], sources));
             var final = reranked ? rules.Finish(found, Catalog, k) : found;
-            // Done when k are chosen (or all the cap can hold, as in Recommend: each item takes a slot of a genre or of the
-            // no-genre group) or the search has nothing more to give.
-            var fillable = rules.MaxPerGenre is { } cap ? (int)Math.Min(k, (Catalog.Genres.Count + 1L) * cap) : k;
+            // Done when k are chosen (or all the cap can hold, as in Recommend) or the search has nothing more to give.
             if (final.Count >= fillable || found.Count < pool || pool >= Catalog.LiveCount)
                 return final.Select(c => new RecommendedItem(Catalog.Get(c.ItemKey)!, c.Score, c.Sources)).ToArray();
         }
