@@ -76,7 +76,7 @@ internal static class FeatureColumns
         using var cursor = data.GetRowCursor(cols.Append(idCol));
         var getId = cursor.GetGetter<ReadOnlyMemory<char>>(idCol);
         var keyGetters = cats.Select(x => KeyColumn.Getter(cursor, cols[x.Column])).ToArray();
-        var bagGetters = bags.Select(x => BagGetter(cursor, cols[x.Column])).ToArray();
+        var bagGetters = bags.Select(x => KeyColumn.BagGetter(cursor, cols[x.Column])).ToArray();
         var floatGetters = cols.Select(col => col.Type == NumberDataViewType.Single ? cursor.GetGetter<float>(col) : null).ToArray();
         var vectorGetters = cols.Select(col => col.Type is VectorDataViewType { ItemType: NumberDataViewType } ? cursor.GetGetter<VBuffer<float>>(col) : null).ToArray();
         ReadOnlyMemory<char> id = default;
@@ -143,28 +143,6 @@ internal static class FeatureColumns
                 return new BagFeature(x.Name, x.Size, offsets, [.. tokens], x.Vocab is { Length: > 0 } ? x.Vocab : null);
             }).ToArray(),
             nums.Count, numeric, nums.Select(x => x.Name).ToArray(), scaling);
-    }
-
-    // The keys of a vector-of-keys row, every raw type, into a list (implicit zeros of a sparse vector included).
-    private static Action<List<uint>> BagGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        var raw = ((VectorDataViewType)column.Type).ItemType.RawType;
-        return raw == typeof(uint) ? Bag<uint>(cursor, column)
-            : raw == typeof(byte) ? Bag<byte>(cursor, column)
-            : raw == typeof(ushort) ? Bag<ushort>(cursor, column)
-            : Bag<ulong>(cursor, column);
-    }
-
-    private static Action<List<uint>> Bag<T>(DataViewRowCursor cursor, DataViewSchema.Column column) where T : struct, System.Numerics.INumberBase<T>
-    {
-        var get = cursor.GetGetter<VBuffer<T>>(column);
-        VBuffer<T> v = default;
-        return keys =>
-        {
-            get(ref v);
-            keys.Clear();
-            foreach (var t in v.DenseValues()) keys.Add(uint.CreateChecked(t));
-        };
     }
 
     private static bool Supported(DataViewType type) => type switch

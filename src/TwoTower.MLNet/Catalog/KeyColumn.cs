@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace TwoTower.MLNet;
 
-/// <summary>Reads key columns of every raw type the schema checks accept (MapValueToKey makes uint; a loader's KeyType may be byte, ushort or ulong).</summary>
+/// <summary>Reads key columns, and vectors of keys, of every raw type the schema checks accept (MapValueToKey makes uint; a loader's KeyType may be byte, ushort or ulong).</summary>
 internal static class KeyColumn
 {
     /// <summary>The column's value at the cursor's row as a uint code (0 = missing).</summary>
@@ -25,6 +25,28 @@ internal static class KeyColumn
         {
             get(ref v);
             return v == 0;
+        };
+    }
+
+    /// <summary>The keys of a vector-of-keys column's row, as uint codes, into a list (implicit zeros of a sparse vector included).</summary>
+    public static Action<List<uint>> BagGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        var raw = ((VectorDataViewType)column.Type).ItemType.RawType;
+        return raw == typeof(uint) ? Bag<uint>(cursor, column)
+            : raw == typeof(byte) ? Bag<byte>(cursor, column)
+            : raw == typeof(ushort) ? Bag<ushort>(cursor, column)
+            : Bag<ulong>(cursor, column);
+    }
+
+    private static Action<List<uint>> Bag<T>(DataViewRowCursor cursor, DataViewSchema.Column column) where T : struct, System.Numerics.INumberBase<T>
+    {
+        var get = cursor.GetGetter<VBuffer<T>>(column);
+        VBuffer<T> v = default;
+        return keys =>
+        {
+            get(ref v);
+            keys.Clear();
+            foreach (var t in v.DenseValues()) keys.Add(uint.CreateChecked(t));
         };
     }
 
