@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Persistence;
 
 namespace TwoTower.MLNet.Index.Hnsw;
@@ -211,7 +212,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             {
                 nint address = (nint)q;
                 int next = -1;
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ =>
+                CallerLedLoop.Run(threads, () =>
                 {
                     var ctx = RentContext();
                     int i;
@@ -250,11 +251,11 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public void Replace(long id, ReadOnlySpan<float> vector)
     {
         ThrowIfDisposed();
-        Common.VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
+        VectorInput.CheckOne(vector, Dimension, Metric, id, nameof(vector));
         using var lease = Hold();
         lock (_writeLock)
         {
-            if (!_nodeOfId.TryGetValue(id, out int old)) throw Common.VectorInput.NotStored(id);
+            if (!_nodeOfId.TryGetValue(id, out int old)) throw VectorInput.NotStored(id);
             var g = GraphWithRoomFor(1);
             int node = g.NodeCount;
             Store(g, node, id, vector, NextLevel());
@@ -404,7 +405,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
             return;
         }
         int next = start - 1;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ =>
+        // Under the write lock: helpers join if the pool has room, the caller never waits for one that has not started.
+        CallerLedLoop.Run(threads, () =>
         {
             var ctx = RentContext();
             int i;

@@ -106,4 +106,37 @@ public sealed class HnswIndexRemoveTests
         index.Add([ids[3]], data.AsSpan(3 * D, D));
         Assert.AreEqual(ids[3], index.Search(data.AsSpan(3 * D, D), 1).Ids[0]);
     }
+
+    [TestMethod]
+    public void Compact_CalledOutsideABusyThreadPool_DoesNotWaitForAPoolThread()
+    {
+        // Parallel.For waited for the helper it had queued: with searches keeping the pool busy, compacting 30 vectors from a
+        // thread outside the pool (an app's own thread) took 2 s, the pool's delay before it adds a thread.
+        const int n = 200;
+        var data = Clustered(n, D, 10, 8);
+        using var index = new HnswIndex(D, VectorMetric.Cosine, new HnswOptions { BuildThreads = 2 });
+        index.Add(Ids(n), data);
+        for (int i = 0; i < n; i += 4) index.Remove(i);
+        using var stop = new ManualResetEventSlim();
+        // Every pool thread spins, and more items wait behind them than the pool has threads.
+        int busy = ThreadPool.ThreadCount + Environment.ProcessorCount + 4;
+        for (int i = 0; i < busy; i++) ThreadPool.UnsafeQueueUserWorkItem(_ => { while (!stop.IsSet) Thread.SpinWait(1000); }, null);
+        double milliseconds = 0;
+        var caller = new Thread(() =>
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            index.Compact();
+            milliseconds = watch.Elapsed.TotalMilliseconds;
+        });
+        try
+        {
+            caller.Start();
+            Assert.IsTrue(caller.Join(TimeSpan.FromSeconds(30)), "the compaction never ended");
+        }
+        finally { stop.Set(); }
+        Assert.IsLessThan(400.0, milliseconds, "the compaction waited for a pool thread");
+        Assert.AreEqual(n - n / 4, index.NodeCount);
+        Assert.AreEqual(0, index.RemovedCount);
+        Assert.AreEqual(1L, index.Search(data.AsSpan(D, D), 1).Ids[0]);
+    }
 }
