@@ -41,6 +41,7 @@ public sealed class ItemIndexEndpointTests
 
     [TestMethod]
     [DataRow("Flat")]
+    [DataRow("HNSW16")]
     public async Task PutChangedVectors_WhileSimilarAndRecommendRun_ItemNeverMissing(string indexSpec)
     {
         // Only the ANN source answers /recommend, so an item the index hides is missing from the answer.

@@ -246,7 +246,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <remarks>
     /// Inserts a new node with the id and the new vector, then tombstones the old node in a copy of the tombstones published
     /// whole: a search that read them before still takes the old node, and one that read them after finds the new one, linked
-    /// by then. A search that meets both nodes lists the id once, with the better of its two scores.
+    /// by then. A search that meets both nodes lists the id once, with the better of its two scores, and runs again wider
+    /// when the second copy left it short of k.
     /// </remarks>
     public void Replace(long id, ReadOnlySpan<float> vector)
     {
@@ -467,25 +468,58 @@ public sealed unsafe class HnswIndex : IVectorIndex
         for (int j = 0; j < d; j++) { q[j] = _cosine ? (float)(query[j] / length) : query[j]; qNorm += q[j] * q[j]; }
         if (!_l2) qNorm = 0;
 
+        // The scan keeps k, the graph search ef. A search that counted a replacing node but read the tombstones from before
+        // the old node's was published meets the id twice, and both copies take a place: when that leaves fewer than k, the
+        // search runs again as much wider as there were copies (rare: only while a replace is between those two writes).
+        int width = plan.Mode == SearchMode.FilteredBruteForce ? k : ef;
+        int taken;
+        while (true)
+        {
+            var ordered = Candidates(g, ctx, q, qNorm, width, plan);
+            // Only a graph with removed nodes, or with a node stored during this search (a re-add or replace of an id removed
+            // meanwhile), can hold an id twice; otherwise the check is skipped.
+            bool mayRepeat = plan.Mode != SearchMode.All;
+            for (int i = 0; i < ordered.Length && !mayRepeat; i++) mayRepeat = ordered[i].Node >= plan.Nodes;
+            taken = 0;
+            int repeated = 0;
+            for (int i = 0; i < ordered.Length && taken < k; i++)
+            {
+                long label = g.Labels[ordered[i].Node];
+                if (mayRepeat && ids[..taken].Contains(label)) { repeated++; continue; }
+                ids[taken] = label;
+                // 0 − d, not −d: an exact match's distance 0 scores +0 as in Flat (negated it was −0, printed "-0").
+                scores[taken++] = 0f - ordered[i].Distance;
+            }
+            if (taken == k || repeated == 0 || ordered.Length < width || width >= g.NodeCount) break;
+            width += repeated;
+        }
+        for (int i = taken; i < k; i++) { ids[i] = -1; scores[i] = float.NegativeInfinity; }
+    }
+
+    /// <summary>
+    /// The <paramref name="width"/> best candidates (the scan's k or the graph's ef), best first, in ctx.Seeds. All of them:
+    /// a removed id re-added while this search ran can sit in the graph twice (old and new node), and L2's exact distances can
+    /// reorder near neighbours, so the k are taken after both checks.
+    /// </summary>
+    private Span<Candidate> Candidates(HnswGraph g, SearchContext ctx, float* q, float qNorm, int width, in SearchPlan plan)
+    {
         var results = ctx.Results;
         results.Clear();
         var (entry, maxLevel) = g.Entry;
         var kind = _distance;
         if (plan.Mode == SearchMode.FilteredBruteForce)
             // A node stored since the plan can replace one still live in the plan's tombstones: its id twice took two of k places.
-            HnswGraphSearch.BruteForce(g, kind, q, qNorm, k, ctx, plan.Filter, plan.Nodes);
+            HnswGraphSearch.BruteForce(g, kind, q, qNorm, width, ctx, plan.Filter, plan.Nodes);
         else if (entry >= 0)
         {
             ReadOnlySpan<Candidate> seeds = EntryPoints(g, kind, q, qNorm, entry, maxLevel, ctx);
             switch (plan.Mode)
             {
-                case SearchMode.All: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, default(AllowAll), seeds); break;
-                case SearchMode.Live: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, new AllowLive(plan.Deleted), seeds); break;
-                default: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, ef, ctx, plan.Filter, seeds); break;
+                case SearchMode.All: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, width, ctx, default(AllowAll), seeds); break;
+                case SearchMode.Live: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, width, ctx, new AllowLive(plan.Deleted), seeds); break;
+                default: HnswGraphSearch.SearchLayer0(g, kind, q, qNorm, width, ctx, plan.Filter, seeds); break;
             }
         }
-        // All ef candidates, best first: a removed id re-added while this search ran can sit in the graph twice (old
-        // and new node), and L2's exact distances can reorder near neighbours, so the k are taken after both checks.
         int n = results.Count;
         if (ctx.Seeds.Length < n) ctx.Seeds = new Candidate[n];
         var ordered = ctx.Seeds.AsSpan(0, n);
@@ -493,7 +527,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
         var labels = g.Labels;
         if (_l2)
         {
-            for (int i = 0; i < n; i++) ordered[i].Distance = SquaredDistance(q, g.Vector(ordered[i].Node), d);
+            for (int i = 0; i < n; i++) ordered[i].Distance = SquaredDistance(q, g.Vector(ordered[i].Node), Dimension);
             ordered.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : labels[a.Node].CompareTo(labels[b.Node]));
         }
         else
@@ -507,20 +541,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
                 i = j;
             }
         }
-        // Only a graph with removed nodes, or with a node stored during this search (a re-add or replace of an id removed
-        // meanwhile), can hold an id twice; otherwise the check is skipped.
-        bool mayRepeat = plan.Mode != SearchMode.All;
-        for (int i = 0; i < n && !mayRepeat; i++) mayRepeat = ordered[i].Node >= plan.Nodes;
-        int taken = 0;
-        for (int i = 0; i < n && taken < k; i++)
-        {
-            long label = g.Labels[ordered[i].Node];
-            if (mayRepeat && ids[..taken].Contains(label)) continue;
-            ids[taken] = label;
-            // 0 − d, not −d: an exact match's distance 0 scores +0 as in Flat (negated it was −0, printed "-0").
-            scores[taken++] = 0f - ordered[i].Distance;
-        }
-        for (int i = taken; i < k; i++) { ids[i] = -1; scores[i] = float.NegativeInfinity; }
+        return ordered;
     }
 
     /// <summary>
