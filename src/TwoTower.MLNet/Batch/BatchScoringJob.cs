@@ -67,7 +67,7 @@ public static partial class BatchScoringJob
         };
         var path = Path.Combine(Path.GetFullPath(outputDirectory), ShardFileName(options.Shard, options.ShardCount, options.Format));
         // Chunks are scored while the file is written: memory holds one chunk of rows, whatever the shard's size.
-        var (rows, listed) = (0, 0);
+        var (rows, listed) = (0L, 0);
         var chunks = run.Chunks().Select(c =>
         {
             rows += c.Count;
