@@ -243,6 +243,12 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         var x = target.AsSpan(row * k, k);
         var idx = conf.RowIndices(row);
         var cm1 = conf.RowValues(row);
+        if (idx.IsEmpty)
+        {
+            // No positives: the exact solution is 0, which steps from the previous (random at first) row only approach.
+            x.Clear();
+            return;
+        }
         var r = s.B.AsSpan();
         var p = s.P.AsSpan();
         var ap = s.Ap.AsSpan();
