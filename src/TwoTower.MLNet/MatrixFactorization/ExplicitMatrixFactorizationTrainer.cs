@@ -78,8 +78,8 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
-            HalfStep(userItem, v, u, k, mu, o.Regularization, o.UseBiases, threads);
-            HalfStep(itemUser, u, v, k, mu, o.Regularization, o.UseBiases, threads);
+            HalfStep(userItem, v, u, k, mu, o.Regularization, o.UseBiases, threads, train.Users);
+            HalfStep(itemUser, u, v, k, mu, o.Regularization, o.UseBiases, threads, train.Items);
             var seconds = sw.Elapsed.TotalSeconds;
             var (loss, sse) = Objective(userItem, u, v, k, mu, o.Regularization);
             losses.Add(loss);
@@ -134,8 +134,9 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
     /// <summary>
     /// Solves every row of <paramref name="ratings"/> for [x, b] given the other side's [y, b'] rows:
     /// (Σ ỹỹᵀ + λ n I) z = Σ (r − μ − b') ỹ with ỹ = [y, 1] (the bias column is fixed at 0 without biases).
+    /// A row that cannot be solved throws <see cref="TrainingFailedException"/> naming its raw id from <paramref name="rowIds"/>.
     /// </summary>
-    internal static void HalfStep(SparseMatrix ratings, float[] other, float[] target, int k, float mu, float reg, bool biases, int threads)
+    internal static void HalfStep(SparseMatrix ratings, float[] other, float[] target, int k, float mu, float reg, bool biases, int threads, IdMap rowIds)
     {
         var w = k + 1;
         var dim = biases ? w : k; // without biases the system is k × k and the bias stays 0
@@ -143,7 +144,7 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
         for (var r = 0; r < ratings.Rows; r++) maxLen = Math.Max(maxLen, ratings.RowLength(r));
         try
         {
-            SolveAll(ratings, other, target, k, mu, reg, biases, threads, w, dim, maxLen);
+            SolveAll(ratings, other, target, k, mu, reg, biases, threads, w, dim, maxLen, rowIds);
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count >= 1 && ex.InnerExceptions[0] is InvalidOperationException)
         {
@@ -152,7 +153,7 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
         }
     }
 
-    private static void SolveAll(SparseMatrix ratings, float[] other, float[] target, int k, float mu, float reg, bool biases, int threads, int w, int dim, int maxLen)
+    private static void SolveAll(SparseMatrix ratings, float[] other, float[] target, int k, float mu, float reg, bool biases, int threads, int w, int dim, int maxLen, IdMap rowIds)
     {
         Parallel.For(0, ratings.Rows, new ParallelOptions { MaxDegreeOfParallelism = threads },
             () => (A: new float[dim * dim], B: new float[dim], G: new float[Math.Max(1, maxLen) * dim]),
@@ -183,10 +184,13 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
                 var lambda = reg * idx.Length;
                 for (var d = 0; d < dim; d++) a[d * dim + d] += lambda;
                 if (!SmallCholesky.Factor(a, dim))
+                {
+                    var who = $"{rowIds.Kind} '{rowIds.GetRawId(row)}' ({idx.Length} rating{(idx.Length == 1 ? "" : "s")})";
                     throw new TrainingFailedException(reg > 0 || !float.IsFinite(TensorPrimitives.Sum(b))
                         // With a ridge the system is positive definite: a failure means values too large for float (e.g. ratings of 1e37).
-                        ? $"The normal equations of row {row} overflowed float precision: the ratings or factors are too large (scale the ratings to a range such as 1–5)."
-                        : $"The normal equations of row {row} are singular (Regularization = {reg}); use Regularization > 0.");
+                        ? $"The normal equations of {who} overflowed float precision: the ratings or factors are too large (scale the ratings to a range such as 1–5)."
+                        : $"The normal equations of {who} are singular (Regularization = {reg}): without a ridge a row needs more ratings than its {dim} unknowns; use Regularization > 0.");
+                }
                 SmallCholesky.Solve(a, dim, b);
                 b[..k].CopyTo(z);
                 z[k] = biases ? b[k] : 0f;

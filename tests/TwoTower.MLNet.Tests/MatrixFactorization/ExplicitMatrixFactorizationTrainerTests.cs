@@ -1,5 +1,6 @@
 using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Persistence;
+using TwoTower.MLNet.Training;
 
 namespace TwoTower.MLNet.Tests.MatrixFactorization;
 
@@ -110,6 +111,18 @@ public sealed class ExplicitMatrixFactorizationTrainerTests
             new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = 0 })).ParamName);
         Assert.AreEqual("Regularization", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
             new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Regularization = -0.1f })).ParamName);
+    }
+
+    [TestMethod]
+    public void Fit_SingularSystemWithoutRidge_ThrowsNamingTheUserById()
+    {
+        // Found by an audit: the message said "The normal equations of row 0 are singular", not whether row 0 was a user or
+        // an item, nor which one. With λ = 0, 4 factors and a bias, a user with fewer than 5 ratings has no unique solution.
+        var x = MfTestData.Make(3, 3, [(0, 0, 4f), (1, 0, 3f), (1, 1, 5f), (2, 2, 1f), (2, 1, 2f)]);
+        var ex = Assert.ThrowsExactly<TrainingFailedException>(() => new ExplicitMatrixFactorizationTrainer(
+            new ExplicitMatrixFactorizationOptions { Factors = 4, Regularization = 0f, Iterations = 1, Threads = 1 }).Fit(x));
+        StringAssert.Contains(ex.Message, "user 'u0' (1 rating)");
+        StringAssert.Contains(ex.Message, "use Regularization > 0");
     }
 
     [TestMethod]
