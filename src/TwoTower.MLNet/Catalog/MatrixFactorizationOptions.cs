@@ -16,8 +16,8 @@ public sealed class MatrixFactorizationOptions
     public string ItemIdColumn { get; set; } = "ItemId";
 
     /// <summary>
-    /// A numeric column: the interaction strength r (confidence 1 + α·r) for implicit feedback, the rating to
-    /// fit for explicit feedback (required then). Default null: every interaction counts 1 (implicit only).
+    /// A numeric column: the rating to fit, for explicit feedback (required then). Default null. Implicit feedback reads no
+    /// rating: every row is one interaction and repeated (user, item) rows raise the confidence, so setting it there throws.
     /// </summary>
     public string? RatingColumn { get; set; }
 
@@ -37,7 +37,7 @@ public sealed class MatrixFactorizationOptions
     public ExplicitMatrixFactorizationOptions Explicit { get; set; } = new();
 
     /// <summary>Throws naming the first invalid option (the chosen engine's options included).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or explicit feedback has no rating column.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, explicit feedback has no rating column, or implicit feedback has one.</exception>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(UserIdColumn)) throw new ArgumentOutOfRangeException(nameof(UserIdColumn), UserIdColumn, "UserIdColumn must name a column.");
@@ -48,6 +48,10 @@ public sealed class MatrixFactorizationOptions
         {
             case MatrixFactorizationFeedback.Implicit:
                 ArgumentNullException.ThrowIfNull(Als, nameof(Als));
+                // iALS counts rows; a column it would read and then ignore looks like an interaction strength that is used.
+                if (RatingColumn is not null)
+                    throw new ArgumentOutOfRangeException(nameof(RatingColumn), RatingColumn,
+                        "Implicit feedback does not read a rating column (every row is one interaction; repeated rows raise the confidence): leave RatingColumn null, or set Feedback = Explicit to fit the ratings.");
                 Als.Validate();
                 break;
             case MatrixFactorizationFeedback.Explicit:

@@ -157,6 +157,18 @@ public sealed class CatalogOptionsTests
     }
 
     [TestMethod]
+    public void MatrixFactorization_ImplicitWithRatingColumn_ThrowsInsteadOfIgnoringIt()
+    {
+        // Found by an audit: RatingColumn was documented as the implicit interaction strength (confidence 1 + α·r) and was read
+        // and checked, but iALS never used it: every row counted once whatever its value, so a strength column changed nothing.
+        var ml = TestMLContext.Create(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { RatingColumn = "Rating" }));
+        Assert.AreEqual("RatingColumn", ex.ParamName);
+        StringAssert.Contains(ex.Message, "Implicit feedback does not read a rating column");
+    }
+
+    [TestMethod]
     public void MatrixFactorization_Explicit_FitsRatingsAndServesAugmentedVectors()
     {
         var ml = TestMLContext.Create(seed: 1);
