@@ -48,6 +48,58 @@ public sealed class ExplicitMatrixFactorizationTrainerTests
     }
 
     [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void HalfStep_TinyCase_MatchesDirectNormalEquations(bool biases)
+    {
+        // 3 users × 4 items, 2 factors: each user's [x_u, b_u] solves (Σ ỹỹᵀ + λ n_u I) z = Σ (r − μ − b_i) ỹ, ỹ = [y_i, 1].
+        const int k = 2, w = k + 1;
+        const float mu = 3f, reg = 0.3f;
+        (int U, int I, float R)[] rows = [(0, 0, 4f), (0, 2, 1f), (1, 0, 3f), (1, 1, 5f), (1, 3, 2f), (2, 2, 1f), (2, 1, 2f), (2, 3, 5f)];
+        var x = MfTestData.Make(3, 4, rows);
+        var rng = new Random(3);
+        var other = Enumerable.Range(0, 4 * w).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var target = new float[3 * w];
+        ExplicitMatrixFactorizationTrainer.HalfStep(x.ToUserItemMatrix(binary: false), other, target, k, mu, reg, biases, 1, x.Users);
+        var dim = biases ? w : k;
+        for (var u = 0; u < 3; u++)
+        {
+            var a = new double[dim, dim];
+            var b = new double[dim];
+            var mine = rows.Where(r => r.U == u).ToArray();
+            foreach (var (_, i, r) in mine)
+            {
+                var g = new double[dim];
+                for (var d = 0; d < k; d++) g[d] = other[i * w + d];
+                if (biases) g[k] = 1;
+                var t = r - mu - (biases ? other[i * w + k] : 0);
+                for (var p = 0; p < dim; p++)
+                {
+                    b[p] += t * g[p];
+                    for (var q = 0; q < dim; q++) a[p, q] += g[p] * g[q];
+                }
+            }
+            for (var p = 0; p < dim; p++) a[p, p] += reg * mine.Length;
+            var expected = MfTestData.SolveDense(a, b);
+            for (var p = 0; p < dim; p++) Assert.AreEqual(expected[p], target[u * w + p], 1e-5, $"user {u}, unknown {p}");
+            if (!biases) Assert.AreEqual(0f, target[u * w + k], "without biases the bias column stays 0");
+        }
+    }
+
+    [TestMethod]
+    public void Fit_SameSeedDifferentThreads_IdenticalModel()
+    {
+        var x = MfTestData.Random(60, 40, 0.2, seed: 9, ratings: true);
+        MatrixFactorizationModel Fit(int threads) =>
+            new ExplicitMatrixFactorizationTrainer(new ExplicitMatrixFactorizationOptions { Factors = 8, Iterations = 4, Threads = threads }).Fit(x);
+        var (a, b) = (Fit(1), Fit(2));
+        CollectionAssert.AreEqual(a.UserFactors.ToArray(), b.UserFactors.ToArray());
+        CollectionAssert.AreEqual(a.ItemFactors.ToArray(), b.ItemFactors.ToArray());
+        CollectionAssert.AreEqual(a.UserBiases.ToArray(), b.UserBiases.ToArray());
+        CollectionAssert.AreEqual(a.ItemBiases.ToArray(), b.ItemBiases.ToArray());
+    }
+
+    [TestMethod]
     public void RatingMetrics_HandComputed_RmseAndMae()
     {
         var m = RatingMetrics.Compute(new float[] { 1, 2, 3 }, new float[] { 1, 3, 5 });
