@@ -103,6 +103,23 @@ public sealed class EaseTrainerTests
     }
 
     [TestMethod]
+    public void Fit_RepeatedPairs_CountOnce()
+    {
+        var once = MfTestData.Random(12, 7, 0.3, seed: 25);
+        var rows = Enumerable.Range(0, once.Count).Select(r => (once.UserKeys[r], once.ItemKeys[r], 1f)).ToList();
+        var twice = MfTestData.Make(12, 7, [.. rows, .. rows.Take(10)]);
+        var o = new EaseOptions { Lambda = 4f, Threads = 1 };
+        var a = new EaseTrainer(o).Fit(once);
+        var b = new EaseTrainer(o).Fit(twice);
+        CollectionAssert.AreEqual(a.Weights.ToArray(), b.Weights.ToArray());
+        var keys = Enumerable.Range(-1, 13).ToArray();
+        var (s1, s2) = (new float[keys.Length * 7], new float[keys.Length * 7]);
+        a.Score(keys, s1);
+        b.Score(keys, s2);
+        CollectionAssert.AreEqual(s1, s2);
+    }
+
+    [TestMethod]
     public void SaveLoad_RoundTrip_IdenticalScores()
     {
         var x = MfTestData.Random(12, 7, 0.3, seed: 25);

@@ -100,6 +100,19 @@ public sealed class ExplicitMatrixFactorizationTrainerTests
     }
 
     [TestMethod]
+    public void Fit_RepeatedPair_TheLastRatingWins()
+    {
+        // (u0, i1) is rated 1 and then 5: the model equals one fitted on the 5 alone, global mean included.
+        (int, int, float)[] rows = [(0, 0, 4f), (1, 0, 3f), (1, 1, 5f), (2, 2, 1f), (2, 1, 2f), (0, 2, 3f)];
+        var o = new ExplicitMatrixFactorizationOptions { Factors = 2, Iterations = 3, Threads = 1 };
+        var last = new ExplicitMatrixFactorizationTrainer(o).Fit(MfTestData.Make(3, 3, [.. rows, (0, 1, 5f)]));
+        var both = new ExplicitMatrixFactorizationTrainer(o).Fit(MfTestData.Make(3, 3, [(0, 1, 1f), .. rows, (0, 1, 5f)]));
+        Assert.AreEqual(last.GlobalMean, both.GlobalMean);
+        CollectionAssert.AreEqual(last.UserFactors.ToArray(), both.UserFactors.ToArray());
+        CollectionAssert.AreEqual(last.ItemBiases.ToArray(), both.ItemBiases.ToArray());
+    }
+
+    [TestMethod]
     public void RatingMetrics_HandComputed_RmseAndMae()
     {
         var m = RatingMetrics.Compute(new float[] { 1, 2, 3 }, new float[] { 1, 3, 5 });

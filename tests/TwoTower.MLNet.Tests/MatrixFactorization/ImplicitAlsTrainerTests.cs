@@ -68,6 +68,22 @@ public sealed class ImplicitAlsTrainerTests
     }
 
     [TestMethod]
+    [DataRow(AlsSolver.Cholesky)]
+    [DataRow(AlsSolver.ConjugateGradient)]
+    public void Fit_EveryPairTwice_EqualsEveryPairOnceWithTwiceTheAlpha(AlsSolver solver)
+    {
+        // Repeats add up: a pair seen twice has c = 1 + α·2, the confidence of a pair seen once under 2α (Linear scaling).
+        var once = MfTestData.Random(25, 15, 0.2, seed: 8);
+        var rows = Enumerable.Range(0, once.Count).Select(r => (once.UserKeys[r], once.ItemKeys[r], 1f)).ToList();
+        var twice = MfTestData.Make(25, 15, [.. rows, .. rows]);
+        ImplicitAlsOptions Options(float alpha) => new() { Factors = 4, Iterations = 3, Alpha = alpha, RecencyBoost = 0f, Solver = solver, Threads = 1 };
+        var a = Fit(twice, Options(3f));
+        var b = Fit(once, Options(6f));
+        CollectionAssert.AreEqual(b.UserFactors.ToArray(), a.UserFactors.ToArray());
+        CollectionAssert.AreEqual(b.ItemFactors.ToArray(), a.ItemFactors.ToArray());
+    }
+
+    [TestMethod]
     public void Objective_TinyCase_MatchesBruteForceSumOverAllCells()
     {
         var x = MfTestData.Random(6, 5, 0.3, seed: 5);
