@@ -145,6 +145,27 @@ public sealed class ArgumentCheckTests
     }
 
     [TestMethod]
+    [DataRow("train", "--train")]
+    [DataRow("train", "--valid")]
+    [DataRow("tune", "--train")]
+    [DataRow("tune", "--valid")]
+    public void Mf_InteractionsWithoutRatings_Refused(string command, string plainArgument)
+    {
+        // Found by an audit: a CSV without a rating column gives every row rating 1, and --model mf fitted (or tune scored
+        // RMSE against) those constant ratings without a word: "loss 0, RMSE(train) 0.0000".
+        var dir = TestPaths.TempDir();
+        var plain = Path.Combine(dir, "plain.csv");
+        File.WriteAllText(plain, "user_id,item_id\na,x\na,y\nb,y\nb,z\n");
+        var rated = Path.Combine(dir, "rated.csv");
+        File.WriteAllText(rated, "user_id,item_id,rating\na,x,5\na,y,3\nb,y,4\nb,z,1\n");
+        var (train, valid) = plainArgument == "--train" ? (plain, rated) : (rated, plain);
+        string[] args = command == "train"
+            ? ["train", "--model", "mf", "--train", train, "--valid", valid, "--out", Path.Combine(dir, "m.zip")]
+            : ["tune", "--model", "mf", "--train", train, "--valid", valid, "--grid", "Factors=2", "--metric", "RMSE"];
+        AssertUsageError(CliRunner.Run(args), $"{plainArgument} '{plain}' has no rating column, and --model mf fits ratings");
+    }
+
+    [TestMethod]
     public void Mf_RatingsBeyondFloatRange_SaysSoInsteadOfSingular()
     {
         var dir = TestPaths.TempDir();

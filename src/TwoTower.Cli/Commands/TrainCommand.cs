@@ -59,6 +59,8 @@ internal static class TrainCommand
             }
             var (log, ds) = data.LoadTrain(r, console);
             var valid = data.LoadOptional(data.Valid, r, console);
+            ModelCatalog.CheckRatings(trainer, log, r.GetValue(data.Train) is { } trainPath ? $"--train '{trainPath}'" : $"--data '{r.GetValue(data.Data)}'");
+            if (valid is not null) ModelCatalog.CheckRatings(trainer, valid, $"--valid '{r.GetValue(data.Valid)}'");
             var td = TrainingData.Create(log, valid, data.LoadItems(r, console, ds), data.LoadUsers(r, console, ds));
             if (twoTowerOptions is { UseItemFeatures: true } && td.ItemMetadata is null)
                 console.Log("twotower: no item metadata (--items DIR|FILE), so the item tower reads ids only; genres and titles usually help (ML-100K p2: NDCG@10 .0570 with --items, .0517 without).");

@@ -97,6 +97,8 @@ internal static class TuneCommand
             var path = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)), ("--data", r.GetValue(data.Data))) : null;
             var (log, ds) = data.LoadTrain(r, console);
             var validLog = data.LoadOptional(data.Valid, r, console)!;
+            ModelCatalog.CheckRatings(trainers[0], log, r.GetValue(data.Train) is { } trainPath ? $"--train '{trainPath}'" : $"--data '{r.GetValue(data.Data)}'");
+            if (TwoTower.MLNet.MatrixFactorization.RatingEvaluation.IsRatingMetric(r.GetValue(metric)!)) ModelCatalog.CheckRatings(trainers[0], validLog, $"--valid '{r.GetValue(data.Valid)}'");
             EvaluateCommand.WarnRepeatedPairs(console, log, r.GetValue(data.Train) is not null ? "--train" : "--data", validLog, "--valid");
             var td = TrainingData.Create(log, validLog, data.LoadItems(r, console, ds), data.LoadUsers(r, console, ds));
             var validRows = validLog.Count;

@@ -100,6 +100,16 @@ internal sealed class ModelCatalog
         return m.Create(r, grid ?? []);
     }
 
+    /// <summary>
+    /// Refuses interactions without a rating column for a trainer that fits ratings: every row would be rated 1 and the fit
+    /// would learn that constant (RMSE 0) without a word. <paramref name="what"/> names the argument, e.g. "--train 'x.csv'".
+    /// </summary>
+    public static void CheckRatings(IRecommenderTrainer trainer, TwoTower.MLNet.Data.InteractionLog log, string what)
+    {
+        if (trainer is ExplicitMatrixFactorizationTrainer && !log.HasRatings)
+            throw new UserInputException($"{what} has no rating column, and --model mf fits ratings (every row would be rated 1): map one with --user-col, --item-col and --rating-col, or use --model ials for interactions without ratings.");
+    }
+
     private static IRecommenderTrainer NoOptions(string model, IReadOnlyList<string> grid, IRecommenderTrainer trainer) =>
         grid.Count == 0 ? trainer : throw new UserInputException($"--grid: model '{model}' has no options to search.");
 
