@@ -91,7 +91,10 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
             IReadOnlyDictionary<string, double>? metrics = null;
             if (validation is not null && validation.Count > 0 && progress is not null)
             {
-                var snapshot = new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType, train.Users, train.Items, x, y, k, coldUser: o.ColdUser);
+                // Users without training rows answer as in the returned model (the cold-start vector), not with their zero rows.
+                var users = (float[])x.Clone();
+                GiveUnfittedUsersTheColdVector(userItem, users, k, o.ColdUser);
+                var snapshot = new MatrixFactorizationModel(MatrixFactorizationModel.ImplicitModelType, train.Users, train.Items, users, y, k, coldUser: o.ColdUser);
                 metrics = Evaluation.RetrievalEvaluator.EvaluateFullRanking(snapshot, train, validation, threads: threads, cancellationToken: cancellationToken).Metrics;
             }
             progress?.Report(new TrainingProgress("iteration", it, o.Iterations, loss, metrics, userItem.NonZeros / Math.Max(seconds, 1e-9), seconds));

@@ -221,6 +221,25 @@ public sealed class ImplicitAlsTrainerTests
     }
 
     [TestMethod]
+    [DataRow(AlsSolver.Cholesky)]
+    [DataRow(AlsSolver.ConjugateGradient)]
+    public void Fit_ValidateEachIteration_LastReportEqualsTheReturnedModelsEvaluation(AlsSolver solver)
+    {
+        // User 30 is known (e.g. from user metadata) and has validation rows but no training rows. The returned model gives it
+        // the cold-start vector; the per-iteration snapshot must score it the same way, or the last report is not the model's.
+        var x = MfTestData.Random(30, 20, 0.2, seed: 19);
+        var rows = Enumerable.Range(0, x.Count).Select(r => (x.UserKeys[r], x.ItemKeys[r], 1f)).ToList();
+        var train = MfTestData.Make(31, 20, rows);
+        var valid = new Interactions(train.Users, train.Items, [0, 1, 2, 30, 30], [5, 6, 7, 3, 11], [1f, 1f, 1f, 1f, 1f], new long[5]);
+        var log = new MfTestData.ProgressLog();
+        var model = new ImplicitAlsTrainer(new ImplicitAlsOptions { Factors = 4, Iterations = 3, ValidateEachIteration = true, Solver = solver, Threads = 1 })
+            .Fit(TwoTower.MLNet.Training.TrainingData.FromEncoded(train, valid), log);
+        var final = TwoTower.MLNet.Evaluation.RetrievalEvaluator.EvaluateFullRanking(model, train, valid, threads: 1).Metrics;
+        foreach (var (name, value) in final)
+            Assert.AreEqual(value, log.Reports[^1].Metrics![name], 1e-12, name);
+    }
+
+    [TestMethod]
     public void Options_ZeroFactors_ThrowsNamingFactors()
     {
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImplicitAlsTrainer(new ImplicitAlsOptions { Factors = 0 }));
