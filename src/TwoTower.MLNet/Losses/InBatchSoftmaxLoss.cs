@@ -170,14 +170,12 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
             else
             {
                 // Example of column c: softmax over the negatives plus c itself, S_c = Σ_negatives e + e_c.
-                double sumPos = 0;
                 var userPositive = _rowsShareUsers ? _userPositives.Row(r, columns) : ReadOnlySpan<bool>.Empty;
-                if (_rowsShareUsers)
-                {
-                    for (var c = 0; c < columns; c++) if (userPositive[c]) sumPos += z[c];
-                }
-                else for (var k = p0; k < p1 && _posCount[k] > 0; k++) sumPos += z[_posColumn[k]];
-                var sumNeg = Math.Max(sumAll - sumPos, 0);
+                // The negatives are summed on their own, the positives parked in g (overwritten below): the row's sum minus the
+                // positives' cancelled to 0 once one positive dominated the row, and the user's weaker examples lost their negatives.
+                ParkPositives(z, g, userPositive, p0, p1, park: true);
+                var sumNeg = (double)TensorPrimitives.Sum(z);
+                ParkPositives(z, g, userPositive, p0, p1, park: false);
                 double weight = 0;
                 for (var k = p0; k < p1 && _posCount[k] > 0; k++)
                 {
@@ -198,6 +196,28 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
             }
             _rowLoss[r] = loss;
         }
+    }
+
+    // Moves the user's positive columns of a row (its own positives without row users) from z to g and zeroes them in z, or back.
+    private void ParkPositives(Span<float> z, Span<float> g, ReadOnlySpan<bool> userPositive, int p0, int p1, bool park)
+    {
+        if (!userPositive.IsEmpty)
+        {
+            for (var c = 0; c < z.Length; c++)
+                if (userPositive[c]) Park(z, g, c, park);
+        }
+        else
+            for (var k = p0; k < p1 && _posCount[k] > 0; k++) Park(z, g, _posColumn[k], park);
+    }
+
+    private static void Park(Span<float> z, Span<float> g, int c, bool park)
+    {
+        if (park)
+        {
+            g[c] = z[c];
+            z[c] = 0f;
+        }
+        else z[c] = g[c];
     }
 
     private static double Logit(ReadOnlySpan<float> rowScores, ReadOnlySpan<float> columnLogQ, int c, float invT) =>

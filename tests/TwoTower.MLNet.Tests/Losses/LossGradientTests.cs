@@ -62,6 +62,29 @@ public sealed class LossGradientTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void InBatchSoftmax_MaskOtherPositives_DominantOtherPositive_WeakExampleStillLearns(bool rowUsers)
+    {
+        // Found by an audit: the negatives' sum was the row's sum minus its positives', which cancels to 0 once another
+        // positive of the user dominates the row (logits ±20 at the default-like T = 0.05): the weak example's loss came out 0
+        // and its positive got no gradient, the case where the user most needs it. Columns: 0 the strong positive, 1 the weak
+        // one, 2 and 3 negatives scored like it; so the weak example's softmax over {1, 2, 3} has three equal logits.
+        var s = rowUsers ? new[] { 1f, -1f, -1f, -1f, 1f, -1f, -1f, -1f } : new[] { 1f, -1f, -1f, -1f };
+        var grad = new float[s.Length];
+        var loss = new InBatchSoftmaxLoss(0.05f, maskOtherPositives: true);
+        var value = rowUsers
+            ? loss.Compute(s, 2, 4, new[] { 0, 1 }, new[] { 0, 1 }, ReadOnlySpan<float>.Empty, ReadOnlySpan<float>.Empty, new[] { 0, 0 }, grad)
+            : loss.Compute(s, 1, 4, new[] { 0, 0 }, new[] { 0, 1 }, ReadOnlySpan<float>.Empty, grad);
+        // The strong example (logit 20 against two of −20) adds about 2e−18.
+        Assert.AreEqual(Math.Log(3) / 2, value, 1e-5);
+        var weakRow = rowUsers ? 4 : 0;
+        Assert.AreEqual((1.0 / 3 - 1) / 0.05 / 2, grad[weakRow + 1], 1e-4, "the weak positive is pushed up");
+        Assert.AreEqual(1.0 / 3 / 0.05 / 2, grad[weakRow + 2], 1e-4, "each negative is pushed down by a third");
+        Assert.AreEqual(1.0 / 3 / 0.05 / 2, grad[weakRow + 3], 1e-4);
+    }
+
+    [TestMethod]
     public void InBatchSoftmax_TwoThreads_SameLossAndGradientAsOne()
     {
         // Large enough (≥ 65,536 scores) for the rows to be split over threads.
