@@ -17,10 +17,15 @@ public abstract class Optimizer
     /// <summary>Decoupled weight decay: each updated value shrinks by learningRate × WeightDecay × value.</summary>
     public float WeightDecay { get; }
 
-    /// <summary>Applies one update with learning rate <paramref name="learningRate"/> at step <paramref name="step"/> (1-based).</summary>
+    /// <summary>Applies one update with learning rate <paramref name="learningRate"/> (finite, ≥ 0) at step <paramref name="step"/> (1-based).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is below 1, or <paramref name="learningRate"/> is negative or not finite.</exception>
     public void Step(Parameter parameter, float learningRate, long step)
     {
         ArgumentNullException.ThrowIfNull(parameter);
+        // Adam's bias correction 1 − β^step is 0 at step 0: every value would become NaN.
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "Steps are 1-based.");
+        if (!(learningRate >= 0) || !float.IsFinite(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a finite number ≥ 0.");
         if (parameter.Frozen) return;
         if (!parameter.IsSparse)
         {

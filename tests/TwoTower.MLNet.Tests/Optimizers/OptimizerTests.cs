@@ -133,6 +133,29 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    [DataRow("adam")]
+    [DataRow("adagrad")]
+    [DataRow("sgd")]
+    public void Step_StepBelowOneOrBadLearningRate_ThrowsAndLeavesTheValue(string kind)
+    {
+        // Found by an audit: Adam at step 0 (a 0-based step counter) divided by its bias correction 1 − β1⁰ = 0 and wrote NaN
+        // into every value without a word; a NaN or negative learning rate did the same or stepped uphill.
+        Optimizer optimizer = kind switch { "adam" => new AdamOptimizer(), "adagrad" => new AdagradOptimizer(), _ => new SgdMomentumOptimizer() };
+        var p = Scalar(1f, 0.5f);
+        var step = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => optimizer.Step(p, 0.1f, 0));
+        Assert.AreEqual("step", step.ParamName);
+        StringAssert.Contains(step.Message, "1-based");
+        foreach (var bad in new[] { float.NaN, -0.1f, float.PositiveInfinity })
+        {
+            var rate = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => optimizer.Step(p, bad, 1));
+            Assert.AreEqual("learningRate", rate.ParamName);
+        }
+        Assert.AreEqual(1f, p.Value[0]);
+        optimizer.Step(p, 0f, 1);
+        Assert.AreEqual(1f, p.Value[0], "a learning rate of 0 (the first warm-up step from 0) leaves the value");
+    }
+
+    [TestMethod]
     public void Constructors_InvalidHyperParameters_Throw()
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AdamOptimizer(beta1: 1f));
