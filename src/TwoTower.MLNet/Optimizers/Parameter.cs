@@ -78,10 +78,20 @@ public sealed class Parameter
     /// <summary>Sum of squared gradient entries (touched rows only when sparse).</summary>
     public double GradientSquaredNorm()
     {
-        if (!IsSparse) return System.Numerics.Tensors.TensorPrimitives.Dot(Gradient, Gradient);
+        if (!IsSparse) return SquaredNorm(Gradient);
         double s = 0;
-        foreach (var r in _touchedRows) s += System.Numerics.Tensors.TensorPrimitives.Dot(GradientRow(r), GradientRow(r));
+        foreach (var r in _touchedRows) s += SquaredNorm(GradientRow(r));
         return s;
+    }
+
+    // The float sum overflows once a value passes about 1.8e19 (an exploding gradient, what clipping is for): then it is summed in double.
+    private static double SquaredNorm(ReadOnlySpan<float> values)
+    {
+        var s = System.Numerics.Tensors.TensorPrimitives.Dot(values, values);
+        if (float.IsFinite(s)) return s;
+        double d = 0;
+        foreach (var v in values) d += (double)v * v;
+        return d;
     }
 
     /// <summary>Multiplies the gradient by <paramref name="factor"/> (gradient clipping).</summary>

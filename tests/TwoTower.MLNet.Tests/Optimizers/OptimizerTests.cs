@@ -108,6 +108,28 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void ClipByGlobalNorm_HugeGradients_ScalesToLimitInsteadOfZeroing(bool sparse)
+    {
+        // Found by an audit: the squared norm was summed in float, which overflows past about 1.8e19 per gradient value: an
+        // exploding gradient, the case clipping is for, measured an infinite norm and was scaled by 0, so the step did nothing.
+        Parameter Huge(float g)
+        {
+            var p = new Parameter("w", 2, 1, sparse);
+            p.Gradient[1] = g;
+            if (sparse) p.Touch(1);
+            return p;
+        }
+        var a = Huge(3e19f);
+        var b = Huge(4e19f);
+        var norm = GradientClipping.ClipByGlobalNorm(new[] { a, b }, 1f);
+        Assert.AreEqual(5e19, norm, 1e13);
+        Assert.AreEqual(0.6f, a.Gradient[1], 1e-6f);
+        Assert.AreEqual(0.8f, b.Gradient[1], 1e-6f);
+    }
+
+    [TestMethod]
     public void ClipByGlobalNorm_FrozenParameter_LeftOutOfTheNorm()
     {
         // Found by an audit: a frozen warm-started table's gradient (4) counted in the norm, so the trained one (3) was
