@@ -181,7 +181,7 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>Clip the global gradient norm to this (0 = off). Default 0.</summary>
     public float GradientClipNorm { get; set; }
 
-    /// <summary>Examples per mini-batch. Default 1024.</summary>
+    /// <summary>Examples per mini-batch (the other examples' items are each example's negatives: 1 only with ExtraNegatives, HardNegatives or SoftmaxOverAllItems). Default 1024.</summary>
     public int BatchSize { get; set; } = 1024;
 
     /// <summary>
@@ -287,6 +287,9 @@ public sealed class TwoTowerTrainerOptions
         if (SoftmaxOverAllItems && (ExtraNegatives > 0 || HardNegatives > 0))
             throw new ArgumentException($"SoftmaxOverAllItems makes every item a column of every batch, so ExtraNegatives ({ExtraNegatives}) and HardNegatives ({HardNegatives}) would add nothing: set them to 0.",
                 ExtraNegatives > 0 ? nameof(ExtraNegatives) : nameof(HardNegatives));
+        // One example makes one column: the softmax of the positive is 1 and BPR and hinge have no pair, so no gradient at all.
+        if (BatchSize == 1 && ExtraNegatives == 0 && HardNegatives == 0 && !SoftmaxOverAllItems)
+            throw new ArgumentException("BatchSize = 1 leaves each example without a negative (the in-batch negatives are the batch's other items), so nothing would train: use BatchSize ≥ 2, or add ExtraNegatives, HardNegatives or SoftmaxOverAllItems.", nameof(BatchSize));
         if (UserHistoryLength > 0 && !UseUserHistory)
             throw new ArgumentException($"UserHistoryLength = {UserHistoryLength} cuts the history bag, which only UseUserHistory = true adds: set UseUserHistory or leave UserHistoryLength at 0.", nameof(UserHistoryLength));
         if (!UseUserIdEmbedding && !UseUserFeatures && !UseUserHistory) throw new ArgumentException("The user tower needs an id embedding, user features or the history: set UseUserIdEmbedding, UseUserFeatures or UseUserHistory.", nameof(UseUserIdEmbedding));

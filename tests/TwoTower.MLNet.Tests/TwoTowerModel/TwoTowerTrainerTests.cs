@@ -349,6 +349,22 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    public void Options_BatchSizeOneWithoutOtherNegatives_RefusedNamingTheOption()
+    {
+        // Found by an audit: one example per batch makes one column, so the softmax of the positive is 1 and BPR and hinge
+        // have no pair: every gradient was 0, the loss curve read 0 and the "trained" model was its random start.
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new TwoTowerTrainerOptions { BatchSize = 1 }.Validate());
+        Assert.AreEqual("BatchSize", ex.ParamName);
+        StringAssert.Contains(ex.Message, "BatchSize = 1");
+        StringAssert.Contains(ex.Message, "ExtraNegatives");
+        // With negatives from elsewhere a batch of one still has something to rank against.
+        new TwoTowerTrainerOptions { BatchSize = 1, ExtraNegatives = 4 }.Validate();
+        new TwoTowerTrainerOptions { BatchSize = 1, HardNegatives = 4 }.Validate();
+        new TwoTowerTrainerOptions { BatchSize = 1, SoftmaxOverAllItems = true }.Validate();
+        new TwoTowerTrainerOptions { BatchSize = 2 }.Validate();
+    }
+
+    [TestMethod]
     public void Train_UserHistoryWithAveragingOneAndTwoThreads_SameModel()
     {
         // Held-out history (one user row per example), the parallel softmax and parameter averaging keep the arithmetic thread-independent.
