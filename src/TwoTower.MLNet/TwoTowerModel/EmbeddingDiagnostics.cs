@@ -26,8 +26,10 @@ internal static class EmbeddingDiagnostics
     /// <summary>
     /// Share of (query item, one of its 10 nearest other items by dot product) pairs that share a genre, over the
     /// items that have a genre (all of them up to <paramref name="maxQueries"/>, an even stride beyond); null with fewer than 12 items.
+    /// Throws <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public static double? NeighbourGenreCoherence(ReadOnlyMemory<float> itemVectors, int nItems, int d, BagFeature genres, int threads, int maxQueries = MaxCoherenceQueries)
+    public static double? NeighbourGenreCoherence(ReadOnlyMemory<float> itemVectors, int nItems, int d, BagFeature genres, int threads, int maxQueries = MaxCoherenceQueries,
+        CancellationToken cancellationToken = default)
     {
         if (nItems < 12) return null;
         var sets = GenreSets(genres, nItems);
@@ -39,7 +41,7 @@ internal static class EmbeddingDiagnostics
         var blocks = (queries.Length + rows - 1) / rows;
         long shared = 0, total = 0;
         var gate = new object();
-        Parallel.For(0, blocks, Options(threads), () => (Scores: new float[rows * nItems], Queries: new float[rows * d], Top: new int[10], Shared: 0L, Total: 0L), (blk, _, s) =>
+        Parallel.For(0, blocks, Options(threads, cancellationToken), () => (Scores: new float[rows * nItems], Queries: new float[rows * d], Top: new int[10], Shared: 0L, Total: 0L), (blk, _, s) =>
         {
             var first = blk * rows;
             var count = Math.Min(rows, queries.Length - first);
@@ -93,12 +95,12 @@ internal static class EmbeddingDiagnostics
         return (double)shared / (withGenre * (nItems - 1L));
     }
 
-    /// <summary>Share of the catalogue in some known user's unfiltered top 10 (every user's top 10 from <see cref="BatchScorer"/>).</summary>
-    public static double CatalogueCoverageAt10(IRecommender model, int threads)
+    /// <summary>Share of the catalogue in some known user's unfiltered top 10 (every user's top 10 from <see cref="BatchScorer"/>); cancellable like the scoring.</summary>
+    public static double CatalogueCoverageAt10(IRecommender model, int threads, CancellationToken cancellationToken = default)
     {
         if (model.Items.Count == 0) return double.NaN;
         var users = Enumerable.Range(0, model.Users.Count).Select(model.Users.GetRawId).ToArray();
-        var top = BatchScorer.Score(model, seen: null, users, new BatchScoringOptions { K = 10, Threads = threads }).Recommendations;
+        var top = BatchScorer.Score(model, seen: null, users, new BatchScoringOptions { K = 10, Threads = threads }, cancellationToken: cancellationToken).Recommendations;
         var timesRecommended = new int[model.Items.Count];
         foreach (var item in top.ItemIds) timesRecommended[model.Items.GetKey(item)]++;
         return CatalogueMetrics.Coverage(timesRecommended);
@@ -127,5 +129,6 @@ internal static class EmbeddingDiagnostics
         return false;
     }
 
-    private static ParallelOptions Options(int threads) => new() { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
+    private static ParallelOptions Options(int threads, CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount, CancellationToken = cancellationToken };
 }

@@ -103,7 +103,7 @@ public sealed class TwoTowerTrainer : IRecommenderTrainer
             model = Concatenate(members, report);
         }
         report.TrainingSeconds = sw.Elapsed.TotalSeconds;
-        if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, userFeatures, itemFeatures, first!.UserIdEmbedding, first.ItemIdEmbedding, first.TrainedUsers, Options.Threads);
+        if (Options.ComputeQualityReport) QualityReportBuilder.Fill(report, model, userFeatures, itemFeatures, first!.UserIdEmbedding, first.ItemIdEmbedding, first.TrainedUsers, Options.Threads, cancellationToken);
         return model;
     }
 
