@@ -88,6 +88,74 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void Adam_SparseRowNotTouched_KeepsValueAndMoments_ThenStepsWithTheGlobalStep()
+    {
+        // Lazy Adam as documented: an untouched row neither moves nor decays (weight decay included), its moments stay, and
+        // its next update corrects the bias with the global step (3 here), not with the number of its own updates.
+        const double lr = 0.1, wd = 0.1;
+        var p = new Parameter("emb", 2, 1, isSparse: true);
+        p.Value[0] = p.Value[1] = 1f;
+        var adam = new AdamOptimizer(weightDecay: (float)wd);
+        p.Gradient[0] = p.Gradient[1] = 0.5f;
+        p.Touch(0);
+        p.Touch(1);
+        adam.Step(p, (float)lr, 1);
+        p.ClearGradient();
+        var (w1, m1, v1) = (p.Value[1], p.State1![1], p.State2![1]);
+        Assert.AreEqual(0.99 - 0.1, w1, 1e-6, "step 1: decay, then lr · m̂/√v̂ = 0.1");
+        p.Gradient[0] = 0.5f;
+        p.Touch(0);
+        adam.Step(p, (float)lr, 2);
+        p.ClearGradient();
+        Assert.AreEqual(w1, p.Value[1], "an untouched row does not move");
+        Assert.AreEqual(m1, p.State1![1]);
+        Assert.AreEqual(v1, p.State2![1]);
+        p.Gradient[1] = -1f;
+        p.Touch(1);
+        adam.Step(p, (float)lr, 3);
+        double m = 0.9 * m1 - 0.1, v = 0.999 * v1 + 0.001;
+        var expected = w1 * (1 - lr * wd) - lr * (m / (1 - Math.Pow(0.9, 3))) / (Math.Sqrt(v / (1 - Math.Pow(0.999, 3))) + 1e-8);
+        Assert.AreEqual(expected, p.Value[1], 1e-6);
+    }
+
+    [TestMethod]
+    public void SgdMomentum_SparseRowNotTouched_KeepsItsVelocityUnused()
+    {
+        // Heavy-ball momentum is lazy too: a row's velocity acts only in the steps that touch the row.
+        var p = new Parameter("emb", 2, 1, isSparse: true);
+        p.Value[0] = p.Value[1] = 1f;
+        var sgd = new SgdMomentumOptimizer(0.9f);
+        p.Gradient[0] = p.Gradient[1] = 0.5f;
+        p.Touch(0);
+        p.Touch(1);
+        sgd.Step(p, 0.1f, 1);
+        p.ClearGradient();
+        p.Touch(0);
+        sgd.Step(p, 0.1f, 2);
+        p.ClearGradient();
+        Assert.AreEqual(0.95f, p.Value[1], 1e-6f, "not 0.905: the untouched row's velocity was not applied");
+        Assert.AreEqual(0.905f, p.Value[0], 1e-6f, "the touched row coasts on its velocity (gradient 0)");
+        p.Gradient[1] = 0.5f;
+        p.Touch(1);
+        sgd.Step(p, 0.1f, 3);
+        Assert.AreEqual(0.95f - 0.1f * (0.9f * 0.5f + 0.5f), p.Value[1], 1e-6f);
+    }
+
+    [TestMethod]
+    public void Adagrad_TwoStepsWithWeightDecay_HandComputed()
+    {
+        var p = Scalar(1f, 0.5f);
+        var adagrad = new AdagradOptimizer(weightDecay: 0.5f);
+        adagrad.Step(p, 0.1f, 1);
+        var w = 1 * (1 - 0.05) - 0.1 * 0.5 / (Math.Sqrt(0.1 + 0.25) + 1e-7);
+        Assert.AreEqual(w, p.Value[0], 1e-6);
+        p.Gradient[0] = -1f;
+        adagrad.Step(p, 0.1f, 2);
+        w = w * (1 - 0.05) + 0.1 * 1 / (Math.Sqrt(0.1 + 0.25 + 1) + 1e-7);
+        Assert.AreEqual(w, p.Value[0], 1e-6);
+    }
+
+    [TestMethod]
     public void Step_Frozen_LeavesValues()
     {
         var p = Scalar(1f, 0.5f);

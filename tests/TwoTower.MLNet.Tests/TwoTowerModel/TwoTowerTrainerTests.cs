@@ -121,6 +121,25 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    [DataRow(0f)]
+    [DataRow(0.9f)]
+    public void Train_EarlyStopped_ReturnedModelScoresTheBestEpochsValidationValue(float averaging)
+    {
+        // The restored parameters are those the best epoch was validated with (the averages when averaging is on): the
+        // returned model scores exactly the best value again, though training ran on past that epoch.
+        var data = TrainingData.Create(ClusteredLog(seed: 1), ClusteredLog(perUser: 3, seed: 2), Genres());
+        var options = Small();
+        (options.Epochs, options.LearningRate, options.EarlyStoppingPatience, options.WeightAveragingDecay) = (12, 0.05f, 1, averaging);
+        var model = new TwoTowerTrainer(options).Train(data);
+        var report = model.Report!;
+        var curve = report.ValidationCurve.Select(m => m["NDCG@10"]).ToArray();
+        Assert.IsLessThan(report.EpochsRun, report.BestEpoch, $"the test needs epochs after the best one ({string.Join(", ", curve)})");
+        Assert.AreEqual(curve.Max(), curve[report.BestEpoch - 1]);
+        var again = ValidationMetric.Parse("NDCG@10").Evaluate(model, data.Train, data.Validation!, 2, default)["NDCG@10"];
+        Assert.AreEqual(report.BestValidationValue!.Value, again, 1e-12);
+    }
+
+    [TestMethod]
     public void Train_Ensemble_ReportKeepsEveryMembersCurvesThroughSaveLoad()
     {
         // The report of an ensemble described member 0 only: the other members' epochs and validation values were lost.
