@@ -78,7 +78,7 @@ public sealed class TwoTowerTrainerOptions
     /// <summary>L2-normalise tower outputs (cosine similarity). Default true.</summary>
     public bool Normalize { get; set; } = true;
 
-    /// <summary>Softmax temperature: logits are similarities divided by this. Default 0.05.</summary>
+    /// <summary>Softmax temperature: logits are similarities divided by this. BCE and BPR divide their scores by it too (at 0.05 their logits span ±20 with <see cref="Normalize"/>); hinge ignores it and uses <see cref="Margin"/>. Default 0.05.</summary>
     public float Temperature { get; set; } = 0.05f;
 
     /// <summary>Dropout after hidden layers while training, in [0, 1); needs at least one hidden layer. Default 0.</summary>
