@@ -15,7 +15,7 @@ public sealed class NegativeSampler
     private readonly double[] _cumulative;
     private readonly int _itemCount;
 
-    /// <summary>Creates a sampler over <paramref name="itemCounts"/>.Length items.</summary>
+    /// <summary>Creates a sampler over <paramref name="itemCounts"/>.Length items (counts ≥ 0, read by popularity sampling only).</summary>
     public NegativeSampler(ReadOnlySpan<int> itemCounts, NegativeSampling mode)
     {
         if (itemCounts.Length == 0) throw new ArgumentException("The catalogue is empty.", nameof(itemCounts));
@@ -25,6 +25,9 @@ public sealed class NegativeSampler
         double s = 0;
         for (var i = 0; i < itemCounts.Length; i++)
         {
+            // Falling cumulative counts would send the binary search to the wrong items.
+            if (mode == NegativeSampling.Popularity && itemCounts[i] < 0)
+                throw new ArgumentOutOfRangeException(nameof(itemCounts), itemCounts[i], $"The count of item {i} is negative; popularity sampling needs counts ≥ 0.");
             s += mode == NegativeSampling.Uniform ? 1 : itemCounts[i];
             _cumulative[i] = s;
         }

@@ -222,6 +222,18 @@ public sealed class LossGradientTests
     }
 
     [TestMethod]
+    public void NegativeSampler_NegativeCount_ThrowsNamingTheItem()
+    {
+        // Found by an audit: a negative count made the cumulative counts fall, so the binary search drew the wrong items and
+        // Probability was negative for that item (here −0.5) without a word.
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new NegativeSampler(new[] { 5, -3, 4 }, NegativeSampling.Popularity));
+        Assert.AreEqual("itemCounts", ex.ParamName);
+        StringAssert.Contains(ex.Message, "item 1");
+        // Uniform sampling does not read the counts.
+        Assert.AreEqual(1 / 3.0, new NegativeSampler(new[] { 5, -3, 4 }, NegativeSampling.Uniform).Probability(1), 1e-12);
+    }
+
+    [TestMethod]
     public void NegativeSampler_Popularity_FollowsCounts()
     {
         var sampler = new NegativeSampler(new[] { 0, 1, 3 }, NegativeSampling.Popularity);
