@@ -246,6 +246,41 @@ public sealed class OptimizerTests
     }
 
     [TestMethod]
+    public void LearningRateSchedule_WarmupThenCosine_BoundaryValues()
+    {
+        // Warm-up reaches the base at step 10, the half cosine starts just below it and ends at FinalFraction at step 110.
+        var s = new LearningRateSchedule(2f, 10, LearningRateDecay.Cosine, 110, 0.1f);
+        Assert.AreEqual(0.2f, s.RateAt(1), 1e-6f);
+        Assert.AreEqual(2f, s.RateAt(10), 1e-6f);
+        Assert.AreEqual(2 * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI / 100))), s.RateAt(11), 1e-6);
+        Assert.AreEqual(2 * 0.55f, s.RateAt(60), 1e-6f);
+        Assert.AreEqual(0.2f, s.RateAt(110), 1e-6f);
+        Assert.AreEqual(0.2f, s.RateAt(500), 1e-6f, "past the planned steps the rate stays at the final one");
+        Assert.AreEqual(2f, new LearningRateSchedule(2f, 0, LearningRateDecay.None, 110).RateAt(1));
+        Assert.AreEqual(2f, new LearningRateSchedule(2f, 10, LearningRateDecay.Linear, 10).RateAt(50), "no steps left to decay over");
+    }
+
+    [TestMethod]
+    public void LearningRateSchedule_OutOfRangeParameters_ThrowNamingThem()
+    {
+        // Found by an audit: the documented ranges were not checked: a warm-up of −5 steps bent the decay (step 1 of a linear
+        // decay over 100 steps came out 0.95 of the base), an undefined decay was taken for cosine, a NaN base gave NaN rates.
+        foreach (var (schedule, name) in new[]
+        {
+            (new LearningRateSchedule(float.NaN, 0, LearningRateDecay.None, 100), "BaseRate"),
+            (new LearningRateSchedule(0f, 0, LearningRateDecay.None, 100), "BaseRate"),
+            (new LearningRateSchedule(1f, -5, LearningRateDecay.Linear, 100), "WarmupSteps"),
+            (new LearningRateSchedule(1f, 0, (LearningRateDecay)7, 100), "Decay"),
+            (new LearningRateSchedule(1f, 0, LearningRateDecay.Linear, 100, -0.5f), "FinalFraction"),
+            (new LearningRateSchedule(1f, 0, LearningRateDecay.Linear, 100, float.NaN), "FinalFraction"),
+        })
+        {
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => schedule.RateAt(1), name);
+            Assert.AreEqual(name, ex.ParamName);
+        }
+    }
+
+    [TestMethod]
     public void Constructors_InvalidHyperParameters_Throw()
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new AdamOptimizer(beta1: 1f));
