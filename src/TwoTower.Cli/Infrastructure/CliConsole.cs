@@ -67,9 +67,11 @@ internal sealed class CliConsole
                     var task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
                     result = work(new SynchronousProgress<TrainingProgress>(p =>
                     {
-                        task.MaxValue = Math.Max(1, p.TotalSteps);
-                        task.Value = p.Step;
-                        task.Description = Markup.Escape($"{title} {p.Figures()}");
+                        // An ensemble's members run one after another: one bar over all their steps, not a bar restarting per member.
+                        var members = Math.Max(1, p.Members);
+                        task.MaxValue = Math.Max(1, p.TotalSteps * members);
+                        task.Value = (Math.Max(1, p.Member) - 1) * p.TotalSteps + p.Step;
+                        task.Description = Markup.Escape(p.Members > 1 ? $"{title} (member {p.Member}/{p.Members}) {p.Figures()}" : $"{title} {p.Figures()}");
                     }));
                     task.Value = task.MaxValue;
                 });

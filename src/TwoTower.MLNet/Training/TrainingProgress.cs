@@ -19,6 +19,15 @@ public sealed record TrainingProgress(
     double? ExamplesPerSecond = null,
     double? Seconds = null)
 {
+    /// <summary>1-based member of an ensemble whose steps these are (each member runs its own epochs); 0 outside an ensemble.</summary>
+    public int Member { get; init; }
+
+    /// <summary>Members of the ensemble (<see cref="Member"/>'s count); 0 outside an ensemble.</summary>
+    public int Members { get; init; }
+
+    /// <summary>Where the run is, e.g. "epoch 3/14", or "epoch 3/14 of member 2/3" in an ensemble.</summary>
+    public string Position => Members > 1 ? $"{Stage} {Step}/{TotalSteps} of member {Member}/{Members}" : $"{Stage} {Step}/{TotalSteps}";
+
     /// <summary>The report's figures, e.g. "loss 5.1235, NDCG@10 0.0612, 95,000 examples/s, 0.80 s" (empty when it has none).</summary>
     public string Figures()
     {
@@ -32,6 +41,5 @@ public sealed record TrainingProgress(
     }
 
     /// <summary>One line, e.g. "epoch 3/14: loss 5.1235, NDCG@10 0.0612, 95,000 examples/s, 0.80 s".</summary>
-    public override string ToString() =>
-        Figures() is { Length: > 0 } figures ? $"{Stage} {Step}/{TotalSteps}: {figures}" : $"{Stage} {Step}/{TotalSteps}";
+    public override string ToString() => Figures() is { Length: > 0 } figures ? $"{Position}: {figures}" : Position;
 }

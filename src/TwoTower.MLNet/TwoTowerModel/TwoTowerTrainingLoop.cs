@@ -54,6 +54,7 @@ internal sealed class TwoTowerTrainingLoop
     private readonly int[] _order;
     private float[]? _snapItems;
     private float[]? _snapUsers;
+    private readonly int _member;
     private readonly int[] _pool;
     private readonly float[] _poolScores;
     private readonly float[] _meanUser;
@@ -70,6 +71,7 @@ internal sealed class TwoTowerTrainingLoop
     public TwoTowerTrainingLoop(TwoTowerTrainerOptions options, ITowerBackend backend, TrainingData data, FeatureTable userFeatures, FeatureTable itemFeatures, int member = 0)
     {
         _o = options;
+        _member = member;
         _checkpointPath = options.CheckpointDirectory is { } dir ? TrainingCheckpoint.PathFor(dir, member) : null;
         if (_checkpointPath is not null)
         {
@@ -272,7 +274,9 @@ internal sealed class TwoTowerTrainingLoop
             var stop = _metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience;
             if (_checkpointPath is not null)
                 SaveCheckpoint(_checkpointPath, epoch, stop || epoch == _o.Epochs, report, new TrainingCheckpoint.TrainingState { Best = best, BestEpoch = bestEpoch, SinceBest = sinceBest }, bestValues);
-            progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds));
+            // An ensemble's members each count their epochs from 1: the member tells the reports apart.
+            progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds)
+                { Member = _o.EnsembleSize > 1 ? _member + 1 : 0, Members = _o.EnsembleSize > 1 ? _o.EnsembleSize : 0 });
             if (stop) break;
         }
         if (bestValues is not null)

@@ -140,6 +140,27 @@ public sealed class TwoTowerTrainerTests
     }
 
     [TestMethod]
+    public void Train_Ensemble_ProgressNamesTheMemberOfEachEpoch()
+    {
+        // Each member counts its epochs from 1: the reports read "epoch 1/2 … 2/2" once per member and could not be told
+        // apart (the CLI's bar restarted, its log repeated the same lines).
+        var data = TrainingData.Create(ClusteredLog(seed: 1), null, Genres());
+        var options = Small();
+        (options.Epochs, options.EnsembleSize) = (2, 3);
+        var reports = new List<TrainingProgress>();
+        new TwoTowerTrainer(options).Train(data, new SynchronousProgress<TrainingProgress>(reports.Add));
+        CollectionAssert.AreEqual(new[] { (1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (3, 2) }, reports.Select(r => (r.Member, r.Step)).ToArray());
+        Assert.IsTrue(reports.All(r => r.Members == 3 && r.Stage == "epoch"));
+        StringAssert.StartsWith(reports[3].ToString(), "epoch 2/2 of member 2/3: loss ");
+
+        options.EnsembleSize = 1;
+        reports.Clear();
+        new TwoTowerTrainer(options).Train(data, new SynchronousProgress<TrainingProgress>(reports.Add));
+        Assert.IsTrue(reports.All(r => r.Member == 0 && r.Members == 0));
+        StringAssert.StartsWith(reports[1].ToString(), "epoch 2/2: loss ");
+    }
+
+    [TestMethod]
     public void Train_Ensemble_ReportKeepsEveryMembersCurvesThroughSaveLoad()
     {
         // The report of an ensemble described member 0 only: the other members' epochs and validation values were lost.
