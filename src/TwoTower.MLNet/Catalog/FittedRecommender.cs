@@ -122,6 +122,7 @@ public sealed class FittedRecommender
     /// <param name="excludeSeen">Leave out the user's training items.</param>
     /// <exception cref="ArgumentOutOfRangeException">k is out of range.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="excludeSeen"/> for a model whose training items are unknown (<see cref="KnowsSeenItems"/>).</exception>
+    /// <exception cref="ObjectDisposedException"><see cref="Index"/> was disposed (an Index step's index goes with the step's transformer).</exception>
     public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen = false)
     {
         ArgumentNullException.ThrowIfNull(userId);
@@ -145,7 +146,18 @@ public sealed class FittedRecommender
             var outer = options.Filter;
             options = options with { Filter = id => seen.AsSpan().BinarySearch((int)id) < 0 && (outer is null || outer(id)) };
         }
-        var results = Index.Search(query, k, options);
+        SearchResults results;
+        try
+        {
+            results = Index.Search(query, k, options);
+        }
+        catch (ObjectDisposedException ex)
+        {
+            // The index's own message names only its type; say whose index it is and what disposes it.
+            throw new ObjectDisposedException($"The item index '{IndexDescription}' of this model was disposed: an Index step's index is disposed with the step's " +
+                "transformer (disposing the fitted pipeline, or a PredictionEngine that owned it, does so). Fit the pipeline again, or serve through " +
+                "WithIndex(index) with an index you keep open.", ex);
+        }
         var ids = results.IdsOf(0);
         var scores = results.ScoresOf(0);
         var list = new List<Recommendation>(k);

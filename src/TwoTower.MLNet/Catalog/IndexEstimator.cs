@@ -10,7 +10,8 @@ namespace TwoTower.MLNet;
 /// <see cref="FittedRecommender"/> with <see cref="FittedRecommender.Index"/> set) is what <c>FindModel</c> finds in the
 /// pipeline from this step on; the trainer's own is left unchanged. The following <c>Recommend</c> step
 /// saves an exact index as ONNX TopK; approximate indexes serve in process (<see cref="FittedRecommender.Recommend"/>).
-/// It adds no column: its transformer is an empty (savable) ML.NET chain.
+/// It adds no column: its transformer saves as an empty ML.NET chain, and owns the index: disposing it (or the fitted
+/// pipeline, or a PredictionEngine that owned the pipeline) disposes the index, e.g. unmaps a memory-mapped one.
 /// </summary>
 public sealed class IndexEstimator : IEstimator<ITransformer>
 {
@@ -28,10 +29,10 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
     /// <summary>A copy of the index options.</summary>
     public IndexOptions Options => _options.Clone();
 
-    /// <summary>The index built by the most recent <see cref="Fit"/>, or null before the first.</summary>
+    /// <summary>The index built by the most recent <see cref="Fit"/>, or null before the first; disposed with the transformer that Fit returned.</summary>
     public IVectorIndex? LastIndex { get; private set; }
 
-    /// <summary>Builds the index from the preceding trainer's item vectors and returns an identity transformer.</summary>
+    /// <summary>Builds the index from the preceding trainer's item vectors and returns an identity transformer that owns it.</summary>
     /// <exception cref="InvalidOperationException">No trainer precedes this step, or the index does not take the vectors.</exception>
     public ITransformer Fit(IDataView input)
     {
@@ -50,7 +51,7 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
         // The model with its index is a new FittedRecommender, registered for this step's transformer: the trainer's own
         // (found through FindModel before, or indexed again by another Index step) stays as it was.
         var served = fitted.Served(index, _options.Search, _options.Create is null || _options.Description != "Flat" ? _options.Description : index.GetType().Name);
-        var transformer = new TransformerChain<ITransformer>();
+        var transformer = new OwningTransformer(new TransformerChain<ITransformer>(), index, $"The Index step's transformer ('{served.IndexDescription}')", "its item index");
         _state.Register(transformer, served);
         LastIndex = index;
         return transformer;
