@@ -33,7 +33,8 @@ namespace TwoTower.MLNet;
 /// </code>
 /// (or Microsoft.Extensions.ObjectPool / Microsoft.Extensions.ML's PredictionEnginePool, which do the same).
 /// An engine made by <c>CreatePredictionEngine</c> owns its transformer: disposing it closes the model's ONNX
-/// sessions (and removes ML.NET's temp file), so dispose engines only when the model is no longer used.</para>
+/// sessions (and removes ML.NET's temp file), so dispose engines only when the model is no longer used: a fitted model used
+/// after that throws an <see cref="ObjectDisposedException"/> naming the step.</para>
 /// </remarks>
 public sealed class RecommendEstimator : IEstimator<ITransformer>
 {
@@ -105,7 +106,7 @@ public sealed class RecommendEstimator : IEstimator<ITransformer>
         var spec = BuildSpec(fitted, userText);
         steps.Add(OnnxStep.Fit(_ml, OnnxRecommenderExporter.ToBytes(spec), [_options.ItemIdsColumn, _options.ScoresColumn], [userText], data,
             _options.Execution, _options.GpuDeviceId, _options.Log));
-        return steps.Count == 1 ? steps[0] : new TransformerChain<ITransformer>(steps.ToArray());
+        return new OwningTransformer(steps.Count == 1 ? steps[0] : new TransformerChain<ITransformer>(steps.ToArray()), null, "The Recommend step's transformer", "its ONNX session");
     }
 
     /// <summary>Adds the item id and score columns after checking the user id column.</summary>

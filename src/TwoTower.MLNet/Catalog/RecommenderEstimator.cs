@@ -13,8 +13,8 @@ namespace TwoTower.MLNet;
 
 /// <summary>
 /// A recommender trainer as an ML.NET estimator: reads the user and item id columns (text, key with
-/// values, or number), builds <see cref="TrainingData"/>, fits the engine and returns a transformer made of
-/// ML.NET's own transforms only (id conversion + <c>ApplyOnnxModel</c>), which adds the
+/// values, or number), builds <see cref="TrainingData"/>, fits the engine and returns a transformer that runs and
+/// saves as ML.NET's own transforms only (id conversion + <c>ApplyOnnxModel</c>), which adds the
 /// <see cref="UserVectorColumn"/> column (the model's user vector; unknown users get its cold-start vector)
 /// and, with <see cref="WithItemVector"/>, an item vector column. Append
 /// <c>ml.TwoTower().Transforms.Recommend(...)</c> to get top-K items.
@@ -233,7 +233,7 @@ public sealed class RecommenderEstimator : IEstimator<ITransformer>
                 throw;
             }
         }
-        var chain = new TransformerChain<ITransformer>(steps.ToArray());
+        var chain = new OwningTransformer(new TransformerChain<ITransformer>(steps.ToArray()), null, $"The {Name} trainer's transformer", "its ONNX sessions");
         var fitted = new FittedRecommender(model, data.Train, UserIdColumn, ItemIdColumn, userText, seconds) { UserVectorColumn = UserVectorColumn, WarmStartedFrom = warm?.ModelType };
         LastFitted = fitted;
         _state.Register(chain, fitted);

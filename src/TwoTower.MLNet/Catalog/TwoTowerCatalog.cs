@@ -10,7 +10,7 @@ namespace TwoTower.MLNet;
 /// evaluation with the DESIGN §6 metrics ("HR@10", "NDCG@10", "MRR", ...; "top_100" for the TFRS protocol).
 /// </summary>
 /// <remarks>
-/// Everything a fitted pipeline holds is ML.NET's own transforms and <c>ApplyOnnxModel</c> graphs, so
+/// Everything a fitted pipeline saves is ML.NET's own transforms and <c>ApplyOnnxModel</c> graphs, so
 /// <c>ml.Model.Save</c>/<c>Load</c> work without registering anything (no CustomMapping is used).
 /// </remarks>
 public sealed class TwoTowerCatalog
