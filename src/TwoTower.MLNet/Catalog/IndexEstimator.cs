@@ -42,12 +42,21 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
                   "a trainer of the same MLContext (each context's ml.TwoTower() keeps its own fitted models).");
         var model = fitted.Model;
         var index = _options.Build(model.Dimension);
-        if (IndexCompatibility.Problem(model, index) is { } problem) throw new InvalidOperationException(problem);
-        var vectors = model.ItemVectors.Span;
-        if (!index.IsTrained) index.Train(vectors);
-        var ids = new long[model.Items.Count];
-        for (var i = 0; i < ids.Length; i++) ids[i] = i;
-        index.Add(ids, vectors);
+        try
+        {
+            if (IndexCompatibility.Problem(model, index) is { } problem) throw new InvalidOperationException(problem);
+            var vectors = model.ItemVectors.Span;
+            if (!index.IsTrained) index.Train(vectors);
+            var ids = new long[model.Items.Count];
+            for (var i = 0; i < ids.Length; i++) ids[i] = i;
+            index.Add(ids, vectors);
+        }
+        catch
+        {
+            // Nobody else holds the index yet: release what it holds (a mapped file, a connection) before refusing it.
+            index.Dispose();
+            throw;
+        }
         // The model with its index is a new FittedRecommender, registered for this step's transformer: the trainer's own
         // (found through FindModel before, or indexed again by another Index step) stays as it was.
         var served = fitted.Served(index, _options.Search, _options.Create is null || _options.Description != "Flat" ? _options.Description : index.GetType().Name);

@@ -129,5 +129,26 @@ public sealed class IndexDisposalTests
         CollectionAssert.AreEqual(expected, Predict((ITransformer)loaded));
     }
 
+    [TestMethod]
+    public void Fit_RefusingTheIndex_DisposesIt()
+    {
+        // Found by an audit: an index Create built and Fit then refused (L2 metric, another dimension) or failed to fill was
+        // dropped undisposed, e.g. a pgvector index's connection left open.
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var trained = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
+        var data = trained.Transform(train);
+        var created = new List<IVectorIndex>();
+        foreach (var create in new Func<int, IVectorIndex>[] { d => new FlatIndex(d, VectorMetric.L2), d => new FlatIndex(d + 1) })
+        {
+            var step = ml.TwoTower().Transforms.Index(new IndexOptions { Create = d => { var index = create(d); created.Add(index); return index; } });
+            Assert.ThrowsExactly<InvalidOperationException>(() => step.Fit(data));
+        }
+        Assert.HasCount(2, created);
+        foreach (var index in created)
+            Assert.ThrowsExactly<ObjectDisposedException>(() => index.Search(new float[index.Dimension], 1), $"{index.Metric}, d = {index.Dimension}");
+        (trained as IDisposable)?.Dispose();
+    }
+
     private static bool IsMapped(string path) => File.ReadLines("/proc/self/maps").Any(l => l.EndsWith(path, StringComparison.Ordinal));
 }
