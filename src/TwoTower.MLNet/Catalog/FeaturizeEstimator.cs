@@ -6,21 +6,55 @@ namespace TwoTower.MLNet;
 
 /// <summary>
 /// Builds the featurization pipeline of <see cref="FeaturizerOptions"/> from ML.NET's own transforms
-/// (MapValueToKey, TokenizeIntoWords, NormalizeMeanVariance), so it saves and loads like any ML.NET model.
+/// (MapValueToKey, TokenizeIntoWords, NormalizeMeanVariance), so it saves and loads like any ML.NET model; fitted, it is a
+/// <see cref="FeaturizeTransformer"/>, which names a missing input column and the option that reads it.
 /// </summary>
-internal static class FeaturizeEstimator
+internal sealed class FeaturizeEstimator : IEstimator<ITransformer>
 {
-    /// <summary>The chain of ML.NET estimators for <paramref name="options"/>.</summary>
+    private readonly IEstimator<ITransformer> _chain;
+    private readonly (string Column, string Option)[] _reads;
+
+    private FeaturizeEstimator(IEstimator<ITransformer> chain, (string Column, string Option)[] reads)
+    {
+        _chain = chain;
+        _reads = reads;
+    }
+
+    /// <summary>Fits the ML.NET chain after checking that <paramref name="input"/> has every column the step reads.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column named in the options is not in the input.</exception>
+    public ITransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        foreach (var (column, option) in _reads)
+            if (input.Schema.GetColumnOrNull(column) is null)
+                throw FeaturizeTransformer.Missing(column, option, input.Schema.Where(c => !c.IsHidden).Select(c => c.Name), serving: false);
+        return new FeaturizeTransformer(_chain.Fit(input), _reads);
+    }
+
+    /// <summary>The output shape of the ML.NET chain, after checking that the input has every column the step reads.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column named in the options is not in the input.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        foreach (var (column, option) in _reads)
+            if (SchemaShapes.Find(inputSchema, column) is null)
+                throw FeaturizeTransformer.Missing(column, option, inputSchema.Select(c => c.Name), serving: false);
+        return _chain.GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>The featurization estimator for <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">No column was named, a column is named twice, or bag columns have no separators.</exception>
     public static IEstimator<ITransformer> Create(MLContext ml, FeaturizerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var steps = new List<IEstimator<ITransformer>>();
         var used = new HashSet<string>(StringComparer.Ordinal);
+        var reads = new List<(string, string)>();
         void Use(string column, string option)
         {
             if (string.IsNullOrWhiteSpace(column)) throw new ArgumentException($"{option} contains an empty column name.", option);
             if (!used.Add(column)) throw new ArgumentException($"Column '{column}' is named twice ({option}); each column takes one role.", option);
+            reads.Add((column, "FeaturizerOptions." + option));
         }
         if (options.UserIdColumn is not null) { Use(options.UserIdColumn, nameof(options.UserIdColumn)); steps.Add(ml.Transforms.Conversion.MapValueToKey(options.UserIdColumn + "Key", options.UserIdColumn)); }
         if (options.ItemIdColumn is not null) { Use(options.ItemIdColumn, nameof(options.ItemIdColumn)); steps.Add(ml.Transforms.Conversion.MapValueToKey(options.ItemIdColumn + "Key", options.ItemIdColumn)); }
@@ -58,6 +92,6 @@ internal static class FeaturizeEstimator
         if (steps.Count == 0) throw new ArgumentException("FeaturizerOptions names no column; set the id, categorical, bag, text or numeric columns.", nameof(options));
         IEstimator<ITransformer> chain = steps[0];
         for (var i = 1; i < steps.Count; i++) chain = chain.Append(steps[i]);
-        return chain;
+        return new FeaturizeEstimator(chain, reads.ToArray());
     }
 }

@@ -21,9 +21,11 @@ public sealed class TwoTowerTransformsCatalog
     /// </summary>
     /// <remarks>
     /// The fitted transform reads every column named here whenever it runs, serving included: a <c>PredictionEngine</c> whose
-    /// input type lacks one (e.g. <c>ItemId</c> in a request that carries only the user) fails with ML.NET's "Could not find
-    /// input column". For a pipeline that answers user requests, set <see cref="FeaturizerOptions.ItemIdColumn"/> to null (the
-    /// trainers map raw ids themselves), name only user columns, and give item features through <see cref="TwoTowerOptions.Items"/>.
+    /// input type lacks one (e.g. <c>ItemId</c> in a request that carries only the user) fails with an
+    /// <see cref="ArgumentOutOfRangeException"/> naming the column and its option (a model loaded by <c>ml.Model.Load</c> holds
+    /// ML.NET's transforms only, and fails with ML.NET's "Could not find input column 'ItemId'"). For a pipeline that answers
+    /// user requests, set <see cref="FeaturizerOptions.ItemIdColumn"/> to null (the trainers map raw ids themselves), name only
+    /// user columns, give them to the request type, and give item features through <see cref="TwoTowerOptions.Items"/>.
     /// </remarks>
     /// <param name="options">The columns and separators; read here, so later changes do not affect the estimator.</param>
     /// <exception cref="ArgumentException">No column named, a column named twice, or bag columns without separators.</exception>
