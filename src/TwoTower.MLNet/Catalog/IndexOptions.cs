@@ -15,7 +15,10 @@ public sealed class IndexOptions
     /// </summary>
     public string Description { get; set; } = "Flat";
 
-    /// <summary>Any <see cref="IVectorIndex"/>: called with the vector dimension, returns an empty index (inner-product metric expected). Default null: use <see cref="Description"/>.</summary>
+    /// <summary>
+    /// Any <see cref="IVectorIndex"/>: called with the vector dimension, returns an empty index (inner-product metric expected) that
+    /// the step then owns: it is disposed with the step's transformer (or at once when Fit refuses it). Default null: use <see cref="Description"/>.
+    /// </summary>
     public Func<int, IVectorIndex>? Create { get; set; }
 
     /// <summary>
