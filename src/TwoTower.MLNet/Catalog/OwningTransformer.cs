@@ -28,12 +28,6 @@ internal sealed class OwningTransformer : ITransformer, IDisposable
             "fit the pipeline again, or load a saved copy with ml.Model.Load.";
     }
 
-    /// <summary>Whether <see cref="Dispose"/> ran.</summary>
-    public bool IsDisposed => _disposed;
-
-    /// <summary>The message of the <see cref="ObjectDisposedException"/> a use after <see cref="Dispose"/> throws.</summary>
-    public string DisposedMessage => _disposedMessage;
-
     public bool IsRowToRowMapper => _inner.IsRowToRowMapper;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
