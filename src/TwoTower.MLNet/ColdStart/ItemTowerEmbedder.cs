@@ -7,6 +7,7 @@ namespace TwoTower.MLNet.ColdStart;
 /// <summary>
 /// New items through a two-tower model's own item tower: the record's genres, title and release year are encoded with
 /// the training vocabularies and run through the trained network, exactly as an item without training interactions was.
+/// Fields the tower does not read (a release date for a tower trained without release years) are left out.
 /// </summary>
 public sealed class ItemTowerEmbedder : INewItemEmbedder
 {
@@ -36,6 +37,13 @@ public sealed class ItemTowerEmbedder : INewItemEmbedder
     public float[] Embed(ItemRecord item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return _model.EmbedNewItem(ItemFeatureBuilder.Describe(item));
+        var raw = ItemFeatureBuilder.Describe(item);
+        // The tower reads only the fields its training metadata had (movies.dat has no release dates): a field it never saw
+        // is left out, as training left it out, not refused like a misspelt feature name (a record's fields are fixed).
+        var schema = _model.ItemTower!.Features;
+        foreach (var name in raw.Bags.Keys.Where(k => !schema.Bags.Any(b => b.Name == k)).ToArray()) raw.Bags.Remove(name);
+        foreach (var name in raw.Numeric.Keys.Where(k => !schema.Numerics.Any(n => n.Name == k)).ToArray()) raw.Numeric.Remove(name);
+        foreach (var name in raw.Categorical.Keys.Where(k => !schema.Categoricals.Any(c => c.Name == k)).ToArray()) raw.Categorical.Remove(name);
+        return _model.EmbedNewItem(raw);
     }
 }
