@@ -15,6 +15,16 @@ public sealed class FeatureTests
     }
 
     [TestMethod]
+    public void Tokenize_LettersAndNumbersBeyondTheBasicPlane_KeptAsThePythonPeersKeepThem()
+    {
+        // data.py's [^\W_]+ on str.lower(): letters and numbers of any plane (a surrogate pair is one letter), lower-cased.
+        CollectionAssert.AreEqual(new[] { "\U0002000B\U0002000C", "2001" }, TitleTokenizer.Tokenize("\U0002000B\U0002000C (2001)"));
+        CollectionAssert.AreEqual(new[] { "\U00010428\U00010429", "x" }, TitleTokenizer.Tokenize("\U00010400\U00010401 X"));
+        CollectionAssert.AreEqual(new[] { "alien³", "1992" }, TitleTokenizer.Tokenize("Alien³ (1992)"));
+        CollectionAssert.AreEqual(new[] { "foo", "bar" }, TitleTokenizer.Tokenize("foo_bar"));
+    }
+
+    [TestMethod]
     public void UserHistoryFeature_RecentWithARepeatedItem_DistinctItemsOfTheLastInteractions()
     {
         // What metadata.json's max_length tells a server outside .NET to feed: the distinct items of the last N
