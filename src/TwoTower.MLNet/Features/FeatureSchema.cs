@@ -89,7 +89,7 @@ public sealed class FeatureSchema
     /// Encodes <paramref name="raw"/>: unknown categorical values and bag tokens count as missing (code 0 / dropped),
     /// repeated tokens count once, a missing numeric becomes 0 (the mean).
     /// </summary>
-    /// <exception cref="ArgumentException">A feature name is not in the schema (the message lists the known ones), or a numeric value is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">A feature name is not in the schema (the message lists the known ones), or a numeric value is NaN or infinite, or infinite once standardised.</exception>
     public EncodedFeatures Encode(RawFeatures raw)
     {
         ArgumentNullException.ThrowIfNull(raw);
@@ -114,7 +114,11 @@ public sealed class FeatureSchema
         {
             if (!raw.Numeric.TryGetValue(Numerics[i].Name, out var x)) continue;
             if (!double.IsFinite(x)) throw new ArgumentException($"Numeric feature '{Numerics[i].Name}' is {x}; expected a finite number (leave it out when missing).", nameof(raw));
-            numeric[i] = (float)((x - Numerics[i].Mean) / Numerics[i].Std);
+            var z = (float)((x - Numerics[i].Mean) / Numerics[i].Std);
+            // A finite double far from the training values can standardise past float: the tower would read ±∞ and give NaN.
+            if (!float.IsFinite(z))
+                throw new ArgumentException($"Numeric feature '{Numerics[i].Name}' is {x}, which standardises to {z} (mean {Numerics[i].Mean}, std {Numerics[i].Std}); expected a value within the float range once standardised.", nameof(raw));
+            numeric[i] = z;
         }
         return new EncodedFeatures(cats, bags, numeric);
     }

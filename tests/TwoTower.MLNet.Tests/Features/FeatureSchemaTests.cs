@@ -72,6 +72,17 @@ public sealed class FeatureSchemaTests
     }
 
     [TestMethod]
+    public void Encode_NumericBeyondFloatOnceStandardised_ThrowsNamingTheFeature()
+    {
+        // 1e300 is a finite double, but (1e300 − 30) / 12 is no float: the tower read +∞ and gave a NaN vector.
+        var schema = new FeatureSchema([], [], [new NumericSchema("age", 30, 12)]);
+        var raw = new RawFeatures();
+        raw.Numeric["age"] = 1e300;
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => schema.Encode(raw));
+        StringAssert.Contains(ex.Message, "'age' is 1E+300");
+    }
+
+    [TestMethod]
     public void Constructor_DuplicateNameOrBadScaling_Throws()
     {
         var dup = Assert.ThrowsExactly<ArgumentException>(() => new FeatureSchema([new CategoricalSchema("x", ["a"])], [new BagSchema("x", ["b"])], []));
