@@ -99,6 +99,17 @@ public sealed class MovieLensLoaderTests
     }
 
     [TestMethod]
+    public void LoadCsvItems_UnterminatedQuoteInTheHeader_ErrorNamesTheHeaderLine()
+    {
+        // The header was split up to the quote and its width taken from there: every row then failed as "expected 1 fields like the header, found 3".
+        var file = Path.Combine(TestPaths.TempDir(), "movies.csv");
+        File.WriteAllText(file, "movieId,\"title,genres\n1,Toy Story (1995),Animation\n");
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => MovieLensCsv.LoadItems(file, new DataLoadOptions { SkipBadRows = true }));
+        Assert.AreEqual(1, ex.Line);
+        StringAssert.Contains(ex.Message, "unterminated quote in the header");
+    }
+
+    [TestMethod]
     public void Load1M_DoubleColonFiles_ReadsAllThree()
     {
         var dir = TestPaths.TempDir();
