@@ -36,7 +36,7 @@ public static class MovieLens100K
         foreach (var (line, text) in TextLines.Read(file, TextLines.Latin1))
         {
             var p = text.Split('\t');
-            if (p.Length < 4) { errors.Bad(line, $"expected 4 tab-separated fields (user, item, rating, timestamp), found {p.Length}"); continue; }
+            if (p.Length != 4) { errors.Bad(line, $"expected 4 tab-separated fields (user, item, rating, timestamp), found {p.Length}"); continue; }
             if (!RowErrors.TryFloat(p[2], out var rating)) { errors.Bad(line, $"rating '{p[2]}' is not a number"); continue; }
             if (!long.TryParse(p[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ts)) { errors.Bad(line, $"timestamp '{p[3]}' is not an integer"); continue; }
             if (p[0].Length == 0 || p[1].Length == 0) { errors.Bad(line, "empty user or item id"); continue; }
@@ -57,7 +57,7 @@ public static class MovieLens100K
         foreach (var (line, text) in TextLines.Read(file, TextLines.Latin1))
         {
             var p = text.Split('|');
-            if (p.Length < 5 + genres.Count) { errors.Bad(line, $"expected {5 + genres.Count} '|'-separated fields (id, title, release date, video release date, url, {genres.Count} genre flags), found {p.Length}"); continue; }
+            if (p.Length != 5 + genres.Count) { errors.Bad(line, $"expected {5 + genres.Count} '|'-separated fields (id, title, release date, video release date, url, {genres.Count} genre flags), found {p.Length}"); continue; }
             if (p[0].Length == 0) { errors.Bad(line, "empty item id"); continue; }
             if (!seen.Add(p[0])) { errors.Bad(line, $"duplicate item id '{p[0]}'"); continue; }
             var g = new List<string>();
@@ -85,7 +85,7 @@ public static class MovieLens100K
         foreach (var (line, text) in TextLines.Read(file, TextLines.Latin1))
         {
             var p = text.Split('|');
-            if (p.Length < 5) { errors.Bad(line, $"expected 5 '|'-separated fields (id, age, gender, occupation, zip), found {p.Length}"); continue; }
+            if (p.Length != 5) { errors.Bad(line, $"expected 5 '|'-separated fields (id, age, gender, occupation, zip), found {p.Length}"); continue; }
             if (p[0].Length == 0 || !seen.Add(p[0])) { errors.Bad(line, $"empty or duplicate user id '{p[0]}'"); continue; }
             int? age = int.TryParse(p[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) ? a : null;
             if (p[1].Length > 0 && age is null) { errors.Bad(line, $"age '{p[1]}' is not an integer"); continue; }

@@ -99,6 +99,27 @@ public sealed class MovieLensLoaderTests
     }
 
     [TestMethod]
+    [DataRow("u.data", "1\t2\t5\t100\t7", "u.data:2: expected 4 tab-separated fields (user, item, rating, timestamp), found 5")]
+    [DataRow("u.user", "2|24|M|technician|85711|x", "u.user:2: expected 5 '|'-separated fields (id, age, gender, occupation, zip), found 6")]
+    [DataRow("u.item", "2|B|C (1990)|01-Jan-1990||url|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1", "u.item:2: expected 24 '|'-separated fields (id, title, release date, video release date, url, 19 genre flags), found 25")]
+    public void Load100K_RowWithExtraFields_ErrorNamesLineAndCount(string name, string row, string message)
+    {
+        // Rows with more fields than the layout were read from their first fields without a word (ratings.dat refuses them):
+        // a fifth u.data column, a '|' inside a title that shifted every genre flag.
+        var dir = TestPaths.TempDir();
+        var flags = string.Join('|', Enumerable.Repeat("0", 19));
+        var good = name switch { "u.data" => "1\t1\t5\t100", "u.user" => "1|24|M|technician|85711", _ => $"1|A (1990)|01-Jan-1990||url|{flags}" };
+        File.WriteAllLines(Path.Combine(dir, name), [good, row]);
+        Action load = name switch
+        {
+            "u.data" => () => MovieLens100K.LoadRatings(Path.Combine(dir, name)),
+            "u.user" => () => MovieLens100K.LoadUsers(dir),
+            _ => () => MovieLens100K.LoadItems(dir),
+        };
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(load).Message, message);
+    }
+
+    [TestMethod]
     public void LoadCsvItems_UnterminatedQuoteInTheHeader_ErrorNamesTheHeaderLine()
     {
         // The header was split up to the quote and its width taken from there: every row then failed as "expected 1 fields like the header, found 3".
