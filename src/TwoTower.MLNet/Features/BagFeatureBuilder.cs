@@ -3,7 +3,7 @@ namespace TwoTower.MLNet.Features;
 /// <summary>Builds a <see cref="BagFeature"/> from token lists, assigning token ids in sorted order (deterministic).</summary>
 public static class BagFeatureBuilder
 {
-    /// <summary>Encodes one token list per entity (null = no tokens); tokens seen fewer than <paramref name="minCount"/> times are dropped.</summary>
+    /// <summary>Encodes one token list per entity (null = no tokens; null tokens are skipped); tokens seen fewer than <paramref name="minCount"/> times are dropped.</summary>
     public static BagFeature Build(string name, IReadOnlyList<IReadOnlyList<string>?> tokensPerEntity, int minCount = 1)
     {
         ArgumentNullException.ThrowIfNull(tokensPerEntity);
@@ -11,7 +11,9 @@ public static class BagFeatureBuilder
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var ts in tokensPerEntity)
             if (ts is not null)
-                foreach (var t in ts) counts[t] = counts.GetValueOrDefault(t) + 1;
+                foreach (var t in ts)
+                    // A null token is no token, as FeatureSchema.Encode reads it at inference.
+                    if (t is not null) counts[t] = counts.GetValueOrDefault(t) + 1;
         var vocab = counts.Where(kv => kv.Value >= minCount).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToArray();
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < vocab.Length; i++) ids[vocab[i]] = i;
@@ -22,7 +24,7 @@ public static class BagFeatureBuilder
             var ts = tokensPerEntity[e];
             if (ts is not null)
                 foreach (var t in ts.Distinct(StringComparer.Ordinal))
-                    if (ids.TryGetValue(t, out var id)) tokens.Add(id);
+                    if (t is not null && ids.TryGetValue(t, out var id)) tokens.Add(id);
             offsets[e + 1] = tokens.Count;
         }
         // An empty vocabulary keeps one never-used token so the embedding table is not empty.

@@ -51,6 +51,24 @@ public sealed class FeatureSchemaTests
     }
 
     [TestMethod]
+    public void BagFeatureBuilder_NullToken_DroppedAsEncodeDropsIt()
+    {
+        // Encode skips a null token; Build failed on it with "Value cannot be null. (Parameter 'key')", naming neither feature nor entity.
+        var tokens = new IReadOnlyList<string>?[] { ["Drama", null!, "Action"], [null!], null };
+        var bag = BagFeatureBuilder.Build("genres", tokens);
+        CollectionAssert.AreEqual(new[] { "Action", "Drama" }, bag.Vocabulary!.ToArray());
+        CollectionAssert.AreEqual(new[] { 0, 2, 2, 2 }, bag.Offsets);
+        var table = new FeatureTable(3, [], [bag], 0, []);
+        var schema = FeatureSchema.Of(table);
+        for (var e = 0; e < tokens.Length; e++)
+        {
+            var raw = new RawFeatures();
+            if (tokens[e] is { } t) raw.Bags["genres"] = t;
+            CollectionAssert.AreEquivalent(FeatureSchema.Row(table, e).Bags[0], schema.Encode(raw).Bags[0], $"entity {e}");
+        }
+    }
+
+    [TestMethod]
     public void Encode_UnknownFeatureName_ThrowsListingTheKnownOnes()
     {
         var schema = new FeatureSchema([], [new BagSchema("genres", ["Action"])], []);
