@@ -22,17 +22,21 @@ public static class NumericStandardizer
         mean = count > 0 ? sum / count : 0;
         // Two passes over the deviations from the mean: sq/n - mean² cancels catastrophically for values far from 0
         // (1000 × 1.6e9 and one 1.6e9 + 1 have std 0.0316; the one-pass formula gave 0, then 1).
-        double deviation = 0, squares = 0;
+        double deviation = 0, squares = 0, largest = 0;
         for (var i = 0; i < values.Count; i++)
         {
             if (values[i] is not { } v) continue;
             deviation += v - mean;
             squares += (v - mean) * (v - mean);
+            largest = Math.Max(largest, Math.Abs(v));
         }
         // The corrected two-pass form: the sum of deviations is 0 in exact arithmetic and removes the mean's rounding.
         var variance = count > 0 ? (squares - deviation * deviation / count) / count : 0;
         mean += count > 0 ? deviation / count : 0;
-        std = variance > 1e-12 ? Math.Sqrt(variance) : 1;
+        // Constant up to rounding, relative to the values' size: a fixed bound (variance 1e-12) also took small-valued
+        // columns (1e-7, 2e-7, 3e-7: std 8e-8) for constant ones, and their feature reached the tower as ±1e-7.
+        var spread = Math.Sqrt(Math.Max(variance, 0));
+        std = spread > 1e-12 * largest ? spread : 1;
         var result = new float[values.Count];
         for (var i = 0; i < values.Count; i++) result[i] = values[i] is { } v ? (float)((v - mean) / std) : 0f;
         return result;

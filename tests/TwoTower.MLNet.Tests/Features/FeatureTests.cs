@@ -95,6 +95,24 @@ public sealed class FeatureTests
     }
 
     [TestMethod]
+    public void NumericStandardizer_SmallValues_StandardisedNotTakenAsConstant()
+    {
+        // A variance below 1e-12 was taken as a constant column whatever the values' scale: rates of 1e-7..3e-7 got std 1
+        // and reached the tower as ±1e-7, the feature lost.
+        var z = NumericStandardizer.Standardize(new double?[] { 1e-7, 2e-7, null, 3e-7 }, out var mean, out var std);
+        Assert.AreEqual(2e-7, mean, 1e-20);
+        Assert.AreEqual(Math.Sqrt(2.0 / 3) * 1e-7, std, 1e-20);
+        CollectionAssert.AreEqual(new[] { -1.2247f, 0f, 0f, 1.2247f }, z.Select(v => MathF.Round(v, 4)).ToArray());
+        // A constant column stays constant, its rounding noise included.
+        foreach (var c in new[] { 0.1, 1e-7, 1.6e9, 0 })
+        {
+            var flat = NumericStandardizer.Standardize(Enumerable.Repeat<double?>(c, 7).ToArray(), out _, out std);
+            Assert.AreEqual(1, std, $"constant {c}");
+            CollectionAssert.AreEqual(new float[7], flat, $"constant {c}");
+        }
+    }
+
+    [TestMethod]
     public void NumericStandardizer_LargeOffset_KeepsThePrecisionOfTheSpread()
     {
         // sq/n - mean² cancels at 1.6e9 (timestamps, ids): this column's spread of 0.0316 came out as 0, then std 1.
