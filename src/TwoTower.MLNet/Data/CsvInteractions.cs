@@ -32,6 +32,12 @@ public static class CsvInteractions
                 ii = IndexOf(header, mapping.ItemColumn, file, line, "item");
                 ri = mapping.RatingColumn is null ? -1 : IndexOf(header, mapping.RatingColumn, file, line, "rating");
                 ti = mapping.TimestampColumn is null ? -1 : IndexOf(header, mapping.TimestampColumn, file, line, "timestamp");
+                // One column in two roles (--user-col id --item-col id) would read every row as a user choosing itself.
+                (int Index, string Role, string? Name)[] roles = [(ui, "user", mapping.UserColumn), (ii, "item", mapping.ItemColumn), (ri, "rating", mapping.RatingColumn), (ti, "timestamp", mapping.TimestampColumn)];
+                for (var a = 1; a < roles.Length; a++)
+                    for (var b = 0; b < a; b++)
+                        if (roles[a].Index >= 0 && roles[a].Index == roles[b].Index)
+                            throw new DataFormatException(file, line, $"the {roles[a].Role} column '{roles[a].Name}' is also the {roles[b].Role} column; each column takes one role");
                 width = header.Count;
                 log.HasRatings = ri >= 0;
                 log.HasTimestamps = ti >= 0;

@@ -50,6 +50,18 @@ public sealed class CsvInteractionsTests
     }
 
     [TestMethod]
+    [DataRow("id", "ID", null, null, "the item column 'ID' is also the user column")]
+    [DataRow("who", "what", "when", "WHEN", "the timestamp column 'WHEN' is also the rating column")]
+    public void Load_OneColumnMappedToTwoRoles_Refused(string user, string item, string? rating, string? time, string message)
+    {
+        // --user-col id --item-col id loaded every row as the user rating itself, and a timestamp read as a rating trained without a word.
+        var f = Write("id,who,what,when\n1,u1,i9,1700000000\n");
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(f, new DataLoadOptions { Columns = new CsvColumnMapping(user, item, rating, time) }));
+        Assert.AreEqual(1, ex.Line);
+        StringAssert.Contains(ex.Message, message);
+    }
+
+    [TestMethod]
     public void Load_UnrecognisedHeader_TellsWhichFlagToUse()
     {
         var ex = Assert.ThrowsExactly<DataFormatException>(() => CsvInteractions.Load(Write("a,b\n1,2\n")));
