@@ -89,6 +89,8 @@ public static class MovieLens100K
             if (p[0].Length == 0 || !seen.Add(p[0])) { errors.Bad(line, $"empty or duplicate user id '{p[0]}'"); continue; }
             int? age = int.TryParse(p[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) ? a : null;
             if (p[1].Length > 0 && age is null) { errors.Bad(line, $"age '{p[1]}' is not an integer"); continue; }
+            // Age buckets (popularity groups, the age_bucket feature) are defined from 0 up.
+            if (age < 0) { errors.Bad(line, $"age '{p[1]}' is negative"); continue; }
             records.Add(new UserRecord(p[0], age, NullIfEmpty(p[2]), NullIfEmpty(p[3]), NullIfEmpty(p[4])));
         }
         return new UserMetadata(records, file) { SkippedRows = errors.Skipped };

@@ -70,6 +70,7 @@ public static class MovieLens1M
             // As in u.user: an empty age is unknown, any other non-integer a malformed row (it was read as unknown).
             int? age = int.TryParse(p[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) ? a : null;
             if (p[2].Length > 0 && age is null) { errors.Bad(line, $"age '{p[2]}' is not an integer"); continue; }
+            if (age < 0) { errors.Bad(line, $"age '{p[2]}' is negative"); continue; }
             records.Add(new UserRecord(p[0], age, MovieLens100K.NullIfEmpty(p[1]), MovieLens100K.NullIfEmpty(p[3]), MovieLens100K.NullIfEmpty(p[4])));
         }
         return new UserMetadata(records, file) { SkippedRows = errors.Skipped };

@@ -199,6 +199,20 @@ public sealed class MovieLensLoaderTests
     }
 
     [TestMethod]
+    public void LoadUsers_NegativeAge_RefusedNamingTheLine()
+    {
+        // A negative age loaded as is, then popularity by age bucket failed on it with "age must be ≥ 0", naming neither file nor user.
+        var dir = TestPaths.TempDir();
+        File.WriteAllLines(Path.Combine(dir, "u.user"), ["1|24|M|technician|85711", "2|-5|F|other|94043"]);
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => MovieLens100K.LoadUsers(dir)).Message, "u.user:2: age '-5' is negative");
+        var users = MovieLens100K.LoadUsers(dir, new DataLoadOptions { SkipBadRows = true });
+        Assert.AreEqual((1, 1), (users.Count, users.SkippedRows));
+        var file = Path.Combine(dir, "users.dat");
+        File.WriteAllLines(file, ["1::F::1::10::48067", "2::M::-1::16::70072"]);
+        StringAssert.Contains(Assert.ThrowsExactly<DataFormatException>(() => MovieLens1M.LoadUsers(file)).Message, "users.dat:2: age '-1' is negative");
+    }
+
+    [TestMethod]
     public void LoadMetadata_SkipBadRows_CountsSkippedRowsInEveryLayout()
     {
         // Metadata rows were dropped under skip-bad-rows with no count, though the option promises one.
