@@ -153,17 +153,32 @@ internal static class FeatureColumns
         _ => type == NumberDataViewType.Single,
     };
 
-    // The key values of a key column (or vector of keys) as strings, or null when the column has none.
+    // The key values of a key column (or vector of keys) as strings, or null when the column has none. Number values
+    // (MapValueToKey of an int column) are written invariantly: the codes in their place encoded a new entity's 27 as code 27.
     private static string[]? Vocabulary(DataViewSchema.Column column, int count)
     {
         if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is not { Type: VectorDataViewType { ItemType: var itemType } }) return null;
-        if (itemType is TextDataViewType)
-        {
-            VBuffer<ReadOnlyMemory<char>> values = default;
-            column.Annotations.GetValue("KeyValues", ref values);
-            var result = values.DenseValues().Select(v => v.ToString()).ToArray();
-            return result.Length == count ? result : null;
-        }
-        return null;
+        var raw = itemType.RawType;
+        var result = raw == typeof(ReadOnlyMemory<char>) ? Values<ReadOnlyMemory<char>>(column)
+            : raw == typeof(int) ? Values<int>(column)
+            : raw == typeof(long) ? Values<long>(column)
+            : raw == typeof(uint) ? Values<uint>(column)
+            : raw == typeof(ulong) ? Values<ulong>(column)
+            : raw == typeof(short) ? Values<short>(column)
+            : raw == typeof(ushort) ? Values<ushort>(column)
+            : raw == typeof(byte) ? Values<byte>(column)
+            : raw == typeof(sbyte) ? Values<sbyte>(column)
+            : raw == typeof(float) ? Values<float>(column)
+            : raw == typeof(double) ? Values<double>(column)
+            : raw == typeof(bool) ? Values<bool>(column)
+            : null;
+        return result is not null && result.Length == count ? result : null;
+    }
+
+    private static string[] Values<T>(DataViewSchema.Column column)
+    {
+        VBuffer<T> values = default;
+        column.Annotations.GetValue("KeyValues", ref values);
+        return values.DenseValues().Select(v => v is IFormattable f ? f.ToString(null, System.Globalization.CultureInfo.InvariantCulture) : v!.ToString()!).ToArray();
     }
 }

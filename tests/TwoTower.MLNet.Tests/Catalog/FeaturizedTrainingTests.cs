@@ -81,6 +81,23 @@ public sealed class FeaturizedTrainingTests
     }
 
     [TestMethod]
+    public void Fit_KeyColumnOfNumbers_VocabularyIsTheNumbers()
+    {
+        // MapValueToKey of an int column keeps the numbers as key values, but the feature's vocabulary took the codes ("1", "2", ...):
+        // a new user's age 27 was encoded as code 27 (no age here), and age "2" would have been the second key's age.
+        var ml = TestMLContext.Create(seed: 1);
+        var rows = Enumerable.Range(0, 60).Select(i => new PipelineCompositionTests.AgedRow { UserId = $"u{i % 6}", ItemId = $"i{i % 10}", Age = 30 - i % 6, Weight = 1 }).ToList();
+        var model = ml.TwoTower().Transforms.Featurize(new FeaturizerOptions { CategoricalColumns = ["Age"] })
+            .Append(ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { Epochs = 1, EmbeddingDimension = 4, Threads = 1, UserFeatureColumns = ["AgeKey"] }))
+            .Fit(ml.Data.LoadFromEnumerable(rows));
+        var features = ((global::TwoTower.MLNet.TwoTowerModel.TwoTowerRecommender)ml.TwoTower().FindModel(model)!.Model).UserTower!.Features;
+        Assert.AreEqual("30,29,28,27,26,25", string.Join(",", features.Categoricals[0].Vocabulary));
+        var raw = new RawFeatures();
+        raw.Categorical["AgeKey"] = "27";
+        Assert.AreEqual(4, features.Encode(raw).Categorical[0]);
+    }
+
+    [TestMethod]
     public void Fit_MissingOrTextFeatureColumn_ThrowsNamingIt()
     {
         var ml = TestMLContext.Create(seed: 1);
