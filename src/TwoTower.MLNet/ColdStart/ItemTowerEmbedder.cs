@@ -7,25 +7,44 @@ namespace TwoTower.MLNet.ColdStart;
 /// <summary>
 /// New items through a two-tower model's own item tower: the record's genres, title and release year are encoded with
 /// the training vocabularies and run through the trained network, exactly as an item without training interactions was.
-/// Fields the tower does not read (a release date for a tower trained without release years) are left out.
+/// Fields the tower does not read (a release date for a tower trained without release years) are left out; a tower that
+/// reads features a record does not describe (Featurize's columns, such as "GenresBag") is not one this embedder serves.
 /// </summary>
 public sealed class ItemTowerEmbedder : INewItemEmbedder
 {
     private readonly TwoTowerRecommender _model;
 
-    /// <summary>Wraps <paramref name="model"/>, which must have an item tower that reads features.</summary>
-    /// <exception cref="ArgumentException">The model has no item tower, or its item tower reads no features.</exception>
+    /// <summary>Wraps <paramref name="model"/>, which must have an item tower that reads the features of item records.</summary>
+    /// <exception cref="ArgumentException">The model has no item tower, its item tower reads no features, or it reads features an item record does not describe.</exception>
     public ItemTowerEmbedder(TwoTowerRecommender model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!CanEmbed(model))
+        if (model.ItemTower is not { Features.IsEmpty: false } tower)
             throw new ArgumentException("The two-tower model has no item tower with features (an ensemble, a file saved before towers were kept, or items trained from ids only).", nameof(model));
+        if (!Describable(tower.Features))
+            throw new ArgumentException($"The item tower reads features an item record does not describe ({string.Join(", ", Names(tower.Features))}); " +
+                $"a record gives only {ItemFeatureBuilder.Genres}, {ItemFeatureBuilder.Title} and {ItemFeatureBuilder.ReleaseYear}.", nameof(model));
         _model = model;
     }
 
-    /// <summary>Whether <paramref name="model"/> has an item tower that reads item features.</summary>
+    /// <summary>
+    /// Whether <paramref name="model"/> has an item tower that reads item features, all of them ones an <see cref="ItemRecord"/>
+    /// describes (<see cref="ItemFeatureBuilder"/>'s genres, title and release year).
+    /// </summary>
     public static bool CanEmbed(TwoTowerRecommender model) =>
-        model.ItemTower is { Features.IsEmpty: false };
+        model.ItemTower is { Features.IsEmpty: false } tower && Describable(tower.Features);
+
+    // A feature no record fills would read as missing for every new item: they would all get one vector.
+    private static bool Describable(FeatureSchema features) =>
+        features.Categoricals.Count == 0
+        && features.Bags.All(b => b.Name is ItemFeatureBuilder.Genres or ItemFeatureBuilder.Title)
+        && features.Numerics.All(n => n.Name == ItemFeatureBuilder.ReleaseYear);
+
+    // The features of the tower no record describes.
+    private static IEnumerable<string> Names(FeatureSchema features) =>
+        features.Categoricals.Select(c => c.Name)
+            .Concat(features.Bags.Select(b => b.Name).Where(n => n is not (ItemFeatureBuilder.Genres or ItemFeatureBuilder.Title)))
+            .Concat(features.Numerics.Select(n => n.Name).Where(n => n != ItemFeatureBuilder.ReleaseYear));
 
     /// <inheritdoc />
     public string Method => "item_tower";

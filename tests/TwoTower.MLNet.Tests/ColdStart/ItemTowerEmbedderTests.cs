@@ -24,6 +24,28 @@ public sealed class ItemTowerEmbedderTests
     });
 
     [TestMethod]
+    public void CanEmbed_TowerOfFeaturesARecordDoesNotDescribe_FalseSoTheEngineProjectsContent()
+    {
+        // A tower trained on Featurize's columns reads "GenresBag", which an item record never fills: every new item would be
+        // the same featureless vector (or, before fields the tower lacks were left out, every PUT without a vector failed).
+        var log = new InteractionLog("fixture");
+        var seen = RetrievalFixture.Model().Seen!;
+        for (var u = 0; u < seen.Rows; u++)
+            foreach (var i in seen.RowIndices(u)) log.Add((u + 1).ToString(), (i + 1).ToString());
+        var data = TrainingData.Create(log, null, RetrievalFixture.Items(), null);
+        var built = ItemFeatureBuilder.Build(data.Items, data.ItemMetadata, titles: false, releaseYear: false);
+        var renamed = new FeatureTable(built.EntityCount, [], built.Bags.Select(b => b with { Name = "GenresBag" }).ToArray(), 0, []);
+        var trainer = new TwoTowerTrainer(new TwoTowerTrainerOptions { EmbeddingDimension = 4, FeatureEmbeddingDimension = 4, HiddenLayers = [8], Epochs = 1, BatchSize = 64, Threads = 1 });
+        var model = trainer.Train(data, FeatureTable.Empty(data.Users.Count), renamed);
+        Assert.IsFalse(ItemTowerEmbedder.CanEmbed(model));
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new ItemTowerEmbedder(model)).Message, "GenresBag");
+        Assert.IsTrue(ItemTowerEmbedder.CanEmbed(GenresOnly.Value));
+        using var engine = global::TwoTower.MLNet.Retrieval.Engine.RetrievalEngine.Create(new global::TwoTower.MLNet.Persistence.LoadedModel(model, null, null), RetrievalFixture.Items(), null,
+            new global::TwoTower.MLNet.Retrieval.Engine.RetrievalEngineOptions { IndexSpec = "Flat" });
+        Assert.AreEqual("content_projection", engine.NewItems!.Method);
+    }
+
+    [TestMethod]
     public void Embed_RecordWithFieldsTheTowerDoesNotRead_UsesTheOnesItReads()
     {
         var model = GenresOnly.Value;
