@@ -23,7 +23,10 @@ public static class UserFeatureBuilder
     /// <summary>Name of the age numeric column.</summary>
     public const string Age = "age";
 
-    /// <summary>Encodes the features of every user key of <paramref name="users"/>; users without a record get missing values.</summary>
+    /// <summary>
+    /// Encodes the features of every user key of <paramref name="users"/>; users without a record get missing values. A feature
+    /// no user has (no gender in the file, no age) is left out of the table.
+    /// </summary>
     public static FeatureTable Build(IdMap users, UserMetadata? metadata)
     {
         ArgumentNullException.ThrowIfNull(users);
@@ -33,8 +36,10 @@ public static class UserFeatureBuilder
         for (var k = 0; k < n; k++) raw[k] = metadata.TryGet(users.GetRawId(k), out var r) ? Describe(r) : null;
         var cats = CategoricalNames.Select(name => Categorical(name, raw.Select(r => r is not null && r.Categorical.TryGetValue(name, out var v) ? v : null).ToArray())).ToList();
         var ages = raw.Select(r => r is not null && r.Numeric.TryGetValue(Age, out var a) ? (double?)a : null).ToArray();
-        double mean = 0, std = 1;
-        var numeric = ages.Any(a => a is not null) ? NumericStandardizer.Standardize(ages, out mean, out std) : new float[n];
+        // Like a categorical no user fills, an age column without ages is left out: all 0 it trained nothing, and a new user's age reached it raw.
+        if (!ages.Any(a => a is not null))
+            return new FeatureTable(n, cats.Where(c => c.Cardinality > 1).ToArray(), Array.Empty<BagFeature>(), 0, Array.Empty<float>(), Array.Empty<string>(), Array.Empty<NumericScaling>());
+        var numeric = NumericStandardizer.Standardize(ages, out var mean, out var std);
         return new FeatureTable(n, cats.Where(c => c.Cardinality > 1).ToArray(), Array.Empty<BagFeature>(), 1, numeric, new[] { Age }, new[] { new NumericScaling(mean, std) });
     }
 

@@ -68,6 +68,20 @@ public sealed class FeatureTests
     }
 
     [TestMethod]
+    public void UserFeatureBuilder_NoUserHasAnAge_NoAgeColumn()
+    {
+        // Without any age the column was all 0, scaled by (0, 1): the tower never learnt from it, and a new user's age 30
+        // then reached it as 30. A column no user fills is left out, as the categoricals no user fills are.
+        var users = new IdMap("user", ["a", "b"]);
+        var meta = new UserMetadata([new UserRecord("a", null, "M", "student", "94110"), new UserRecord("b", null, "F", "writer", null)]);
+        var t = UserFeatureBuilder.Build(users, meta);
+        Assert.AreEqual(0, t.NumericDimension);
+        var schema = FeatureSchema.Of(t);
+        Assert.IsEmpty(schema.Numerics);
+        CollectionAssert.AreEqual(new[] { "gender", "occupation", "zip_region" }, schema.Categoricals.Select(c => c.Name).ToArray());
+    }
+
+    [TestMethod]
     public void FeatureTable_NaNNumeric_ThrowsNamingEntity()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() => new FeatureTable(2, Array.Empty<CategoricalFeature>(), Array.Empty<BagFeature>(), 1, new[] { 0f, float.NaN }, new[] { "age" }));
