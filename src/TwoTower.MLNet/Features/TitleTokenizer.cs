@@ -15,10 +15,11 @@ public static class TitleTokenizer
         var tokens = new List<string>();
         if (string.IsNullOrEmpty(title)) return tokens;
         var sb = new StringBuilder();
+        Span<char> lower = stackalloc char[2];
         // By code point: a letter outside the basic plane is a surrogate pair, and neither half is a letter on its own.
         foreach (var rune in title.EnumerateRunes())
         {
-            if (IsWordRune(rune)) sb.Append(Rune.ToLowerInvariant(rune).ToString());
+            if (IsWordRune(rune)) sb.Append(lower[..Rune.ToLowerInvariant(rune).EncodeToUtf16(lower)]);
             else if (sb.Length > 0)
             {
                 tokens.Add(sb.ToString());
