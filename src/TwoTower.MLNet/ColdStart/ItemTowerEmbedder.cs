@@ -21,8 +21,8 @@ public sealed class ItemTowerEmbedder : INewItemEmbedder
         ArgumentNullException.ThrowIfNull(model);
         if (model.ItemTower is not { Features.IsEmpty: false } tower)
             throw new ArgumentException("The two-tower model has no item tower with features (an ensemble, a file saved before towers were kept, or items trained from ids only).", nameof(model));
-        if (!Describable(tower.Features))
-            throw new ArgumentException($"The item tower reads features an item record does not describe ({string.Join(", ", Names(tower.Features))}); " +
+        if (Undescribed(tower.Features).Any())
+            throw new ArgumentException($"The item tower reads features an item record does not describe ({string.Join(", ", Undescribed(tower.Features))}); " +
                 $"a record gives only {ItemFeatureBuilder.Genres}, {ItemFeatureBuilder.Title} and {ItemFeatureBuilder.ReleaseYear}.", nameof(model));
         _model = model;
     }
@@ -32,16 +32,10 @@ public sealed class ItemTowerEmbedder : INewItemEmbedder
     /// describes (<see cref="ItemFeatureBuilder"/>'s genres, title and release year).
     /// </summary>
     public static bool CanEmbed(TwoTowerRecommender model) =>
-        model.ItemTower is { Features.IsEmpty: false } tower && Describable(tower.Features);
+        model.ItemTower is { Features.IsEmpty: false } tower && !Undescribed(tower.Features).Any();
 
-    // A feature no record fills would read as missing for every new item: they would all get one vector.
-    private static bool Describable(FeatureSchema features) =>
-        features.Categoricals.Count == 0
-        && features.Bags.All(b => b.Name is ItemFeatureBuilder.Genres or ItemFeatureBuilder.Title)
-        && features.Numerics.All(n => n.Name == ItemFeatureBuilder.ReleaseYear);
-
-    // The features of the tower no record describes.
-    private static IEnumerable<string> Names(FeatureSchema features) =>
+    // The tower's features no record describes: every new item would read them as missing, and all would get one vector.
+    private static IEnumerable<string> Undescribed(FeatureSchema features) =>
         features.Categoricals.Select(c => c.Name)
             .Concat(features.Bags.Select(b => b.Name).Where(n => n is not (ItemFeatureBuilder.Genres or ItemFeatureBuilder.Title)))
             .Concat(features.Numerics.Select(n => n.Name).Where(n => n != ItemFeatureBuilder.ReleaseYear));
