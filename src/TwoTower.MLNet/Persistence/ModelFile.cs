@@ -52,7 +52,12 @@ public static class ModelFile
             if (ptr.Length != model.Users.Count + 1 || ptr[0] != 0 || ptr[^1] != idx.Length || idx.Any(i => (uint)i >= (uint)model.Items.Count))
                 throw new ModelFormatException(path, "the seen-items section does not match the model's users and items.");
             for (var u = 0; u < model.Users.Count; u++)
+            {
                 if (ptr[u + 1] < ptr[u]) throw new ModelFormatException(path, $"the seen-items row pointers decrease at user key {u}.");
+                // Exclude-seen finds an item by binary search in its user's row: out of order, it answered wrongly without a word.
+                for (var j = ptr[u] + 1; j < ptr[u + 1]; j++)
+                    if (idx[j] <= idx[j - 1]) throw new ModelFormatException(path, $"the seen items of user key {u} are not in increasing order without repeats.");
+            }
             seen = new SparseMatrix(model.Users.Count, model.Items.Count, ptr, idx, new float[idx.Length]);
         }
         var summary = reader.Contains(SummaryEntry) ? reader.ReadJson<System.Text.Json.Nodes.JsonObject>(SummaryEntry) : null;
