@@ -115,6 +115,9 @@ public sealed class PgVectorIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
+    /// <remarks>One transaction: a batch that fails adds nothing.</remarks>
+    /// <exception cref="ArgumentException">The rows or ids are invalid, or an id is stored already, also when another writer
+    /// (a second index or thread on the same table) added it while this call ran.</exception>
     public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
     {
         ThrowIfDisposed();
@@ -122,27 +125,43 @@ public sealed class PgVectorIndex : IVectorIndex
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
         var idArray = ids.ToArray();
         using var conn = _source.OpenConnection();
-        var existing = new HashSet<long>();
-        using (var find = new NpgsqlCommand($"SELECT id FROM {_table} WHERE id = ANY($1)", conn))
-        {
-            find.Parameters.AddWithValue(idArray);
-            using var reader = find.ExecuteReader();
-            while (reader.Read()) existing.Add(reader.GetInt64(0));
-        }
-        VectorInput.CheckIds(ids, rows, existing.Contains);
+        VectorInput.CheckIds(ids, rows, Stored(conn, idArray).Contains);
         // One transaction: a failed batch adds nothing.
         using var tx = conn.BeginTransaction();
-        for (var start = 0; start < rows; start += _options.InsertBatch)
+        try
         {
-            var n = Math.Min(_options.InsertBatch, rows - start);
-            var texts = new string[n];
-            for (var i = 0; i < n; i++) texts[i] = VectorText(prepared.AsSpan((start + i) * Dimension, Dimension));
-            using var insert = new NpgsqlCommand($"INSERT INTO {_table} (id, embedding) SELECT i, e::vector FROM unnest($1::bigint[], $2::text[]) AS u(i, e)", conn, tx);
-            insert.Parameters.AddWithValue(idArray[start..(start + n)]);
-            insert.Parameters.AddWithValue(texts);
-            insert.ExecuteNonQuery();
+            for (var start = 0; start < rows; start += _options.InsertBatch)
+            {
+                var n = Math.Min(_options.InsertBatch, rows - start);
+                var texts = new string[n];
+                for (var i = 0; i < n; i++) texts[i] = VectorText(prepared.AsSpan((start + i) * Dimension, Dimension));
+                using var insert = new NpgsqlCommand($"INSERT INTO {_table} (id, embedding) SELECT i, e::vector FROM unnest($1::bigint[], $2::text[]) AS u(i, e)", conn, tx);
+                insert.Parameters.AddWithValue(idArray[start..(start + n)]);
+                insert.Parameters.AddWithValue(texts);
+                insert.ExecuteNonQuery();
+            }
+            tx.Commit();
         }
-        tx.Commit();
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Another writer added one of these ids after the look-up above (two indexes, or two threads, on one table):
+            // the same ArgumentException as when it was stored before, naming the id when the look-up now finds it.
+            tx.Rollback();
+            VectorInput.CheckIds(idArray, rows, Stored(conn, idArray).Contains);
+            throw new ArgumentException("An id of this batch was added by another writer while this batch was being added, " +
+                "and is gone again; nothing was added. Ids must be new: retry with ids that are not stored.", nameof(ids), e);
+        }
+    }
+
+    // The ids of the batch that the table holds.
+    private HashSet<long> Stored(NpgsqlConnection conn, long[] ids)
+    {
+        var stored = new HashSet<long>();
+        using var find = new NpgsqlCommand($"SELECT id FROM {_table} WHERE id = ANY($1)", conn);
+        find.Parameters.AddWithValue(ids);
+        using var reader = find.ExecuteReader();
+        while (reader.Read()) stored.Add(reader.GetInt64(0));
+        return stored;
     }
 
     /// <inheritdoc/>

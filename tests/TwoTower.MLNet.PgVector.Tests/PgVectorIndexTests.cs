@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics;
 using Npgsql;
 using TwoTower.MLNet.Index;
 
@@ -126,6 +127,56 @@ public sealed class PgVectorIndexTests
             "options.EfSearch must be ≥ 1");
         Assert.AreEqual(2, index.Search(new float[D], 2, new SearchOptions { EfSearch = 5000 }).Ids.Count(id => id >= 0), "past pgvector's 1000: capped there");
         Assert.AreEqual(2, index.Count, "no failed call added a row");
+    }
+
+    [TestMethod]
+    public void Add_AnIdAnotherWriterAddedAfterTheCheck_FailsWithTheIndexesMessageAndAddsNothing()
+    {
+        // Found by an audit: two writers adding the same new id both passed the look-up of stored ids, and the later INSERT
+        // failed with PostgreSQL's unique_violation (a raw PostgresException 23505) instead of the ArgumentException of the
+        // other kinds. Here the other writer's row is committed just before this index sends its INSERT (a hook on Npgsql's
+        // command tracing, which runs before the command is written), so the race happens every time.
+        var table = TestDatabase.NewTable();
+        var sneaked = false;
+        var builder = new NpgsqlDataSourceBuilder(TestDatabase.ConnectionString);
+        builder.ConfigureTracing(t => t.ConfigureCommandEnrichmentCallback((_, command) =>
+        {
+            if (sneaked || !command.CommandText.StartsWith("INSERT", StringComparison.Ordinal)) return;
+            sneaked = true;
+            TestDatabase.Scalar($"INSERT INTO {table} (id, embedding) VALUES (7, '[{string.Join(",", Enumerable.Repeat(1, D))}]')");
+        }));
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = builder.Build();
+        using var index = new PgVectorIndex(source, D, VectorMetric.InnerProduct, new PgVectorOptions { Table = table });
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => index.Add([5, 6, 7, 8], Random(4, 17)));
+        Assert.IsTrue(sneaked, "the other writer's row went in between the look-up and the INSERT");
+        StringAssert.Contains(ex.Message, "Id 7 is already in the index");
+        Assert.AreEqual("ids", ex.ParamName);
+        Assert.AreEqual(1, index.Count, "the failed batch added nothing");
+        index.Add([5, 6, 8], Random(3, 18));
+        Assert.AreEqual(4, index.Count);
+    }
+
+    [TestMethod]
+    public void Add_AConflictWhoseRowIsGoneAgain_IsStillAnArgumentException()
+    {
+        // The other writer's row can be gone by the time the ids are looked up again (its transaction rolled back, or a
+        // Remove): there is then no id to name, but the failure is still the caller's ArgumentException, not the driver's.
+        // A trigger makes the conflict: before the INSERT it adds id 2 in the same transaction, which the failure rolls back.
+        var table = TestDatabase.NewTable();
+        using var index = Open(table: table);
+        TestDatabase.Scalar($"CREATE FUNCTION {table}_sneak() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN " +
+            $"IF pg_trigger_depth() = 1 THEN INSERT INTO {table} (id, embedding) VALUES (2, '[{string.Join(",", Enumerable.Repeat(1, D))}]'); END IF; " +
+            $"RETURN NULL; END $$; CREATE TRIGGER sneak BEFORE INSERT ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_sneak()");
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => index.Add([1, 2, 3], Random(3, 19)));
+        StringAssert.Contains(ex.Message, "was added by another writer while this batch was being added");
+        Assert.IsInstanceOfType<PostgresException>(ex.InnerException);
+        Assert.AreEqual(0, index.Count);
     }
 
     [TestMethod]
