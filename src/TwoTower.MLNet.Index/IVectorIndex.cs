@@ -45,7 +45,7 @@ public interface IVectorIndex : IDisposable
     /// <summary>Adds vectors (row-major ids.Length × Dimension). Ids must be new and non-negative; NaN/∞ values are rejected.</summary>
     void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors);
 
-    /// <summary>Searches k nearest for each query (row-major n × Dimension), best first; equal scores go to the smaller id in every built-in kind (Flat, HNSW, IVF, and pgvector, which follows a tie at the k-th place for up to 64·k rows).</summary>
+    /// <summary>Searches k nearest for each query (row-major n × Dimension), best first; equal scores go to the smaller id in every built-in kind (Flat, HNSW, IVF, and pgvector, which follows a tie at the k-th place through its HNSW scan for up to 64·k rows and settles a longer one with an exact scan).</summary>
     SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null);
 
     /// <summary>Removes a vector by id (a tombstone until <see cref="Compact"/>); returns false when the id is not present.</summary>

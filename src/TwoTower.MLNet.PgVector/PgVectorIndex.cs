@@ -16,8 +16,12 @@ namespace TwoTower.MLNet.PgVector;
 /// <remarks>
 /// Allow-lists are pushed into the SQL (<c>id = ANY(...)</c>); a <see cref="SearchOptions.Filter"/> predicate runs here,
 /// on pages of candidates that grow until k pass it. With pgvector 0.8 or later the HNSW scan is iterative
-/// (<c>hnsw.iterative_scan = strict_order</c>), so filtered queries still return k hits when k eligible rows exist.
-/// Equal scores go to the smaller id, as in the in-process indexes: a tie at the k-th place is followed for up to 64·k rows.
+/// (<c>hnsw.iterative_scan = strict_order</c>), but it still stops after <c>hnsw.max_scan_tuples</c> rows (20 000 by
+/// default; before 0.8, after <c>hnsw.ef_search</c>): when a page comes back short while the table (or the allow-list)
+/// holds more rows, that query runs again as an exact scan (index scans off: the server reads and sorts every eligible
+/// row), so a search returns k hits whenever k eligible rows exist, at the cost of a full read for selective filters on
+/// large tables. Equal scores go to the smaller id, as in the in-process indexes: a tie at the k-th place is followed
+/// through the HNSW scan for up to 64·k rows, and a longer one is settled by the same exact scan, in (distance, id) order.
 /// Queries of a batch run one after another on one pooled connection (<see cref="SearchOptions.Threads"/> is not used:
 /// the database spreads work across its clients). The index has no file form: <see cref="Save"/> throws, because the
 /// database is where it is kept.
@@ -189,11 +193,12 @@ public sealed class PgVectorIndex : IVectorIndex
         using (var set = new NpgsqlCommand($"SET LOCAL hnsw.ef_search = {ef.ToString(CultureInfo.InvariantCulture)}" + (_iterativeScan ? "; SET LOCAL hnsw.iterative_scan = strict_order" : ""), conn, tx))
             set.ExecuteNonQuery();
         var where = allowed is null ? "" : "WHERE id = ANY($3)";
-        using var cmd = new NpgsqlCommand(
-            $"SELECT id, embedding {_operator} $1::vector AS d FROM {_table} {where} ORDER BY embedding {_operator} $1::vector LIMIT $2", conn, tx);
+        var ordered = $"SELECT id, embedding {_operator} $1::vector AS d FROM {_table} {where} ORDER BY embedding {_operator} $1::vector";
+        using var cmd = new NpgsqlCommand("", conn, tx);
         var vector = cmd.Parameters.Add(new NpgsqlParameter { Value = "" });
         var limit = cmd.Parameters.Add(new NpgsqlParameter { Value = 0L });
         if (allowed is not null) cmd.Parameters.AddWithValue(allowed);
+        long? eligible = null;
         var hits = new List<(long Id, float Score)>();
         for (var i = 0; i < nq; i++)
         {
@@ -201,28 +206,78 @@ public sealed class PgVectorIndex : IVectorIndex
             // One row past k shows whether the k-th place ties with the next; ties go to the smaller id, as in the in-process
             // kinds (the server's order listed equal vectors by storage place), so a tie at the cut fetches on (up to 64·k rows).
             // A predicate filter runs here: pages grow until k rows pass it or the table has no more.
-            for (long page = options.Filter is null ? k + 1L : 4L * k + 1; ; page *= 4)
+            var exact = false;
+            for (long page = options.Filter is null ? k + 1L : 4L * k + 1; ;)
             {
-                limit.Value = page;
-                hits.Clear();
-                var rows = 0;
-                using (var reader = cmd.ExecuteReader())
-                    while (reader.Read())
-                    {
-                        rows++;
-                        var id = reader.GetInt64(0);
-                        if (options.Filter is { } f && !f(id)) continue;
-                        var d = reader.GetDouble(1);
-                        hits.Add((id, (float)(Metric == VectorMetric.L2 ? -d * d : -d)));
-                    }
-                if (rows < page) break;
-                if (hits.Count > k && (hits[k].Score != hits[k - 1].Score || page > 64L * k)) break;
+                var rows = Fetch(cmd, exact ? ordered + ", id" : ordered, limit, page, exact, tx, options.Filter, hits);
+                if (exact)
+                {
+                    // In (distance, id) order: the first k rows that pass are the answer.
+                    if (rows < page || hits.Count >= k) break;
+                }
+                else if (rows < page)
+                {
+                    // Fewer rows than asked: either the table (or allow-list) has no more, or pgvector's HNSW scan stopped
+                    // early (hnsw.max_scan_tuples; hnsw.ef_search before 0.8), and then an exact scan finds the rest.
+                    eligible ??= CountEligible(conn, tx, allowed);
+                    if (rows >= eligible) break;
+                    exact = true;
+                    continue;
+                }
+                else if (hits.Count > k && hits[k].Score != hits[k - 1].Score) break;
+                else if (hits.Count > k && page > 64L * k)
+                {
+                    // A tie at the cut longer than 64·k rows: an exact scan in (distance, id) order names its smallest ids.
+                    exact = true;
+                    continue;
+                }
+                page *= 4;
             }
             hits.Sort(static (a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Id.CompareTo(b.Id));
             for (var j = 0; j < Math.Min(k, hits.Count); j++) (ids[(long)i * k + j], scores[(long)i * k + j]) = hits[j];
         }
         tx.Commit();
         return new SearchResults(nq, k, ids, scores);
+    }
+
+    // Runs one page of a search into hits (those that pass the filter, with their scores); returns the rows read.
+    private int Fetch(NpgsqlCommand cmd, string ordered, NpgsqlParameter limit, long page, bool exact, NpgsqlTransaction tx,
+        Func<long, bool>? filter, List<(long Id, float Score)> hits)
+    {
+        cmd.CommandText = ordered + " LIMIT $2";
+        limit.Value = page;
+        hits.Clear();
+        // Exact: index scans off, so the server reads every row and sorts; the savepoint's rollback turns them on again.
+        if (exact)
+        {
+            tx.Save("exact");
+            using var off = new NpgsqlCommand("SET LOCAL enable_indexscan = off", cmd.Connection, tx);
+            off.ExecuteNonQuery();
+        }
+        var rows = 0;
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read())
+            {
+                rows++;
+                var id = reader.GetInt64(0);
+                if (filter is not null && !filter(id)) continue;
+                var d = reader.GetDouble(1);
+                hits.Add((id, (float)(Metric == VectorMetric.L2 ? -d * d : -d)));
+            }
+        if (exact)
+        {
+            tx.Rollback("exact");
+            tx.Release("exact");
+        }
+        return rows;
+    }
+
+    // Rows a search can return before the filter: the table's, or those of the allow-list that are stored.
+    private long CountEligible(NpgsqlConnection conn, NpgsqlTransaction tx, long[]? allowed)
+    {
+        using var count = new NpgsqlCommand($"SELECT count(*) FROM {_table}" + (allowed is null ? "" : " WHERE id = ANY($1)"), conn, tx);
+        if (allowed is not null) count.Parameters.AddWithValue(allowed);
+        return (long)count.ExecuteScalar()!;
     }
 
     /// <inheritdoc/>

@@ -349,6 +349,70 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void ExactTies_MoreThan64kCopies_SmallerIdFirstAllTheSame()
+    {
+        // Found by an audit: a tie at the k-th place was followed for 64·k rows and then cut, so of 300 copies stored under
+        // descending ids, k = 1 and 3 were the smallest ids among the copies the scan happened to list first, not overall.
+        var rng = new Random(21);
+        var copy = Enumerable.Range(0, D).Select(_ => (float)rng.NextDouble()).ToArray();
+        var vectors = new List<float>();
+        var ids = new List<long>();
+        for (var i = 0; i < 600; i++)
+        {
+            var dup = i % 2 == 0;
+            vectors.AddRange(dup ? copy : Enumerable.Range(0, D).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.2f));
+            ids.Add(dup ? 10_000 - i : i);
+        }
+        using var index = Open(VectorMetric.L2);
+        index.Add(ids.ToArray(), vectors.ToArray());
+        var copies = ids.Where(id => id > 5000).Order().ToArray();
+        foreach (var k in new[] { 1, 3 })
+            CollectionAssert.AreEqual(copies.Take(k).ToArray(), index.Search(copy, k).IdsOf(0).ToArray(), $"k={k}");
+        CollectionAssert.AreEqual(copies.Where(id => id % 3 == 0).Take(2).ToArray(),
+            index.Search(copy, 2, new SearchOptions { Filter = id => id % 3 == 0 }).IdsOf(0).ToArray(), "filter");
+    }
+
+    [TestMethod]
+    public void Search_HnswScanStopsShort_FallsBackToAnExactScanAndReturnsAllKEligibleRows()
+    {
+        // Found by an audit: pgvector's iterative scan stops after hnsw.max_scan_tuples (20 000 by default), and a page that
+        // came back short was taken for the end of the table, so a selective filter or allow-list returned fewer than k hits
+        // although k eligible rows existed. Here the limit is lowered to 50 on this source's connections, so 2000 rows show it.
+        const int n = 2000, k = 10;
+        var x = Random(n, 22);
+        var q = Random(3, 23);
+        var builder = new NpgsqlDataSourceBuilder(TestDatabase.ConnectionString + ";No Reset On Close=true");
+        builder.UsePhysicalConnectionInitializer(conn =>
+        {
+            using var set = new NpgsqlCommand("SET hnsw.max_scan_tuples = 50", conn);
+            set.ExecuteNonQuery();
+        }, _ => throw new NotSupportedException());
+        using var source = builder.Build();
+        try
+        {
+            using var index = new PgVectorIndex(source, D, VectorMetric.L2, new PgVectorOptions { Table = TestDatabase.NewTable(), EfSearch = 10 });
+            index.Add(Ids(n), x);
+            static bool Rare(long id) => id % 97 == 0;
+            var byFilter = index.Search(q, k, new SearchOptions { Filter = Rare });
+            // Allowed: the half of the rows farthest from the first query, which an HNSW scan from the query reaches last.
+            var far = BruteForce(VectorMetric.L2, x, q, 0, n).Skip(n / 2).ToHashSet();
+            var allow = new BitArray(n);
+            foreach (var id in far) allow[(int)id] = true;
+            var byList = index.Search(q.AsSpan(0, D), k, new SearchOptions { AllowList = allow });
+            for (var i = 0; i < 3; i++)
+                CollectionAssert.AreEqual(BruteForce(VectorMetric.L2, x, q, i, k, Rare), byFilter.IdsOf(i).ToArray(), $"filter, query {i}: {string.Join(",", byFilter.IdsOf(i).ToArray())}");
+            CollectionAssert.AreEqual(BruteForce(VectorMetric.L2, x, q, 0, k, far.Contains), byList.IdsOf(0).ToArray(), $"allow-list: {string.Join(",", byList.IdsOf(0).ToArray())}");
+            Assert.AreEqual(k, index.Search(q.AsSpan(0, D), k).IdsOf(0).ToArray().Count(id => id >= 0), "an unfiltered search is unchanged");
+        }
+        finally
+        {
+            using var conn = source.OpenConnection();
+            using var reset = new NpgsqlCommand("RESET hnsw.max_scan_tuples", conn);
+            reset.ExecuteNonQuery();
+        }
+    }
+
+    [TestMethod]
     public void Search_OnACallersSource_LeavesItsConnectionsSettingsAsTheyWere()
     {
         // Found by an audit: Search ran SET hnsw.ef_search / hnsw.iterative_scan on the pooled connection; Npgsql's reset on
