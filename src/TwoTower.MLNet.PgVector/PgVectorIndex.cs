@@ -60,7 +60,9 @@ public sealed class PgVectorIndex : IVectorIndex
         if (dimension is < 1 or > MaxDimension)
             throw new ArgumentOutOfRangeException(nameof(dimension), dimension, $"Dimension must be in 1..{MaxDimension} (the most pgvector's HNSW index takes for the vector type).");
         if (!Enum.IsDefined(metric)) throw new ArgumentOutOfRangeException(nameof(metric), metric, "Expected a defined VectorMetric.");
-        _options = options ?? new PgVectorOptions();
+        // A copy, checked once: the settings are read on every call, and a caller's later change skipped the check
+        // (InsertBatch ≤ 0 broke Add).
+        _options = (options ?? new PgVectorOptions()).Copy();
         _options.Validate();
         (_source, _ownsSource, Dimension, Metric) = (source, ownsSource, dimension, metric);
         _table = QuoteName(_options.Table);
@@ -90,8 +92,8 @@ public sealed class PgVectorIndex : IVectorIndex
     /// <inheritdoc/>
     public VectorMetric Metric { get; }
 
-    /// <summary>The settings this index was opened with.</summary>
-    public PgVectorOptions Options => _options;
+    /// <summary>A copy of the settings this index was opened with (changing it, or the object passed at open, changes nothing).</summary>
+    public PgVectorOptions Options => _options.Copy();
 
     /// <inheritdoc/>
     public int Count

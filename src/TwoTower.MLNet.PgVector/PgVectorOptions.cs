@@ -18,6 +18,9 @@ public sealed class PgVectorOptions
     /// <summary>Rows per INSERT statement when adding (default 1000).</summary>
     public int InsertBatch { get; set; } = 1000;
 
+    // A new object with the same settings.
+    internal PgVectorOptions Copy() => (PgVectorOptions)MemberwiseClone();
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is out of range or the table name is not a plain identifier.</exception>
     public void Validate()

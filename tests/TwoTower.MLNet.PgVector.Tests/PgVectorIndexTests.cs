@@ -262,6 +262,25 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void Options_ChangedAfterOpen_ChangeNothing()
+    {
+        // Found by an audit: the index kept the caller's PgVectorOptions, checked once at open and read again on every call, so
+        // InsertBatch = -1 set afterwards (on the caller's object or on index.Options) made Add fail with an OverflowException
+        // (0 made it loop for ever), and a new Table made Save's message name a table the index does not use.
+        var table = TestDatabase.NewTable();
+        var options = new PgVectorOptions { Table = table, InsertBatch = 2 };
+        using var source = NpgsqlDataSource.Create(TestDatabase.ConnectionString);
+        using var index = new PgVectorIndex(source, D, VectorMetric.InnerProduct, options);
+        options.InsertBatch = -1;
+        options.Table = "elsewhere";
+        index.Options.InsertBatch = -1;
+        index.Add(Ids(5), Random(5, 24));
+        Assert.AreEqual(5, index.Count);
+        Assert.AreEqual(2, index.Options.InsertBatch, "the settings the index was opened with");
+        StringAssert.Contains(Assert.ThrowsExactly<NotSupportedException>(() => index.Save("x.ttvx")).Message, $"table '{table}'");
+    }
+
+    [TestMethod]
     public void Open_DimensionPastTheHnswLimit_RefusedBeforeATableIsMade()
     {
         // Found by an audit: 2001..16000 passed the check, the table was created and pgvector then refused its HNSW index,
