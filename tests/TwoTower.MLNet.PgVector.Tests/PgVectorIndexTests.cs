@@ -458,6 +458,10 @@ public sealed class PgVectorIndexTests
                 CollectionAssert.AreEqual(BruteForce(VectorMetric.L2, x, q, i, k, Rare), byFilter.IdsOf(i).ToArray(), $"filter, query {i}: {string.Join(",", byFilter.IdsOf(i).ToArray())}");
             CollectionAssert.AreEqual(BruteForce(VectorMetric.L2, x, q, 0, k, far.Contains), byList.IdsOf(0).ToArray(), $"allow-list: {string.Join(",", byList.IdsOf(0).ToArray())}");
             Assert.AreEqual(k, index.Search(q.AsSpan(0, D), k).IdsOf(0).ToArray().Count(id => id >= 0), "an unfiltered search is unchanged");
+            // The exact scan turns index scans off for its one query (SET LOCAL in a savepoint), not on the connection.
+            using var conn = source.OpenConnection();
+            using var show = new NpgsqlCommand("SHOW enable_indexscan", conn);
+            Assert.AreEqual("on", show.ExecuteScalar());
         }
         finally
         {
