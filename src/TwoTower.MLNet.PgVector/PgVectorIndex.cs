@@ -206,7 +206,7 @@ public sealed class PgVectorIndex : IVectorIndex
         {
             vector.Value = VectorText(q.AsSpan(i * Dimension, Dimension));
             // One row past k shows whether the k-th place ties with the next; ties go to the smaller id, as in the in-process
-            // kinds (the server's order listed equal vectors by storage place), so a tie at the cut fetches on (up to 64·k rows).
+            // kinds (the server's order listed equal vectors by storage place), so a tie at the cut fetches on (64·k rows, then exactly).
             // A predicate filter runs here: pages grow until k rows pass it or the table has no more.
             var exact = false;
             for (long page = options.Filter is null ? k + 1L : 4L * k + 1; ;)
