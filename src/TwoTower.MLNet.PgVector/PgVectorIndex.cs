@@ -347,7 +347,16 @@ public sealed class PgVectorIndex : IVectorIndex
     private bool Setup()
     {
         using var conn = _source.OpenConnection();
-        Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
+        try
+        {
+            Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.FeatureNotSupported or PostgresErrorCodes.UndefinedFile or PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // Not on the server (0A000; 58P01 before PostgreSQL 15), or this role may not create it: the documented error.
+            throw new InvalidOperationException($"The pgvector extension is not installed in this database and could not be created ({e.MessageText}). " +
+                "Install pgvector on the server, or have the database owner run CREATE EXTENSION vector.", e);
+        }
         var version = Scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'vector'") as string
             ?? throw new InvalidOperationException("The pgvector extension is not installed in this database.");
         var v = Version.TryParse(version, out var parsed) ? parsed : new Version(0, 0);

@@ -492,6 +492,17 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void Open_ServerWithoutPgvector_IsTheDocumentedInvalidOperationException()
+    {
+        // Found by an audit: the docs promise an InvalidOperationException when pgvector is missing, but CREATE EXTENSION's
+        // own failure came out as a PostgresException (0A000, extension "vector" is not available).
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => PgVectorIndex.Open(TestDatabase.WithoutPgvector(), D));
+        StringAssert.Contains(ex.Message, "pgvector extension is not installed in this database and could not be created");
+        StringAssert.Contains(ex.Message, "extension \"vector\" is not available");
+        Assert.IsInstanceOfType<PostgresException>(ex.InnerException);
+    }
+
+    [TestMethod]
     public void Open_NoServer_ThrowsTheDriversConnectionError()
     {
         Assert.Throws<NpgsqlException>(() => PgVectorIndex.Open("Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2", D));

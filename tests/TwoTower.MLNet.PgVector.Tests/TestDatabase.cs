@@ -14,6 +14,9 @@ public static class TestDatabase
     private static Process? s_server;
     private static string? s_connectionString;
     private static string? s_unavailable;
+    private static readonly Lock s_serverLock = new();
+    private static Process? s_plainServer;
+    private static string? s_plainConnectionString;
 
     /// <summary>
     /// Connection string of the test database. When there is none the test is inconclusive, with the reason, or fails
@@ -48,57 +51,85 @@ public static class TestDatabase
             s_connectionString = given;
             return;
         }
+        (s_server, s_connectionString, s_unavailable) = StartPglite("--extensions=@electric-sql/pglite-pgvector:vector");
+    }
+
+    /// <summary>
+    /// Connection string of a second PGlite server, started on first use, whose PostgreSQL has no pgvector; inconclusive
+    /// when the tests run against $TWOTOWER_PG or PGlite cannot start.
+    /// </summary>
+    public static string WithoutPgvector()
+    {
+        lock (s_serverLock)
+        {
+            if (Environment.GetEnvironmentVariable("TWOTOWER_PG") is { Length: > 0 })
+                throw new AssertInconclusiveException("TWOTOWER_PG names a server with pgvector; a server without it comes from PGlite only.");
+            if (s_plainConnectionString is null)
+            {
+                (s_plainServer, s_plainConnectionString, var reason) = StartPglite("");
+                if (s_plainConnectionString is null) throw new AssertInconclusiveException($"No PGlite server without pgvector: {reason}");
+            }
+            return s_plainConnectionString;
+        }
+    }
+
+    // PGlite (with the given extension flags) on a free loopback port: the process and its connection string, or why not.
+    private static (Process? Server, string? ConnectionString, string? Unavailable) StartPglite(string extensions)
+    {
         var dir = Path.Combine(TestPaths.RepositoryRoot, "tests", "TwoTower.MLNet.PgVector.Tests", "pglite");
         var script = Path.Combine(dir, "node_modules", "@electric-sql", "pglite-socket", "dist", "scripts", "server.js");
         if (!File.Exists(script))
-        {
-            s_unavailable = $"'{script}' is missing (run `npm ci --prefix {dir}`, or set TWOTOWER_PG to a PostgreSQL connection string).";
-            return;
-        }
+            return (null, null, $"'{script}' is missing (run `npm ci --prefix {dir}`, or set TWOTOWER_PG to a PostgreSQL connection string).");
         var port = FreePort();
-        var psi = new ProcessStartInfo("node", $"\"{script}\" --port={port} --host=127.0.0.1 --extensions=@electric-sql/pglite-pgvector:vector --max-connections=8")
+        var psi = new ProcessStartInfo("node", $"\"{script}\" --port={port} --host=127.0.0.1 {extensions} --max-connections=8")
         {
             WorkingDirectory = dir,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        Process server;
         try
         {
-            s_server = Process.Start(psi)!;
+            server = Process.Start(psi)!;
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            s_unavailable = $"node could not be started ({ex.Message}).";
-            return;
+            return (null, null, $"node could not be started ({ex.Message}).");
         }
         var ready = new TaskCompletionSource();
-        s_server.OutputDataReceived += (_, e) => { if (e.Data?.Contains("listening", StringComparison.OrdinalIgnoreCase) == true) ready.TrySetResult(); };
-        s_server.ErrorDataReceived += (_, _) => { };
-        s_server.BeginOutputReadLine();
-        s_server.BeginErrorReadLine();
+        server.OutputDataReceived += (_, e) => { if (e.Data?.Contains("listening", StringComparison.OrdinalIgnoreCase) == true) ready.TrySetResult(); };
+        server.ErrorDataReceived += (_, _) => { };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
         if (!ready.Task.Wait(TimeSpan.FromSeconds(60)))
         {
-            s_unavailable = "the PGlite server did not start listening within 60 s.";
-            Stop();
-            return;
+            Kill(server);
+            return (null, null, "the PGlite server did not start listening within 60 s.");
         }
         // PGlite has one backend. The server queues up to 8 connections onto it (--max-connections), because with its default
         // of 1 a connection opened while the previous one was still closing was reset; a client pool of one keeps commands in turn.
-        s_connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Password=unused;Database=postgres;SSL Mode=Disable;Maximum Pool Size=1;Timeout=60;Command Timeout=300";
+        return (server, $"Host=127.0.0.1;Port={port};Username=postgres;Password=unused;Database=postgres;SSL Mode=Disable;Maximum Pool Size=1;Timeout=60;Command Timeout=300", null);
     }
 
     [AssemblyCleanup]
     public static void Stop()
     {
         TestPaths.DeleteRunFolder();
-        if (s_server is null) return;
+        Kill(s_server);
+        s_server = null;
+        Kill(s_plainServer);
+        s_plainServer = null;
+    }
+
+    private static void Kill(Process? server)
+    {
+        if (server is null) return;
         try
         {
-            if (!s_server.HasExited) s_server.Kill(entireProcessTree: true);
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException) { }
-        s_server.Dispose();
-        s_server = null;
+        server.Dispose();
     }
 
     private static int FreePort()
