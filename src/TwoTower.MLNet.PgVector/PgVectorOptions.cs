@@ -12,7 +12,7 @@ public sealed class PgVectorOptions
     /// <summary>Candidate list size while building (pgvector's <c>ef_construction</c>, default 64).</summary>
     public int EfConstruction { get; set; } = 64;
 
-    /// <summary>Candidate list size while searching, unless <see cref="Index.SearchOptions.EfSearch"/> says otherwise (default 64; raised to k when smaller).</summary>
+    /// <summary>Candidate list size while searching, unless <see cref="Index.SearchOptions.EfSearch"/> says otherwise (default 64; raised to k + 1 when smaller, since one row past k shows a tie at the cut, and capped at pgvector's 1000).</summary>
     public int EfSearch { get; set; } = 64;
 
     /// <summary>Rows per INSERT statement when adding (default 1000).</summary>
