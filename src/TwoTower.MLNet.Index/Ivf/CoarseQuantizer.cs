@@ -76,11 +76,24 @@ internal sealed class CoarseQuantizer
             var m = Math.Min(PackedScan.MaxQueries, nq - i0);
             PackedScan.Scan(_store, q.AsSpan(i0 * Dimension, m * Dimension), m, l2, null,
                 scores.AsSpan(i0 * nprobe, m * nprobe), lists.AsSpan(i0 * nprobe, m * nprobe), counts.AsSpan(i0, m), nprobe);
-            for (var i = i0; i < i0 + m; i++) TopK.SortDescending(scores.AsSpan(i * nprobe, nprobe), lists.AsSpan(i * nprobe, nprobe), counts[i]);
+            for (var i = i0; i < i0 + m; i++)
+            {
+                TopK.SortDescending(scores.AsSpan(i * nprobe, nprobe), lists.AsSpan(i * nprobe, nprobe), counts[i]);
+                if (counts[i] < nprobe) FillUnranked(lists.AsSpan(i * nprobe, nprobe), counts[i]);
+            }
         }
         if (threads == 1 || blocks == 1) for (var b = 0; b < blocks; b++) Run(b);
         else Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Run);
         return lists;
+    }
+
+    // A centroid whose score is NaN (‖c‖² overflowing to ∞ for components past about 1e19) ranks nowhere, which left the probe
+    // row padded with list -1: the lists not ranked follow the ranked ones, in list order, so a query still probes nprobe lists.
+    private static void FillUnranked(Span<long> row, int ranked)
+    {
+        var next = ranked;
+        for (var l = 0; next < row.Length; l++)
+            if (!row[..ranked].Contains(l)) row[next++] = l;
     }
 
     // Copies rows L2-normalised (all-zero rows, allowed for inner product, stay zero).
