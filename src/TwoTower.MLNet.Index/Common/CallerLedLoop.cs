@@ -30,6 +30,27 @@ internal static class CallerLedLoop
         gate.Close();
     }
 
+    /// <summary>
+    /// Calls <paramref name="body"/>(i) for every i in [0, <paramref name="count"/>) on this thread and on up to
+    /// <paramref name="threads"/> − 1 helpers (as <see cref="Run"/>), in the place of Parallel.For; on this thread alone when
+    /// one thread or one item leaves nothing to share.
+    /// </summary>
+    /// <exception cref="Exception">The first exception a call threw, rethrown with its stack after every started run ended.</exception>
+    public static void For(int count, int threads, Action<int> body)
+    {
+        if (threads <= 1 || count <= 1)
+        {
+            for (var i = 0; i < count; i++) body(i);
+            return;
+        }
+        var next = -1;
+        Run(Math.Min(threads, count), () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count) body(i);
+        });
+    }
+
     private sealed class Gate(Action work)
     {
         // An object, not a Lock: Monitor.Wait and PulseAll need its monitor.

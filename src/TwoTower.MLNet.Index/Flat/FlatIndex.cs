@@ -107,10 +107,8 @@ public sealed class FlatIndex : IVectorIndex
             PackedScan.Scan(s, q.AsSpan(q0 * Dimension, mq * Dimension), mq, l2, eligible,
                 scores.AsSpan(q0 * k, mq * k), ids.AsSpan(q0 * k, mq * k), counts.AsSpan(q0, mq), k);
         }
-        if (options.Threads == 1 || blocks == 1)
-            for (var b = 0; b < blocks; b++) RunBlock(b);
-        else
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, RunBlock);
+        // Not Parallel.For, which waits for the replicas it queued: from outside a busy pool a threaded search waited seconds.
+        CallerLedLoop.For(blocks, options.Threads, RunBlock);
         Finish(q, Dimension, l2, scores, ids, counts, k);
         return new SearchResults(nq, k, ids, scores);
     }

@@ -82,8 +82,7 @@ internal sealed class CoarseQuantizer
                 if (counts[i] < nprobe) FillUnranked(lists.AsSpan(i * nprobe, nprobe), counts[i]);
             }
         }
-        if (threads == 1 || blocks == 1) for (var b = 0; b < blocks; b++) Run(b);
-        else Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Run);
+        CallerLedLoop.For(blocks, threads, Run);
         return lists;
     }
 

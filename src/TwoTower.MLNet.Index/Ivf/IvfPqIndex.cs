@@ -143,8 +143,7 @@ public sealed class IvfPqIndex : IvfIndex
             }
             Finish(lists, qi, hs, hl, count, ids.AsSpan(i * k, k), scores.AsSpan(i * k, k));
         }
-        if (options.Threads == 1 || nq == 1) for (var i = 0; i < nq; i++) One(i);
-        else Parallel.For(0, nq, new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, One);
+        CallerLedLoop.For(nq, options.Threads, One);
         return new SearchResults(nq, k, ids, scores);
     }
 

@@ -35,8 +35,7 @@ internal static class IvfSearch
             for (var l = 0; l < lists; l++)
                 if (start[l + 1] > start[l]) scanList(l, order.AsMemory(start[l], start[l + 1] - start[l]));
         }
-        if (chunks == 1) Run(0);
-        else Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, Run);
+        Common.CallerLedLoop.For(chunks, threads, Run);
     }
 
     /// <summary>Copies the member queries into contiguous blocks of at most 256 rows and hands each block with its query indexes to <paramref name="scan"/>.</summary>

@@ -98,7 +98,8 @@ internal static class KMeans
         var scores = new float[n];
         var counts = new int[n];
         var blocks = (n + PackedScan.MaxQueries - 1) / PackedScan.MaxQueries;
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, b =>
+        // Not Parallel.For, which waits for the replicas it queued: an Add of one vector from outside a busy pool waited seconds.
+        CallerLedLoop.For(blocks, threads, b =>
         {
             var i0 = b * PackedScan.MaxQueries;
             var m = Math.Min(PackedScan.MaxQueries, n - i0);

@@ -22,6 +22,18 @@ public sealed class CallerLedLoopTests
     }
 
     [TestMethod]
+    [DataRow(0, 4)]
+    [DataRow(1, 4)]
+    [DataRow(7, 1)]
+    [DataRow(1000, 3)]
+    public void For_EveryIndexCalledOnce(int count, int threads)
+    {
+        var calls = new int[count];
+        CallerLedLoop.For(count, threads, i => Interlocked.Increment(ref calls[i]));
+        Assert.IsTrue(calls.All(c => c == 1), $"indexes called other than once: {calls.Count(c => c != 1)}");
+    }
+
+    [TestMethod]
     public void Run_ARunThrows_ThatExceptionReachesTheCallerAfterEveryStartedRunEnded()
     {
         int next = -1, running = 0;
