@@ -20,7 +20,10 @@ internal static class KMeans
         var rng = new Random(seed);
         var sample = Sample(x, d, Math.Min(n, k * MaxPointsPerCentroid), rng);
         var m = sample.Length / d;
-        var centroids = PlusPlus(sample.AsSpan(0, Math.Min(m, k * 32) * d), d, k, rng);
+        // Seeded from at most 32 rows per centroid, drawn at random: when every row was kept, the sample is in the caller's order,
+        // and its first rows (of data sorted by genre, say) held only some of the clusters.
+        var seeding = Math.Min(m, k * 32);
+        var centroids = PlusPlus(seeding < m && m == n ? Sample(sample, d, seeding, rng) : sample.AsSpan(0, seeding * d), d, k, rng);
         var assign = new int[m];
         var counts = new int[k];
         for (var it = 0; it < iterations; it++)
