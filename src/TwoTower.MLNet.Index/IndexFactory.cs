@@ -45,11 +45,13 @@ public static partial class IndexFactory
     }
 
     private static int Number(Group g, string spec) =>
-        int.TryParse(g.Value, out var v) && v > 0 ? v : throw new ArgumentException($"Index spec '{spec}': '{g.Value}' must be a positive integer. Valid forms: {ValidForms}.", nameof(spec));
+        // The patterns match only the digits 0-9, so a failed parse is a number past int.MaxValue (a positive integer all the same).
+        int.TryParse(g.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v
+            : throw new ArgumentException($"Index spec '{spec}': '{g.Value}' must be a whole number from 1 to {int.MaxValue}. Valid forms: {ValidForms}.", nameof(spec));
 
-    [GeneratedRegex(@"^HNSW(\d+)(?:,efC(\d+))?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^HNSW([0-9]+)(?:,efC([0-9]+))?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex HnswPattern();
 
-    [GeneratedRegex(@"^IVF(\d+),(?:Flat|PQ(\d+)(,Refine)?)$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^IVF([0-9]+),(?:Flat|PQ([0-9]+)(,Refine)?)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex IvfPattern();
 }

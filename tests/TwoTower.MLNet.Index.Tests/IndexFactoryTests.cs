@@ -39,13 +39,21 @@ public sealed class IndexFactoryTests
     [TestMethod]
     public void Create_BadSpecs_ListValidForms()
     {
-        foreach (var spec in new[] { "", "HNSW", "HNSWx", "IVF,Flat", "IVF1024", "IVF1024,PQ", "IVF1024,Flat,Refine", "LSH", "HNSW16,ef200", "HNSW0" })
+        foreach (var spec in new[] { "", "HNSW", "HNSWx", "IVF,Flat", "IVF1024", "IVF1024,PQ", "IVF1024,Flat,Refine", "LSH", "HNSW16,ef200", "HNSW0", "IVF\uFF18,Flat" })
         {
             var ex = Assert.ThrowsExactly<ArgumentException>(() => IndexFactory.Create(spec, 8, VectorMetric.L2), spec);
             Assert.AreEqual("spec", ex.ParamName);
             StringAssert.Contains(ex.Message, "IVF<lists>,PQ<m>[,Refine]", spec);
         }
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => IndexFactory.Create("IVF16,PQ5", 32, VectorMetric.L2)).Message, "must divide the dimension 32");
+        // Found by an audit: a number past int.MaxValue was refused as "must be a positive integer", which it is.
+        foreach (var spec in new[] { "IVF99999999999,Flat", "IVF8,PQ2147483648", "HNSW16,efC99999999999" })
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => IndexFactory.Create(spec, 8, VectorMetric.L2), spec).Message,
+                $"Index spec '{spec}': ", spec);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => IndexFactory.Create("IVF99999999999,Flat", 8, VectorMetric.L2)).Message,
+            "'99999999999' must be a whole number from 1 to 2147483647");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => IndexFactory.Create("IVF0,Flat", 8, VectorMetric.L2)).Message,
+            "'0' must be a whole number from 1 to 2147483647");
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => IndexFactory.Create("Flat", 0, VectorMetric.L2));
     }
 
