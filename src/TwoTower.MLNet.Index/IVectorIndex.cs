@@ -29,7 +29,10 @@ public interface IVectorIndex : IDisposable
     /// </summary>
     bool IsExact { get; }
 
-    /// <summary>Whether the index needs <see cref="Train"/> before <see cref="Add"/> (IVF, PQ).</summary>
+    /// <summary>
+    /// Whether the index is ready for <see cref="Add"/>: true for the kinds that need no training (Flat, HNSW), and for IVF and
+    /// IVF-PQ once <see cref="Train"/> has run (false before, when Add throws <see cref="InvalidOperationException"/>).
+    /// </summary>
     bool IsTrained { get; }
 
     /// <summary>

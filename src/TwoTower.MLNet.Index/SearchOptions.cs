@@ -9,7 +9,7 @@ public sealed record SearchOptions
     /// <summary>HNSW: size of the dynamic candidate list (≥ k is used).</summary>
     public int? EfSearch { get; init; }
 
-    /// <summary>IVF: number of inverted lists probed.</summary>
+    /// <summary>IVF: number of inverted lists probed, from 1 to the index's list count (more throws <see cref="ArgumentOutOfRangeException"/>, as 0 does).</summary>
     public int? NProbe { get; init; }
 
     /// <summary>Only ids for which this returns true may be returned. Called concurrently; keep it cheap and thread-safe.</summary>
