@@ -116,7 +116,8 @@ internal sealed class CoarseQuantizer
     {
         var r = p.Reader;
         var lists = r.ReadInt32();
-        if (lists < 1) throw new EndOfStreamException($"list count {lists}");
+        // Not EndOfStreamException, which the loader reports as a short payload and so lost the field and its value.
+        if (lists < 1) throw p.Corrupt($"list count {lists}, expected at least 1");
         var centroids = BinaryIo.ReadFloats(r, (long)lists * p.Header.Dimension);
         // A non-finite centroid ranks nowhere, so probing would come back short of lists: refuse it here.
         if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(centroids)) throw p.Corrupt("a coarse centroid is not finite");

@@ -100,7 +100,8 @@ internal sealed class ProductQuantizer
     public static ProductQuantizer Read(BinaryReader r, int dimension)
     {
         var m = r.ReadInt32();
-        if (m < 1 || dimension % m != 0) throw new EndOfStreamException($"sub-quantizer count {m}");
+        // A FormatException, which IndexFile reports as corrupt with this message and the path (an EndOfStreamException lost both).
+        if (m < 1 || dimension % m != 0) throw new FormatException($"sub-quantizer count {m}, expected a divisor of the dimension {dimension}");
         var codebooks = BinaryIo.ReadFloats(r, (long)m * Codewords * (dimension / m));
         if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(codebooks)) throw new FormatException("a product-quantizer codeword is not finite"); // IndexFile reports it as corrupt, with the path
         return new ProductQuantizer(dimension, m, codebooks);
