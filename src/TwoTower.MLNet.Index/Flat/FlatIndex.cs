@@ -203,6 +203,9 @@ public sealed class FlatIndex : IVectorIndex
             var n = r.ReadInt32();
             var ids = BinaryIo.ReadLongs(r, n);
             var vectors = BinaryIo.ReadFloats(r, (long)n * h.Dimension);
+            // Checked as the version-2 reader checks them: a negative id would come back as a hit.
+            foreach (var id in ids)
+                if (id < 0) throw p.Corrupt($"flat holds negative id {id}");
             lock (index._writeLock) index.AppendLocked(ids, vectors);
             return index;
         }

@@ -56,4 +56,26 @@ public sealed class FormatVersion1Tests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [TestMethod]
+    public void Load_Version1FlatFileWithANegativeId_InvalidDataNamingIt()
+    {
+        // Found by an audit: the version-1 Flat reader took its ids unchecked (the version-2 one and every IVF reader refuse a
+        // negative id), so such a file, read without the checksum pass, loaded and searches returned the id as a hit.
+        var dir = TestPaths.TempDir();
+        try
+        {
+            var bytes = File.ReadAllBytes(Golden("flat-l2.v1.ttvx"));
+            // Payload: row count, then the ids.
+            var firstId = PayloadStart("Flat") + 4;
+            Assert.AreEqual(299, BitConverter.ToInt32(bytes, firstId - 4), "the row count's offset");
+            BitConverter.GetBytes(-7L).CopyTo(bytes, firstId);
+            var path = Path.Combine(dir, "negative.v1.ttvx");
+            File.WriteAllBytes(path, bytes);
+            var message = Assert.ThrowsExactly<InvalidDataException>(() => VectorIndex.Load(path, new IndexLoadOptions { VerifyChecksum = false }).Dispose()).Message;
+            StringAssert.Contains(message, "negative id -7");
+            StringAssert.Contains(message, path);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
