@@ -119,7 +119,7 @@ internal sealed class CoarseQuantizer
         // Not EndOfStreamException, which the loader reports as a short payload and so lost the field and its value.
         if (lists < 1) throw p.Corrupt($"list count {lists}, expected at least 1");
         var centroids = BinaryIo.ReadFloats(r, (long)lists * p.Header.Dimension);
-        // A non-finite centroid ranks nowhere, so probing would come back short of lists: refuse it here.
+        // A non-finite centroid ranks nowhere (its list would be probed only after every ranked one): refuse it as corrupt here.
         if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(centroids)) throw p.Corrupt("a coarse centroid is not finite");
         var rule = p.Header.FormatVersion >= FirstVersionWithRule ? r.ReadByte() : 0;
         if (rule > 1) throw p.Corrupt($"coarse quantizer cell rule {rule}, expected 0 or 1");
