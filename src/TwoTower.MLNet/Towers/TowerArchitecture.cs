@@ -19,7 +19,7 @@ public sealed record TowerArchitecture(
     float Dropout,
     string? HeldOutBag = null)
 {
-    /// <summary>Throws when a size or rate is out of range.</summary>
+    /// <summary>Throws when a size or rate is out of range, or the hidden layer widths are missing.</summary>
     public void Validate(string tower)
     {
         if (UseIdEmbedding && IdEmbeddingDimension < 1)
@@ -28,6 +28,8 @@ public sealed record TowerArchitecture(
             throw new ArgumentOutOfRangeException(nameof(FeatureEmbeddingDimension), FeatureEmbeddingDimension, $"{tower} tower: feature embedding dimension must be ≥ 1.");
         if (OutputDimension < 1)
             throw new ArgumentOutOfRangeException(nameof(OutputDimension), OutputDimension, $"{tower} tower: output dimension must be ≥ 1.");
+        // Named, not a NullReferenceException from the loop below.
+        if (HiddenLayers is null) throw new ArgumentNullException(nameof(HiddenLayers), $"{tower} tower: hidden layer widths are missing; give an empty list for one linear layer.");
         foreach (var h in HiddenLayers)
             if (h < 1) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), h, $"{tower} tower: hidden layer widths must be ≥ 1.");
         if (!(Dropout >= 0 && Dropout < 1))

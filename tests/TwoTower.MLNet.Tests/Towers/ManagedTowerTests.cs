@@ -21,6 +21,19 @@ public sealed class ManagedTowerTests
     private static ManagedTower TinyHeldOut() =>
         new("t", new TowerArchitecture(true, 3, 2, new[] { 5 }, 3, true, 0f, HeldOutBag: "tags"), TinyFeatures(), seed: 5);
 
+    [TestMethod]
+    public void Validate_OutOfRangeOrMissingSizes_ThrowNamingTheTowerAndTheSize()
+    {
+        var ok = new TowerArchitecture(true, 3, 2, new[] { 5 }, 3, true, 0f);
+        ok.Validate("user");
+        var missing = Assert.ThrowsExactly<ArgumentNullException>(() => (ok with { HiddenLayers = null! }).Validate("user"));
+        Assert.AreEqual("HiddenLayers", missing.ParamName);
+        StringAssert.Contains(missing.Message, "user tower: hidden layer widths are missing");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => (ok with { HiddenLayers = new[] { 0 } }).Validate("item")).Message, "item tower: hidden layer widths must be ≥ 1");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => (ok with { Dropout = 1f }).Validate("item")).Message, "item tower: dropout must be in [0, 1)");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => (ok with { OutputDimension = 0 }).Validate("user")).Message, "user tower: output dimension must be ≥ 1");
+    }
+
     private static double Objective(ManagedTower tower, int[] keys, float[] weights, int[]? heldOut = null)
     {
         var y = tower.Forward(keys, training: false, heldOut ?? ReadOnlySpan<int>.Empty);
