@@ -139,6 +139,20 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Recommend_KnownUserOfModelSavedWithoutHistory_ServedByTheModelNotAsColdUser()
+    {
+        // Without the training history the store knows no items of a trained user: that is no sign the user is cold.
+        var loaded = RetrievalFixture.Model() with { Seen = null };
+        using var e = RetrievalEngine.Create(loaded, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        var r = e.Recommend(new RecommendRequest { UserId = "3", K = 5 });
+        Assert.IsTrue(r.KnownUser);
+        Assert.IsFalse(r.ColdStart, "a trained user is not cold because the model file kept no history");
+        var best = new TwoTower.MLNet.Retrieval.ExactRecommender(loaded.Model).Recommend("3", 1, excludeSeen: false)[0].ItemId;
+        Assert.AreEqual(best, r.Items[0].ItemId, "the model's best item for the user leads the answer");
+        Assert.IsTrue(r.Items[0].Sources.Contains("mf"));
+    }
+
+    [TestMethod]
     public void Recommend_MinInteractionsWithoutTrainingHistory_ThrowsSayingWhy()
     {
         using var e = RetrievalEngine.Create(RetrievalFixture.Model() with { Seen = null }, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });

@@ -229,8 +229,10 @@ public sealed class RetrievalEngine : IDisposable
         // A user the model knows but never trained on (e.g. listed only in user metadata) has an untrained vector: fold in instead.
         var modelKey = userKey >= 0 && Histories.TrainedInteractions(userKey) == 0 ? -1 : userKey;
         var query = new CandidateQuery(modelKey, history, rules.KeyFilter(Catalog), request.ExcludeSeen, features);
+        // A trained user whose training history the model file did not keep counts as trained, not as a user without items.
+        var interactions = modelKey >= 0 ? Math.Max(history.Length, Histories.TrainedInteractions(modelKey)) : history.Length;
         var blend = _blendsPopularity
-            ? _options.ColdStart.BlendFor(history.Length, Generator.Options.Sources)
+            ? _options.ColdStart.BlendFor(interactions, Generator.Options.Sources)
             : null;
         // No answer holds more than the live catalogue: asking the sources for more would only allocate.
         var k = Math.Min(request.K, Math.Max(1, Catalog.LiveCount));
