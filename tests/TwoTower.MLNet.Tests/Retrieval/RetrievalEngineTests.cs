@@ -153,6 +153,22 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Recommend_ModelSavedWithoutHistory_DefaultPlanLeavesOutPopularityItCannotCount()
+    {
+        // Without training interactions every popularity count is 0: its "ranking" is the catalogue's key order.
+        var loaded = RetrievalFixture.Model() with { Seen = null };
+        using var e = RetrievalEngine.Create(loaded, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        var exact = new TwoTower.MLNet.Retrieval.ExactRecommender(loaded.Model);
+        foreach (var user in new[] { "stranger", "3" })
+        {
+            var r = e.Recommend(new RecommendRequest { UserId = user, K = 10 });
+            var expected = exact.Recommend(user, 10, excludeSeen: false).Select(x => x.ItemId).ToArray();
+            CollectionAssert.AreEqual(expected, r.Items.Select(i => i.ItemId).ToArray(), $"user {user}: the model's own answer");
+            Assert.IsTrue(r.Items.All(i => !i.Sources.Contains("popularity")), $"user {user}");
+        }
+    }
+
+    [TestMethod]
     public void Recommend_MinInteractionsWithoutTrainingHistory_ThrowsSayingWhy()
     {
         using var e = RetrievalEngine.Create(RetrievalFixture.Model() with { Seen = null }, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });

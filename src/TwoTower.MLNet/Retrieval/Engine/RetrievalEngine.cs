@@ -105,6 +105,7 @@ public sealed class RetrievalEngine : IDisposable
 
         // Popularity: from the training history when saved, else the popularity model's own counts.
         PopularityTable popularity;
+        var counted = loaded.Seen is not null || model is PopularityRecommender;
         if (loaded.Seen is { } seen)
         {
             var userKeys = new int[seen.NonZeros];
@@ -161,12 +162,15 @@ public sealed class RetrievalEngine : IDisposable
             if (!sources.Any(s => s.Name == popularitySource))
                 throw new ArgumentException($"ColdStartOptions.PopularitySource '{popularitySource}' is not a candidate source of this engine; expected one of: " +
                     $"{string.Join(", ", sources.Select(s => s.Name).Order(StringComparer.Ordinal))}.", nameof(options));
-            var generatorOptions = options.Generator ?? DefaultGeneratorOptions(sources.Select(s => s.Name));
+            // Without counts every item's popularity is 0 and the ranking is the key order: by default it proposes nothing then,
+            // unless no source of the model's vectors can serve a user without history (the cold-start vector does).
+            var planned = sources.Where(s => counted || ann is null || s is not PopularityCandidateSource).Select(s => s.Name);
+            var generatorOptions = options.Generator ?? DefaultGeneratorOptions(planned);
             var generator = new CandidateGenerator(sources, generatorOptions);
             IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
             if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
             var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity,
-                loaded.Seen is not null || model is PopularityRecommender ? popularity.Overall.Counts : null, newItems, options, log);
+                counted ? popularity.Overall.Counts : null, newItems, options, log);
             try
             {
                 foreach (var r in recovered) engine.Apply(r);

@@ -25,7 +25,10 @@ public sealed record RetrievalEngineOptions
     /// <summary>HNSW search breadth (default 64: recall ≈ 0.99 at k ≤ 100 on 100k items).</summary>
     public int EfSearch { get; init; } = 64;
 
-    /// <summary>Sources, quotas and normalisation; null = every available source (ANN 100, itemknn 50, popularity 20 at weight 0.3).</summary>
+    /// <summary>
+    /// Sources, quotas and normalisation; null = every available source (ANN 100, itemknn 50, popularity 20 at weight 0.3),
+    /// popularity only when it has counts (the model file kept its training history, or is a popularity model) or the model has no vectors.
+    /// </summary>
     public CandidateGeneratorOptions? Generator { get; init; }
 
     /// <summary>Cold-start blending.</summary>
