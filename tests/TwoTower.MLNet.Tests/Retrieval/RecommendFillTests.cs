@@ -65,6 +65,25 @@ public sealed class RecommendFillTests
     }
 
     [TestMethod]
+    [DataRow("mf")]
+    [DataRow("itemknn")]
+    [DataRow("popularity")]
+    public void Recommend_QuotaPastTheCatalogue_AnswersWithoutAllocatingForTheQuota(string source)
+    {
+        // A quota is a maximum: "as many as you have" must not size a search or a heap by the quota itself.
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), RetrievalFixture.Users(), new RetrievalEngineOptions
+        {
+            IndexSpec = "Flat", ProjectionMinInteractions = 0,
+            Generator = new CandidateGeneratorOptions { Sources = [new SourceQuota(source, int.MaxValue)] },
+        });
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var r = e.Recommend(new RecommendRequest { UserId = "3", K = 10 });
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.HasCount(10, r.Items);
+        Assert.IsLessThan(10_000_000L, allocated, $"source {source} must not be sized by a quota of int.MaxValue");
+    }
+
+    [TestMethod]
     public void Recommend_NoHistoryAndOnlyNewItemsPass_PopularityOffersTheNewItems()
     {
         using var e = Engine();

@@ -17,6 +17,7 @@ public sealed class AnnCandidateSource : ICandidateSource
     private readonly IEmbeddingRecommender _model;
     private readonly IVectorIndex _index;
     private readonly SearchOptions _options;
+    private readonly ItemCatalog _catalog;
 
     /// <summary>Creates the source; the index holds the catalogue's vectors under their item keys.</summary>
     /// <param name="name">Source name in merged candidates.</param>
@@ -30,7 +31,7 @@ public sealed class AnnCandidateSource : ICandidateSource
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _index = index ?? throw new ArgumentNullException(nameof(index));
-        ArgumentNullException.ThrowIfNull(catalog);
+        _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         if (index.Dimension != model.Dimension)
             throw new ArgumentException($"index dimension {index.Dimension} differs from the model's {model.Dimension}.", nameof(index));
         Name = name;
@@ -63,7 +64,10 @@ public sealed class AnnCandidateSource : ICandidateSource
         var v = t_vector is { } tv && tv.Length == _model.Dimension ? tv : t_vector = new float[_model.Dimension];
         UserVector(query, v);
         var options = _options with { Filter = id => id <= int.MaxValue && query.Allows((int)id) };
-        var hits = _index.Search(v, quota, options);
+        // The index holds at most one vector per catalogue key: a larger quota ("as many as there are") must not size the search.
+        var k = Math.Min(quota, _catalog.KeyCount);
+        if (k == 0) return;
+        var hits = _index.Search(v, k, options);
         var ids = hits.IdsOf(0);
         var scores = hits.ScoresOf(0);
         for (var i = 0; i < ids.Length; i++)

@@ -56,7 +56,8 @@ public sealed class ItemItemCandidateSource : ICandidateSource
                     s.Scores[j] += sims[p];
                 }
             }
-            s.Heap.Reset(quota);
+            // The heap is sized by what it can be offered, not by a quota that may mean "as many as there are".
+            s.Heap.Reset(Math.Min(quota, s.Touched.Count));
             foreach (var j in s.Touched)
             {
                 var score = s.Scores[j];
