@@ -185,6 +185,16 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void RecommendAndAppendHistory_NullHistoryEntry_ThrowsNamingThePosition()
+    {
+        using var e = Engine();
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "2", History = new[] { "1", null! } }));
+        StringAssert.Contains(ex.Message, "history[1] is null; expected item ids");
+        ex = Assert.ThrowsExactly<ArgumentException>(() => e.AppendHistory("2", new[] { null!, "1" }));
+        StringAssert.Contains(ex.Message, "items[0] is null; expected item ids");
+    }
+
+    [TestMethod]
     public void PutItem_WithoutVector_ProjectedFromContentAndSearchable()
     {
         using var e = Engine();

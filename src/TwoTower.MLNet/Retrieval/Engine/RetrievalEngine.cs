@@ -218,9 +218,11 @@ public sealed class RetrievalEngine : IDisposable
         if (request.History is { Count: > 0 } extra)
         {
             var keys = new List<int>(history);
-            foreach (var id in extra)
+            for (var i = 0; i < extra.Count; i++)
             {
-                if (id is null || !Catalog.TryGetKey(id, out var key))
+                // A null entry named as "history item ''" read like an empty id the catalogue lacks.
+                if (extra[i] is not { } id) throw new ArgumentException($"history[{i}] is null; expected item ids.", nameof(request));
+                if (!Catalog.TryGetKey(id, out var key))
                     throw new ArgumentException($"history item '{id}' is not in the catalogue.", nameof(request));
                 keys.Add(key);
             }
@@ -371,8 +373,11 @@ public sealed class RetrievalEngine : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentNullException.ThrowIfNull(itemIds);
         if (itemIds.Count == 0) throw new ArgumentException("items is empty; send at least one item id.", nameof(itemIds));
-        foreach (var id in itemIds)
-            if (id is null || !Catalog.TryGetKey(id, out _)) throw new ArgumentException($"history item '{id}' is not in the catalogue.", nameof(itemIds));
+        for (var i = 0; i < itemIds.Count; i++)
+        {
+            if (itemIds[i] is not { } id) throw new ArgumentException($"items[{i}] is null; expected item ids.", nameof(itemIds));
+            if (!Catalog.TryGetKey(id, out _)) throw new ArgumentException($"history item '{id}' is not in the catalogue.", nameof(itemIds));
+        }
         lock (_write)
         {
             _log?.Append(new UpdateRecord { Op = UpdateRecord.AppendHistory, UserId = userId, Items = itemIds.ToArray() });
