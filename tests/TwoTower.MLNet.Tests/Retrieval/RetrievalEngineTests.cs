@@ -195,6 +195,18 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Create_NoItemWithProjectionMinInteractions_StartsWithoutContentProjection()
+    {
+        // 5 users × 3 items over 30 items: no item reaches the default 5 interactions the content projection asks for.
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(users: 5, items: 30, perUser: 3), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
+        Assert.HasCount(10, e.Recommend(new RecommendRequest { UserId = "1", K = 10 }).Items);
+        Assert.IsNull(e.NewItems);
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => e.PutItem(new ItemRecord("new", "New", ["Comedy"], null)));
+        StringAssert.Contains(ex.Message, "ProjectionMinInteractions");
+        e.PutItem(new ItemRecord("new", "New", ["Comedy"], null), new float[4]);
+    }
+
+    [TestMethod]
     public void PutItem_WithoutVector_ProjectedFromContentAndSearchable()
     {
         using var e = Engine();

@@ -28,6 +28,7 @@ public sealed class RetrievalEngine : IDisposable
     private readonly bool _blendsPopularity;
     private readonly float[]? _interactionCounts; // null when the model file kept no training history to count
     private int _snapshotDue; // log records after which MaybeSnapshot writes a snapshot
+    private string _unembeddable = ""; // why NewItems is null, for PutItem's error
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
         AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, float[]? interactionCounts, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
@@ -68,7 +69,8 @@ public sealed class RetrievalEngine : IDisposable
 
     /// <summary>
     /// Vectors for new items sent without one: the two-tower model's item tower when it has one with features, else a
-    /// content projection fitted on the warm items' vectors (null without item metadata or an embedding model).
+    /// content projection fitted on the warm items' vectors (null without item metadata or an embedding model, or when no item
+    /// has <see cref="RetrievalEngineOptions.ProjectionMinInteractions"/> training interactions).
     /// </summary>
     public INewItemEmbedder? NewItems { get; }
 
@@ -124,6 +126,7 @@ public sealed class RetrievalEngine : IDisposable
         IVectorIndex? index = null;
         AnnCandidateSource? ann = null;
         INewItemEmbedder? newItems = null;
+        var unembeddable = "no item tower and no item metadata were given";
         UpdateLog? log = null;
         // Whatever fails from here on, the index (e.g. a PostgreSQL connection) and the state folder's lock are let go:
         // a caller that fixes the cause and retries in the same process finds the folder free.
@@ -153,7 +156,9 @@ public sealed class RetrievalEngine : IDisposable
                     var records = Enumerable.Range(0, model.Items.Count).Select(k => catalog.Get(k)!.Record).ToArray();
                     var counts = popularity.Overall.Counts;
                     var min = loaded.Seen is null ? 0 : options.ProjectionMinInteractions;
-                    newItems = ContentItemProjector.Fit(records, vectors, dim, catalog.Genres, k => counts[k] >= min);
+                    // No item with enough interactions leaves the engine without a content projection, not without a start.
+                    if (counts.Any(c => c >= min)) newItems = ContentItemProjector.Fit(records, vectors, dim, catalog.Genres, k => counts[k] >= min);
+                    else unembeddable = $"no item has RetrievalEngineOptions.ProjectionMinInteractions = {min} training interactions to fit the content projection on";
                 }
             }
 
@@ -170,7 +175,7 @@ public sealed class RetrievalEngine : IDisposable
             IReadOnlyList<UpdateRecord> recovered = Array.Empty<UpdateRecord>();
             if (options.StateDirectory is { } dir) log = UpdateLog.Open(dir, out recovered);
             var engine = new RetrievalEngine(model, catalog, histories, users, index, ann, generator, popularity,
-                counted ? popularity.Overall.Counts : null, newItems, options, log);
+                counted ? popularity.Overall.Counts : null, newItems, options, log) { _unembeddable = unembeddable };
             try
             {
                 foreach (var r in recovered) engine.Apply(r);
@@ -328,7 +333,7 @@ public sealed class RetrievalEngine : IDisposable
         if (_index is not null)
         {
             if (vector is null)
-                vector = NewItems?.Embed(record) ?? throw new InvalidOperationException("This engine cannot embed new items from content (no item tower and no item metadata were given): send the item's vector.");
+                vector = NewItems?.Embed(record) ?? throw new InvalidOperationException($"This engine cannot embed new items from content ({_unembeddable}): send the item's vector.");
             else if (vector.Length != _index.Dimension)
                 throw new ArgumentException($"vector has {vector.Length} values; the model's dimension is {_index.Dimension}.", nameof(vector));
             double squares = 0;

@@ -49,7 +49,10 @@ public sealed record RetrievalEngineOptions
     /// <summary>Neighbours per item for "because you watched" when trained at start-up (default 100).</summary>
     public int ItemNeighbors { get; init; } = 100;
 
-    /// <summary>Items need this many training interactions to train the content projection (default 5: rarer items have noisy vectors).</summary>
+    /// <summary>
+    /// Items need this many training interactions to train the content projection (default 5: rarer items have noisy vectors);
+    /// when none has, the engine has no projection and new items need their vector.
+    /// </summary>
     public int ProjectionMinInteractions { get; init; } = 5;
 
     /// <summary>Folder for the update log and snapshot; null = live updates are not persisted.</summary>
