@@ -301,6 +301,14 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    public void Create_NullColdStartOptions_ThrowsNamingTheOption()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentNullException>(() => RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null,
+            new RetrievalEngineOptions { IndexSpec = "Flat", ColdStart = null! }));
+        Assert.AreEqual("ColdStart", ex.ParamName);
+    }
+
+    [TestMethod]
     public void PutItem_SameVectorAgainWhileSearching_ItemNeverMissing()
     {
         using var e = Engine();

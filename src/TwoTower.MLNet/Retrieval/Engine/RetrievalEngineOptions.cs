@@ -83,6 +83,7 @@ public sealed record RetrievalEngineOptions
         if (!Enum.IsDefined(NewUserFoldIn)) throw new ArgumentOutOfRangeException(nameof(NewUserFoldIn), NewUserFoldIn, "RetrievalEngineOptions.NewUserFoldIn must be a defined NewUserFoldIn.");
         ArgumentNullException.ThrowIfNull(SoftmaxFoldIn, nameof(SoftmaxFoldIn));
         SoftmaxFoldIn.Validate();
+        ArgumentNullException.ThrowIfNull(ColdStart, nameof(ColdStart));
         ColdStart.Validate();
     }
 }
