@@ -13,7 +13,8 @@ internal static class CallerLedLoop
     /// <summary>
     /// Runs <paramref name="work"/> on this thread and on up to <paramref name="threads"/> − 1 helpers; returns when this thread's
     /// run and every started helper's run ended. <paramref name="work"/> must take its items from a counter it shares across runs
-    /// and return when none are left, so that any number of runs, one included, does all of them.
+    /// and return when none are left, so that any number of runs, one included, does all of them. Helpers run in the caller's
+    /// ExecutionContext (its AsyncLocal values and culture), as Parallel.For's did.
     /// </summary>
     /// <exception cref="Exception">The first exception a run threw, rethrown with its stack after every started run ended.</exception>
     public static void Run(int threads, Action work)
@@ -24,7 +25,8 @@ internal static class CallerLedLoop
             return;
         }
         var gate = new Gate(work);
-        for (int t = 1; t < threads; t++) ThreadPool.UnsafeQueueUserWorkItem(static g => g.Help(), gate, preferLocal: false);
+        // With the caller's ExecutionContext, as Parallel.For ran them: a search's Filter may read an AsyncLocal (a request's tenant).
+        for (int t = 1; t < threads; t++) ThreadPool.QueueUserWorkItem(static g => g.Help(), gate, preferLocal: false);
         try { work(); }
         catch (Exception e) { gate.Record(e); }
         gate.Close();

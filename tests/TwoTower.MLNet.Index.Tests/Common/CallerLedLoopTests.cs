@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TwoTower.MLNet.Index.Common;
 
 namespace TwoTower.MLNet.Index.Tests.Common;
@@ -53,5 +54,24 @@ public sealed class CallerLedLoopTests
         }));
         Assert.AreEqual("item 500 failed", ex.Message);
         Assert.AreEqual(0, Volatile.Read(ref running), "a run outlived the call");
+    }
+
+    [TestMethod]
+    public void Run_HelperRuns_SeeTheCallersAsyncLocals()
+    {
+        // Found by a review: Parallel.For, which this loop replaced, runs its work in the caller's ExecutionContext, so a search's
+        // Filter that reads an AsyncLocal (a request's tenant, Activity.Current, the current culture) saw it on every thread; the
+        // helpers were queued without the context and saw the defaults, on some threads of a search only.
+        var local = new AsyncLocal<string?> { Value = "caller" };
+        var seen = new ConcurrentQueue<string?>();
+        int runs = 0;
+        CallerLedLoop.Run(2, () =>
+        {
+            seen.Enqueue(local.Value);
+            // The first run waits for the other, so that the helper's run is one of the two (the pool is idle here).
+            if (Interlocked.Increment(ref runs) == 1) SpinWait.SpinUntil(() => Volatile.Read(ref runs) == 2, TimeSpan.FromSeconds(30));
+        });
+        Assert.HasCount(2, seen, "the helper never started");
+        Assert.IsTrue(seen.All(v => v == "caller"), $"runs saw: {string.Join(", ", seen.Select(v => v ?? "null"))}");
     }
 }
