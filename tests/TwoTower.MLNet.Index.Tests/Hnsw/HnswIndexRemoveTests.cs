@@ -134,7 +134,8 @@ public sealed class HnswIndexRemoveTests
             Assert.IsTrue(caller.Join(TimeSpan.FromSeconds(30)), "the compaction never ended");
         }
         finally { stop.Set(); }
-        Assert.IsLessThan(400.0, milliseconds, "the compaction waited for a pool thread");
+        // Tens of ms at most under load (the spinners share the cores); waiting for the pool took about 5 s: the bound leaves room for a busy CI machine.
+        Assert.IsLessThan(1500.0, milliseconds, "the compaction waited for a pool thread");
         Assert.AreEqual(n - n / 4, index.NodeCount);
         Assert.AreEqual(0, index.RemovedCount);
         Assert.AreEqual(1L, index.Search(data.AsSpan(D, D), 1).Ids[0]);

@@ -44,7 +44,8 @@ public sealed class IvfThreadPoolTests
             Assert.IsTrue(caller.Join(TimeSpan.FromSeconds(60)), $"{spec} {call} never ended");
         }
         finally { stop.Set(); }
-        Assert.IsLessThan(400.0, milliseconds, $"{spec} {call} waited for a pool thread");
+        // Tens of ms at most under load (the spinners share the cores); waiting for the pool took about 5 s: the bound leaves room for a busy CI machine.
+        Assert.IsLessThan(1500.0, milliseconds, $"{spec} {call} waited for a pool thread");
 
         void Run()
         {
