@@ -189,7 +189,7 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
                     throw new TrainingFailedException(reg > 0 || !float.IsFinite(TensorPrimitives.Sum(b))
                         // With a ridge the system is positive definite: a failure means values too large for float (e.g. ratings of 1e37).
                         ? $"The normal equations of {who} overflowed float precision: the ratings or factors are too large (scale the ratings to a range such as 1–5)."
-                        : $"The normal equations of {who} are singular (Regularization = {reg}): without a ridge a row needs more ratings than its {dim} unknowns; use Regularization > 0.");
+                        : $"The normal equations of {who} are singular (Regularization = {reg}): without a ridge a row needs at least as many ratings as its {dim} unknowns; use Regularization > 0.");
                 }
                 SmallCholesky.Solve(a, dim, b);
                 b[..k].CopyTo(z);

@@ -187,6 +187,8 @@ public sealed class ExplicitMatrixFactorizationTrainerTests
         var ex = Assert.ThrowsExactly<TrainingFailedException>(() => new ExplicitMatrixFactorizationTrainer(
             new ExplicitMatrixFactorizationOptions { Factors = 4, Regularization = 0f, Iterations = 1, Threads = 1 }).Fit(x));
         StringAssert.Contains(ex.Message, "user 'u0' (1 rating)");
+        // 5 unknowns (4 factors and the bias) need 5 ratings at least, not more than 5: 5 independent ones solve the system.
+        StringAssert.Contains(ex.Message, "needs at least as many ratings as its 5 unknowns");
         StringAssert.Contains(ex.Message, "use Regularization > 0");
     }
 
