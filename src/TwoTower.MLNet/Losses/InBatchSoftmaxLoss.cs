@@ -152,13 +152,13 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
             var max = TensorPrimitives.Max(z);
             TensorPrimitives.Subtract(z, max, z);
             TensorPrimitives.Exp(z, z);
-            var sumAll = (double)TensorPrimitives.Sum(z);
             int p0 = _posStart[r], p1 = _posStart[r + 1];
             double loss = 0;
             // A row with one example whose user has no other positive column: nothing to mask.
             if (!MaskOtherPositives || (count == 1 && (!_rowsShareUsers || _userPositives.NegativeCount(r) == columns - 1)))
             {
                 // Every example of the row shares one softmax over all columns.
+                var sumAll = (double)TensorPrimitives.Sum(z);
                 TensorPrimitives.Multiply(z, (float)(_rowWeight[r] * scale / sumAll), g);
                 for (var k = p0; k < p1 && _posCount[k] > 0; k++)
                 {
