@@ -217,7 +217,7 @@ internal sealed class TwoTowerTrainingLoop
                 shuffle.Shuffle(_order);
                 SkipNegativeDraws(negRandom, stepsPerEpoch);
             }
-            progress?.Report(new TrainingProgress("resume", ck.Epoch, _o.Epochs, ck.State.LossCurve.LastOrDefault()));
+            progress?.Report(OfMember(new TrainingProgress("resume", ck.Epoch, _o.Epochs, ck.State.LossCurve.LastOrDefault())));
         }
 
         for (var epoch = startEpoch; !finished && epoch <= _o.Epochs; epoch++)
@@ -274,9 +274,7 @@ internal sealed class TwoTowerTrainingLoop
             var stop = _metric is not null && _o.EarlyStoppingPatience > 0 && sinceBest >= _o.EarlyStoppingPatience;
             if (_checkpointPath is not null)
                 SaveCheckpoint(_checkpointPath, epoch, stop || epoch == _o.Epochs, report, new TrainingCheckpoint.TrainingState { Best = best, BestEpoch = bestEpoch, SinceBest = sinceBest }, bestValues);
-            // An ensemble's members each count their epochs from 1: the member tells the reports apart.
-            progress?.Report(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds)
-                { Member = _o.EnsembleSize > 1 ? _member + 1 : 0, Members = _o.EnsembleSize > 1 ? _o.EnsembleSize : 0 });
+            progress?.Report(OfMember(new TrainingProgress("epoch", epoch, _o.Epochs, loss, metrics, n / seconds, sw.Elapsed.TotalSeconds)));
             if (stop) break;
         }
         if (bestValues is not null)
@@ -422,6 +420,10 @@ internal sealed class TwoTowerTrainingLoop
                 if (float.IsFinite(_poolScores[k]) && _batch.AddNegative(_pool[k])) added++;
         }
     }
+
+    // An ensemble's members each count their epochs from 1: every report (resume and epoch) names its member.
+    private TrainingProgress OfMember(TrainingProgress p) =>
+        _o.EnsembleSize > 1 ? p with { Member = _member + 1, Members = _o.EnsembleSize } : p;
 
     // Written after the epoch's validation, when the training values (not the averages) are in place.
     private void SaveCheckpoint(string path, int epoch, bool finished, TwoTowerQualityReport report, TrainingCheckpoint.TrainingState earlyStopping, float[][]? bestValues)

@@ -155,7 +155,11 @@ public sealed class TrainingCheckpointTests
         o.EnsembleSize = 2;
         var first = new TwoTowerTrainer(o).Train(Data());
         Assert.IsTrue(File.Exists(TrainingCheckpoint.PathFor(dir, 0)) && File.Exists(TrainingCheckpoint.PathFor(dir, 1)));
-        var again = new TwoTowerTrainer(o).Train(Data());
+        var reports = new List<TrainingProgress>();
+        var again = new TwoTowerTrainer(o).Train(Data(), new SynchronousProgress<TrainingProgress>(reports.Add));
         CollectionAssert.AreEqual(first.ItemVectors.ToArray(), again.ItemVectors.ToArray());
+        // Found by a review: the epoch reports name their member (6940d89) but the resume reports did not, so the two read
+        // "resume 2/2" alike, and the CLI's bar over all members fell back to one member's length and position.
+        CollectionAssert.AreEqual(new[] { "resume 2/2 of member 1/2", "resume 2/2 of member 2/2" }, reports.Select(r => r.Position).ToArray(), string.Join("; ", reports.Select(r => r.Position)));
     }
 }
