@@ -102,16 +102,19 @@ public sealed class FittedRecommender
     {
         ArgumentNullException.ThrowIfNull(index);
         if (IndexCompatibility.Problem(Model, index) is { } problem) throw new ArgumentException(problem, nameof(index));
-        return Served(index, options, description ?? index.GetType().Name);
+        return Served(index, options, description ?? index.GetType().Name, ownedByIndexStep: false);
     }
 
     // A copy, never this instance: a FittedRecommender someone already holds keeps the index it had.
-    internal FittedRecommender Served(IVectorIndex index, SearchOptions? options, string description) =>
+    internal FittedRecommender Served(IVectorIndex index, SearchOptions? options, string description, bool ownedByIndexStep) =>
         new(Model, Training, UserIdColumn, ItemIdColumn, UserTextColumn, FitSeconds)
         {
             UserVectorColumn = UserVectorColumn, WarmStartedFrom = WarmStartedFrom, KnowsSeenItems = KnowsSeenItems,
-            Index = index, SearchOptions = options, IndexDescription = description,
+            Index = index, SearchOptions = options, IndexDescription = description, IndexOwnedByStep = ownedByIndexStep,
         };
+
+    // Whether an Index step's transformer owns (and disposes) Index, or the caller gave it through WithIndex.
+    private bool IndexOwnedByStep { get; init; }
 
     /// <summary>
     /// Top-<paramref name="k"/> items for a raw user id in process: through <see cref="Index"/> when an Index step
@@ -122,7 +125,7 @@ public sealed class FittedRecommender
     /// <param name="excludeSeen">Leave out the user's training items.</param>
     /// <exception cref="ArgumentOutOfRangeException">k is out of range.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="excludeSeen"/> for a model whose training items are unknown (<see cref="KnowsSeenItems"/>).</exception>
-    /// <exception cref="ObjectDisposedException"><see cref="Index"/> was disposed (an Index step's index goes with the step's transformer).</exception>
+    /// <exception cref="ObjectDisposedException"><see cref="Index"/> was disposed (an Index step's index goes with the step's transformer; one given to <see cref="WithIndex"/>, with its owner's Dispose).</exception>
     public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen = false)
     {
         ArgumentNullException.ThrowIfNull(userId);
@@ -154,9 +157,12 @@ public sealed class FittedRecommender
         catch (ObjectDisposedException ex)
         {
             // The index's own message names only its type; say whose index it is and what disposes it.
-            throw new ObjectDisposedException($"The item index '{IndexDescription}' of this model was disposed: an Index step's index is disposed with the step's " +
-                "transformer (disposing the fitted pipeline, or a PredictionEngine that owned it, does so). Fit the pipeline again, or serve through " +
-                "WithIndex(index) with an index you keep open.", ex);
+            throw new ObjectDisposedException(IndexOwnedByStep
+                ? $"The item index '{IndexDescription}' of this model was disposed: an Index step's index is disposed with the step's " +
+                  "transformer (disposing the fitted pipeline, or a PredictionEngine that owned it, does so). Fit the pipeline again, or serve through " +
+                  "WithIndex(index) with an index you keep open."
+                : $"The item index '{IndexDescription}' given to WithIndex was disposed: keep it open while this model serves through it, or serve " +
+                  "through WithIndex with another index.", ex);
         }
         var ids = results.IdsOf(0);
         var scores = results.ScoresOf(0);

@@ -59,7 +59,8 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
         }
         // The model with its index is a new FittedRecommender, registered for this step's transformer: the trainer's own
         // (found through FindModel before, or indexed again by another Index step) stays as it was.
-        var served = fitted.Served(index, _options.Search, _options.Create is null || _options.Description != "Flat" ? _options.Description : index.GetType().Name);
+        var served = fitted.Served(index, _options.Search, _options.Create is null || _options.Description != "Flat" ? _options.Description : index.GetType().Name,
+            ownedByIndexStep: true);
         var transformer = new OwningTransformer(new TransformerChain<ITransformer>(), index, $"The Index step's transformer ('{served.IndexDescription}')", "its item index");
         _state.Register(transformer, served);
         LastIndex = index;

@@ -110,6 +110,28 @@ public sealed class IndexDisposalTests
     }
 
     [TestMethod]
+    public void Recommend_ThroughAWithIndexIndexTheCallerDisposed_SaysItIsTheCallersIndex()
+    {
+        // Found by a review: the message for a disposed index blamed an Index step's transformer and advised serving "through
+        // WithIndex(index) with an index you keep open", also to a caller who served through WithIndex and disposed that index.
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var trained = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train);
+        var fitted = ml.TwoTower().FindModel(trained)!;
+        var index = new FlatIndex(fitted.Model.Dimension);
+        index.Add(Enumerable.Range(0, fitted.Model.Items.Count).Select(i => (long)i).ToArray(), fitted.Model.ItemVectors.Span);
+        var served = fitted.WithIndex(index, description: "mine");
+        Assert.HasCount(3, served.Recommend("1", 3));
+
+        index.Dispose();
+
+        var ex = Assert.ThrowsExactly<ObjectDisposedException>(() => served.Recommend("1", 3));
+        StringAssert.Contains(ex.Message, "The item index 'mine' given to WithIndex was disposed");
+        Assert.DoesNotContain("Index step", ex.Message);
+        (trained as IDisposable)?.Dispose();
+    }
+
+    [TestMethod]
     public void SaveLoad_PipelineWithTheIndexStep_RoundTripsAndDisposingTheFittedModelLeavesTheLoadedOneWorking()
     {
         var ml = TestMLContext.Create(seed: 1);
