@@ -27,23 +27,7 @@ public sealed class IvfThreadPoolTests
         var fresh = TestData.Gaussian(1, D, 9);
         // Warm up the code path (JIT) before the pool is made busy.
         Run();
-        using var stop = new ManualResetEventSlim();
-        // Every pool thread spins, and more items wait behind them than the pool has threads.
-        var busy = ThreadPool.ThreadCount + Environment.ProcessorCount + 4;
-        for (var i = 0; i < busy; i++) ThreadPool.UnsafeQueueUserWorkItem(_ => { while (!stop.IsSet) Thread.SpinWait(1000); }, null);
-        double milliseconds = 0;
-        var caller = new Thread(() =>
-        {
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            Run();
-            milliseconds = watch.Elapsed.TotalMilliseconds;
-        });
-        try
-        {
-            caller.Start();
-            Assert.IsTrue(caller.Join(TimeSpan.FromSeconds(60)), $"{spec} {call} never ended");
-        }
-        finally { stop.Set(); }
+        var milliseconds = BusyThreadPool.Milliseconds(Run, TimeSpan.FromSeconds(60), $"{spec} {call}");
         // Tens of ms at most under load (the spinners share the cores); waiting for the pool took about 5 s: the bound leaves room for a busy CI machine.
         Assert.IsLessThan(1500.0, milliseconds, $"{spec} {call} waited for a pool thread");
 
