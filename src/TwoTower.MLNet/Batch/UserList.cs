@@ -10,7 +10,7 @@ public static class UserList
     /// user...) or the only column. Blank ids are an error.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="DataFormatException">No header, no user column, a row of another width than the header, a blank id, or no rows.</exception>
+    /// <exception cref="DataFormatException">No header, a header with an unterminated quote, no user column, a row of another width than the header, a blank id, or no rows.</exception>
     public static IReadOnlyList<string> Load(string path, string? userColumn = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -24,7 +24,8 @@ public static class UserList
             if (column < 0)
             {
                 delimiter = CsvLineParser.DetectDelimiter(text);
-                CsvLineParser.TrySplit(text, delimiter, fields);
+                // A header cut at an open quote would set the width every row is checked against, as in the other CSV readers.
+                if (!CsvLineParser.TrySplit(text, delimiter, fields)) throw new DataFormatException(path, line, "unterminated quote in the header");
                 column = FindColumn(fields, userColumn, path, line);
                 width = fields.Count;
                 continue;
