@@ -78,7 +78,8 @@ public sealed class TwoTowerTrainersCatalog
                 (data, _, progress, ct) => new ExplicitMatrixFactorizationTrainer(mf).Fit(data, progress, ct)) { TimestampColumn = options.TimestampColumn };
         }
         var als = options.Als.Clone();
-        return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ImplicitModelType, options.UserIdColumn, options.ItemIdColumn, options.RatingColumn,
+        // No rating column: iALS counts rows, and Validate refuses one for implicit feedback.
+        return new RecommenderEstimator(_ml, _state, MatrixFactorizationModel.ImplicitModelType, options.UserIdColumn, options.ItemIdColumn, ratingColumn: null,
             (data, _, progress, ct) => new ImplicitAlsTrainer(als).Fit(data, progress, ct)) { TimestampColumn = options.TimestampColumn };
     }
 
