@@ -32,6 +32,9 @@ public static class ModelFile
         {
             if (seen.Rows != model.Users.Count || seen.Columns != model.Items.Count)
                 throw new ArgumentException($"seen is {seen.Rows}×{seen.Columns}; the model has {model.Users.Count} users × {model.Items.Count} items.", nameof(seen));
+            // Checked as Load checks it: a file saved with rows out of order could never be loaded again.
+            if (SeenProblem(seen.RowPointers, seen.ColumnIndices, model.Users.Count, model.Items.Count) is { } problem)
+                throw new ArgumentException($"seen cannot be saved: {problem}", nameof(seen));
             writer.AddInts(SeenPrefix + "ptr", seen.RowPointers, seen.RowPointers.Length);
             writer.AddInts(SeenPrefix + "idx", seen.ColumnIndices, seen.ColumnIndices.Length);
         }
@@ -49,18 +52,25 @@ public static class ModelFile
         {
             var ptr = reader.ReadInts(SeenPrefix + "ptr", out _);
             var idx = reader.ReadInts(SeenPrefix + "idx", out _);
-            if (ptr.Length != model.Users.Count + 1 || ptr[0] != 0 || ptr[^1] != idx.Length || idx.Any(i => (uint)i >= (uint)model.Items.Count))
-                throw new ModelFormatException(path, "the seen-items section does not match the model's users and items.");
-            for (var u = 0; u < model.Users.Count; u++)
-            {
-                if (ptr[u + 1] < ptr[u]) throw new ModelFormatException(path, $"the seen-items row pointers decrease at user key {u}.");
-                // Exclude-seen finds an item by binary search in its user's row: out of order, it answered wrongly without a word.
-                for (var j = ptr[u] + 1; j < ptr[u + 1]; j++)
-                    if (idx[j] <= idx[j - 1]) throw new ModelFormatException(path, $"the seen items of user key {u} are not in increasing order without repeats.");
-            }
+            if (SeenProblem(ptr, idx, model.Users.Count, model.Items.Count) is { } problem) throw new ModelFormatException(path, problem);
             seen = new SparseMatrix(model.Users.Count, model.Items.Count, ptr, idx, new float[idx.Length]);
         }
         var summary = reader.Contains(SummaryEntry) ? reader.ReadJson<System.Text.Json.Nodes.JsonObject>(SummaryEntry) : null;
         return new LoadedModel(model, seen, summary);
+    }
+
+    /// <summary>What is wrong with a seen-items section of <paramref name="users"/> rows over <paramref name="items"/> items, or null when nothing is.</summary>
+    private static string? SeenProblem(int[] ptr, int[] idx, int users, int items)
+    {
+        if (ptr.Length != users + 1 || ptr[0] != 0 || ptr[^1] != idx.Length || idx.Any(i => (uint)i >= (uint)items))
+            return "the seen-items section does not match the model's users and items.";
+        for (var u = 0; u < users; u++)
+        {
+            if (ptr[u + 1] < ptr[u]) return $"the seen-items row pointers decrease at user key {u}.";
+            // Exclude-seen finds an item by binary search in its user's row: out of order, it answered wrongly without a word.
+            for (var j = ptr[u] + 1; j < ptr[u + 1]; j++)
+                if (idx[j] <= idx[j - 1]) return $"the seen items of user key {u} are not in increasing order without repeats.";
+        }
+        return null;
     }
 }

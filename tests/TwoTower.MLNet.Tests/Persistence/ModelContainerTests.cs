@@ -169,6 +169,18 @@ public sealed class ModelContainerTests
     }
 
     [TestMethod]
+    public void Save_SeenItemsOutOfOrder_RefusedBeforeWritingAFileLoadWouldRefuse()
+    {
+        var (model, _) = GoldenModel();
+        var unsorted = new SparseMatrix(2, 3, new[] { 0, 0, 2 }, new[] { 2, 0 }, new[] { 1f, 1f });
+        var path = Path.Combine(TestPaths.TempDir(), "unsorted-seen.zip");
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => ModelFile.Save(path, model, unsorted));
+        Assert.AreEqual("seen", ex.ParamName);
+        StringAssert.Contains(ex.Message, "the seen items of user key 1 are not in increasing order without repeats");
+        Assert.IsFalse(File.Exists(path));
+    }
+
+    [TestMethod]
     public void Open_EntryNotInTheManifest_RefusedNamingIt()
     {
         var path = Path.Combine(TestPaths.TempDir(), "unlisted.zip");
