@@ -123,6 +123,21 @@ public sealed class MatrixFactorizationCommandTests
     }
 
     [TestMethod]
+    [DataRow("--user-ids")]
+    [DataRow("--item-ids")]
+    public void TrainFactors_IdListWithCsvFactors_IsRefusedNamingTheFlag(string flag)
+    {
+        // CSV factors carry their ids in the first column: an id list beside them was read by nothing, not even checked to exist.
+        var users = WriteCsv("users.csv", "id,f1,f2\na,1,0\nb,0,1\n");
+        var items = WriteCsv("items.csv", "id,f1,f2\nx,3,0\ny,2,2\nz,0,5\n");
+        var model = Path.Combine(TestPaths.TempDir(), "f.zip");
+        var r = CliRunner.Run("train", "--model", "factors", "--user-factors", users, "--item-factors", items, flag, "no-such-ids.txt", "--train", TinyTrain(), "--out", model);
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"{flag} goes with .npy factors");
+        Assert.IsFalse(File.Exists(model));
+    }
+
+    [TestMethod]
     public void TrainIals_NegativeRegularisation_ClearError()
     {
         var r = CliRunner.Run("train", "--model", "ials", "--reg", (-1).ToString(CultureInfo.InvariantCulture), "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"));

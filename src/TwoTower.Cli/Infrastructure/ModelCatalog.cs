@@ -142,11 +142,16 @@ internal sealed class ModelCatalog
         return new ExplicitMatrixFactorizationTrainer(o);
     }
 
-    private IRecommenderTrainer CreateImport(ParseResult r, IReadOnlyList<string> grid) => NoOptions("factors", grid,
-        new FactorImportTrainer(
-            r.GetValue(UserFactors) ?? throw new UserInputException("--model factors needs --user-factors FILE (CSV or .npy)."),
-            r.GetValue(ItemFactors) ?? throw new UserInputException("--model factors needs --item-factors FILE (CSV or .npy)."),
-            r.GetValue(UserIds), r.GetValue(ItemIds)));
+    private IRecommenderTrainer CreateImport(ParseResult r, IReadOnlyList<string> grid)
+    {
+        var users = r.GetValue(UserFactors) ?? throw new UserInputException("--model factors needs --user-factors FILE (CSV or .npy).");
+        var items = r.GetValue(ItemFactors) ?? throw new UserInputException("--model factors needs --item-factors FILE (CSV or .npy).");
+        // CSV factors carry their ids in the first column: an id list beside them would be read by nothing.
+        foreach (var (ids, flag, factors, factorsFlag) in new[] { (UserIds, "--user-ids", users, "--user-factors"), (ItemIds, "--item-ids", items, "--item-factors") })
+            if (r.GetValue(ids) is not null && !factors.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+                throw new UserInputException($"{flag} goes with .npy factors; {factorsFlag} '{factors}' is CSV, whose first column holds the ids.");
+        return NoOptions("factors", grid, new FactorImportTrainer(users, items, r.GetValue(UserIds), r.GetValue(ItemIds)));
+    }
 
     private IRecommenderTrainer CreateEase(ParseResult r, IReadOnlyList<string> grid)
     {
