@@ -122,6 +122,19 @@ public sealed class TuneCommandTests
     }
 
     [TestMethod]
+    [DataRow("--alpha|3", "--grid Alpha: --alpha also sets it")]
+    [DataRow("--set|alpha=3", "--grid Alpha: --set alpha=3 also sets it")]
+    [DataRow("--recency|0", "--grid RecencyBoost: --recency also sets it")]
+    public void Tune_FixedSettingOfASearchedOption_IsRefusedBeforeFitting(string fixedSetting, string expected)
+    {
+        // The grid's values replaced the fixed one without a word: the user believed every setting had it.
+        var r = CliRunner.Run(Tune(["--grid", "Alpha=0.5,2", "--grid", "RecencyBoost=1,3", "--iterations", "1", .. fixedSetting.Split('|')]));
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, expected);
+        Assert.DoesNotContain("tune ials:", r.Err, "no setting was fitted");
+    }
+
+    [TestMethod]
     public void Tune_ModelWithoutOptionsOrNoValid_ExitsWithUsageError()
     {
         var pop = CliRunner.Run("tune", "--model", "popularity", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"), "--grid", "X=1");

@@ -64,6 +64,8 @@ internal static class TuneCommand
                 var hint = trialCount == 0 && ex.Message.Contains("settings; at most", StringComparison.Ordinal) ? $" Give --trials N (N ≤ {GridSearch.MaxSettings}) to fit N random settings of it." : "";
                 throw new UserInputException($"--grid: {ex.MessageWithoutParameter()}{hint}");
             }
+            // Every setting has every axis: the first names them.
+            models.CheckGridAxes(name, r, settings.Count > 0 ? settings[0].Select(Axis) : []);
             try
             {
                 GridSearch.CheckSeeds(settings, seedCount);

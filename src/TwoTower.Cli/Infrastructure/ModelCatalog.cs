@@ -101,6 +101,46 @@ internal sealed class ModelCatalog
     }
 
     /// <summary>
+    /// Refuses a fixed setting of an option that a `tune --grid` axis searches: a dedicated flag (e.g. --alpha for Alpha)
+    /// or a --set of the same name. The grid is applied last, so its values replaced the fixed one without a word.
+    /// </summary>
+    public void CheckGridAxes(string name, ParseResult r, IEnumerable<string> axes)
+    {
+        var reads = _reads.TryGetValue(name, out var o) ? o : [];
+        foreach (var axis in axes)
+        {
+            foreach (var option in reads.Append(Threads))
+                if (r.GetResult(option) is { Implicit: false } && string.Equals(OptionSetBy(option, name), axis, StringComparison.OrdinalIgnoreCase))
+                    throw new UserInputException($"--grid {axis}: {option.Name} also sets it, and the grid's values would replace it; leave out {option.Name} (or the axis).");
+            foreach (var assignment in r.GetValue(Set) ?? [])
+                if (assignment.IndexOf('=') is > 0 and var eq && string.Equals(assignment[..eq].Trim(), axis, StringComparison.OrdinalIgnoreCase))
+                    throw new UserInputException($"--grid {axis}: --set {assignment} also sets it, and the grid's values would replace it; leave out the --set (or the axis).");
+        }
+    }
+
+    // The engine option a dedicated flag sets (--recency is a different option in ials and twotower); null: none by name.
+    private string? OptionSetBy(Option option, string model) => option switch
+    {
+        _ when option == Neighbors => nameof(ItemItemOptions.Neighbors),
+        _ when option == Factors => nameof(ImplicitAlsOptions.Factors),
+        _ when option == Reg => nameof(ImplicitAlsOptions.Regularization),
+        _ when option == Alpha => nameof(ImplicitAlsOptions.Alpha),
+        _ when option == Iterations => nameof(ImplicitAlsOptions.Iterations),
+        _ when option == Recency => string.Equals(model, "twotower", StringComparison.OrdinalIgnoreCase) ? nameof(TwoTowerTrainerOptions.RecencyWeight) : nameof(ImplicitAlsOptions.RecencyBoost),
+        _ when option == Lambda => nameof(EaseOptions.Lambda),
+        _ when option == Epochs => nameof(TwoTowerTrainerOptions.Epochs),
+        _ when option == Dim => nameof(TwoTowerTrainerOptions.EmbeddingDimension),
+        _ when option == BatchSize => nameof(TwoTowerTrainerOptions.BatchSize),
+        _ when option == LearningRate => nameof(TwoTowerTrainerOptions.LearningRate),
+        _ when option == Temperature => nameof(TwoTowerTrainerOptions.Temperature),
+        _ when option == Hidden => nameof(TwoTowerTrainerOptions.HiddenLayers),
+        _ when option == NoLogQ => nameof(TwoTowerTrainerOptions.LogQCorrection),
+        _ when option == FreezeEpochs => nameof(TwoTowerTrainerOptions.FreezeInitialEmbeddingsEpochs),
+        _ when option == Threads => nameof(ImplicitAlsOptions.Threads),
+        _ => null,
+    };
+
+    /// <summary>
     /// Refuses interactions without a rating column for a trainer that fits ratings: every row would be rated 1 and the fit
     /// would learn that constant (RMSE 0) without a word. <paramref name="what"/> names the argument, e.g. "--train 'x.csv'".
     /// </summary>
