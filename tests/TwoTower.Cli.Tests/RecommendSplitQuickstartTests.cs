@@ -111,6 +111,19 @@ public sealed class RecommendSplitQuickstartTests
     }
 
     [TestMethod]
+    [DataRow("random", "--valid-fraction|-0.1", "--valid-fraction -0.1: the validation fraction must be in [0, 1)")]
+    [DataRow("temporal", "--valid-fraction|NaN", "--valid-fraction NaN: the validation fraction must be in [0, 1)")]
+    [DataRow("temporal", "--test-fraction|0", "--test-fraction 0: the test fraction must be in (0, 1)")]
+    [DataRow("random", "--valid-fraction|0.5|--test-fraction|0.5", "--valid-fraction 0.5 + --test-fraction 0.5 = 1: the sum must be below 1")]
+    public void Split_BadFractions_NameTheFlagBeforeTheDataIsRead(string protocol, string fractions, string expected)
+    {
+        // A missing --data shows the fractions are checked first: a typo costs no load of a large file.
+        var r = CliRunner.Run(["split", "--data", Path.Combine(TestPaths.TempDir(), "missing.csv"), "--protocol", protocol, .. fractions.Split('|'), "--out", TestPaths.TempDir()]);
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, expected);
+    }
+
+    [TestMethod]
     public void Split_UnknownProtocol_IsRejected()
     {
         var r = CliRunner.Run("split", "--data", TestPaths.MovieLens100K, "--protocol", "stratified", "--out", TestPaths.TempDir());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet;
@@ -33,6 +34,7 @@ internal static class SplitCommand
             // A time cut draws nothing at random: a seed given would be dropped while the user thinks it varied the split.
             if (r.GetValue(protocol) == "temporal" && r.GetResult(seed) is { Implicit: false })
                 throw new UserInputException($"{seed.Name}: the temporal split takes no seed (the latest rows by timestamp are test, the ones before them valid).");
+            if (r.GetValue(protocol) != "leave-last-out") CheckFractions(r.GetValue(validFraction), r.GetValue(testFraction));
             var dir = OutputPaths.Folder(r.GetValue(output), "--out", ["train.csv", "valid.csv", "test.csv"], ("--data", path));
             var log = data.LoadLog(path, r, console, "--data");
             var split = r.GetValue(protocol) switch
@@ -49,5 +51,15 @@ internal static class SplitCommand
             return 0;
         });
         return cmd;
+    }
+
+    // Before the data is read, and naming the flags: the split's own check names neither, after a load of the whole file.
+    private static void CheckFractions(double valid, double test)
+    {
+        string F(double v) => v.ToString(CultureInfo.InvariantCulture);
+        if (!(valid >= 0 && valid < 1)) throw new UserInputException($"--valid-fraction {F(valid)}: the validation fraction must be in [0, 1).");
+        if (!(test > 0 && test < 1)) throw new UserInputException($"--test-fraction {F(test)}: the test fraction must be in (0, 1).");
+        if (valid + test >= 1)
+            throw new UserInputException($"--valid-fraction {F(valid)} + --test-fraction {F(test)} = {(valid + test).ToString("0.###", CultureInfo.InvariantCulture)}: the sum must be below 1 to leave rows for training.");
     }
 }
