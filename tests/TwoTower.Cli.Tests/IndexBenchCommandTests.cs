@@ -287,6 +287,22 @@ public sealed class IndexBenchCommandTests
     }
 
     [TestMethod]
+    public void Search_OutThatIsTheModelFile_IsRefusedAndTheModelKept()
+    {
+        // --out was checked against --index and --queries only: the results CSV replaced the model it was searched with.
+        var dir = TestPaths.TempDir();
+        var model = Path.Combine(dir, "ials.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "ials", "--train", TestPaths.Split("p2", "train"), "--factors", "4", "--iterations", "1", "--out", model).ExitCode);
+        var index = Path.Combine(dir, "items.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--model", model, "--index", "Flat", "--out", index).ExitCode);
+        var before = File.ReadAllBytes(model);
+        var r = CliRunner.Run("index", "search", "--index", index, "--model", model, "--user", "1", "--out", model);
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--out '{model}' would overwrite the input --model '{model}'");
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(model));
+    }
+
+    [TestMethod]
     public void Build_IdsFileWithBlankLinesANegativeOrRepeatedId_UsageErrorNamingTheFileAndLine()
     {
         // Found by an audit: a negative id was refused by the index as "--index Flat: Id -5 is negative", naming neither --ids nor
