@@ -135,6 +135,19 @@ public sealed class TuneCommandTests
     }
 
     [TestMethod]
+    public void Tune_OutThatIsTheItemsFile_IsRefusedBeforeFitting()
+    {
+        // --out was checked against --train, --valid and --data only: the best model replaced the item metadata it was tuned with.
+        var items = Path.Combine(TestPaths.TempDir(), "u.item");
+        File.Copy(Path.Combine(TestPaths.MovieLens100K, "u.item"), items);
+        var before = File.ReadAllBytes(items);
+        var r = CliRunner.Run(Tune("--grid", "Alpha=1", "--iterations", "1", "--items", items, "--out", items));
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--out '{items}' would overwrite the input --items '{items}'");
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(items));
+    }
+
+    [TestMethod]
     public void Tune_ModelWithoutOptionsOrNoValid_ExitsWithUsageError()
     {
         var pop = CliRunner.Run("tune", "--model", "popularity", "--train", TestPaths.Split("p2-tune", "train"), "--valid", TestPaths.Split("p2-tune", "valid"), "--grid", "X=1");
