@@ -138,6 +138,22 @@ public sealed class MatrixFactorizationCommandTests
     }
 
     [TestMethod]
+    [DataRow("--user-factors")]
+    [DataRow("--item-factors")]
+    public void TrainFactors_OutThatIsAFactorFile_IsRefusedAndTheFileKept(string flag)
+    {
+        // --out was not checked against the factor files: the model replaced the factors it was imported from.
+        var users = WriteCsv("users.csv", "id,f1,f2\na,1,0\nb,0,1\n");
+        var items = WriteCsv("items.csv", "id,f1,f2\nx,3,0\ny,2,2\nz,0,5\n");
+        var target = flag == "--user-factors" ? users : items;
+        var before = File.ReadAllText(target);
+        var r = CliRunner.Run("train", "--model", "factors", "--user-factors", users, "--item-factors", items, "--train", TinyTrain(), "--out", target);
+        Assert.AreEqual(2, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--out '{target}' would overwrite the input {flag} '{target}'");
+        Assert.AreEqual(before, File.ReadAllText(target));
+    }
+
+    [TestMethod]
     public void TrainIals_NegativeRegularisation_ClearError()
     {
         var r = CliRunner.Run("train", "--model", "ials", "--reg", (-1).ToString(CultureInfo.InvariantCulture), "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"));

@@ -41,7 +41,8 @@ internal static class TrainCommand
         {
             console.Json = r.GetValue(json);
             var path = OutputPaths.File(r.GetValue(output), "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)),
-                ("--data", r.GetValue(data.Data)), ("--items", r.GetValue(data.Items)), ("--init-from", r.GetValue(initFrom)), ("--warm-start", r.GetValue(models.WarmStartModel)));
+                ("--data", r.GetValue(data.Data)), ("--items", r.GetValue(data.Items)), ("--init-from", r.GetValue(initFrom)), ("--warm-start", r.GetValue(models.WarmStartModel)),
+                ("--user-factors", r.GetValue(models.UserFactors)), ("--item-factors", r.GetValue(models.ItemFactors)), ("--user-ids", r.GetValue(models.UserIds)), ("--item-ids", r.GetValue(models.ItemIds)));
             var trainer = models.Create(r.GetValue(model)!, r);
             // A warm-started two-tower is a two-tower too: its options take the checkpoint folder like a plain one.
             var twoTowerOptions = trainer switch { TwoTowerTrainer t => t.Options, WarmStartedTwoTowerTrainer w => w.Options, _ => null };
