@@ -83,6 +83,20 @@ public sealed class RecommendSplitQuickstartTests
     }
 
     [TestMethod]
+    public void Recommend_BlankOrPaddedUser_IsRefusedOrTrimmedAsIndexSearchDoes()
+    {
+        // A blank --user got the cold-start answer as if it were a real id; a padded one missed the user it named.
+        var model = PopularityModel();
+        var blank = CliRunner.Run("recommend", "--model", model, "--user", " ", "--k", "2", "--json");
+        Assert.AreEqual(2, blank.ExitCode, blank.Err);
+        StringAssert.Contains(blank.Err, "--user is empty");
+        var padded = CliRunner.Run("recommend", "--model", model, "--user", " 1 ", "--k", "2", "--json");
+        Assert.AreEqual(0, padded.ExitCode, padded.Err);
+        Assert.IsTrue(padded.Json["known_user"]!.GetValue<bool>());
+        Assert.AreEqual("1", padded.Json["user"]!.GetValue<string>());
+    }
+
+    [TestMethod]
     public void Recommend_ZeroK_IsAUsageError()
     {
         var r = CliRunner.Run("recommend", "--model", PopularityModel(), "--user", "1", "--k", "0");

@@ -35,7 +35,9 @@ internal static class RecommendCommand
             if (meta is not null) DataArguments.ReportSkipped(console, "--items", meta.SkippedRows, meta.Source);
             var historyIds = r.GetValue(history) is { } h ? h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
             if (historyIds is { Length: 0 }) throw new UserInputException("--history names no item; give comma-separated item ids.");
-            var userId = r.GetValue(user);
+            // Trimmed as index search trims its --user ids; a blank id names no user (the data loaders refuse empty ids).
+            var userId = r.GetValue(user)?.Trim();
+            if (userId is { Length: 0 }) throw new UserInputException("--user is empty; give a raw user id.");
             if (userId is null && historyIds is null) throw new UserInputException("Give --user ID, or --history ITEM[,ITEM...] for a user the model never saw.");
             var known = userId is not null && loaded.Model.Users.TryGetKey(userId, out _);
             if (known && historyIds is not null)
