@@ -33,6 +33,19 @@ public sealed class ArgumentCheckTests
     }
 
     [TestMethod]
+    public void ModelFileProblems_NameTheFlagThatGaveTheFile()
+    {
+        // The model loader's messages named no flag: "The value cannot be an empty string ..." for a blank --model, and
+        // compare's missing or unreadable file did not say whether it was --model or --baseline.
+        var pop = Popularity();
+        var notAModel = Path.Combine(TestPaths.TempDir(), "not-a-model.zip");
+        File.WriteAllText(notAModel, "text");
+        AssertUsageError(CliRunner.Run("recommend", "--model", " ", "--user", "1"), "error: --model is empty: give a model file");
+        AssertUsageError(CliRunner.Run("compare", "--model", pop, "--baseline", notAModel, "--train", P2("train"), "--test", P2("test")), $"error: --baseline: Cannot read model file '{notAModel}'");
+        AssertUsageError(CliRunner.Run("export", "--model", Path.Combine(TestPaths.TempDir(), "missing.zip"), "--out", TestPaths.TempDir()), "error: --model: Model file");
+    }
+
+    [TestMethod]
     public void Train_TrainAndData_RefusedInsteadOfIgnoringData()
     {
         // --data beside --train was dropped silently, with the item and user metadata of its folder.

@@ -26,8 +26,8 @@ internal static class CompareCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
-            var model = ModelFile.Load(r.GetValue(modelPath)!).Model;
-            var baseline = ModelFile.Load(r.GetValue(baselinePath)!).Model;
+            var model = ModelArgument.Load(r.GetValue(modelPath), "--model").Model;
+            var baseline = ModelArgument.Load(r.GetValue(baselinePath), "--baseline").Model;
             var (history, test) = EvaluateCommand.LoadHistoryAndTest(data, r, console);
             var proto = r.GetValue(protocol)!;
             var a = EvaluateCommand.Evaluate(model, history, test, proto, r.GetValue(ks), r.GetValue(threads));

@@ -29,7 +29,7 @@ internal static class EvaluateCommand
         {
             console.Json = r.GetValue(json);
             if (r.GetValue(perUser) is { } perUserOut) OutputPaths.File(perUserOut, "--per-user", ("--model", r.GetValue(modelPath)), ("--train", r.GetValue(data.Train)), ("--test", r.GetValue(data.Test)));
-            var loaded = ModelFile.Load(r.GetValue(modelPath)!);
+            var loaded = ModelArgument.Load(r.GetValue(modelPath), "--model");
             if (r.GetValue(protocol) == "rating")
             {
                 // Taken and ignored, they looked as if they had been used.

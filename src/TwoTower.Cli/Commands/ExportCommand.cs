@@ -23,7 +23,7 @@ internal static class ExportCommand
         {
             console.Json = r.GetValue(json);
             var dir = OutputPaths.Folder(r.GetValue(outDir), "--out", []);
-            var loaded = ModelFile.Load(r.GetValue(modelPath)!);
+            var loaded = ModelArgument.Load(r.GetValue(modelPath), "--model");
             if (loaded.Model is not IEmbeddingRecommender model)
                 throw new UserInputException($"--model: a '{loaded.Model.ModelType}' model has no user and item vectors; export supports vector models (twotower, ials, mf).");
             var kk = r.GetValue(k);

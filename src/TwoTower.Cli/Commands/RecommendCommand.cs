@@ -30,7 +30,7 @@ internal static class RecommendCommand
             console.Json = r.GetValue(json);
             var kk = r.GetValue(k);
             if (kk < 1) throw new UserInputException($"--k {kk}: must be ≥ 1.");
-            var loaded = ModelFile.Load(r.GetValue(modelPath)!);
+            var loaded = ModelArgument.Load(r.GetValue(modelPath), "--model");
             var meta = r.GetValue(items) is { } p ? DatasetLoader.LoadItems(p, new DataLoadOptions { SkipBadRows = r.GetValue(skipBadRows) }) : null;
             if (meta is not null) DataArguments.ReportSkipped(console, "--items", meta.SkippedRows, meta.Source);
             var historyIds = r.GetValue(history) is { } h ? h.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;

@@ -55,7 +55,7 @@ internal static class ScoreCommand
             if (options.Shard < 0 || options.Shard >= options.ShardCount)
                 throw new UserInputException($"--shard {options.Shard}: shards of --of {options.ShardCount} are numbered 0 to {options.ShardCount - 1}.");
             var path = r.GetValue(modelPath)!;
-            var loaded = ModelFile.Load(path);
+            var loaded = ModelArgument.Load(path, "--model");
             if (options.ExcludeSeen && loaded.Seen is null) throw new UserInputException("--exclude-seen: the model file stores no training interactions; score without it.");
             IReadOnlyList<string>? list = null;
             if (r.GetValue(users) is { } usersPath)

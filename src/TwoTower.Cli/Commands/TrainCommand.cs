@@ -55,7 +55,7 @@ internal static class TrainCommand
             {
                 if (twoTowerOptions is null) throw new UserInputException($"--init-from: only --model twotower continues from a model; '{trainer.ModelType}' fits from scratch.");
                 if (trainer is WarmStartedTwoTowerTrainer) throw new UserInputException("--init-from and --warm-start both set the id embeddings (from a two-tower model, from factors): choose one.");
-                twoTowerOptions.InitialModel = ModelFile.Load(initial).Model as TwoTowerRecommender
+                twoTowerOptions.InitialModel = ModelArgument.Load(initial, "--init-from").Model as TwoTowerRecommender
                     ?? throw new UserInputException($"--init-from {initial}: not a two-tower model.");
             }
             var (log, ds) = data.LoadTrain(r, console);

@@ -108,7 +108,7 @@ internal static class IndexBuildCommand
     /// </summary>
     internal static IEmbeddingRecommender LoadEmbeddingModel(string modelPath, bool forSearch = false)
     {
-        var model = ModelFile.Load(modelPath).Model;
+        var model = ModelArgument.Load(modelPath, "--model").Model;
         if (model is IEmbeddingRecommender embedding) return embedding;
         throw new UserInputException(forSearch
             ? $"--model '{modelPath}' is a {model.ModelType} model, without user vectors: search with the vector model the index was built from (twotower, ials, mf, factors)."
