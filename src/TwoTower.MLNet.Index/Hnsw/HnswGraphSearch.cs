@@ -210,18 +210,14 @@ internal static unsafe class HnswGraphSearch
         }
     }
 
-    /// <summary>
-    /// Exact scan of all allowed nodes; the k closest end in ctx.Results (the fallback for very selective filters), and one
-    /// more for each node stored since the search counted <paramref name="plannedNodes"/>: such a node may replace one the
-    /// search's tombstones still take as live, and the caller drops the repeated id.
-    /// </summary>
-    public static void BruteForce<TFilter>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int k, SearchContext ctx, TFilter filter, int plannedNodes)
+    /// <summary>Exact scan of all allowed nodes; the k closest end in ctx.Results (the fallback for very selective filters).</summary>
+    public static void BruteForce<TFilter>(HnswGraph g, HnswDistance kind, float* q, float qTerm, int k, SearchContext ctx, TFilter filter)
         where TFilter : struct, INodeFilter
     {
         // Ranked as Flat ranks, by (score, id) with score = −distance, so a tie at the k-th place keeps the smaller id (a heap of
         // distances alone kept the tied nodes met first, and evicted an arbitrary one of them).
         int n = g.NodeCount;
-        int size = (int)Math.Min(k + (long)Math.Max(0, n - plannedNodes), n);
+        int size = Math.Min(k, n);
         if (ctx.Exact.Scores.Length < size) ctx.Exact = (new float[size], new long[size], new long[size]);
         Span<float> scores = ctx.Exact.Scores.AsSpan(0, size);
         Span<long> labels = ctx.Exact.Ids.AsSpan(0, size), nodes = ctx.Exact.Nodes.AsSpan(0, size);

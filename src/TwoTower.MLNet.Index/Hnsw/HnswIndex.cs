@@ -508,8 +508,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
         var (entry, maxLevel) = g.Entry;
         var kind = _distance;
         if (plan.Mode == SearchMode.FilteredBruteForce)
-            // A node stored since the plan can replace one still live in the plan's tombstones: its id twice took two of k places.
-            HnswGraphSearch.BruteForce(g, kind, q, qNorm, width, ctx, plan.Filter, plan.Nodes);
+            // The scan to the current node count can meet a replaced id twice (the new node, and the old one live in the plan's
+            // tombstones): SearchOne drops the copy and widens the scan when that left it short of k.
+            HnswGraphSearch.BruteForce(g, kind, q, qNorm, width, ctx, plan.Filter);
         else if (entry >= 0)
         {
             ReadOnlySpan<Candidate> seeds = EntryPoints(g, kind, q, qNorm, entry, maxLevel, ctx);
