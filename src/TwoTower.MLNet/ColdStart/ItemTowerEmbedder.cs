@@ -51,12 +51,9 @@ public sealed class ItemTowerEmbedder : INewItemEmbedder
     {
         ArgumentNullException.ThrowIfNull(item);
         var raw = ItemFeatureBuilder.Describe(item);
-        // The tower reads only the fields its training metadata had (movies.dat has no release dates): a field it never saw
-        // is left out, as training left it out, not refused like a misspelt feature name (a record's fields are fixed).
-        var schema = _model.ItemTower!.Features;
-        foreach (var name in raw.Bags.Keys.Where(k => !schema.Bags.Any(b => b.Name == k)).ToArray()) raw.Bags.Remove(name);
-        foreach (var name in raw.Numeric.Keys.Where(k => !schema.Numerics.Any(n => n.Name == k)).ToArray()) raw.Numeric.Remove(name);
-        foreach (var name in raw.Categorical.Keys.Where(k => !schema.Categoricals.Any(c => c.Name == k)).ToArray()) raw.Categorical.Remove(name);
+        // A field the tower never saw is left out, as training left it out, not refused like a misspelt feature name (a
+        // record's fields are fixed). The constructor's check makes each name's kind the record's (genres and title bags, release year numeric).
+        raw.KeepOnly(_model.ItemTower!.Features.Names);
         return _model.EmbedNewItem(raw);
     }
 }

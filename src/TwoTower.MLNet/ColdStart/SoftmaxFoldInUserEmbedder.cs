@@ -22,7 +22,6 @@ public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
     private readonly float[] _partition; // the catalogue items of the softmax's denominator, row-major
     private readonly int _partitionRows;
     private readonly float _temperature;
-    private readonly HashSet<string>? _userFeatureNames;
 
     /// <summary>Folds users into <paramref name="model"/>, reading history vectors from <paramref name="catalog"/> (which sees live updates).</summary>
     /// <exception cref="ArgumentException">The model's vectors are not L2-normalised (see <see cref="CanFoldIn"/>) or have no temperature.</exception>
@@ -50,8 +49,6 @@ public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
         _partition = new float[_partitionRows * d];
         var all = model.ItemVectors.Span;
         for (var r = 0; r < _partitionRows; r++) all.Slice(r * stride * d, d).CopyTo(_partition.AsSpan(r * d, d));
-        if (model.UserTower is { Features.IsEmpty: false } tower)
-            _userFeatureNames = tower.Features.Categoricals.Select(c => c.Name).Concat(tower.Features.Bags.Select(b => b.Name)).Concat(tower.Features.Numerics.Select(x => x.Name)).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The fold-in for <paramref name="model"/>, or null when it does not suit one (<see cref="CanFoldIn"/>).</summary>
@@ -160,11 +157,10 @@ public sealed class SoftmaxFoldInUserEmbedder : INewUserEmbedder
         var d = Dimension;
         var prior = new float[d];
         var filled = false;
-        if (features is not null && _userFeatureNames is not null)
+        if (features is not null && _model.UserTower is { Features: { IsEmpty: false } schema })
         {
             var raw = UserFeatureBuilder.Describe(features);
-            foreach (var name in raw.Categorical.Keys.Where(k => !_userFeatureNames.Contains(k)).ToArray()) raw.Categorical.Remove(name);
-            foreach (var name in raw.Numeric.Keys.Where(k => !_userFeatureNames.Contains(k)).ToArray()) raw.Numeric.Remove(name);
+            raw.KeepOnly(schema.Names);
             if (raw.Categorical.Count + raw.Numeric.Count > 0)
             {
                 _model.EmbedNewUser(raw).CopyTo(prior, 0);

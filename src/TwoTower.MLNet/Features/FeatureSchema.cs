@@ -55,7 +55,11 @@ public sealed class FeatureSchema
         Categoricals = categoricals;
         Bags = bags;
         Numerics = numerics;
+        Names = names;
     }
+
+    /// <summary>The names of every feature, of all three kinds (unique across them).</summary>
+    internal IReadOnlySet<string> Names { get; }
 
     /// <summary>The schema of a table with no features.</summary>
     public static FeatureSchema Empty { get; } = new([], [], []);
