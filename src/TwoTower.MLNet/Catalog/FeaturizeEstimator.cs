@@ -25,9 +25,7 @@ internal sealed class FeaturizeEstimator : IEstimator<ITransformer>
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        foreach (var (column, option) in _reads)
-            if (input.Schema.GetColumnOrNull(column) is null)
-                throw FeaturizeTransformer.Missing(column, option, input.Schema.Where(c => !c.IsHidden).Select(c => c.Name), serving: false);
+        FeaturizeTransformer.Check(_reads, input.Schema, serving: false);
         return new FeaturizeTransformer(_chain.Fit(input), _reads);
     }
 

@@ -14,33 +14,34 @@ internal sealed class FeaturizeTransformer(ITransformer chain, IReadOnlyList<(st
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        Check(reads, inputSchema);
+        Check(reads, inputSchema, serving: true);
         return chain.GetOutputSchema(inputSchema);
     }
 
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
-        Check(reads, inputSchema);
+        Check(reads, inputSchema, serving: true);
         return chain.GetRowToRowMapper(inputSchema);
     }
 
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        Check(reads, input.Schema);
+        Check(reads, input.Schema, serving: true);
         return chain.Transform(input);
     }
 
     // The chain writes itself: the saved model holds ML.NET's own transforms only.
     void ICanSaveModel.Save(ModelSaveContext ctx) => chain.Save(ctx);
 
+    /// <summary>Checks that <paramref name="inputSchema"/> has every column the step reads (at Fit, or whenever the fitted step runs: <paramref name="serving"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A column the step reads is not in <paramref name="inputSchema"/> (parameter "inputSchema", as ML.NET's own check).</exception>
-    internal static void Check(IReadOnlyList<(string Column, string Option)> reads, DataViewSchema inputSchema)
+    internal static void Check(IReadOnlyList<(string Column, string Option)> reads, DataViewSchema inputSchema, bool serving)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         foreach (var (column, option) in reads)
             if (inputSchema.GetColumnOrNull(column) is null)
-                throw Missing(column, option, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name), serving: true);
+                throw Missing(column, option, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name), serving);
     }
 
     /// <summary>
