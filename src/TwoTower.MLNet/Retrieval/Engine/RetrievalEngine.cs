@@ -222,16 +222,7 @@ public sealed class RetrievalEngine : IDisposable
         var history = userId is null ? Array.Empty<int>() : Histories.History(userId);
         if (request.History is { Count: > 0 } extra)
         {
-            var keys = new List<int>(history);
-            for (var i = 0; i < extra.Count; i++)
-            {
-                // A null entry named as "history item ''" read like an empty id the catalogue lacks.
-                if (extra[i] is not { } id) throw new ArgumentException($"history[{i}] is null; expected item ids.", nameof(request));
-                if (!Catalog.TryGetKey(id, out var key))
-                    throw new ArgumentException($"history item '{id}' is not in the catalogue.", nameof(request));
-                keys.Add(key);
-            }
-            history = keys.Distinct().Order().ToArray();
+            history = history.Concat(CatalogKeys(extra, "history", nameof(request))).Distinct().Order().ToArray();
         }
         if (request.Features is { Age: < 0 } bad)
             throw new ArgumentException($"features.age = {bad.Age} must be ≥ 0.", nameof(request));
@@ -372,17 +363,29 @@ public sealed class RetrievalEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The catalogue keys of a request's raw item ids. A null entry is named by its position in <paramref name="field"/> (as
+    /// "history item ''" it read like an empty id the catalogue lacks).
+    /// </summary>
+    /// <exception cref="ArgumentException">An id is null or not in the catalogue (parameter <paramref name="parameter"/>).</exception>
+    private int[] CatalogKeys(IReadOnlyList<string> ids, string field, string parameter)
+    {
+        var keys = new int[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] is not { } id) throw new ArgumentException($"{field}[{i}] is null; expected item ids.", parameter);
+            if (!Catalog.TryGetKey(id, out keys[i])) throw new ArgumentException($"history item '{id}' is not in the catalogue.", parameter);
+        }
+        return keys;
+    }
+
     /// <summary>Adds items (raw ids, which must be in the catalogue) to a user's history; returns the new history length.</summary>
     public int AppendHistory(string userId, IReadOnlyList<string> itemIds)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentNullException.ThrowIfNull(itemIds);
         if (itemIds.Count == 0) throw new ArgumentException("items is empty; send at least one item id.", nameof(itemIds));
-        for (var i = 0; i < itemIds.Count; i++)
-        {
-            if (itemIds[i] is not { } id) throw new ArgumentException($"items[{i}] is null; expected item ids.", nameof(itemIds));
-            if (!Catalog.TryGetKey(id, out _)) throw new ArgumentException($"history item '{id}' is not in the catalogue.", nameof(itemIds));
-        }
+        CatalogKeys(itemIds, "items", nameof(itemIds));
         lock (_write)
         {
             _log?.Append(new UpdateRecord { Op = UpdateRecord.AppendHistory, UserId = userId, Items = itemIds.ToArray() });
