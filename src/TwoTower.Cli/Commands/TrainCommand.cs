@@ -60,7 +60,7 @@ internal static class TrainCommand
             }
             var (log, ds) = data.LoadTrain(r, console);
             var valid = data.LoadOptional(data.Valid, r, console);
-            ModelCatalog.CheckRatings(trainer, log, r.GetValue(data.Train) is { } trainPath ? $"--train '{trainPath}'" : $"--data '{r.GetValue(data.Data)}'");
+            ModelCatalog.CheckRatings(trainer, log, data.TrainSource(r));
             if (valid is not null) ModelCatalog.CheckRatings(trainer, valid, $"--valid '{r.GetValue(data.Valid)}'");
             var td = TrainingData.Create(log, valid, data.LoadItems(r, console, ds), data.LoadUsers(r, console, ds));
             if (twoTowerOptions is { UseItemFeatures: true } && td.ItemMetadata is null)

@@ -100,7 +100,7 @@ internal static class TuneCommand
                 ("--items", r.GetValue(data.Items)), ("--warm-start", r.GetValue(models.WarmStartModel))) : null;
             var (log, ds) = data.LoadTrain(r, console);
             var validLog = data.LoadOptional(data.Valid, r, console)!;
-            ModelCatalog.CheckRatings(trainers[0], log, r.GetValue(data.Train) is { } trainPath ? $"--train '{trainPath}'" : $"--data '{r.GetValue(data.Data)}'");
+            ModelCatalog.CheckRatings(trainers[0], log, data.TrainSource(r));
             if (TwoTower.MLNet.MatrixFactorization.RatingEvaluation.IsRatingMetric(r.GetValue(metric)!)) ModelCatalog.CheckRatings(trainers[0], validLog, $"--valid '{r.GetValue(data.Valid)}'");
             EvaluateCommand.WarnRepeatedPairs(console, log, r.GetValue(data.Train) is not null ? "--train" : "--data", validLog, "--valid");
             var td = TrainingData.Create(log, validLog, data.LoadItems(r, console, ds), data.LoadUsers(r, console, ds));

@@ -70,6 +70,9 @@ internal sealed class DataArguments
         return (ds.Interactions, ds);
     }
 
+    /// <summary>Where <see cref="LoadTrain"/> read the training data, for messages: "--train 'x.csv'" or "--data 'dir'".</summary>
+    public string TrainSource(ParseResult r) => r.GetValue(Train) is { } train ? $"--train '{train}'" : $"--data '{r.GetValue(Data)}'";
+
     public InteractionLog? LoadOptional(Option<string?> option, ParseResult r, CliConsole console)
     {
         var path = r.GetValue(option);
