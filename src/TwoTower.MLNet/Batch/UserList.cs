@@ -24,8 +24,7 @@ public static class UserList
             if (column < 0)
             {
                 delimiter = CsvLineParser.DetectDelimiter(text);
-                // A header cut at an open quote would set the width every row is checked against, as in the other CSV readers.
-                if (!CsvLineParser.TrySplit(text, delimiter, fields)) throw new DataFormatException(path, line, "unterminated quote in the header");
+                CsvLineParser.SplitHeader(text, delimiter, fields, path, line);
                 column = FindColumn(fields, userColumn, path, line);
                 width = fields.Count;
                 continue;

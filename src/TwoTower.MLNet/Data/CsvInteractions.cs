@@ -24,7 +24,7 @@ public static class CsvInteractions
             if (!sawHeader)
             {
                 delimiter = CsvLineParser.DetectDelimiter(text);
-                if (!CsvLineParser.TrySplit(text, delimiter, fields)) throw new DataFormatException(file, line, "unterminated quote in the header");
+                CsvLineParser.SplitHeader(text, delimiter, fields, file, line);
                 header = fields.Select(f => f.Trim()).ToList();
                 var mapping = options.Columns ?? CsvColumnMapping.Detect(header, out var reason)
                     ?? throw new DataFormatException(file, line, reason!);

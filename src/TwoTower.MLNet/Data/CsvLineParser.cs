@@ -15,6 +15,16 @@ public static class CsvLineParser
         return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
     }
 
+    /// <summary>
+    /// Splits the header <paramref name="line"/> (line <paramref name="lineNumber"/> of <paramref name="file"/>) as <see cref="TrySplit"/>
+    /// does. An unterminated quote is an error on that line: a header cut at an open quote would set the width every row is checked against.
+    /// </summary>
+    /// <exception cref="DataFormatException">The header has an unterminated quote.</exception>
+    internal static void SplitHeader(string line, char delimiter, List<string> fields, string file, long lineNumber)
+    {
+        if (!TrySplit(line, delimiter, fields)) throw new DataFormatException(file, lineNumber, "unterminated quote in the header");
+    }
+
     /// <summary>Splits <paramref name="line"/> on <paramref name="delimiter"/> into <paramref name="fields"/> (cleared first). Returns false on an unterminated quote.</summary>
     public static bool TrySplit(string line, char delimiter, List<string> fields)
     {

@@ -37,8 +37,7 @@ public static class MovieLensCsv
             if (!sawHeader)
             {
                 delimiter = CsvLineParser.DetectDelimiter(text);
-                // A header cut at an open quote would set the width every row is checked against.
-                if (!CsvLineParser.TrySplit(text, delimiter, fields)) throw new DataFormatException(file, line, "unterminated quote in the header");
+                CsvLineParser.SplitHeader(text, delimiter, fields, file, line);
                 var h = fields.Select(f => f.Trim().ToLowerInvariant()).ToList();
                 idCol = h.FindIndex(x => x is "movieid" or "item_id" or "itemid" or "id" or "movie_id");
                 titleCol = h.FindIndex(x => x is "title" or "name");
