@@ -11,7 +11,8 @@ namespace TwoTower.MLNet.PgVector;
 /// for catalogues that outgrow one process, or that other services already keep in PostgreSQL. Same input rules, score
 /// conventions and search options as the in-process indexes: inner product and cosine (vectors normalised on the way in)
 /// use <c>vector_ip_ops</c>, L2 uses <c>vector_l2_ops</c> with score −‖q − x‖². The table is created when missing; an
-/// existing one must have the same dimension and metric.
+/// existing one must have the same dimension and metric. Opens of one table take turns at that step (an advisory lock,
+/// <see cref="SetupLockClass"/>), so processes opening a new table at once all open the one table one of them made.
 /// </summary>
 /// <remarks>
 /// Allow-lists are pushed into the SQL (<c>id = ANY(...)</c>); a <see cref="SearchOptions.Filter"/> predicate runs here,
@@ -33,6 +34,14 @@ public sealed class PgVectorIndex : IVectorIndex
 
     /// <summary>The largest dimension pgvector's HNSW index takes for its <c>vector</c> type.</summary>
     public const int MaxDimension = 2000;
+
+    /// <summary>
+    /// First key of the transaction-scoped advisory locks (<c>pg_advisory_xact_lock(key1, key2)</c>) that an open takes before
+    /// it creates what is missing ("TwTw" in ASCII), so that concurrent opens find what the first one made: second key 0 before
+    /// it creates the pgvector extension, and <c>hashtext('schema.table')</c> before it looks up, creates or checks the table
+    /// and its HNSW index. Another program that creates these tables can take the same lock.
+    /// </summary>
+    public const int SetupLockClass = 0x54775477;
 
     private const string Marker = "twotower vector index, metric ";
     private readonly NpgsqlDataSource _source;
@@ -347,24 +356,43 @@ public sealed class PgVectorIndex : IVectorIndex
     private bool Setup()
     {
         using var conn = _source.OpenConnection();
-        try
+        // One transaction: a table is never left without its marker or its HNSW index.
+        using var tx = conn.BeginTransaction();
+        // Two processes opening a new table at once both found it missing and both created it, and the later one failed with
+        // PostgreSQL's duplicate_table (42P07) or, before the first committed, unique_violation (23505) on pg_type; two first
+        // CREATE EXTENSIONs collided the same way. So each creation step first takes a transaction-scoped advisory lock, held
+        // until this transaction ends, and the later open waits there and then finds what the first one made. Always the
+        // extension's lock before the table's, so that no two opens each hold a lock the other waits for.
+        const string findVersion = "SELECT extversion FROM pg_extension WHERE extname = 'vector'";
+        var version = Scalar(conn, findVersion) as string;
+        if (version is null)
         {
-            Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
+            Execute(conn, $"SELECT pg_advisory_xact_lock({SetupLockClass}, 0)");
+            try
+            {
+                Execute(conn, "CREATE EXTENSION IF NOT EXISTS vector");
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.FeatureNotSupported or PostgresErrorCodes.UndefinedFile or PostgresErrorCodes.InsufficientPrivilege)
+            {
+                // Not on the server (0A000; 58P01 before PostgreSQL 15), or this role may not create it: the documented error.
+                throw new InvalidOperationException($"The pgvector extension is not installed in this database and could not be created ({e.MessageText}). " +
+                    "Install pgvector on the server, or have the database owner run CREATE EXTENSION vector.", e);
+            }
+            version = Scalar(conn, findVersion) as string
+                ?? throw new InvalidOperationException("The pgvector extension is not installed in this database.");
         }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.FeatureNotSupported or PostgresErrorCodes.UndefinedFile or PostgresErrorCodes.InsufficientPrivilege)
-        {
-            // Not on the server (0A000; 58P01 before PostgreSQL 15), or this role may not create it: the documented error.
-            throw new InvalidOperationException($"The pgvector extension is not installed in this database and could not be created ({e.MessageText}). " +
-                "Install pgvector on the server, or have the database owner run CREATE EXTENSION vector.", e);
-        }
-        var version = Scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'vector'") as string
-            ?? throw new InvalidOperationException("The pgvector extension is not installed in this database.");
         var v = Version.TryParse(version, out var parsed) ? parsed : new Version(0, 0);
         if (v < new Version(0, 5)) throw new InvalidOperationException($"pgvector {version} has no HNSW index; version 0.5 or later is needed.");
         var table = _options.Table;
         var expected = Marker + Metric;
-        // One transaction: a table is never left without its marker or its HNSW index.
-        using var tx = conn.BeginTransaction();
+        // The table's lock: its name with the schema it is made in (the first of the search path when none is given).
+        var dot = table.LastIndexOf('.');
+        using (var lockTable = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SetupLockClass}, hashtext(coalesce(nullif($1, ''), current_schema()) || '.' || $2))", conn))
+        {
+            lockTable.Parameters.AddWithValue(dot < 0 ? "" : table[..dot].ToLowerInvariant());
+            lockTable.Parameters.AddWithValue(table[(dot + 1)..].ToLowerInvariant());
+            lockTable.ExecuteNonQuery();
+        }
         if (Scalar(conn, "SELECT to_regclass($1)::text", _table) is not string)
         {
             Execute(conn, $"CREATE TABLE {_table} (id bigint PRIMARY KEY, embedding vector({Dimension}) NOT NULL)");

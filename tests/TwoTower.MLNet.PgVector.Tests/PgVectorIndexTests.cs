@@ -284,6 +284,110 @@ public sealed class PgVectorIndexTests
             $"Table '{table}' was made for metric InnerProduct; this index uses L2");
     }
 
+    // A source whose commands, in the order sent, are recorded; onCommand runs before each is written to the server.
+    private static NpgsqlDataSource Traced(Action<string> onCommand, out ActivityListener listener, string? connectionString = null)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString ?? TestDatabase.ConnectionString);
+        builder.ConfigureTracing(t => t.ConfigureCommandEnrichmentCallback((_, command) => onCommand(command.CommandText)));
+        listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return builder.Build();
+    }
+
+    // Where the first command starting with start is in commands; fails when there is none.
+    private static int Position(List<string> commands, string start)
+    {
+        var at = commands.FindIndex(c => c.StartsWith(start, StringComparison.Ordinal));
+        Assert.IsGreaterThanOrEqualTo(0, at, $"'{start}' among: {string.Join("\n", commands)}");
+        return at;
+    }
+
+    [TestMethod]
+    public void Open_TakesTheTablesSetupLockBeforeItLooksUpOrCreatesTheTable()
+    {
+        // Found by an audit: two processes opening a new table at once both found it missing and both ran CREATE TABLE, and the
+        // later one failed with PostgreSQL's duplicate_table (42P07) or, before the first committed, a unique_violation (23505) on
+        // pg_type. PGlite cannot show that race (its connections share one backend and its socket server runs one transaction at
+        // a time), so this checks what makes the opens take turns: the table's transaction-scoped lock comes before its look-up.
+        var commands = new List<string>();
+        using var source = Traced(commands.Add, out var listener);
+        using (listener)
+        using (var index = new PgVectorIndex(source, D, VectorMetric.L2, new PgVectorOptions { Table = TestDatabase.NewTable() }))
+            index.Add([1], Random(1, 25));
+        var tableLock = $"SELECT pg_advisory_xact_lock({PgVectorIndex.SetupLockClass}, hashtext(";
+        var locked = Position(commands, tableLock);
+        Assert.IsLessThan(Position(commands, "SELECT to_regclass"), locked);
+        Assert.IsLessThan(Position(commands, "CREATE TABLE"), locked);
+        Assert.IsLessThan(Position(commands, "CREATE INDEX"), locked);
+        Assert.AreEqual(1, commands.Count(c => c.StartsWith(tableLock, StringComparison.Ordinal)), "taken once, by the open only");
+    }
+
+    [TestMethod]
+    public void Open_TakesTheExtensionsSetupLockBeforeItCreatesTheExtension()
+    {
+        // As above for CREATE EXTENSION IF NOT EXISTS, which two first opens in a database ran at once (unique_violation on
+        // pg_extension); shown on the server without pgvector, where every open tries to create it.
+        var commands = new List<string>();
+        using var source = Traced(commands.Add, out var listener, TestDatabase.WithoutPgvector());
+        using (listener)
+            Assert.ThrowsExactly<InvalidOperationException>(() => new PgVectorIndex(source, D));
+        Assert.IsLessThan(Position(commands, "CREATE EXTENSION"), Position(commands, $"SELECT pg_advisory_xact_lock({PgVectorIndex.SetupLockClass}, 0)"));
+    }
+
+    [TestMethod]
+    [DataRow(D)]
+    [DataRow(8)]
+    public void Open_AnotherOpenWhileTheFirstCreatesTheTable_OpensTheSameTableOrGetsTheDimensionError(int otherDimension)
+    {
+        // The race itself: when this open is about to send CREATE TABLE (its look-up found no table), a second open of the same
+        // table starts and gets a second to run. Without the setup lock, on a PostgreSQL server the second open finds no table
+        // either and creates it, and this one then fails with duplicate_table; with it, the second waits for this open to
+        // commit and then checks the table it made. On PGlite the second open waits for this transaction in any case (one
+        // backend), so there this shows that concurrent opens neither deadlock nor fail; the race needs TWOTOWER_PG.
+        var table = TestDatabase.NewTable();
+        Task<Exception?>? other = null;
+        using var source = Traced(sql =>
+        {
+            if (other is not null || !sql.StartsWith("CREATE TABLE", StringComparison.Ordinal)) return;
+            other = Task.Run(() =>
+            {
+                try
+                {
+                    using var second = Open(VectorMetric.InnerProduct, table, otherDimension);
+                    second.Add([2], new float[otherDimension]);
+                    return (Exception?)null;
+                }
+                catch (Exception e)
+                {
+                    return e;
+                }
+            });
+            other.Wait(TimeSpan.FromSeconds(1));
+        }, out var listener);
+        using (listener)
+        {
+            using var first = new PgVectorIndex(source, D, VectorMetric.InnerProduct, new PgVectorOptions { Table = table });
+            first.Add([1], Random(1, 26));
+            Assert.IsNotNull(other, "the second open started while the first was creating the table");
+            var error = other.Result;
+            if (otherDimension == D)
+            {
+                Assert.IsNull(error, error?.ToString());
+                Assert.AreEqual(2, first.Count, "both opens use the one table");
+            }
+            else
+            {
+                Assert.IsInstanceOfType<InvalidOperationException>(error, error?.ToString());
+                StringAssert.Contains(error.Message, $"Table '{table}' holds vector(16); this index has dimension 8");
+            }
+        }
+        Assert.AreEqual(1L, TestDatabase.Scalar($"SELECT count(*) FROM pg_index WHERE indrelid = '{table}'::regclass AND NOT indisprimary"), "one HNSW index");
+    }
+
     [TestMethod]
     public void SaveAndOptions_ExplainWhatIsNotPossible()
     {
