@@ -25,7 +25,8 @@ namespace TwoTower.MLNet.PgVector;
 /// through the HNSW scan for up to 64·k rows, and a longer one is settled by the same exact scan, in (distance, id) order.
 /// Queries of a batch run one after another on one pooled connection (<see cref="SearchOptions.Threads"/> is not used:
 /// the database spreads work across its clients). The index has no file form: <see cref="Save"/> throws, because the
-/// database is where it is kept.
+/// database is where it is kept. When the table is dropped while an index is open on it, that index's calls throw an
+/// <see cref="InvalidOperationException"/> naming the table (opening it again creates it anew).
 /// </remarks>
 public sealed class PgVectorIndex : IVectorIndex
 {
@@ -112,7 +113,7 @@ public sealed class PgVectorIndex : IVectorIndex
             ThrowIfDisposed();
             using var conn = _source.OpenConnection();
             using var cmd = new NpgsqlCommand($"SELECT count(*)::int FROM {_table}", conn);
-            return (int)cmd.ExecuteScalar()!;
+            return (int)OnTable(cmd.ExecuteScalar)!;
         }
     }
 
@@ -153,7 +154,7 @@ public sealed class PgVectorIndex : IVectorIndex
                 using var insert = new NpgsqlCommand($"INSERT INTO {_table} (id, embedding) SELECT i, e::vector FROM unnest($1::bigint[], $2::text[]) AS u(i, e)", conn, tx);
                 insert.Parameters.AddWithValue(idArray[start..(start + n)]);
                 insert.Parameters.AddWithValue(texts);
-                insert.ExecuteNonQuery();
+                OnTable(insert.ExecuteNonQuery);
             }
             tx.Commit();
         }
@@ -174,7 +175,7 @@ public sealed class PgVectorIndex : IVectorIndex
         var stored = new HashSet<long>();
         using var find = new NpgsqlCommand($"SELECT id FROM {_table} WHERE id = ANY($1)", conn);
         find.Parameters.AddWithValue(ids);
-        using var reader = find.ExecuteReader();
+        using var reader = OnTable(find.ExecuteReader);
         while (reader.Read()) stored.Add(reader.GetInt64(0));
         return stored;
     }
@@ -266,7 +267,7 @@ public sealed class PgVectorIndex : IVectorIndex
             off.ExecuteNonQuery();
         }
         var rows = 0;
-        using (var reader = cmd.ExecuteReader())
+        using (var reader = OnTable(cmd.ExecuteReader))
             while (reader.Read())
             {
                 rows++;
@@ -288,7 +289,7 @@ public sealed class PgVectorIndex : IVectorIndex
     {
         using var count = new NpgsqlCommand($"SELECT count(*) FROM {_table}" + (allowed is null ? "" : " WHERE id = ANY($1)"), conn, tx);
         if (allowed is not null) count.Parameters.AddWithValue(allowed);
-        return (long)count.ExecuteScalar()!;
+        return (long)OnTable(count.ExecuteScalar)!;
     }
 
     /// <inheritdoc/>
@@ -298,7 +299,7 @@ public sealed class PgVectorIndex : IVectorIndex
         using var conn = _source.OpenConnection();
         using var cmd = new NpgsqlCommand($"DELETE FROM {_table} WHERE id = $1", conn);
         cmd.Parameters.AddWithValue(id);
-        return cmd.ExecuteNonQuery() > 0;
+        return OnTable(cmd.ExecuteNonQuery) > 0;
     }
 
     /// <inheritdoc/>
@@ -315,7 +316,7 @@ public sealed class PgVectorIndex : IVectorIndex
         using var cmd = new NpgsqlCommand($"UPDATE {_table} SET embedding = $2::vector WHERE id = $1", conn);
         cmd.Parameters.AddWithValue(id);
         cmd.Parameters.AddWithValue(VectorText(prepared));
-        if (cmd.ExecuteNonQuery() == 0) throw VectorInput.NotStored(id);
+        if (OnTable(cmd.ExecuteNonQuery) == 0) throw VectorInput.NotStored(id);
     }
 
     /// <summary>Deletes every vector (TRUNCATE), keeping the table and its HNSW index: e.g. before loading a new model's items.</summary>
@@ -324,7 +325,7 @@ public sealed class PgVectorIndex : IVectorIndex
         ThrowIfDisposed();
         using var conn = _source.OpenConnection();
         using var cmd = new NpgsqlCommand($"TRUNCATE {_table}", conn);
-        cmd.ExecuteNonQuery();
+        OnTable(cmd.ExecuteNonQuery);
     }
 
     /// <summary>VACUUMs the table: PostgreSQL reclaims deleted rows and pgvector repairs the HNSW graph around them.</summary>
@@ -333,7 +334,7 @@ public sealed class PgVectorIndex : IVectorIndex
         ThrowIfDisposed();
         using var conn = _source.OpenConnection();
         using var cmd = new NpgsqlCommand($"VACUUM {_table}", conn);
-        cmd.ExecuteNonQuery();
+        OnTable(cmd.ExecuteNonQuery);
     }
 
     /// <summary>Not supported: the vectors are kept by PostgreSQL (back them up with the database; to get a file, add them to a <see cref="Index.Flat.FlatIndex"/> or an HNSW index).</summary>
@@ -351,6 +352,21 @@ public sealed class PgVectorIndex : IVectorIndex
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // Runs a command on the index's table. When the table was dropped after this index opened it (by another program, or by
+    // hand while a search ran), PostgreSQL's undefined_table (42P01) reached the caller raw; it becomes the documented error.
+    private T OnTable<T>(Func<T> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            throw new InvalidOperationException($"Table '{_options.Table}' of this index no longer exists: it was dropped after the index was opened. " +
+                "Open the index again to create it.", e);
+        }
+    }
 
     // Creates or checks the table and its HNSW index; returns whether pgvector can scan iteratively (0.8+).
     private bool Setup()

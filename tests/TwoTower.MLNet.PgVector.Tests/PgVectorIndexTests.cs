@@ -389,6 +389,37 @@ public sealed class PgVectorIndexTests
     }
 
     [TestMethod]
+    public void Calls_AfterTheTableWasDropped_FailWithAnErrorNamingTheTable()
+    {
+        // Found by an audit: when the table was dropped while an index was open on it (by hand, or by another program, also
+        // while a search ran), every call failed with PostgreSQL's raw undefined_table (42P01) instead of the index's own error.
+        var table = TestDatabase.NewTable();
+        using var index = Open(VectorMetric.L2, table);
+        index.Add(Ids(3), Random(3, 27));
+        TestDatabase.Scalar($"DROP TABLE {table}");
+        var calls = new (string Name, Action Call)[]
+        {
+            ("Count", () => _ = index.Count),
+            ("Add", () => index.Add([5], Random(1, 28))),
+            ("Search", () => index.Search(Random(1, 29), 2)),
+            ("Search with an allow-list", () => index.Search(Random(1, 29), 2, new SearchOptions { AllowList = new BitArray(4, true) })),
+            ("Remove", () => index.Remove(1)),
+            ("Replace", () => index.Replace(1, Random(1, 30))),
+            ("Clear", index.Clear),
+            ("Compact", index.Compact),
+        };
+        foreach (var (name, call) in calls)
+        {
+            var ex = Assert.ThrowsExactly<InvalidOperationException>(call, name);
+            StringAssert.Contains(ex.Message, $"Table '{table}' of this index no longer exists", name);
+            Assert.AreEqual(PostgresErrorCodes.UndefinedTable, ((PostgresException)ex.InnerException!).SqlState, name);
+        }
+        using var again = Open(VectorMetric.L2, table);
+        Assert.AreEqual(0, again.Count, "opening again makes the table anew");
+        Assert.AreEqual(0, index.Count, "and the first index works on it again");
+    }
+
+    [TestMethod]
     public void SaveAndOptions_ExplainWhatIsNotPossible()
     {
         using var index = Open();
