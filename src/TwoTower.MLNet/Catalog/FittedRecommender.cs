@@ -121,16 +121,15 @@ public sealed class FittedRecommender
     /// built one (approximate indexes included), else exact scoring. Unknown users get the cold-start vector.
     /// </summary>
     /// <param name="userId">Raw user id.</param>
-    /// <param name="k">Items wanted, 1..catalogue size; fewer come back when exclusion leaves fewer.</param>
+    /// <param name="k">Items wanted, at least 1; fewer come back when the catalogue or exclusion leaves fewer (a k past the catalogue lists every item).</param>
     /// <param name="excludeSeen">Leave out the user's training items.</param>
-    /// <exception cref="ArgumentOutOfRangeException">k is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
     /// <exception cref="InvalidOperationException"><paramref name="excludeSeen"/> for a model whose training items are unknown (<see cref="KnowsSeenItems"/>).</exception>
     /// <exception cref="ObjectDisposedException"><see cref="Index"/> was disposed (an Index step's index goes with the step's transformer; one given to <see cref="WithIndex"/>, with its owner's Dispose).</exception>
     public IReadOnlyList<Recommendation> Recommend(string userId, int k, bool excludeSeen = false)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        if (k < 1 || k > Model.Items.Count)
-            throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in 1..{Model.Items.Count} (the catalogue size).");
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
         if (excludeSeen) CheckKnowsSeenItems();
         if (Index is null)
         {
@@ -138,6 +137,9 @@ public sealed class FittedRecommender
             var exact = _exact ??= new ExactRecommender(Model, Training.ToUserItemMatrix());
             return exact.Recommend(userId, k, excludeSeen);
         }
+        // The index holds item keys only, so no more than the catalogue can come back; a larger k would only size its result arrays.
+        k = Math.Min(k, Model.Items.Count);
+        if (k == 0) return [];
         var key = Model.Users.TryGetKey(userId, out var known) ? known : -1;
         var query = new float[Model.Dimension];
         Model.EmbedUsers([key], query);
