@@ -82,14 +82,23 @@ public static partial class BatchScoringJob
 
     /// <summary>
     /// Checks that <paramref name="dir"/> holds no shard files of another split (a shard count other than
-    /// <paramref name="shardCount"/>, or another format): they would overlap this split's users.
+    /// <paramref name="shardCount"/>, or another format): they would overlap this split's users; and no folder named like
+    /// a shard file of this split, which no shard could be written over.
     /// </summary>
-    /// <exception cref="InvalidOperationException">It does; the message names one such file.</exception>
+    /// <exception cref="InvalidOperationException">It does; the message names one such file or folder.</exception>
     public static void CheckFolder(string dir, int shardCount, BatchOutputFormat format = BatchOutputFormat.Parquet)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dir);
         if (!Directory.Exists(dir)) return;
         var extension = Extension(format);
+        // Found here rather than at the rename that ends a shard, after all of its scoring.
+        foreach (var folder in Directory.EnumerateDirectories(dir, "part-*-of-*.*"))
+        {
+            var m = ShardFile().Match(Path.GetFileName(folder));
+            if (m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) == shardCount && m.Groups[2].Value == extension)
+                throw new InvalidOperationException(
+                    $"'{dir}' holds a folder named {Path.GetFileName(folder)} where a shard file of this split goes; remove or rename it, or use another folder.");
+        }
         foreach (var file in Directory.EnumerateFiles(dir, "part-*-of-*.*"))
         {
             var m = ShardFile().Match(Path.GetFileName(file));

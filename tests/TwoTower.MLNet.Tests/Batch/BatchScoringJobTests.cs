@@ -54,6 +54,21 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task RunShard_FolderWhereTheShardFileGoes_IsRefusedBeforeScoring()
+    {
+        // It was found only at the final rename, after scoring the whole shard and recording the job, as a bare IOException.
+        var dir = TestPaths.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "part-00001-of-00002.parquet"));
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { Shard = 1, ShardCount = 2 }));
+        StringAssert.Contains(ex.Message, "holds a folder named part-00001-of-00002.parquet where a shard file of this split goes");
+        Assert.IsFalse(File.Exists(Path.Combine(dir, BatchScoringJob.JobFile)), "refused before the job is recorded");
+        Assert.ThrowsExactly<InvalidOperationException>(() => BatchScoringJob.CheckFolder(dir, 2));
+        // A folder of another split's or format's name is no shard of this one.
+        BatchScoringJob.CheckFolder(dir, 3);
+        BatchScoringJob.CheckFolder(dir, 2, BatchOutputFormat.Csv);
+    }
+
+    [TestMethod]
     public async Task RunShard_SmallChunks_StreamRowGroupsWithTheSameRows()
     {
         var one = await BatchScoringJob.RunShardAsync(Model, null, TestPaths.TempDir(), new BatchScoringOptions { K = 2 });
