@@ -53,7 +53,7 @@ public static class BatchScorer
         var unknown = keys.Count(k => k < 0);
         if (unknown > 0 && options.UnknownUsers == UnknownUserPolicy.Fail)
         {
-            var examples = ids.Where((_, i) => keys[i] < 0).Take(5).Select(u => $"'{u}'");
+            var examples = ids.Where((_, i) => keys[i] < 0).Take(5).Select(Shown);
             throw new ArgumentException($"{unknown} user id(s) are not known to the model, e.g. {string.Join(", ", examples)}; score them with their cold-start answer or skip them.", nameof(users));
         }
         if (unknown > 0 && options.UnknownUsers == UnknownUserPolicy.Skip)
@@ -65,6 +65,12 @@ public static class BatchScorer
         var skipped = options.UnknownUsers == UnknownUserPolicy.Skip ? unknown : 0;
         return new BatchScoringRun(model, seen, options, ids.ToArray(), keys.ToArray(), coldStart, skipped, duplicates, progress, cancellationToken);
     }
+
+    // An id as an error message quotes it: the start of a long one, so one bad row cannot make a megabyte error line.
+    private static string Shown(string id) =>
+        id.Length <= ShownIdLength ? $"'{id}'" : $"'{id[..ShownIdLength]}…' ({id.Length} characters)";
+
+    private const int ShownIdLength = 64;
 
     // Distinct ids in first-seen order with their model keys (-1 = unknown).
     private static (List<string> Ids, List<int> Keys, int Duplicates) Distinct(IRecommender model, IReadOnlyList<string> users)

@@ -62,6 +62,16 @@ public sealed class BatchScorerTests
     }
 
     [TestMethod]
+    public void Score_VeryLongUnknownIdUnderFail_MessageShowsItsStartOnly()
+    {
+        // The message quoted each example whole: a 5 MB id made a 5 MB error line in the job's log.
+        var id = "long" + new string('x', 100_000);
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => BatchScorer.Score(Model, null, ["u0", id], new BatchScoringOptions { UnknownUsers = UnknownUserPolicy.Fail }));
+        StringAssert.Contains(ex.Message, $"1 user id(s) are not known to the model, e.g. '{id[..64]}…' (100004 characters)");
+        Assert.IsLessThan(400, ex.Message.Length, ex.Message[..Math.Min(400, ex.Message.Length)]);
+    }
+
+    [TestMethod]
     public void Score_RepeatedIds_ScoredOnce()
     {
         var result = BatchScorer.Score(Model, null, ["u1", "u0", "u1", "u1"], new BatchScoringOptions { K = 1 });
