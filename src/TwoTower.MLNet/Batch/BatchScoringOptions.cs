@@ -17,7 +17,8 @@ public sealed class BatchScoringOptions
 
     /// <summary>
     /// Users scored per call of the model (default 256): each call fills a block × catalogue score matrix, so large
-    /// catalogues get smaller blocks (at most <see cref="MaxScoresPerBlock"/> scores).
+    /// catalogues get smaller blocks (at most <see cref="MaxScoresPerBlock"/> scores), and so does a large k (a block's
+    /// rows fit in <see cref="RowsPerChunk"/>).
     /// </summary>
     public int BlockSize { get; set; } = 256;
 
@@ -26,7 +27,8 @@ public sealed class BatchScoringOptions
 
     /// <summary>
     /// Rows scored and written at a time (default 1,048,576): one Parquet row group, and the memory a run holds whatever
-    /// the number of users (about 32 bytes a row). Rounded to whole blocks of users.
+    /// the number of users (about 32 bytes a row). Rounded down to whole blocks of users; only a k past it makes a chunk
+    /// of one user hold more.
     /// </summary>
     public int RowsPerChunk { get; set; } = RecommendationParquet.RowGroupSize;
 

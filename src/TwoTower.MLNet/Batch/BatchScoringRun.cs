@@ -29,7 +29,9 @@ public sealed class BatchScoringRun
         (_model, _seen, _options, _ids, _keys, _progress, _cancellationToken) = (model, seen, options, ids, keys, progress, cancellationToken);
         (ColdStartUsers, SkippedUsers, DuplicateUsers) = (coldStart, skipped, duplicates);
         _k = Math.Min(options.K, model.Items.Count);
-        Block = Math.Clamp(Math.Min(options.BlockSize, BatchScoringOptions.MaxScoresPerBlock / Math.Max(model.Items.Count, 1)), 1, Math.Max(ids.Length, 1));
+        // A block's rows fit in a chunk too: a chunk is whole blocks, so at a large k one block of BlockSize users outgrew RowsPerChunk.
+        var blockLimit = Math.Min(BatchScoringOptions.MaxScoresPerBlock / Math.Max(model.Items.Count, 1), options.RowsPerChunk / Math.Max(_k, 1));
+        Block = Math.Clamp(Math.Min(options.BlockSize, blockLimit), 1, Math.Max(ids.Length, 1));
         // Whole blocks of about RowsPerChunk rows; independent of the thread count, so the output is too.
         ChunkUsers = Math.Max(1, options.RowsPerChunk / Math.Max(_k, 1) / Block) * Block;
     }

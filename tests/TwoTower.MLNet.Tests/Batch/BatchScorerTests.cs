@@ -125,6 +125,20 @@ public sealed class BatchScorerTests
     }
 
     [TestMethod]
+    public void Prepare_KTimesBlockPastRowsPerChunk_ChunksStayWithinRowsPerChunk()
+    {
+        // A chunk was at least one whole block: 23 users × k 2 = 46 rows against RowsPerChunk 4 (at a real k of the whole
+        // catalogue, 256 users × 20,000 items: 5 million rows instead of the one million the memory figure counts on).
+        var users = Enumerable.Range(0, 23).Select(i => $"u{i % 3}-{i}").ToArray();
+        var whole = Rows(BatchScorer.Score(Model, null, users, new BatchScoringOptions { K = 2 }).Recommendations);
+        var run = BatchScorer.Prepare(Model, null, users, new BatchScoringOptions { K = 2, RowsPerChunk = 4, Threads = 2 });
+        Assert.AreEqual((2, 2), (run.Block, run.ChunkUsers), "4 rows at k 2 = 2 users a block and a chunk");
+        var chunks = run.Chunks().ToList();
+        Assert.IsTrue(chunks.All(c => c.Count <= 4), string.Join(", ", chunks.Select(c => c.Count)));
+        CollectionAssert.AreEqual(whole, chunks.SelectMany(Rows).ToArray());
+    }
+
+    [TestMethod]
     public void Score_ModelError_ReachesTheCallerUnwrapped()
     {
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() => BatchScorer.Score(new FailingModel(), null, ["u0", "u1", "u2"], new BatchScoringOptions { Threads = 2, BlockSize = 1 }));
