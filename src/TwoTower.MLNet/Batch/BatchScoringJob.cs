@@ -164,11 +164,9 @@ public static partial class BatchScoringJob
     {
         Directory.CreateDirectory(dir);
         using var file = OpenJobFile(Path.Combine(dir, JobFile), FileMode.OpenOrCreate);
-        if (file.Length > 0)
-        {
-            CheckJob(dir, identity, file);
-            return;
-        }
+        if (CheckJob(dir, identity, file)) return;
+        // Written in place under the lock; a write cut short leaves a description CheckJob reads as never recorded.
+        file.SetLength(0);
         System.Text.Json.JsonSerializer.Serialize(file, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         file.Flush(flushToDisk: true);
     }
@@ -206,10 +204,11 @@ public static partial class BatchScoringJob
         }
     }
 
-    private static void CheckJob(string dir, SortedDictionary<string, string> identity, FileStream file)
+    // Returns whether the folder has a job recorded (and it is this one).
+    private static bool CheckJob(string dir, SortedDictionary<string, string> identity, FileStream file)
     {
         // Empty: a run was stopped between creating the file and writing it, so no job is recorded.
-        if (file.Length == 0) return;
+        if (file.Length == 0) return false;
         var path = Path.Combine(dir, JobFile);
         Dictionary<string, string> existing;
         try
@@ -220,20 +219,26 @@ public static partial class BatchScoringJob
         }
         catch (System.Text.Json.JsonException ex)
         {
+            // A run killed (or a disk filled) while it wrote the description, before any shard: nothing rests on it, and
+            // refusing it stopped every later run until someone deleted it by hand.
+            if (ShardCount(dir) == 0) return false;
             throw new InvalidOperationException($"'{path}' is not a job description ({ex.Message}); delete it if the folder holds no shards you want to keep.", ex);
         }
         foreach (var (key, value) in identity)
             if (existing.TryGetValue(key, out var stored) && stored != value)
             {
                 // A run that failed before its first shard leaves only the description: say so rather than speak of shards.
-                var shards = Directory.EnumerateFiles(dir).Count(f => ShardFile().IsMatch(Path.GetFileName(f)));
+                var shards = ShardCount(dir);
                 throw new InvalidOperationException(shards > 0
                     ? $"'{dir}' holds shards of another job: {key} is {stored} there and {value} here. Mixing them would give users of two " +
                       "different answers in one output; use another folder, or delete this one to start the job over."
                     : $"'{dir}' holds the description of another job ({JobFile}, no shards yet): {key} is {stored} there and {value} here. " +
                       $"Delete {JobFile} (a run of that job failed before its first shard) or use another folder.");
             }
+        return true;
     }
+
+    private static int ShardCount(string dir) => Directory.EnumerateFiles(dir).Count(f => ShardFile().IsMatch(Path.GetFileName(f)));
 
     [GeneratedRegex(@"^part-\d+-of-(\d+)\.(parquet|csv)$")]
     private static partial Regex ShardFile();

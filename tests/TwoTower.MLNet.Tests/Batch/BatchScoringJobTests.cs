@@ -165,10 +165,38 @@ public sealed class BatchScoringJobTests
         foreach (var shard in Directory.GetFiles(dir, "part-*")) File.Delete(shard);
         var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 3 }));
         StringAssert.Contains(ex.Message, $"holds the description of another job ({BatchScoringJob.JobFile}, no shards yet): k is 2 there and 3 here");
-        // JSON null read as an empty description turned the check off.
-        File.WriteAllText(Path.Combine(dir, BatchScoringJob.JobFile), "null");
-        ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 3 }));
-        StringAssert.Contains(ex.Message, "is not a job description (it is null)");
+    }
+
+    [TestMethod]
+    [DataRow("{\n  \"k\": \"2\",\n  \"mod")]
+    [DataRow("\0\0\0\0\0\0\0\0")]
+    [DataRow("null")]
+    public async Task RunShard_UnreadableJobDescriptionWithoutShards_IsRecordedAgain(string broken)
+    {
+        // A run killed (or a full disk) while writing the description, before any shard, stopped every later run with
+        // "not a job description" until the file was deleted by hand; nothing rests on such a description.
+        var dir = TestPaths.TempDir();
+        File.WriteAllText(Path.Combine(dir, BatchScoringJob.JobFile), broken);
+        var summary = await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 3 });
+        Assert.AreEqual(15, summary.Rows);
+        StringAssert.Contains(File.ReadAllText(Path.Combine(dir, BatchScoringJob.JobFile)), "\"k\": \"3\"");
+        // The description now recorded is checked as any other.
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 2 }));
+        StringAssert.Contains(ex.Message, "holds shards of another job: k is 3 there and 2 here");
+    }
+
+    [TestMethod]
+    [DataRow("{\n  \"k\": \"2\",\n  \"mod")]
+    [DataRow("null")]
+    public async Task RunShard_UnreadableJobDescriptionBesideShards_SaysSo(string broken)
+    {
+        // Shards rest on the description: it is not replaced, and JSON null does not read as an empty one that checks nothing.
+        var dir = TestPaths.TempDir();
+        await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 2 });
+        File.WriteAllText(Path.Combine(dir, BatchScoringJob.JobFile), broken);
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 3 }));
+        StringAssert.Contains(ex.Message, "is not a job description (");
+        Assert.AreEqual(broken, File.ReadAllText(Path.Combine(dir, BatchScoringJob.JobFile)));
     }
 
     [TestMethod]
