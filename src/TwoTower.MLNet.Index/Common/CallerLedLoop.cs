@@ -53,6 +53,38 @@ internal static class CallerLedLoop
         });
     }
 
+    /// <summary>
+    /// As <see cref="For(int, int, Action{int})"/>, with a scratch object per run in the place of Parallel.For's thread-local
+    /// state: a run makes it with <paramref name="scratch"/> before its first item (a helper that finds no items makes none) and
+    /// hands it to each of its calls of <paramref name="body"/>(i, scratch).
+    /// </summary>
+    /// <exception cref="Exception">The first exception a call threw, rethrown with its stack after every started run ended.</exception>
+    public static void For<TScratch>(int count, int threads, Func<TScratch> scratch, Action<int, TScratch> body)
+    {
+        var next = -1;
+        Run(Math.Min(threads, count), () =>
+        {
+            var made = false;
+            TScratch own = default!;
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                if (!made) (own, made) = (scratch(), true);
+                body(i, own);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="first"/> and <paramref name="second"/>, on this thread and one helper (as <see cref="Run"/>), in the
+    /// place of Parallel.Invoke: both on this thread, one after the other, when the helper has not started by then.
+    /// </summary>
+    /// <exception cref="Exception">
+    /// The first exception an action threw, rethrown with its stack after every started action ended (the other action may not
+    /// have run: Parallel.Invoke ran it, then threw an AggregateException).
+    /// </exception>
+    public static void Invoke(Action first, Action second) => For(2, 2, i => (i == 0 ? first : second)());
+
     private sealed class Gate(Action work)
     {
         // An object, not a Lock: Monitor.Wait and PulseAll need its monitor.

@@ -35,6 +35,49 @@ public sealed class CallerLedLoopTests
     }
 
     [TestMethod]
+    [DataRow(0, 4)]
+    [DataRow(1, 4)]
+    [DataRow(1000, 3)]
+    public void For_WithScratch_EveryIndexCalledOnce_ScratchOwnedByOneRun(int count, int threads)
+    {
+        var calls = new int[count];
+        var made = 0;
+        CallerLedLoop.For(count, threads, () =>
+        {
+            Interlocked.Increment(ref made);
+            return new int[1];
+        }, (i, scratch) =>
+        {
+            // A scratch shared by two runs at once would see another run's mark here.
+            scratch[0] = i;
+            Thread.SpinWait(10);
+            Assert.AreEqual(i, scratch[0], "a scratch object was used by two runs at once");
+            Interlocked.Increment(ref calls[i]);
+        });
+        Assert.IsTrue(calls.All(c => c == 1), $"indexes called other than once: {calls.Count(c => c != 1)}");
+        // A run makes its scratch before its first item only: none for no items, at most one per run.
+        Assert.IsLessThanOrEqualTo(Math.Min(count, threads), made);
+        if (count > 0) Assert.IsGreaterThanOrEqualTo(1, made);
+    }
+
+    [TestMethod]
+    public void Invoke_RunsBothActionsOnce()
+    {
+        int first = 0, second = 0;
+        CallerLedLoop.Invoke(() => Interlocked.Increment(ref first), () => Interlocked.Increment(ref second));
+        Assert.AreEqual((1, 1), (first, second));
+    }
+
+    [TestMethod]
+    public void Invoke_AnActionThrows_ThatExceptionReachesTheCaller()
+    {
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => CallerLedLoop.Invoke(
+            () => { },
+            () => throw new InvalidOperationException("second failed")));
+        Assert.AreEqual("second failed", ex.Message);
+    }
+
+    [TestMethod]
     public void Run_ARunThrows_ThatExceptionReachesTheCallerAfterEveryStartedRunEnded()
     {
         int next = -1, running = 0;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
-namespace TwoTower.MLNet.Index.Tests;
+namespace TwoTower.TestSupport;
 
 /// <summary>Times a call made from an app's own thread (outside the pool) while every thread-pool thread is kept spinning.</summary>
 internal static class BusyThreadPool
