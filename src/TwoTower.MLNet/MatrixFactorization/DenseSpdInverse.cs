@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Training;
 
@@ -38,7 +39,6 @@ internal static class DenseSpdInverse
     /// <summary>In-place blocked Cholesky: the lower triangle of <paramref name="a"/> becomes L (the upper triangle is left as is).</summary>
     public static void FactorLower(float[] a, int n, int threads, CancellationToken cancellationToken = default)
     {
-        var po = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
         var panel = new float[(long)n * Block];
         var trailing = new float[(long)n * n];
         for (var k0 = 0; k0 < n; k0 += Block)
@@ -50,8 +50,10 @@ internal static class DenseSpdInverse
             var r = n - r0;
             if (r == 0) break;
             // Panel: L[i, k0:k0+kb] solves x · L_kkᵀ = A[i, k0:k0+kb]; copied to a contiguous panel for the GEMM.
-            Parallel.For(0, r, po, q =>
+            // The caller takes rows too: Parallel.For waited for a pool thread when a fit was called from outside a busy pool.
+            CallerLedLoop.For(r, threads, q =>
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var i = r0 + q;
                 var row = a.AsSpan(i * n + k0, kb);
                 for (var j = 0; j < kb; j++)
@@ -65,8 +67,9 @@ internal static class DenseSpdInverse
             var pan = panel.AsSpan(0, r * kb);
             var t = trailing.AsSpan(0, r * r);
             Gemm.MultiplyTransposedB(pan, pan, t, r, r, kb, maxThreads: threads);
-            Parallel.For(0, r, po, q =>
+            CallerLedLoop.For(r, threads, q =>
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var dst = a.AsSpan((r0 + q) * n + r0, q + 1);
                 TensorPrimitives.Subtract(dst, trailing.AsSpan(q * r, q + 1), dst);
             });

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Training;
 
@@ -69,8 +70,10 @@ public sealed class EaseTrainer : IRecommenderTrainer
         var n = x.Columns;
         var xt = x.Transpose();
         var g = new float[(long)n * n];
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken }, i =>
+        // The caller takes rows too: Parallel.For waited for a pool thread when a fit was called from outside a busy pool.
+        CallerLedLoop.For(n, threads, i =>
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var row = g.AsSpan(i * n, n);
             foreach (var u in xt.RowIndices(i))
                 foreach (var j in x.RowIndices(u)) row[j] += 1f;
@@ -84,7 +87,7 @@ public sealed class EaseTrainer : IRecommenderTrainer
     {
         var invDiag = new float[n];
         for (var j = 0; j < n; j++) invDiag[j] = -1f / p[j * n + j];
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        CallerLedLoop.For(n, threads, i =>
         {
             var row = p.AsSpan(i * n, n);
             System.Numerics.Tensors.TensorPrimitives.Multiply(row, invDiag, row);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Training;
@@ -142,22 +143,15 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
         var dim = biases ? w : k; // without biases the system is k × k and the bias stays 0
         var maxLen = 0;
         for (var r = 0; r < ratings.Rows; r++) maxLen = Math.Max(maxLen, ratings.RowLength(r));
-        try
-        {
-            SolveAll(ratings, other, target, k, mu, reg, biases, threads, w, dim, maxLen, rowIds);
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count >= 1 && ex.InnerExceptions[0] is InvalidOperationException)
-        {
-            // Surface the row's own message rather than the parallel wrapper.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
-        }
+        SolveAll(ratings, other, target, k, mu, reg, biases, threads, w, dim, maxLen, rowIds);
     }
 
     private static void SolveAll(SparseMatrix ratings, float[] other, float[] target, int k, float mu, float reg, bool biases, int threads, int w, int dim, int maxLen, IdMap rowIds)
     {
-        Parallel.For(0, ratings.Rows, new ParallelOptions { MaxDegreeOfParallelism = threads },
+        // The caller takes rows too: Parallel.For waited for a pool thread when a fit was called from outside a busy pool.
+        CallerLedLoop.For(ratings.Rows, threads,
             () => (A: new float[dim * dim], B: new float[dim], G: new float[Math.Max(1, maxLen) * dim]),
-            (row, _, s) =>
+            (row, s) =>
             {
                 var idx = ratings.RowIndices(row);
                 var vals = ratings.RowValues(row);
@@ -165,7 +159,7 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
                 if (idx.Length == 0)
                 {
                     z.Clear();
-                    return s;
+                    return;
                 }
                 var b = s.B.AsSpan();
                 b.Clear();
@@ -194,9 +188,7 @@ public sealed class ExplicitMatrixFactorizationTrainer : IRecommenderTrainer
                 SmallCholesky.Solve(a, dim, b);
                 b[..k].CopyTo(z);
                 z[k] = biases ? b[k] : 0f;
-                return s;
-            },
-            _ => { });
+            });
     }
 
     /// <summary>The ALS-WR objective and the plain sum of squared errors.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Training;
@@ -184,25 +185,13 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
     {
         var maxLen = 0;
         for (var r = 0; r < confidence.Rows; r++) maxLen = Math.Max(maxLen, confidence.RowLength(r));
-        var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        try
+        // The caller takes rows too: Parallel.For waited for a pool thread when a fit was called from outside a busy pool.
+        CallerLedLoop.For(confidence.Rows, threads, () => new RowScratch(k, maxLen), (row, s) =>
         {
-            Parallel.For(0, confidence.Rows, po,
-                () => new RowScratch(k, maxLen),
-                (row, _, s) =>
-                {
-                    var rowReg = RowRegularization(reg, regExponent, confidence.RowLength(row));
-                    if (solver == AlsSolver.Cholesky) SolveRowCholesky(confidence, row, fixedFactors, gram, target, k, rowReg, s, rowKind);
-                    else SolveRowConjugateGradient(confidence, row, fixedFactors, gram, target, k, rowReg, cgSteps, s, rowKind);
-                    return s;
-                },
-                _ => { });
-        }
-        catch (AggregateException ex) when (ex.InnerExceptions.Count >= 1 && ex.InnerExceptions[0] is InvalidOperationException)
-        {
-            // Surface the row's own message rather than the parallel wrapper.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
-        }
+            var rowReg = RowRegularization(reg, regExponent, confidence.RowLength(row));
+            if (solver == AlsSolver.Cholesky) SolveRowCholesky(confidence, row, fixedFactors, gram, target, k, rowReg, s, rowKind);
+            else SolveRowConjugateGradient(confidence, row, fixedFactors, gram, target, k, rowReg, cgSteps, s, rowKind);
+        });
     }
 
     /// <summary>λ · n^ν: frequency-scaled L2 (Rendle et al. 2021); ν = 0 is the classic constant λ.</summary>
@@ -308,7 +297,7 @@ public sealed class ImplicitAlsTrainer : IRecommenderTrainer
         double all = 0;
         for (var i = 0; i < gx.Length; i++) all += (double)gx[i] * gy[i];
         var perRow = new double[confidence.Rows];
-        Parallel.For(0, confidence.Rows, new ParallelOptions { MaxDegreeOfParallelism = threads }, u =>
+        CallerLedLoop.For(confidence.Rows, threads, u =>
         {
             var xu = x.AsSpan(u * k, k);
             var idx = confidence.RowIndices(u);
