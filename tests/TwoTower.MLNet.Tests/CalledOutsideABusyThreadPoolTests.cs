@@ -19,6 +19,10 @@ public sealed class CalledOutsideABusyThreadPoolTests
     [DataRow("explicit MF fit")]
     [DataRow("EASE fit")]
     [DataRow("dense Cholesky")]
+    [DataRow("item-item fit")]
+    [DataRow("batch scoring")]
+    [DataRow("full-ranking evaluation")]
+    [DataRow("genre coherence")]
     public void Call_WithTwoThreads_DoesNotWaitForAPoolThread(string call)
     {
         // Found by an audit (as 726aee9 found for the indexes): Parallel.For waits for every replica it queued, so with the pool
@@ -49,6 +53,23 @@ public sealed class CalledOutsideABusyThreadPoolTests
                 // 150 rows: one trailing block of 22 rows, whose GEMM stays on one thread while its rows are split over two.
                 var spd = Spd(150);
                 return () => DenseSpdInverse.FactorLower((float[])spd.Clone(), 150, threads: 2);
+            case "item-item fit":
+                return () => new ItemItemTrainer(new ItemItemOptions { Threads = 2 }).Fit(implicitData);
+            case "batch scoring":
+                var model = new PopularityTrainer().Fit(implicitData);
+                var users = implicitData.Users.RawIds.ToArray();
+                return () => Assert.AreEqual(users.Length, BatchScorer.Score(model, null, users, new BatchScoringOptions { K = 5, BlockSize = 8, Threads = 2 }).Users);
+            case "full-ranking evaluation":
+                var popularity = new PopularityTrainer().Fit(implicitData);
+                // 80 users with test rows: three blocks of 32 users.
+                return () => RetrievalEvaluator.EvaluateFullRanking(popularity, implicitData.Train, implicitData.Train, [10], threads: 2);
+            case "genre coherence":
+                const int n = 200, d = 8;
+                var rng = new Random(3);
+                var vectors = Enumerable.Range(0, n * d).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+                var genres = new BagFeature(ItemFeatureBuilder.Genres, 3, Enumerable.Range(0, n + 1).ToArray(), Enumerable.Range(0, n).Select(i => i % 3).ToArray());
+                // 200 queries: four blocks of 64.
+                return () => Assert.IsNotNull(EmbeddingDiagnostics.NeighbourGenreCoherence(vectors, n, d, genres, threads: 2));
             default:
                 throw new ArgumentOutOfRangeException(nameof(call), call, "no such call");
         }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Evaluation;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Models;
 
 namespace TwoTower.MLNet.Batch;
@@ -114,19 +114,9 @@ public sealed class BatchScoringRun
                 }
             }
         }
-        if (threads <= 1) Work();
-        else
-        {
-            try
-            {
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => Work());
-            }
-            catch (AggregateException ae)
-            {
-                // Callers see the error a single thread would have thrown (cancellation, a model's exception), not a wrapper.
-                ExceptionDispatchInfo.Capture(ae.InnerExceptions[0]).Throw();
-            }
-        }
+        // The caller works too, and an error reaches callers as a single thread would have thrown it (cancellation, a model's
+        // exception): Parallel.For waited for a pool thread when a job or a web app scored from outside a busy pool.
+        CallerLedLoop.Run(threads, Work);
 
         var rows = found.Sum();
         var (rowUsers, rowRanks, rowItems, rowScores) = (new string[rows], new int[rows], new string[rows], new float[rows]);

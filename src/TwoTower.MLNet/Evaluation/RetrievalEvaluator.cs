@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Models;
 
 namespace TwoTower.MLNet.Evaluation;
@@ -254,18 +255,18 @@ public static class RetrievalEvaluator
         var users = Enumerable.Range(0, ctx.UserCount).Where(u => rowsByUser[u].Count > 0).ToArray();
         var blocks = (users.Length + UsersPerBlock - 1) / UsersPerBlock;
         var nItems = ctx.Model.Items.Count;
-        // The loop checks the token before each block of users (not per item) and throws OperationCanceledException itself, unwrapped.
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount, CancellationToken = cancellationToken };
-        Parallel.For(0, blocks, options, () => new float[UsersPerBlock * nItems], (blk, _, buffer) =>
+        // The caller takes blocks too: Parallel.For waited for a pool thread when an evaluation was called from outside a busy pool.
+        CallerLedLoop.For(blocks, threads > 0 ? threads : Environment.ProcessorCount, () => new float[UsersPerBlock * nItems], (blk, buffer) =>
         {
+            // The token is checked before each block of users (not per item).
+            cancellationToken.ThrowIfCancellationRequested();
             var block = users.AsSpan(blk * UsersPerBlock, Math.Min(UsersPerBlock, users.Length - blk * UsersPerBlock)).ToArray();
             var modelKeys = new int[block.Length];
             for (var b = 0; b < block.Length; b++) modelKeys[b] = block[b] < ctx.Model.Users.Count ? block[b] : -1;
             var scores = buffer.AsSpan(0, block.Length * nItems);
             ctx.Model.Score(modelKeys, scores);
             body(block, scores, nItems);
-            return buffer;
-        }, _ => { });
+        });
     }
 
     /// <summary>Validated inputs plus the per-user history lists.</summary>

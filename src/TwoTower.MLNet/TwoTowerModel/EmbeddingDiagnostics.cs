@@ -1,6 +1,7 @@
 using TwoTower.MLNet.Batch;
 using TwoTower.MLNet.Evaluation;
 using TwoTower.MLNet.Features;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Models;
 
@@ -40,9 +41,11 @@ internal static class EmbeddingDiagnostics
         var rows = RowsPerBlock(nItems);
         var blocks = (queries.Length + rows - 1) / rows;
         long shared = 0, total = 0;
-        var gate = new object();
-        Parallel.For(0, blocks, Options(threads, cancellationToken), () => (Scores: new float[rows * nItems], Queries: new float[rows * d], Top: new int[10], Shared: 0L, Total: 0L), (blk, _, s) =>
+        // The caller takes blocks too: Parallel.For waited for a pool thread when a report was made from outside a busy pool.
+        CallerLedLoop.For(blocks, threads > 0 ? threads : Environment.ProcessorCount, () => (Scores: new float[rows * nItems], Queries: new float[rows * d], Top: new int[10]), (blk, s) =>
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            long blockShared = 0, blockTotal = 0;
             var first = blk * rows;
             var count = Math.Min(rows, queries.Length - first);
             var vectors = itemVectors.Span;
@@ -56,12 +59,13 @@ internal static class EmbeddingDiagnostics
                 var k = ScoreRanking.TopK(row, 10, s.Top);
                 for (var j = 0; j < k; j++)
                 {
-                    s.Total++;
-                    if (Share(sets[i]!, sets[s.Top[j]])) s.Shared++;
+                    blockTotal++;
+                    if (Share(sets[i]!, sets[s.Top[j]])) blockShared++;
                 }
             }
-            return s;
-        }, s => { lock (gate) { shared += s.Shared; total += s.Total; } });
+            Interlocked.Add(ref shared, blockShared);
+            Interlocked.Add(ref total, blockTotal);
+        });
         return total > 0 ? (double)shared / total : null;
     }
 
@@ -128,7 +132,4 @@ internal static class EmbeddingDiagnostics
             if ((a[w] & b[w]) != 0) return true;
         return false;
     }
-
-    private static ParallelOptions Options(int threads, CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount, CancellationToken = cancellationToken };
 }

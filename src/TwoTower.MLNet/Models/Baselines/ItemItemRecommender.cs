@@ -1,4 +1,5 @@
 using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Persistence;
 using TwoTower.MLNet.Training;
 
@@ -166,9 +167,10 @@ public sealed class ItemItemTrainer : IRecommenderTrainer
         for (var i = 0; i < nItems; i++) degree[i] = xt.RowLength(i);
         var keep = Math.Min(Options.Neighbors, Math.Max(1, nItems - 1));
         var rows = new (int[] Cols, float[] Vals)[nItems];
-        var po = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount, CancellationToken = cancellationToken };
-        Parallel.For(0, nItems, po, () => new float[nItems], (i, _, co) =>
+        // The caller takes items too: Parallel.For waited for a pool thread when a fit was called from outside a busy pool.
+        CallerLedLoop.For(nItems, Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount, () => new float[nItems], (i, co) =>
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Array.Clear(co);
             foreach (var u in xt.RowIndices(i))
                 foreach (var j in x.RowIndices(u)) co[j]++;
@@ -179,8 +181,7 @@ public sealed class ItemItemTrainer : IRecommenderTrainer
             var got = Evaluation.ScoreRanking.TopK(co, keep, top);
             Array.Sort(top, 0, got);
             rows[i] = (top[..got], top[..got].Select(j => co[j]).ToArray());
-            return co;
-        }, _ => { });
+        });
         var ptr = new int[nItems + 1];
         for (var i = 0; i < nItems; i++) ptr[i + 1] = ptr[i] + rows[i].Cols.Length;
         var cols = new int[ptr[nItems]];
