@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using TwoTower.MLNet.Index.Common;
 
 namespace TwoTower.MLNet.Losses;
 
@@ -84,7 +85,8 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
                 fixed (float* ps = scores, pq = columnLogQ, pg = gradScores)
                 {
                     var (ips, ipq, ipg, hasQ) = ((nint)ps, (nint)pq, (nint)pg, !columnLogQ.IsEmpty);
-                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, t =>
+                    // The caller takes chunks too: Parallel.For waited for a pool thread when training ran outside a busy pool.
+                    CallerLedLoop.For(chunks, chunks, t =>
                     {
                         int r0 = (int)((long)rows * t / chunks), r1 = (int)((long)rows * (t + 1) / chunks);
                         SoftmaxRows(new ReadOnlySpan<float>((float*)ips, rows * columns), columns,
