@@ -66,6 +66,21 @@ public sealed class OnnxScorerSessionTests
     }
 
     [TestMethod]
+    [DataRow("query,v2", false)]
+    [DataRow("q", true)]
+    [DataRow("user, item", true)]
+    public void Run_InputNamesWithCommas_TakenFromTheGraph(string queryName, bool mask)
+    {
+        // The metadata lists the inputs joined by commas, so a name holding one read as two inputs (a mask the graph lacks).
+        var spec = new OnnxScorerSpec { ItemVectors = Items, ItemCount = 3, Dimension = 2, K = 1, QueryInputName = queryName, UseExclusionMask = mask, MaskInputName = "mask,allowed" };
+        using var s = new OnnxScorerSession(OnnxSessionFactory.Create(OnnxScorerExporter.ToBytes(spec), OnnxExecution.Cpu));
+        Assert.AreEqual(mask, s.HasMask);
+        var (scores, indices) = s.Run([2, 1], 1, mask ? [0, 0, float.NegativeInfinity] : null);
+        CollectionAssert.AreEqual(new[] { mask ? 2f : 3f }, scores);
+        CollectionAssert.AreEqual(new[] { mask ? 0L : 2L }, indices);
+    }
+
+    [TestMethod]
     public void Constructor_TowerModel_Throws()
     {
         var tower = OnnxTowerExporter.ToBytes(new TowerGraphSpec { NumericInputs = [new TowerNumericInput("x", [0f], [1f])] });

@@ -35,7 +35,10 @@ public sealed class OnnxScorerSession : IDisposable
         Dimension = Positive(meta, OnnxMetadataKeys.Dimension);
         ItemCount = Positive(meta, OnnxMetadataKeys.ItemCount);
         K = Positive(meta, OnnxMetadataKeys.TopK);
-        _inputNames = Metadata(meta, OnnxMetadataKeys.Inputs).Split(',');
+        // The graph's own input list, in order (query, then the mask): the comma-joined metadata cannot hold a name with a comma.
+        _inputNames = [.. session.InputNames];
+        if (_inputNames.Length is not (1 or 2))
+            throw new ArgumentException($"The scorer has {_inputNames.Length} inputs ({string.Join(", ", _inputNames)}); expected the query and optionally the mask.", nameof(session));
         _inputs = new OrtValue[_inputNames.Length];
         _session = session;
         _ownsSession = ownsSession;

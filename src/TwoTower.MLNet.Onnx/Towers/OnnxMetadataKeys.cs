@@ -18,7 +18,7 @@ public static class OnnxMetadataKeys
     /// <summary>Epsilon of the L2 normalisation, round-trip float text (tower with L2 only).</summary>
     public const string NormalizationEpsilon = "twotower.normalization_epsilon";
 
-    /// <summary>Comma-separated ONNX input names, in graph order.</summary>
+    /// <summary>Comma-separated ONNX input names, in graph order (for people: a name may hold a comma, so programs read the graph's inputs).</summary>
     public const string Inputs = "twotower.inputs";
 
     /// <summary>Comma-separated ONNX output names.</summary>
