@@ -8,7 +8,7 @@ namespace TwoTower.MLNet.Onnx.Execution;
 /// Runs a tower model (output "embedding" [N,d]) on batches. Inputs and the destination are
 /// wrapped without copying (OrtValue over the caller's arrays), so ONNX Runtime reads the batch
 /// arrays and writes the embeddings straight into the destination buffer.
-/// Not thread-safe: use one instance per thread (or a pool).
+/// Not thread-safe: use one instance per thread (or a pool); a Run begun while another is in progress throws.
 /// </summary>
 public sealed class OnnxTowerSession : IDisposable
 {
@@ -22,6 +22,7 @@ public sealed class OnnxTowerSession : IDisposable
     private readonly long[][] _inputShapes;
     private readonly long[] _outputShape = new long[2];
     private bool _disposed;
+    private int _running; // 1 while a Run uses the shared input and output slots
 
     /// <summary>Wraps an existing session (which must have a float output "embedding" [N,d]).</summary>
     /// <param name="session">The ONNX Runtime session.</param>
@@ -96,6 +97,7 @@ public sealed class OnnxTowerSession : IDisposable
     /// <summary>Runs the batch and writes its embeddings into the first RowCount*Dimension floats of <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentException">An input is missing, unknown, of the wrong type or width, or the destination is too short.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime rejected the run (e.g. an index outside its embedding table).</exception>
+    /// <exception cref="InvalidOperationException">Another thread's Run on this session is in progress.</exception>
     public void Run(OnnxTowerBatch batch, Memory<float> destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -107,6 +109,9 @@ public sealed class OnnxTowerSession : IDisposable
             if (Array.IndexOf(_inputNames, name) < 0)
                 throw new ArgumentException($"Batch sets input '{name}', which the model does not have (inputs: {string.Join(", ", _inputNames)}).", nameof(batch));
 
+        // The input and output slots are fields: a second thread's call would swap its tensors into this one's run.
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+            throw new InvalidOperationException($"{nameof(OnnxTowerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
         try
         {
             for (int i = 0; i < _inputNames.Length; i++)
@@ -135,6 +140,7 @@ public sealed class OnnxTowerSession : IDisposable
             for (int i = 0; i < _inputValues.Length; i++) { _inputValues[i]?.Dispose(); _inputValues[i] = null!; }
             _outputValues[0]?.Dispose();
             _outputValues[0] = null!;
+            Volatile.Write(ref _running, 0);
         }
     }
 

@@ -8,7 +8,8 @@ namespace TwoTower.MLNet.Onnx.Scoring;
 /// <summary>
 /// Runs a scorer model written by <see cref="OnnxScorerExporter"/>: queries [N,d] (and the mask
 /// [N,items] when the model has one) → top-k scores and item row indices, written into caller
-/// buffers without copies. Not thread-safe: use one instance per thread (or a pool).
+/// buffers without copies. Not thread-safe: use one instance per thread (or a pool); a Run begun while another is in
+/// progress throws.
 /// </summary>
 public sealed class OnnxScorerSession : IDisposable
 {
@@ -20,6 +21,7 @@ public sealed class OnnxScorerSession : IDisposable
     private readonly OrtValue[] _inputs;
     private readonly OrtValue[] _outputs = new OrtValue[2];
     private bool _disposed;
+    private int _running; // 1 while a Run uses the shared input and output slots
 
     /// <summary>Wraps a session over a scorer model (metadata kind "scorer").</summary>
     /// <exception cref="ArgumentException">The model is not a scorer written by <see cref="OnnxScorerExporter"/>.</exception>
@@ -87,6 +89,7 @@ public sealed class OnnxScorerSession : IDisposable
 
     /// <summary>Scores <paramref name="rowCount"/> queries into the first rowCount*K entries of <paramref name="scores"/> and <paramref name="indices"/>.</summary>
     /// <exception cref="ArgumentException">A buffer is too short, or the mask is missing/unexpected.</exception>
+    /// <exception cref="InvalidOperationException">Another thread's Run on this session is in progress.</exception>
     public void Run(Memory<float> queries, int rowCount, Memory<float>? mask, Memory<float> scores, Memory<long> indices)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -98,6 +101,9 @@ public sealed class OnnxScorerSession : IDisposable
         if (!HasMask && mask is not null) throw new ArgumentException("The scorer was exported without an exclusion mask; pass null.", nameof(mask));
         if (mask is { } m) Require(m.Length, rowCount * ItemCount, nameof(mask), "rowCount*ItemCount", rowCount, ItemCount);
         var info = OrtMemoryInfo.DefaultInstance;
+        // The input and output slots are fields: a second thread's call would swap its tensors into this one's run.
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+            throw new InvalidOperationException($"{nameof(OnnxScorerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
         try
         {
             _inputs[0] = OrtValue.CreateTensorValueFromMemory(info, queries[..(rowCount * Dimension)], [rowCount, Dimension]);
@@ -110,6 +116,7 @@ public sealed class OnnxScorerSession : IDisposable
         {
             for (int i = 0; i < _inputs.Length; i++) { _inputs[i]?.Dispose(); _inputs[i] = null!; }
             for (int i = 0; i < _outputs.Length; i++) { _outputs[i]?.Dispose(); _outputs[i] = null!; }
+            Volatile.Write(ref _running, 0);
         }
     }
 
