@@ -51,6 +51,19 @@ public sealed class OnnxSessionFactoryTests
     }
 
     [TestMethod]
+    public void Create_FolderPath_SaysItIsAFolder()
+    {
+        // An export folder given where its file belongs: "does not exist" sent the caller looking for a missing path.
+        var folder = Directory.CreateTempSubdirectory("onnx-folder-").FullName;
+        try
+        {
+            var ex = Assert.ThrowsExactly<FileNotFoundException>(() => OnnxSessionFactory.Create(folder, OnnxExecution.Cpu));
+            StringAssert.Contains(ex.Message, $"'{folder}' is a folder; expected an ONNX model file");
+        }
+        finally { Directory.Delete(folder); }
+    }
+
+    [TestMethod]
     [DataRow(OnnxExecution.Cpu, OnnxExecution.Cpu)]
     [DataRow(OnnxExecution.Gpu, OnnxExecution.Gpu)]
     [DataRow(OnnxExecution.Auto, OnnxExecution.Gpu)]

@@ -78,12 +78,15 @@ public static class OnnxSessionFactory
     }
 
     /// <summary>Creates an inference session for the model at <paramref name="modelPath"/> with the requested execution.</summary>
-    /// <exception cref="FileNotFoundException">No file at <paramref name="modelPath"/>.</exception>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="modelPath"/> (nothing there, or a folder).</exception>
     /// <exception cref="InvalidOperationException">Gpu requested and CUDA is unavailable.</exception>
     public static InferenceSession Create(string modelPath, OnnxExecution execution, Action<string>? log = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        if (!File.Exists(modelPath)) throw new FileNotFoundException($"ONNX model file '{modelPath}' does not exist.", modelPath);
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException(Directory.Exists(modelPath)
+                ? $"'{modelPath}' is a folder; expected an ONNX model file (a file inside an export folder, not the folder)."
+                : $"ONNX model file '{modelPath}' does not exist.", modelPath);
         using var options = CreateOptions(execution, out _, log);
         return new InferenceSession(modelPath, options);
     }
