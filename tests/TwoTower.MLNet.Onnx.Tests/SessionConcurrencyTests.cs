@@ -6,7 +6,8 @@ namespace TwoTower.MLNet.Onnx.Tests;
 
 /// <summary>
 /// A session is not thread-safe (it reuses its input and output slots): a second concurrent Run is refused instead of
-/// mixing its tensors with the first's, which returned another call's rows or failed inside ONNX Runtime.
+/// mixing its tensors with the first's, which returned another call's rows or failed inside ONNX Runtime; and a Dispose
+/// while a Run is in progress lets that Run finish before the native session is released.
 /// </summary>
 [TestClass]
 public sealed class SessionConcurrencyTests
@@ -80,5 +81,59 @@ public sealed class SessionConcurrencyTests
         Assert.AreEqual(0, wrong, "answers holding another call's rows");
         Assert.IsEmpty(errors, string.Join("\n", errors.Distinct()));
         Console.WriteLine($"{refused} of {Threads * Rounds} calls refused");
+    }
+
+    // Disposes the session from this thread while another thread's Run is under way (after a few delays, so some
+    // disposals land mid-run); the Run either completes with the right rows or was refused as disposed.
+    private static void DisposeDuringRun(Func<IDisposable> open, Func<IDisposable, bool> run)
+    {
+        foreach (var delayMs in new[] { 0, 2, 5, 10, 20, 40 })
+        {
+            var session = open();
+            string? outcome = null;
+            var runner = new Thread(() =>
+            {
+                try { outcome = run(session) ? "right" : "wrong rows"; }
+                catch (ObjectDisposedException) { outcome = "disposed"; }
+                catch (Exception ex) { outcome = $"{ex.GetType().Name}: {ex.Message}"; }
+            });
+            runner.Start();
+            Thread.Sleep(delayMs);
+            session.Dispose();
+            runner.Join();
+            Assert.IsTrue(outcome is "right" or "disposed", $"delay {delayMs} ms: {outcome}");
+        }
+    }
+
+    [TestMethod]
+    public void TowerSession_DisposeDuringRun_RunFinishesThenTheSessionCloses()
+    {
+        const int rows = 1000, d = 128, n = 20000;
+        var rng = new Random(1);
+        float[] Random(int count) => [.. Enumerable.Range(0, count).Select(_ => (float)rng.NextDouble())];
+        // Two dense layers over a wide batch: a run long enough (tens of ms) for the Dispose to land inside it.
+        var spec = new TowerGraphSpec
+        {
+            IdInput = new TowerEmbeddingInput("id", new EmbeddingTable(rows, d, Random(rows * d))),
+            Layers = [new TowerDenseLayer(d, d, Random(d * d), new float[d]), new TowerDenseLayer(d, 4, Random(4 * d), new float[4])],
+        };
+        var bytes = OnnxTowerExporter.ToBytes(spec);
+        var batch = new OnnxTowerBatch(n).SetInt64("id", [.. Enumerable.Range(0, n).Select(i => (long)(i % rows))]);
+        using var reference = new OnnxTowerSession(OnnxSessionFactory.Create(bytes, OnnxExecution.Cpu));
+        var expected = reference.Run(batch);
+        DisposeDuringRun(() => new OnnxTowerSession(OnnxSessionFactory.Create(bytes, OnnxExecution.Cpu)), s => ((OnnxTowerSession)s).Run(batch).AsSpan().SequenceEqual(expected));
+    }
+
+    [TestMethod]
+    public void ScorerSession_DisposeDuringRun_RunFinishesThenTheSessionCloses()
+    {
+        const int items = 20000, d = 64, n = 200;
+        var rng = new Random(1);
+        var spec = new OnnxScorerSpec { ItemVectors = [.. Enumerable.Range(0, items * d).Select(_ => (float)rng.NextDouble())], ItemCount = items, Dimension = d, K = 10 };
+        var bytes = OnnxScorerExporter.ToBytes(spec);
+        var queries = Enumerable.Range(0, n * d).Select(_ => (float)rng.NextDouble()).ToArray();
+        using var reference = new OnnxScorerSession(OnnxSessionFactory.Create(bytes, OnnxExecution.Cpu));
+        var expected = reference.Run(queries, n).Indices;
+        DisposeDuringRun(() => new OnnxScorerSession(OnnxSessionFactory.Create(bytes, OnnxExecution.Cpu)), s => ((OnnxScorerSession)s).Run(queries, n).Indices.AsSpan().SequenceEqual(expected));
     }
 }

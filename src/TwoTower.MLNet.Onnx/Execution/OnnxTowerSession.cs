@@ -21,8 +21,9 @@ public sealed class OnnxTowerSession : IDisposable
     private readonly OrtValue[] _outputValues = new OrtValue[1];
     private readonly long[][] _inputShapes;
     private readonly long[] _outputShape = new long[2];
+    private readonly Lock _gate = new(); // guards the two flags below
     private bool _disposed;
-    private int _running; // 1 while a Run uses the shared input and output slots
+    private bool _running; // a Run is using the shared input and output slots and the native session
 
     /// <summary>Wraps an existing session (which must have a float output "embedding" [N,d]).</summary>
     /// <param name="session">The ONNX Runtime session.</param>
@@ -110,8 +111,13 @@ public sealed class OnnxTowerSession : IDisposable
                 throw new ArgumentException($"Batch sets input '{name}', which the model does not have (inputs: {string.Join(", ", _inputNames)}).", nameof(batch));
 
         // The input and output slots are fields: a second thread's call would swap its tensors into this one's run.
-        if (Interlocked.Exchange(ref _running, 1) != 0)
-            throw new InvalidOperationException($"{nameof(OnnxTowerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_running)
+                throw new InvalidOperationException($"{nameof(OnnxTowerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
+            _running = true;
+        }
         try
         {
             for (int i = 0; i < _inputNames.Length; i++)
@@ -140,18 +146,41 @@ public sealed class OnnxTowerSession : IDisposable
             for (int i = 0; i < _inputValues.Length; i++) { _inputValues[i]?.Dispose(); _inputValues[i] = null!; }
             _outputValues[0]?.Dispose();
             _outputValues[0] = null!;
-            Volatile.Write(ref _running, 0);
+            EndRun();
         }
+    }
+
+    // A Dispose that came during the run left the native session to this point: released once nothing runs on it.
+    private void EndRun()
+    {
+        bool release;
+        lock (_gate)
+        {
+            _running = false;
+            release = _disposed;
+        }
+        if (release) ReleaseNative();
     }
 
     private static string Describe(OnnxTowerInputInfo info) =>
         $"{(info.IsInt64 ? "int64" : "float")} [N,{(info.Width > 0 ? info.Width.ToString(System.Globalization.CultureInfo.InvariantCulture) : "L")}]";
 
-    /// <inheritdoc />
+    /// <summary>Closes the session; a Run in progress on another thread finishes first, and the session closes as it ends.</summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
+        bool release;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            // Releasing the native session under a running call crashed the process.
+            release = !_running;
+        }
+        if (release) ReleaseNative();
+    }
+
+    private void ReleaseNative()
+    {
         _runOptions.Dispose();
         if (_ownsSession) _session.Dispose();
     }

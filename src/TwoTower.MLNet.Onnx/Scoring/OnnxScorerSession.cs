@@ -20,8 +20,9 @@ public sealed class OnnxScorerSession : IDisposable
     private readonly string[] _outputNames = [OnnxScorerSpec.ScoresOutputName, OnnxScorerSpec.IndicesOutputName];
     private readonly OrtValue[] _inputs;
     private readonly OrtValue[] _outputs = new OrtValue[2];
+    private readonly Lock _gate = new(); // guards the two flags below
     private bool _disposed;
-    private int _running; // 1 while a Run uses the shared input and output slots
+    private bool _running; // a Run is using the shared input and output slots and the native session
 
     /// <summary>Wraps a session over a scorer model (metadata kind "scorer").</summary>
     /// <exception cref="ArgumentException">The model is not a scorer written by <see cref="OnnxScorerExporter"/>.</exception>
@@ -102,8 +103,13 @@ public sealed class OnnxScorerSession : IDisposable
         if (mask is { } m) Require(m.Length, rowCount * ItemCount, nameof(mask), "rowCount*ItemCount", rowCount, ItemCount);
         var info = OrtMemoryInfo.DefaultInstance;
         // The input and output slots are fields: a second thread's call would swap its tensors into this one's run.
-        if (Interlocked.Exchange(ref _running, 1) != 0)
-            throw new InvalidOperationException($"{nameof(OnnxScorerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_running)
+                throw new InvalidOperationException($"{nameof(OnnxScorerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
+            _running = true;
+        }
         try
         {
             _inputs[0] = OrtValue.CreateTensorValueFromMemory(info, queries[..(rowCount * Dimension)], [rowCount, Dimension]);
@@ -116,8 +122,20 @@ public sealed class OnnxScorerSession : IDisposable
         {
             for (int i = 0; i < _inputs.Length; i++) { _inputs[i]?.Dispose(); _inputs[i] = null!; }
             for (int i = 0; i < _outputs.Length; i++) { _outputs[i]?.Dispose(); _outputs[i] = null!; }
-            Volatile.Write(ref _running, 0);
+            EndRun();
         }
+    }
+
+    // A Dispose that came during the run left the native session to this point: released once nothing runs on it.
+    private void EndRun()
+    {
+        bool release;
+        lock (_gate)
+        {
+            _running = false;
+            release = _disposed;
+        }
+        if (release) ReleaseNative();
     }
 
     private static string Metadata(IReadOnlyDictionary<string, string> meta, string key) =>
@@ -134,11 +152,22 @@ public sealed class OnnxScorerSession : IDisposable
             throw new ArgumentException($"{name} has {actual} elements; expected at least {formula} = {a}*{b} = {expected}.", name);
     }
 
-    /// <inheritdoc />
+    /// <summary>Closes the session; a Run in progress on another thread finishes first, and the session closes as it ends.</summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
+        bool release;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            // Releasing the native session under a running call crashed the process.
+            release = !_running;
+        }
+        if (release) ReleaseNative();
+    }
+
+    private void ReleaseNative()
+    {
         _runOptions.Dispose();
         if (_ownsSession) _session.Dispose();
     }
