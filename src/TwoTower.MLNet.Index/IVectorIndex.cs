@@ -30,8 +30,8 @@ public interface IVectorIndex : IDisposable
     bool IsExact { get; }
 
     /// <summary>
-    /// Whether the index is ready for <see cref="Add"/>: true for the kinds that need no training (Flat, HNSW), and for IVF and
-    /// IVF-PQ once <see cref="Train"/> has run (false before, when Add throws <see cref="InvalidOperationException"/>).
+    /// Whether the index is ready for <see cref="Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/>: true for the kinds that need no training (Flat, HNSW), and for IVF and
+    /// IVF-PQ once <see cref="Train(ReadOnlySpan{float})"/> has run (false before, when Add throws <see cref="InvalidOperationException"/>).
     /// </summary>
     bool IsTrained { get; }
 
@@ -45,8 +45,37 @@ public interface IVectorIndex : IDisposable
     /// <summary>Learns the index's structure (coarse centroids, codebooks) from sample vectors (row-major n × Dimension). A no-op for indexes that need no training.</summary>
     void Train(ReadOnlySpan<float> vectors);
 
+    /// <summary>
+    /// <see cref="Train(ReadOnlySpan{float})"/> that <paramref name="cancellationToken"/> can stop. The built-in kinds check it
+    /// between k-means steps of milliseconds each; the default implementation, for indexes that do not provide their own,
+    /// checks it once before training.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the index keeps the training it had (an untrained index stays untrained).</exception>
+    void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Train(vectors);
+    }
+
     /// <summary>Adds vectors (row-major ids.Length × Dimension). Ids must be new and non-negative; NaN/∞ values are rejected.</summary>
     void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors);
+
+    /// <summary>
+    /// <see cref="Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/> that <paramref name="cancellationToken"/> can stop. The built-in
+    /// kinds check it before each HNSW insertion and between blocks of the IVF assignment and PQ encoding (milliseconds apart);
+    /// the default implementation, for indexes that do not provide their own, checks it once before adding.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled. The index stays consistent and searchable and holds a prefix of the
+    /// batch: its first (<see cref="Count"/> after − <see cref="Count"/> before) rows, in order, and none of the rest, whose ids
+    /// stay free, so adding the rest of the batch resumes. Flat, IVF, IVF-PQ and pgvector add none of the batch; HNSW keeps the
+    /// rows it had linked into its graph.
+    /// </exception>
+    void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Add(ids, vectors);
+    }
 
     /// <summary>Searches k nearest for each query (row-major n × Dimension), best first; equal scores go to the smaller id in every built-in kind (Flat, HNSW, IVF, and pgvector, which follows a tie at the k-th place through its HNSW scan for up to 64·k rows and settles a longer one with an exact scan).</summary>
     SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null);
@@ -55,14 +84,14 @@ public interface IVectorIndex : IDisposable
     bool Remove(long id);
 
     /// <summary>
-    /// Gives a stored id a new vector (<see cref="Dimension"/> values, checked as <see cref="Add"/> checks them). The built-in
+    /// Gives a stored id a new vector (<see cref="Dimension"/> values, checked as <see cref="Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/> checks them). The built-in
     /// kinds replace atomically for readers: a search running meanwhile finds the id once, with its old or its new vector,
     /// never neither and never twice. <see cref="Count"/> is unchanged; the old vector stays behind as a tombstone, as after
     /// <see cref="Remove"/> (counted in <see cref="RemovedCount"/> until <see cref="Compact"/> by the kinds that keep their own).
     /// </summary>
     /// <remarks>
     /// The default implementation, for indexes that do not provide their own, checks the vector's length and values (finite,
-    /// non-zero under the cosine metric), then calls <see cref="Remove"/> and <see cref="Add"/>: not atomic, so a search
+    /// non-zero under the cosine metric), then calls <see cref="Remove"/> and <see cref="Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/>: not atomic, so a search
     /// between the two calls misses the id, and an Add that refuses the vector for a reason of its own leaves the id removed.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="vector"/> does not have <see cref="Dimension"/> values, holds NaN or ∞, or is all zeros under the cosine metric; nothing changes.</exception>
@@ -79,4 +108,16 @@ public interface IVectorIndex : IDisposable
 
     /// <summary>Writes the index atomically in the versioned, checksummed format, creating the file's folder when missing.</summary>
     void Save(string path);
+
+    /// <summary>
+    /// <see cref="Save(string)"/> that <paramref name="cancellationToken"/> can stop. The built-in kinds check it before each MiB
+    /// written and before the file is renamed into place; the default implementation, for indexes that do not provide their
+    /// own, checks it once before saving.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; no partial file is left, and a file already at <paramref name="path"/> is kept as it was.</exception>
+    void Save(string path, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Save(path);
+    }
 }

@@ -24,7 +24,7 @@ namespace TwoTower.MLNet.PgVector;
 /// large tables. Equal scores go to the smaller id, as in the in-process indexes: a tie at the k-th place is followed
 /// through the HNSW scan for up to 64·k rows, and a longer one is settled by the same exact scan, in (distance, id) order.
 /// Queries of a batch run one after another on one pooled connection (<see cref="SearchOptions.Threads"/> is not used:
-/// the database spreads work across its clients). The index has no file form: <see cref="Save"/> throws, because the
+/// the database spreads work across its clients). The index has no file form: <see cref="Save(string)"/> throws, because the
 /// database is where it is kept. When the table is dropped while an index is open on it, that index's calls throw an
 /// <see cref="InvalidOperationException"/> naming the table (opening it again creates it anew).
 /// </remarks>
@@ -123,20 +123,28 @@ public sealed class PgVectorIndex : IVectorIndex
     /// <inheritdoc/>
     public bool IsTrained => true;
 
+    /// <inheritdoc/>
+    public void Train(ReadOnlySpan<float> vectors) => Train(vectors, CancellationToken.None);
+
     /// <summary>Nothing to learn (pgvector's HNSW needs no training); checks the rows like the other indexes do.</summary>
-    public void Train(ReadOnlySpan<float> vectors)
+    public void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         VectorInput.CountRows(vectors, Dimension, nameof(vectors));
     }
 
     /// <inheritdoc/>
-    /// <remarks>One transaction: a batch that fails adds nothing.</remarks>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => Add(ids, vectors, CancellationToken.None);
+
+    /// <inheritdoc/>
+    /// <remarks>One transaction: a batch that fails adds nothing, and so does a cancelled one (checked before each insert of <see cref="PgVectorOptions.InsertBatch"/> rows).</remarks>
     /// <exception cref="ArgumentException">The rows or ids are invalid, or an id is stored already, also when another writer
     /// (a second index or thread on the same table) added it while this call ran.</exception>
-    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
         var idArray = ids.ToArray();
@@ -148,6 +156,8 @@ public sealed class PgVectorIndex : IVectorIndex
         {
             for (var start = 0; start < rows; start += _options.InsertBatch)
             {
+                // Rolled back with the transaction when it throws: nothing of the batch is added.
+                cancellationToken.ThrowIfCancellationRequested();
                 var n = Math.Min(_options.InsertBatch, rows - start);
                 var texts = new string[n];
                 for (var i = 0; i < n; i++) texts[i] = VectorText(prepared.AsSpan((start + i) * Dimension, Dimension));
@@ -337,9 +347,12 @@ public sealed class PgVectorIndex : IVectorIndex
         OnTable(cmd.ExecuteNonQuery);
     }
 
+    /// <inheritdoc/>
+    public void Save(string path) => Save(path, CancellationToken.None);
+
     /// <summary>Not supported: the vectors are kept by PostgreSQL (back them up with the database; to get a file, add them to a <see cref="Index.Flat.FlatIndex"/> or an HNSW index).</summary>
     /// <exception cref="NotSupportedException">Always.</exception>
-    public void Save(string path) =>
+    public void Save(string path, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"A pgvector index lives in PostgreSQL table '{_options.Table}' and is saved by the database; it has no file form. " +
             "Copy its vectors into a FlatIndex or HnswIndex to write an index file.");
 

@@ -62,14 +62,28 @@ public sealed class FlatIndex : IVectorIndex
     public bool IsMemoryMapped => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(_store.Packed, out _);
 
     /// <inheritdoc/>
-    public void Train(ReadOnlySpan<float> vectors) => VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+    public void Train(ReadOnlySpan<float> vectors) => Train(vectors, CancellationToken.None);
 
     /// <inheritdoc/>
-    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    public void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+    }
+
+    /// <inheritdoc/>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => Add(ids, vectors, CancellationToken.None);
+
+    /// <inheritdoc/>
+    /// <remarks>A cancelled add (<see cref="OperationCanceledException"/>, checked before and after the rows are copied) adds none of the batch.</remarks>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        // The last check: the append after it is one publish, all of the batch or nothing.
+        cancellationToken.ThrowIfCancellationRequested();
         using var lease = Hold();
         lock (_writeLock)
         {
@@ -174,7 +188,10 @@ public sealed class FlatIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
-    public void Save(string path)
+    public void Save(string path) => Save(path, CancellationToken.None);
+
+    /// <inheritdoc/>
+    public void Save(string path, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         using var lease = Hold();
@@ -183,14 +200,14 @@ public sealed class FlatIndex : IVectorIndex
         lock (_writeLock)
         {
             var s = _store;
-            IndexFile.Save(path, Kind, Metric, Dimension, w => PackedVectorsSerializer.Write(w, s));
+            IndexFile.Save(path, Kind, Metric, Dimension, w => PackedVectorsSerializer.Write(w, s), cancellationToken);
         }
     }
 
-    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    /// <summary>Loads an index written by <see cref="Save(string)"/>.</summary>
     public static FlatIndex Load(string path) => Load(path, IndexLoadOptions.Default);
 
-    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <summary>Loads an index written by <see cref="Save(string)"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
     /// <exception cref="InvalidDataException">The file is not a Flat index, is corrupt, or is of a newer version.</exception>
     public static FlatIndex Load(string path, IndexLoadOptions options) => IndexFile.Load(path, options, p =>
     {

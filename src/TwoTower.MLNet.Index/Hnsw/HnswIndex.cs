@@ -8,7 +8,7 @@ namespace TwoTower.MLNet.Index.Hnsw;
 /// Hierarchical Navigable Small World graph index (Malkov &amp; Yashunin 2016/2018): approximate
 /// k-nearest-neighbour search in O(log n) distance evaluations. Vectors live in one aligned block
 /// (normalised for cosine), layer-0 links in one flat int block; distances are one SIMD dot product.
-/// Searches are lock-free and may run while <see cref="Add"/> inserts on other threads.
+/// Searches are lock-free and may run while <see cref="Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/> inserts on other threads.
 /// Loaded with <see cref="IndexLoadOptions.MemoryMap"/>, rows and layer-0 links are read in place from the
 /// mapped file (which the index owns until <see cref="Dispose"/>); concurrent searches stay safe, and
 /// disposing while a search runs unmaps only when that search ends.
@@ -93,17 +93,31 @@ public sealed unsafe class HnswIndex : IVectorIndex
     public int RemovedCount => Volatile.Read(ref _graph).DeletedCount;
 
     /// <inheritdoc/>
-    public void Train(ReadOnlySpan<float> vectors)
+    public void Train(ReadOnlySpan<float> vectors) => Train(vectors, CancellationToken.None);
+
+    /// <inheritdoc/>
+    public void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         if (vectors.Length % Dimension != 0)
             throw new ArgumentException($"vectors has {vectors.Length} values, expected a multiple of Dimension {Dimension}.", nameof(vectors));
     }
 
     /// <inheritdoc/>
-    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => Add(ids, vectors, CancellationToken.None);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A cancelled add (<see cref="OperationCanceledException"/>, checked before each insertion) keeps the rows it had linked
+    /// into the graph, which are the first rows of the batch, in order: <see cref="Count"/> grows by their number, their ids
+    /// are stored and searchable, and the rest of the batch is not stored (its ids stay free): adding the rest resumes the
+    /// build. The level of each row was drawn for the whole batch, so the resumed graph differs from one built in one call.
+    /// </remarks>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         using var lease = Hold();
         if (vectors.Length != (long)ids.Length * Dimension)
             throw new ArgumentException($"vectors has {vectors.Length} values, expected ids.Length × Dimension = {ids.Length} × {Dimension} = {(long)ids.Length * Dimension}.", nameof(vectors));
@@ -133,14 +147,18 @@ public sealed unsafe class HnswIndex : IVectorIndex
                     throw new ArgumentException($"vectors[{i}] (id {ids[i]}) is all zeros; the cosine metric needs a non-zero vector.", nameof(vectors));
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             var g = GraphWithRoomFor(n);
             int start = g.NodeCount;
             for (int i = 0; i < n; i++)
                 Store(g, start + i, ids[i], vectors.Slice(i * Dimension, Dimension), NextLevel());
             g.NodeCount = start + n;
-            InsertRange(g, start, start + n);
-            for (int i = 0; i < n; i++) _nodeOfId.Add(ids[i], start + i);
-            Volatile.Write(ref _liveCount, _liveCount + n);
+            int linked = InsertRange(g, start, start + n, cancellationToken) - start;
+            // Rows stored but never linked are dropped: no node links to them, and the next add stores over them.
+            if (linked < n) g.NodeCount = start + linked;
+            for (int i = 0; i < linked; i++) _nodeOfId.Add(ids[i], start + i);
+            Volatile.Write(ref _liveCount, _liveCount + linked);
+            if (linked < n) throw new OperationCanceledException(cancellationToken);
         }
     }
 
@@ -304,22 +322,25 @@ public sealed unsafe class HnswIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
-    public void Save(string path)
+    public void Save(string path) => Save(path, CancellationToken.None);
+
+    /// <inheritdoc/>
+    public void Save(string path, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         using var lease = Hold();
         lock (_writeLock)
         {
             var g = _graph;
-            IndexFile.Save(path, FileKind, Metric, Dimension, w => HnswSerializer.Write(w, g, _options, Metric));
+            IndexFile.Save(path, FileKind, Metric, Dimension, w => HnswSerializer.Write(w, g, _options, Metric), cancellationToken);
         }
     }
 
-    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    /// <summary>Loads an index written by <see cref="Save(string)"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not an HNSW index, is corrupt, or is of a newer version.</exception>
     public static HnswIndex Load(string path) => Load(path, IndexLoadOptions.Default);
 
-    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <summary>Loads an index written by <see cref="Save(string)"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
     /// <exception cref="InvalidDataException">The file is not an HNSW index, is corrupt, or is of a newer version.</exception>
     public static HnswIndex Load(string path, IndexLoadOptions options)
         => IndexFile.Load(path, options, p =>
@@ -394,16 +415,26 @@ public sealed unsafe class HnswIndex : IVectorIndex
         g.Upper[node] = level > 0 ? new int[level * g.UpperStride] : null;
     }
 
-    private void InsertRange(HnswGraph g, int start, int end)
+    /// <summary>
+    /// Links nodes start … end − 1 in order, and returns where the linked run ends: end, or, once
+    /// <paramref name="cancellationToken"/> is cancelled, the first node no thread took. Every node taken is linked in full,
+    /// so the linked nodes are always the run start … returned − 1 and link only to one another and to older nodes.
+    /// </summary>
+    private int InsertRange(HnswGraph g, int start, int end, CancellationToken cancellationToken = default)
     {
         int threads = Math.Min(_options.BuildThreads, end - start);
         if (threads <= 1)
         {
             var ctx = RentContext();
-            for (int i = start; i < end; i++)
+            int i = start;
+            // Checked per insertion: one costs tens of microseconds, the check a field read.
+            for (; i < end && !cancellationToken.IsCancellationRequested; i++)
+            {
                 HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+                NodeLinked?.Invoke(i);
+            }
             _contexts.Add(ctx);
-            return;
+            return i;
         }
         int next = start - 1;
         // Under the write lock: helpers join if the pool has room, the caller never waits for one that has not started.
@@ -411,10 +442,15 @@ public sealed unsafe class HnswIndex : IVectorIndex
         {
             var ctx = RentContext();
             int i;
-            while ((i = Interlocked.Increment(ref next)) < end)
+            while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < end)
+            {
                 HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+                NodeLinked?.Invoke(i);
+            }
             _contexts.Add(ctx);
         });
+        // The counter handed out start … next in order, and each node it handed out below end was linked.
+        return Math.Min(next + 1, end);
     }
 
     private SearchContext RentContext()
@@ -433,6 +469,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
     /// <summary>Forces the route of filtered searches; <see cref="FilterRoute.Auto"/> by default.</summary>
     internal FilterRoute FilterRouteOverride { get; set; }
+
+    /// <summary>Called with each node's number once an add has linked it (tests cancel a build at a chosen node).</summary>
+    internal Action<int>? NodeLinked { get; set; }
 
     private SearchPlan PlanSearch(HnswGraph g, SearchOptions options, int ef)
     {

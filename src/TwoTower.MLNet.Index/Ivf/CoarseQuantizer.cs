@@ -42,18 +42,18 @@ internal sealed class CoarseQuantizer
     public bool ByDirection { get; }
 
     /// <summary>Trains centroids on prepared vectors of an index of <paramref name="metric"/> (inner product: on their directions).</summary>
-    public static CoarseQuantizer Train(ReadOnlySpan<float> vectors, int dimension, int lists, int seed, int threads, VectorMetric metric)
+    public static CoarseQuantizer Train(ReadOnlySpan<float> vectors, int dimension, int lists, int seed, int threads, VectorMetric metric, CancellationToken cancellationToken = default)
     {
         var byDirection = metric == VectorMetric.InnerProduct;
         var x = byDirection ? Directions(vectors, dimension) : vectors;
-        return new(KMeans.Train(x, dimension, lists, iterations: 10, seed, threads), dimension, byDirection);
+        return new(KMeans.Train(x, dimension, lists, iterations: 10, seed, threads, cancellationToken), dimension, byDirection);
     }
 
     /// <summary>The list of each row of vectors: nearest centroid, or largest inner product when l2 is false (matching <see cref="Probe"/>).</summary>
-    public int[] Assign(float[] vectors, bool l2, int threads)
+    public int[] Assign(float[] vectors, bool l2, int threads, CancellationToken cancellationToken = default)
     {
         var assign = new int[vectors.Length / Dimension];
-        KMeans.Assign(ByDirection ? Directions(vectors, Dimension) : vectors, Dimension, Centroids, Lists, threads, assign, l2);
+        KMeans.Assign(ByDirection ? Directions(vectors, Dimension) : vectors, Dimension, Centroids, Lists, threads, assign, l2, cancellationToken);
         return assign;
     }
 

@@ -37,12 +37,13 @@ public sealed class IvfFlatIndex : IvfIndex
     public override bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<float, MappedMemory<float>>(l.Packed, out _));
 
     /// <inheritdoc/>
-    public override void Train(ReadOnlySpan<float> vectors)
+    public override void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var quantizer = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric);
+        var quantizer = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric, cancellationToken);
         lock (WriteLock)
         {
             _lists.Reset(Enumerable.Range(0, quantizer.Lists).Select(_ => PackedVectors.Empty(Dimension)).ToArray());
@@ -51,20 +52,21 @@ public sealed class IvfFlatIndex : IvfIndex
     }
 
     /// <inheritdoc/>
-    public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var quantizer = _quantizer ?? throw new InvalidOperationException("Train the IVF index (Train(sample vectors)) before adding vectors.");
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var assign = quantizer.Assign(prepared, l2: true, Options.BuildThreads);
+        var assign = quantizer.Assign(prepared, l2: true, Options.BuildThreads, cancellationToken);
         AppendBatch(_lists, ids, rows, assign, (list, memberIds, members) =>
         {
             var memberVectors = new float[members.Length * Dimension];
             for (var i = 0; i < members.Length; i++)
                 prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
             return list.Append(memberIds, memberVectors);
-        }, () => ReferenceEquals(_quantizer, quantizer));
+        }, () => ReferenceEquals(_quantizer, quantizer), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -103,7 +105,7 @@ public sealed class IvfFlatIndex : IvfIndex
     }
 
     /// <inheritdoc/>
-    public override void Save(string path)
+    public override void Save(string path, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         var quantizer = _quantizer ?? throw new InvalidOperationException("An untrained IVF index has nothing to save; call Train first.");
@@ -118,14 +120,14 @@ public sealed class IvfFlatIndex : IvfIndex
                 w.Write(Options.Seed);
                 quantizer.Write(w);
                 for (var l = 0; l < lists.Length; l++) PackedVectorsSerializer.Write(w, lists[l]);
-            });
+            }, cancellationToken);
         }
     }
 
-    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    /// <summary>Loads an index written by <see cref="IvfIndex.Save(string)"/>.</summary>
     public static IvfFlatIndex Load(string path) => Load(path, IndexLoadOptions.Default);
 
-    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <summary>Loads an index written by <see cref="IvfIndex.Save(string)"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
     /// <exception cref="InvalidDataException">The file is not an IVF-Flat index, is corrupt, or is of a newer version.</exception>
     public static IvfFlatIndex Load(string path, IndexLoadOptions options) => IndexFile.Load(path, options, p =>
     {

@@ -54,14 +54,24 @@ public abstract class IvfIndex : IVectorIndex
     public IvfOptions Options { get; }
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// Training an empty index again replaces its centroids; an <see cref="IVectorIndex.Add"/> that was assigning its
-    /// batch meanwhile throws <see cref="InvalidOperationException"/> and adds nothing (add the batch again).
-    /// </remarks>
-    public abstract void Train(ReadOnlySpan<float> vectors);
+    public void Train(ReadOnlySpan<float> vectors) => Train(vectors, CancellationToken.None);
 
     /// <inheritdoc/>
-    public abstract void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors);
+    /// <remarks>
+    /// Training an empty index again replaces its centroids; an <see cref="IVectorIndex.Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/> that was assigning its
+    /// batch meanwhile throws <see cref="InvalidOperationException"/> and adds nothing (add the batch again).
+    /// </remarks>
+    public abstract void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken);
+
+    /// <inheritdoc/>
+    public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => Add(ids, vectors, CancellationToken.None);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A cancelled add (<see cref="OperationCanceledException"/>, checked between blocks of the batch's assignment to lists and
+    /// encoding) adds none of the batch: nothing is appended until the whole batch is assigned.
+    /// </remarks>
+    public abstract void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>The new vector goes to the list of its own nearest centroid, which may be another list than the old one's.</remarks>
@@ -71,7 +81,10 @@ public abstract class IvfIndex : IVectorIndex
     public abstract SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null);
 
     /// <inheritdoc/>
-    public abstract void Save(string path);
+    public void Save(string path) => Save(path, CancellationToken.None);
+
+    /// <inheritdoc/>
+    public abstract void Save(string path, CancellationToken cancellationToken);
 
     /// <inheritdoc/>
     public bool Remove(long id)
@@ -98,12 +111,14 @@ public abstract class IvfIndex : IVectorIndex
     /// with are still the index's: a Train in between replaced the lists, and the rows would land in lists of other centroids.
     /// </summary>
     private protected void AppendBatch<TList>(InvertedLists<TList> lists, ReadOnlySpan<long> ids, int rows, int[] assign, Func<TList, long[], int[], TList> append,
-        Func<bool> assignedWithCurrentTraining)
+        Func<bool> assignedWithCurrentTraining, CancellationToken cancellationToken)
         where TList : class, IRowStore<TList>
     {
         using var lease = Hold();
         lock (WriteLock)
         {
+            // The last check: the append after it publishes the whole batch at once.
+            cancellationToken.ThrowIfCancellationRequested();
             if (!assignedWithCurrentTraining())
                 throw new InvalidOperationException("The index was trained again while this batch was being assigned to its lists: nothing was added; add the batch again.");
             VectorInput.CheckIds(ids, rows, lists.Contains);

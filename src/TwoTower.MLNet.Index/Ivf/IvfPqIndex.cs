@@ -36,15 +36,17 @@ public sealed class IvfPqIndex : IvfIndex
     public override bool IsMemoryMapped => _lists.Lists.Any(l => MemoryMarshal.TryGetMemoryManager<byte, MappedMemory<byte>>(l.Codes, out _));
 
     /// <inheritdoc/>
-    public override void Train(ReadOnlySpan<float> vectors)
+    public override void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var n = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         if (n < ProductQuantizer.Codewords)
             throw new ArgumentException($"IVF-PQ training needs at least {ProductQuantizer.Codewords} vectors (codewords per sub-quantizer); got {n}.", nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var coarse = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric);
-        var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, Options.BuildThreads)), Dimension, Options.SubQuantizers, Options.Seed, Options.BuildThreads);
+        var coarse = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric, cancellationToken);
+        var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, Options.BuildThreads, cancellationToken)), Dimension,
+            Options.SubQuantizers, Options.Seed, Options.BuildThreads, cancellationToken);
         lock (WriteLock)
         {
             _lists.Reset(Enumerable.Range(0, coarse.Lists).Select(_ => PqList.Empty(pq.M, Dimension, Options.Refine)).ToArray());
@@ -61,15 +63,16 @@ public sealed class IvfPqIndex : IvfIndex
     }
 
     /// <inheritdoc/>
-    public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+    public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var (coarse, pq) = (_coarse, _pq);
         if (coarse is null || pq is null) throw new InvalidOperationException("Train the IVF-PQ index (Train(sample vectors)) before adding vectors.");
         var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
         var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        var assign = coarse.Assign(prepared, l2: true, Options.BuildThreads);
-        var codes = pq.Encode(Residuals(coarse, prepared, assign), Options.BuildThreads);
+        var assign = coarse.Assign(prepared, l2: true, Options.BuildThreads, cancellationToken);
+        var codes = pq.Encode(Residuals(coarse, prepared, assign), Options.BuildThreads, cancellationToken);
         var (m, refine) = (pq.M, Options.Refine);
         AppendBatch(_lists, ids, rows, assign, (list, memberIds, members) =>
         {
@@ -81,7 +84,7 @@ public sealed class IvfPqIndex : IvfIndex
                 if (refine) prepared.AsSpan(members[i] * Dimension, Dimension).CopyTo(memberVectors.AsSpan(i * Dimension));
             }
             return list.Append(memberIds, memberCodes, memberVectors);
-        }, () => ReferenceEquals(_coarse, coarse) && ReferenceEquals(_pq, pq));
+        }, () => ReferenceEquals(_coarse, coarse) && ReferenceEquals(_pq, pq), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -189,7 +192,7 @@ public sealed class IvfPqIndex : IvfIndex
     }
 
     /// <inheritdoc/>
-    public override void Save(string path)
+    public override void Save(string path, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         using var lease = Hold();
@@ -214,14 +217,14 @@ public sealed class IvfPqIndex : IvfIndex
                     IndexSections.Write<byte>(w, codes);
                     IndexSections.Write<float>(w, vectors);
                 }
-            });
+            }, cancellationToken);
         }
     }
 
-    /// <summary>Loads an index written by <see cref="Save"/>.</summary>
+    /// <summary>Loads an index written by <see cref="IvfIndex.Save(string)"/>.</summary>
     public static IvfPqIndex Load(string path) => Load(path, IndexLoadOptions.Default);
 
-    /// <summary>Loads an index written by <see cref="Save"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
+    /// <summary>Loads an index written by <see cref="IvfIndex.Save(string)"/>, memory-mapped and/or without the checksum pass as <paramref name="options"/> say.</summary>
     /// <exception cref="InvalidDataException">The file is not an IVF-PQ index, is corrupt, or is of a newer version.</exception>
     public static IvfPqIndex Load(string path, IndexLoadOptions options) => IndexFile.Load(path, options, p =>
     {

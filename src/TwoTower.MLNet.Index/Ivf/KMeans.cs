@@ -13,7 +13,8 @@ internal static class KMeans
     public const int MaxPointsPerCentroid = 256;
 
     /// <summary>Learns k centroids (row-major k × d) from n rows of x.</summary>
-    public static float[] Train(ReadOnlySpan<float> x, int d, int k, int iterations, int seed, int threads)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked per seeded centroid and per block of assigned rows).</exception>
+    public static float[] Train(ReadOnlySpan<float> x, int d, int k, int iterations, int seed, int threads, CancellationToken cancellationToken = default)
     {
         var n = x.Length / d;
         if (n < k) throw new ArgumentException($"k-means needs at least {k} training vectors (one per centroid); got {n}.", "vectors");
@@ -23,12 +24,12 @@ internal static class KMeans
         // Seeded from at most 32 rows per centroid, drawn at random: when every row was kept, the sample is in the caller's order,
         // and its first rows (of data sorted by genre, say) held only some of the clusters.
         var seeding = Math.Min(m, k * 32);
-        var centroids = PlusPlus(seeding < m && m == n ? Sample(sample, d, seeding, rng) : sample.AsSpan(0, seeding * d), d, k, rng);
+        var centroids = PlusPlus(seeding < m && m == n ? Sample(sample, d, seeding, rng) : sample.AsSpan(0, seeding * d), d, k, rng, cancellationToken);
         var assign = new int[m];
         var counts = new int[k];
         for (var it = 0; it < iterations; it++)
         {
-            Assign(sample, d, centroids, k, threads, assign);
+            Assign(sample, d, centroids, k, threads, assign, cancellationToken: cancellationToken);
             Array.Clear(centroids);
             Array.Clear(counts);
             for (var i = 0; i < m; i++)
@@ -62,7 +63,7 @@ internal static class KMeans
     }
 
     // k-means++ (Arthur & Vassilvitskii): each next centroid drawn with probability ∝ squared distance to the nearest chosen one.
-    private static float[] PlusPlus(ReadOnlySpan<float> x, int d, int k, Random rng)
+    private static float[] PlusPlus(ReadOnlySpan<float> x, int d, int k, Random rng, CancellationToken cancellationToken)
     {
         var n = x.Length / d;
         var centroids = new float[k * d];
@@ -71,6 +72,8 @@ internal static class KMeans
         var chosen = rng.Next(n);
         for (var c = 0; c < k; c++)
         {
+            // One pass over the seeding rows per centroid: 1024 centroids of 32 768 rows × 128 took seconds in all.
+            cancellationToken.ThrowIfCancellationRequested();
             var centre = centroids.AsSpan(c * d, d);
             x.Slice(chosen * d, d).CopyTo(centre);
             double total = 0;
@@ -93,7 +96,8 @@ internal static class KMeans
     }
 
     /// <summary>Nearest centroid (squared L2; largest inner product when l2 is false) of every row of x, through the packed GEMM scan.</summary>
-    public static void Assign(float[] x, int d, ReadOnlySpan<float> centroids, int k, int threads, Span<int> assign, bool l2 = true)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked per block of rows; <paramref name="assign"/> is then incomplete).</exception>
+    public static void Assign(float[] x, int d, ReadOnlySpan<float> centroids, int k, int threads, Span<int> assign, bool l2 = true, CancellationToken cancellationToken = default)
     {
         var store = Pack(centroids, d, k);
         var n = x.Length / d;
@@ -104,6 +108,7 @@ internal static class KMeans
         // Not Parallel.For, which waits for the replicas it queued: an Add of one vector from outside a busy pool waited seconds.
         CallerLedLoop.For(blocks, threads, b =>
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var i0 = b * PackedScan.MaxQueries;
             var m = Math.Min(PackedScan.MaxQueries, n - i0);
             PackedScan.Scan(store, x.AsSpan(i0 * d, m * d), m, l2, null, scores.AsSpan(i0, m), best.AsSpan(i0, m), counts.AsSpan(i0, m), 1);

@@ -35,7 +35,7 @@ internal sealed class ProductQuantizer
     public float[] Codebooks { get; }
 
     /// <summary>Learns the codebooks by k-means in each sub-space.</summary>
-    public static ProductQuantizer Train(float[] x, int dimension, int m, int seed, int threads)
+    public static ProductQuantizer Train(float[] x, int dimension, int m, int seed, int threads, CancellationToken cancellationToken = default)
     {
         var n = x.Length / dimension;
         var ds = dimension / m;
@@ -43,13 +43,13 @@ internal sealed class ProductQuantizer
         for (var j = 0; j < m; j++)
         {
             var sub = Column(x, n, dimension, j * ds, ds);
-            KMeans.Train(sub, ds, Codewords, iterations: 10, seed + j, threads).CopyTo(codebooks, j * Codewords * ds);
+            KMeans.Train(sub, ds, Codewords, iterations: 10, seed + j, threads, cancellationToken).CopyTo(codebooks, j * Codewords * ds);
         }
         return new ProductQuantizer(dimension, m, codebooks);
     }
 
     /// <summary>Codes (n × M bytes) of the rows of x.</summary>
-    public byte[] Encode(float[] x, int threads)
+    public byte[] Encode(float[] x, int threads, CancellationToken cancellationToken = default)
     {
         var n = x.Length / Dimension;
         var codes = new byte[(long)n * M];
@@ -57,7 +57,7 @@ internal sealed class ProductQuantizer
         for (var j = 0; j < M; j++)
         {
             var sub = Column(x, n, Dimension, j * SubDimension, SubDimension);
-            KMeans.Assign(sub, SubDimension, Codebooks.AsSpan(j * Codewords * SubDimension, Codewords * SubDimension), Codewords, threads, assign);
+            KMeans.Assign(sub, SubDimension, Codebooks.AsSpan(j * Codewords * SubDimension, Codewords * SubDimension), Codewords, threads, assign, cancellationToken: cancellationToken);
             for (var i = 0; i < n; i++) codes[(long)i * M + j] = (byte)assign[i];
         }
         return codes;

@@ -30,7 +30,8 @@ public static class IndexFile
     /// creating its folder when missing (as model files are saved).
     /// </summary>
     /// <exception cref="IOException"><paramref name="path"/> is a folder.</exception>
-    public static void Save(string path, string kind, VectorMetric metric, int dimension, Action<BinaryWriter> writePayload)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each MiB written and before the rename); the temporary file is deleted and a file already at <paramref name="path"/> is kept.</exception>
+    public static void Save(string path, string kind, VectorMetric metric, int dimension, Action<BinaryWriter> writePayload, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(kind);
@@ -48,7 +49,7 @@ public static class IndexFile
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                using var hashing = new HashingStream(file);
+                using var hashing = new HashingStream(file, cancellationToken);
                 using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
                 {
                     writer.Write(Magic);
@@ -61,6 +62,8 @@ public static class IndexFile
                 file.Write(hashing.Hash.GetHashAndReset());
                 file.Flush(flushToDisk: true);
             }
+            // The last moment a cancel can leave the previous file in place.
+            cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
         }
         finally
@@ -197,9 +200,12 @@ public static class IndexFile
     internal static InvalidDataException Corrupt(string path, string why) =>
         new($"'{path}' is corrupt or truncated ({why}).");
 
-    // Forwards writes to the file while hashing them, so the payload is written once.
-    private sealed class HashingStream(Stream inner) : Stream
+    // Forwards writes to the file while hashing them, so the payload is written once; checks the token before each MiB.
+    private sealed class HashingStream(Stream inner, CancellationToken cancellationToken) : Stream
     {
+        // A section of a large index is one write of gigabytes: written in pieces, a cancel stops it within milliseconds.
+        private const int CheckEvery = 1 << 20;
+
         public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         public override bool CanRead => false;
         public override bool CanSeek => false;
@@ -213,7 +219,19 @@ public static class IndexFile
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer) { Hash.AppendData(buffer); inner.Write(buffer); _written += buffer.Length; }
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var piece = buffer[..Math.Min(buffer.Length, CheckEvery)];
+                Hash.AppendData(piece);
+                inner.Write(piece);
+                _written += piece.Length;
+                buffer = buffer[piece.Length..];
+            }
+            while (!buffer.IsEmpty);
+        }
         protected override void Dispose(bool disposing) { if (disposing) Hash.Dispose(); base.Dispose(disposing); }
     }
 

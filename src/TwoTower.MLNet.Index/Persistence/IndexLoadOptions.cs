@@ -20,7 +20,7 @@ public sealed record IndexLoadOptions
     /// mapping (dispose it to unmap). Files of format version 1 have no aligned sections and are always
     /// loaded fully; check <see cref="IVectorIndex.IsMemoryMapped"/>. Adding (or replacing) after a mapped load first copies
     /// the mapped sections into owned memory; removing only writes owned tombstones. The file is never modified.
-    /// Replace a mapped file only by renaming a new one over it (as <see cref="IVectorIndex.Save"/> does): the mapping shows
+    /// Replace a mapped file only by renaming a new one over it (as <see cref="IVectorIndex.Save(string)"/> does): the mapping shows
     /// the file's bytes as they are at each read, so writing into it in place (e.g. <c>cp new.ttvx items.ttvx</c>) changes
     /// results without a check, and shortening it makes a later read past its new end end the process (SIGBUS).
     /// </summary>
