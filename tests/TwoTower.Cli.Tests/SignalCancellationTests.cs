@@ -68,6 +68,39 @@ public sealed class SignalCancellationTests
         Assert.IsFalse(File.Exists(best));
     }
 
+    [TestMethod]
+    public void IndexBuild_SigintDuringTheBuild_ExitsWith130AndKeepsThePreviousIndex()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Inconclusive("kill -INT needs a Unix system.");
+        var dir = TestPaths.TempDir();
+        var small = WriteFvecs(Path.Combine(dir, "small.fvecs"), 10, 32);
+        // 100,000 × 32 into HNSW16: many seconds of graph construction.
+        var large = WriteFvecs(Path.Combine(dir, "large.fvecs"), 100_000, 32);
+        var index = Path.Combine(dir, "items.ttvx");
+        Assert.AreEqual(0, CliRunner.Run("index", "build", "--vectors", small, "--index", "Flat", "--out", index).ExitCode);
+        var before = File.ReadAllBytes(index);
+
+        var r = RunAndSignal("INT", "index build: HNSW16 of 100000 × 32 vectors", "index", "build", "--vectors", large, "--index", "HNSW16", "--out", index);
+
+        Assert.AreEqual(130, r.ExitCode, r.Err);
+        Assert.AreEqual($"twotower index build: cancelled; no index was written ({index} keeps its previous index)", LastLine(r.Err), r.Err);
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(index), "the previous index is kept");
+        Assert.IsEmpty(Directory.GetFiles(dir, "*.tmp"));
+    }
+
+    // Seeded uniform rows in the .fvecs layout: each row its dimension (int32), then its values (float32).
+    private static string WriteFvecs(string path, int rows, int dimension)
+    {
+        var rng = new Random(rows);
+        using var writer = new BinaryWriter(File.Create(path));
+        for (var i = 0; i < rows; i++)
+        {
+            writer.Write(dimension);
+            for (var j = 0; j < dimension; j++) writer.Write((float)(rng.NextDouble() * 2 - 1));
+        }
+        return path;
+    }
+
     private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1].TrimEnd('\r');
 
     // Starts `dotnet twotower.dll args`, sends SIGsignal once a stderr line starts with startedLine, waits for the exit.

@@ -41,17 +41,25 @@ internal static class IndexBuildCommand
             IndexBenchSettings.CheckFits(specText, dimension, vectorMetric);
             var clock = Stopwatch.StartNew();
             using var index = IndexFactory.Create(specText, dimension, vectorMetric);
-            try
+            var replacing = File.Exists(path);
+            // Ctrl+C or SIGTERM stops the build or the save at its next check; the save writes to a temporary file renamed at the end.
+            var buildSeconds = SignalCancellation.Run(cancellation =>
             {
-                index.Train(values);
-                index.Add(rowIds, values);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new UserInputException($"--index {specText}: {ex.MessageWithoutParameter()}");
-            }
-            var buildSeconds = clock.Elapsed.TotalSeconds;
-            index.Save(path);
+                // A line as the work starts (train's epochs do the same): a build of a million vectors says nothing for minutes otherwise.
+                console.Log($"index build: {specText} of {rows} × {dimension} vectors");
+                try
+                {
+                    index.Train(values, cancellation);
+                    index.Add(rowIds, values, cancellation);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new UserInputException($"--index {specText}: {ex.MessageWithoutParameter()}");
+                }
+                var seconds = clock.Elapsed.TotalSeconds;
+                index.Save(path, cancellation);
+                return seconds;
+            }, () => "twotower index build: cancelled; no index was written" + (replacing ? $" ({path} keeps its previous index)" : ""));
             var bytes = new FileInfo(path).Length;
             console.Info($"{specText} ({r.GetValue(metric)}) of {rows} × {dimension} vectors from {source}: built in {buildSeconds:0.00} s, {bytes / (double)rows:0} B/vector, saved to {path}");
             if (console.Json)
