@@ -32,11 +32,23 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
     /// <summary>The index built by the most recent <see cref="Fit"/>, or null before the first; disposed with the transformer that Fit returned.</summary>
     public IVectorIndex? LastIndex { get; private set; }
 
+    /// <summary>Stops <see cref="Fit"/> with an <see cref="OperationCanceledException"/> while the index trains or adds the item vectors. Default none.</summary>
+    public CancellationToken CancellationToken { get; private set; }
+
+    /// <summary>
+    /// A copy whose <see cref="Fit"/> stops with an <see cref="OperationCanceledException"/> when
+    /// <paramref name="cancellationToken"/> is cancelled (checked before the build and by the index as it trains and adds);
+    /// the partly built index is then disposed and nothing is registered.
+    /// </summary>
+    public IndexEstimator WithCancellation(CancellationToken cancellationToken) => new(_state, _options) { CancellationToken = cancellationToken };
+
     /// <summary>Builds the index from the preceding trainer's item vectors and returns an identity transformer that owns it.</summary>
     /// <exception cref="InvalidOperationException">No trainer precedes this step, or the index does not take the vectors.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="CancellationToken"/> was cancelled.</exception>
     public ITransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        CancellationToken.ThrowIfCancellationRequested();
         var fitted = _state.ForData(input)
             ?? throw new InvalidOperationException("Index() has no item vectors: append it after ml.TwoTower().Trainers.TwoTower(...) or .MatrixFactorization(...), " +
                   "a trainer of the same MLContext (each context's ml.TwoTower() keeps its own fitted models).");
@@ -46,10 +58,10 @@ public sealed class IndexEstimator : IEstimator<ITransformer>
         {
             if (IndexCompatibility.Problem(model, index) is { } problem) throw new InvalidOperationException(problem);
             var vectors = model.ItemVectors.Span;
-            if (!index.IsTrained) index.Train(vectors);
+            if (!index.IsTrained) index.Train(vectors, CancellationToken);
             var ids = new long[model.Items.Count];
             for (var i = 0; i < ids.Length; i++) ids[i] = i;
-            index.Add(ids, vectors);
+            index.Add(ids, vectors, CancellationToken);
         }
         catch
         {

@@ -54,6 +54,71 @@ public sealed class IndexEstimatorTests
     }
 
     [TestMethod]
+    public void WithCancellation_CancelledWhileTheIndexTrains_AddStopsTheIndexIsDisposedAndNothingIsRegistered()
+    {
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var data = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train).Transform(train);
+        using var cancel = new CancellationTokenSource();
+        CancellingIndex? built = null;
+        var step = ml.TwoTower().Transforms.Index(new IndexOptions { Create = d => built = new CancellingIndex(new MLNet.Index.Flat.FlatIndex(d, VectorMetric.InnerProduct), cancel) })
+            .WithCancellation(cancel.Token);
+
+        Assert.ThrowsExactly<OperationCanceledException>(() => step.Fit(data));
+
+        Assert.IsNotNull(built);
+        Assert.AreEqual(0, built.Count, "the add saw the cancelled token");
+        Assert.IsTrue(built.Disposed, "the partly built index is released");
+        Assert.IsNull(step.LastIndex);
+    }
+
+    [TestMethod]
+    public void WithCancellation_TokenCancelledBefore_ThrowsBeforeCreatingTheIndex()
+    {
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var data = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Fit(train).Transform(train);
+        var created = 0;
+        var original = ml.TwoTower().Transforms.Index(new IndexOptions { Create = d => { created++; return new MLNet.Index.Flat.FlatIndex(d, VectorMetric.InnerProduct); } });
+        var step = original.WithCancellation(new CancellationToken(canceled: true));
+
+        Assert.ThrowsExactly<OperationCanceledException>(() => step.Fit(data));
+
+        Assert.AreEqual(0, created);
+        Assert.AreEqual(CancellationToken.None, original.CancellationToken, "WithCancellation returns a copy");
+        using var built = original.Fit(data) as IDisposable;
+        Assert.AreEqual(1, created);
+    }
+
+    // A Flat index whose Train cancels the token (a user pressing stop as the build starts), so the Add after it must see it.
+    private sealed class CancellingIndex(IVectorIndex inner, CancellationTokenSource cancel) : IVectorIndex
+    {
+        public bool Disposed { get; private set; }
+        public int Dimension => inner.Dimension;
+        public int Count => inner.Count;
+        public VectorMetric Metric => inner.Metric;
+        public bool IsExact => inner.IsExact;
+        public bool IsTrained => false;
+        public void Train(ReadOnlySpan<float> vectors) => Train(vectors, CancellationToken.None);
+        public void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
+        {
+            cancel.Cancel();
+            inner.Train(vectors);
+        }
+        public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => inner.Add(ids, vectors);
+        public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken) => inner.Add(ids, vectors, cancellationToken);
+        public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) => inner.Search(queries, k, options);
+        public bool Remove(long id) => inner.Remove(id);
+        public void Compact() => inner.Compact();
+        public void Save(string path) => inner.Save(path);
+        public void Dispose()
+        {
+            Disposed = true;
+            inner.Dispose();
+        }
+    }
+
+    [TestMethod]
     public void Index_Hnsw_RecallAgainstExactAbove90Percent()
     {
         var ml = TestMLContext.Create(seed: 1);
