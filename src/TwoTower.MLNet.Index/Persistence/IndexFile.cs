@@ -30,8 +30,15 @@ public static class IndexFile
     /// creating its folder when missing (as model files are saved).
     /// </summary>
     /// <exception cref="IOException"><paramref name="path"/> is a folder.</exception>
+    public static void Save(string path, string kind, VectorMetric metric, int dimension, Action<BinaryWriter> writePayload) =>
+        Save(path, kind, metric, dimension, writePayload, CancellationToken.None);
+
+    /// <summary>
+    /// <see cref="Save(string, string, VectorMetric, int, Action{BinaryWriter})"/> that <paramref name="cancellationToken"/> can stop.
+    /// </summary>
+    /// <exception cref="IOException"><paramref name="path"/> is a folder.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked before each MiB written and before the rename); the temporary file is deleted and a file already at <paramref name="path"/> is kept.</exception>
-    public static void Save(string path, string kind, VectorMetric metric, int dimension, Action<BinaryWriter> writePayload, CancellationToken cancellationToken = default)
+    public static void Save(string path, string kind, VectorMetric metric, int dimension, Action<BinaryWriter> writePayload, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrEmpty(kind);
