@@ -347,7 +347,7 @@ public sealed class PgVectorIndex : IVectorIndex
         OnTable(cmd.ExecuteNonQuery);
     }
 
-    /// <inheritdoc/>
+    /// <inheritdoc cref="Save(string, CancellationToken)"/>
     public void Save(string path) => Save(path, CancellationToken.None);
 
     /// <summary>Not supported: the vectors are kept by PostgreSQL (back them up with the database; to get a file, add them to a <see cref="Index.Flat.FlatIndex"/> or an HNSW index).</summary>
