@@ -29,6 +29,7 @@ public sealed class RetrievalEngine : IDisposable
     private readonly float[]? _interactionCounts; // null when the model file kept no training history to count
     private int _snapshotDue; // log records after which MaybeSnapshot writes a snapshot
     private string _unembeddable = ""; // why NewItems is null, for PutItem's error
+    private bool _disposed; // read and written under _write
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
         AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, float[]? interactionCounts, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
@@ -340,6 +341,7 @@ public sealed class RetrievalEngine : IDisposable
         var update = new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = record.Id, Title = record.Title, Genres = record.Genres.ToArray(), ReleaseDate = record.ReleaseDate, Vector = vector };
         lock (_write)
         {
+            ThrowIfDisposed();
             CheckGenreRoom(record);
             _log?.Append(update);
             var item = ApplyPut(update, out var existed);
@@ -355,6 +357,7 @@ public sealed class RetrievalEngine : IDisposable
         ArgumentNullException.ThrowIfNull(itemId);
         lock (_write)
         {
+            ThrowIfDisposed();
             if (Catalog.GetLive(itemId) is null) return false;
             _log?.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = itemId });
             ApplyRemove(itemId);
@@ -388,6 +391,7 @@ public sealed class RetrievalEngine : IDisposable
         CatalogKeys(itemIds, "items", nameof(itemIds));
         lock (_write)
         {
+            ThrowIfDisposed();
             _log?.Append(new UpdateRecord { Op = UpdateRecord.AppendHistory, UserId = userId, Items = itemIds.ToArray() });
             var n = ApplyHistory(userId, itemIds);
             MaybeSnapshot();
@@ -400,16 +404,27 @@ public sealed class RetrievalEngine : IDisposable
     {
         lock (_write)
         {
+            ThrowIfDisposed();
             _log?.WriteSnapshot(NetState());
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Closes the update log and the index. A write in progress (e.g. a request that outlived a server's shutdown timeout)
+    /// is finished first, logged and applied; later writes throw <see cref="ObjectDisposedException"/> and change nothing.
+    /// </summary>
     public void Dispose()
     {
-        _log?.Dispose();
-        _index?.Dispose();
+        lock (_write)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _log?.Dispose();
+            _index?.Dispose();
+        }
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     private void CheckGenreRoom(ItemRecord record)
     {
