@@ -1,3 +1,4 @@
+using System.Text;
 using TwoTower.MLNet.Retrieval.Updates;
 
 namespace TwoTower.MLNet.Tests.Retrieval;
@@ -21,6 +22,32 @@ public sealed class UpdateLogTests
         }
         UpdateLog.Open(dir, out var again).Dispose();
         CollectionAssert.AreEqual(new[] { "1", "2" }, again.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
+    [DataRow("")]
+    [DataRow("\0\0\0\0")]
+    public void Open_LastRecordTornByACrashThoughItsNewlineReachedTheDisk_DroppedAndOverwritten(string tail)
+    {
+        // A power cut mid-append can persist the block holding a record's newline but not an earlier one, which reads back
+        // as zeros (and an unwritten block after it as more zeros): that record was never acknowledged, an acknowledged one
+        // is flushed whole, yet the folder no longer opened ("line 2 is not a valid update record") and the server did not start.
+        var dir = TestPaths.TempDir();
+        using (var log = UpdateLog.Open(dir, out _))
+        {
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+        }
+        var torn = Encoding.UTF8.GetBytes("{\"op\":\"remove-item\",\"itemId\":\"2\"}\n" + tail);
+        Array.Clear(torn, 4, 12);
+        using (var stream = new FileStream(Path.Combine(dir, UpdateLog.LogFile), FileMode.Append)) stream.Write(torn);
+        using (var log = UpdateLog.Open(dir, out var recovered))
+        {
+            Assert.HasCount(1, recovered);
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "3" });
+        }
+        UpdateLog.Open(dir, out var again).Dispose();
+        CollectionAssert.AreEqual(new[] { "1", "3" }, again.Select(r => r.ItemId).ToArray());
         Directory.Delete(dir, true);
     }
 

@@ -7,7 +7,8 @@ namespace TwoTower.MLNet.Retrieval.Updates;
 /// <summary>
 /// Durable live updates: an append-only log of <see cref="UpdateRecord"/> lines, flushed to disk before an update is
 /// acknowledged, plus a snapshot of the net state that lets the log be truncated. Recovery = snapshot, then log; a torn
-/// last line (a crash mid-write, never acknowledged) is dropped, a corrupt line elsewhere is an error.
+/// last line (a crash mid-write, never acknowledged: cut short, or unreadable though its newline reached the disk) is
+/// dropped, a corrupt line elsewhere is an error.
 /// </summary>
 public sealed class UpdateLog : IDisposable
 {
@@ -164,6 +165,9 @@ public sealed class UpdateLog : IDisposable
                 }
                 catch (JsonException ex)
                 {
+                    // The last record can be torn with its newline on disk (a power cut persists blocks out of order, an
+                    // unwritten one reads as zeros): never acknowledged, as an acknowledged record is flushed whole.
+                    if (tolerateTornTail && (!complete || Array.IndexOf(bytes, (byte)'\n', end + 1) < 0)) return start;
                     throw new InvalidDataException($"{path} line {line} is not a valid update record: {ex.Message}", ex);
                 }
             }
