@@ -38,7 +38,8 @@ public static class ServingApp
 
     /// <summary>
     /// Builds the web application. The API key comes from <paramref name="options"/> or else the configuration key
-    /// TwoTower:ApiKey (environment variable TwoTower__ApiKey). The caller adds URLs and runs it; the engine is disposed with the app.
+    /// TwoTower:ApiKey (environment variable TwoTower__ApiKey). The caller adds URLs and runs it; the engine is disposed when the app
+    /// stops or is disposed, whichever comes first.
     /// </summary>
     public static WebApplication Build(RetrievalEngine engine, ServingOptions options, string[]? args = null)
     {
@@ -63,10 +64,13 @@ public static class ServingApp
             o.SerializerOptions.NumberHandling = RequestBody.Json.NumberHandling;
             o.SerializerOptions.AllowDuplicateProperties = RequestBody.Json.AllowDuplicateProperties;
         });
-        builder.Services.AddSingleton(engine);
+        // Made by a factory so the container owns it: an app disposed without stopping (a failed start) lets the engine go too.
+        builder.Services.AddSingleton(_ => engine);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServiceMetrics>();
         var app = builder.Build();
+        // The container disposes only what it has handed out: resolved now, in case no request ever asks for it.
+        app.Services.GetRequiredService<RetrievalEngine>();
         app.Lifetime.ApplicationStopped.Register(engine.Dispose);
 
         // Outermost, so it records the status the client received, error answers included.
