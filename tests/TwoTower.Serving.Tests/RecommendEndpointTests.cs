@@ -87,6 +87,16 @@ public sealed class RecommendEndpointTests
     }
 
     [TestMethod]
+    [DataRow(0)]
+    [DataRow(-3)]
+    public async Task Recommend_MinInteractionsBelowOne_400NamingTheValueOnce(int minimum)
+    {
+        // The rule's ArgumentOutOfRangeException added " Actual value was 0." to a message that already named the value.
+        var p = await Problem(await Post("{\"userId\":\"2\",\"filters\":{\"minInteractions\":" + minimum + "}}"), HttpStatusCode.BadRequest);
+        Assert.AreEqual($"filters.minInteractions = {minimum} must be ≥ 1.", p["detail"]!.GetValue<string>());
+    }
+
+    [TestMethod]
     public async Task Recommend_KOutOfRange_400NamingLimit()
     {
         var p = await Problem(await Post("""{"userId":"1","k":0}"""), HttpStatusCode.BadRequest);

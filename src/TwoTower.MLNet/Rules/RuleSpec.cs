@@ -73,7 +73,12 @@ public sealed record RuleSpec
         if (Blocklist is { Count: > 0 } block)
             filters.Add(new BlocklistRule(block.Select(id => catalog.TryGetKey(id, out var k) ? k : -1).Where(k => k >= 0)));
         if (MinInteractions is { } min)
-            filters.Add(new MinInteractionsRule(interactionCounts ?? throw new ArgumentException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions)), min));
+        {
+            var counts = interactionCounts ?? throw new ArgumentException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions));
+            // Checked here without the actual value: the rule's exception adds "Actual value was" to a message that names it.
+            if (min < 1) throw new ArgumentOutOfRangeException(nameof(MinInteractions), $"filters.minInteractions = {min} must be ≥ 1.");
+            filters.Add(new MinInteractionsRule(counts, min));
+        }
         var boosts = Boosts?.Select(kv => float.IsFinite(kv.Value)
             ? new GenreBoost(Mask(catalog, new[] { kv.Key }, "boosts"), kv.Value)
             : throw new ArgumentException($"filters.boosts['{kv.Key}'] = {kv.Value} must be a finite number.", nameof(Boosts))).ToArray();
