@@ -97,6 +97,17 @@ public sealed class RecommendEndpointTests
     }
 
     [TestMethod]
+    [DataRow("")]
+    [DataRow(" \r\n\t ")]
+    public async Task Recommend_EmptyBody_400SaysTheBodyIsEmpty(string body)
+    {
+        // The parser's own words reached the client: "The input does not contain any JSON tokens. Expected the input to
+        // start with a valid JSON token, when isFinalBlock is true."
+        var p = await Problem(await Post(body), HttpStatusCode.BadRequest);
+        Assert.AreEqual("Malformed JSON body: the body is empty; send a JSON object.", p["detail"]!.GetValue<string>());
+    }
+
+    [TestMethod]
     public async Task Recommend_KOutOfRange_400NamingLimit()
     {
         var p = await Problem(await Post("""{"userId":"1","k":0}"""), HttpStatusCode.BadRequest);

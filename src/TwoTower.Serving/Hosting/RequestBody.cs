@@ -38,6 +38,9 @@ internal static class RequestBody
         // A string the reader cannot decode fails as "could not be converted to System.String", which reads as a type error.
         if (ex.InnerException is InvalidOperationException { Message: var inner } && (inner.Contains("UTF-8", StringComparison.Ordinal) || inner.Contains("UTF-16", StringComparison.Ordinal)))
             return $"Malformed JSON body{at}: the string is not valid Unicode (bytes that are not UTF-8, or an escaped lone surrogate such as \\ud800).";
+        // An empty (or all-whitespace) body: the reader's message speaks of its own "JSON tokens" and "isFinalBlock".
+        if (message.StartsWith("The input does not contain any JSON tokens", StringComparison.Ordinal))
+            return "Malformed JSON body: the body is empty; send a JSON object.";
         var converted = Regex.Match(message, @"could not be converted to (?<type>[^\s]+?)\. Path");
         if (converted.Success) return $"Malformed JSON body{at}: expected {Expected(converted.Groups["type"].Value)}.";
         var unmapped = Regex.Match(message, @"The JSON property '(?<name>[^']*)' could not be mapped");
