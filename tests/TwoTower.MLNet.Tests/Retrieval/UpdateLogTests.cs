@@ -87,6 +87,43 @@ public sealed class UpdateLogTests
     }
 
     [TestMethod]
+    public void WriteSnapshot_FlushAfterEmptyingTheLogFails_LaterRecordsStillReadBack()
+    {
+        // The log was emptied, then its flush to disk failed: the log kept counting the old length as acknowledged, so the
+        // next append first stretched the empty file back to that length with zeros and wrote after them. The folder then
+        // no longer opened, or (with the zeros read as a torn last line) lost that acknowledged record.
+        var dir = TestPaths.TempDir();
+        FailingFlushFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FailingFlushFileStream(path), out _))
+        {
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+            stream!.FailNextFlush = true;
+            Assert.ThrowsExactly<IOException>(() => log.WriteSnapshot(new[] { new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "snap" } }));
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "2" });
+        }
+        UpdateLog.Open(dir, out var recovered).Dispose();
+        CollectionAssert.AreEqual(new[] { "snap", "2" }, recovered.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    // Fails one flush to disk when armed, as fsync does on an I/O error.
+    private sealed class FailingFlushFileStream(string path)
+        : FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0)
+    {
+        public bool FailNextFlush { get; set; }
+
+        public override void Flush(bool flushToDisk)
+        {
+            if (FailNextFlush)
+            {
+                FailNextFlush = false;
+                throw new IOException("Input/output error");
+            }
+            base.Flush(flushToDisk);
+        }
+    }
+
+    [TestMethod]
     public void Open_CorruptMiddleLine_ThrowsNamingLine()
     {
         var dir = TestPaths.TempDir();

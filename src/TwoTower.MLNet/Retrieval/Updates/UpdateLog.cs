@@ -126,9 +126,10 @@ public sealed class UpdateLog : IDisposable
             });
             // Records are idempotent, so a crash between the rename and this truncation only replays them once more.
             _log.SetLength(0);
-            _log.Flush(flushToDisk: true);
+            // Counted as empty before the flush: if it fails, the next append must not stretch the file back to the old length.
             _acknowledged = 0;
             RecordsSinceSnapshot = 0;
+            _log.Flush(flushToDisk: true);
         }
     }
 
