@@ -26,4 +26,25 @@ public sealed class ServingAppDisposeTests
         Engine().Dispose();
         Directory.Delete(dir, true);
     }
+
+    [TestMethod]
+    public async Task RequestAfterTheEngineIsDisposed_503ShuttingDown()
+    {
+        // A request that outlives the host's shutdown timeout meets the disposed engine: that was a 500 "unexpected error",
+        // logged with its trace, for a server that is only going away.
+        await using var f = await ServingFixture.StartAsync();
+        f.Engine.Dispose();
+        var put = new HttpRequestMessage(HttpMethod.Put, "/items/late") { Content = new StringContent("{\"title\":\"Late\"}", System.Text.Encoding.UTF8, "application/json") };
+        put.Headers.Add("X-Api-Key", ServingFixture.ApiKey);
+        foreach (var res in new[]
+        {
+            await f.Client.SendAsync(put),
+            await f.Client.PostAsync("/recommend", new StringContent("{\"userId\":\"1\"}", System.Text.Encoding.UTF8, "application/json")),
+        })
+        {
+            Assert.AreEqual(System.Net.HttpStatusCode.ServiceUnavailable, res.StatusCode);
+            Assert.AreEqual("application/problem+json", res.Content.Headers.ContentType?.MediaType);
+            StringAssert.Contains(await res.Content.ReadAsStringAsync(), "The service is shutting down");
+        }
+    }
 }

@@ -146,6 +146,8 @@ public static class ServingApp
             BadHttpRequestException b => (b.StatusCode, b.Message),
             ArgumentException a => (StatusCodes.Status400BadRequest, a.MessageWithoutParameter()),
             KeyNotFoundException k => (StatusCodes.Status404NotFound, k.Message),
+            // Only the engine is disposed in a request's path, when the app stops: a request that outlived the shutdown timeout.
+            ObjectDisposedException => (StatusCodes.Status503ServiceUnavailable, "The service is shutting down; send the request again (to another instance)."),
             InvalidOperationException i when i.Source == typeof(RetrievalEngine).Assembly.GetName().Name => (StatusCodes.Status409Conflict, i.Message),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred; it has been logged."),
         };
