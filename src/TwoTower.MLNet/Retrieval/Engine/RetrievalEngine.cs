@@ -452,29 +452,40 @@ public sealed class RetrievalEngine : IDisposable
         var record = new ItemRecord(r.ItemId!, r.Title, r.Genres ?? Array.Empty<string>(), r.ReleaseDate);
         var before = Catalog.TryGetKey(record.Id, out var oldKey) ? Catalog.Get(oldKey) : null;
         existed = before is { Live: true };
-        var key = Catalog.Put(record, _index is null ? null : r.Vector);
         // An unchanged vector (a catalogue re-sent, a title fixed) stays in the index: removing and re-adding it would leave
         // a tombstone each time and hide the item from searches running between the two steps.
         var sameVector = existed && before!.Vector is { } old && r.Vector is { } now && old.AsSpan().SequenceEqual(now);
-        if (_index is not null && !sameVector)
+        // The index before the catalogue: when its write fails (a shared index out of reach), the catalogue keeps the old
+        // vector, so a retry of the put finds the vector changed and writes the index again instead of skipping it.
+        if (_index is not null && existed && !sameVector)
         {
             // A new vector replaces the old one in one step: a Remove then an Add hid the item from searches between the two.
-            if (existed)
+            try
             {
-                try
-                {
-                    _index.Replace(key, r.Vector);
-                }
-                catch (KeyNotFoundException)
-                {
-                    // A shared index (a pgvector table) lost the row outside this engine: the put stores it again, as Remove then Add did.
-                    _index.Add(new long[] { key }, r.Vector);
-                }
-                MaybeCompactIndex();
+                _index.Replace(oldKey, r.Vector);
             }
-            else _index.Add(new long[] { key }, r.Vector);
+            catch (KeyNotFoundException)
+            {
+                // A shared index (a pgvector table) lost the row outside this engine: the put stores it again, as Remove then Add did.
+                _index.Add(new long[] { oldKey }, r.Vector);
+            }
+            MaybeCompactIndex();
         }
+        var key = Catalog.Put(record, _index is null ? null : r.Vector);
         _changedItems.Add(record.Id);
+        if (_index is not null && !existed)
+        {
+            try
+            {
+                _index.Add(new long[] { key }, r.Vector);
+            }
+            catch
+            {
+                // Not searchable, so not live: a retry of the put then adds it (it found the item live and left the index alone).
+                Catalog.Remove(record.Id);
+                throw;
+            }
+        }
         return Catalog.Get(key)!;
     }
 

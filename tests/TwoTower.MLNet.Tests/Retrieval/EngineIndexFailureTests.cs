@@ -1,0 +1,71 @@
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Retrieval.Engine;
+
+namespace TwoTower.MLNet.Tests.Retrieval;
+
+/// <summary>A put whose index write fails (a shared index out of reach) and the retry that follows.</summary>
+[TestClass]
+public sealed class EngineIndexFailureTests
+{
+    [TestMethod]
+    [DataRow("2")]
+    [DataRow("brand-new")]
+    public void PutItem_IndexWriteFailsOnce_RetryOfThePutStoresTheVector(string itemId)
+    {
+        // The catalogue took the new vector before the index write failed; the retry then found the item live with that
+        // very vector and left the index alone: searches kept the old vector (or, for a new item, never found it) until a restart.
+        FlakyIndex? flaky = null;
+        using var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, new RetrievalEngineOptions
+        {
+            ProjectionMinInteractions = 0,
+            CreateIndex = d => flaky = new FlakyIndex(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
+        });
+        var moved = e.Catalog.Get(0)!.Vector!.Select(v => -100 * v).ToArray();
+        var record = new ItemRecord(itemId, "Moved", [], null);
+        flaky!.FailNextWrite = true;
+        Assert.ThrowsExactly<IOException>(() => e.PutItem(record, moved));
+        e.PutItem(record, moved);
+        var key = e.Catalog.GetLive(itemId)!.Key;
+        Assert.AreEqual(key, (int)flaky.Search(moved, 1).IdsOf(0)[0], "the index holds the new vector");
+        Assert.AreEqual(key, e.Similar("1", 30).Select(s => s.Item.Key).Single(k => k == key), "similar items list it");
+    }
+
+    // A Flat index whose next Add or Replace, when armed, fails as an unreachable database does.
+    private sealed class FlakyIndex(IVectorIndex inner) : IVectorIndex
+    {
+        public bool FailNextWrite { get; set; }
+        public int Dimension => inner.Dimension;
+        public int Count => inner.Count;
+        public int RemovedCount => inner.RemovedCount;
+        public VectorMetric Metric => inner.Metric;
+        public bool IsExact => inner.IsExact;
+        public bool IsTrained => inner.IsTrained;
+        public void Train(ReadOnlySpan<float> vectors) => inner.Train(vectors);
+
+        public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+        {
+            FailIfArmed();
+            inner.Add(ids, vectors);
+        }
+
+        public void Replace(long id, ReadOnlySpan<float> vector)
+        {
+            FailIfArmed();
+            inner.Replace(id, vector);
+        }
+
+        public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) => inner.Search(queries, k, options);
+        public bool Remove(long id) => inner.Remove(id);
+        public void Compact() => inner.Compact();
+        public void Save(string path) => inner.Save(path);
+        public void Dispose() => inner.Dispose();
+
+        private void FailIfArmed()
+        {
+            if (!FailNextWrite) return;
+            FailNextWrite = false;
+            throw new IOException("Connection refused");
+        }
+    }
+}
