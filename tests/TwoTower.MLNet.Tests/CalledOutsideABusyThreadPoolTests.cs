@@ -4,7 +4,6 @@ using TwoTower.MLNet.Features;
 using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Models.Baselines;
 using TwoTower.MLNet.Tests.MatrixFactorization;
-using TwoTower.MLNet.Tests.TwoTowerModel;
 using TwoTower.MLNet.Training;
 using TwoTower.MLNet.TwoTowerModel;
 
@@ -24,8 +23,6 @@ public sealed class CalledOutsideABusyThreadPoolTests
     [DataRow("batch scoring")]
     [DataRow("full-ranking evaluation")]
     [DataRow("genre coherence")]
-    [DataRow("EASE fit, 300 items")]
-    [DataRow("two-tower fit")]
     public void Call_WithTwoThreads_DoesNotWaitForAPoolThread(string call)
     {
         // Found by an audit (as 726aee9 found for the indexes): Parallel.For waits for every replica it queued, so with the pool
@@ -56,15 +53,6 @@ public sealed class CalledOutsideABusyThreadPoolTests
                 // 150 rows: one trailing block of 22 rows, whose GEMM stays on one thread while its rows are split over two.
                 var spd = Spd(150);
                 return () => DenseSpdInverse.FactorLower((float[])spd.Clone(), 150, threads: 2);
-            case "EASE fit, 300 items":
-                // The inverse's GEMMs are split over two threads too.
-                var wide = MfTestData.Data(MfTestData.Random(80, 300, 0.05, 2));
-                return () => new EaseTrainer(new EaseOptions { Threads = 2 }).Fit(wide);
-            case "two-tower fit":
-                var options = TwoTowerTrainerTests.Small(threads: 2);
-                options.Epochs = 1;
-                var log = TwoTowerTrainerTests.ClusteredLog();
-                return () => new TwoTowerTrainer(options).Train(TrainingData.Create(log, null, TwoTowerTrainerTests.Genres()));
             case "item-item fit":
                 return () => new ItemItemTrainer(new ItemItemOptions { Threads = 2 }).Fit(implicitData);
             case "batch scoring":

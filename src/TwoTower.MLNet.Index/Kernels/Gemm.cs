@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using TwoTower.MLNet.Index.Common;
 
 namespace TwoTower.MLNet.Index.Kernels;
 
@@ -80,8 +79,7 @@ public static class Gemm
             if (byColumns)
             {
                 var colsPer = RoundUp((n + threads - 1) / threads, NR);
-                // The caller takes blocks too: Parallel.For waited for a pool thread when called from outside a busy pool.
-                CallerLedLoop.For(threads, threads, t =>
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
                 {
                     var c0 = t * colsPer;
                     var c1 = Math.Min(n, c0 + colsPer);
@@ -90,7 +88,7 @@ public static class Gemm
                 return;
             }
             var rowsPer = RoundUp((m + threads - 1) / threads, MR);
-            CallerLedLoop.For(threads, threads, t =>
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
                 var r0 = t * rowsPer;
                 var r1 = Math.Min(m, r0 + rowsPer);

@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using TwoTower.MLNet.Index.Common;
 
 namespace TwoTower.MLNet.Losses;
 
@@ -85,8 +84,7 @@ public sealed class InBatchSoftmaxLoss : IRetrievalLoss
                 fixed (float* ps = scores, pq = columnLogQ, pg = gradScores)
                 {
                     var (ips, ipq, ipg, hasQ) = ((nint)ps, (nint)pq, (nint)pg, !columnLogQ.IsEmpty);
-                    // The caller takes chunks too: Parallel.For waited for a pool thread when training ran outside a busy pool.
-                    CallerLedLoop.For(chunks, chunks, t =>
+                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, t =>
                     {
                         int r0 = (int)((long)rows * t / chunks), r1 = (int)((long)rows * (t + 1) / chunks);
                         SoftmaxRows(new ReadOnlySpan<float>((float*)ips, rows * columns), columns,

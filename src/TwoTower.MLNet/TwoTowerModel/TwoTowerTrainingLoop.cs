@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using TwoTower.MLNet.Features;
-using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Kernels;
 using TwoTower.MLNet.Losses;
 using TwoTower.MLNet.Optimizers;
@@ -385,8 +384,7 @@ internal sealed class TwoTowerTrainingLoop
 
     private static void Run(bool parallel, Action a, Action b)
     {
-        // The caller runs both when no pool thread comes: Parallel.Invoke waited for one when training ran outside a busy pool.
-        if (parallel) CallerLedLoop.Invoke(a, b);
+        if (parallel) Parallel.Invoke(a, b);
         else
         {
             a();
