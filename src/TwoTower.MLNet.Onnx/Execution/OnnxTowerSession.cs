@@ -21,9 +21,7 @@ public sealed class OnnxTowerSession : IDisposable
     private readonly OrtValue[] _outputValues = new OrtValue[1];
     private readonly long[][] _inputShapes;
     private readonly long[] _outputShape = new long[2];
-    private readonly Lock _gate = new(); // guards the two flags below
-    private bool _disposed;
-    private bool _running; // a Run is using the shared input and output slots and the native session
+    private readonly SessionRunGate _gate = new();
 
     /// <summary>Wraps an existing session (which must have a float output "embedding" [N,d]).</summary>
     /// <param name="session">The ONNX Runtime session.</param>
@@ -101,7 +99,7 @@ public sealed class OnnxTowerSession : IDisposable
     /// <exception cref="InvalidOperationException">Another thread's Run on this session is in progress.</exception>
     public void Run(OnnxTowerBatch batch, Memory<float> destination)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_gate.IsDisposed, this);
         ArgumentNullException.ThrowIfNull(batch);
         int rows = batch.RowCount;
         if (destination.Length < rows * Dimension)
@@ -110,14 +108,7 @@ public sealed class OnnxTowerSession : IDisposable
             if (Array.IndexOf(_inputNames, name) < 0)
                 throw new ArgumentException($"Batch sets input '{name}', which the model does not have (inputs: {string.Join(", ", _inputNames)}).", nameof(batch));
 
-        // The input and output slots are fields: a second thread's call would swap its tensors into this one's run.
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_running)
-                throw new InvalidOperationException($"{nameof(OnnxTowerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
-            _running = true;
-        }
+        _gate.Enter(this);
         try
         {
             for (int i = 0; i < _inputNames.Length; i++)
@@ -153,13 +144,7 @@ public sealed class OnnxTowerSession : IDisposable
     // A Dispose that came during the run left the native session to this point: released once nothing runs on it.
     private void EndRun()
     {
-        bool release;
-        lock (_gate)
-        {
-            _running = false;
-            release = _disposed;
-        }
-        if (release) ReleaseNative();
+        if (_gate.Exit()) ReleaseNative();
     }
 
     private static string Describe(OnnxTowerInputInfo info) =>
@@ -168,15 +153,7 @@ public sealed class OnnxTowerSession : IDisposable
     /// <summary>Closes the session; a Run in progress on another thread finishes first, and the session closes as it ends.</summary>
     public void Dispose()
     {
-        bool release;
-        lock (_gate)
-        {
-            if (_disposed) return;
-            _disposed = true;
-            // Releasing the native session under a running call crashed the process.
-            release = !_running;
-        }
-        if (release) ReleaseNative();
+        if (_gate.Dispose()) ReleaseNative();
     }
 
     private void ReleaseNative()

@@ -20,9 +20,7 @@ public sealed class OnnxScorerSession : IDisposable
     private readonly string[] _outputNames = [OnnxScorerSpec.ScoresOutputName, OnnxScorerSpec.IndicesOutputName];
     private readonly OrtValue[] _inputs;
     private readonly OrtValue[] _outputs = new OrtValue[2];
-    private readonly Lock _gate = new(); // guards the two flags below
-    private bool _disposed;
-    private bool _running; // a Run is using the shared input and output slots and the native session
+    private readonly SessionRunGate _gate = new();
 
     /// <summary>Wraps a session over a scorer model (metadata kind "scorer").</summary>
     /// <exception cref="ArgumentException">The model is not a scorer written by <see cref="OnnxScorerExporter"/>.</exception>
@@ -93,7 +91,7 @@ public sealed class OnnxScorerSession : IDisposable
     /// <exception cref="InvalidOperationException">Another thread's Run on this session is in progress.</exception>
     public void Run(Memory<float> queries, int rowCount, Memory<float>? mask, Memory<float> scores, Memory<long> indices)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_gate.IsDisposed, this);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowCount);
         Require(queries.Length, rowCount * Dimension, nameof(queries), "rowCount*Dimension", rowCount, Dimension);
         Require(scores.Length, rowCount * K, nameof(scores), "rowCount*K", rowCount, K);
@@ -102,14 +100,7 @@ public sealed class OnnxScorerSession : IDisposable
         if (!HasMask && mask is not null) throw new ArgumentException("The scorer was exported without an exclusion mask; pass null.", nameof(mask));
         if (mask is { } m) Require(m.Length, rowCount * ItemCount, nameof(mask), "rowCount*ItemCount", rowCount, ItemCount);
         var info = OrtMemoryInfo.DefaultInstance;
-        // The input and output slots are fields: a second thread's call would swap its tensors into this one's run.
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_running)
-                throw new InvalidOperationException($"{nameof(OnnxScorerSession)}.Run was called while another Run on this session was in progress: a session is not thread-safe; use one per thread (or a pool).");
-            _running = true;
-        }
+        _gate.Enter(this);
         try
         {
             _inputs[0] = OrtValue.CreateTensorValueFromMemory(info, queries[..(rowCount * Dimension)], [rowCount, Dimension]);
@@ -129,13 +120,7 @@ public sealed class OnnxScorerSession : IDisposable
     // A Dispose that came during the run left the native session to this point: released once nothing runs on it.
     private void EndRun()
     {
-        bool release;
-        lock (_gate)
-        {
-            _running = false;
-            release = _disposed;
-        }
-        if (release) ReleaseNative();
+        if (_gate.Exit()) ReleaseNative();
     }
 
     private static string Metadata(IReadOnlyDictionary<string, string> meta, string key) =>
@@ -155,15 +140,7 @@ public sealed class OnnxScorerSession : IDisposable
     /// <summary>Closes the session; a Run in progress on another thread finishes first, and the session closes as it ends.</summary>
     public void Dispose()
     {
-        bool release;
-        lock (_gate)
-        {
-            if (_disposed) return;
-            _disposed = true;
-            // Releasing the native session under a running call crashed the process.
-            release = !_running;
-        }
-        if (release) ReleaseNative();
+        if (_gate.Dispose()) ReleaseNative();
     }
 
     private void ReleaseNative()
