@@ -171,7 +171,10 @@ public sealed class RecommendEndpointTests
             Assert.AreEqual(detail, p["detail"]!.GetValue<string>(), body);
         }
         var q = await Problem(await s_fixture.Client.GetAsync("/items/5/similar?k=abc"), HttpStatusCode.BadRequest);
-        StringAssert.Contains(q["detail"]!.GetValue<string>(), "could not be read (e.g. k must be an integer)");
+        StringAssert.Contains(q["detail"]!.GetValue<string>(), "could not be read (e.g. k must be one integer)");
+        // A repeated k was answered "k must be an integer" of two integers.
+        q = await Problem(await s_fixture.Client.GetAsync("/items/5/similar?k=3&k=4"), HttpStatusCode.BadRequest);
+        StringAssert.Contains(q["detail"]!.GetValue<string>(), "could not be read (e.g. k must be one integer)");
     }
 
     [TestMethod]

@@ -27,7 +27,7 @@ internal static class ServeCommand
         var pgTable = new Option<string>("--pg-table") { Description = "Table for --pg.", DefaultValueFactory = _ => new PgVectorOptions().Table };
         var maxK = new Option<int>("--max-k") { Description = "Largest k a request may ask for.", DefaultValueFactory = _ => 200 };
         var deterministic = new Option<bool>("--deterministic-index") { Description = "Build the HNSW index with one thread: every server started on the same model gives the same answers (replicas, restarts); slower start." };
-        var cmd = new Command("serve", "Serve recommendations over HTTP (POST /recommend, GET /items/{id}/similar, PUT/DELETE /items/{id}, /health, /metrics, OpenAPI, demo page at /).");
+        var cmd = new Command("serve", "Serve recommendations over HTTP (POST /recommend, GET /items/{id}, GET /items/{id}/similar, PUT/DELETE /items/{id}, PUT /users/{id}/history, GET /genres, /health, /metrics, OpenAPI, demo page at /).");
         foreach (var o in new Option[] { model, urls, data, state, apiKey, config, index, pg, pgTable, maxK, deterministic }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {

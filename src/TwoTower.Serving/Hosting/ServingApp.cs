@@ -165,7 +165,7 @@ public static class ServingApp
         var ctx = context.HttpContext;
         var detail = ctx.Response.StatusCode switch
         {
-            StatusCodes.Status400BadRequest => $"A route or query value of {ctx.Request.Path}{ctx.Request.QueryString} could not be read (e.g. k must be an integer).",
+            StatusCodes.Status400BadRequest => $"A route or query value of {ctx.Request.Path}{ctx.Request.QueryString} could not be read (e.g. k must be one integer).",
             StatusCodes.Status404NotFound => $"No endpoint at {ctx.Request.Method} {ctx.Request.Path}; see /openapi/v1.json.",
             StatusCodes.Status405MethodNotAllowed => $"{ctx.Request.Method} is not allowed on {ctx.Request.Path}.",
             StatusCodes.Status415UnsupportedMediaType => $"Content-Type '{ctx.Request.ContentType}' is not supported; send application/json.",
