@@ -148,7 +148,8 @@ public static class ServingApp
             KeyNotFoundException k => (StatusCodes.Status404NotFound, k.Message),
             // Only the engine is disposed in a request's path, when the app stops: a request that outlived the shutdown timeout.
             ObjectDisposedException => (StatusCodes.Status503ServiceUnavailable, "The service is shutting down; send the request again (to another instance)."),
-            InvalidOperationException i when i.Source == typeof(RetrievalEngine).Assembly.GetName().Name => (StatusCodes.Status409Conflict, i.Message),
+            // Only the engine's own refusals: any InvalidOperationException of its assembly (a broken invariant) became an unlogged 409.
+            RetrievalConflictException c => (StatusCodes.Status409Conflict, c.Message),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred; it has been logged."),
         };
         if (status == StatusCodes.Status500InternalServerError)

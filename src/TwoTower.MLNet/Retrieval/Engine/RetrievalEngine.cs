@@ -275,12 +275,12 @@ public sealed class RetrievalEngine : IDisposable
     /// <param name="rules">Filters, boosts and a per-genre cap, or null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
     /// <exception cref="KeyNotFoundException">No live item has this id.</exception>
-    /// <exception cref="InvalidOperationException">The model has no item vectors.</exception>
+    /// <exception cref="RetrievalConflictException">The model has no item vectors.</exception>
     public IReadOnlyList<RecommendedItem> Similar(string itemId, int k, RuleSet? rules = null)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
-        if (_index is null) throw new InvalidOperationException($"Model type '{Model.ModelType}' has no item vectors, so similar items cannot be searched.");
+        if (_index is null) throw new RetrievalConflictException($"Model type '{Model.ModelType}' has no item vectors, so similar items cannot be searched.");
         var item = Catalog.GetLive(itemId) ?? throw new KeyNotFoundException($"Unknown item id '{itemId}'.");
         rules ??= RuleSet.Empty;
         var self = item.Key;
@@ -310,6 +310,7 @@ public sealed class RetrievalEngine : IDisposable
     /// Adds or replaces an item. Without a vector, an embedding model's item gets one from its content (<see cref="NewItems"/>).
     /// Returns the stored item once the change is durable and visible.
     /// </summary>
+    /// <exception cref="RetrievalConflictException">No vector was given and the engine cannot embed the item from its content.</exception>
     public CatalogItem PutItem(ItemRecord record, float[]? vector = null) => PutItem(record, vector, out _);
 
     /// <summary>
@@ -325,7 +326,7 @@ public sealed class RetrievalEngine : IDisposable
         if (_index is not null)
         {
             if (vector is null)
-                vector = NewItems?.Embed(record) ?? throw new InvalidOperationException($"This engine cannot embed new items from content ({_unembeddable}): send the item's vector.");
+                vector = NewItems?.Embed(record) ?? throw new RetrievalConflictException($"This engine cannot embed new items from content ({_unembeddable}): send the item's vector.");
             else if (vector.Length != _index.Dimension)
                 throw new ArgumentException($"vector has {vector.Length} values; the model's dimension is {_index.Dimension}.", nameof(vector));
             double squares = 0;
