@@ -201,7 +201,7 @@ public sealed class RetrievalEngineTests
         using var e = RetrievalEngine.Create(RetrievalFixture.Model(users: 5, items: 30, perUser: 3), RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
         Assert.HasCount(10, e.Recommend(new RecommendRequest { UserId = "1", K = 10 }).Items);
         Assert.IsNull(e.NewItems);
-        var ex = Assert.ThrowsExactly<InvalidOperationException>(() => e.PutItem(new ItemRecord("new", "New", ["Comedy"], null)));
+        var ex = Assert.ThrowsExactly<RetrievalConflictException>(() => e.PutItem(new ItemRecord("new", "New", ["Comedy"], null)));
         StringAssert.Contains(ex.Message, "ProjectionMinInteractions");
         e.PutItem(new ItemRecord("new", "New", ["Comedy"], null), new float[4]);
     }
