@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.Retrieval.Candidates;
+using TwoTower.MLNet.Tests.Retrieval;
 
 namespace TwoTower.Serving.Tests;
 
@@ -41,22 +42,8 @@ public sealed class ErrorClassificationTests
         JsonNode.Parse(await res.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
 
     // Passes everything on, but answers every search with one hit more than asked (a broken shared index).
-    private sealed class OneHitTooMany(IVectorIndex inner) : IVectorIndex
+    private sealed class OneHitTooMany(IVectorIndex inner) : ForwardingIndex(inner)
     {
-        public int Dimension => inner.Dimension;
-        public int Count => inner.Count;
-        public int RemovedCount => inner.RemovedCount;
-        public VectorMetric Metric => inner.Metric;
-        public bool IsExact => inner.IsExact;
-        public bool IsTrained => inner.IsTrained;
-        public void Train(ReadOnlySpan<float> vectors) => inner.Train(vectors);
-        public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => inner.Add(ids, vectors);
-        public bool Remove(long id) => inner.Remove(id);
-        public void Replace(long id, ReadOnlySpan<float> vector) => inner.Replace(id, vector);
-        public void Compact() => inner.Compact();
-        public void Save(string path) => inner.Save(path);
-        public void Dispose() => inner.Dispose();
-
-        public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) => inner.Search(queries, k + 1, options);
+        public override SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) => Inner.Search(queries, k + 1, options);
     }
 }

@@ -48,34 +48,20 @@ public sealed class EngineDisposeTests
     }
 
     // A Flat index whose Add, once armed, signals Entered and waits for Release (a slow shared index mid-write).
-    private sealed class GatedIndex(IVectorIndex inner) : IVectorIndex
+    private sealed class GatedIndex(IVectorIndex inner) : ForwardingIndex(inner)
     {
         public volatile bool Armed;
         public ManualResetEventSlim Entered { get; } = new();
         public ManualResetEventSlim Release { get; } = new();
-        public int Dimension => inner.Dimension;
-        public int Count => inner.Count;
-        public int RemovedCount => inner.RemovedCount;
-        public VectorMetric Metric => inner.Metric;
-        public bool IsExact => inner.IsExact;
-        public bool IsTrained => inner.IsTrained;
-        public void Train(ReadOnlySpan<float> vectors) => inner.Train(vectors);
 
-        public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+        public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
         {
             if (Armed)
             {
                 Entered.Set();
                 Release.Wait(TimeSpan.FromSeconds(30));
             }
-            inner.Add(ids, vectors);
+            Inner.Add(ids, vectors);
         }
-
-        public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) => inner.Search(queries, k, options);
-        public bool Remove(long id) => inner.Remove(id);
-        public void Replace(long id, ReadOnlySpan<float> vector) => inner.Replace(id, vector);
-        public void Compact() => inner.Compact();
-        public void Save(string path) => inner.Save(path);
-        public void Dispose() => inner.Dispose();
     }
 }

@@ -32,34 +32,21 @@ public sealed class EngineIndexFailureTests
     }
 
     // A Flat index whose next Add or Replace, when armed, fails as an unreachable database does.
-    private sealed class FlakyIndex(IVectorIndex inner) : IVectorIndex
+    private sealed class FlakyIndex(IVectorIndex inner) : ForwardingIndex(inner)
     {
         public bool FailNextWrite { get; set; }
-        public int Dimension => inner.Dimension;
-        public int Count => inner.Count;
-        public int RemovedCount => inner.RemovedCount;
-        public VectorMetric Metric => inner.Metric;
-        public bool IsExact => inner.IsExact;
-        public bool IsTrained => inner.IsTrained;
-        public void Train(ReadOnlySpan<float> vectors) => inner.Train(vectors);
 
-        public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
+        public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
         {
             FailIfArmed();
-            inner.Add(ids, vectors);
+            Inner.Add(ids, vectors);
         }
 
-        public void Replace(long id, ReadOnlySpan<float> vector)
+        public override void Replace(long id, ReadOnlySpan<float> vector)
         {
             FailIfArmed();
-            inner.Replace(id, vector);
+            Inner.Replace(id, vector);
         }
-
-        public SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) => inner.Search(queries, k, options);
-        public bool Remove(long id) => inner.Remove(id);
-        public void Compact() => inner.Compact();
-        public void Save(string path) => inner.Save(path);
-        public void Dispose() => inner.Dispose();
 
         private void FailIfArmed()
         {
