@@ -124,6 +124,61 @@ public sealed class UpdateLogTests
     }
 
     [TestMethod]
+    public void RetractLast_ThenAppend_TakenBackRecordIsNotReplayed()
+    {
+        var dir = TestPaths.TempDir();
+        using (var log = UpdateLog.Open(dir, out _))
+        {
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "failed" });
+            log.RetractLast();
+            Assert.AreEqual(1, log.RecordsSinceSnapshot);
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "3" });
+        }
+        UpdateLog.Open(dir, out var recovered).Dispose();
+        CollectionAssert.AreEqual(new[] { "1", "3" }, recovered.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
+    public void RetractLast_FlushOfTheCutFails_NextAppendCutsItFirst()
+    {
+        var dir = TestPaths.TempDir();
+        FailingFlushFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FailingFlushFileStream(path), out _))
+        {
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "failed" });
+            stream!.FailNextFlush = true;
+            Assert.ThrowsExactly<IOException>(log.RetractLast);
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "3" });
+        }
+        UpdateLog.Open(dir, out var recovered).Dispose();
+        CollectionAssert.AreEqual(new[] { "1", "3" }, recovered.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
+    public void RetractLast_NoRecordSinceOpenSnapshotOrRetraction_ThrowsAndKeepsTheLog()
+    {
+        var dir = TestPaths.TempDir();
+        using (var log = UpdateLog.Open(dir, out _))
+        {
+            Assert.ThrowsExactly<InvalidOperationException>(log.RetractLast, "nothing appended since open");
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "a" });
+            log.WriteSnapshot(new[] { new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "snap" } });
+            Assert.ThrowsExactly<InvalidOperationException>(log.RetractLast, "the snapshot holds the record now");
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "b" });
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "c" });
+            log.RetractLast();
+            Assert.ThrowsExactly<InvalidOperationException>(log.RetractLast, "only the latest record can be taken back");
+        }
+        UpdateLog.Open(dir, out var recovered).Dispose();
+        CollectionAssert.AreEqual(new[] { "snap", "b" }, recovered.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public void Open_CorruptMiddleLine_ThrowsNamingLine()
     {
         var dir = TestPaths.TempDir();

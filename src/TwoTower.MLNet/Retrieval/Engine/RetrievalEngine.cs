@@ -344,9 +344,18 @@ public sealed class RetrievalEngine : IDisposable
         {
             ThrowIfDisposed();
             CheckGenreRoom(record);
-            _log?.Append(update);
-            var item = ApplyPut(update, out var existed);
-            created = !existed;
+            var before = LogBeforeApply(update);
+            CatalogItem item;
+            try
+            {
+                item = ApplyPut(update, out var existed);
+                created = !existed;
+            }
+            catch
+            {
+                TakeBackFailedUpdate(before);
+                throw;
+            }
             MaybeSnapshot();
             return item;
         }
@@ -426,6 +435,48 @@ public sealed class RetrievalEngine : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // An item and the catalogue's genre count as an update found them, for TakeBackFailedUpdate.
+    private readonly record struct ItemBeforeUpdate(string ItemId, CatalogItem? Item, int Genres);
+
+    // Logged first, so that a crash between logging and applying replays the update.
+    private ItemBeforeUpdate LogBeforeApply(UpdateRecord update)
+    {
+        var id = update.ItemId!;
+        var before = new ItemBeforeUpdate(id, Catalog.TryGetKey(id, out var key) ? Catalog.Get(key) : null, Catalog.Genres.Count);
+        _log?.Append(update);
+        return before;
+    }
+
+    /// <summary>
+    /// After a logged update failed to apply (the caller is told it failed), makes the log recover the item as the failure
+    /// left it: the record is taken back when the catalogue is as before; when the failure left traces a replay must give
+    /// alike (a new item keeps the key and genres it was given, dead), the item's present state is logged after it.
+    /// </summary>
+    private void TakeBackFailedUpdate(ItemBeforeUpdate before)
+    {
+        if (_log is null) return;
+        var now = Catalog.TryGetKey(before.ItemId, out var key) ? Catalog.Get(key) : null;
+        var unchanged = ReferenceEquals(before.Item, now) && Catalog.Genres.Count == before.Genres;
+        try
+        {
+            if (unchanged) _log.RetractLast();
+            else _log.Append(now is { Live: true } ? PutRecordOf(now) : new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = before.ItemId });
+        }
+        catch (IOException)
+        {
+            // The disk failed as well; the caller gets the apply's failure. The failed update is still the last record (a
+            // failed append is cut off): taking it back at least keeps it from returning, and should this cut fail too, the
+            // log makes it before its next append.
+            if (!unchanged)
+                try { _log.RetractLast(); } catch (IOException) { }
+        }
+    }
+
+    private static UpdateRecord PutRecordOf(CatalogItem item) => new()
+    {
+        Op = UpdateRecord.PutItem, ItemId = item.Record.Id, Title = item.Record.Title, Genres = item.Record.Genres.ToArray(), ReleaseDate = item.Record.ReleaseDate, Vector = item.Vector,
+    };
 
     private void CheckGenreRoom(ItemRecord record)
     {
@@ -537,7 +588,7 @@ public sealed class RetrievalEngine : IDisposable
             var id = item.Record.Id;
             // An item added at run time and removed since must still exist on replay: histories may name it.
             if (item.Live || key >= Model.Items.Count)
-                state.Add(new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = id, Title = item.Record.Title, Genres = item.Record.Genres.ToArray(), ReleaseDate = item.Record.ReleaseDate, Vector = item.Vector });
+                state.Add(PutRecordOf(item));
             if (!item.Live) state.Add(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = id });
         }
         foreach (var (user, keys) in Histories.LiveHistories.OrderBy(kv => kv.Key, StringComparer.Ordinal))

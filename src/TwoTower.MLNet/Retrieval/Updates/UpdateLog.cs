@@ -27,6 +27,8 @@ public sealed class UpdateLog : IDisposable
     private readonly FileStream _lock;
     // Bytes of the log that hold acknowledged records; a failed append may leave more on disk, cut off before the next.
     private long _acknowledged;
+    // Where the last appended record starts, while RetractLast may take it back (-1: no record since open, snapshot or retraction).
+    private long _lastRecordStart = -1;
 
     private UpdateLog(string directory, FileStream log, FileStream lockFile, int records)
     {
@@ -109,8 +111,30 @@ public sealed class UpdateLog : IDisposable
                 try { _log.SetLength(_acknowledged); } catch (IOException) { } // else the next append cuts it
                 throw;
             }
+            _lastRecordStart = _acknowledged;
             _acknowledged += bytes.Length;
             RecordsSinceSnapshot++;
+        }
+    }
+
+    /// <summary>
+    /// Takes the last appended record back out of the log: its update failed to apply after it was logged, the caller was
+    /// told so, and a restart must not replay it. Only the latest record can be taken back, and only until a snapshot.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No record was appended since the log was opened, since the last snapshot or since the last retraction.</exception>
+    /// <exception cref="IOException">The cut could not be written; the next <see cref="Append"/> or <see cref="WriteSnapshot"/> makes it first.</exception>
+    public void RetractLast()
+    {
+        lock (_gate)
+        {
+            if (_lastRecordStart < 0)
+                throw new InvalidOperationException("No record to take back: none was appended since the log was opened, snapshotted or last took one back.");
+            // Counted as gone before the cut: if the cut fails, the next append cuts the file to this length before writing.
+            _acknowledged = _lastRecordStart;
+            _lastRecordStart = -1;
+            RecordsSinceSnapshot--;
+            _log.SetLength(_acknowledged);
+            _log.Flush(flushToDisk: true);
         }
     }
 
@@ -128,6 +152,7 @@ public sealed class UpdateLog : IDisposable
             _log.SetLength(0);
             // Counted as empty before the flush: if it fails, the next append must not stretch the file back to the old length.
             _acknowledged = 0;
+            _lastRecordStart = -1;
             RecordsSinceSnapshot = 0;
             _log.Flush(flushToDisk: true);
         }
