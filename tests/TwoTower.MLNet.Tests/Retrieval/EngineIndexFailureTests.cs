@@ -4,7 +4,7 @@ using TwoTower.MLNet.Retrieval.Engine;
 
 namespace TwoTower.MLNet.Tests.Retrieval;
 
-/// <summary>A put whose index write fails (a shared index out of reach), the retry that follows, and the restart after it.</summary>
+/// <summary>A put or a remove whose index write fails (a shared index out of reach), the retry that follows, and the restart after it.</summary>
 [TestClass]
 public sealed class EngineIndexFailureTests
 {
@@ -68,6 +68,34 @@ public sealed class EngineIndexFailureTests
         Directory.Delete(dir, true);
     }
 
+    [TestMethod]
+    public void RemoveItem_IndexRemoveFails_ItemStaysLiveAndIndexedAndRetryRemovesIt()
+    {
+        // The catalogue dropped the item before the index Remove failed: the index kept its row (never served, but stored
+        // until a compaction), a retry answered false (already removed) and left that row there.
+        var dir = TestPaths.TempDir();
+        FlakyIndex? flaky = null;
+        using (var e = Engine(dir, d => flaky = new FlakyIndex(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct))))
+        {
+            var removedBefore = flaky!.RemovedCount;
+            flaky.FailNextRemove = true;
+            Assert.ThrowsExactly<IOException>(() => e.RemoveItem("2"));
+            Assert.IsNotNull(e.Catalog.GetLive("2"), "the failed remove left the item live, as the index still holds it");
+            Assert.AreEqual(removedBefore, flaky.RemovedCount, "the index row is untouched");
+        }
+        using (var restarted = Engine(dir, d => flaky = new FlakyIndex(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct))))
+        {
+            Assert.IsNotNull(restarted.Catalog.GetLive("2"), "the failed remove did not come back after a restart");
+            var removedBefore = flaky!.RemovedCount;
+            Assert.IsTrue(restarted.RemoveItem("2"), "the retry removes the item");
+            Assert.IsNull(restarted.Catalog.GetLive("2"));
+            Assert.AreEqual(removedBefore + 1, flaky.RemovedCount, "and its index row");
+        }
+        using (var again = Engine(dir, null))
+            Assert.IsNull(again.Catalog.GetLive("2"), "the retried remove is durable");
+        Directory.Delete(dir, true);
+    }
+
     private static RetrievalEngine Engine(string state, Func<int, IVectorIndex>? createIndex) =>
         RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, new RetrievalEngineOptions
         {
@@ -77,10 +105,12 @@ public sealed class EngineIndexFailureTests
             CreateIndex = createIndex,
         });
 
-    // A Flat index whose next Add or Replace, when armed, fails as an unreachable database does.
+    // A Flat index whose next Add or Replace, or next Remove, when armed, fails as an unreachable database does.
     private sealed class FlakyIndex(IVectorIndex inner) : ForwardingIndex(inner)
     {
         public bool FailNextWrite { get; set; }
+
+        public bool FailNextRemove { get; set; }
 
         public override void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors)
         {
@@ -92,6 +122,16 @@ public sealed class EngineIndexFailureTests
         {
             FailIfArmed();
             Inner.Replace(id, vector);
+        }
+
+        public override bool Remove(long id)
+        {
+            if (FailNextRemove)
+            {
+                FailNextRemove = false;
+                throw new IOException("Connection refused");
+            }
+            return Inner.Remove(id);
         }
 
         private void FailIfArmed()

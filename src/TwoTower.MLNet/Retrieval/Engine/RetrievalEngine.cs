@@ -369,8 +369,16 @@ public sealed class RetrievalEngine : IDisposable
         {
             ThrowIfDisposed();
             if (Catalog.GetLive(itemId) is null) return false;
-            _log?.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = itemId });
-            ApplyRemove(itemId);
+            var before = LogBeforeApply(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = itemId });
+            try
+            {
+                ApplyRemove(itemId);
+            }
+            catch
+            {
+                TakeBackFailedUpdate(before);
+                throw;
+            }
             MaybeSnapshot();
             return true;
         }
@@ -543,8 +551,13 @@ public sealed class RetrievalEngine : IDisposable
 
     private void ApplyRemove(string id)
     {
-        if (Catalog.TryGetKey(id, out var key) && Catalog.Remove(id) && _index is not null && _index.Remove(key)) MaybeCompactIndex();
         _changedItems.Add(id);
+        if (!Catalog.TryGetKey(id, out var key) || !Catalog.IsLive(key)) return;
+        // The index before the catalogue: when its Remove fails (a shared index out of reach), the item stays live and
+        // indexed, and a retry finds it live and removes both. The other order left a row no search would serve, and no retry remove.
+        var removedRow = _index is not null && _index.Remove(key);
+        Catalog.Remove(id);
+        if (removedRow) MaybeCompactIndex();
     }
 
     // Amortised: a rebuild after Θ(live) removals costs O(1) rebuilt vectors per update.
