@@ -72,6 +72,8 @@ public static class IndexFile
             // The last moment a cancel can leave the previous file in place.
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
+            // The rename is on disk only once the folder is: a caller may act on the saved file (delete the one it replaces).
+            DirectorySync.Flush(folder);
         }
         finally
         {

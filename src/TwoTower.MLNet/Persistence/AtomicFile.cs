@@ -1,8 +1,12 @@
+using TwoTower.MLNet.Index.Persistence;
+
 namespace TwoTower.MLNet.Persistence;
 
 /// <summary>
 /// Writes a file through a temporary sibling that is flushed to disk and then renamed over the target, so a reader sees
 /// the old file or the whole new one, never a partial one, and a failed write leaves the old file and no temporary behind.
+/// The folder is flushed after the rename (Linux, macOS), so a returned write survives a power cut; should that flush
+/// fail, the new file is in place but the write throws, as it may not survive one.
 /// </summary>
 public static class AtomicFile
 {
@@ -33,10 +37,11 @@ public static class AtomicFile
                 fs.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);
+            DirectorySync.Flush(Path.GetDirectoryName(full)!);
         }
         catch
         {
-            // Best effort: whatever failed, the target is untouched and the temporary goes.
+            // Best effort: whatever failed, the target is untouched (or, after the rename, whole) and the temporary goes.
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
@@ -72,6 +77,7 @@ public static class AtomicFile
                 fs.Flush(flushToDisk: true);
             }
             for (var i = 0; i < targets.Length; i++) File.Move(temporaries[i], targets[i], overwrite: true);
+            foreach (var folder in targets.Select(t => Path.GetDirectoryName(t)!).Distinct(StringComparer.Ordinal)) DirectorySync.Flush(folder);
         }
         catch
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using TwoTower.MLNet.Index.Persistence;
 using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Retrieval.Updates;
@@ -84,8 +85,18 @@ public sealed class UpdateLog : IDisposable
             fromLog = records.Count - before;
         }
         var stream = openLog(logPath);
-        stream.SetLength(validLength); // drop a torn tail so the next record starts on a fresh line
-        stream.Seek(0, SeekOrigin.End);
+        try
+        {
+            stream.SetLength(validLength); // drop a torn tail so the next record starts on a fresh line
+            stream.Seek(0, SeekOrigin.End);
+            // A log file just created has its name only in the folder: records flushed into it are lost with the name in a power cut.
+            DirectorySync.Flush(directory);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
         recovered = records;
         return new UpdateLog(directory, stream, lockFile, fromLog);
     }
@@ -138,7 +149,7 @@ public sealed class UpdateLog : IDisposable
         }
     }
 
-    /// <summary>Writes the net state as the new snapshot (atomically: temp file, flush, rename), then empties the log.</summary>
+    /// <summary>Writes the net state as the new snapshot (atomically: temp file, flush, rename, flush of the folder), then empties the log.</summary>
     public void WriteSnapshot(IEnumerable<UpdateRecord> state)
     {
         ArgumentNullException.ThrowIfNull(state);
