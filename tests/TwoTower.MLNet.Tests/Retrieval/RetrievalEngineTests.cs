@@ -439,6 +439,26 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    [DataRow("")]
+    [DataRow(" ")]
+    public void PutItem_BlankGenre_RefusedAndTheStateFolderStillOpens(string genre)
+    {
+        // The catalogue took the blank genre; the next snapshot wrote it into the genre vocabulary, whose replay refuses blank
+        // names: the server no longer started ("State folder ... does not fit this model").
+        var dir = TestPaths.TempDir();
+        var vector = Enumerable.Repeat(0.5f, 4).ToArray();
+        using (var e = Engine(dir))
+        {
+            var ex = Assert.ThrowsExactly<ArgumentException>(() => e.PutItem(new ItemRecord("n1", "New", new[] { "Action", genre }, null), vector));
+            StringAssert.Contains(ex.Message, "genre");
+            e.Snapshot();
+        }
+        using (var e = Engine(dir))
+            Assert.IsNull(e.Catalog.GetLive("n1"));
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public void Restart_AfterUpdates_KeepsEveryAcknowledgedUpdate()
     {
         foreach (var snapshotEvery in new[] { 1000, 2 })
