@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using TwoTower.MLNet.Retrieval.Catalog;
+using TwoTower.MLNet.Retrieval.Engine;
 
 namespace TwoTower.MLNet.Rules;
 
@@ -42,7 +43,8 @@ public sealed record RuleSpec
         && Blocklist is null && MinInteractions is null && MaxPerGenre is null && Boosts is null;
 
     /// <summary>
-    /// Builds the rule set; throws <see cref="ArgumentException"/> naming an unknown genre or a bad value. Unknown blocklist
+    /// Builds the rule set; throws <see cref="InvalidRetrievalRequestException"/> (an <see cref="ArgumentException"/>) naming an
+    /// unknown genre or a bad value, which the HTTP service answers 400. Unknown blocklist
     /// ids are ignored (nothing to block). <paramref name="interactionCounts"/> (training interactions per item key) serve
     /// <see cref="MinInteractions"/>.
     /// </summary>
@@ -56,7 +58,7 @@ public sealed record RuleSpec
         var filters = new List<IItemFilterRule>();
         if (IncludeGenres is { } inc)
         {
-            if (inc.Count == 0) throw new ArgumentException("filters.includeGenres is empty; list at least one genre or leave it out.", nameof(IncludeGenres));
+            if (inc.Count == 0) throw new InvalidRetrievalRequestException("filters.includeGenres is empty; list at least one genre or leave it out.", nameof(IncludeGenres));
             var mask = Mask(catalog, inc, "includeGenres");
             filters.Add(new GenreIncludeRule(mask, catalog.GenreNames(mask)));
         }
@@ -67,29 +69,29 @@ public sealed record RuleSpec
         }
         // Named by the request's keys: the rule's own message speaks of its constructor's parameters.
         if (ReleasedAfter > ReleasedBefore)
-            throw new ArgumentException($"filters.releasedAfter {ReleasedAfter:yyyy-MM-dd} is after filters.releasedBefore {ReleasedBefore:yyyy-MM-dd}: no release date lies between them.", nameof(ReleasedAfter));
+            throw new InvalidRetrievalRequestException($"filters.releasedAfter {ReleasedAfter:yyyy-MM-dd} is after filters.releasedBefore {ReleasedBefore:yyyy-MM-dd}: no release date lies between them.", nameof(ReleasedAfter));
         if (ReleasedAfter is not null || ReleasedBefore is not null)
             filters.Add(new AvailabilityWindowRule(ReleasedAfter, ReleasedBefore, AllowUnknownDate));
         if (Blocklist is { Count: > 0 } block)
             filters.Add(new BlocklistRule(block.Select(id => catalog.TryGetKey(id, out var k) ? k : -1).Where(k => k >= 0)));
         if (MinInteractions is { } min)
         {
-            var counts = interactionCounts ?? throw new ArgumentException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions));
-            // Checked here without the actual value: the rule's exception adds "Actual value was" to a message that names it.
-            if (min < 1) throw new ArgumentOutOfRangeException(nameof(MinInteractions), $"filters.minInteractions = {min} must be ≥ 1.");
+            var counts = interactionCounts ?? throw new InvalidRetrievalRequestException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions));
+            if (min < 1) throw new InvalidRetrievalRequestException($"filters.minInteractions = {min} must be ≥ 1.", nameof(MinInteractions));
             filters.Add(new MinInteractionsRule(counts, min));
         }
         var boosts = Boosts?.Select(kv => float.IsFinite(kv.Value)
             ? new GenreBoost(Mask(catalog, new[] { kv.Key }, "boosts"), kv.Value)
-            : throw new ArgumentException($"filters.boosts['{kv.Key}'] = {kv.Value} must be a finite number.", nameof(Boosts))).ToArray();
+            : throw new InvalidRetrievalRequestException($"filters.boosts['{kv.Key}'] = {kv.Value} must be a finite number.", nameof(Boosts))).ToArray();
         // Each amount is finite; an item of several boosted genres gets their sum, which must be too.
         if (boosts is not null && !float.IsFinite((float)boosts.Sum(b => Math.Abs((double)b.Amount))))
-            throw new ArgumentException("filters.boosts add up beyond the float range; keep the amounts to the scale of the scores (about 0 to 1).", nameof(Boosts));
-        if (MaxPerGenre is < 1) throw new ArgumentException($"filters.maxPerGenre = {MaxPerGenre} must be ≥ 1.", nameof(MaxPerGenre));
+            throw new InvalidRetrievalRequestException("filters.boosts add up beyond the float range; keep the amounts to the scale of the scores (about 0 to 1).", nameof(Boosts));
+        if (MaxPerGenre is < 1) throw new InvalidRetrievalRequestException($"filters.maxPerGenre = {MaxPerGenre} must be ≥ 1.", nameof(MaxPerGenre));
         return new RuleSet(filters, boosts, MaxPerGenre);
     }
 
-    // The catalogue's message names the genre; the prefix says which key of the request holds it.
+    // The catalogue's message names the genre; the prefix says which key of the request holds it. The lists hold no null
+    // (NoNulls) and the catalogue's only other refusal is an unknown name, so every ArgumentException here is the request's.
     private static ulong Mask(ItemCatalog catalog, IEnumerable<string> genres, string key)
     {
         try
@@ -98,7 +100,7 @@ public sealed record RuleSpec
         }
         catch (ArgumentException ex)
         {
-            throw new ArgumentException($"filters.{key}: {ex.MessageWithoutParameter()}", key, ex);
+            throw new InvalidRetrievalRequestException($"filters.{key}: {ex.MessageWithoutParameter()}", key, ex);
         }
     }
 
@@ -106,6 +108,6 @@ public sealed record RuleSpec
     {
         if (values is null) return;
         for (var i = 0; i < values.Count; i++)
-            if (values[i] is null) throw new ArgumentException($"filters.{key}[{i}] is null; expected {expected}.", key);
+            if (values[i] is null) throw new InvalidRetrievalRequestException($"filters.{key}[{i}] is null; expected {expected}.", key);
     }
 }

@@ -100,11 +100,11 @@ public sealed class RecommendFillTests
     public void Recommend_NullEntriesAndNegativeAge_NameTheField()
     {
         using var e = Engine();
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "1", Filters = new RuleSpec { Blocklist = ["2", null!] } })).Message,
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.Recommend(new RecommendRequest { UserId = "1", Filters = new RuleSpec { Blocklist = ["2", null!] } })).Message,
             "filters.blocklist[1] is null; expected item ids");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "1", Filters = new RuleSpec { ExcludeGenres = [null!] } })).Message,
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.Recommend(new RecommendRequest { UserId = "1", Filters = new RuleSpec { ExcludeGenres = [null!] } })).Message,
             "filters.excludeGenres[0] is null; expected genre names");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "x", Features = new UserRecord("x", -5, null, null, null) })).Message,
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.Recommend(new RecommendRequest { UserId = "x", Features = new UserRecord("x", -5, null, null, null) })).Message,
             "features.age = -5 must be ≥ 0");
     }
 }

@@ -172,7 +172,7 @@ public sealed class RetrievalEngineTests
     public void Recommend_MinInteractionsWithoutTrainingHistory_ThrowsSayingWhy()
     {
         using var e = RetrievalEngine.Create(RetrievalFixture.Model() with { Seen = null }, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "2", Filters = new RuleSpec { MinInteractions = 2 } }));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.Recommend(new RecommendRequest { UserId = "2", Filters = new RuleSpec { MinInteractions = 2 } }));
         StringAssert.Contains(ex.Message, "filters.minInteractions needs the items' interaction counts");
     }
 
@@ -180,7 +180,7 @@ public sealed class RetrievalEngineTests
     public void Recommend_UnknownHistoryItem_ThrowsNamingIt()
     {
         using var e = Engine();
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "2", History = new[] { "nope" } }));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.Recommend(new RecommendRequest { UserId = "2", History = new[] { "nope" } }));
         StringAssert.Contains(ex.Message, "history item 'nope' is not in the catalogue");
     }
 
@@ -188,9 +188,9 @@ public sealed class RetrievalEngineTests
     public void RecommendAndAppendHistory_NullHistoryEntry_ThrowsNamingThePosition()
     {
         using var e = Engine();
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => e.Recommend(new RecommendRequest { UserId = "2", History = new[] { "1", null! } }));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.Recommend(new RecommendRequest { UserId = "2", History = new[] { "1", null! } }));
         StringAssert.Contains(ex.Message, "history[1] is null; expected item ids");
-        ex = Assert.ThrowsExactly<ArgumentException>(() => e.AppendHistory("2", new[] { null!, "1" }));
+        ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.AppendHistory("2", new[] { null!, "1" }));
         StringAssert.Contains(ex.Message, "items[0] is null; expected item ids");
     }
 

@@ -1,6 +1,7 @@
 using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Retrieval.Candidates;
 using TwoTower.MLNet.Retrieval.Catalog;
+using TwoTower.MLNet.Retrieval.Engine;
 using TwoTower.MLNet.Rules;
 
 namespace TwoTower.MLNet.Tests.Rules;
@@ -128,14 +129,14 @@ public sealed class RuleTests
         var spec = new RuleSpec { MinInteractions = 1 };
         Assert.IsFalse(spec.IsEmpty);
         Assert.AreEqual("at least 1 interactions", spec.Build(c, counts).Filters.Single().Describe());
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => spec.Build(c)).Message, "needs the items' interaction counts");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RuleSpec { MinInteractions = 0 }.Build(c, counts)).Message, "filters.minInteractions = 0 must be ≥ 1");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => spec.Build(c)).Message, "needs the items' interaction counts");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { MinInteractions = 0 }.Build(c, counts)).Message, "filters.minInteractions = 0 must be ≥ 1");
     }
 
     [TestMethod]
     public void RuleSpec_UnknownGenre_ThrowsListingKnownGenres()
     {
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { ExcludeGenres = new[] { "Horror" } }.Build(Catalog()));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { ExcludeGenres = new[] { "Horror" } }.Build(Catalog()));
         StringAssert.Contains(ex.Message, "Unknown genre 'Horror'; known genres: Action, Comedy, Drama");
     }
 
@@ -143,11 +144,11 @@ public sealed class RuleTests
     public void RuleSpec_BadGenreOrBoost_MessageNamesTheKey()
     {
         var c = Catalog();
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { IncludeGenres = ["Comedy", "Horor"] }.Build(c)).Message,
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { IncludeGenres = ["Comedy", "Horor"] }.Build(c)).Message,
             "filters.includeGenres: Unknown genre 'Horor'; known genres: Action, Comedy, Drama.");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { Boosts = new Dictionary<string, float> { ["Horor"] = 0.2f } }.Build(c)).Message,
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { Boosts = new Dictionary<string, float> { ["Horor"] = 0.2f } }.Build(c)).Message,
             "filters.boosts: Unknown genre 'Horor'");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { Boosts = new Dictionary<string, float> { ["Comedy"] = 0.1f, ["Drama"] = float.NaN } }.Build(c)).Message,
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { Boosts = new Dictionary<string, float> { ["Comedy"] = 0.1f, ["Drama"] = float.NaN } }.Build(c)).Message,
             "filters.boosts['Drama'] = NaN must be a finite number.");
     }
 
@@ -157,28 +158,28 @@ public sealed class RuleTests
         // A retrieval engine built without item metadata: no genre is known, and "known genres: ." told nothing.
         var bare = new ItemCatalog(0);
         bare.Put(new ItemRecord("a", null, Array.Empty<string>(), null), null);
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { IncludeGenres = ["Comedy"] }.Build(bare));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { IncludeGenres = ["Comedy"] }.Build(bare));
         StringAssert.Contains(ex.Message, "filters.includeGenres: Unknown genre 'Comedy': the catalogue has no genres (its items were loaded without item metadata");
     }
 
     [TestMethod]
     public void RuleSpec_ReleasedAfterPastReleasedBefore_NamesBothKeys()
     {
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { ReleasedAfter = new DateOnly(2000, 1, 1), ReleasedBefore = new DateOnly(1990, 1, 1) }.Build(Catalog()));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { ReleasedAfter = new DateOnly(2000, 1, 1), ReleasedBefore = new DateOnly(1990, 1, 1) }.Build(Catalog()));
         StringAssert.Contains(ex.Message, "filters.releasedAfter 2000-01-01 is after filters.releasedBefore 1990-01-01");
     }
 
     [TestMethod]
     public void RuleSpec_EmptyInclude_Throws()
     {
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { IncludeGenres = Array.Empty<string>() }.Build(Catalog()));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { IncludeGenres = Array.Empty<string>() }.Build(Catalog()));
         StringAssert.Contains(ex.Message, "filters.includeGenres is empty");
     }
 
     [TestMethod]
     public void RuleSpec_ZeroMaxPerGenre_Throws()
     {
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => new RuleSpec { MaxPerGenre = 0 }.Build(Catalog()));
+        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { MaxPerGenre = 0 }.Build(Catalog()));
         StringAssert.Contains(ex.Message, "filters.maxPerGenre = 0 must be ≥ 1");
     }
 }

@@ -213,7 +213,9 @@ public sealed class RetrievalEngine : IDisposable
         return new CandidateGeneratorOptions { Sources = plan };
     }
 
-    /// <summary>Recommends items; an unknown user gets the cold-start answer. Throws <see cref="ArgumentException"/> for bad requests (unknown genre, unknown history item, k &lt; 1).</summary>
+    /// <summary>Recommends items; an unknown user gets the cold-start answer.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
+    /// <exception cref="InvalidRetrievalRequestException">A value of the request is refused: an unknown genre or history item, a filter that cannot hold, a negative age.</exception>
     public RecommendResult Recommend(RecommendRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -226,7 +228,7 @@ public sealed class RetrievalEngine : IDisposable
             history = history.Concat(CatalogKeys(extra, "history", nameof(request))).Distinct().Order().ToArray();
         }
         if (request.Features is { Age: < 0 } bad)
-            throw new ArgumentException($"features.age = {bad.Age} must be ≥ 0.", nameof(request));
+            throw new InvalidRetrievalRequestException($"features.age = {bad.Age} must be ≥ 0.", nameof(request));
         var features = request.Features ?? (userId is not null && UserMetadata is not null && UserMetadata.TryGet(userId, out var rec) ? rec : null);
         var rules = request.Filters?.Build(Catalog, _interactionCounts) ?? RuleSet.Empty;
         // A user the model knows but never trained on (e.g. listed only in user metadata) has an untrained vector: fold in instead.
@@ -310,6 +312,7 @@ public sealed class RetrievalEngine : IDisposable
     /// Adds or replaces an item. Without a vector, an embedding model's item gets one from its content (<see cref="NewItems"/>).
     /// Returns the stored item once the change is durable and visible.
     /// </summary>
+    /// <exception cref="InvalidRetrievalRequestException">The vector does not fit the model (a model without vectors, another length, a value that is not finite, a norm past <see cref="MaxItemVectorNorm"/>) or the item brings more genres than the catalogue holds.</exception>
     /// <exception cref="RetrievalConflictException">No vector was given and the engine cannot embed the item from its content.</exception>
     public CatalogItem PutItem(ItemRecord record, float[]? vector = null) => PutItem(record, vector, out _);
 
@@ -325,22 +328,22 @@ public sealed class RetrievalEngine : IDisposable
         if (record.Genres.Any(string.IsNullOrWhiteSpace))
             throw new ArgumentException($"Item '{record.Id}' has a blank genre name; name every genre or leave the blank one out.", nameof(record));
         if (_index is null && vector is not null)
-            throw new ArgumentException($"Model type '{Model.ModelType}' has no item vectors; leave the vector out.", nameof(vector));
+            throw new InvalidRetrievalRequestException($"Model type '{Model.ModelType}' has no item vectors; leave the vector out.", nameof(vector));
         if (_index is not null)
         {
             if (vector is null)
                 vector = NewItems?.Embed(record) ?? throw new RetrievalConflictException($"This engine cannot embed new items from content ({_unembeddable}): send the item's vector.");
             else if (vector.Length != _index.Dimension)
-                throw new ArgumentException($"vector has {vector.Length} values; the model's dimension is {_index.Dimension}.", nameof(vector));
+                throw new InvalidRetrievalRequestException($"vector has {vector.Length} values; the model's dimension is {_index.Dimension}.", nameof(vector));
             double squares = 0;
             for (var j = 0; j < vector.Length; j++)
             {
-                if (!float.IsFinite(vector[j])) throw new ArgumentException($"vector[{j}] = {vector[j]} is not finite.", nameof(vector));
+                if (!float.IsFinite(vector[j])) throw new InvalidRetrievalRequestException($"vector[{j}] = {vector[j]} is not finite.", nameof(vector));
                 squares += (double)vector[j] * vector[j];
             }
             // A vector far beyond any learned one would overflow the scores (dot products) of every user that meets it.
             if (Math.Sqrt(squares) > MaxItemVectorNorm)
-                throw new ArgumentException($"vector has norm {Math.Sqrt(squares):G3}; at most {MaxItemVectorNorm:G0} is accepted (learned item vectors have norms of order 1 to 100).", nameof(vector));
+                throw new InvalidRetrievalRequestException($"vector has norm {Math.Sqrt(squares):G3}; at most {MaxItemVectorNorm:G0} is accepted (learned item vectors have norms of order 1 to 100).", nameof(vector));
         }
         var update = new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = record.Id, Title = record.Title, Genres = record.Genres.ToArray(), ReleaseDate = record.ReleaseDate, Vector = vector };
         lock (_write)
@@ -391,24 +394,25 @@ public sealed class RetrievalEngine : IDisposable
     /// The catalogue keys of a request's raw item ids. A null entry is named by its position in <paramref name="field"/> (as
     /// "history item ''" it read like an empty id the catalogue lacks).
     /// </summary>
-    /// <exception cref="ArgumentException">An id is null or not in the catalogue (parameter <paramref name="parameter"/>).</exception>
+    /// <exception cref="InvalidRetrievalRequestException">An id is null or not in the catalogue (parameter <paramref name="parameter"/>).</exception>
     private int[] CatalogKeys(IReadOnlyList<string> ids, string field, string parameter)
     {
         var keys = new int[ids.Count];
         for (var i = 0; i < ids.Count; i++)
         {
-            if (ids[i] is not { } id) throw new ArgumentException($"{field}[{i}] is null; expected item ids.", parameter);
-            if (!Catalog.TryGetKey(id, out keys[i])) throw new ArgumentException($"history item '{id}' is not in the catalogue.", parameter);
+            if (ids[i] is not { } id) throw new InvalidRetrievalRequestException($"{field}[{i}] is null; expected item ids.", parameter);
+            if (!Catalog.TryGetKey(id, out keys[i])) throw new InvalidRetrievalRequestException($"history item '{id}' is not in the catalogue.", parameter);
         }
         return keys;
     }
 
     /// <summary>Adds items (raw ids, which must be in the catalogue) to a user's history; returns the new history length.</summary>
+    /// <exception cref="InvalidRetrievalRequestException">No items, or an id that is null or not in the catalogue.</exception>
     public int AppendHistory(string userId, IReadOnlyList<string> itemIds)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentNullException.ThrowIfNull(itemIds);
-        if (itemIds.Count == 0) throw new ArgumentException("items is empty; send at least one item id.", nameof(itemIds));
+        if (itemIds.Count == 0) throw new InvalidRetrievalRequestException("items is empty; send at least one item id.", nameof(itemIds));
         CatalogKeys(itemIds, "items", nameof(itemIds));
         lock (_write)
         {
@@ -494,7 +498,7 @@ public sealed class RetrievalEngine : IDisposable
         var known = Catalog.Genres;
         var added = record.Genres.Distinct(StringComparer.Ordinal).Count(g => !known.Contains(g));
         if (known.Count + added > ItemCatalog.MaxGenres)
-            throw new ArgumentException($"Item '{record.Id}' brings {added} new genres; the catalogue holds at most {ItemCatalog.MaxGenres} (has {known.Count}).", nameof(record));
+            throw new InvalidRetrievalRequestException($"Item '{record.Id}' brings {added} new genres; the catalogue holds at most {ItemCatalog.MaxGenres} (has {known.Count}).", nameof(record));
     }
 
     private void Apply(UpdateRecord r)
