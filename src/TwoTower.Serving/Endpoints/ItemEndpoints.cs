@@ -7,13 +7,13 @@ using TwoTower.Serving.Hosting;
 
 namespace TwoTower.Serving.Endpoints;
 
-/// <summary>GET /items/{id}, GET /items/{id}/similar, PUT and DELETE /items/{id}, GET /genres.</summary>
+/// <summary>GET (and HEAD) /items/{id}, /items/{id}/similar and /genres; PUT and DELETE /items/{id}.</summary>
 internal static class ItemEndpoints
 {
     public static void Map(WebApplication app)
     {
         var options = app.Services.GetService(typeof(ServingOptions)) as ServingOptions ?? new ServingOptions();
-        app.MapGet("/items/{id}", (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
+        app.MapGetAndHead("/items/{id}", (string id, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
                 id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
@@ -23,7 +23,7 @@ internal static class ItemEndpoints
             .WithName("GetItem").WithSummary("One item's metadata.")
             .Produces<ItemResult>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet("/items/{id}/similar", (string id, int? k, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
+        app.MapGetAndHead("/items/{id}/similar", (string id, int? k, HttpRequest request, RetrievalEngine engine, ServingOptions o) =>
             {
                 id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
@@ -63,7 +63,7 @@ internal static class ItemEndpoints
             .WithName("DeleteItem").WithSummary("Removes an item. Needs X-Api-Key.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet("/genres", (RetrievalEngine engine) => Results.Ok(engine.Catalog.Genres))
+        app.MapGetAndHead("/genres", (RetrievalEngine engine) => Results.Ok(engine.Catalog.Genres))
             .WithName("Genres").WithSummary("Genre names usable in filters.").Produces<IReadOnlyList<string>>();
     }
 }

@@ -6,7 +6,7 @@ using TwoTower.Serving.Metrics;
 
 namespace TwoTower.Serving.Endpoints;
 
-/// <summary>GET /health, GET /metrics, and the demo page at /.</summary>
+/// <summary>GET (and HEAD) /health, /metrics, and the demo page at /.</summary>
 internal static class OperationsEndpoints
 {
     private static readonly Lazy<string> DemoPage = new(() =>
@@ -19,11 +19,11 @@ internal static class OperationsEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/health", (RetrievalEngine engine) => Results.Ok(new HealthResponse("ok", engine.Model.ModelType, engine.Catalog.LiveCount,
+        app.MapGetAndHead("/health", (RetrievalEngine engine) => Results.Ok(new HealthResponse("ok", engine.Model.ModelType, engine.Catalog.LiveCount,
                 engine.Model.Users.Count, engine.Generator.SourceNames.ToArray(), engine.RecoveredUpdates, engine.NewUsers?.Method, engine.NewItems?.Method)))
             .WithName("Health").WithSummary("Liveness and what is loaded.").Produces<HealthResponse>();
 
-        app.MapGet("/metrics", (RetrievalEngine engine, ServiceMetrics metrics) =>
+        app.MapGetAndHead("/metrics", (RetrievalEngine engine, ServiceMetrics metrics) =>
             {
                 var gauges = new Dictionary<string, (string, double)>
                 {
@@ -36,6 +36,6 @@ internal static class OperationsEndpoints
             })
             .WithName("Metrics").WithSummary("Prometheus text format: requests, latency histograms, catalogue gauges.").Produces<string>(contentType: "text/plain");
 
-        app.MapGet("/", () => Results.Content(DemoPage.Value, "text/html; charset=utf-8")).ExcludeFromDescription();
+        app.MapGetAndHead("/", () => Results.Content(DemoPage.Value, "text/html; charset=utf-8")).ExcludeFromDescription();
     }
 }
