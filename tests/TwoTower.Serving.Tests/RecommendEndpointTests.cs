@@ -389,6 +389,26 @@ public sealed class RecommendEndpointTests
     }
 
     [TestMethod]
+    [DataRow("/openapi/v2.json")]
+    [DataRow("/openapi/V2.JSON")]
+    [DataRow("/openapi/v1.yaml")]
+    [DataRow("/openapi/")]
+    public async Task OpenApi_UnknownDocument_404ProblemLikeOtherUnknownRoutes(string path)
+    {
+        // The OpenAPI endpoint answered an unknown document name with its own text/plain 404, not the problem document.
+        var p = await Problem(await s_fixture.Client.GetAsync(path), HttpStatusCode.NotFound);
+        Assert.AreEqual($"No endpoint at GET {path}; see /openapi/v1.json.", p["detail"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    public async Task OpenApi_DocumentNameInAnyCase_Served()
+    {
+        var res = await s_fixture.Client.GetAsync("/OpenAPI/V1.json");
+        Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
+        StringAssert.Contains(await res.Content.ReadAsStringAsync(), "\"/recommend\"");
+    }
+
+    [TestMethod]
     public async Task UnknownRoute_404Problem()
     {
         await Problem(await s_fixture.Client.GetAsync("/nothing-here"), HttpStatusCode.NotFound);

@@ -113,7 +113,8 @@ public static class ServingApp
             }
         });
         app.UseStatusCodePages(WriteStatusCodeProblem);
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // The one document by its name: a {documentName} route answered other names with its own text/plain 404, not the problem document.
+        app.MapOpenApi("/openapi/v1.json");
         RecommendEndpoints.Map(app);
         ItemEndpoints.Map(app);
         UserEndpoints.Map(app);
