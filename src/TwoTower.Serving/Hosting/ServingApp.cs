@@ -73,7 +73,15 @@ public static class ServingApp
         app.Services.GetRequiredService<RetrievalEngine>();
         app.Lifetime.ApplicationStopped.Register(engine.Dispose);
 
-        // Outermost, so it records the status the client received, error answers included.
+        // Before routing, which reads the path: an absolute-form target's path arrives with its "%2F" decoded.
+        app.Use((ctx, next) =>
+        {
+            AbsoluteFormTarget.ToOriginForm(ctx);
+            return next(ctx);
+        });
+        app.UseRouting();
+
+        // Outermost after routing, so it records the status the client received, error answers included.
         var metrics = app.Services.GetRequiredService<ServiceMetrics>();
         app.Use(async (ctx, next) =>
         {
