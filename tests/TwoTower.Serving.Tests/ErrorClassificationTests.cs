@@ -77,6 +77,31 @@ public sealed class ErrorClassificationTests
     }
 
     [TestMethod]
+    public async Task RecommendAndSimilar_InternalLookupFails_Logged500NotAnUnknownId()
+    {
+        // Any KeyNotFoundException in a request's path was an unlogged 404 with its message, as if the request had named an unknown id.
+        await using var f = await ServingFixture.StartAsync(configure: o => o with
+        {
+            CreateIndex = d => new LosesVectors(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
+            Generator = new CandidateGeneratorOptions { Sources = [new SourceQuota("mf", 5)] },
+        });
+        var log = CapturedLog.Attach(f.App);
+        var recommend = await f.Client.PostAsync("/recommend", new StringContent("""{"userId":"1","k":5}""", Encoding.UTF8, "application/json"));
+        var similar = await f.Client.GetAsync("/items/3/similar?k=3");
+        foreach (var res in new[] { recommend, similar })
+        {
+            Assert.AreEqual(HttpStatusCode.InternalServerError, res.StatusCode);
+            Assert.AreEqual("An unexpected error occurred; it has been logged.", await Detail(res));
+        }
+        Assert.HasCount(2, log.Errors.Where(e => e.Exception is KeyNotFoundException).ToArray());
+        // An id the request names and the catalogue lacks stays the client's 404.
+        var unknown = await f.Client.GetAsync("/items/zzz/similar?k=3");
+        Assert.AreEqual(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.AreEqual("Unknown item id 'zzz'.", await Detail(unknown));
+        Assert.HasCount(2, log.Errors);
+    }
+
+    [TestMethod]
     [DataRow("/recommend", "POST", """{"userId":"1","filters":{"releasedAfter":"2000-01-01","releasedBefore":"1990-01-01"}}""", "filters.releasedAfter 2000-01-01 is after filters.releasedBefore 1990-01-01")]
     [DataRow("/recommend", "POST", """{"userId":"1","filters":{"includeGenres":[]}}""", "filters.includeGenres is empty")]
     [DataRow("/recommend", "POST", """{"userId":"1","filters":{"includeGenres":["Horror"]}}""", "filters.includeGenres: Unknown genre 'Horror'; known genres: Action, Comedy, Drama.")]
@@ -123,6 +148,13 @@ public sealed class ErrorClassificationTests
     {
         public override SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) =>
             throw new ArgumentOutOfRangeException(nameof(k), k, "k is past what this index serves.");
+    }
+
+    // Fails every search on a lookup of its own, as a shared index that lost rows behind the engine's back might.
+    private sealed class LosesVectors(IVectorIndex inner) : ForwardingIndex(inner)
+    {
+        public override SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null) =>
+            throw new KeyNotFoundException("Id 7 is not in the index.");
     }
 
     // Refuses every replaced vector, as an index whose stored dimension disagrees with the engine's would.

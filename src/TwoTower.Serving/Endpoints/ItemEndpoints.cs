@@ -17,7 +17,7 @@ internal static class ItemEndpoints
             {
                 id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
-                var item = engine.Catalog.GetLive(id) ?? throw new KeyNotFoundException($"Unknown item id '{id}'.");
+                var item = engine.Catalog.GetLive(id) ?? throw new UnknownItemException($"Unknown item id '{id}'.");
                 return Results.Ok(ResultMapping.ToResult(item));
             })
             .WithName("GetItem").WithSummary("One item's metadata.")
@@ -57,7 +57,7 @@ internal static class ItemEndpoints
             {
                 id = PathId.Decode(request, id, segment: 1);
                 ResultMapping.CheckId(id, "item id", o);
-                return engine.RemoveItem(id) ? Results.NoContent() : throw new KeyNotFoundException($"Unknown item id '{id}'.");
+                return engine.RemoveItem(id) ? Results.NoContent() : throw new UnknownItemException($"Unknown item id '{id}'.");
             })
             .RequireApiKey(options.ApiKey)
             .WithName("DeleteItem").WithSummary("Removes an item. Needs X-Api-Key.")

@@ -156,7 +156,8 @@ public static class ServingApp
             // Only the engine's checks of the request's values: any other ArgumentException (an index, a kernel, a collection
             // refusing an argument the engine passed) was an unlogged 400 with its message, as if the client had sent it.
             InvalidRetrievalRequestException a => (StatusCodes.Status400BadRequest, a.MessageWithoutParameter()),
-            KeyNotFoundException k => (StatusCodes.Status404NotFound, k.Message),
+            // Only an item the request names: any other KeyNotFoundException (a lookup of the engine's own) was an unlogged 404.
+            UnknownItemException k => (StatusCodes.Status404NotFound, k.Message),
             // Only the engine is disposed in a request's path, when the app stops: a request that outlived the shutdown timeout.
             ObjectDisposedException => (StatusCodes.Status503ServiceUnavailable, "The service is shutting down; send the request again (to another instance)."),
             // Only the engine's own refusals: any InvalidOperationException of its assembly (a broken invariant) became an unlogged 409.

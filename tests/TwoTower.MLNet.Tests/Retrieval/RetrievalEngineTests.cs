@@ -435,7 +435,7 @@ public sealed class RetrievalEngineTests
         Assert.IsFalse(e.RemoveItem(top));
         for (var u = 1; u <= 20; u++)
             Assert.IsTrue(e.Recommend(new RecommendRequest { UserId = u.ToString(), K = 20 }).Items.All(i => i.ItemId != top));
-        Assert.ThrowsExactly<KeyNotFoundException>(() => e.Similar(top, 3));
+        Assert.ThrowsExactly<UnknownItemException>(() => e.Similar(top, 3));
     }
 
     [TestMethod]

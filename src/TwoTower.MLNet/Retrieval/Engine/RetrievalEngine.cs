@@ -276,14 +276,14 @@ public sealed class RetrievalEngine : IDisposable
     /// <param name="k">Items wanted (≥ 1); fewer come back when the rules or the catalogue leave fewer.</param>
     /// <param name="rules">Filters, boosts and a per-genre cap, or null for none.</param>
     /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
-    /// <exception cref="KeyNotFoundException">No live item has this id.</exception>
+    /// <exception cref="UnknownItemException">No live item has this id (a <see cref="KeyNotFoundException"/>).</exception>
     /// <exception cref="RetrievalConflictException">The model has no item vectors.</exception>
     public IReadOnlyList<RecommendedItem> Similar(string itemId, int k, RuleSet? rules = null)
     {
         ArgumentNullException.ThrowIfNull(itemId);
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be ≥ 1.");
         if (_index is null) throw new RetrievalConflictException($"Model type '{Model.ModelType}' has no item vectors, so similar items cannot be searched.");
-        var item = Catalog.GetLive(itemId) ?? throw new KeyNotFoundException($"Unknown item id '{itemId}'.");
+        var item = Catalog.GetLive(itemId) ?? throw new UnknownItemException($"Unknown item id '{itemId}'.");
         rules ??= RuleSet.Empty;
         var self = item.Key;
         var search = new SearchOptions { EfSearch = _options.EfSearch, Filter = id => id != self && rules.Allows(Catalog.Get((int)id)) };
