@@ -16,9 +16,31 @@ internal static class PathId
         if (!routeValue.Contains('%')) return routeValue;
         var raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
         if (string.IsNullOrEmpty(raw) || raw[0] != '/') return routeValue;
-        var rawSegments = raw.Split('?', 2)[0].Split('/');
+        var rawSegments = WithoutDotSegments(raw.Split('?', 2)[0].Split('/'));
         var baseSegments = request.PathBase.HasValue ? request.PathBase.Value!.Split('/').Length - 1 : 0;
         var at = 1 + baseSegments + segment;
-        return at < rawSegments.Length ? Uri.UnescapeDataString(rawSegments[at]) : routeValue;
+        return at < rawSegments.Count ? Uri.UnescapeDataString(rawSegments[at]) : routeValue;
+    }
+
+    // Kestrel removes "." and ".." segments (also escaped ones, %2E) from the path the routes see: the raw target's must go
+    // the same way, or "/x/../items/a%2Fb" read the id at the position of "..", and a PUT wrote to an item of that name.
+    private static List<string> WithoutDotSegments(string[] segments)
+    {
+        var kept = new List<string>(segments.Length) { segments[0] };
+        for (var i = 1; i < segments.Length; i++)
+        {
+            switch (Uri.UnescapeDataString(segments[i]))
+            {
+                case ".":
+                    break;
+                case "..":
+                    if (kept.Count > 1) kept.RemoveAt(kept.Count - 1);
+                    break;
+                default:
+                    kept.Add(segments[i]);
+                    break;
+            }
+        }
+        return kept;
     }
 }

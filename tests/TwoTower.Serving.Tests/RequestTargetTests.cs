@@ -5,11 +5,12 @@ using System.Text.Json.Nodes;
 namespace TwoTower.Serving.Tests;
 
 /// <summary>
-/// Request targets in absolute form (GET http://host/items/a%2Fb HTTP/1.1), which a server must accept (RFC 9112 §3.2.2) and
-/// proxies forward: they must reach the same item as the origin form (GET /items/a%2Fb).
+/// Request targets that HttpClient would not send, sent byte for byte: the absolute form (GET http://host/items/a%2Fb HTTP/1.1),
+/// which a server must accept (RFC 9112 §3.2.2) and proxies forward, and paths with dot segments. They must reach the same item
+/// as the plain origin form (GET /items/a%2Fb).
 /// </summary>
 [TestClass]
-public sealed class AbsoluteFormTargetTests
+public sealed class RequestTargetTests
 {
     private static ServingFixture s_fixture = null!;
 
@@ -42,6 +43,19 @@ public sealed class AbsoluteFormTargetTests
         Assert.AreEqual(title, JsonNode.Parse(origin.Body)!["title"]!.GetValue<string>());
         Assert.AreEqual(200, absolute.Status, Encoding.UTF8.GetString(absolute.Body));
         Assert.AreEqual(title, JsonNode.Parse(absolute.Body)!["title"]!.GetValue<string>());
+    }
+
+    [TestMethod]
+    [DataRow("/x/../items/sku%2F7")]
+    [DataRow("/items/./sku%2F7")]
+    [DataRow("/items/%2E/sku%2F7")]
+    [DataRow("/items/other/../sku%2F7")]
+    public async Task GetItem_DotSegmentsBeforeAnIdWithEscapedSlash_SameItem(string target)
+    {
+        // Kestrel removes dot segments from the path; the id was read from the raw target by position, so it was "." or "..".
+        var answer = await RawHttp.SendAsync(s_fixture.Client.BaseAddress!, "GET", target);
+        Assert.AreEqual(200, answer.Status, Encoding.UTF8.GetString(answer.Body));
+        Assert.AreEqual("Slash", JsonNode.Parse(answer.Body)!["title"]!.GetValue<string>());
     }
 
     [TestMethod]
