@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Text.RegularExpressions;
 using TwoTower.MLNet;
 using TwoTower.Cli.Commands;
 using TwoTower.Cli.Infrastructure;
@@ -42,7 +43,7 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             // One line and the usage exit code, not the parser's default of the whole help text and exit code 1.
-            error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => OneLine(e.Message)))} (see '{CommandPath(parse.CommandResult)} --help')");
+            error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => WithoutTypeName(OneLine(e.Message))))} (see '{CommandPath(parse.CommandResult)} --help')");
             return UsageError;
         }
         // A failed command leaves no empty output folder of its own behind (the output checks create them up front).
@@ -85,6 +86,16 @@ public static class CliApp
 
     private static bool IsUserError(Exception ex) => ex is UserInputException or DataFormatException or ModelFormatException
         or FormatException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or InvalidOperationException;
+
+    // The parser names the option's .NET type ("as expected type 'System.Nullable`1[System.Int32]'"): say what to type instead.
+    private static string WithoutTypeName(string message) =>
+        Regex.Replace(message, @" as expected type '(?:System\.Nullable`1\[)?System\.(\w+)\]?'\.", m => m.Groups[1].Value switch
+        {
+            "Int32" or "Int64" or "Int16" or "Byte" or "UInt32" or "UInt64" => ": expected a whole number.",
+            "Single" or "Double" or "Decimal" => ": expected a number.",
+            "Boolean" => ": expected true or false.",
+            var other => $": expected a value of type {other}.",
+        });
 
     // The parser lists a choice's values one per line ("Must be one of:\n\t'a'\n\t'b'"): errors are one line.
     private static string OneLine(string message)

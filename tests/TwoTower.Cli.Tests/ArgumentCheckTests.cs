@@ -230,4 +230,16 @@ public sealed class ArgumentCheckTests
         Assert.AreEqual(0, healthy.ExitCode, healthy.Err);
         Assert.DoesNotContain("may have collapsed", healthy.Err);
     }
+
+    [DataRow("train", "--epochs", "a whole number")]
+    [DataRow("recommend", "--k", "a whole number")]
+    [DataRow("tune", "--lr", "a number")]
+    [TestMethod]
+    public void ParseErrors_ValueOfTheWrongType_SayWhatIsExpectedWithoutTheDotNetTypeName(string command, string flag, string expected)
+    {
+        // The parser named the .NET type: "as expected type 'System.Nullable`1[System.Int32]'".
+        var r = CliRunner.Run(command, flag, "abc");
+        AssertUsageError(r, $"Cannot parse argument 'abc' for option '{flag}': expected {expected}.");
+        Assert.DoesNotContain("System.", r.Err);
+    }
 }
