@@ -440,4 +440,25 @@ public sealed class IndexBenchCommandTests
         Assert.AreEqual(0, sweep.ExitCode, sweep.Err);
         CollectionAssert.AreEqual(new[] { 1, 2, 4, 8 }, sweep.Json["points"]!.AsArray().Select(p => p!["nprobe"]!.GetValue<int>()).ToArray());
     }
+
+    [TestMethod]
+    public void FolderWhereAVectorOrIndexFileGoes_SaysItIsAFolder()
+    {
+        // A folder was reported as "file not found", although it is there.
+        var dir = WriteSet();
+        var (_, index) = PopularityModelAndFlatIndex(dir);
+        var folder = TestPaths.TempDir();
+        foreach (var (r, flag) in new[]
+        {
+            (CliRunner.Run("index", "search", "--index", folder, "--queries", Path.Combine(dir, "queries.npy")), "--index"),
+            (CliRunner.Run("index", "search", "--index", index, "--queries", folder), "--queries"),
+            (CliRunner.Run("index", "build", "--vectors", folder, "--out", Path.Combine(dir, "x.ttvx")), "--vectors"),
+            (CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "base.npy"), "--ids", folder, "--out", Path.Combine(dir, "x.ttvx")), "--ids"),
+            (CliRunner.Run("index", "bench", "--base", folder, "--queries", Path.Combine(dir, "queries.npy"), "--gt", Path.Combine(dir, "gt.npy"), "--index", "Flat"), "--base"),
+        })
+        {
+            Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+            StringAssert.Contains(r.Err, $"{flag} '{folder}' is a folder: give a file");
+        }
+    }
 }

@@ -134,4 +134,15 @@ public sealed class ScoreCommandTests
         Assert.AreEqual(0, CliRunner.Run("score", "--model", model, "--out", dir, "--of", "2").ExitCode);
         StringAssert.Contains(CliRunner.Run("score", "--model", model, "--out", dir, "--of", "3").Err, "--out: ");
     }
+
+    [TestMethod]
+    public void Score_FolderAsUsers_SaysItIsAFolderNotThatItIsMissing()
+    {
+        // --users DIR (train's --users takes a MovieLens folder) was answered "File 'DIR' does not exist".
+        var model = PopularityModel();
+        var folder = TestPaths.TempDir();
+        var r = CliRunner.Run("score", "--model", model, "--users", folder, "--out", Path.Combine(TestPaths.TempDir(), "out"));
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--users '{folder}' is a folder: give a CSV file");
+    }
 }

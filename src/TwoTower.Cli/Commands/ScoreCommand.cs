@@ -60,6 +60,7 @@ internal static class ScoreCommand
             IReadOnlyList<string>? list = null;
             if (r.GetValue(users) is { } usersPath)
             {
+                InputFiles.RefuseFolder(usersPath, "--users", "a CSV file with a header holding the user ids");
                 try
                 {
                     list = UserList.Load(usersPath, r.GetValue(userCol));

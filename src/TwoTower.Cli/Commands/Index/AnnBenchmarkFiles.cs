@@ -37,7 +37,7 @@ internal sealed record AnnBenchmarkFiles(float[] Base, int BaseRows, int Dimensi
 
     private static (T[] Values, int Rows, int Columns) Read<T>(string option, string path, Func<string, (T[], int, int)> read)
     {
-        if (!File.Exists(path)) throw new UserInputException($"{option} '{path}': file not found.");
+        InputFiles.Require(path, option, option == "--gt" ? "a file (.npy int64/int32 or .ivecs)" : "a file (.npy float32 or .fvecs)");
         try
         {
             return read(path);

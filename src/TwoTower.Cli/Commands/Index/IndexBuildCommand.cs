@@ -92,7 +92,7 @@ internal static class IndexBuildCommand
         }
         else
         {
-            if (!File.Exists(idsPath)) throw new UserInputException($"--ids '{idsPath}': file not found.");
+            InputFiles.Require(idsPath, "--ids", "a file (one integer id per row)");
             // Blank lines are skipped, but errors name the line of the file (numbering the non-blank lines pointed elsewhere).
             var lines = File.ReadAllLines(idsPath).Select((text, i) => (Text: text.Trim(), Number: i + 1)).Where(l => l.Text.Length > 0).ToArray();
             if (lines.Length != rows) throw new UserInputException($"--ids '{idsPath}' has {lines.Length} ids for {rows} vectors; expected one per row.");

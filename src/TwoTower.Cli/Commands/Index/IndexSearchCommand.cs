@@ -45,7 +45,7 @@ internal static class IndexSearchCommand
             if (r.GetValue(nprobe) is < 1) throw new UserInputException($"--nprobe {r.GetValue(nprobe)}: must be ≥ 1.");
             var outPath = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--index", r.GetValue(indexPath)), ("--queries", r.GetValue(queries)), ("--model", r.GetValue(model))) : null;
             var path = r.GetValue(indexPath)!;
-            if (!File.Exists(path)) throw new UserInputException($"--index '{path}': file not found.");
+            InputFiles.Require(path, "--index", "a file written by `twotower index build`");
             using var index = VectorIndex.Load(path, r.GetValue(mmap) ? IndexLoadOptions.Mapped : IndexLoadOptions.Default);
             CheckSearchParameters(index, path, r.GetValue(ef), r.GetValue(nprobe));
 
