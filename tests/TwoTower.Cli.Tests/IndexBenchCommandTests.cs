@@ -461,4 +461,15 @@ public sealed class IndexBenchCommandTests
             StringAssert.Contains(r.Err, $"{flag} '{folder}' is a folder: give a file");
         }
     }
+
+    [TestMethod]
+    public void Search_ModelFileGivenAsIndex_NamesTheFlagAndHowToBuildAnIndex()
+    {
+        // The loader's "'pop.zip' is not a TwoTower index file (expected magic "TTVX")" named neither --index nor a way out.
+        var dir = WriteSet();
+        var (pop, _) = PopularityModelAndFlatIndex(dir);
+        var r = CliRunner.Run("index", "search", "--index", pop, "--queries", Path.Combine(dir, "queries.npy"));
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--index '{pop}' is a model file, not an index: build an index from it with `twotower index build --model");
+    }
 }

@@ -46,7 +46,7 @@ internal static class IndexSearchCommand
             var outPath = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--index", r.GetValue(indexPath)), ("--queries", r.GetValue(queries)), ("--model", r.GetValue(model))) : null;
             var path = r.GetValue(indexPath)!;
             InputFiles.Require(path, "--index", "a file written by `twotower index build`");
-            using var index = VectorIndex.Load(path, r.GetValue(mmap) ? IndexLoadOptions.Mapped : IndexLoadOptions.Default);
+            using var index = LoadIndex(path, r.GetValue(mmap));
             CheckSearchParameters(index, path, r.GetValue(ef), r.GetValue(nprobe));
 
             var (vectors, labels, embedding) = (r.GetValue(queries), r.GetValue(model)) switch
@@ -120,6 +120,26 @@ internal static class IndexSearchCommand
             if (p > ivf.Options.Lists)
                 throw new UserInputException($"--nprobe {p}: --index '{path}' has {ivf.Options.Lists} lists, so at most {ivf.Options.Lists} can be probed.");
         }
+    }
+
+    // A model file (.zip) is the usual mistake here: the loader's "not a TwoTower index file" did not say what to do with it.
+    private static IVectorIndex LoadIndex(string path, bool mapped)
+    {
+        try
+        {
+            return VectorIndex.Load(path, mapped ? IndexLoadOptions.Mapped : IndexLoadOptions.Default);
+        }
+        catch (InvalidDataException) when (IsZip(path))
+        {
+            throw new UserInputException($"--index '{path}' is a model file, not an index: build an index from it with `twotower index build --model {path} --out items.ttvx` and search that (with --model {path} --user ID for its users).");
+        }
+    }
+
+    private static bool IsZip(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("PK\u0003\u0004"u8);
     }
 
     private static (float[] Vectors, string[] Labels, IEmbeddingRecommender? Model) FromFile(string path, int dimension, string? users)
