@@ -472,4 +472,23 @@ public sealed class IndexBenchCommandTests
         Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
         StringAssert.Contains(r.Err, $"--index '{pop}' is a model file, not an index: build an index from it with `twotower index build --model");
     }
+
+    [TestMethod]
+    public void Bench_NonFiniteBaseOrQueryValue_UsageErrorNamingTheOption()
+    {
+        // The search found them after the build and named the API's parameter ('vectors' row 0 ...), not --base or --queries.
+        var dir = WriteSet();
+        var bad = new float[N * D];
+        bad[D + 2] = float.NaN;
+        WriteNpy(Path.Combine(dir, "nan.npy"), "<f4", [N, D], Bytes(bad));
+        var r = CliRunner.Run("index", "bench", "--base", Path.Combine(dir, "nan.npy"), "--queries", Path.Combine(dir, "queries.npy"), "--gt", Path.Combine(dir, "gt.npy"), "--index", "Flat");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--base '{Path.Combine(dir, "nan.npy")}' row 1 holds NaN; every value must be finite.");
+        var q = new float[Nq * D];
+        q[0] = float.PositiveInfinity;
+        WriteNpy(Path.Combine(dir, "inf.npy"), "<f4", [Nq, D], Bytes(q));
+        r = CliRunner.Run("index", "bench", "--base", Path.Combine(dir, "base.npy"), "--queries", Path.Combine(dir, "inf.npy"), "--gt", Path.Combine(dir, "gt.npy"), "--index", "Flat");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--queries '{Path.Combine(dir, "inf.npy")}' row 0 holds Infinity; every value must be finite.");
+    }
 }

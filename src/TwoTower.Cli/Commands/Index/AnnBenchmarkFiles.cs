@@ -6,14 +6,13 @@ namespace TwoTower.Cli.Commands;
 /// <summary>The three files of an ANN benchmark set, read and cross-checked so that every problem names its option.</summary>
 internal sealed record AnnBenchmarkFiles(float[] Base, int BaseRows, int Dimension, float[] Queries, int QueryRows, long[] GroundTruth, int GroundTruthWidth)
 {
-    /// <summary>Reads base, queries and ground truth; throws <see cref="UserInputException"/> on a missing file, a wrong dtype or shapes that do not fit together.</summary>
+    /// <summary>Reads base, queries and ground truth; throws <see cref="UserInputException"/> on a missing file, a wrong dtype, a non-finite value or shapes that do not fit together.</summary>
     public static AnnBenchmarkFiles Load(string basePath, string queriesPath, string gtPath, int k)
     {
-        var (b, n, d) = Read("--base", basePath, AnnBenchmark.ReadVectors);
-        var (q, nq, qd) = Read("--queries", queriesPath, AnnBenchmark.ReadVectors);
+        // Non-empty and finite, checked here: the search found a NaN after the build and named its own parameter, not the option.
+        var (b, n, d) = ReadVectors("--base", basePath);
+        var (q, nq, qd) = ReadVectors("--queries", queriesPath);
         var (gt, gtRows, gtWidth) = Read("--gt", gtPath, AnnBenchmark.ReadIds);
-        if (n == 0) throw new UserInputException($"--base '{basePath}' holds no vectors; expected at least one row.");
-        if (nq == 0) throw new UserInputException($"--queries '{queriesPath}' holds no vectors; expected at least one row.");
         if (qd != d) throw new UserInputException($"--queries '{queriesPath}' has dimension {qd}, but --base '{basePath}' has dimension {d}; they must match.");
         if (gtRows != nq) throw new UserInputException($"--gt '{gtPath}' has {gtRows} rows, but --queries has {nq} queries; expected one ground-truth row per query.");
         if (gtWidth < k) throw new UserInputException($"--gt '{gtPath}' has {gtWidth} ids per query; recall@{k} needs at least {k} (lower --k or use a wider ground truth).");
