@@ -171,4 +171,15 @@ public sealed class RecommendSplitQuickstartTests
         StringAssert.Contains(table.Out, "via the HNSW16 index");
         StringAssert.Contains(table.Out, "recall@10 against exact search");
     }
+
+    [TestMethod]
+    public void Quickstart_BadOptionOfALaterModel_RefusedBeforeAnyModelIsFitted()
+    {
+        // The two-tower options were checked only when its turn came, after every other model had been fitted (a minute here).
+        var r = CliRunner.Run("quickstart", "--data", TestPaths.MovieLens100K, "--epochs", "0");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, "Epochs must be ≥ 1.");
+        Assert.DoesNotContain("train popularity", r.Err);
+        Assert.AreEqual("", r.Out);
+    }
 }
