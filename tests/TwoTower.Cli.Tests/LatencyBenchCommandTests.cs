@@ -37,4 +37,15 @@ public sealed class LatencyBenchCommandTests
         Assert.AreEqual(CliApp.UsageError, r.ExitCode);
         StringAssert.Contains(r.Err, "--queries 0: must be ≥ 1");
     }
+
+    [DataRow("--rate", "100")]
+    [DataRow("--seconds", "5")]
+    [TestMethod]
+    public void Latency_HttpSettingWithoutHttp_RefusedInsteadOfIgnored(string flag, string value)
+    {
+        // Without --http there is no HTTP load test: the setting was read by nothing and the run went on as if it had been used.
+        var r = CliRunner.Run("bench", "latency", "--data", TestPaths.MovieLens100K, "--items", "2000", "--queries", "10", flag, value);
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Out);
+        StringAssert.Contains(r.Err, $"{flag} {value}: it sets the HTTP load test, which runs only with --http");
+    }
 }

@@ -43,6 +43,11 @@ internal static class LatencyBenchCommand
             if (r.GetValue(factors) < 1) throw new UserInputException($"--factors {r.GetValue(factors)}: must be ≥ 1.");
             if (r.GetValue(rate) < 1) throw new UserInputException($"--rate {r.GetValue(rate)}: must be ≥ 1.");
             if (!(r.GetValue(seconds) > 0) || r.GetValue(seconds) > 600) throw new UserInputException($"--seconds {r.GetValue(seconds)}: must be in (0, 600].");
+            // Without --http nothing reads them: the run went on as if the setting had been used.
+            if (!r.GetValue(http))
+                foreach (var (option, value) in new (Option Option, object? Value)[] { (rate, r.GetValue(rate)), (seconds, r.GetValue(seconds)) })
+                    if (r.GetResult(option) is { Implicit: false })
+                        throw new UserInputException($"{option.Name} {value}: it sets the HTTP load test, which runs only with --http; add --http or leave it out.");
             IndexBenchSettings.KindOf(r.GetValue(index)!); // a bad spec fails now, not after the catalogue is built
             var dir = new MovieLensLocator().Locate(r.GetValue(data), allowDownload: true, new SynchronousProgress<string>(console.Log));
             var dataset = DatasetLoader.Load(dir);
