@@ -242,4 +242,15 @@ public sealed class ArgumentCheckTests
         AssertUsageError(r, $"Cannot parse argument 'abc' for option '{flag}': expected {expected}.");
         Assert.DoesNotContain("System.", r.Err);
     }
+
+    [TestMethod]
+    public void Train_WarmStartFileProblem_NamesTheFlagBeforeTheDataIsRead()
+    {
+        // The file was opened inside the fit, after the data: "Model file '...' does not exist." named no flag.
+        var missing = Path.Combine(TestPaths.TempDir(), "missing.zip");
+        var r = CliRunner.Run("train", "--model", "twotower", "--train", P2("train"), "--warm-start", missing, "--out", Path.Combine(TestPaths.TempDir(), "m.zip"));
+        AssertUsageError(r, $"error: --warm-start: Model file '{missing}' does not exist.");
+        var notFactors = CliRunner.Run("train", "--model", "twotower", "--train", P2("train"), "--warm-start", Popularity(), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"));
+        AssertUsageError(notFactors, "is a 'popularity' model; it needs factors");
+    }
 }
