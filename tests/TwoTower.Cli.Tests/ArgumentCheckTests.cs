@@ -253,4 +253,21 @@ public sealed class ArgumentCheckTests
         var notFactors = CliRunner.Run("train", "--model", "twotower", "--train", P2("train"), "--warm-start", Popularity(), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"));
         AssertUsageError(notFactors, "is a 'popularity' model; it needs factors");
     }
+
+    [DataRow("--user-factors")]
+    [DataRow("--item-factors")]
+    [TestMethod]
+    public void Train_FactorFileMissingOrAFolder_NamesTheFlag(string flag)
+    {
+        // Both were "Factor file 'X' does not exist.": which of the two flags, and a folder reported as missing.
+        var dir = TestPaths.TempDir();
+        var factors = Path.Combine(dir, "f.csv");
+        File.WriteAllText(factors, "1,0.5,0.5\n");
+        var other = flag == "--user-factors" ? "--item-factors" : "--user-factors";
+        var missing = Path.Combine(dir, "missing.csv");
+        AssertUsageError(CliRunner.Run("train", "--model", "factors", "--train", P2("train"), flag, missing, other, factors, "--out", Path.Combine(dir, "m.zip")),
+            $"error: {flag} '{missing}': file not found.");
+        AssertUsageError(CliRunner.Run("train", "--model", "factors", "--train", P2("train"), flag, dir, other, factors, "--out", Path.Combine(dir, "m.zip")),
+            $"error: {flag} '{dir}' is a folder: give a file");
+    }
 }

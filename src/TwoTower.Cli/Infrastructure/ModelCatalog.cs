@@ -186,6 +186,9 @@ internal sealed class ModelCatalog
     {
         var users = r.GetValue(UserFactors) ?? throw new UserInputException("--model factors needs --user-factors FILE (CSV or .npy).");
         var items = r.GetValue(ItemFactors) ?? throw new UserInputException("--model factors needs --item-factors FILE (CSV or .npy).");
+        // The importer's "Factor file 'X' does not exist." said neither which flag nor that X is a folder.
+        InputFiles.Require(users, "--user-factors", "a file (CSV: raw id then factors, or .npy with --user-ids)");
+        InputFiles.Require(items, "--item-factors", "a file (CSV: raw id then factors, or .npy with --item-ids)");
         // CSV factors carry their ids in the first column: an id list beside them would be read by nothing.
         foreach (var (ids, flag, factors, factorsFlag) in new[] { (UserIds, "--user-ids", users, "--user-factors"), (ItemIds, "--item-ids", items, "--item-factors") })
             if (r.GetValue(ids) is not null && !factors.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
