@@ -182,4 +182,14 @@ public sealed class RecommendSplitQuickstartTests
         Assert.DoesNotContain("train popularity", r.Err);
         Assert.AreEqual("", r.Out);
     }
+
+    [TestMethod]
+    public void Quickstart_UnknownUser_SaysTheListIsTheColdStartAnswer()
+    {
+        // A mistyped --user got the cold-start list without a word, as if it were that user's recommendations.
+        var r = CliRunner.Run("quickstart", "--data", TestPaths.MovieLens100K, "--user", "u1", "--epochs", "1");
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, "--user 'u1' is not a user of MovieLens 100K (943 users, ids 1 to 943): showing the model's cold-start answer.");
+        StringAssert.Contains(r.Out, "Top 10 for user u1");
+    }
 }

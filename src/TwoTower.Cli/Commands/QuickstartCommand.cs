@@ -64,6 +64,9 @@ internal static class QuickstartCommand
             console.Write(table);
 
             var userId = r.GetValue(user)!;
+            // As recommend does: a mistyped id silently got the cold-start list, as if it were that user's.
+            if (!best!.Users.TryGetKey(userId, out _))
+                console.Log($"--user '{userId}' is not a user of MovieLens 100K ({best.Users.Count} users, ids 1 to {best.Users.Count}): showing the model's cold-start answer.");
             var seen = td.Train.ToUserItemMatrix();
             // A vector model serves from an approximate index, as the service does; its recall against exact search is shown.
             using var index = best is IEmbeddingRecommender embedding ? QuickstartIndex.Build(embedding, td.Train) : null;
