@@ -36,4 +36,19 @@ public sealed class OutputFolderTests
         Assert.AreEqual(0, ok.ExitCode, ok.Err);
         Assert.IsTrue(File.Exists(model));
     }
+
+    [TestMethod]
+    public void FileOutputGivenAFolder_ExampleNameIsThisOutputsKindOfFile()
+    {
+        // Every file output answered a folder with "e.g. DIR/model.zip", also where a CSV or an index goes.
+        var dir = TestPaths.TempDir();
+        var model = Path.Combine(dir, "pop.zip");
+        Assert.AreEqual(0, CliRunner.Run("train", "--model", "popularity", "--train", TestPaths.Split("p2", "train"), "--out", model).ExitCode);
+        var perUser = CliRunner.Run("evaluate", "--model", model, "--train", TestPaths.Split("p2", "train"), "--test", TestPaths.Split("p2", "test"), "--per-user", dir);
+        Assert.AreEqual(CliApp.UsageError, perUser.ExitCode, perUser.Err);
+        StringAssert.Contains(perUser.Err, $"--per-user '{dir}' is a folder: give a file name (e.g. {Path.Combine(dir, "per-user.csv")}).");
+        var index = CliRunner.Run("index", "build", "--vectors", Path.Combine(dir, "none.npy"), "--out", dir);
+        Assert.AreEqual(CliApp.UsageError, index.ExitCode, index.Err);
+        StringAssert.Contains(index.Err, $"--out '{dir}' is a folder: give a file name (e.g. {Path.Combine(dir, "items.ttvx")}).");
+    }
 }

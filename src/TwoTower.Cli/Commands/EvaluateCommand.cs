@@ -28,7 +28,7 @@ internal static class EvaluateCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
-            if (r.GetValue(perUser) is { } perUserOut) OutputPaths.File(perUserOut, "--per-user", ("--model", r.GetValue(modelPath)), ("--train", r.GetValue(data.Train)), ("--test", r.GetValue(data.Test)));
+            if (r.GetValue(perUser) is { } perUserOut) OutputPaths.File(perUserOut, "--per-user", "per-user.csv", ("--model", r.GetValue(modelPath)), ("--train", r.GetValue(data.Train)), ("--test", r.GetValue(data.Test)));
             var loaded = ModelArgument.Load(r.GetValue(modelPath), "--model");
             if (r.GetValue(protocol) == "rating")
             {

@@ -40,7 +40,7 @@ internal static class TrainCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
-            var path = OutputPaths.File(r.GetValue(output), "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)),
+            var path = OutputPaths.File(r.GetValue(output), "--out", "model.zip", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)),
                 ("--data", r.GetValue(data.Data)), ("--items", r.GetValue(data.Items)), ("--init-from", r.GetValue(initFrom)), ("--warm-start", r.GetValue(models.WarmStartModel)),
                 ("--user-factors", r.GetValue(models.UserFactors)), ("--item-factors", r.GetValue(models.ItemFactors)), ("--user-ids", r.GetValue(models.UserIds)), ("--item-ids", r.GetValue(models.ItemIds)));
             var trainer = models.Create(r.GetValue(model)!, r);

@@ -96,7 +96,7 @@ internal static class TuneCommand
                 throw new UserInputException($"--metric: {ex.MessageWithoutParameter()}");
             }
             if (r.GetValue(data.Valid) is null) throw new UserInputException("--valid is required: the interactions each setting is scored on.");
-            var path = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)), ("--data", r.GetValue(data.Data)),
+            var path = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", "model.zip", ("--train", r.GetValue(data.Train)), ("--valid", r.GetValue(data.Valid)), ("--data", r.GetValue(data.Data)),
                 ("--items", r.GetValue(data.Items)), ("--warm-start", r.GetValue(models.WarmStartModel))) : null;
             var (log, ds) = data.LoadTrain(r, console);
             var validLog = data.LoadOptional(data.Valid, r, console)!;

@@ -7,11 +7,15 @@ namespace TwoTower.Cli.Infrastructure;
 /// </summary>
 internal static class OutputPaths
 {
-    /// <summary>Checks a file output: not empty, not a folder, not one of <paramref name="inputs"/>, in a folder we can write (created if missing).</summary>
-    public static string File(string? path, string flag, params (string Flag, string? Path)[] inputs)
+    /// <summary>
+    /// Checks a file output: not empty, not a folder, not one of <paramref name="inputs"/>, in a folder we can write (created if missing).
+    /// <paramref name="example"/> is the file name a folder is answered with (e.g. model.zip, items.ttvx).
+    /// </summary>
+    public static string File(string? path, string flag, string example, params (string Flag, string? Path)[] inputs)
     {
         var full = Full(path, flag, "a file name");
-        if (Directory.Exists(full)) throw new UserInputException($"{flag} '{path}' is a folder: give a file name (e.g. {Path.Combine(path!, "model.zip")}).");
+        // The example is this output's kind of file: a model.zip suggested for a CSV or an index misled.
+        if (Directory.Exists(full)) throw new UserInputException($"{flag} '{path}' is a folder: give a file name (e.g. {Path.Combine(path!, example)}).");
         RefuseInputs(full, path!, flag, inputs);
         EnsureWritableFolder(Path.GetDirectoryName(full)!, path!, flag);
         return path!;

@@ -29,7 +29,7 @@ internal static class IndexBuildCommand
             console.Json = r.GetValue(json);
             var specText = r.GetValue(spec)!;
             IndexBenchSettings.KindOf(specText); // the spec's syntax, before any file is read
-            var path = OutputPaths.File(r.GetValue(output), "--out", ("--model", r.GetValue(model)), ("--vectors", r.GetValue(vectors)), ("--ids", r.GetValue(ids)));
+            var path = OutputPaths.File(r.GetValue(output), "--out", "items.ttvx", ("--model", r.GetValue(model)), ("--vectors", r.GetValue(vectors)), ("--ids", r.GetValue(ids)));
             var (values, rows, dimension, rowIds, source) = (r.GetValue(model), r.GetValue(vectors)) switch
             {
                 ({ } m, null) => FromModel(m, r.GetValue(ids)),

@@ -43,7 +43,7 @@ internal static class IndexSearchCommand
             if (r.GetValue(threads) < 1) throw new UserInputException($"--threads {r.GetValue(threads)}: must be ≥ 1.");
             if (r.GetValue(ef) is < 1) throw new UserInputException($"--ef {r.GetValue(ef)}: must be ≥ 1.");
             if (r.GetValue(nprobe) is < 1) throw new UserInputException($"--nprobe {r.GetValue(nprobe)}: must be ≥ 1.");
-            var outPath = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", ("--index", r.GetValue(indexPath)), ("--queries", r.GetValue(queries)), ("--model", r.GetValue(model))) : null;
+            var outPath = r.GetValue(output) is { } o ? OutputPaths.File(o, "--out", "results.csv", ("--index", r.GetValue(indexPath)), ("--queries", r.GetValue(queries)), ("--model", r.GetValue(model))) : null;
             var path = r.GetValue(indexPath)!;
             InputFiles.Require(path, "--index", "a file written by `twotower index build`");
             using var index = LoadIndex(path, r.GetValue(mmap));
