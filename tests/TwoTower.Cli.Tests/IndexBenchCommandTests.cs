@@ -491,4 +491,17 @@ public sealed class IndexBenchCommandTests
         Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
         StringAssert.Contains(r.Err, $"--queries '{Path.Combine(dir, "inf.npy")}' row 0 holds Infinity; every value must be finite.");
     }
+
+    [TestMethod]
+    public void Benches_TooFewBaseVectorsForTheSpec_UsageErrorNamingTheIndexFlag()
+    {
+        // index build said "--index IVF1024,Flat: k-means needs ..."; both benches gave the trainer's bare message.
+        var dir = WriteSet();
+        var files = Bench(dir, "--index", "IVF1024,Flat", "--repeats", "1");
+        Assert.AreEqual(CliApp.UsageError, files.ExitCode, files.Err);
+        StringAssert.Contains(files.Err, $"error: --index IVF1024,Flat: k-means needs at least 1024 training vectors (one per centroid); got {N}.");
+        var synthetic = CliRunner.Run("bench", "ann", "--n", "100", "--d", "8", "--queries", "5", "--index", "IVF4,PQ4", "--repeats", "1");
+        Assert.AreEqual(CliApp.UsageError, synthetic.ExitCode, synthetic.Err);
+        StringAssert.Contains(synthetic.Err, "error: --index IVF4,PQ4: IVF-PQ training needs at least 256 vectors");
+    }
 }

@@ -41,7 +41,7 @@ internal static class AnnBenchCommand
             var queryVectors = SyntheticVectors.Clustered(r.GetValue(queries), r.GetValue(d), r.GetValue(clusters), r.GetValue(seed), stream: 1);
             console.Log($"{r.GetValue(n)} × {r.GetValue(d)} base vectors and {r.GetValue(queries)} queries around {r.GetValue(clusters)} centres (seed {r.GetValue(seed)}); exact ground truth by brute force …");
             var truth = SyntheticVectors.ExactNeighbours(baseVectors, queryVectors, r.GetValue(d), r.GetValue(k), vectorMetric);
-            var result = AnnBenchmark.Run(specText, baseVectors, queryVectors, r.GetValue(d), truth, r.GetValue(k), values, r.GetValue(threads), vectorMetric, r.GetValue(k), r.GetValue(repeats));
+            var result = IndexBenchSettings.Run(specText, () => AnnBenchmark.Run(specText, baseVectors, queryVectors, r.GetValue(d), truth, r.GetValue(k), values, r.GetValue(threads), vectorMetric, r.GetValue(k), r.GetValue(repeats)));
             IndexBenchCommand.Report(console, specText, kind, r.GetValue(k), result,
                 new JsonObject { ["n"] = r.GetValue(n), ["d"] = r.GetValue(d), ["queries"] = r.GetValue(queries), ["clusters"] = r.GetValue(clusters), ["metric"] = r.GetValue(metric) }, r.GetValue(threads));
             return 0;

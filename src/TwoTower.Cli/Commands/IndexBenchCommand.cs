@@ -50,7 +50,7 @@ internal static class IndexBenchCommand
             var data = AnnBenchmarkFiles.Load(r.GetValue(basePath)!, r.GetValue(queriesPath)!, r.GetValue(gtPath)!, kValue);
             values = IndexBenchSettings.FitSweep(specText, data.Dimension, vectorMetric, values, given: r.GetValue(nprobe) is not null);
             console.Info($"{specText}: base {data.BaseRows} × {data.Dimension}, {data.QueryRows} queries, ground truth {data.GroundTruthWidth} per query, metric {r.GetValue(metric)}, search threads {threadCount}");
-            var result = AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount, vectorMetric, kValue, repeatCount);
+            var result = IndexBenchSettings.Run(specText, () => AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount, vectorMetric, kValue, repeatCount));
             Report(console, specText, kind, kValue, result, null, threadCount);
             return 0;
         });

@@ -2,6 +2,7 @@ using System.Globalization;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet;
 using TwoTower.MLNet.Index;
+using TwoTower.MLNet.Index.Benchmarking;
 using TwoTower.MLNet.Index.Ivf;
 
 namespace TwoTower.Cli.Commands;
@@ -58,6 +59,22 @@ internal static class IndexBenchSettings
         if (values.FirstOrDefault(v => v > lists) is var over and > 0)
             throw new UserInputException($"--nprobe {over}: --index '{spec}' has {lists} lists, so at most {lists} can be probed.");
         return values;
+    }
+
+    /// <summary>
+    /// Runs a benchmark of <paramref name="spec"/>; too few base vectors to train it (k-means lists, PQ codewords) is a usage
+    /// error naming --index, as in `index build`, not the trainer's bare message.
+    /// </summary>
+    public static AnnBenchmarkResult Run(string spec, Func<AnnBenchmarkResult> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "vectors")
+        {
+            throw new UserInputException($"--index {spec}: {ex.MessageWithoutParameter()}");
+        }
     }
 
     private static IVectorIndex Probe(string spec, int dimension, VectorMetric metric)
