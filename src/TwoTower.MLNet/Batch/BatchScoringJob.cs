@@ -49,12 +49,12 @@ public static partial class BatchScoringJob
         if (File.Exists(outputDirectory)) throw new IOException($"Output folder '{outputDirectory}' is a file: give a folder for the shard files.");
         CheckFolder(outputDirectory, options.ShardCount, options.Format);
         var userIds = users ?? model.Model.Users.RawIds;
-        var identity = JobIdentity(model, userIds, options, metadata);
-        CheckJob(outputDirectory, identity);
+        var (identity, lineJoinedUsers) = JobIdentity(model, userIds, options, metadata);
+        CheckJob(outputDirectory, identity, lineJoinedUsers);
         var clock = Stopwatch.StartNew();
         var run = BatchScorer.Prepare(model.Model, model.Seen, userIds, options, progress, cancellationToken);
         // Recorded once the shard can run: a refused one (unknown users under Fail) leaves no job behind.
-        RecordJob(outputDirectory, identity);
+        RecordJob(outputDirectory, identity, lineJoinedUsers);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["twotower.model_type"] = model.Model.ModelType,
@@ -115,11 +115,28 @@ public static partial class BatchScoringJob
         }
     }
 
-    // What makes two shards parts of one job. The model file's name may differ between runners; its hash may not.
-    private static SortedDictionary<string, string> JobIdentity(LoadedModel model, IReadOnlyList<string> users, BatchScoringOptions options, IReadOnlyDictionary<string, string>? metadata)
+    // Names the form of users_sha256; job files written before it have the line-joined form.
+    private const string UsersHashForm = "users_sha256_form";
+    private const string LengthPrefixed = "length-prefixed";
+
+    // What makes two shards parts of one job (and the users' hash in the line-joined form that job files without a
+    // users_sha256_form hold). The model file's name may differ between runners; its hash may not.
+    private static (SortedDictionary<string, string> Identity, string LineJoinedUsersSha256) JobIdentity(LoadedModel model, IReadOnlyList<string> users,
+        BatchScoringOptions options, IReadOnlyDictionary<string, string>? metadata)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var u in users) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(u + "\n"));
+        using var lineJoined = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var u in users)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(u);
+            // Each id's byte length first: joined by line breaks, ["a\nb"] and ["a", "b"] hashed alike.
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
+            hash.AppendData(length);
+            hash.AppendData(bytes);
+            lineJoined.AppendData(bytes);
+            lineJoined.AppendData("\n"u8);
+        }
         var identity = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["model_type"] = model.Model.ModelType,
@@ -129,13 +146,14 @@ public static partial class BatchScoringJob
             ["exclude_seen"] = options.ExcludeSeen ? "true" : "false",
             ["unknown_users"] = options.UnknownUsers.ToString(),
             ["users_sha256"] = Convert.ToHexStringLower(hash.GetHashAndReset()),
+            [UsersHashForm] = LengthPrefixed,
             ["shard_count"] = options.ShardCount.ToString(CultureInfo.InvariantCulture),
             ["format"] = Extension(options.Format),
         };
         if (metadata is not null && metadata.TryGetValue("twotower.model_sha256", out var sha)) identity["model_sha256"] = sha;
         // The file's hash comes only from callers that have a file; the model's content tells two models of one shape apart without it.
         if (ContentSha256(model, options.ExcludeSeen) is { } content) identity["model_content_sha256"] = content;
-        return identity;
+        return (identity, Convert.ToHexStringLower(lineJoined.GetHashAndReset()));
     }
 
     // The model as it would be saved (plus the seen items that exclude-seen uses); null for a model that cannot be saved (a test double).
@@ -160,18 +178,18 @@ public static partial class BatchScoringJob
 
     // Records the job unless the folder has one, checking it again under the lock: of two jobs starting together into one folder,
     // one records itself and the other is refused (a check before scoring and a write if missing let both pass and mix shards).
-    private static void RecordJob(string dir, SortedDictionary<string, string> identity)
+    private static void RecordJob(string dir, SortedDictionary<string, string> identity, string lineJoinedUsers)
     {
         Directory.CreateDirectory(dir);
         using var file = OpenJobFile(Path.Combine(dir, JobFile), FileMode.OpenOrCreate);
-        if (CheckJob(dir, identity, file)) return;
+        if (CheckJob(dir, identity, lineJoinedUsers, file)) return;
         // Written in place under the lock; a write cut short leaves a description CheckJob reads as never recorded.
         file.SetLength(0);
         System.Text.Json.JsonSerializer.Serialize(file, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         file.Flush(flushToDisk: true);
     }
 
-    private static void CheckJob(string dir, SortedDictionary<string, string> identity)
+    private static void CheckJob(string dir, SortedDictionary<string, string> identity, string lineJoinedUsers)
     {
         if (!File.Exists(Path.Combine(dir, JobFile))) return;
         FileStream file;
@@ -183,7 +201,7 @@ public static partial class BatchScoringJob
         {
             return;
         }
-        using (file) CheckJob(dir, identity, file);
+        using (file) CheckJob(dir, identity, lineJoinedUsers, file);
     }
 
     // The job file opened for this run alone (FileShare.None locks it on Unix too), waiting while another run checks or
@@ -205,7 +223,7 @@ public static partial class BatchScoringJob
     }
 
     // Returns whether the folder has a job recorded (and it is this one).
-    private static bool CheckJob(string dir, SortedDictionary<string, string> identity, FileStream file)
+    private static bool CheckJob(string dir, SortedDictionary<string, string> identity, string lineJoinedUsers, FileStream file)
     {
         // Empty: a run was stopped between creating the file and writing it, so no job is recorded.
         if (file.Length == 0) return false;
@@ -224,6 +242,9 @@ public static partial class BatchScoringJob
             if (ShardCount(dir) == 0) return false;
             throw new InvalidOperationException($"'{path}' is not a job description ({ex.Message}); delete it if the folder holds no shards you want to keep.", ex);
         }
+        // A job recorded before the users' hash was length-prefixed: compared in its own form, so that it still resumes.
+        if (!existing.ContainsKey(UsersHashForm))
+            identity = new SortedDictionary<string, string>(identity, StringComparer.Ordinal) { ["users_sha256"] = lineJoinedUsers };
         foreach (var (key, value) in identity)
             if (existing.TryGetValue(key, out var stored) && stored != value)
             {

@@ -128,6 +128,37 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    public async Task RunShard_UserListsThatJoinToTheSameLines_AreDifferentJobs()
+    {
+        // The users were hashed as "id\n" each, so ["a\nb"] and ["a", "b"] had one hash and a run with the other list resumed the job.
+        var dir = TestPaths.TempDir();
+        await BatchScoringJob.RunShardAsync(Model, ["a\nb"], dir, new BatchScoringOptions { Shard = 0, ShardCount = 2 });
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, ["a", "b"], dir, new BatchScoringOptions { Shard = 1, ShardCount = 2 }));
+        StringAssert.Contains(ex.Message, "users_sha256 is ");
+    }
+
+    [TestMethod]
+    public async Task RunShard_JobRecordedWithLineJoinedUserHash_ResumesWithTheSameUsersOnly()
+    {
+        // A job folder written before the users' hash was length-prefixed: its half-finished job still resumes, and another
+        // user list is still refused.
+        var dir = TestPaths.TempDir();
+        string[] users = ["a", "b", "c"];
+        await BatchScoringJob.RunShardAsync(Model, users, dir, new BatchScoringOptions { Shard = 0, ShardCount = 2 });
+        var jobPath = Path.Combine(dir, BatchScoringJob.JobFile);
+        var job = System.Text.Json.JsonSerializer.Deserialize<SortedDictionary<string, string>>(await File.ReadAllTextAsync(jobPath))!;
+        var legacy = job.Keys.Where(k => k.StartsWith("users_", StringComparison.Ordinal)).ToList();
+        foreach (var key in legacy) job.Remove(key);
+        job["users_sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Concat(users.Select(u => u + "\n")))));
+        await File.WriteAllTextAsync(jobPath, System.Text.Json.JsonSerializer.Serialize(job));
+
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, ["a", "b"], dir, new BatchScoringOptions { Shard = 1, ShardCount = 2 }));
+        StringAssert.Contains(ex.Message, "users_sha256 is ");
+        await BatchScoringJob.RunShardAsync(Model, users, dir, new BatchScoringOptions { Shard = 1, ShardCount = 2 });
+        Assert.HasCount(2, Directory.GetFiles(dir, "part-*"));
+    }
+
+    [TestMethod]
     public async Task RunShard_TwoJobsStartingTogether_OnlyOneJoinsTheFolder()
     {
         // Both runs checked the folder before either recorded its job, so shards of two jobs (k 1 and k 2) were both written
