@@ -58,7 +58,7 @@ public static partial class BatchScoringJob
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["twotower.model_type"] = model.Model.ModelType,
-            ["twotower.k"] = options.K.ToString(CultureInfo.InvariantCulture),
+            ["twotower.k"] = ItemsPerUser(model, options).ToString(CultureInfo.InvariantCulture),
             ["twotower.exclude_seen"] = options.ExcludeSeen ? "true" : "false",
             ["twotower.shard"] = options.Shard.ToString(CultureInfo.InvariantCulture),
             ["twotower.shard_count"] = options.ShardCount.ToString(CultureInfo.InvariantCulture),
@@ -115,6 +115,9 @@ public static partial class BatchScoringJob
         }
     }
 
+    // Items listed per user at most: any k past the catalogue lists it all and writes the same bytes, so it is the same job.
+    private static int ItemsPerUser(LoadedModel model, BatchScoringOptions options) => Math.Min(options.K, model.Model.Items.Count);
+
     // Names the form of users_sha256; job files written before it have the line-joined form.
     private const string UsersHashForm = "users_sha256_form";
     private const string LengthPrefixed = "length-prefixed";
@@ -142,7 +145,7 @@ public static partial class BatchScoringJob
             ["model_type"] = model.Model.ModelType,
             ["model_users"] = model.Model.Users.Count.ToString(CultureInfo.InvariantCulture),
             ["model_items"] = model.Model.Items.Count.ToString(CultureInfo.InvariantCulture),
-            ["k"] = options.K.ToString(CultureInfo.InvariantCulture),
+            ["k"] = ItemsPerUser(model, options).ToString(CultureInfo.InvariantCulture),
             ["exclude_seen"] = options.ExcludeSeen ? "true" : "false",
             ["unknown_users"] = options.UnknownUsers.ToString(),
             ["users_sha256"] = Convert.ToHexStringLower(hash.GetHashAndReset()),
@@ -245,6 +248,10 @@ public static partial class BatchScoringJob
         // A job recorded before the users' hash was length-prefixed: compared in its own form, so that it still resumes.
         if (!existing.ContainsKey(UsersHashForm))
             identity = new SortedDictionary<string, string>(identity, StringComparer.Ordinal) { ["users_sha256"] = lineJoinedUsers };
+        // A job recorded before k was capped at the catalogue holds k as given; capped at its own catalogue, it is compared alike.
+        if (existing.TryGetValue("k", out var k) && existing.TryGetValue("model_items", out var items)
+            && int.TryParse(k, CultureInfo.InvariantCulture, out var kValue) && int.TryParse(items, CultureInfo.InvariantCulture, out var itemsValue))
+            existing["k"] = Math.Min(kValue, itemsValue).ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in identity)
             if (existing.TryGetValue(key, out var stored) && stored != value)
             {

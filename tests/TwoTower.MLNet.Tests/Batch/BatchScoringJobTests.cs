@@ -159,6 +159,39 @@ public sealed class BatchScoringJobTests
     }
 
     [TestMethod]
+    [DataRow(BatchOutputFormat.Parquet)]
+    [DataRow(BatchOutputFormat.Csv)]
+    public async Task RunShard_KsPastTheCatalogue_WriteTheSameBytesAndAreOneJob(BatchOutputFormat format)
+    {
+        // Every k past the 3-item catalogue lists every item, but the job kept k as given: a re-run with another such k was
+        // refused as another job (and the Parquet metadata said 5 or 7 where both files list 3 items per user).
+        var (five, seven) = (TestPaths.TempDir(), TestPaths.TempDir());
+        var a = await BatchScoringJob.RunShardAsync(Model, null, five, new BatchScoringOptions { K = 5, Format = format });
+        var b = await BatchScoringJob.RunShardAsync(Model, null, seven, new BatchScoringOptions { K = 7, Format = format });
+        CollectionAssert.AreEqual(await File.ReadAllBytesAsync(a.Path), await File.ReadAllBytesAsync(b.Path));
+
+        await BatchScoringJob.RunShardAsync(Model, null, five, new BatchScoringOptions { K = 7, Format = format });
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, five, new BatchScoringOptions { K = 2, Format = format }));
+        StringAssert.Contains(ex.Message, "k is 3 there and 2 here");
+    }
+
+    [TestMethod]
+    public async Task RunShard_JobRecordedWithKPastTheCatalogueAsGiven_ResumesWithAnyKPastIt()
+    {
+        // A job folder written before k was recorded as the items each user gets: its k as given still matches.
+        var dir = TestPaths.TempDir();
+        await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 5, Shard = 0, ShardCount = 2 });
+        var jobPath = Path.Combine(dir, BatchScoringJob.JobFile);
+        var job = System.Text.Json.JsonSerializer.Deserialize<SortedDictionary<string, string>>(await File.ReadAllTextAsync(jobPath))!;
+        job["k"] = "5";
+        await File.WriteAllTextAsync(jobPath, System.Text.Json.JsonSerializer.Serialize(job));
+
+        await BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 9, Shard = 1, ShardCount = 2 });
+        var ex = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(Model, null, dir, new BatchScoringOptions { K = 2, Shard = 1, ShardCount = 2 }));
+        StringAssert.Contains(ex.Message, "k is 3 there and 2 here");
+    }
+
+    [TestMethod]
     public async Task RunShard_TwoJobsStartingTogether_OnlyOneJoinsTheFolder()
     {
         // Both runs checked the folder before either recorded its job, so shards of two jobs (k 1 and k 2) were both written
