@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using TwoTower.MLNet.Data;
+using TwoTower.MLNet.Models;
 using TwoTower.MLNet.Persistence;
 
 namespace TwoTower.MLNet.Batch;
@@ -49,12 +51,12 @@ public static partial class BatchScoringJob
         if (File.Exists(outputDirectory)) throw new IOException($"Output folder '{outputDirectory}' is a file: give a folder for the shard files.");
         CheckFolder(outputDirectory, options.ShardCount, options.Format);
         var userIds = users ?? model.Model.Users.RawIds;
-        var (identity, lineJoinedUsers) = JobIdentity(model, userIds, options, metadata);
-        CheckJob(outputDirectory, identity, lineJoinedUsers);
+        var identity = JobIdentity(model, userIds, options, metadata);
+        CheckJob(outputDirectory, identity);
         var clock = Stopwatch.StartNew();
         var run = BatchScorer.Prepare(model.Model, model.Seen, userIds, options, progress, cancellationToken);
         // Recorded once the shard can run: a refused one (unknown users under Fail) leaves no job behind.
-        RecordJob(outputDirectory, identity, lineJoinedUsers);
+        RecordJob(outputDirectory, identity);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["twotower.model_type"] = model.Model.ModelType,
@@ -118,14 +120,15 @@ public static partial class BatchScoringJob
     // Items listed per user at most: any k past the catalogue lists it all and writes the same bytes, so it is the same job.
     private static int ItemsPerUser(LoadedModel model, BatchScoringOptions options) => Math.Min(options.K, model.Model.Items.Count);
 
-    // Names the form of users_sha256; job files written before it have the line-joined form.
-    private const string UsersHashForm = "users_sha256_form";
-    private const string LengthPrefixed = "length-prefixed";
+    // How the job's hashes are computed. Job files without it were written before: users_sha256 joined the ids by line
+    // breaks, and model_content_sha256 serialised the model again.
+    private const string IdentityVersion = "identity_version";
 
-    // What makes two shards parts of one job (and the users' hash in the line-joined form that job files without a
-    // users_sha256_form hold). The model file's name may differ between runners; its hash may not.
-    private static (SortedDictionary<string, string> Identity, string LineJoinedUsersSha256) JobIdentity(LoadedModel model, IReadOnlyList<string> users,
-        BatchScoringOptions options, IReadOnlyDictionary<string, string>? metadata)
+    // A job's identity as this version records it, and as a job file without an identity_version holds it.
+    private sealed record Identity(SortedDictionary<string, string> Fields, Func<SortedDictionary<string, string>> Unversioned);
+
+    // What makes two shards parts of one job. The model file's name may differ between runners; its hash may not.
+    private static Identity JobIdentity(LoadedModel model, IReadOnlyList<string> users, BatchScoringOptions options, IReadOnlyDictionary<string, string>? metadata)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         using var lineJoined = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
@@ -149,29 +152,38 @@ public static partial class BatchScoringJob
             ["exclude_seen"] = options.ExcludeSeen ? "true" : "false",
             ["unknown_users"] = options.UnknownUsers.ToString(),
             ["users_sha256"] = Convert.ToHexStringLower(hash.GetHashAndReset()),
-            [UsersHashForm] = LengthPrefixed,
+            [IdentityVersion] = "2",
             ["shard_count"] = options.ShardCount.ToString(CultureInfo.InvariantCulture),
             ["format"] = Extension(options.Format),
         };
         if (metadata is not null && metadata.TryGetValue("twotower.model_sha256", out var sha)) identity["model_sha256"] = sha;
         // The file's hash comes only from callers that have a file; the model's content tells two models of one shape apart without it.
-        if (ContentSha256(model, options.ExcludeSeen) is { } content) identity["model_content_sha256"] = content;
-        return (identity, Convert.ToHexStringLower(lineJoined.GetHashAndReset()));
+        var seen = options.ExcludeSeen ? model.Seen : null;
+        // A model read by ModelFile.Load is known by the entries of its file (checksums the reader verified), not serialised again.
+        if ((LoadedContent.ContentSha256(model.Model, seen) ?? SerialisedContentSha256(model.Model, seen)) is { } content) identity["model_content_sha256"] = content;
+        var lineJoinedUsers = Convert.ToHexStringLower(lineJoined.GetHashAndReset());
+        return new Identity(identity, () =>
+        {
+            var unversioned = new SortedDictionary<string, string>(identity, StringComparer.Ordinal) { ["users_sha256"] = lineJoinedUsers };
+            unversioned.Remove(IdentityVersion);
+            if (identity.ContainsKey("model_content_sha256")) unversioned["model_content_sha256"] = SerialisedContentSha256(model.Model, seen)!;
+            return unversioned;
+        });
     }
 
     // The model as it would be saved (plus the seen items that exclude-seen uses); null for a model that cannot be saved (a test double).
-    private static string? ContentSha256(LoadedModel model, bool withSeen)
+    private static string? SerialisedContentSha256(IRecommender model, SparseMatrix? seen)
     {
-        var writer = new ModelContainerWriter(model.Model.ModelType);
+        var writer = new ModelContainerWriter(model.ModelType);
         try
         {
-            model.Model.Save(writer);
+            model.Save(writer);
         }
         catch (NotSupportedException)
         {
             return null;
         }
-        if (withSeen && model.Seen is { } seen)
+        if (seen is not null)
         {
             writer.AddInts("_seen.ptr", seen.RowPointers, seen.RowPointers.Length);
             writer.AddInts("_seen.idx", seen.ColumnIndices, seen.ColumnIndices.Length);
@@ -181,18 +193,18 @@ public static partial class BatchScoringJob
 
     // Records the job unless the folder has one, checking it again under the lock: of two jobs starting together into one folder,
     // one records itself and the other is refused (a check before scoring and a write if missing let both pass and mix shards).
-    private static void RecordJob(string dir, SortedDictionary<string, string> identity, string lineJoinedUsers)
+    private static void RecordJob(string dir, Identity identity)
     {
         Directory.CreateDirectory(dir);
         using var file = OpenJobFile(Path.Combine(dir, JobFile), FileMode.OpenOrCreate);
-        if (CheckJob(dir, identity, lineJoinedUsers, file)) return;
+        if (CheckJob(dir, identity, file)) return;
         // Written in place under the lock; a write cut short leaves a description CheckJob reads as never recorded.
         file.SetLength(0);
-        System.Text.Json.JsonSerializer.Serialize(file, identity, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        System.Text.Json.JsonSerializer.Serialize(file, identity.Fields, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         file.Flush(flushToDisk: true);
     }
 
-    private static void CheckJob(string dir, SortedDictionary<string, string> identity, string lineJoinedUsers)
+    private static void CheckJob(string dir, Identity identity)
     {
         if (!File.Exists(Path.Combine(dir, JobFile))) return;
         FileStream file;
@@ -204,7 +216,7 @@ public static partial class BatchScoringJob
         {
             return;
         }
-        using (file) CheckJob(dir, identity, lineJoinedUsers, file);
+        using (file) CheckJob(dir, identity, file);
     }
 
     // The job file opened for this run alone (FileShare.None locks it on Unix too), waiting while another run checks or
@@ -226,7 +238,7 @@ public static partial class BatchScoringJob
     }
 
     // Returns whether the folder has a job recorded (and it is this one).
-    private static bool CheckJob(string dir, SortedDictionary<string, string> identity, string lineJoinedUsers, FileStream file)
+    private static bool CheckJob(string dir, Identity identity, FileStream file)
     {
         // Empty: a run was stopped between creating the file and writing it, so no job is recorded.
         if (file.Length == 0) return false;
@@ -245,14 +257,13 @@ public static partial class BatchScoringJob
             if (ShardCount(dir) == 0) return false;
             throw new InvalidOperationException($"'{path}' is not a job description ({ex.Message}); delete it if the folder holds no shards you want to keep.", ex);
         }
-        // A job recorded before the users' hash was length-prefixed: compared in its own form, so that it still resumes.
-        if (!existing.ContainsKey(UsersHashForm))
-            identity = new SortedDictionary<string, string>(identity, StringComparer.Ordinal) { ["users_sha256"] = lineJoinedUsers };
+        // A job recorded before its hashes were versioned: compared in their earlier form, so that it still resumes.
+        var expected = existing.ContainsKey(IdentityVersion) ? identity.Fields : identity.Unversioned();
         // A job recorded before k was capped at the catalogue holds k as given; capped at its own catalogue, it is compared alike.
         if (existing.TryGetValue("k", out var k) && existing.TryGetValue("model_items", out var items)
             && int.TryParse(k, CultureInfo.InvariantCulture, out var kValue) && int.TryParse(items, CultureInfo.InvariantCulture, out var itemsValue))
             existing["k"] = Math.Min(kValue, itemsValue).ToString(CultureInfo.InvariantCulture);
-        foreach (var (key, value) in identity)
+        foreach (var (key, value) in expected)
             if (existing.TryGetValue(key, out var stored) && stored != value)
             {
                 // A run that failed before its first shard leaves only the description: say so rather than speak of shards.

@@ -106,12 +106,15 @@ public sealed class ModelContainerWriter
     /// SHA-256 of what the container holds (model type, layout version, each entry's name, kind, shape and hash), not of
     /// the zip bytes: the same model gives the same value on any machine and with any writer version.
     /// </summary>
-    internal string ContentSha256()
+    internal string ContentSha256() => ContentSha256(ModelType, ModelVersion, _entries.Select(e => e.Entry));
+
+    /// <summary>The value of <see cref="ContentSha256()"/> for a container of these manifest fields and entries (a file's own, say).</summary>
+    internal static string ContentSha256(string modelType, int modelVersion, IEnumerable<ModelManifestEntry> entries)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Append(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
-        Append($"{ModelType} {ModelVersion}");
-        foreach (var (entry, _) in _entries)
+        Append($"{modelType} {modelVersion}");
+        foreach (var entry in entries)
             Append($"{entry.Name} {entry.Kind} [{string.Join(",", entry.Shape ?? [])}] {entry.Sha256}");
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

@@ -56,6 +56,9 @@ public static class ModelFile
             seen = new SparseMatrix(model.Users.Count, model.Items.Count, ptr, idx, new float[idx.Length]);
         }
         var summary = reader.Contains(SummaryEntry) ? reader.ReadJson<System.Text.Json.Nodes.JsonObject>(SummaryEntry) : null;
+        var entries = reader.Manifest.Entries;
+        LoadedContent.Remember(model, reader.Manifest, entries.Where(e => !e.Name.StartsWith(SeenPrefix, StringComparison.Ordinal) && e.Name != SummaryEntry));
+        if (seen is not null) LoadedContent.Remember(seen, reader.Manifest, entries.Where(e => e.Name.StartsWith(SeenPrefix, StringComparison.Ordinal)));
         return new LoadedModel(model, seen, summary);
     }
 
