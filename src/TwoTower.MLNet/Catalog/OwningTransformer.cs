@@ -39,7 +39,8 @@ internal sealed class OwningTransformer : ITransformer, IDisposable
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ThrowIfDisposed();
-        return _inner.GetRowToRowMapper(inputSchema);
+        // Guarded: a PredictionEngine keeps the mapper and reads through it after any later Dispose.
+        return new DisposalGuardedMapper(_inner.GetRowToRowMapper(inputSchema), ThrowIfDisposed);
     }
 
     public IDataView Transform(IDataView input)

@@ -33,6 +33,29 @@ public sealed class DisposedModelTests
     }
 
     [TestMethod]
+    public void Predict_EngineOfADisposedModel_ThrowsObjectDisposedNamingTheStep()
+    {
+        // An engine made before the model (or itself) was disposed keeps the steps' row mappers, which bypassed the check:
+        // Predict failed with a NullReferenceException inside ONNX Runtime.
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var model = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf())
+            .Append(ml.TwoTower().Transforms.Recommend(k: 5)).Fit(train);
+        var engine = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
+        var other = ml.Model.CreatePredictionEngine<UserRequest, Recommendations>(model);
+        Assert.HasCount(5, engine.Predict(new UserRequest { UserId = "1" }).ItemIds);
+
+        engine.Dispose();
+
+        foreach (var disposed in new[] { engine, other })
+        {
+            // The engine reads the Recommend step's columns first: that step is named.
+            var ex = Assert.ThrowsExactly<ObjectDisposedException>(() => disposed.Predict(new UserRequest { UserId = "1" }));
+            StringAssert.Contains(ex.Message, "The Recommend step's transformer was disposed, with its ONNX session");
+        }
+    }
+
+    [TestMethod]
     public void Use_DisposedRecommendStep_ThrowsObjectDisposedNamingIt()
     {
         var ml = TestMLContext.Create(seed: 1);
