@@ -208,7 +208,7 @@ public sealed class BatchScoringJobTests
                 new BatchScoringOptions { K = 2, ExcludeSeen = true, Shard = 1, ShardCount = 2 }));
             StringAssert.Contains(ex.Message, "holds shards of another job: model_content_sha256 is ");
         }
-        // A loaded model swapped into the record is not known by the file it was not read from.
+        // Another loaded model swapped into the record is known by its own file, not by the record's first one.
         var swapped = first with { Model = ModelFile.Load(SaveScoresModel(2, null)).Model };
         await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => BatchScoringJob.RunShardAsync(swapped, null, dir,
             new BatchScoringOptions { K = 2, ExcludeSeen = true, Shard = 1, ShardCount = 2 }));
