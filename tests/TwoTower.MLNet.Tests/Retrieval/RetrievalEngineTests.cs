@@ -449,7 +449,7 @@ public sealed class RetrievalEngineTests
         var vector = Enumerable.Repeat(0.5f, 4).ToArray();
         using (var e = Engine(dir))
         {
-            var ex = Assert.ThrowsExactly<ArgumentException>(() => e.PutItem(new ItemRecord("n1", "New", new[] { "Action", genre }, null), vector));
+            var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.PutItem(new ItemRecord("n1", "New", new[] { "Action", genre }, null), vector));
             StringAssert.Contains(ex.Message, "genre");
             e.Snapshot();
         }

@@ -326,7 +326,7 @@ public sealed class RetrievalEngine : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(record.Id, nameof(record));
         // A blank name would enter the genre vocabulary, which a snapshot writes and a restart refuses to read back.
         if (record.Genres.Any(string.IsNullOrWhiteSpace))
-            throw new ArgumentException($"Item '{record.Id}' has a blank genre name; name every genre or leave the blank one out.", nameof(record));
+            throw new InvalidRetrievalRequestException($"Item '{record.Id}' has a blank genre name; name every genre or leave the blank one out.", nameof(record));
         if (_index is null && vector is not null)
             throw new InvalidRetrievalRequestException($"Model type '{Model.ModelType}' has no item vectors; leave the vector out.", nameof(vector));
         if (_index is not null)
