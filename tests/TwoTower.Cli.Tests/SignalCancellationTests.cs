@@ -88,6 +88,51 @@ public sealed class SignalCancellationTests
         Assert.IsEmpty(Directory.GetFiles(dir, "*.tmp"));
     }
 
+    [TestMethod]
+    public void IndexBench_SigintDuringTheBuild_ExitsWith130AndLeavesNoFile()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Inconclusive("kill -INT needs a Unix system.");
+        var dir = TestPaths.TempDir();
+        // 100,000 × 32 into HNSW16: many seconds of graph construction.
+        var vectors = WriteFvecs(Path.Combine(dir, "base.fvecs"), 100_000, 32);
+        var queries = WriteFvecs(Path.Combine(dir, "queries.fvecs"), 10, 32);
+        var truth = WriteIvecs(Path.Combine(dir, "gt.ivecs"), 10, 10);
+        var temp = Directory.CreateDirectory(Path.Combine(dir, "tmp")).FullName;
+
+        var r = RunAndSignalWithTemp("INT", "index bench: building HNSW16 of 100000 × 32 vectors", temp,
+            "index", "bench", "--base", vectors, "--queries", queries, "--gt", truth, "--index", "HNSW16");
+
+        Assert.AreEqual(130, r.ExitCode, r.Err);
+        Assert.AreEqual("twotower index bench: cancelled; nothing was measured", LastLine(r.Err), r.Err);
+        Assert.IsEmpty(Directory.GetFiles(temp, "annbench-*"), "no index file of the benchmark is left in the temporary folder");
+    }
+
+    [TestMethod]
+    public void BenchAnn_SigtermDuringTheWork_ExitsWith143AndLeavesNoFile()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Inconclusive("kill -TERM needs a Unix system.");
+        var temp = TestPaths.TempDir();
+
+        // 100,000 × 32 into HNSW16: a second of exact ground truth, then many seconds of graph construction.
+        var r = RunAndSignalWithTemp("TERM", "100000 × 32 base vectors", temp, "bench", "ann", "--n", "100000", "--d", "32", "--index", "HNSW16");
+
+        Assert.AreEqual(143, r.ExitCode, r.Err);
+        Assert.AreEqual("twotower bench ann: cancelled; nothing was measured", LastLine(r.Err), r.Err);
+        Assert.IsEmpty(Directory.GetFiles(temp, "annbench-*"), "no index file of the benchmark is left in the temporary folder");
+    }
+
+    // Row numbers below `rows` in the .ivecs layout: each row its width (int32), then its ids (int32).
+    private static string WriteIvecs(string path, int rows, int width)
+    {
+        using var writer = new BinaryWriter(File.Create(path));
+        for (var i = 0; i < rows; i++)
+        {
+            writer.Write(width);
+            for (var j = 0; j < width; j++) writer.Write(i * width + j);
+        }
+        return path;
+    }
+
     // Seeded uniform rows in the .fvecs layout: each row its dimension (int32), then its values (float32).
     private static string WriteFvecs(string path, int rows, int dimension)
     {
@@ -105,8 +150,13 @@ public sealed class SignalCancellationTests
 
     // Starts `dotnet twotower.dll args`, sends SIGsignal once a stderr line starts with startedLine, waits for the exit.
     private static (int ExitCode, string Err) RunAndSignal(string signal, string startedLine, params string[] args)
+        => RunAndSignalWithTemp(signal, startedLine, null, args);
+
+    // RunAndSignal with the child's temporary folder (TMPDIR) set to tempDir, when given, so that its files there can be checked.
+    private static (int ExitCode, string Err) RunAndSignalWithTemp(string signal, string startedLine, string? tempDir, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (tempDir is not null) psi.Environment["TMPDIR"] = tempDir;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "twotower.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         var err = new StringBuilder();

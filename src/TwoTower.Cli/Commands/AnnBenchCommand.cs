@@ -37,11 +37,16 @@ internal static class AnnBenchCommand
             var values = IndexBenchSettings.SweepValues(kind, specText, r.GetValue(ef), r.GetValue(nprobe));
             var vectorMetric = IndexMetricArgument.Parse(r.GetValue(metric));
             values = IndexBenchSettings.FitSweep(specText, r.GetValue(d), vectorMetric, values, given: r.GetValue(nprobe) is not null);
-            var baseVectors = SyntheticVectors.Clustered(r.GetValue(n), r.GetValue(d), r.GetValue(clusters), r.GetValue(seed), stream: 0);
-            var queryVectors = SyntheticVectors.Clustered(r.GetValue(queries), r.GetValue(d), r.GetValue(clusters), r.GetValue(seed), stream: 1);
-            console.Log($"{r.GetValue(n)} × {r.GetValue(d)} base vectors and {r.GetValue(queries)} queries around {r.GetValue(clusters)} centres (seed {r.GetValue(seed)}); exact ground truth by brute force …");
-            var truth = SyntheticVectors.ExactNeighbours(baseVectors, queryVectors, r.GetValue(d), r.GetValue(k), vectorMetric);
-            var result = IndexBenchSettings.Run(specText, () => AnnBenchmark.Run(specText, baseVectors, queryVectors, r.GetValue(d), truth, r.GetValue(k), values, r.GetValue(threads), vectorMetric, r.GetValue(k), r.GetValue(repeats)));
+            // Ctrl+C or SIGTERM stops the data, the ground truth, the build or the sweep at its next check, as in index build.
+            var result = SignalCancellation.Run(cancellation =>
+            {
+                console.Log($"{r.GetValue(n)} × {r.GetValue(d)} base vectors and {r.GetValue(queries)} queries around {r.GetValue(clusters)} centres (seed {r.GetValue(seed)}); exact ground truth by brute force …");
+                var baseVectors = SyntheticVectors.Clustered(r.GetValue(n), r.GetValue(d), r.GetValue(clusters), r.GetValue(seed), stream: 0, cancellationToken: cancellation);
+                var queryVectors = SyntheticVectors.Clustered(r.GetValue(queries), r.GetValue(d), r.GetValue(clusters), r.GetValue(seed), stream: 1, cancellationToken: cancellation);
+                var truth = SyntheticVectors.ExactNeighbours(baseVectors, queryVectors, r.GetValue(d), r.GetValue(k), vectorMetric, cancellationToken: cancellation);
+                return IndexBenchSettings.Run(specText, () => AnnBenchmark.Run(specText, baseVectors, queryVectors, r.GetValue(d), truth, r.GetValue(k), values, r.GetValue(threads), vectorMetric,
+                    r.GetValue(k), r.GetValue(repeats), cancellation));
+            }, () => "twotower bench ann: cancelled; nothing was measured");
             IndexBenchCommand.Report(console, specText, kind, r.GetValue(k), result,
                 new JsonObject { ["n"] = r.GetValue(n), ["d"] = r.GetValue(d), ["queries"] = r.GetValue(queries), ["clusters"] = r.GetValue(clusters), ["metric"] = r.GetValue(metric) }, r.GetValue(threads));
             return 0;

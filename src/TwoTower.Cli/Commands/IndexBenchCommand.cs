@@ -50,7 +50,14 @@ internal static class IndexBenchCommand
             var data = AnnBenchmarkFiles.Load(r.GetValue(basePath)!, r.GetValue(queriesPath)!, r.GetValue(gtPath)!, kValue);
             values = IndexBenchSettings.FitSweep(specText, data.Dimension, vectorMetric, values, given: r.GetValue(nprobe) is not null);
             console.Info($"{specText}: base {data.BaseRows} × {data.Dimension}, {data.QueryRows} queries, ground truth {data.GroundTruthWidth} per query, metric {r.GetValue(metric)}, search threads {threadCount}");
-            var result = IndexBenchSettings.Run(specText, () => AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount, vectorMetric, kValue, repeatCount));
+            // Ctrl+C or SIGTERM stops the build or the sweep at its next check, as in index build; the table is printed only at the end.
+            var result = SignalCancellation.Run(cancellation =>
+            {
+                // A line as the work starts (as index build): a build of a million vectors says nothing for minutes otherwise.
+                console.Log($"index bench: building {specText} of {data.BaseRows} × {data.Dimension} vectors");
+                return IndexBenchSettings.Run(specText, () => AnnBenchmark.Run(specText, data.Base, data.Queries, data.Dimension, data.GroundTruth, data.GroundTruthWidth, values, threadCount,
+                    vectorMetric, kValue, repeatCount, cancellation));
+            }, () => "twotower index bench: cancelled; nothing was measured");
             Report(console, specText, kind, kValue, result, null, threadCount);
             return 0;
         });

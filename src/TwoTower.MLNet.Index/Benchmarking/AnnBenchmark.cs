@@ -21,14 +21,15 @@ public static class AnnBenchmark
         path.EndsWith(".ivecs", StringComparison.OrdinalIgnoreCase) ? FvecsReader.ReadIvecs(path) : NpyReader.ReadInt64(path);
 
     /// <summary>Runs the benchmark on files (see <see cref="ReadVectors"/> and <see cref="ReadIds"/>).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (see the other overload).</exception>
     public static AnnBenchmarkResult Run(string basePath, string queriesPath, string groundTruthPath, string spec, IReadOnlyList<int> values,
-        int threads, VectorMetric metric = VectorMetric.InnerProduct, int k = 10, int repeats = 1)
+        int threads, VectorMetric metric = VectorMetric.InnerProduct, int k = 10, int repeats = 1, CancellationToken cancellationToken = default)
     {
         var (b, _, d) = ReadVectors(basePath);
         var (q, _, qd) = ReadVectors(queriesPath);
         if (qd != d) throw new ArgumentException($"Queries have dimension {qd} but the base has {d}.", nameof(queriesPath));
         var (gt, _, gtWidth) = ReadIds(groundTruthPath);
-        return Run(spec, b, q, d, gt, gtWidth, values, threads, metric, k, repeats);
+        return Run(spec, b, q, d, gt, gtWidth, values, threads, metric, k, repeats, cancellationToken);
     }
 
     /// <summary>
@@ -37,8 +38,13 @@ public static class AnnBenchmark
     /// and ignored for Flat (one point). The batch search runs <paramref name="repeats"/> times and the fastest run
     /// counts (other jobs on shared cores only ever slow a run down).
     /// </summary>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled: checked by the index's Train, Add and Save, before each batch
+    /// search and before each one-query search (a batch search already running finishes first); no file is left behind.
+    /// </exception>
     public static AnnBenchmarkResult Run(string spec, float[] baseVectors, float[] queries, int d, long[] groundTruth, int gtWidth,
-        IReadOnlyList<int> values, int threads, VectorMetric metric = VectorMetric.InnerProduct, int k = 10, int repeats = 1)
+        IReadOnlyList<int> values, int threads, VectorMetric metric = VectorMetric.InnerProduct, int k = 10, int repeats = 1,
+        CancellationToken cancellationToken = default)
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be ≥ 1.");
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be ≥ 1.");
@@ -54,19 +60,21 @@ public static class AnnBenchmark
         var ids = new long[n];
         for (var i = 0; i < n; i++) ids[i] = i;
         var clock = Stopwatch.StartNew();
-        index.Train(baseVectors);
-        index.Add(ids, baseVectors);
+        index.Train(baseVectors, cancellationToken);
+        index.Add(ids, baseVectors, cancellationToken);
         var buildSeconds = clock.Elapsed.TotalSeconds;
 
         var points = new List<AnnBenchmarkPoint>();
         foreach (var v in kind is null ? [0] : values)
         {
             var options = new SearchOptions { Threads = threads, EfSearch = kind == "ef" ? v : null, NProbe = kind == "nprobe" ? v : null };
+            cancellationToken.ThrowIfCancellationRequested();
             index.Search(queries.AsSpan(0, Math.Min(nq, 100) * d), k, options); // warm-up (JIT, caches)
             SearchResults results = null!;
             var qpsBatch = 0.0;
             for (var r = 0; r < repeats; r++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 clock.Restart();
                 results = index.Search(queries, k, options);
                 qpsBatch = Math.Max(qpsBatch, nq / clock.Elapsed.TotalSeconds);
@@ -75,6 +83,8 @@ public static class AnnBenchmark
             clock.Restart();
             while (single < nq && (single < 20 || clock.Elapsed < SingleQueryBudget))
             {
+                // A field read per query of tens of microseconds: it does not show in the measured rate.
+                cancellationToken.ThrowIfCancellationRequested();
                 index.Search(queries.AsSpan(single * d, d), k, options);
                 single++;
             }
@@ -84,7 +94,7 @@ public static class AnnBenchmark
                 Recall = Recall(results, groundTruth, gtWidth, k), QpsBatch = qpsBatch, QpsSingle = single / clock.Elapsed.TotalSeconds,
             });
         }
-        return new AnnBenchmarkResult { Index = spec, BuildSeconds = buildSeconds, BytesPerVector = BytesPerVector(index, n), Points = points };
+        return new AnnBenchmarkResult { Index = spec, BuildSeconds = buildSeconds, BytesPerVector = BytesPerVector(index, n, cancellationToken), Points = points };
     }
 
     /// <summary>
@@ -112,12 +122,12 @@ public static class AnnBenchmark
         return (double)hits / ((long)results.QueryCount * k);
     }
 
-    private static double BytesPerVector(IVectorIndex index, int n)
+    private static double BytesPerVector(IVectorIndex index, int n, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Path.GetTempPath(), $"annbench-{Guid.NewGuid():N}.ttvx");
         try
         {
-            index.Save(path);
+            index.Save(path, cancellationToken);
             return n == 0 ? 0 : (double)new FileInfo(path).Length / n;
         }
         finally

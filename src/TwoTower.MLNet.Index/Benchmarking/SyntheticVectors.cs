@@ -1,3 +1,4 @@
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Flat;
 
 namespace TwoTower.MLNet.Index.Benchmarking;
@@ -13,7 +14,8 @@ public static class SyntheticVectors
     /// centres (N(0, 1/d) per coordinate), each centre plus N(0, <paramref name="spread"/>²/d) noise; row-major.
     /// The same seed gives the same centres, so base and queries drawn with one seed and two streams share clusters.
     /// </summary>
-    public static float[] Clustered(int rows, int dimension, int clusters, int seed, int stream = 0, float spread = 0.5f)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked every 1024 rows).</exception>
+    public static float[] Clustered(int rows, int dimension, int clusters, int seed, int stream = 0, float spread = 0.5f, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
@@ -29,6 +31,7 @@ public static class SyntheticVectors
         var values = new float[(long)rows * dimension];
         for (var r = 0; r < rows; r++)
         {
+            if (r % 1024 == 0) cancellationToken.ThrowIfCancellationRequested();
             var c = rng.Next(clusters);
             for (var j = 0; j < dimension; j++)
                 values[(long)r * dimension + j] = centres[(long)c * dimension + j] + spread * scale * Gaussian(rng);
@@ -37,7 +40,9 @@ public static class SyntheticVectors
     }
 
     /// <summary>The exact top <paramref name="k"/> base row numbers of each query (best first), by brute force.</summary>
-    public static long[] ExactNeighbours(float[] baseVectors, float[] queries, int dimension, int k, VectorMetric metric, int threads = 0)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between blocks of queries).</exception>
+    public static long[] ExactNeighbours(float[] baseVectors, float[] queries, int dimension, int k, VectorMetric metric, int threads = 0,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseVectors);
         ArgumentNullException.ThrowIfNull(queries);
@@ -49,8 +54,20 @@ public static class SyntheticVectors
         using var exact = new FlatIndex(dimension, metric);
         var ids = new long[rows];
         for (var i = 0; i < rows; i++) ids[i] = i;
-        exact.Add(ids, baseVectors);
-        return exact.Search(queries, k, new SearchOptions { Threads = threads == 0 ? Environment.ProcessorCount : threads }).Ids;
+        exact.Add(ids, baseVectors, cancellationToken);
+        var options = new SearchOptions { Threads = threads == 0 ? Environment.ProcessorCount : threads };
+        // In blocks of queries, the token checked between them: one call over a million base rows runs for minutes. A block
+        // keeps every thread on whole scan blocks, so the search costs what one call did.
+        var block = PackedScan.MaxQueries * options.Threads * 4;
+        var nq = queries.Length / dimension;
+        var found = new long[(long)nq * k];
+        for (var q0 = 0; q0 < nq; q0 += block)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var m = Math.Min(block, nq - q0);
+            exact.Search(queries.AsSpan(q0 * dimension, m * dimension), k, options).Ids.CopyTo(found.AsSpan(q0 * k));
+        }
+        return found;
     }
 
     // Box–Muller: one standard normal draw.

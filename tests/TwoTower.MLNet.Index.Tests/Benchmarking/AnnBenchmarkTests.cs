@@ -105,6 +105,24 @@ public sealed class AnnBenchmarkTests
         StringAssert.StartsWith(JsonSerializer.Serialize(hnsw.Points[0]), "{\"ef\":64,");
     }
     [TestMethod]
+    public void Run_CancelledDuringTheSweep_StopsWithinTheCurrentSearch()
+    {
+        const int d = 16;
+        // 2,000 rows build in a fraction of a second; the sweep of 7 ef values over 20,000 queries (a batch and up to 2 s of
+        // one-query calls each) runs for many seconds.
+        var x = TestData.Clustered(2000, d, 10, 0.5f, 1);
+        var q = TestData.Clustered(20_000, d, 10, 0.5f, 2);
+        var gt = new long[20_000 * 10];
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.ThrowsExactly<OperationCanceledException>(() =>
+            AnnBenchmark.Run("HNSW16", x, q, d, gt, 10, [16, 24, 32, 48, 64, 96, 128], threads: 1, cancellationToken: cancel.Token));
+
+        Assert.IsLessThan(4.0, clock.Elapsed.TotalSeconds, "stopped at the first check after the cancel, not at the end of the sweep");
+    }
+
+    [TestMethod]
     public void Recall_GroundTruthNarrowerThanKOrShort_ArgumentExceptionSayingWhy()
     {
         // Found by an audit of ann-tradeoffs.ipynb: with fewer truth ids per query than k, query i's truth was read into
