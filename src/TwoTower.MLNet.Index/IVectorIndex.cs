@@ -62,7 +62,8 @@ public interface IVectorIndex : IDisposable
 
     /// <summary>
     /// <see cref="Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/> that <paramref name="cancellationToken"/> can stop. The built-in
-    /// kinds check it before each HNSW insertion and between blocks of the IVF assignment and PQ encoding (milliseconds apart);
+    /// kinds check it every chunk of rows (about 256 KiB) while they validate, copy and normalise the batch, before each HNSW
+    /// insertion and between blocks of the IVF assignment and PQ encoding (milliseconds apart at most);
     /// the default implementation, for indexes that do not provide their own, checks it once before adding.
     /// </summary>
     /// <exception cref="OperationCanceledException">

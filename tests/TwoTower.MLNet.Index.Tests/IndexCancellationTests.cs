@@ -1,3 +1,4 @@
+using TwoTower.MLNet.Index.Common;
 using TwoTower.MLNet.Index.Flat;
 using TwoTower.MLNet.Index.Hnsw;
 using TwoTower.MLNet.Index.Ivf;
@@ -33,6 +34,50 @@ public sealed class IndexCancellationTests
         Assert.AreEqual(0, index.Count);
         index.Add(TestData.Ids(400), x);
         Assert.AreEqual(400, index.Count);
+    }
+
+    [TestMethod]
+    [DataRow("Flat", VectorMetric.Cosine, 0)] // the validation pass
+    [DataRow("Flat", VectorMetric.Cosine, 1)] // the normalising copy
+    [DataRow("Flat", VectorMetric.L2, 1)] // the plain copy
+    [DataRow("HNSW16", VectorMetric.Cosine, 0)]
+    [DataRow("HNSW16", VectorMetric.Cosine, 1)] // the rows stored into the graph
+    [DataRow("IVF8,Flat", VectorMetric.InnerProduct, 1)]
+    [DataRow("IVF8,PQ4", VectorMetric.Cosine, 1)]
+    [DataRow("IVF8,PQ4", VectorMetric.L2, 2)] // the residuals
+    public void Add_CancelledDuringAPassOverTheBatch_StopsBeforeItsNextChunkAndAddsNothing(string spec, VectorMetric metric, int pass)
+    {
+        // 50,000 rows: several chunks in each pass over the batch.
+        const int n = 50_000;
+        var x = TestData.Gaussian(n, D, 5);
+        using var index = IndexFactory.Create(spec, D, metric, buildThreads: 1);
+        index.Train(x.AsSpan(0, 2000 * D));
+        var chunksPerPass = (n + VectorInput.RowsPerCheck(D) - 1) / VectorInput.RowsPerCheck(D);
+        Assert.IsGreaterThan(2, chunksPerPass);
+        using var cancel = new CancellationTokenSource();
+        var chunks = 0;
+        var chunksAfterCancel = 0;
+        // Cancelled as the middle chunk of the chosen pass starts; each pass's chunks count on from the last pass's.
+        VectorInput.ChunkStarting = _ =>
+        {
+            if (cancel.IsCancellationRequested) chunksAfterCancel++;
+            else if (++chunks == pass * chunksPerPass + chunksPerPass / 2 + 1) cancel.Cancel();
+        };
+        try
+        {
+            Assert.ThrowsExactly<OperationCanceledException>(() => index.Add(TestData.Ids(n), x, cancel.Token));
+        }
+        finally
+        {
+            VectorInput.ChunkStarting = null;
+        }
+
+        Assert.IsTrue(cancel.IsCancellationRequested, $"the Add made {chunks} passes' chunks, fewer than the test expects");
+        Assert.AreEqual(0, chunksAfterCancel, "no chunk of any pass started after the cancel");
+        Assert.AreEqual(0, index.Count);
+        Assert.AreEqual(0, index.RemovedCount);
+        index.Add(TestData.Ids(100), x.AsSpan(0, 100 * D));
+        Assert.AreEqual(100, index.Count);
     }
 
     [TestMethod]

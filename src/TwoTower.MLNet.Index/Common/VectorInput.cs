@@ -5,14 +5,48 @@ namespace TwoTower.MLNet.Index.Common;
 /// <summary>Validation and preparation of caller vectors shared by every index type.</summary>
 internal static class VectorInput
 {
-    /// <summary>Checks a row-major batch of <paramref name="dimension"/>-wide rows: whole rows, finite values. Returns the row count.</summary>
-    public static int CountRows(ReadOnlySpan<float> vectors, int dimension, string name)
+    // About 256 KiB of floats: a chunk is tens of microseconds of copying, so a cancel is seen that soon and the check costs nothing.
+    private const int ValuesPerCheck = 1 << 16;
+
+    /// <summary>
+    /// Rows of <paramref name="dimension"/> values between two cancellation checks of a one-time pass over a caller's batch
+    /// (validation, copy, normalisation): at 1M × 128 one pass took a few hundred milliseconds before a cancel was seen.
+    /// </summary>
+    public static int RowsPerCheck(int dimension) => Math.Max(1, ValuesPerCheck / dimension);
+
+    /// <summary>Ids between two cancellation checks of a pass over a batch's ids (a hash lookup and insert each): a few milliseconds.</summary>
+    public const int IdsPerCheck = 1 << 16;
+
+    /// <summary>Called on the pass's thread as each chunk starts, with its first row, before the check (tests cancel a pass at a chosen chunk).</summary>
+    [ThreadStatic] internal static Action<int>? ChunkStarting;
+
+    /// <summary>The check before the chunk of a pass that starts at <paramref name="row"/> (see <see cref="RowsPerCheck"/>).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static void CheckChunk(CancellationToken cancellationToken, int row)
+    {
+        // Searches and single-vector calls pass no token: they skip the hook's thread-static read too.
+        if (!cancellationToken.CanBeCanceled) return;
+        ChunkStarting?.Invoke(row);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Checks a row-major batch of <paramref name="dimension"/>-wide rows: whole rows, finite values. Returns the row count.
+    /// <paramref name="cancellationToken"/> is checked every <see cref="RowsPerCheck"/> rows.
+    /// </summary>
+    public static int CountRows(ReadOnlySpan<float> vectors, int dimension, string name, CancellationToken cancellationToken = default)
     {
         if (vectors.Length % dimension != 0)
             throw new ArgumentException($"'{name}' has {vectors.Length} values, which is not a multiple of the index dimension {dimension}.", name);
-        for (var i = 0; i < vectors.Length; i++)
-            if (!float.IsFinite(vectors[i]))
-                throw new ArgumentException($"'{name}' row {i / dimension}, column {i % dimension} is {vectors[i]}; expected finite values.", name);
+        var step = RowsPerCheck(dimension) * dimension;
+        for (var start = 0; start < vectors.Length; start += step)
+        {
+            CheckChunk(cancellationToken, start / dimension);
+            var end = Math.Min(vectors.Length, start + step);
+            for (var i = start; i < end; i++)
+                if (!float.IsFinite(vectors[i]))
+                    throw new ArgumentException($"'{name}' row {i / dimension}, column {i % dimension} is {vectors[i]}; expected finite values.", name);
+        }
         return vectors.Length / dimension;
     }
 
@@ -31,30 +65,50 @@ internal static class VectorInput
     public static KeyNotFoundException NotStored(long id) =>
         new($"Id {id} is not in the index (never added, or removed); Replace changes the vector of a stored id, Add adds a new one.");
 
-    /// <summary>Checks ids against the vector rows: same count, non-negative, no duplicates within the batch or in <paramref name="existing"/>.</summary>
-    public static void CheckIds(ReadOnlySpan<long> ids, int rows, Func<long, bool> existing)
+    /// <summary>
+    /// Checks ids against the vector rows: same count, non-negative, no duplicates within the batch or in <paramref name="existing"/>.
+    /// <paramref name="cancellationToken"/> is checked every <see cref="IdsPerCheck"/> ids.
+    /// </summary>
+    public static void CheckIds(ReadOnlySpan<long> ids, int rows, Func<long, bool> existing, CancellationToken cancellationToken = default)
     {
         if (ids.Length != rows)
             throw new ArgumentException($"'ids' has {ids.Length} entries but 'vectors' has {rows} rows.", nameof(ids));
         var seen = new HashSet<long>(ids.Length);
-        foreach (var id in ids)
+        for (var i = 0; i < ids.Length; i++)
         {
+            if (i % IdsPerCheck == 0) CheckChunk(cancellationToken, i);
+            var id = ids[i];
             if (id < 0) throw new ArgumentException($"Id {id} is negative; ids must be ≥ 0.", nameof(ids));
             if (!seen.Add(id)) throw new ArgumentException($"Id {id} appears twice in this batch; ids must be unique.", nameof(ids));
             if (existing(id)) throw new ArgumentException($"Id {id} is already in the index; remove it first.", nameof(ids));
         }
     }
 
-    /// <summary>Copies rows, L2-normalising each when the metric is cosine (zero rows are rejected then).</summary>
-    public static float[] Prepare(ReadOnlySpan<float> vectors, int dimension, VectorMetric metric, string name)
+    /// <summary>
+    /// Copies rows, L2-normalising each when the metric is cosine (zero rows are rejected then), a chunk at a time:
+    /// <paramref name="cancellationToken"/> is checked every <see cref="RowsPerCheck"/> rows.
+    /// </summary>
+    public static float[] Prepare(ReadOnlySpan<float> vectors, int dimension, VectorMetric metric, string name, CancellationToken cancellationToken = default)
     {
-        var copy = vectors.ToArray();
-        if (metric == VectorMetric.Cosine) NormalizeRows(copy, dimension, name);
+        // Every value is written below, so the array need not be zeroed first.
+        var copy = GC.AllocateUninitializedArray<float>(vectors.Length);
+        var step = RowsPerCheck(dimension) * dimension;
+        for (var start = 0; start < vectors.Length; start += step)
+        {
+            CheckChunk(cancellationToken, start / dimension);
+            var chunk = copy.AsSpan(start, Math.Min(step, vectors.Length - start));
+            vectors.Slice(start, chunk.Length).CopyTo(chunk);
+            // Normalised while the chunk is still in cache.
+            if (metric == VectorMetric.Cosine) NormalizeRows(chunk, dimension, name, firstRow: start / dimension);
+        }
         return copy;
     }
 
-    /// <summary>L2-normalises each row in place; an all-zero row is rejected, or, with <paramref name="keepZeroRows"/>, left as it is.</summary>
-    public static void NormalizeRows(Span<float> rows, int dimension, string name, bool keepZeroRows = false)
+    /// <summary>
+    /// L2-normalises each row in place; an all-zero row is rejected, or, with <paramref name="keepZeroRows"/>, left as it is.
+    /// <paramref name="firstRow"/> is the number the first row has in the caller's batch (errors name it).
+    /// </summary>
+    public static void NormalizeRows(Span<float> rows, int dimension, string name, bool keepZeroRows = false, int firstRow = 0)
     {
         for (var r = 0; r * dimension < rows.Length; r++)
         {
@@ -65,7 +119,7 @@ internal static class VectorInput
             if (squares == 0)
             {
                 if (keepZeroRows) continue;
-                throw new ArgumentException($"'{name}' row {r} is all zeros; cosine similarity needs non-zero vectors.", name);
+                throw new ArgumentException($"'{name}' row {firstRow + r} is all zeros; cosine similarity needs non-zero vectors.", name);
             }
             var norm = Math.Sqrt(squares);
             for (var j = 0; j < row.Length; j++) row[j] = (float)(row[j] / norm);

@@ -68,26 +68,29 @@ public sealed class FlatIndex : IVectorIndex
     public void Train(ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        VectorInput.CountRows(vectors, Dimension, nameof(vectors), cancellationToken);
     }
 
     /// <inheritdoc/>
     public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors) => Add(ids, vectors, CancellationToken.None);
 
     /// <inheritdoc/>
-    /// <remarks>A cancelled add (<see cref="OperationCanceledException"/>, checked before and after the rows are copied) adds none of the batch.</remarks>
+    /// <remarks>
+    /// A cancelled add (<see cref="OperationCanceledException"/>, checked every chunk of rows while the batch is validated and
+    /// copied, and while its ids are checked) adds none of the batch.
+    /// </remarks>
     public void Add(ReadOnlySpan<long> ids, ReadOnlySpan<float> vectors, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
-        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
-        // The last check: the append after it is one publish, all of the batch or nothing.
+        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors), cancellationToken);
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         using var lease = Hold();
         lock (_writeLock)
         {
-            VectorInput.CheckIds(ids, rows, _rowOf.ContainsKey);
+            // The last checks, in the ids' pass: the append after it is one publish, all of the batch or nothing.
+            VectorInput.CheckIds(ids, rows, _rowOf.ContainsKey, cancellationToken);
             AppendLocked(ids, prepared);
         }
     }

@@ -41,8 +41,8 @@ public sealed class IvfFlatIndex : IvfIndex
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        VectorInput.CountRows(vectors, Dimension, nameof(vectors));
-        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        VectorInput.CountRows(vectors, Dimension, nameof(vectors), cancellationToken);
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors), cancellationToken);
         var quantizer = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric, cancellationToken);
         lock (WriteLock)
         {
@@ -57,8 +57,8 @@ public sealed class IvfFlatIndex : IvfIndex
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         var quantizer = _quantizer ?? throw new InvalidOperationException("Train the IVF index (Train(sample vectors)) before adding vectors.");
-        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
-        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors), cancellationToken);
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors), cancellationToken);
         var assign = quantizer.Assign(prepared, l2: true, Options.BuildThreads, cancellationToken);
         AppendBatch(_lists, ids, rows, assign, (list, memberIds, members) =>
         {

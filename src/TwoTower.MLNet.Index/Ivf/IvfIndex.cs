@@ -121,7 +121,7 @@ public abstract class IvfIndex : IVectorIndex
             cancellationToken.ThrowIfCancellationRequested();
             if (!assignedWithCurrentTraining())
                 throw new InvalidOperationException("The index was trained again while this batch was being assigned to its lists: nothing was added; add the batch again.");
-            VectorInput.CheckIds(ids, rows, lists.Contains);
+            VectorInput.CheckIds(ids, rows, lists.Contains, cancellationToken);
             lists.Append(ids, assign, append);
         }
     }

@@ -40,12 +40,12 @@ public sealed class IvfPqIndex : IvfIndex
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var n = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
+        var n = VectorInput.CountRows(vectors, Dimension, nameof(vectors), cancellationToken);
         if (n < ProductQuantizer.Codewords)
             throw new ArgumentException($"IVF-PQ training needs at least {ProductQuantizer.Codewords} vectors (codewords per sub-quantizer); got {n}.", nameof(vectors));
-        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors), cancellationToken);
         var coarse = CoarseQuantizer.Train(prepared, Dimension, Options.Lists, Options.Seed, Options.BuildThreads, Metric, cancellationToken);
-        var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, Options.BuildThreads, cancellationToken)), Dimension,
+        var pq = ProductQuantizer.Train(Residuals(coarse, prepared, coarse.Assign(prepared, l2: true, Options.BuildThreads, cancellationToken), cancellationToken), Dimension,
             Options.SubQuantizers, Options.Seed, Options.BuildThreads, cancellationToken);
         lock (WriteLock)
         {
@@ -54,11 +54,19 @@ public sealed class IvfPqIndex : IvfIndex
         }
     }
 
-    private float[] Residuals(CoarseQuantizer coarse, float[] x, int[] assign)
+    // Each row minus its list's centroid; the token is checked every chunk of rows (see VectorInput.RowsPerCheck).
+    private float[] Residuals(CoarseQuantizer coarse, float[] x, int[] assign, CancellationToken cancellationToken = default)
     {
-        var r = (float[])x.Clone();
-        for (var i = 0; i < assign.Length; i++)
-            TensorPrimitives.Subtract(r.AsSpan(i * Dimension, Dimension), coarse.Centroids.AsSpan(assign[i] * Dimension, Dimension), r.AsSpan(i * Dimension, Dimension));
+        // Every value is written by the subtraction.
+        var r = GC.AllocateUninitializedArray<float>(x.Length);
+        var step = VectorInput.RowsPerCheck(Dimension);
+        for (var start = 0; start < assign.Length; start += step)
+        {
+            VectorInput.CheckChunk(cancellationToken, start);
+            var end = Math.Min(assign.Length, start + step);
+            for (var i = start; i < end; i++)
+                TensorPrimitives.Subtract(x.AsSpan(i * Dimension, Dimension), coarse.Centroids.AsSpan(assign[i] * Dimension, Dimension), r.AsSpan(i * Dimension, Dimension));
+        }
         return r;
     }
 
@@ -69,10 +77,10 @@ public sealed class IvfPqIndex : IvfIndex
         cancellationToken.ThrowIfCancellationRequested();
         var (coarse, pq) = (_coarse, _pq);
         if (coarse is null || pq is null) throw new InvalidOperationException("Train the IVF-PQ index (Train(sample vectors)) before adding vectors.");
-        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors));
-        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors));
+        var rows = VectorInput.CountRows(vectors, Dimension, nameof(vectors), cancellationToken);
+        var prepared = VectorInput.Prepare(vectors, Dimension, Metric, nameof(vectors), cancellationToken);
         var assign = coarse.Assign(prepared, l2: true, Options.BuildThreads, cancellationToken);
-        var codes = pq.Encode(Residuals(coarse, prepared, assign), Options.BuildThreads, cancellationToken);
+        var codes = pq.Encode(Residuals(coarse, prepared, assign, cancellationToken), Options.BuildThreads, cancellationToken);
         var (m, refine) = (pq.M, Options.Refine);
         AppendBatch(_lists, ids, rows, assign, (list, memberIds, members) =>
         {
