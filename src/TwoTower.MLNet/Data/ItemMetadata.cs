@@ -13,7 +13,8 @@ public sealed class ItemMetadata
     private readonly Dictionary<string, ItemRecord> _byId = new(StringComparer.Ordinal);
     private readonly List<ItemRecord> _records = new();
 
-    /// <summary>Creates metadata from records; duplicate ids are an error.</summary>
+    /// <summary>Creates metadata from records; duplicate ids and blank genre names are an error.</summary>
+    /// <exception cref="ArgumentException">Two records have the same id, or a record or <paramref name="genreVocabulary"/> has a blank genre name.</exception>
     public ItemMetadata(IEnumerable<ItemRecord> records, IReadOnlyList<string>? genreVocabulary = null, string source = "<memory>")
     {
         Source = source;
@@ -21,8 +22,14 @@ public sealed class ItemMetadata
         {
             if (!_byId.TryAdd(r.Id, r))
                 throw new ArgumentException($"Duplicate item id '{r.Id}' in item metadata ({source}).", nameof(records));
+            // A blank name would enter the catalogue's genre vocabulary, which a snapshot writes and a restart refuses to read back.
+            if (r.Genres.Any(string.IsNullOrWhiteSpace))
+                throw new ArgumentException($"Item '{r.Id}' in item metadata ({source}) has a blank genre name; name every genre or leave the blank one out.", nameof(records));
             _records.Add(r);
         }
+        for (var i = 0; i < (genreVocabulary?.Count ?? 0); i++)
+            if (string.IsNullOrWhiteSpace(genreVocabulary![i]))
+                throw new ArgumentException($"The genre vocabulary of item metadata ({source}) has a blank name at position {i}; name every genre.", nameof(genreVocabulary));
         GenreVocabulary = genreVocabulary ?? _records.SelectMany(r => r.Genres).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
     }
 

@@ -106,6 +106,9 @@ public static class MovieLens100K
             var p = text.Split('|');
             if (p.Length < 2 || !int.TryParse(p[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var idx) || idx < 0 || !names.TryAdd(idx, p[0]))
                 throw new DataFormatException(file, line, "expected 'name|index' with a unique non-negative index");
+            // A blank name would enter the catalogue's genre vocabulary, which a snapshot writes and a restart refuses to read back.
+            if (string.IsNullOrWhiteSpace(p[0]))
+                throw new DataFormatException(file, line, $"genre {idx} has a blank name; name it (u.item's flags refer to it by position)");
         }
         if (names.Count == 0 || names.Keys.Last() != names.Count - 1)
             throw new DataFormatException(file, 0, "genre indices must be 0..n-1 without gaps");

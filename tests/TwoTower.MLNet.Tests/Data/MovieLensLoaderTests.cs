@@ -99,6 +99,30 @@ public sealed class MovieLensLoaderTests
     }
 
     [TestMethod]
+    [DataRow("")]
+    [DataRow("  ")]
+    public void LoadItems_BlankGenreNameInUGenre_ErrorNamesFileAndLine(string name)
+    {
+        // The blank name entered the catalogue's genre vocabulary; the next snapshot wrote it, and a restart refused to
+        // read it back ("does not fit this model"): the server no longer started.
+        var dir = TestPaths.TempDir();
+        File.WriteAllText(Path.Combine(dir, "u.genre"), $"Action|0\n{name}|1\nDrama|2\n");
+        File.WriteAllText(Path.Combine(dir, "u.item"), "1|Film (1990)|01-Jan-1990||url|1|0|1\n");
+        var ex = Assert.ThrowsExactly<DataFormatException>(() => MovieLens100K.LoadItems(dir));
+        StringAssert.Contains(ex.Message, $"{Path.Combine(dir, "u.genre")}:2: genre 1 has a blank name");
+    }
+
+    [TestMethod]
+    public void ItemMetadata_BlankGenreName_RefusedNamingTheSourceAndItem()
+    {
+        // Records built in code (or by another loader) reach the catalogue's genre vocabulary the same way.
+        var ex = Assert.ThrowsExactly<ArgumentException>(() => new ItemMetadata([new ItemRecord("7", "A", ["Action", " "], null)], source: "shop.json"));
+        StringAssert.Contains(ex.Message, "Item '7' in item metadata (shop.json) has a blank genre name");
+        ex = Assert.ThrowsExactly<ArgumentException>(() => new ItemMetadata([], ["Action", ""], "shop.json"));
+        StringAssert.Contains(ex.Message, "The genre vocabulary of item metadata (shop.json) has a blank name at position 1");
+    }
+
+    [TestMethod]
     [DataRow("u.data", "1\t2\t5\t100\t7", "u.data:2: expected 4 tab-separated fields (user, item, rating, timestamp), found 5")]
     [DataRow("u.user", "2|24|M|technician|85711|x", "u.user:2: expected 5 '|'-separated fields (id, age, gender, occupation, zip), found 6")]
     [DataRow("u.item", "2|B|C (1990)|01-Jan-1990||url|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|1", "u.item:2: expected 24 '|'-separated fields (id, title, release date, video release date, url, 19 genre flags), found 25")]
