@@ -159,6 +159,73 @@ public sealed class UpdateLogTests
     }
 
     [TestMethod]
+    public void RetractLast_CutFails_DisposeMakesTheCutSoTheRecordIsNotReplayed()
+    {
+        // The cut failed and the log was closed before another append: the failed record stayed in the file and a
+        // restart replayed an update the caller was told had failed.
+        var dir = TestPaths.TempDir();
+        FailingCutFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FailingCutFileStream(path), out _))
+        {
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "failed" });
+            stream!.FailNextCut = true;
+            Assert.ThrowsExactly<IOException>(log.RetractLast);
+        }
+        UpdateLog.Open(dir, out var recovered).Dispose();
+        CollectionAssert.AreEqual(new[] { "1" }, recovered.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
+    public void Append_FlushAndTheCutAfterItFail_DisposeMakesTheCutSoTheRecordIsNotReplayed()
+    {
+        // The record was written whole but its flush failed (the caller was told the append failed), and cutting it off
+        // failed too: closing the log left it in the file for a restart to replay.
+        var dir = TestPaths.TempDir();
+        FailingCutFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FailingCutFileStream(path), out _))
+        {
+            log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+            stream!.FailNextFlush = true;
+            stream.FailNextCut = true;
+            Assert.ThrowsExactly<IOException>(() => log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "failed" }));
+        }
+        UpdateLog.Open(dir, out var recovered).Dispose();
+        CollectionAssert.AreEqual(new[] { "1" }, recovered.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    // Fails one change of the file's length, and one flush to disk, when armed, as a truncation or fsync fails on an I/O error.
+    private sealed class FailingCutFileStream(string path)
+        : FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0)
+    {
+        public bool FailNextCut { get; set; }
+
+        public bool FailNextFlush { get; set; }
+
+        public override void Flush(bool flushToDisk)
+        {
+            if (FailNextFlush)
+            {
+                FailNextFlush = false;
+                throw new IOException("Input/output error");
+            }
+            base.Flush(flushToDisk);
+        }
+
+        public override void SetLength(long value)
+        {
+            if (FailNextCut)
+            {
+                FailNextCut = false;
+                throw new IOException("Input/output error");
+            }
+            base.SetLength(value);
+        }
+    }
+
+    [TestMethod]
     public void RetractLast_NoRecordSinceOpenSnapshotOrRetraction_ThrowsAndKeepsTheLog()
     {
         var dir = TestPaths.TempDir();

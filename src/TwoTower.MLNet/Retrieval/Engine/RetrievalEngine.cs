@@ -482,7 +482,7 @@ public sealed class RetrievalEngine : IDisposable
         {
             // The disk failed as well; the caller gets the apply's failure. The failed update is still the last record (a
             // failed append is cut off): taking it back at least keeps it from returning, and should this cut fail too, the
-            // log makes it before its next append.
+            // log makes it before its next append or when it is disposed (a crash before either replays the failed update).
             if (!unchanged)
                 try { _log.RetractLast(); } catch (IOException) { }
         }

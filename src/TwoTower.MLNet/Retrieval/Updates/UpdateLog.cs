@@ -30,6 +30,8 @@ public sealed class UpdateLog : IDisposable
     private long _acknowledged;
     // Where the last appended record starts, while RetractLast may take it back (-1: no record since open, snapshot or retraction).
     private long _lastRecordStart = -1;
+    // A cut to _acknowledged (a retraction, a failed append's remains) is not known to be on disk yet: Dispose retries it.
+    private bool _cutPending;
 
     private UpdateLog(string directory, FileStream log, FileStream lockFile, int records)
     {
@@ -119,12 +121,14 @@ public sealed class UpdateLog : IDisposable
             }
             catch (IOException)
             {
-                try { _log.SetLength(_acknowledged); } catch (IOException) { } // else the next append cuts it
+                _cutPending = true;
+                try { _log.SetLength(_acknowledged); } catch (IOException) { } // else the next append, or Dispose, cuts it
                 throw;
             }
             _lastRecordStart = _acknowledged;
             _acknowledged += bytes.Length;
             RecordsSinceSnapshot++;
+            _cutPending = false; // the flush carried any earlier cut to disk along with this record
         }
     }
 
@@ -132,8 +136,13 @@ public sealed class UpdateLog : IDisposable
     /// Takes the last appended record back out of the log: its update failed to apply after it was logged, the caller was
     /// told so, and a restart must not replay it. Only the latest record can be taken back, and only until a snapshot.
     /// </summary>
+    /// <remarks>
+    /// When the cut fails (<see cref="IOException"/>), the record counts as taken back and the cut is made again by the next
+    /// <see cref="Append"/> or <see cref="WriteSnapshot"/>, else by <see cref="Dispose"/>. Until then it is still on disk: a
+    /// crash (or a <see cref="Dispose"/> whose cut fails too) before one of those replays it on the next open.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">No record was appended since the log was opened, since the last snapshot or since the last retraction.</exception>
-    /// <exception cref="IOException">The cut could not be written; the next <see cref="Append"/> or <see cref="WriteSnapshot"/> makes it first.</exception>
+    /// <exception cref="IOException">The cut could not be written; the next <see cref="Append"/>, <see cref="WriteSnapshot"/> or <see cref="Dispose"/> makes it.</exception>
     public void RetractLast()
     {
         lock (_gate)
@@ -144,8 +153,10 @@ public sealed class UpdateLog : IDisposable
             _acknowledged = _lastRecordStart;
             _lastRecordStart = -1;
             RecordsSinceSnapshot--;
+            _cutPending = true;
             _log.SetLength(_acknowledged);
             _log.Flush(flushToDisk: true);
+            _cutPending = false;
         }
     }
 
@@ -165,15 +176,31 @@ public sealed class UpdateLog : IDisposable
             _acknowledged = 0;
             _lastRecordStart = -1;
             RecordsSinceSnapshot = 0;
+            _cutPending = true;
             _log.Flush(flushToDisk: true);
+            _cutPending = false;
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Closes the log and lets go of the state folder. A cut still pending (a <see cref="RetractLast"/> or a failed
+    /// <see cref="Append"/> whose cut failed) is made first, so a clean shutdown does not replay a record its caller was told
+    /// had failed; should that cut fail again, the log is closed all the same and the record replays on the next open.
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)
         {
+            if (_cutPending)
+            {
+                try
+                {
+                    _log.SetLength(_acknowledged);
+                    _log.Flush(flushToDisk: true);
+                    _cutPending = false;
+                }
+                catch (Exception ex) when (ex is IOException or ObjectDisposedException) { } // documented: the record replays
+            }
             _log.Dispose();
             _lock.Dispose();
         }
