@@ -96,6 +96,57 @@ public sealed class EngineIndexFailureTests
         Directory.Delete(dir, true);
     }
 
+    [TestMethod]
+    [DataRow("put")]
+    [DataRow("remove")]
+    public void Update_IndexCompactionFails_UpdateIsAppliedToCatalogueAndIndexAndSurvivesRestart(string update)
+    {
+        // A put compacted the index after its Replace and before the catalogue update: a compaction that threw left the index
+        // with the new vector and the catalogue with the old one, and the caller (HTTP 500) was told the put failed. A remove
+        // whose compaction threw had dropped the item and was still answered as failed.
+        var dir = TestPaths.TempDir();
+        FailingCompactionIndex? index = null;
+        float[] moved = [50, -50, 50, -50];
+        var compacting = new RetrievalEngineOptions
+        {
+            IndexSpec = "Flat",
+            ProjectionMinInteractions = 0,
+            StateDirectory = dir,
+            CompactIndexAtRemovedShare = 0.01f, // one tombstone is enough
+            CreateIndex = d => index = new FailingCompactionIndex(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
+        };
+        using (var e = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, compacting))
+        {
+            var key = e.Catalog.GetLive("2")!.Key;
+            index!.FailNextCompact = true;
+            if (update == "put") e.PutItem(new ItemRecord("2", "Moved", [], null), moved);
+            else Assert.IsTrue(e.RemoveItem("2"));
+            Assert.AreEqual(1, index.CompactCalls, "the update asked for a compaction, which failed");
+            var nearest = (int)index.Search(moved, 1).IdsOf(0)[0];
+            if (update == "put")
+            {
+                CollectionAssert.AreEqual(moved, e.Catalog.GetLive("2")!.Vector, "the catalogue holds the new vector");
+                Assert.AreEqual(key, nearest, "as the index does");
+                Assert.AreEqual("Moved", e.Catalog.GetLive("2")!.Record.Title);
+            }
+            else
+            {
+                Assert.IsNull(e.Catalog.GetLive("2"), "the item is removed");
+                Assert.AreNotEqual(key, nearest, "from the index too");
+            }
+            // The tombstone is still there: the next update that finds it compacts again.
+            e.PutItem(new ItemRecord("3", "Moved too", [], null), moved.Select(v => -v).ToArray());
+            Assert.AreEqual(2, index.CompactCalls);
+            Assert.AreEqual(0, index.RemovedCount, "the retried compaction reclaimed the tombstones");
+        }
+        using (var restarted = Engine(dir, null))
+        {
+            if (update == "put") CollectionAssert.AreEqual(moved, restarted.Catalog.GetLive("2")!.Vector, "the put is durable");
+            else Assert.IsNull(restarted.Catalog.GetLive("2"), "the remove is durable");
+        }
+        Directory.Delete(dir, true);
+    }
+
     private static RetrievalEngine Engine(string state, Func<int, IVectorIndex>? createIndex) =>
         RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, new RetrievalEngineOptions
         {
@@ -104,6 +155,25 @@ public sealed class EngineIndexFailureTests
             StateDirectory = state,
             CreateIndex = createIndex,
         });
+
+    // A Flat index whose next compaction, when armed, fails (a rebuild out of memory, a VACUUM refused) and leaves it as it was.
+    private sealed class FailingCompactionIndex(IVectorIndex inner) : ForwardingIndex(inner)
+    {
+        public bool FailNextCompact { get; set; }
+
+        public int CompactCalls { get; private set; }
+
+        public override void Compact()
+        {
+            CompactCalls++;
+            if (FailNextCompact)
+            {
+                FailNextCompact = false;
+                throw new IOException("Compaction failed");
+            }
+            Inner.Compact();
+        }
+    }
 
     // A Flat index whose next Add or Replace, or next Remove, when armed, fails as an unreachable database does.
     private sealed class FlakyIndex(IVectorIndex inner) : ForwardingIndex(inner)

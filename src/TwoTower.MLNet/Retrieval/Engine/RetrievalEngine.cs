@@ -536,10 +536,11 @@ public sealed class RetrievalEngine : IDisposable
                 // A shared index (a pgvector table) lost the row outside this engine: the put stores it again, as Remove then Add did.
                 _index.Add(new long[] { oldKey }, r.Vector);
             }
-            MaybeCompactIndex();
         }
         var key = Catalog.Put(record, _index is null ? null : r.Vector);
         _changedItems.Add(record.Id);
+        // After the catalogue update: the index and the catalogue hold the same vector whatever the compaction does.
+        if (_index is not null && existed && !sameVector) MaybeCompactIndex();
         if (_index is not null && !existed)
         {
             try
@@ -571,7 +572,17 @@ public sealed class RetrievalEngine : IDisposable
     private void MaybeCompactIndex()
     {
         var share = _options.CompactIndexAtRemovedShare;
-        if (share > 0 && _index!.RemovedCount > share * _index.Count) _index.Compact();
+        if (!(share > 0 && _index!.RemovedCount > share * _index.Count)) return;
+        try
+        {
+            _index.Compact();
+        }
+        catch (Exception)
+        {
+            // The update is applied to the index and the catalogue; a compaction only reclaims tombstones, and a failed one
+            // (out of memory, a VACUUM refused) leaves the index as it was. Failing the request would tell the client a done
+            // write failed: the tombstones stay and the next update that finds them tries again.
+        }
     }
 
     private int ApplyHistory(string userId, IReadOnlyList<string> itemIds)
