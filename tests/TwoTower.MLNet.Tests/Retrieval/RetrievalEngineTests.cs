@@ -459,6 +459,37 @@ public sealed class RetrievalEngineTests
     }
 
     [TestMethod]
+    [DataRow("item id")]
+    [DataRow("title")]
+    [DataRow("genre")]
+    [DataRow("user id")]
+    public void Update_TextWithAnUnpairedSurrogate_RefusedAndNothingIsLogged(string field)
+    {
+        // The log's JSON writes an unpaired UTF-16 surrogate as U+FFFD: the update was acknowledged, and a restart brought it
+        // back under another id, title or genre (the item "a\uD800" came back as "a\uFFFD", its history under another user).
+        var dir = TestPaths.TempDir();
+        var vector = Enumerable.Repeat(0.5f, 4).ToArray();
+        const string bad = "a\uD800";
+        using (var e = Engine(dir))
+        {
+            Action write = field switch
+            {
+                "item id" => () => e.PutItem(new ItemRecord(bad, "New", [], null), vector),
+                "title" => () => e.PutItem(new ItemRecord("n1", bad, [], null), vector),
+                "genre" => () => e.PutItem(new ItemRecord("n1", "New", ["Action", bad], null), vector),
+                _ => () => e.AppendHistory(bad, ["1"]),
+            };
+            var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(write);
+            StringAssert.Contains(ex.Message, $"{field} has an unpaired UTF-16 surrogate");
+            Assert.IsNull(e.Catalog.GetLive("n1"), "nothing was applied");
+            Assert.IsEmpty(e.Histories.History(bad), "no history was kept");
+        }
+        using (var e = Engine(dir))
+            Assert.AreEqual(0, e.RecoveredUpdates, "nothing was logged");
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
     public void Restart_AfterUpdates_KeepsEveryAcknowledgedUpdate()
     {
         foreach (var snapshotEvery in new[] { 1000, 2 })

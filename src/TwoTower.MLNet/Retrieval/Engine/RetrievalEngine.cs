@@ -327,6 +327,9 @@ public sealed class RetrievalEngine : IDisposable
         // A blank name would enter the genre vocabulary, which a snapshot writes and a restart refuses to read back.
         if (record.Genres.Any(string.IsNullOrWhiteSpace))
             throw new InvalidRetrievalRequestException($"Item '{record.Id}' has a blank genre name; name every genre or leave the blank one out.", nameof(record));
+        LoggedText.ThrowIfUnpairedSurrogate(record.Id, "item id", nameof(record));
+        LoggedText.ThrowIfUnpairedSurrogate(record.Title, $"Item '{record.Id}': title", nameof(record));
+        foreach (var g in record.Genres) LoggedText.ThrowIfUnpairedSurrogate(g, $"Item '{record.Id}': genre", nameof(record));
         if (_index is null && vector is not null)
             throw new InvalidRetrievalRequestException($"Model type '{Model.ModelType}' has no item vectors; leave the vector out.", nameof(vector));
         if (_index is not null)
@@ -413,6 +416,7 @@ public sealed class RetrievalEngine : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentNullException.ThrowIfNull(itemIds);
         if (itemIds.Count == 0) throw new InvalidRetrievalRequestException("items is empty; send at least one item id.", nameof(itemIds));
+        LoggedText.ThrowIfUnpairedSurrogate(userId, "user id", nameof(userId));
         CatalogKeys(itemIds, "items", nameof(itemIds));
         lock (_write)
         {
