@@ -56,17 +56,18 @@ internal sealed class InvertedLists<TList> : IInvertedLists
     public void Append(ReadOnlySpan<long> ids, int[] assign, Func<TList, long[], int[], TList> append)
     {
         var lists = (TList[])_lists.Clone();
+        var appended = new List<(int List, int FirstRow, long[] Ids)>();
         foreach (var group in assign.Select((list, row) => (list, row)).GroupBy(x => x.list, x => x.row))
         {
             var (list, members) = (group.Key, group.ToArray());
             var memberIds = new long[members.Length];
-            for (var i = 0; i < members.Length; i++)
-            {
-                memberIds[i] = ids[members[i]];
-                _where.Add(memberIds[i], (list, lists[list].Rows + i));
-            }
+            for (var i = 0; i < members.Length; i++) memberIds[i] = ids[members[i]];
+            appended.Add((list, lists[list].Rows, memberIds));
             lists[list] = append(lists[list], memberIds, members);
         }
+        // Registered once every list is built: an append failing part-way (out of memory) left ids counted as stored that no list held.
+        foreach (var (list, firstRow, memberIds) in appended)
+            for (var i = 0; i < memberIds.Length; i++) _where.Add(memberIds[i], (list, firstRow + i));
         _lists = lists;
     }
 
@@ -101,12 +102,17 @@ internal sealed class InvertedLists<TList> : IInvertedLists
     public void Compact()
     {
         var lists = (TList[])_lists.Clone();
+        var rewritten = new List<int>();
         for (var l = 0; l < lists.Length; l++)
         {
             if (lists[l].Live == lists[l].Rows) continue;
             lists[l] = lists[l].WithoutRemoved();
-            for (var r = 0; r < lists[l].Rows; r++) _where[lists[l].Ids[r]] = (l, r);
+            rewritten.Add(l);
         }
+        // Rows move only once every list is rewritten: a rewrite failing part-way (out of memory) left ids pointing at rows
+        // of lists never published, and a later remove tombstoned another id's row.
+        foreach (var l in rewritten)
+            for (var r = 0; r < lists[l].Rows; r++) _where[lists[l].Ids[r]] = (l, r);
         _lists = lists;
     }
 

@@ -76,4 +76,70 @@ public sealed class InvertedListsTests
         Assert.AreEqual("id 2 is stored twice", Assert.ThrowsExactly<InvalidDataException>(() => new InvertedLists<PqList>().Adopt([List(1, 2), List(2)], Corrupt)).Message);
         Assert.AreEqual("list 1 holds negative id -4", Assert.ThrowsExactly<InvalidDataException>(() => new InvertedLists<PqList>().Adopt([List(1), List(-4)], Corrupt)).Message);
     }
+
+    [TestMethod]
+    public void Compact_FailingPartWay_LeavesEveryIdWhereThePublishedListsHoldIt()
+    {
+        // List 0 is rewritten, then list 1's rewrite fails (out of memory, say): the lookup of list 0's ids must still
+        // point at the rows of the list a search sees, or a later remove tombstones another id's row.
+        var lists = new InvertedLists<FailingStore>();
+        lists.Reset([new FailingStore(), new FailingStore()]);
+        lists.Append([1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 1, 1], (list, memberIds, _) => list.Append(memberIds));
+        Assert.IsTrue(lists.Remove(1));
+        Assert.IsTrue(lists.Remove(4));
+        lists.Lists[1].FailRewrite = true;
+        Assert.ThrowsExactly<OutOfMemoryException>(lists.Compact);
+        Assert.IsTrue(lists.Remove(2));
+        var list0 = lists.Lists[0];
+        var row = Array.IndexOf(list0.Ids, 2L, 0, list0.Rows);
+        Assert.IsTrue(list0.Removed[row], "id 2's own row is tombstoned");
+        Assert.AreEqual(1, list0.Live, "only id 3 is live in list 0");
+        lists.Lists[1].FailRewrite = false;
+        lists.Compact();
+        CollectionAssert.AreEqual(new long[] { 3 }, lists.Lists[0].Ids[..lists.Lists[0].Rows]);
+        CollectionAssert.AreEqual(new long[] { 5, 6 }, lists.Lists[1].Ids[..lists.Lists[1].Rows]);
+    }
+
+    [TestMethod]
+    public void Append_FailingPartWay_RegistersNoIdOfTheBatch()
+    {
+        // The second list's append fails: the first list's ids were never published, so they must not count as stored.
+        var lists = new InvertedLists<FailingStore>();
+        lists.Reset([new FailingStore(), new FailingStore()]);
+        Assert.ThrowsExactly<OutOfMemoryException>(() => lists.Append([1, 2], [0, 1], (list, memberIds, _) =>
+            memberIds[0] == 2 ? throw new OutOfMemoryException() : list.Append(memberIds)));
+        Assert.IsFalse(lists.Contains(1));
+        Assert.AreEqual(0, lists.Count);
+        lists.Append([1, 2], [0, 1], (list, memberIds, _) => list.Append(memberIds));
+        Assert.AreEqual(2, lists.Count, "the batch can be added again");
+    }
+
+    // A row store of ids only, whose rewrite without tombstones can be made to fail.
+    private sealed class FailingStore(long[]? ids = null, bool[]? removed = null) : TwoTower.MLNet.Index.Common.IRowStore<FailingStore>
+    {
+        public bool FailRewrite { get; set; }
+
+        public long[] Ids { get; } = ids ?? [];
+
+        public bool[] Removed { get; } = removed ?? new bool[(ids ?? []).Length];
+
+        public int Rows => Ids.Length;
+
+        public int Live => Removed.Count(r => !r);
+
+        public FailingStore Append(long[] more) => new([.. Ids, .. more], [.. Removed, .. new bool[more.Length]]);
+
+        public FailingStore MarkRemoved(int row) => WithRowRemoved(row);
+
+        public FailingStore WithRowRemoved(int row)
+        {
+            var removedCopy = (bool[])Removed.Clone();
+            removedCopy[row] = true;
+            return new FailingStore(Ids, removedCopy) { FailRewrite = FailRewrite };
+        }
+
+        public FailingStore WithoutRemoved() => FailRewrite
+            ? throw new OutOfMemoryException()
+            : new FailingStore(Ids.Where((_, r) => !Removed[r]).ToArray());
+    }
 }
