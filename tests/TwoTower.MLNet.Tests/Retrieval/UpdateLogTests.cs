@@ -93,8 +93,8 @@ public sealed class UpdateLogTests
         // next append first stretched the empty file back to that length with zeros and wrote after them. The folder then
         // no longer opened, or (with the zeros read as a torn last line) lost that acknowledged record.
         var dir = TestPaths.TempDir();
-        FailingFlushFileStream? stream = null;
-        using (var log = UpdateLog.Open(dir, path => stream = new FailingFlushFileStream(path), out _))
+        FaultyFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FaultyFileStream(path), out _))
         {
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
             stream!.FailNextFlush = true;
@@ -107,22 +107,6 @@ public sealed class UpdateLogTests
     }
 
     // Fails one flush to disk when armed, as fsync does on an I/O error.
-    private sealed class FailingFlushFileStream(string path)
-        : FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0)
-    {
-        public bool FailNextFlush { get; set; }
-
-        public override void Flush(bool flushToDisk)
-        {
-            if (FailNextFlush)
-            {
-                FailNextFlush = false;
-                throw new IOException("Input/output error");
-            }
-            base.Flush(flushToDisk);
-        }
-    }
-
     [TestMethod]
     public void RetractLast_ThenAppend_TakenBackRecordIsNotReplayed()
     {
@@ -144,8 +128,8 @@ public sealed class UpdateLogTests
     public void RetractLast_FlushOfTheCutFails_NextAppendCutsItFirst()
     {
         var dir = TestPaths.TempDir();
-        FailingFlushFileStream? stream = null;
-        using (var log = UpdateLog.Open(dir, path => stream = new FailingFlushFileStream(path), out _))
+        FaultyFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FaultyFileStream(path), out _))
         {
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "failed" });
@@ -164,8 +148,8 @@ public sealed class UpdateLogTests
         // The cut failed and the log was closed before another append: the failed record stayed in the file and a
         // restart replayed an update the caller was told had failed.
         var dir = TestPaths.TempDir();
-        FailingCutFileStream? stream = null;
-        using (var log = UpdateLog.Open(dir, path => stream = new FailingCutFileStream(path), out _))
+        FaultyFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FaultyFileStream(path), out _))
         {
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "failed" });
@@ -183,8 +167,8 @@ public sealed class UpdateLogTests
         // The record was written whole but its flush failed (the caller was told the append failed), and cutting it off
         // failed too: closing the log left it in the file for a restart to replay.
         var dir = TestPaths.TempDir();
-        FailingCutFileStream? stream = null;
-        using (var log = UpdateLog.Open(dir, path => stream = new FailingCutFileStream(path), out _))
+        FaultyFileStream? stream = null;
+        using (var log = UpdateLog.Open(dir, path => stream = new FaultyFileStream(path), out _))
         {
             log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
             stream!.FailNextFlush = true;
@@ -197,7 +181,7 @@ public sealed class UpdateLogTests
     }
 
     // Fails one change of the file's length, and one flush to disk, when armed, as a truncation or fsync fails on an I/O error.
-    private sealed class FailingCutFileStream(string path)
+    private sealed class FaultyFileStream(string path)
         : FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0)
     {
         public bool FailNextCut { get; set; }
@@ -214,6 +198,8 @@ public sealed class UpdateLogTests
             base.Flush(flushToDisk);
         }
 
+        public bool FailDispose { get; set; }
+
         public override void SetLength(long value)
         {
             if (FailNextCut)
@@ -222,6 +208,17 @@ public sealed class UpdateLogTests
                 throw new IOException("Input/output error");
             }
             base.SetLength(value);
+        }
+
+        // Closed, then failing as a close whose last write-back fails does.
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (disposing && FailDispose)
+            {
+                FailDispose = false;
+                throw new IOException("Input/output error");
+            }
         }
     }
 
@@ -268,6 +265,20 @@ public sealed class UpdateLogTests
         }
         UpdateLog.Open(dir, out var recovered).Dispose();
         CollectionAssert.AreEqual(new[] { "snap", "b" }, recovered.Select(r => r.ItemId).ToArray());
+        Directory.Delete(dir, true);
+    }
+
+    [TestMethod]
+    public void Dispose_ClosingTheLogFails_FolderLockIsStillReleased()
+    {
+        // The log's close threw and the folder's lock file stayed open: the folder could not be opened again in this process
+        // ("used by another engine") until it exited.
+        var dir = TestPaths.TempDir();
+        var log = UpdateLog.Open(dir, path => new FaultyFileStream(path) { FailDispose = true }, out _);
+        log.Append(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = "1" });
+        Assert.ThrowsExactly<IOException>(log.Dispose);
+        using (var again = UpdateLog.Open(dir, out var recovered))
+            Assert.HasCount(1, recovered);
         Directory.Delete(dir, true);
     }
 }

@@ -448,8 +448,15 @@ public sealed class RetrievalEngine : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            _log?.Dispose();
-            _index?.Dispose();
+            try
+            {
+                _log?.Dispose();
+            }
+            finally
+            {
+                // Closed even when closing the log fails: a memory-mapped index keeps its file mapped otherwise.
+                _index?.Dispose();
+            }
         }
     }
 

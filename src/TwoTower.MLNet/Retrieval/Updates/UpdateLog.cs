@@ -201,8 +201,15 @@ public sealed class UpdateLog : IDisposable
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException) { } // documented: the record replays
             }
-            _log.Dispose();
-            _lock.Dispose();
+            try
+            {
+                _log.Dispose();
+            }
+            finally
+            {
+                // Released even when closing the log fails: else the folder stays locked to this process until it exits.
+                _lock.Dispose();
+            }
         }
     }
 
