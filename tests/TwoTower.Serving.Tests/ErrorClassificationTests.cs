@@ -43,20 +43,38 @@ public sealed class ErrorClassificationTests
     {
         // An index refusing the engine's own arguments is a fault of the service, not of the request: any ArgumentException
         // in a request's path was answered 400 with its message, and never logged.
-        await using var f = await ServingFixture.StartAsync(configure: o => o with
+        var (f, _) = await RecommendAndSimilarAreLogged500(d => new RefusesSearches(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
+            e => e is ArgumentOutOfRangeException { ParamName: "k" });
+        await using var _ = f;
+    }
+
+    // Starts a service whose item index is createIndex's, and checks that /recommend and /similar answer a logged 500 with the
+    // generic message, each logging one error that isLogged recognises.
+    private static async Task<(ServingFixture Fixture, CapturedLog Log)> RecommendAndSimilarAreLogged500(Func<int, IVectorIndex> createIndex, Func<Exception, bool> isLogged)
+    {
+        var f = await ServingFixture.StartAsync(configure: o => o with
         {
-            CreateIndex = d => new RefusesSearches(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
+            CreateIndex = createIndex,
             Generator = new CandidateGeneratorOptions { Sources = [new SourceQuota("mf", 5)] },
         });
-        var log = CapturedLog.Attach(f.App);
-        var recommend = await f.Client.PostAsync("/recommend", new StringContent("""{"userId":"1","k":5}""", Encoding.UTF8, "application/json"));
-        var similar = await f.Client.GetAsync("/items/3/similar?k=3");
-        foreach (var res in new[] { recommend, similar })
+        try
         {
-            Assert.AreEqual(HttpStatusCode.InternalServerError, res.StatusCode);
-            Assert.AreEqual("An unexpected error occurred; it has been logged.", await Detail(res));
+            var log = CapturedLog.Attach(f.App);
+            var recommend = await f.Client.PostAsync("/recommend", new StringContent("""{"userId":"1","k":5}""", Encoding.UTF8, "application/json"));
+            var similar = await f.Client.GetAsync("/items/3/similar?k=3");
+            foreach (var res in new[] { recommend, similar })
+            {
+                Assert.AreEqual(HttpStatusCode.InternalServerError, res.StatusCode);
+                Assert.AreEqual("An unexpected error occurred; it has been logged.", await Detail(res));
+            }
+            Assert.HasCount(2, log.Errors.Where(e => e.Exception is { } ex && isLogged(ex)).ToArray());
+            return (f, log);
         }
-        Assert.HasCount(2, log.Errors.Where(e => e.Exception is ArgumentOutOfRangeException { ParamName: "k" }).ToArray());
+        catch
+        {
+            await f.DisposeAsync();
+            throw;
+        }
     }
 
     [TestMethod]
@@ -80,20 +98,9 @@ public sealed class ErrorClassificationTests
     public async Task RecommendAndSimilar_InternalLookupFails_Logged500NotAnUnknownId()
     {
         // Any KeyNotFoundException in a request's path was an unlogged 404 with its message, as if the request had named an unknown id.
-        await using var f = await ServingFixture.StartAsync(configure: o => o with
-        {
-            CreateIndex = d => new LosesVectors(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
-            Generator = new CandidateGeneratorOptions { Sources = [new SourceQuota("mf", 5)] },
-        });
-        var log = CapturedLog.Attach(f.App);
-        var recommend = await f.Client.PostAsync("/recommend", new StringContent("""{"userId":"1","k":5}""", Encoding.UTF8, "application/json"));
-        var similar = await f.Client.GetAsync("/items/3/similar?k=3");
-        foreach (var res in new[] { recommend, similar })
-        {
-            Assert.AreEqual(HttpStatusCode.InternalServerError, res.StatusCode);
-            Assert.AreEqual("An unexpected error occurred; it has been logged.", await Detail(res));
-        }
-        Assert.HasCount(2, log.Errors.Where(e => e.Exception is KeyNotFoundException).ToArray());
+        var (f, log) = await RecommendAndSimilarAreLogged500(d => new LosesVectors(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
+            e => e is KeyNotFoundException);
+        await using var _ = f;
         // An id the request names and the catalogue lacks stays the client's 404.
         var unknown = await f.Client.GetAsync("/items/zzz/similar?k=3");
         Assert.AreEqual(HttpStatusCode.NotFound, unknown.StatusCode);
