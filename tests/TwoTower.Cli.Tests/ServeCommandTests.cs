@@ -73,6 +73,26 @@ public sealed class ServeCommandTests
     }
 
     [TestMethod]
+    [DataRow("--model|{dir}/missing.zip", "--model: Model file '{dir}/missing.zip' does not exist.")]
+    [DataRow("--data|{dir}/missing", "--data: Item metadata path '{dir}/missing' does not exist.")]
+    [DataRow("--data|{dir}", "--data: Folder '{dir}' has no item file")]
+    [DataRow("--config|{dir}/missing.json", "--config: The candidate generator configuration file '{dir}/missing.json' does not exist.")]
+    [DataRow("--config|{dir}/broken.json", "--config: {dir}/broken.json: Invalid candidate generator configuration")]
+    [DataRow("--config|{dir}/unknown-source.json", "--config '{dir}/unknown-source.json': Source 'nosuch' is not available; expected one of: itemknn, mf, popularity.")]
+    public void Serve_BadModelDataOrConfig_ExitCode2NamingTheFlag(string args, string message)
+    {
+        // Found by an audit: these named the file but not the flag ("Model file 'x' does not exist."), as train and evaluate do.
+        var dir = TestPaths.TempDir();
+        var model = SaveModel(dir);
+        File.WriteAllText(Path.Combine(dir, "broken.json"), "{\"sources\": [");
+        File.WriteAllText(Path.Combine(dir, "unknown-source.json"), "{\"sources\": [{\"source\": \"nosuch\", \"quota\": 10}]}");
+        var given = args.Replace("{dir}", dir).Split('|');
+        var r = CliRunner.Run(["serve", "--urls", "http://127.0.0.1:0", .. (given[0] == "--model" ? Array.Empty<string>() : new[] { "--model", model }), .. given]);
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, message.Replace("{dir}", dir));
+    }
+
+    [TestMethod]
     public void Serve_PgUnreachable_ExitCode2NamingTheFlag()
     {
         var model = SaveModel(TestPaths.TempDir());

@@ -3,8 +3,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet;
+using TwoTower.MLNet.Data;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.PgVector;
+using TwoTower.MLNet.Retrieval.Candidates;
+using TwoTower.MLNet.Retrieval.Engine;
 using TwoTower.Serving.Hosting;
 
 namespace TwoTower.Cli.Commands;
@@ -66,6 +69,37 @@ internal static class ServeCommand
         return index;
     };
 
+    // Each file is loaded here, not by ServingApp.CreateEngine(options), so that its errors name the flag (train and evaluate do);
+    // the configuration first: it is the quickest to read, and a model of millions of items the slowest.
+    private static RetrievalEngine CreateEngine(ServingOptions options)
+    {
+        var generator = options.GeneratorConfig is { } config ? Load("--config", () => CandidateGeneratorOptions.Load(config)) : null;
+        var items = options.DataPath is { } data ? Load("--data", () => DatasetLoader.LoadItems(data)) : null;
+        var users = options.DataPath is { } data2 ? Load("--data", () => DatasetLoader.LoadUsers(data2)) : null;
+        var loaded = ModelArgument.Load(options.ModelPath, "--model");
+        try
+        {
+            return ServingApp.CreateEngine(loaded, items, users, generator, options);
+        }
+        // A source the configuration names and this model has not is known only once the engine has its sources.
+        catch (ArgumentException ex) when (generator is not null && ex.ParamName is nameof(CandidateGeneratorOptions.Sources) or nameof(CandidateGeneratorOptions.Normalization))
+        {
+            throw new UserInputException($"--config '{options.GeneratorConfig}': {ex.MessageWithoutParameter()}");
+        }
+    }
+
+    private static T Load<T>(string flag, Func<T> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception ex) when (ex is DataFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
+        {
+            throw new UserInputException($"{flag}: {(ex is ArgumentException a ? a.MessageWithoutParameter() : ex.Message)}");
+        }
+    }
+
     /// <summary>Loads the model, starts listening and returns the running app (the caller stops it).</summary>
     public static WebApplication Start(ServingOptions options, string urls, CliConsole console)
     {
@@ -81,7 +115,7 @@ internal static class ServeCommand
         var kind = options.CreateIndex is null ? IndexBenchSettings.KindOf(options.IndexSpec) : (IndexKind?)null;
         if (options.DeterministicIndex && kind != IndexKind.Hnsw)
             throw new UserInputException($"--deterministic-index: only an HNSW --index is built in parallel; {(kind is null ? "--pg" : $"'{options.IndexSpec}'")} builds the same every time.");
-        var engine = ServingApp.CreateEngine(options);
+        var engine = CreateEngine(options);
         var app = ServingApp.Build(engine, options);
         foreach (var u in list) app.Urls.Add(u);
         try

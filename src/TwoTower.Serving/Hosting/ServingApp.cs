@@ -30,6 +30,19 @@ public static class ServingApp
         var items = options.DataPath is { } d ? DatasetLoader.LoadItems(d) : null;
         var users = options.DataPath is { } d2 ? DatasetLoader.LoadUsers(d2) : null;
         var generator = options.GeneratorConfig is { } g ? CandidateGeneratorOptions.Load(g) : null;
+        return CreateEngine(loaded, items, users, generator, options);
+    }
+
+    /// <summary>
+    /// An engine over a model, metadata and generator configuration the caller has loaded (the command line loads each file
+    /// itself, so that its errors name the flag); <see cref="ServingOptions.ModelPath"/>, <see cref="ServingOptions.DataPath"/>
+    /// and <see cref="ServingOptions.GeneratorConfig"/> are not read.
+    /// </summary>
+    public static RetrievalEngine CreateEngine(LoadedModel loaded, ItemMetadata? items, UserMetadata? users, CandidateGeneratorOptions? generator, ServingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         return RetrievalEngine.Create(loaded, items, users, new RetrievalEngineOptions
         {
             IndexSpec = options.IndexSpec, DeterministicIndex = options.DeterministicIndex, CreateIndex = options.CreateIndex, Generator = generator, StateDirectory = options.StateDirectory,
