@@ -111,6 +111,17 @@ public sealed class ScoreCommandTests
     }
 
     [TestMethod]
+    public void Score_ProgressLine_GivesTheRateAsWholeUsersPerSecond()
+    {
+        // Found by an audit: the rate went out as a metric, "users/s 466.0000", where train's lines say "95,000 examples/s".
+        var model = PopularityModel();
+        var r = CliRunner.Run("score", "--model", model, "--out", Path.Combine(TestPaths.TempDir(), "scores"));
+        Assert.AreEqual(0, r.ExitCode, r.Err);
+        var line = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        StringAssert.Matches(line, new System.Text.RegularExpressions.Regex(@"^score shard 0/1: users 3/3: [0-9][0-9,]* users/s$"), line);
+    }
+
+    [TestMethod]
     public void Score_CsvFormat_WritesAHeaderAndOneRowPerItem()
     {
         var model = PopularityModel();

@@ -94,8 +94,8 @@ internal static class ScoreCommand
                             var now = 100L * p.UsersScored / Math.Max(p.UsersTotal, 1);
                             if (now <= percent && p.UsersScored < p.UsersTotal) return;
                             percent = now;
-                            progress.Report(new TrainingProgress("users", p.UsersScored, p.UsersTotal,
-                                Metrics: new Dictionary<string, double> { ["users/s"] = Math.Round(p.UsersPerSecond) }));
+                            // A rate, not a metric: metrics are printed to four decimals ("users/s 466.0000").
+                            progress.Report(new TrainingProgress("users", p.UsersScored, p.UsersTotal, ExamplesPerSecond: p.UsersPerSecond) { RateUnit = "users" });
                         }), cancellation).GetAwaiter().GetResult()),
                     () => "twotower score: cancelled; no shard file was written");
             }

@@ -8,7 +8,7 @@ namespace TwoTower.MLNet.Training;
 /// <param name="TotalSteps">Planned number of steps.</param>
 /// <param name="Loss">Training loss of the step, when the model has one.</param>
 /// <param name="Metrics">Validation metrics after the step (names as in the evaluation module).</param>
-/// <param name="ExamplesPerSecond">Training throughput of the step.</param>
+/// <param name="ExamplesPerSecond">Throughput of the step: training examples per second, or the <see cref="RateUnit"/> per second.</param>
 /// <param name="Seconds">Wall time of the step.</param>
 public sealed record TrainingProgress(
     string Stage,
@@ -25,6 +25,9 @@ public sealed record TrainingProgress(
     /// <summary>Members of the ensemble (<see cref="Member"/>'s count); 0 outside an ensemble.</summary>
     public int Members { get; init; }
 
+    /// <summary>What <see cref="ExamplesPerSecond"/> counts, shown as "N {unit}/s" (default "examples"; batch scoring counts "users").</summary>
+    public string RateUnit { get; init; } = "examples";
+
     /// <summary>Where the run is, e.g. "epoch 3/14", or "epoch 3/14 of member 2/3" in an ensemble.</summary>
     public string Position => Members > 1 ? $"{Stage} {Step}/{TotalSteps} of member {Member}/{Members}" : $"{Stage} {Step}/{TotalSteps}";
 
@@ -35,7 +38,7 @@ public sealed record TrainingProgress(
         if (Loss is { } loss) parts.Add(string.Create(CultureInfo.InvariantCulture, $"loss {loss:G5}"));
         if (Metrics is { } metrics)
             foreach (var (name, v) in metrics) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {v:F4}"));
-        if (ExamplesPerSecond is { } rate) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rate:N0} examples/s"));
+        if (ExamplesPerSecond is { } rate) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rate:N0} {RateUnit}/s"));
         if (Seconds is { } s) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{s:F2} s"));
         return string.Join(", ", parts);
     }
