@@ -57,8 +57,44 @@ public sealed class ArgumentCheckTests
     public void RangeError_OneLineWithoutTheCSharpParameterName()
     {
         var r = CliRunner.Run("train", "--model", "ials", "--train", P2("train"), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"), "--factors", "0");
-        AssertUsageError(r, "Factors must be ≥ 1.");
+        AssertUsageError(r, "--factors 0: must be ≥ 1.");
         Assert.IsFalse(r.Err.Contains("(Parameter", StringComparison.Ordinal), r.Err);
+        Assert.IsFalse(r.Err.Contains("Actual value", StringComparison.Ordinal), r.Err);
+    }
+
+    [TestMethod]
+    [DataRow("train|--model|twotower|--epochs|0", "error: --epochs 0: must be ≥ 1.")]
+    [DataRow("train|--model|twotower|--lr|-0.5", "error: --lr -0.5: must be a finite number > 0.")]
+    [DataRow("train|--model|twotower|--recency|-1", "error: --recency -1: must be a finite number ≥ 0 (0 = off).")]
+    [DataRow("train|--model|twotower|--batch-size|1", "error: --batch-size 1: BatchSize = 1 leaves each example without a negative")]
+    [DataRow("train|--model|twotower|--epochs|3|--set|Epochs=0", "error: --set Epochs=0: Epochs must be ≥ 1.")]
+    [DataRow("train|--model|ials|--alpha|-1", "error: --alpha -1: must be a finite number ≥ 0.")]
+    [DataRow("train|--model|ials|--reg|0", "error: --reg 0: must be a finite number > 0")]
+    [DataRow("train|--model|mf|--iterations|0", "error: --iterations 0: must be ≥ 1.")]
+    [DataRow("train|--model|ease|--lambda|0", "error: --lambda 0: must be a finite number > 0.")]
+    [DataRow("train|--model|itemknn|--neighbors|0", "error: --neighbors 0: must be ≥ 1.")]
+    [DataRow("train|--model|itemknn|--threads|-1", "error: --threads -1: must be ≥ 0 (0 = all cores).")]
+    [DataRow("tune|--model|ials|--grid|Factors=8,0", "error: --grid Factors=0: Factors must be ≥ 1.")]
+    [DataRow("index|build|--index|HNSW1", "error: --index 'HNSW1': M (HNSW<M>) must be in [2, 256].")]
+    [DataRow("bench|ann|--n|100|--d|8|--index|IVF4,PQ3", "error: --index 'IVF4,PQ3' does not fit the data (dimension 8): m (PQ<m>) must divide the dimension 8.")]
+    [DataRow("bench|train|--batch-size|1", "error: --batch-size 1: BatchSize = 1 leaves each example without a negative")]
+    [DataRow("score|--k|0", "error: --k 0: must be ≥ 1.")]
+    public void EngineOptionOutOfRange_ErrorNamesTheFlagAsTyped(string args, string message)
+    {
+        // Found by an audit: these named the engine's option ("Epochs must be ≥ 1. Actual value was 0.", "HnswOptions.M ...").
+        var dir = TestPaths.TempDir();
+        var given = args.Split('|');
+        string[] inputs = given[0] switch
+        {
+            "train" => ["--train", P2("train"), "--out", Path.Combine(dir, "m.zip")],
+            "tune" => ["--train", P2("train"), "--valid", P2("test")],
+            "index" => ["--model", Path.Combine(dir, "m.zip"), "--out", Path.Combine(dir, "i.ttvx")],
+            "score" => ["--model", Popularity(), "--out", Path.Combine(dir, "scores")],
+            _ => [],
+        };
+        var r = CliRunner.Run([.. given, .. inputs]);
+        AssertUsageError(r, message);
+        Assert.IsFalse(r.Err.Contains("Actual value", StringComparison.Ordinal), r.Err);
     }
 
     [TestMethod]

@@ -136,7 +136,7 @@ public sealed class IndexBenchCommandTests
         var bad = Bench(dir, "--index", "IVF4,PQ3", "--nprobe", "4");
         Assert.AreEqual(2, bad.ExitCode);
         StringAssert.Contains(bad.Err, $"--index 'IVF4,PQ3' does not fit the data (dimension {D})");
-        StringAssert.Contains(bad.Err, "SubQuantizers");
+        StringAssert.Contains(bad.Err, "m (PQ<m>) must divide the dimension");
     }
 
     [TestMethod]
@@ -214,7 +214,7 @@ public sealed class IndexBenchCommandTests
         StringAssert.Contains(spec.Err, "Valid forms");
         var m = Bench(dir, "--index", "HNSW1");
         Assert.AreEqual(2, m.ExitCode);
-        StringAssert.Contains(m.Err, "--index 'HNSW1': HnswOptions.M must be in [2, 256]");
+        StringAssert.Contains(m.Err, "--index 'HNSW1': M (HNSW<M>) must be in [2, 256].");
         var nprobe = Bench(dir, "--index", "HNSW8", "--nprobe", "4");
         Assert.AreEqual(2, nprobe.ExitCode);
         StringAssert.Contains(nprobe.Err, "--nprobe '4' applies to IVF specs only; --index 'HNSW8' takes --ef");

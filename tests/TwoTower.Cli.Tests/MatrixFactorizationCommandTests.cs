@@ -158,7 +158,7 @@ public sealed class MatrixFactorizationCommandTests
     {
         var r = CliRunner.Run("train", "--model", "ials", "--reg", (-1).ToString(CultureInfo.InvariantCulture), "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "m.zip"));
         Assert.AreEqual(2, r.ExitCode);
-        StringAssert.Contains(r.Err, "Regularization");
+        StringAssert.Contains(r.Err, "--reg -1: must be a finite number > 0");
     }
 
     [TestMethod]
@@ -200,7 +200,7 @@ public sealed class MatrixFactorizationCommandTests
         Assert.AreEqual(0.0, r.Json["summary"]!["recency_weight"]!.GetValue<double>());
         var bad = CliRunner.Run("train", "--model", "twotower", "--recency", "-1", "--train", TinyTrain(), "--out", Path.Combine(TestPaths.TempDir(), "tt.zip"));
         Assert.AreEqual(2, bad.ExitCode);
-        StringAssert.Contains(bad.Err, "RecencyWeight");
+        StringAssert.Contains(bad.Err, "--recency -1: must be a finite number ≥ 0");
     }
 
     [TestMethod]

@@ -178,7 +178,7 @@ public sealed class RecommendSplitQuickstartTests
         // The two-tower options were checked only when its turn came, after every other model had been fitted (a minute here).
         var r = CliRunner.Run("quickstart", "--data", TestPaths.MovieLens100K, "--epochs", "0");
         Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
-        StringAssert.Contains(r.Err, "Epochs must be ≥ 1.");
+        StringAssert.Contains(r.Err, "--epochs 0: must be ≥ 1.");
         Assert.DoesNotContain("train popularity", r.Err);
         Assert.AreEqual("", r.Out);
     }

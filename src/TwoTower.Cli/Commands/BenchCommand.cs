@@ -50,11 +50,13 @@ internal static class BenchCommand
             if (epochCount < 1) throw new UserInputException($"--epochs {epochCount}: expected ≥ 1.");
             if (r.GetValue(batch) < 1) throw new UserInputException($"--batch-size {r.GetValue(batch)}: expected ≥ 1.");
             if (r.GetValue(threads) < 0) throw new UserInputException($"--threads {r.GetValue(threads)}: expected ≥ 0 (0 = all cores).");
+            var options = TrainingThroughputBenchmark.PeerConfiguration(epochCount, r.GetValue(threads), r.GetValue(seed));
+            options.BatchSize = r.GetValue(batch);
+            // Before the data is read (--batch-size 1 failed after it, naming the engine's BatchSize): the error names the flag.
+            EngineOptionErrors.Attributed(options.Validate, property => property == nameof(options.BatchSize) ? new ArgumentSource($"--batch-size {options.BatchSize}", NamesTheProperty: false) : null);
             var (log, items, source) = LoadData(data, r, console);
             if (isQuick && log.Count > QuickRows) log = log.Subset(Enumerable.Range(0, QuickRows), $"{log.Source} (first {QuickRows} rows)");
             var td = TrainingData.Create(log, null, items, null);
-            var options = TrainingThroughputBenchmark.PeerConfiguration(epochCount, r.GetValue(threads), r.GetValue(seed));
-            options.BatchSize = r.GetValue(batch);
             var result = console.WithProgress("bench train", p => TrainingThroughputBenchmark.Run(td, options, p));
 
             var table = new Table().AddColumn("").AddColumn(new TableColumn("").RightAligned());

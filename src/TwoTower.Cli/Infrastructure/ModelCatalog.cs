@@ -97,7 +97,21 @@ internal sealed class ModelCatalog
                 if (!_reads[name].Contains(option) && r.GetResult(option) is { Implicit: false })
                     throw new UserInputException($"{option.Name}: --model {name.ToLowerInvariant()} does not read it " +
                         $"(it is for {string.Join(", ", _reads.Where(kv => kv.Value.Contains(option)).Select(kv => kv.Key))}).");
-        return m.Create(r, grid ?? []);
+        // The options' own checks name their properties ("Epochs must be ≥ 1."): the error names the flag or assignment instead.
+        return EngineOptionErrors.Attributed(() => m.Create(r, grid ?? []), property => SetBy(property, name, r, grid ?? []));
+    }
+
+    // The argument that set the engine option named property of the model, as typed; null: none
+    // (a default). The grid is applied last, then --set, then the dedicated flags, so the last of these to name it set it.
+    private ArgumentSource? SetBy(string property, string model, ParseResult r, IReadOnlyList<string> grid)
+    {
+        bool Names(string assignment) => assignment.IndexOf('=') is > 0 and var eq && string.Equals(assignment[..eq].Trim(), property, StringComparison.OrdinalIgnoreCase);
+        if (grid.LastOrDefault(Names) is { } axis) return new ArgumentSource($"--grid {axis}", NamesTheProperty: true);
+        if ((r.GetValue(Set) ?? []).LastOrDefault(Names) is { } set) return new ArgumentSource($"--set {set}", NamesTheProperty: true);
+        foreach (var option in _reads[model].Append(Threads))
+            if (r.GetResult(option) is { Implicit: false } given && string.Equals(OptionSetBy(option, model), property, StringComparison.OrdinalIgnoreCase))
+                return new ArgumentSource($"{option.Name} {string.Join(" ", given.Tokens.Select(t => t.Value))}".TrimEnd(), NamesTheProperty: false);
+        return null;
     }
 
     /// <summary>
@@ -219,6 +233,8 @@ internal sealed class ModelCatalog
                 ? v : throw new UserInputException($"--hidden '{h}': '{s}' is not a positive integer (expected e.g. 256,128).")).ToArray();
         if (r.GetValue(FreezeEpochs) is { } fe) o.FreezeInitialEmbeddingsEpochs = fe;
         ApplySets(o, r, grid);
+        // Checked here as the other trainers check theirs when made: the warm-started fit checked them only after the data was read.
+        o.Validate();
         if (r.GetValue(WarmStartModel) is { } ws) return new WarmStartedTwoTowerTrainer(o, ws, _console is null ? null : _console.Log);
         if (o.FreezeInitialEmbeddingsEpochs > 0) throw new UserInputException("--freeze-epochs needs --warm-start MODEL.zip.");
         return new TwoTowerTrainer(o);

@@ -3,6 +3,7 @@ using TwoTower.Cli.Infrastructure;
 using TwoTower.MLNet;
 using TwoTower.MLNet.Index;
 using TwoTower.MLNet.Index.Benchmarking;
+using TwoTower.MLNet.Index.Hnsw;
 using TwoTower.MLNet.Index.Ivf;
 
 namespace TwoTower.Cli.Commands;
@@ -31,7 +32,7 @@ internal static class IndexBenchSettings
         }
         catch (ArgumentException ex) when (ex.ParamName != "SubQuantizers")
         {
-            throw new UserInputException($"--index '{spec}': {ex.MessageWithoutParameter()}");
+            throw new UserInputException($"--index '{spec}': {InSpecTerms(ex)}");
         }
         catch (ArgumentException)
         {
@@ -85,9 +86,19 @@ internal static class IndexBenchSettings
         }
         catch (ArgumentException ex)
         {
-            throw new UserInputException($"--index '{spec}' does not fit the data (dimension {dimension}): {ex.MessageWithoutParameter()}");
+            throw new UserInputException($"--index '{spec}' does not fit the data (dimension {dimension}): {InSpecTerms(ex)}");
         }
     }
+
+    // The spec's own words for the option a check names: "HnswOptions.M must be in [2, 256]" is about the 16 of HNSW16.
+    private static string InSpecTerms(ArgumentException ex) => (ex.ParamName, EngineOptionErrors.Predicate(ex)) switch
+    {
+        (nameof(HnswOptions.M), { } p) => $"M (HNSW<M>) {p}",
+        (nameof(HnswOptions.EfConstruction), { } p) => $"efConstruction (HNSW<M>,efC<efConstruction>) {p}",
+        (nameof(IvfOptions.Lists), { } p) => $"lists (IVF<lists>) {p}",
+        (nameof(IvfOptions.SubQuantizers), { } p) => $"m (PQ<m>) {p}",
+        _ => ex.MessageWithoutParameter(),
+    };
 
     /// <summary>The values to sweep: --ef for HNSW, --nprobe for IVF, none for Flat; the other option is a usage error.</summary>
     public static int[] SweepValues(IndexKind kind, string spec, string? ef, string? nprobe)

@@ -135,6 +135,13 @@ public sealed record ItemItemOptions
 
     /// <summary>Threads for the similarity computation (0 = all cores).</summary>
     public int Threads { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option (its parameter name is the option's, as in the other options classes).</summary>
+    public void Validate()
+    {
+        if (Neighbors < 1) throw new ArgumentOutOfRangeException(nameof(Neighbors), Neighbors, "ItemItemOptions.Neighbors must be ≥ 1.");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "ItemItemOptions.Threads must be ≥ 0 (0 = all cores).");
+    }
 }
 
 /// <summary>Fits <see cref="ItemItemRecommender"/>: binary co-occurrence counts, cosine-normalised, top-N per item.</summary>
@@ -144,10 +151,7 @@ public sealed class ItemItemTrainer : IRecommenderTrainer
     public ItemItemTrainer(ItemItemOptions? options = null)
     {
         Options = options ?? new ItemItemOptions();
-        if (Options.Neighbors < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), Options.Neighbors, "ItemItemOptions.Neighbors must be ≥ 1.");
-        if (Options.Threads < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "ItemItemOptions.Threads must be ≥ 0 (0 = all cores).");
+        Options.Validate();
     }
 
     /// <summary>The options.</summary>
