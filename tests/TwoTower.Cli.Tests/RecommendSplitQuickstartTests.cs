@@ -173,6 +173,18 @@ public sealed class RecommendSplitQuickstartTests
     }
 
     [TestMethod]
+    [DataRow("--user-factors|u.csv", "error: --user-factors: quickstart does not read it (it is for factors).")]
+    [DataRow("--item-ids|ids.txt", "error: --item-ids: quickstart does not read it (it is for factors).")]
+    public void Quickstart_FlagOfAModelItDoesNotFit_RefusedBeforeTheData(string args, string message)
+    {
+        // Found by an audit: quickstart took the factors model's flags and ignored them without a word (it never fits that model).
+        var r = CliRunner.Run(["quickstart", "--data", Path.Combine(TestPaths.TempDir(), "no-such-folder"), .. args.Split('|')]);
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, message);
+        Assert.AreEqual("", r.Out);
+    }
+
+    [TestMethod]
     public void Quickstart_BadOptionOfALaterModel_RefusedBeforeAnyModelIsFitted()
     {
         // The two-tower options were checked only when its turn came, after every other model had been fitted (a minute here).

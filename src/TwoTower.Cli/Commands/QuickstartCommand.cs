@@ -30,9 +30,11 @@ internal static class QuickstartCommand
         cmd.SetAction(r =>
         {
             console.Json = r.GetValue(json);
+            var fitted = Preferred.Where(n => models.Names.Contains(n, StringComparer.OrdinalIgnoreCase)).ToArray();
+            // A flag of a model quickstart does not fit (--user-factors) was taken and ignored without a word.
+            models.RefuseUnread(fitted, r, "quickstart");
             // Every model's options are checked before the first fit: a bad two-tower option failed after a minute of the others.
-            var trainers = Preferred.Where(n => models.Names.Contains(n, StringComparer.OrdinalIgnoreCase))
-                .Select(name => (Name: name, Trainer: models.Create(name, r, ignoreOtherModelsFlags: true))).ToArray();
+            var trainers = fitted.Select(name => (Name: name, Trainer: models.Create(name, r, ignoreOtherModelsFlags: true))).ToArray();
             var dir = new MovieLensLocator().Locate(r.GetValue(dataDir), allowDownload: true, new SynchronousProgress<string>(console.Log));
             var ds = MovieLens100K.Load(dir);
             var split = LeaveLastOutSplit.Split(ds.Interactions);

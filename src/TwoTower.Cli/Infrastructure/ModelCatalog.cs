@@ -92,11 +92,7 @@ internal sealed class ModelCatalog
     {
         if (!_models.TryGetValue(name, out var m))
             throw new UserInputException($"Unknown --model '{name}'. Available: {string.Join(", ", _models.Keys)}.");
-        if (!ignoreOtherModelsFlags)
-            foreach (var option in _reads.Values.SelectMany(o => o).Distinct())
-                if (!_reads[name].Contains(option) && r.GetResult(option) is { Implicit: false })
-                    throw new UserInputException($"{option.Name}: --model {name.ToLowerInvariant()} does not read it " +
-                        $"(it is for {string.Join(", ", _reads.Where(kv => kv.Value.Contains(option)).Select(kv => kv.Key))}).");
+        if (!ignoreOtherModelsFlags) RefuseUnread([name], r, $"--model {name.ToLowerInvariant()}");
         // The options' own checks name their properties ("Epochs must be ≥ 1."): the error names the flag or assignment instead.
         return EngineOptionErrors.Attributed(() => m.Create(r, grid ?? []), property => SetBy(property, name, r, grid ?? []));
     }
@@ -112,6 +108,18 @@ internal sealed class ModelCatalog
             if (r.GetResult(option) is { Implicit: false } given && string.Equals(OptionSetBy(option, model), property, StringComparison.OrdinalIgnoreCase))
                 return new ArgumentSource($"{option.Name} {string.Join(" ", given.Tokens.Select(t => t.Value))}".TrimEnd(), NamesTheProperty: false);
         return null;
+    }
+
+    /// <summary>
+    /// Refuses a model flag given on the command line that none of <paramref name="models"/> reads: it would be ignored without
+    /// a word. <paramref name="reader"/> names who ignores it in the message, e.g. "--model ials" or "quickstart".
+    /// </summary>
+    public void RefuseUnread(IReadOnlyCollection<string> models, ParseResult r, string reader)
+    {
+        foreach (var option in _reads.Values.SelectMany(o => o).Distinct())
+            if (!models.Any(m => _reads.TryGetValue(m, out var reads) && reads.Contains(option)) && r.GetResult(option) is { Implicit: false })
+                throw new UserInputException($"{option.Name}: {reader} does not read it " +
+                    $"(it is for {string.Join(", ", _reads.Where(kv => kv.Value.Contains(option)).Select(kv => kv.Key))}).");
     }
 
     /// <summary>
