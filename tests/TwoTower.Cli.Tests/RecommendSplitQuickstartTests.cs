@@ -185,6 +185,18 @@ public sealed class RecommendSplitQuickstartTests
     }
 
     [TestMethod]
+    [DataRow("--set|Epochs=0", "error: --set Epochs=0: Epochs must be ≥ 1.")]
+    [DataRow("--set|Bogus=1", "error: --set Bogus=1: none of the models quickstart fits (itemknn, ease, ials, twotower) has an option 'Bogus'.")]
+    public void Quickstart_SetOfOneModelsOption_GoesToTheModelsThatHaveIt(string args, string message)
+    {
+        // Found by an audit: every --set went to every model, so a two-tower option was refused by the first model without it
+        // ("--set Epochs=2: ItemItemOptions has no settable option 'Epochs'"), and quickstart took no model-specific --set at all.
+        var r = CliRunner.Run(["quickstart", "--data", Path.Combine(TestPaths.TempDir(), "no-such-folder"), .. args.Split('|')]);
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, message);
+    }
+
+    [TestMethod]
     public void Quickstart_BadOptionOfALaterModel_RefusedBeforeAnyModelIsFitted()
     {
         // The two-tower options were checked only when its turn came, after every other model had been fitted (a minute here).

@@ -23,7 +23,7 @@ internal static class QuickstartCommand
         var dataDir = new Option<string?>("--data") { Description = "ML-100K folder (default: $TWOTOWER_DATA/ml-100k, ../shared/datasets/ml-100k, the user cache, or a download)." };
         var user = new Option<string>("--user") { Description = "User whose recommendations are shown.", DefaultValueFactory = _ => "1" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every model's metrics as the last line." };
-        var models = new ModelCatalog();
+        var models = new ModelCatalog { SetsGoWhereSettable = true };
         var cmd = new Command("quickstart", "MovieLens 100K end to end: leave-last-out split, train, evaluate (full ranking), index the best model's items (HNSW), recommend.");
         foreach (var o in new Option[] { dataDir, user, json }) cmd.Options.Add(o);
         models.AddOptionsTo(cmd);

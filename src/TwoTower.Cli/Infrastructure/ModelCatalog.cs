@@ -69,6 +69,22 @@ internal sealed class ModelCatalog
         };
     }
 
+    // The options class each --set goes to, by model.
+    private static readonly Dictionary<string, Type> OptionsTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["itemknn"] = typeof(ItemItemOptions),
+        ["ials"] = typeof(ImplicitAlsOptions),
+        ["mf"] = typeof(ExplicitMatrixFactorizationOptions),
+        ["ease"] = typeof(EaseOptions),
+        ["twotower"] = typeof(TwoTowerTrainerOptions),
+    };
+
+    /// <summary>
+    /// Each --set goes only to the models whose options have it, for a command that fits several models from one command line
+    /// (quickstart: a two-tower option went to item-item too, which refused it); <see cref="RefuseUnread"/> checks that one has it.
+    /// </summary>
+    public bool SetsGoWhereSettable { get; init; }
+
     public IEnumerable<string> Names => _models.Keys;
 
     /// <summary>The models with options a grid can search: those that read --set (the others have none).</summary>
@@ -120,7 +136,15 @@ internal sealed class ModelCatalog
             if (!models.Any(m => _reads.TryGetValue(m, out var reads) && reads.Contains(option)) && r.GetResult(option) is { Implicit: false })
                 throw new UserInputException($"{option.Name}: {reader} does not read it " +
                     $"(it is for {string.Join(", ", _reads.Where(kv => kv.Value.Contains(option)).Select(kv => kv.Key))}).");
+        if (!SetsGoWhereSettable) return;
+        var setters = models.Where(m => _reads.TryGetValue(m, out var reads) && reads.Contains(Set)).ToArray();
+        foreach (var assignment in r.GetValue(Set) ?? [])
+            if (assignment.IndexOf('=') is > 0 and var eq && !setters.Any(m => Settable(m, assignment[..eq].Trim())))
+                throw new UserInputException($"--set {assignment}: none of the models {reader} fits ({string.Join(", ", setters)}) has an option '{assignment[..eq].Trim()}'.");
     }
+
+    private static bool Settable(string model, string option) =>
+        OptionsTypes.TryGetValue(model, out var type) && OptionAssignment.Settable(type).Any(p => string.Equals(p.Name, option, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Refuses a fixed setting of an option that a `tune --grid` axis searches: a dedicated flag (e.g. --alpha for Alpha)
@@ -250,7 +274,11 @@ internal sealed class ModelCatalog
 
     private void ApplySets(object options, ParseResult r, IReadOnlyList<string> grid)
     {
-        Apply(options, r.GetValue(Set) ?? [], "--set");
+        IEnumerable<string> sets = r.GetValue(Set) ?? [];
+        // A malformed assignment (no '=') still goes to Apply, which says so.
+        if (SetsGoWhereSettable)
+            sets = sets.Where(a => a.IndexOf('=') is not (> 0 and var eq) || OptionAssignment.Settable(options.GetType()).Any(p => string.Equals(p.Name, a[..eq].Trim(), StringComparison.OrdinalIgnoreCase)));
+        Apply(options, sets, "--set");
         Apply(options, grid, "--grid");
     }
 
