@@ -98,6 +98,17 @@ public sealed class ArgumentCheckTests
     }
 
     [TestMethod]
+    [DataRow("score|--user-col|uid", "error: --user-col goes with --users")]
+    [DataRow("recommend|--user|1|--skip-bad-rows", "error: --skip-bad-rows goes with --items")]
+    public void FlagThatGoesWithAnother_RefusedWithoutIt(string args, string message)
+    {
+        // Found by an audit: read only beside the other flag, these were taken without it and ignored without a word.
+        var given = args.Split('|');
+        string[] inputs = given[0] == "score" ? ["--model", Popularity(), "--out", Path.Combine(TestPaths.TempDir(), "scores")] : ["--model", Popularity()];
+        AssertUsageError(CliRunner.Run([.. given, .. inputs]), message);
+    }
+
+    [TestMethod]
     public void FlagOfAnotherModel_Refused_NamingWhoReadsIt()
     {
         var outPath = Path.Combine(TestPaths.TempDir(), "m.zip");

@@ -122,6 +122,7 @@ public sealed class ServeCommandTests
     [DataRow("--index|Flat|--pg|Host=127.0.0.1;Port=1", "--index and --pg: give one")]
     [DataRow("--deterministic-index|--index|IVF4,Flat", "--deterministic-index: only an HNSW --index is built in parallel; 'IVF4,Flat'")]
     [DataRow("--deterministic-index|--pg|Host=127.0.0.1;Port=1", "--deterministic-index: only an HNSW --index is built in parallel; --pg")]
+    [DataRow("--pg-table|vectors", "--pg-table goes with --pg")]
     public void Serve_OptionsAnotherMakesMoot_ExitCode2NamingBoth(string args, string message)
     {
         // Found by an audit: these were accepted and ignored without a word.

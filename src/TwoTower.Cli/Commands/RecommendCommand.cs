@@ -30,6 +30,9 @@ internal static class RecommendCommand
             console.Json = r.GetValue(json);
             var kk = r.GetValue(k);
             if (kk < 1) throw new UserInputException($"--k {kk}: must be ≥ 1.");
+            // Read only beside --items: without it the flag was taken and ignored without a word.
+            if (r.GetValue(skipBadRows) && r.GetValue(items) is null)
+                throw new UserInputException("--skip-bad-rows goes with --items: it skips malformed rows of that file, and there is none to read.");
             var loaded = ModelArgument.Load(r.GetValue(modelPath), "--model");
             var meta = r.GetValue(items) is { } p ? DatasetLoader.LoadItems(p, new DataLoadOptions { SkipBadRows = r.GetValue(skipBadRows) }) : null;
             if (meta is not null) DataArguments.ReportSkipped(console, "--items", meta.SkippedRows, meta.Source);

@@ -54,6 +54,9 @@ internal static class ScoreCommand
             if (options.ShardCount < 1) throw new UserInputException($"--of {options.ShardCount}: must be ≥ 1.");
             if (options.Shard < 0 || options.Shard >= options.ShardCount)
                 throw new UserInputException($"--shard {options.Shard}: shards of --of {options.ShardCount} are numbered 0 to {options.ShardCount - 1}.");
+            // Read only beside --users: without it the flag was taken and ignored without a word.
+            if (r.GetValue(userCol) is not null && r.GetValue(users) is null)
+                throw new UserInputException("--user-col goes with --users: it names that file's user id column, and without --users every user the model knows is scored.");
             var path = r.GetValue(modelPath)!;
             var loaded = ModelArgument.Load(path, "--model");
             if (options.ExcludeSeen && loaded.Seen is null) throw new UserInputException("--exclude-seen: the model file stores no training interactions; score without it.");

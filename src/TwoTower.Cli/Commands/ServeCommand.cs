@@ -37,6 +37,8 @@ internal static class ServeCommand
             // Options another one makes moot were accepted and ignored without a word.
             if (r.GetValue(pg) is not null && r.GetResult(index) is { Implicit: false })
                 throw new UserInputException("--index and --pg: give one (with --pg the item vectors live in PostgreSQL, searched by pgvector's own index).");
+            if (r.GetValue(pg) is null && r.GetResult(pgTable) is { Implicit: false })
+                throw new UserInputException("--pg-table goes with --pg: it names the PostgreSQL table of the item vectors, and without --pg they are kept in memory (--index).");
             var options = new ServingOptions
             {
                 ModelPath = r.GetValue(model), DataPath = r.GetValue(data), StateDirectory = r.GetValue(state), ApiKey = r.GetValue(apiKey),
