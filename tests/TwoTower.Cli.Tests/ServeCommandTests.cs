@@ -93,6 +93,20 @@ public sealed class ServeCommandTests
     }
 
     [TestMethod]
+    public void Serve_MalformedItemRow_NamesTheRowWithoutAFlagServeLacks()
+    {
+        // The row parser's hint "(use --skip-bad-rows to skip such rows)" reached serve, which has no such flag.
+        var dir = TestPaths.TempDir();
+        var model = SaveModel(dir);
+        var data = Directory.CreateDirectory(Path.Combine(dir, "data")).FullName;
+        File.WriteAllText(Path.Combine(data, "u.item"), "1|Toy Story (1995)|01-Jan-1995||url|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n2|broken\n");
+        var r = CliRunner.Run("serve", "--model", model, "--data", data, "--urls", "http://127.0.0.1:0");
+        Assert.AreEqual(CliApp.UsageError, r.ExitCode, r.Err);
+        StringAssert.Contains(r.Err, $"--data: {Path.Combine(data, "u.item")}:2: expected 24 '|'-separated fields");
+        Assert.DoesNotContain("--skip-bad-rows", r.Err);
+    }
+
+    [TestMethod]
     public void Serve_PgUnreachable_ExitCode2NamingTheFlag()
     {
         var model = SaveModel(TestPaths.TempDir());

@@ -98,7 +98,13 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ex is DataFormatException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException)
         {
-            throw new UserInputException($"{flag}: {(ex is ArgumentException a ? a.MessageWithoutParameter() : ex.Message)}");
+            // Without the row parser's hint: serve has no --skip-bad-rows.
+            throw new UserInputException($"{flag}: {ex switch
+            {
+                ArgumentException a => a.MessageWithoutParameter(),
+                DataFormatException d => $"{d.File}:{d.Line}: {d.Reason}",
+                _ => ex.Message,
+            }}");
         }
     }
 

@@ -5,11 +5,18 @@ public sealed class DataFormatException : FormatException
 {
     /// <summary>Creates the exception.</summary>
     public DataFormatException(string file, long line, string reason)
-        : base($"{file}:{line}: {reason}")
+        : this(file, line, reason, hint: null)
+    {
+    }
+
+    /// <summary>Creates the exception with a hint on how to get past it, shown after the reason (e.g. that such rows can be skipped).</summary>
+    public DataFormatException(string file, long line, string reason, string? hint)
+        : base(hint is null ? $"{file}:{line}: {reason}" : $"{file}:{line}: {reason} ({hint})")
     {
         File = file;
         Line = line;
         Reason = reason;
+        Hint = hint;
     }
 
     /// <summary>The file.</summary>
@@ -20,4 +27,7 @@ public sealed class DataFormatException : FormatException
 
     /// <summary>What is wrong.</summary>
     public string Reason { get; }
+
+    /// <summary>How to get past it (part of the message, after the reason), or null.</summary>
+    public string? Hint { get; }
 }

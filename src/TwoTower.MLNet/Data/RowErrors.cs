@@ -19,7 +19,7 @@ internal sealed class RowErrors
     /// <summary>Reports a bad row: throws, or counts it and returns (the caller then skips the row).</summary>
     public void Bad(long line, string reason)
     {
-        if (!_skip) throw new DataFormatException(_file, line, reason + " (use --skip-bad-rows to skip such rows)");
+        if (!_skip) throw new DataFormatException(_file, line, reason, "use --skip-bad-rows to skip such rows");
         Skipped++;
     }
 
