@@ -14,7 +14,7 @@ public interface IVectorIndex : IDisposable
     int Count { get; }
 
     /// <summary>
-    /// Removed vectors still stored as tombstones, which searches step over and <see cref="Compact"/> reclaims. 0 for
+    /// Removed vectors still stored as tombstones, which searches step over and <see cref="Compact()"/> reclaims. 0 for
     /// implementations that keep none of their own (the default; pgvector leaves reclaiming to PostgreSQL's vacuum).
     /// </summary>
     int RemovedCount => 0;
@@ -81,14 +81,14 @@ public interface IVectorIndex : IDisposable
     /// <summary>Searches k nearest for each query (row-major n × Dimension), best first; equal scores go to the smaller id in every built-in kind (Flat, HNSW, IVF, and pgvector, which follows a tie at the k-th place through its HNSW scan for up to 64·k rows and settles a longer one with an exact scan).</summary>
     SearchResults Search(ReadOnlySpan<float> queries, int k, SearchOptions? options = null);
 
-    /// <summary>Removes a vector by id (a tombstone until <see cref="Compact"/>); returns false when the id is not present.</summary>
+    /// <summary>Removes a vector by id (a tombstone until <see cref="Compact()"/>); returns false when the id is not present.</summary>
     bool Remove(long id);
 
     /// <summary>
     /// Gives a stored id a new vector (<see cref="Dimension"/> values, checked as <see cref="Add(ReadOnlySpan{long}, ReadOnlySpan{float})"/> checks them). The built-in
     /// kinds replace atomically for readers: a search running meanwhile finds the id once, with its old or its new vector,
     /// never neither and never twice. <see cref="Count"/> is unchanged; the old vector stays behind as a tombstone, as after
-    /// <see cref="Remove"/> (counted in <see cref="RemovedCount"/> until <see cref="Compact"/> by the kinds that keep their own).
+    /// <see cref="Remove"/> (counted in <see cref="RemovedCount"/> until <see cref="Compact()"/> by the kinds that keep their own).
     /// </summary>
     /// <remarks>
     /// The default implementation, for indexes that do not provide their own, checks the vector's length and values (finite,
@@ -106,6 +106,18 @@ public interface IVectorIndex : IDisposable
 
     /// <summary>Rebuilds internal storage without removed vectors.</summary>
     void Compact();
+
+    /// <summary>
+    /// <see cref="Compact()"/> that <paramref name="cancellationToken"/> can stop; a cancelled compaction leaves the index as it
+    /// was. HNSW checks it before each rebuilt node; the default implementation, for indexes that do not provide their own,
+    /// checks it only before it starts.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing changed.</exception>
+    void Compact(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Compact();
+    }
 
     /// <summary>Writes the index atomically in the versioned, checksummed format, creating the file's folder when missing.</summary>
     void Save(string path);

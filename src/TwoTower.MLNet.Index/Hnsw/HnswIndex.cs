@@ -28,7 +28,8 @@ public sealed unsafe class HnswIndex : IVectorIndex
     private readonly Lock _entryLock = new();
     private readonly ConcurrentBag<SearchContext> _contexts = new();
     private readonly Lock[] _stripes;
-    private readonly Dictionary<long, int> _nodeOfId = new();
+    private readonly SemaphoreSlim _compaction = new(1, 1);
+    private Dictionary<long, int> _nodeOfId = new(); // replaced whole by Compact, under the write lock
     private Random _levelRandom;
     private HnswGraph _graph;
     private int _liveCount;
@@ -86,7 +87,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <summary>The current graph (tests inspect its links and levels).</summary>
     internal HnswGraph Graph => Volatile.Read(ref _graph);
 
-    /// <summary>Nodes stored including tombstones (what <see cref="Compact"/> reclaims is NodeCount − Count).</summary>
+    /// <summary>Nodes stored including tombstones (what <see cref="Compact()"/> reclaims is NodeCount − Count).</summary>
     public int NodeCount => Volatile.Read(ref _graph).NodeCount;
 
     /// <inheritdoc/>
@@ -304,34 +305,113 @@ public sealed unsafe class HnswIndex : IVectorIndex
     }
 
     /// <inheritdoc/>
-    public void Compact()
+    public void Compact() => Compact(CancellationToken.None);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The rebuild of the live nodes runs outside the write lock, into a graph no search sees yet: adds, removes, replaces and
+    /// saves go on meanwhile on the current graph, and searches keep reading it. The lock is taken twice, briefly: to note the
+    /// nodes and tombstones to rebuild from, and at the end to bring the writes made meanwhile over (tombstone the nodes removed
+    /// or replaced since, link the nodes added since) and publish the new graph, whose remaining tombstones are those writes'.
+    /// A second compaction waits for a running one. With nothing written meanwhile, the graph is the one an index built from
+    /// the surviving rows in order would have (same seed, <see cref="HnswOptions.BuildThreads"/> = 1).
+    /// </remarks>
+    public void Compact(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         using var lease = Hold();
-        lock (_writeLock)
+        _compaction.Wait(cancellationToken);
+        try
         {
-            var old = _graph;
-            if (old.DeletedCount == 0) return;
-            int live = old.NodeCount - old.DeletedCount;
-            var g = new HnswGraph(Dimension, _options.M, Math.Max(live, MinimumCapacity), _stripes);
-            // A fresh level sequence: the rebuilt graph is what an index built from the survivors would be.
-            _levelRandom = new Random(_options.Seed);
-            int node = 0;
-            for (int i = 0; i < old.NodeCount; i++)
+            // Disposed while this call waited for another compaction: no rebuild that could not be published.
+            ThrowIfDisposed();
+            HnswGraph noted;
+            byte[] removedThen;
+            int nodes;
+            lock (_writeLock)
             {
-                if (old.Deleted[i] != 0) continue;
-                Buffer.MemoryCopy(old.Vector(i), g.Vector(node), (long)g.Stride * 4, (long)g.Stride * 4);
-                g.Terms[node] = old.Terms[i];
-                g.Labels[node] = old.Labels[i];
-                SetLevel(g, node, NextLevel());
-                node++;
+                noted = _graph;
+                if (noted.DeletedCount == 0) return;
+                nodes = noted.NodeCount;
+                // A copy: Remove writes the current tombstones in place.
+                removedThen = noted.Deleted.AsSpan(0, nodes).ToArray();
             }
-            g.NodeCount = node;
-            InsertRange(g, 0, node);
-            _nodeOfId.Clear();
-            for (int i = 0; i < node; i++) _nodeOfId.Add(g.Labels[i], i);
-            Volatile.Write(ref _graph, g);
+            // A fresh level sequence: the rebuilt graph is what an index built from the survivors would be.
+            var levels = new Random(_options.Seed);
+            var (g, nodeOfId) = RebuildLive(noted, removedThen, levels, cancellationToken);
+            lock (_writeLock)
+            {
+                ThrowIfDisposed();
+                cancellationToken.ThrowIfCancellationRequested();
+                g = CatchUp(g, nodeOfId, removedThen, levels);
+                _levelRandom = levels;
+                _nodeOfId = nodeOfId;
+                Volatile.Write(ref _graph, g);
+            }
         }
+        finally
+        {
+            _compaction.Release();
+        }
+    }
+
+    // Outside the write lock: the rows below removedThen.Length never change once stored, so the noted graph is read safely.
+    private (HnswGraph Graph, Dictionary<long, int> NodeOfId) RebuildLive(HnswGraph noted, byte[] removedThen, Random levels, CancellationToken cancellationToken)
+    {
+        int live = removedThen.AsSpan().Count((byte)0);
+        var g = new HnswGraph(Dimension, _options.M, Math.Max(live, MinimumCapacity), _stripes);
+        int node = 0;
+        for (int i = 0; i < removedThen.Length; i++)
+        {
+            if (removedThen[i] != 0) continue;
+            CopyNode(noted, i, g, node, levels);
+            node++;
+        }
+        g.NodeCount = node;
+        // Its own entry lock: a rebuilt node becoming the top holds it for its whole insertion, which the live writers need not wait for.
+        if (InsertRange(g, 0, node, cancellationToken, new Lock()) < node) throw new OperationCanceledException(cancellationToken);
+        var nodeOfId = new Dictionary<long, int>(node);
+        for (int i = 0; i < node; i++) nodeOfId.Add(g.Labels[i], i);
+        return (g, nodeOfId);
+    }
+
+    // Under the write lock: the writes made during the rebuild, carried into the rebuilt graph before it is published.
+    private HnswGraph CatchUp(HnswGraph g, Dictionary<long, int> nodeOfId, byte[] removedThen, Random levels)
+    {
+        // The current graph may have grown since (a copy): its nodes below removedThen.Length are those the rebuild read.
+        var current = _graph;
+        var removedNow = current.Deleted;
+        for (int i = 0; i < removedThen.Length; i++)
+        {
+            if (removedThen[i] != 0 || removedNow[i] == 0) continue;
+            // Removed or replaced since: a tombstone in the rebuilt graph too (an id added back has a node of its own below).
+            if (!nodeOfId.Remove(current.Labels[i], out int rebuilt)) continue;
+            g.Deleted[rebuilt] = 1;
+            g.DeletedCount++;
+        }
+        int added = 0;
+        for (int i = removedThen.Length; i < current.NodeCount; i++) if (removedNow[i] == 0) added++;
+        if (added == 0) return g;
+        if ((long)g.NodeCount + added > g.Capacity) g = g.Grow(GrownCapacity(g.NodeCount, added, g.Capacity, g.Link0Stride, g.M));
+        int start = g.NodeCount, node = start;
+        for (int i = removedThen.Length; i < current.NodeCount; i++)
+        {
+            if (removedNow[i] != 0) continue;
+            CopyNode(current, i, g, node, levels);
+            nodeOfId[g.Labels[node]] = node;
+            node++;
+        }
+        g.NodeCount = node;
+        InsertRange(g, start, node);
+        return g;
+    }
+
+    private void CopyNode(HnswGraph from, int source, HnswGraph to, int node, Random levels)
+    {
+        Buffer.MemoryCopy(from.Vector(source), to.Vector(node), (long)to.Stride * 4, (long)to.Stride * 4);
+        to.Terms[node] = from.Terms[source];
+        to.Labels[node] = from.Labels[source];
+        SetLevel(to, node, NextLevel(levels));
     }
 
     /// <inheritdoc/>
@@ -398,10 +478,12 @@ public sealed unsafe class HnswIndex : IVectorIndex
 
     private void ThrowIfDisposed() => _lifetime.ThrowIfDisposed(this);
 
-    private int NextLevel()
+    private int NextLevel() => NextLevel(_levelRandom);
+
+    private int NextLevel(Random levels)
     {
         // Level ~ ⌊−ln U · mL⌋ with mL = 1/ln M: each layer keeps about 1/M of the one below.
-        double u = 1.0 - _levelRandom.NextDouble();
+        double u = 1.0 - levels.NextDouble();
         return Math.Min((int)(-Math.Log(u) / Math.Log(_options.M)), 30);
     }
 
@@ -433,8 +515,9 @@ public sealed unsafe class HnswIndex : IVectorIndex
     /// <paramref name="cancellationToken"/> is cancelled, the first node no thread took. Every node taken is linked in full,
     /// so the linked nodes are always the run start … returned − 1 and link only to one another and to older nodes.
     /// </summary>
-    private int InsertRange(HnswGraph g, int start, int end, CancellationToken cancellationToken = default)
+    private int InsertRange(HnswGraph g, int start, int end, CancellationToken cancellationToken = default, Lock? entryLock = null)
     {
+        entryLock ??= _entryLock;
         int threads = Math.Min(_options.BuildThreads, end - start);
         if (threads <= 1)
         {
@@ -443,7 +526,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             // Checked per insertion: one costs tens of microseconds, the check a field read.
             for (; i < end && !cancellationToken.IsCancellationRequested; i++)
             {
-                HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+                HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, entryLock, ctx);
                 NodeLinked?.Invoke(i);
             }
             _contexts.Add(ctx);
@@ -457,7 +540,7 @@ public sealed unsafe class HnswIndex : IVectorIndex
             int i;
             while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < end)
             {
-                HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, _entryLock, ctx);
+                HnswGraphInsertion.Insert(g, _distance, i, _options.EfConstruction, _options.KeepPrunedConnections, entryLock, ctx);
                 NodeLinked?.Invoke(i);
             }
             _contexts.Add(ctx);
