@@ -107,6 +107,8 @@ public sealed class ItemIndexEndpointTests
                 Assert.AreEqual(HttpStatusCode.OK, res.StatusCode);
                 removed++; // the old vector stays as a tombstone
             }
+            // The write returns before the compaction it started ends (it runs in the background).
+            f.Engine.WaitForIndexCompaction();
             if (removed > 0.25 * live)
             {
                 removed = 0;

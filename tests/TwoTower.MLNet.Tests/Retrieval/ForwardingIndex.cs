@@ -34,6 +34,8 @@ internal abstract class ForwardingIndex(IVectorIndex inner) : IVectorIndex
 
     public virtual void Compact() => inner.Compact();
 
+    public virtual void Compact(CancellationToken cancellationToken) => inner.Compact(cancellationToken);
+
     public virtual void Save(string path) => inner.Save(path);
 
     public void Dispose() => inner.Dispose();

@@ -264,6 +264,8 @@ public sealed class RetrievalEngineTests
         {
             last = item.Vector!.Select(v => v + (float)(rng.NextDouble() - 0.5)).ToArray();
             e.PutItem(item.Record, last);
+            // The put returns before the compaction it started ends (it runs in the background).
+            e.WaitForIndexCompaction();
             Assert.IsLessThanOrEqualTo(0.25 * e.Index!.Count, e.Index.RemovedCount, $"tombstones after put {i}");
         }
         Assert.IsTrue(e.RemoveItem("3"));
@@ -283,6 +285,7 @@ public sealed class RetrievalEngineTests
         Assert.AreEqual(10, hnsw.RemovedCount);
         Assert.AreEqual(30, hnsw.NodeCount);
         Assert.IsTrue(e.RemoveItem("11"));
+        e.WaitForIndexCompaction();
         Assert.AreEqual(0, hnsw.RemovedCount, "11 tombstones beside 19 live vectors pass the share 0.5");
         Assert.AreEqual(19, hnsw.NodeCount);
         var all = hnsw.Search(e.Catalog.GetLive("20")!.Vector!, 30);
@@ -355,6 +358,7 @@ public sealed class RetrievalEngineTests
         reader.Wait();
         Assert.AreEqual(0, missing, $"{spec}: searches that missed a live item whose vector was being changed");
         Assert.IsGreaterThan(10, searches);
+        e.WaitForIndexCompaction();
         Assert.AreEqual(30, e.Index!.Count);
         Assert.IsLessThanOrEqualTo(0.25f * 30, e.Index.RemovedCount, "the engine compacts the replaced vectors' tombstones");
     }

@@ -30,6 +30,9 @@ public sealed class RetrievalEngine : IDisposable
     private int _snapshotDue; // log records after which MaybeSnapshot writes a snapshot
     private string _unembeddable = ""; // why NewItems is null, for PutItem's error
     private bool _disposed; // read and written under _write
+    private bool _indexTombstoned; // an applied write left a tombstone in the index since the last check; under _write
+    private Task? _compaction; // the background index compaction while one runs; set and cleared under _write
+    private readonly CancellationTokenSource _stopCompaction = new();
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
         AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, float[]? interactionCounts, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
@@ -179,7 +182,12 @@ public sealed class RetrievalEngine : IDisposable
                 counted ? popularity.Overall.Counts : null, newItems, options, log) { _unembeddable = unembeddable };
             try
             {
-                foreach (var r in recovered) engine.Apply(r);
+                foreach (var r in recovered)
+                {
+                    engine.Apply(r);
+                    // In line during the replay: nobody is served yet, and a long log of replaces must not grow the index unbounded.
+                    if (engine.TakeCompactionDue()) engine.TryCompactIndex(CancellationToken.None);
+                }
             }
             catch (ArgumentException ex)
             {
@@ -349,12 +357,12 @@ public sealed class RetrievalEngine : IDisposable
                 throw new InvalidRetrievalRequestException($"vector has norm {Math.Sqrt(squares):G3}; at most {MaxItemVectorNorm:G0} is accepted (learned item vectors have norms of order 1 to 100).", nameof(vector));
         }
         var update = new UpdateRecord { Op = UpdateRecord.PutItem, ItemId = record.Id, Title = record.Title, Genres = record.Genres.ToArray(), ReleaseDate = record.ReleaseDate, Vector = vector };
+        CatalogItem item;
         lock (_write)
         {
             ThrowIfDisposed();
             CheckGenreRoom(record);
             var before = LogBeforeApply(update);
-            CatalogItem item;
             try
             {
                 item = ApplyPut(update, out var existed);
@@ -366,8 +374,9 @@ public sealed class RetrievalEngine : IDisposable
                 throw;
             }
             MaybeSnapshot();
-            return item;
         }
+        StartIndexCompactionIfDue();
+        return item;
     }
 
     /// <summary>Removes an item; returns false when it is unknown or already removed.</summary>
@@ -389,8 +398,9 @@ public sealed class RetrievalEngine : IDisposable
                 throw;
             }
             MaybeSnapshot();
-            return true;
         }
+        StartIndexCompactionIfDue();
+        return true;
     }
 
     /// <summary>
@@ -441,22 +451,44 @@ public sealed class RetrievalEngine : IDisposable
     /// <summary>
     /// Closes the update log and the index. A write in progress (e.g. a request that outlived a server's shutdown timeout)
     /// is finished first, logged and applied; later writes throw <see cref="ObjectDisposedException"/> and change nothing.
+    /// A background index compaction is cancelled and waited for.
     /// </summary>
     public void Dispose()
     {
+        Task? compaction;
         lock (_write)
         {
             if (_disposed) return;
             _disposed = true;
-            try
-            {
-                _log?.Dispose();
-            }
-            finally
-            {
-                // Closed even when closing the log fails: a memory-mapped index keeps its file mapped otherwise.
-                _index?.Dispose();
-            }
+            compaction = _compaction;
+        }
+        _stopCompaction.Cancel();
+        // Outside _write, which the compaction takes to end: the index is disposed only once the rebuild let go of it.
+        compaction?.Wait();
+        try
+        {
+            _log?.Dispose();
+        }
+        finally
+        {
+            // Closed even when closing the log fails: a memory-mapped index keeps its file mapped otherwise.
+            _index?.Dispose();
+            _stopCompaction.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Returns once no background index compaction runs (see <see cref="RetrievalEngineOptions.CompactIndexAtRemovedShare"/>):
+    /// e.g. before reading the index's tombstone count or timing searches after a bulk of removals.
+    /// </summary>
+    public void WaitForIndexCompaction()
+    {
+        while (true)
+        {
+            Task? compaction;
+            lock (_write) compaction = _compaction;
+            if (compaction is null) return;
+            compaction.Wait();
         }
     }
 
@@ -547,11 +579,10 @@ public sealed class RetrievalEngine : IDisposable
                 // A shared index (a pgvector table) lost the row outside this engine: the put stores it again, as Remove then Add did.
                 _index.Add(new long[] { oldKey }, r.Vector);
             }
+            _indexTombstoned = true;
         }
         var key = Catalog.Put(record, _index is null ? null : r.Vector);
         _changedItems.Add(record.Id);
-        // After the catalogue update: the index and the catalogue hold the same vector whatever the compaction does.
-        if (_index is not null && existed && !sameVector) MaybeCompactIndex();
         if (_index is not null && !existed)
         {
             try
@@ -576,23 +607,73 @@ public sealed class RetrievalEngine : IDisposable
         // indexed, and a retry finds it live and removes both. The other order left a row no search would serve, and no retry remove.
         var removedRow = _index is not null && _index.Remove(key);
         Catalog.Remove(id);
-        if (removedRow) MaybeCompactIndex();
+        if (removedRow) _indexTombstoned = true;
     }
 
     // Amortised: a rebuild after Θ(live) removals costs O(1) rebuilt vectors per update.
-    private void MaybeCompactIndex()
+    private bool IndexCompactionDue()
     {
         var share = _options.CompactIndexAtRemovedShare;
-        if (!(share > 0 && _index!.RemovedCount > share * _index.Count)) return;
+        return _index is not null && share > 0 && _index.RemovedCount > share * _index.Count;
+    }
+
+    // Under _write (or before the engine is shared): whether a write left a tombstone and the index should compact now.
+    private bool TakeCompactionDue()
+    {
+        if (!_indexTombstoned) return false;
+        _indexTombstoned = false;
+        return IndexCompactionDue();
+    }
+
+    /// <summary>
+    /// After a write let go of _write: starts the background compaction when the write's tombstone passed the share and none
+    /// runs. The write does not wait for the rebuild (seconds at 100k items), nor do other writes; searches read the old index
+    /// meanwhile. Nothing of it is logged: the state folder holds items and vectors, which a restart indexes anew.
+    /// </summary>
+    private void StartIndexCompactionIfDue()
+    {
+        lock (_write)
+        {
+            // A running compaction checks the share again when it ends, under this lock: it takes in this write's tombstone.
+            if (_disposed || _compaction is not null || !TakeCompactionDue()) return;
+            _compaction = Task.Run(CompactIndexWhileDue);
+        }
+    }
+
+    private void CompactIndexWhileDue()
+    {
+        while (true)
+        {
+            lock (_write)
+            {
+                // Ends under _write: a write either sees _compaction cleared and starts one, or its tombstone is checked here.
+                _indexTombstoned = false;
+                if (_disposed || !IndexCompactionDue())
+                {
+                    _compaction = null;
+                    return;
+                }
+            }
+            if (!TryCompactIndex(_stopCompaction.Token))
+            {
+                lock (_write) _compaction = null;
+                return;
+            }
+        }
+    }
+
+    // A failed or cancelled compaction leaves the index as it was, and it serves as before; no request waits to be told, and
+    // the next write that leaves a tombstone tries again (at start-up, a failure must not keep the server from starting).
+    private bool TryCompactIndex(CancellationToken cancellationToken)
+    {
         try
         {
-            _index.Compact();
+            _index!.Compact(cancellationToken);
+            return true;
         }
         catch (Exception)
         {
-            // The update is applied to the index and the catalogue; a compaction only reclaims tombstones, and a failed one
-            // (out of memory, a VACUUM refused) leaves the index as it was. Failing the request would tell the client a done
-            // write failed: the tombstones stay and the next update that finds them tries again.
+            return false;
         }
     }
 

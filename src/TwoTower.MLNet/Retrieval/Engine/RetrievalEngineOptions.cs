@@ -64,8 +64,10 @@ public sealed record RetrievalEngineOptions
     /// <summary>
     /// Compacts the item index once its tombstones (vectors of removed items, and the old vectors of items put again
     /// with a new one) outnumber this share of its live vectors (default 0.25; 0 = never). Searches step over tombstones,
-    /// so they cost time and memory until reclaimed; the rebuild runs inside the update that crosses the share, which
-    /// waits for it (an HNSW index of 100k items takes seconds), and searches meanwhile read the old index.
+    /// so they cost time and memory until reclaimed. The rebuild (seconds for an HNSW index of 100k items) runs on a background
+    /// task started after the update that crosses the share, which does not wait for it; searches read the old index
+    /// meanwhile, and an HNSW index takes writes meanwhile too (other kinds hold their writes for their shorter compaction).
+    /// Dispose cancels it. Updates replayed at start-up compact in line.
     /// </summary>
     public float CompactIndexAtRemovedShare { get; init; } = 0.25f;
 
