@@ -121,6 +121,7 @@ public sealed class EngineIndexFailureTests
             index!.FailNextCompact = true;
             if (update == "put") e.PutItem(new ItemRecord("2", "Moved", [], null), moved);
             else Assert.IsTrue(e.RemoveItem("2"));
+            e.WaitForIndexCompaction(); // it runs in the background
             Assert.AreEqual(1, index.CompactCalls, "the update asked for a compaction, which failed");
             var nearest = (int)index.Search(moved, 1).IdsOf(0)[0];
             if (update == "put")
@@ -136,6 +137,7 @@ public sealed class EngineIndexFailureTests
             }
             // The tombstone is still there: the next update that finds it compacts again.
             e.PutItem(new ItemRecord("3", "Moved too", [], null), moved.Select(v => -v).ToArray());
+            e.WaitForIndexCompaction();
             Assert.AreEqual(2, index.CompactCalls);
             Assert.AreEqual(0, index.RemovedCount, "the retried compaction reclaimed the tombstones");
         }
@@ -163,7 +165,10 @@ public sealed class EngineIndexFailureTests
 
         public int CompactCalls { get; private set; }
 
-        public override void Compact()
+        public override void Compact() => Compact(CancellationToken.None);
+
+        // The engine's background compaction calls this overload.
+        public override void Compact(CancellationToken cancellationToken)
         {
             CompactCalls++;
             if (FailNextCompact)
@@ -171,7 +176,7 @@ public sealed class EngineIndexFailureTests
                 FailNextCompact = false;
                 throw new IOException("Compaction failed");
             }
-            Inner.Compact();
+            Inner.Compact(cancellationToken);
         }
     }
 
