@@ -22,24 +22,42 @@ public static partial class IndexFactory
         if (buildThreads < 0) throw new ArgumentOutOfRangeException(nameof(buildThreads), buildThreads, "buildThreads must be ≥ 0 (0 = all cores).");
         ArgumentNullException.ThrowIfNull(spec);
         if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be ≥ 1.");
+        return Parse(spec, buildThreads)(dimension, metric);
+    }
+
+    /// <summary>
+    /// Throws as <see cref="Create"/> would for a <paramref name="spec"/> that no dimension makes valid (an unknown form, a
+    /// number out of range); only the checks that need the dimension (PQ's m must divide it) wait for <see cref="Create"/>.
+    /// </summary>
+    internal static void Check(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Parse(spec, buildThreads: 0);
+    }
+
+    // The spec's index for a given dimension and metric, its dimension-free options already validated.
+    private static Func<int, VectorMetric, IVectorIndex> Parse(string spec, int buildThreads)
+    {
         // Every white-space character goes, not only spaces: with '$' matching before a final newline, "HNSW32\n" (a spec read
         // from a file) was accepted while "Flat\n" was refused, and a tab split a spec that spaces did not.
         var s = string.Concat(spec.Where(c => !char.IsWhiteSpace(c)));
-        if (s.Equals("Flat", StringComparison.OrdinalIgnoreCase)) return new FlatIndex(dimension, metric);
+        if (s.Equals("Flat", StringComparison.OrdinalIgnoreCase)) return (d, m) => new FlatIndex(d, m);
         var hnsw = HnswPattern().Match(s);
         if (hnsw.Success)
         {
             var options = new HnswOptions { M = Number(hnsw.Groups[1], spec) };
             if (buildThreads > 0) options = options with { BuildThreads = buildThreads };
             if (hnsw.Groups[2].Success) options = options with { EfConstruction = Number(hnsw.Groups[2], spec) };
-            return new HnswIndex(dimension, metric, options);
+            options.Validate();
+            return (d, m) => new HnswIndex(d, m, options);
         }
         var ivf = IvfPattern().Match(s);
         if (ivf.Success)
         {
             var options = new IvfOptions { Lists = Number(ivf.Groups[1], spec) };
-            if (!ivf.Groups[2].Success) return new IvfFlatIndex(dimension, metric, options);
-            return new IvfPqIndex(dimension, metric, options with { SubQuantizers = Number(ivf.Groups[2], spec), Refine = ivf.Groups[3].Success });
+            if (!ivf.Groups[2].Success) return (d, m) => new IvfFlatIndex(d, m, options);
+            var pq = options with { SubQuantizers = Number(ivf.Groups[2], spec), Refine = ivf.Groups[3].Success };
+            return (d, m) => new IvfPqIndex(d, m, pq);
         }
         throw new ArgumentException($"Unknown index spec '{spec}'. Valid forms: {ValidForms}.", nameof(spec));
     }

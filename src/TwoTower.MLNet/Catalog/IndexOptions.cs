@@ -27,11 +27,23 @@ public sealed class IndexOptions
     /// </summary>
     public SearchOptions? Search { get; set; }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when no index is described.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> when no index is described, or the description is not a valid form or
+    /// has a number out of range (checks that need the model's dimension, as PQ's m dividing it, wait for Fit).
+    /// </summary>
     public void Validate()
     {
-        if (Create is null && string.IsNullOrWhiteSpace(Description))
+        if (Create is not null) return;
+        if (string.IsNullOrWhiteSpace(Description))
             throw new ArgumentOutOfRangeException(nameof(Description), Description, $"Describe the index ({IndexFactory.ValidForms}) or set Create.");
+        // Checked here, so a pipeline does not train its model for nothing before its Index step reads the description.
+        try { IndexFactory.Check(Description); }
+        catch (ArgumentException ex)
+        {
+            var reason = ex.MessageWithoutParameter();
+            // The factory's own messages mostly quote the spec already ("Unknown index spec 'HNSW'"); an option's range does not.
+            throw new ArgumentOutOfRangeException(nameof(Description), Description, reason.Contains($"'{Description}'", StringComparison.Ordinal) ? reason : $"Index description '{Description}': {reason}");
+        }
     }
 
     /// <summary>Builds the empty index for vectors of <paramref name="dimension"/>.</summary>

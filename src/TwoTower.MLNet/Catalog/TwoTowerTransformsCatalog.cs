@@ -43,13 +43,17 @@ public sealed class TwoTowerTransformsCatalog
 
     /// <summary>An HNSW item index (approximate: serves in process through <see cref="FittedRecommender.Recommend"/>).</summary>
     /// <param name="options">Graph options (M, efConstruction, efSearch, seed, build threads).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
     public IndexEstimator Index(MLNet.Index.Hnsw.HnswOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // Checked here, not when the Index step builds the graph after the trainer before it has trained.
+        options.Validate();
         return new(_state, new IndexOptions { Description = $"HNSW{options.M},efC{options.EfConstruction}", Create = d => new MLNet.Index.Hnsw.HnswIndex(d, MLNet.Index.VectorMetric.InnerProduct, options) });
     }
 
     /// <summary>The item index from a description: "Flat", "HNSW16", "IVF64,Flat" ... (see <see cref="Index.IndexFactory.ValidForms"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The description is not a valid form or has a number out of range.</exception>
     public IndexEstimator Index(string description) => new(_state, new IndexOptions { Description = description });
 
     /// <summary>

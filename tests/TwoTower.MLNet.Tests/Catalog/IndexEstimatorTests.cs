@@ -298,12 +298,29 @@ public sealed class IndexEstimatorTests
     }
 
     [TestMethod]
-    public void Index_BadDescription_NamesValidForms()
+    [DataRow("Ball-tree", "Unknown index spec 'Ball-tree'. Valid forms: Flat | HNSW")]
+    [DataRow("HNSW1", "HnswOptions.M must be in [2, 256]")]
+    [DataRow("IVF0,Flat", "'0' must be a whole number from 1")]
+    public void Index_BadDescription_RefusedAtConstructionNamingTheOption(string description, string message)
     {
         var ml = TestMLContext.Create(seed: 1);
-        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
-        var pipeline = ml.TwoTower().Trainers.MatrixFactorization(CatalogFixture.Mf()).Append(ml.TwoTower().Transforms.Index("Ball-tree"));
-        var ex = Assert.ThrowsExactly<ArgumentException>(() => pipeline.Fit(train), "IndexFactory's own error for an unknown form");
-        StringAssert.Contains(ex.Message, "Ball-tree");
+        // Refused before any pipeline trains: at Fit it came only after the trainer before it had trained.
+        foreach (var make in new Func<IndexEstimator>[] { () => ml.TwoTower().Transforms.Index(description), () => ml.TwoTower().Transforms.Index(new IndexOptions { Description = description }) })
+        {
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(make);
+            Assert.AreEqual(nameof(IndexOptions.Description), ex.ParamName);
+            StringAssert.Contains(ex.Message, $"'{description}'");
+            StringAssert.Contains(ex.Message, message);
+        }
+    }
+
+    [TestMethod]
+    [DataRow(0, 200, "M")]
+    [DataRow(16, 0, "EfConstruction")]
+    public void Index_BadHnswOptions_RefusedAtConstructionNamingTheOption(int m, int efConstruction, string option)
+    {
+        var ml = TestMLContext.Create(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Index(new HnswOptions { M = m, EfConstruction = efConstruction }));
+        Assert.AreEqual(option, ex.ParamName);
     }
 }
