@@ -20,8 +20,7 @@ internal static class FeatureColumns
     {
         foreach (var name in columns)
         {
-            var col = schema.GetColumnOrNull(name)
-                ?? throw new ArgumentOutOfRangeException(option, name, $"The feature column '{name}' ({option}) is not in the input schema.");
+            var col = schema.GetColumnOrNull(name) ?? throw Missing(name, option, schema.Where(c => !c.IsHidden).Select(c => c.Name));
             if (!Supported(col.Type))
                 throw new ArgumentOutOfRangeException(option, name, $"The feature column '{name}' ({option}) has type {col.Type}; expected a key (categorical), a vector of keys (bag), a float or a fixed-size float vector (numeric).");
         }
@@ -32,13 +31,16 @@ internal static class FeatureColumns
     {
         foreach (var name in columns)
         {
-            if (SchemaShapes.Find(schema, name) is not { } col)
-                throw new ArgumentOutOfRangeException(option, name, $"The feature column '{name}' ({option}) is not in the input schema.");
+            if (SchemaShapes.Find(schema, name) is not { } col) throw Missing(name, option, schema.Select(c => c.Name));
             var ok = col.IsKey || col.ItemType == NumberDataViewType.Single;
             if (!ok || (!col.IsKey && col.Kind == SchemaShape.Column.VectorKind.VariableVector))
                 throw new ArgumentOutOfRangeException(option, name, $"The feature column '{name}' ({option}) is {col.Kind} of {col.ItemType}; expected a key (categorical), a vector of keys (bag), a float or a fixed-size float vector (numeric).");
         }
     }
+
+    // The available columns show a misspelt name's right spelling (e.g. "YearNormalized", Featurize's output, for "YearNorm").
+    private static ArgumentOutOfRangeException Missing(string name, string option, IEnumerable<string> available) =>
+        new(option, name, $"The feature column '{name}' ({option}) is not in the input schema. Available columns: {string.Join(", ", available.Select(c => $"'{c}'"))}.");
 
     /// <summary>Reads the features of every entity of <paramref name="entities"/> (ids in text column <paramref name="idText"/>).</summary>
     /// <exception cref="ArgumentException">A numeric feature is NaN or infinite (the message names the column and the entity).</exception>

@@ -105,7 +105,8 @@ internal static class IdColumn
     public static (IEstimator<ITransformer>? Converter, string FloatColumn) ToSingle(MLContext ml, DataViewSchema schema, string column, string optionName)
     {
         var col = schema.GetColumnOrNull(column)
-            ?? throw new ArgumentOutOfRangeException(optionName, column, $"The rating column '{column}' ({optionName}) is not in the input schema.");
+            ?? throw new ArgumentOutOfRangeException(optionName, column,
+                $"The rating column '{column}' ({optionName}) is not in the input schema. Available columns: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
         if (col.Type == NumberDataViewType.Single) return (null, column);
         if (col.Type is not NumberDataViewType && col.Type is not BooleanDataViewType)
             throw new ArgumentOutOfRangeException(optionName, column, $"The rating column '{column}' ({optionName}) has type {col.Type}; expected a scalar number.");

@@ -147,6 +147,27 @@ public sealed class SchemaErrorTests
         }
     }
 
+    [TestMethod]
+    public void FitAndGetOutputSchema_MisnamedFeatureOrRatingColumn_ListTheAvailableColumns()
+    {
+        var ml = TestMLContext.Create(seed: 1);
+        var train = CatalogFixture.Load(ml, CatalogFixture.TrainPath);
+        var shape = Shape<InteractionRow>(ml);
+        // A typo ('Ratings'): the list shows the column meant, as the id and timestamp column errors do; before, these two said only "is not in the input schema".
+        var twoTower = ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { UserFeatureColumns = ["Ratings"], Epochs = 1 });
+        var explicitMf = ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Feedback = MatrixFactorizationFeedback.Explicit, RatingColumn = "Ratings" });
+        foreach (var (what, act) in new (string, Action)[]
+        {
+            ("TwoTower Fit", () => twoTower.Fit(train)), ("TwoTower GetOutputSchema", () => twoTower.GetOutputSchema(shape)),
+            ("MatrixFactorization Fit", () => explicitMf.Fit(train)), ("MatrixFactorization GetOutputSchema", () => explicitMf.GetOutputSchema(shape)),
+        })
+        {
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(act, what);
+            StringAssert.Contains(ex.Message, "'Ratings'", what);
+            StringAssert.Contains(ex.Message, "is not in the input schema. Available columns: 'UserId', 'ItemId', 'Rating', 'Timestamp'.", what);
+        }
+    }
+
     // An input shape through public API only: a never-fitted CustomMapping whose output is TRow's columns.
     private static SchemaShape Shape<TRow>(MLContext ml) where TRow : class, new() =>
         ml.Transforms.CustomMapping<Empty, TRow>((_, _) => { }, contractName: null).GetOutputSchema(new SchemaShape([]));
