@@ -92,7 +92,7 @@ public sealed class TwoTowerCatalog
             ?? throw new ArgumentOutOfRangeException(nameof(itemIdsColumn), itemIdsColumn, $"The recommendations column '{itemIdsColumn}' is not in the predictions. Available columns: {string.Join(", ", predictions.Schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
         if (listCol.Type is not VectorDataViewType { ItemType: TextDataViewType })
             throw new ArgumentOutOfRangeException(nameof(itemIdsColumn), itemIdsColumn, $"The recommendations column '{itemIdsColumn}' has type {listCol.Type}; expected a vector of text (string[]).");
-        var (data, userText, itemText) = ToText(predictions, userIdColumn, itemIdColumn);
+        var (data, userText, itemText) = ToText(predictions, userIdColumn, itemIdColumn, nameof(userIdColumn), nameof(itemIdColumn));
         var users = new IdMap("user");
         var items = new IdMap("item");
         var lists = new List<int[]>();
@@ -133,10 +133,11 @@ public sealed class TwoTowerCatalog
             .WithoutMetrics(name => name.StartsWith("Coverage@", StringComparison.Ordinal) || name.StartsWith("PopularityPercentile@", StringComparison.Ordinal) || name.StartsWith("Gini@", StringComparison.Ordinal));
     }
 
-    private (IDataView Data, string UserText, string ItemText) ToText(IDataView data, string userColumn, string itemColumn)
+    // The option names are what the caller sets to name the columns (a parameter of Evaluate, or the trainer's option).
+    private (IDataView Data, string UserText, string ItemText) ToText(IDataView data, string userColumn, string itemColumn, string userOption, string itemOption)
     {
-        var userCol = IdColumn.Check(data.Schema, userColumn, "user id", nameof(userColumn));
-        IdColumn.Check(data.Schema, itemColumn, "item id", nameof(itemColumn));
+        var userCol = IdColumn.Check(data.Schema, userColumn, "user id", userOption);
+        IdColumn.Check(data.Schema, itemColumn, "item id", itemOption);
         var (userConv, userText) = IdColumn.ToText(_ml, userCol);
         var withUser = userConv?.Fit(data).Transform(data) ?? data;
         var (itemConv, itemText) = IdColumn.ToText(_ml, withUser.Schema[itemColumn]);
@@ -152,7 +153,15 @@ public sealed class TwoTowerCatalog
             try { data = model.Transform(data); }
             catch (ArgumentOutOfRangeException) { /* rows the pipeline cannot read either: the check below names the trainer's column */ }
         }
-        var (converted, userText, itemText) = ToText(data, userColumn, itemColumn);
+        (IDataView Data, string UserText, string ItemText) text;
+        try { text = ToText(data, userColumn, itemColumn, "the trainer's UserIdColumn", "the trainer's ItemIdColumn"); }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // Which data lacks the column (test or history), as the parameter the caller passed it in.
+            var reason = ex.MessageWithoutParameter().Replace($" Actual value was {ex.ActualValue}.", "", StringComparison.Ordinal);
+            throw new ArgumentOutOfRangeException(role, $"The {role} data: {char.ToLowerInvariant(reason[0])}{reason[1..]}");
+        }
+        var (converted, userText, itemText) = text;
         try
         {
             return RecommenderEstimator.ReadLog(converted, userText, itemText, null, role,

@@ -112,4 +112,32 @@ public sealed class CatalogEvaluateTests
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Evaluate(test));
         StringAssert.Contains(ex.Message, "The recommendations column 'ItemIds' is not in the predictions");
     }
+
+    [TestMethod]
+    public void Evaluate_TestOrHistoryWithoutTheItemColumn_NamesWhichDataAndTheTrainersOption()
+    {
+        var (ml, model, test) = Fit();
+        var usersOnly = ml.Data.LoadFromEnumerable(new[] { new UserRequest { UserId = "1" } });
+        // Before: "The item id column 'ItemId' (itemColumn) ...", parameter itemColumn, for either data: neither which one nor an option the caller has.
+        foreach (var (role, act) in new (string, Action)[] { ("test", () => ml.TwoTower().Evaluate(model, usersOnly)), ("history", () => ml.TwoTower().Evaluate(model, test, history: usersOnly)) })
+        {
+            var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(act, role);
+            Assert.AreEqual(role, ex.ParamName);
+            StringAssert.Contains(ex.Message, $"The {role} data: the item id column 'ItemId' (the trainer's ItemIdColumn) is not in the input schema. Available columns: 'UserId'", role);
+        }
+    }
+
+    [TestMethod]
+    [DataRow("userIdColumn", "user id")]
+    [DataRow("itemIdColumn", "item id")]
+    public void Evaluate_PredictionsWithoutAnIdColumn_NamesTheParameterToSet(string parameter, string role)
+    {
+        var (ml, model, test) = Fit();
+        var predictions = model.Transform(test);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => parameter == "userIdColumn"
+            ? ml.TwoTower().Evaluate(predictions, userIdColumn: "User")
+            : ml.TwoTower().Evaluate(predictions, itemIdColumn: "Item"));
+        Assert.AreEqual(parameter, ex.ParamName);
+        StringAssert.Contains(ex.Message, $"The {role} column '{(parameter == "userIdColumn" ? "User" : "Item")}' ({parameter}) is not in the input schema.");
+    }
 }
