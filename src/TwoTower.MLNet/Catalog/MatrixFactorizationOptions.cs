@@ -44,6 +44,7 @@ public sealed class MatrixFactorizationOptions
         if (string.IsNullOrWhiteSpace(ItemIdColumn)) throw new ArgumentOutOfRangeException(nameof(ItemIdColumn), ItemIdColumn, "ItemIdColumn must name a column.");
         if (RatingColumn is not null && string.IsNullOrWhiteSpace(RatingColumn)) throw new ArgumentOutOfRangeException(nameof(RatingColumn), RatingColumn, "RatingColumn must name a column or be null.");
         if (TimestampColumn is not null && string.IsNullOrWhiteSpace(TimestampColumn)) throw new ArgumentOutOfRangeException(nameof(TimestampColumn), TimestampColumn, "TimestampColumn must name a column or be null.");
+        ColumnRoles.RefuseShared((UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)), (RatingColumn, nameof(RatingColumn)), (TimestampColumn, nameof(TimestampColumn)));
         switch (Feedback)
         {
             case MatrixFactorizationFeedback.Implicit:

@@ -36,6 +36,8 @@ public sealed class RecommendOptions
     public void Validate()
     {
         if (K < 1) throw new ArgumentOutOfRangeException(nameof(K), K, "K must be ≥ 1.");
+        if (UserIdColumn is not null && string.IsNullOrWhiteSpace(UserIdColumn))
+            throw new ArgumentOutOfRangeException(nameof(UserIdColumn), UserIdColumn, "UserIdColumn must name a column or be null (the trainer's user id column).");
         if (string.IsNullOrWhiteSpace(ItemIdsColumn)) throw new ArgumentOutOfRangeException(nameof(ItemIdsColumn), ItemIdsColumn, "ItemIdsColumn must name a column.");
         if (string.IsNullOrWhiteSpace(ScoresColumn) || ScoresColumn == ItemIdsColumn)
             throw new ArgumentOutOfRangeException(nameof(ScoresColumn), ScoresColumn, $"ScoresColumn must name a column other than ItemIdsColumn ('{ItemIdsColumn}').");

@@ -108,6 +108,7 @@ public sealed class TwoTowerOptions
         if (TimestampColumn is not null) CheckName(TimestampColumn, nameof(TimestampColumn));
         if (string.Equals(UserIdColumn, ItemIdColumn, StringComparison.Ordinal))
             throw new ArgumentOutOfRangeException(nameof(ItemIdColumn), ItemIdColumn, $"ItemIdColumn must differ from UserIdColumn ('{UserIdColumn}').");
+        ColumnRoles.RefuseShared((UserIdColumn, nameof(UserIdColumn)), (ItemIdColumn, nameof(ItemIdColumn)), (TimestampColumn, nameof(TimestampColumn)));
         if (string.Equals(UserVectorColumn, ItemVectorColumn, StringComparison.Ordinal))
             throw new ArgumentOutOfRangeException(nameof(ItemVectorColumn), ItemVectorColumn, $"ItemVectorColumn must differ from UserVectorColumn ('{UserVectorColumn}').");
         if (!Enum.IsDefined(Execution)) throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Expected Cpu, Gpu or Auto.");

@@ -105,10 +105,12 @@ public sealed class TwoTowerTrainersCatalog
     /// <param name="itemIdColumn">Item id column (text, key with values, or number).</param>
     /// <param name="ratingColumn">A numeric interaction strength or rating column, or null (every interaction counts 1).</param>
     /// <param name="timestampColumn">A time column (number or DateTime) handed to the trainer as the interactions' timestamps, or null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Two of the columns are the same (the rating or time column is an id column).</exception>
     /// <exception cref="InvalidOperationException">At fit time, when the trainer's model is not an <see cref="IEmbeddingRecommender"/>.</exception>
     public RecommenderEstimator Custom(IRecommenderTrainer trainer, string userIdColumn = "UserId", string itemIdColumn = "ItemId", string? ratingColumn = null, string? timestampColumn = null)
     {
         ArgumentNullException.ThrowIfNull(trainer);
+        ColumnRoles.RefuseShared((userIdColumn, nameof(userIdColumn)), (itemIdColumn, nameof(itemIdColumn)), (ratingColumn, nameof(ratingColumn)), (timestampColumn, nameof(timestampColumn)));
         return new RecommenderEstimator(_ml, _state, trainer.ModelType, userIdColumn, itemIdColumn, ratingColumn, (data, _, progress, ct) =>
             trainer.Fit(data, progress, ct) as IEmbeddingRecommender
             ?? throw new InvalidOperationException($"The '{trainer.ModelType}' trainer's model does not implement IEmbeddingRecommender (user and item vectors), so it cannot be served by the ONNX recommend graph."))

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using TwoTower.MLNet.MatrixFactorization;
 using TwoTower.MLNet.Onnx.Execution;
 
 namespace TwoTower.MLNet.Tests.Catalog;
@@ -221,6 +222,39 @@ public sealed class CatalogOptionsTests
         var ml = TestMLContext.Create(seed: 1);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(new RecommendOptions { ScoresColumn = "ItemIds" }));
         StringAssert.Contains(ex.Message, "ScoresColumn must name a column other than ItemIdsColumn ('ItemIds').");
+    }
+
+    [TestMethod]
+    [DataRow("mf-rating", "RatingColumn", "ItemId", "ItemIdColumn")]
+    [DataRow("mf-timestamp", "TimestampColumn", "UserId", "UserIdColumn")]
+    [DataRow("twotower-timestamp", "TimestampColumn", "ItemId", "ItemIdColumn")]
+    [DataRow("custom-rating", "ratingColumn", "UserId", "userIdColumn")]
+    [DataRow("custom-timestamp", "timestampColumn", "ItemId", "itemIdColumn")]
+    public void Trainers_OneColumnInTwoRoles_RefusedAtConstructionNamingBothOptions(string trainer, string option, string column, string other)
+    {
+        // Before: accepted, and numeric ids were then read as ratings or as times without a word.
+        var ml = TestMLContext.Create(seed: 1);
+        Func<RecommenderEstimator> make = trainer switch
+        {
+            "mf-rating" => () => ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { Feedback = MatrixFactorizationFeedback.Explicit, RatingColumn = column }),
+            "mf-timestamp" => () => ml.TwoTower().Trainers.MatrixFactorization(new MatrixFactorizationOptions { TimestampColumn = column }),
+            "twotower-timestamp" => () => ml.TwoTower().Trainers.TwoTower(new TwoTowerOptions { TimestampColumn = column }),
+            "custom-rating" => () => ml.TwoTower().Trainers.Custom(new ImplicitAlsTrainer(new ImplicitAlsOptions()), ratingColumn: column),
+            _ => () => ml.TwoTower().Trainers.Custom(new ImplicitAlsTrainer(new ImplicitAlsOptions()), timestampColumn: column),
+        };
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(make);
+        Assert.AreEqual(option, ex.ParamName);
+        StringAssert.Contains(ex.Message, $"{option} '{column}' is also the {other}");
+    }
+
+    [TestMethod]
+    public void Recommend_BlankUserIdColumn_RefusedAtConstruction()
+    {
+        // Before: accepted here, and refused only at Fit, after the trainer before it had trained.
+        var ml = TestMLContext.Create(seed: 1);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.TwoTower().Transforms.Recommend(new RecommendOptions { UserIdColumn = " " }));
+        Assert.AreEqual("UserIdColumn", ex.ParamName);
+        StringAssert.Contains(ex.Message, "UserIdColumn must name a column or be null");
     }
 
     [TestMethod]
