@@ -47,6 +47,43 @@ public sealed class EngineDisposeTests
         Directory.Delete(dir, true);
     }
 
+    [TestMethod]
+    public void Dispose_CalledAgainWhileTheFirstIsClosing_ReturnsOnlyOnceTheIndexIsClosed()
+    {
+        // The second call (the host's stop hook and its service container both dispose the engine) returned at once while the
+        // first was still closing the log and the index, so its caller could go on to reuse the state folder or the mapped file.
+        SlowClosingIndex? index = null;
+        var engine = RetrievalEngine.Create(RetrievalFixture.Model(), RetrievalFixture.Items(), null, new RetrievalEngineOptions
+        {
+            ProjectionMinInteractions = 0,
+            CreateIndex = d => index = new SlowClosingIndex(IndexFactory.Create("Flat", d, VectorMetric.InnerProduct)),
+        });
+        var first = Task.Run(engine.Dispose);
+        Assert.IsTrue(index!.Closing.Wait(TimeSpan.FromSeconds(20)), "the first Dispose reaches the index");
+        var second = Task.Run(engine.Dispose);
+        Assert.IsFalse(second.Wait(TimeSpan.FromMilliseconds(300)), "the second Dispose waits for the first");
+        index.Release.Set();
+        Assert.IsTrue(first.Wait(TimeSpan.FromSeconds(20)));
+        Assert.IsTrue(second.Wait(TimeSpan.FromSeconds(20)));
+        Assert.IsTrue(index.Closed);
+    }
+
+    // An index whose Dispose signals Closing and waits for Release (a shared index's connection draining).
+    private sealed class SlowClosingIndex(IVectorIndex inner) : ForwardingIndex(inner)
+    {
+        public ManualResetEventSlim Closing { get; } = new();
+        public ManualResetEventSlim Release { get; } = new();
+        public volatile bool Closed;
+
+        public override void Dispose()
+        {
+            Closing.Set();
+            Release.Wait(TimeSpan.FromSeconds(30));
+            base.Dispose();
+            Closed = true;
+        }
+    }
+
     // A Flat index whose Add, once armed, signals Entered and waits for Release (a slow shared index mid-write).
     private sealed class GatedIndex(IVectorIndex inner) : ForwardingIndex(inner)
     {

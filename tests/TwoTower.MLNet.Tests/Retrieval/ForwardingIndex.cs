@@ -38,5 +38,5 @@ internal abstract class ForwardingIndex(IVectorIndex inner) : IVectorIndex
 
     public virtual void Save(string path) => inner.Save(path);
 
-    public void Dispose() => inner.Dispose();
+    public virtual void Dispose() => inner.Dispose();
 }

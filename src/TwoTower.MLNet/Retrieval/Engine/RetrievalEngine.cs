@@ -33,6 +33,7 @@ public sealed class RetrievalEngine : IDisposable
     private bool _indexTombstoned; // an applied write left a tombstone in the index since the last check; under _write
     private Task? _compaction; // the background index compaction while one runs; set and cleared under _write
     private readonly CancellationTokenSource _stopCompaction = new();
+    private readonly object _disposeGate = new(); // held for the whole of Dispose; never taken under _write
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
         AnnCandidateSource? ann, CandidateGenerator generator, PopularityTable popularity, float[]? interactionCounts, INewItemEmbedder? newItems, RetrievalEngineOptions options, UpdateLog? log)
@@ -451,29 +452,33 @@ public sealed class RetrievalEngine : IDisposable
     /// <summary>
     /// Closes the update log and the index. A write in progress (e.g. a request that outlived a server's shutdown timeout)
     /// is finished first, logged and applied; later writes throw <see cref="ObjectDisposedException"/> and change nothing.
-    /// A background index compaction is cancelled and waited for.
+    /// A background index compaction is cancelled and waited for; a second call returns once the first has closed everything.
     /// </summary>
     public void Dispose()
     {
-        Task? compaction;
-        lock (_write)
+        // A second call waits for the first to finish closing: the host's stop hook and its service container both dispose.
+        lock (_disposeGate)
         {
-            if (_disposed) return;
-            _disposed = true;
-            compaction = _compaction;
-        }
-        _stopCompaction.Cancel();
-        // Outside _write, which the compaction takes to end: the index is disposed only once the rebuild let go of it.
-        compaction?.Wait();
-        try
-        {
-            _log?.Dispose();
-        }
-        finally
-        {
-            // Closed even when closing the log fails: a memory-mapped index keeps its file mapped otherwise.
-            _index?.Dispose();
-            _stopCompaction.Dispose();
+            Task? compaction;
+            lock (_write)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                compaction = _compaction;
+            }
+            _stopCompaction.Cancel();
+            // Outside _write, which the compaction takes to end: the index is disposed only once the rebuild let go of it.
+            compaction?.Wait();
+            try
+            {
+                _log?.Dispose();
+            }
+            finally
+            {
+                // Closed even when closing the log fails: a memory-mapped index keeps its file mapped otherwise.
+                _index?.Dispose();
+                _stopCompaction.Dispose();
+            }
         }
     }
 
