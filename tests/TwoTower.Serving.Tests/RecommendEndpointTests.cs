@@ -250,6 +250,7 @@ public sealed class RecommendEndpointTests
         StringAssert.Contains(text, "twotower_http_requests_total{route=\"/recommend\",method=\"POST\",status=\"200\"}");
         StringAssert.Contains(text, "twotower_http_request_duration_seconds_bucket{route=\"/recommend\",le=\"+Inf\"}");
         StringAssert.Contains(text, "twotower_items_live 30");
+        StringAssert.Contains(text, "twotower_index_compaction_failures 0");
     }
 
     [TestMethod]

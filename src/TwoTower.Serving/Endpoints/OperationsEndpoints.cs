@@ -30,6 +30,7 @@ internal static class OperationsEndpoints
                     ["twotower_items_live"] = ("Live items in the catalogue.", engine.Catalog.LiveCount),
                     ["twotower_index_vectors"] = ("Vectors in the item index.", engine.Index?.Count ?? 0),
                     ["twotower_index_removed"] = ("Removed vectors the item index still stores until it compacts.", engine.Index?.RemovedCount ?? 0),
+                    ["twotower_index_compaction_failures"] = ("Item index compactions that failed since start (the index is left as it was and retried on a later write).", engine.IndexCompactionFailures),
                     ["twotower_users_updated"] = ("Users whose history was changed live.", engine.Histories.UpdatedUsers),
                 };
                 return Results.Text(metrics.Render(gauges), "text/plain; version=0.0.4; charset=utf-8");

@@ -123,6 +123,8 @@ public sealed class EngineIndexFailureTests
             else Assert.IsTrue(e.RemoveItem("2"));
             e.WaitForIndexCompaction(); // it runs in the background
             Assert.AreEqual(1, index.CompactCalls, "the update asked for a compaction, which failed");
+            Assert.AreEqual(1, e.IndexCompactionFailures, "the failure is counted for operators");
+            Assert.AreEqual("Compaction failed", e.LastIndexCompactionError?.Message);
             var nearest = (int)index.Search(moved, 1).IdsOf(0)[0];
             if (update == "put")
             {
@@ -139,6 +141,7 @@ public sealed class EngineIndexFailureTests
             e.PutItem(new ItemRecord("3", "Moved too", [], null), moved.Select(v => -v).ToArray());
             e.WaitForIndexCompaction();
             Assert.AreEqual(2, index.CompactCalls);
+            Assert.AreEqual(1, e.IndexCompactionFailures, "the retry succeeded");
             Assert.AreEqual(0, index.RemovedCount, "the retried compaction reclaimed the tombstones");
         }
         using (var restarted = Engine(dir, null))

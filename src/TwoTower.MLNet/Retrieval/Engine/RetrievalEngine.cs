@@ -33,6 +33,7 @@ public sealed class RetrievalEngine : IDisposable
     private bool _indexTombstoned; // an applied write left a tombstone in the index since the last check; under _write
     private Task? _compaction; // the background index compaction while one runs; set and cleared under _write
     private readonly CancellationTokenSource _stopCompaction = new();
+    private int _indexCompactionFailures; // read through IndexCompactionFailures
     private readonly object _disposeGate = new(); // held for the whole of Dispose; never taken under _write
 
     private RetrievalEngine(IRecommender model, ItemCatalog catalog, UserHistoryStore histories, UserMetadata? users, IVectorIndex? index,
@@ -93,6 +94,16 @@ public sealed class RetrievalEngine : IDisposable
 
     /// <summary>Records replayed from the update log at start-up.</summary>
     public int RecoveredUpdates { get; private set; }
+
+    /// <summary>
+    /// Index compactions that failed since the engine started (see <see cref="RetrievalEngineOptions.CompactIndexAtRemovedShare"/>).
+    /// A failed compaction leaves the index as it was and the next write that leaves a tombstone tries again, so nothing else
+    /// shows one that keeps failing; <see cref="LastIndexCompactionError"/> says why.
+    /// </summary>
+    public int IndexCompactionFailures => Volatile.Read(ref _indexCompactionFailures);
+
+    /// <summary>The error of the latest failed index compaction, or null when none failed.</summary>
+    public Exception? LastIndexCompactionError { get; private set; }
 
     /// <summary>
     /// Builds the engine from a loaded model file. <paramref name="itemNeighbours"/> overrides the "because you watched"
@@ -676,8 +687,15 @@ public sealed class RetrievalEngine : IDisposable
             _index!.Compact(cancellationToken);
             return true;
         }
-        catch (Exception)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // Counted and kept for operators (the service's /metrics): nothing else would show a compaction that keeps failing.
+            LastIndexCompactionError = ex;
+            Interlocked.Increment(ref _indexCompactionFailures);
             return false;
         }
     }
