@@ -103,7 +103,8 @@ public static class MovieLens100K
         var names = new SortedDictionary<int, string>();
         foreach (var (line, text) in TextLines.Read(file, TextLines.Latin1))
         {
-            var p = text.Split('|');
+            // Names trimmed as the CSV loaders trim theirs: " Padded " would match no filter on "Padded".
+            var p = text.Split('|', StringSplitOptions.TrimEntries);
             if (p.Length < 2 || !int.TryParse(p[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var idx) || idx < 0 || !names.TryAdd(idx, p[0]))
                 throw new DataFormatException(file, line, "expected 'name|index' with a unique non-negative index");
             // A blank name would enter the catalogue's genre vocabulary, which a snapshot writes and a restart refuses to read back.

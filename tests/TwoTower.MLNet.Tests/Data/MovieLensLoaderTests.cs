@@ -113,6 +113,17 @@ public sealed class MovieLensLoaderTests
     }
 
     [TestMethod]
+    public void LoadItems_GenreNameWithSurroundingSpacesInUGenre_IsTrimmedAsTheCsvLoadersTrim()
+    {
+        // " Padded " stayed as written while the CSV loaders trim their genre names: a filter on "Padded" matched nothing.
+        var dir = TestPaths.TempDir();
+        File.WriteAllText(Path.Combine(dir, "u.genre"), "Action|0\n Padded |1\nDrama|2\n");
+        File.WriteAllText(Path.Combine(dir, "u.item"), "1|Film (1990)|01-Jan-1990||url|1|1|0\n");
+        var items = MovieLens100K.LoadItems(dir);
+        CollectionAssert.AreEqual(new[] { "Action", "Padded" }, items.Records[0].Genres.ToArray(), string.Join("/", items.Records[0].Genres));
+    }
+
+    [TestMethod]
     public void ItemMetadata_BlankGenreName_RefusedNamingTheSourceAndItem()
     {
         // Records built in code (or by another loader) reach the catalogue's genre vocabulary the same way.
