@@ -39,6 +39,16 @@ public sealed class ErrorClassificationTests
     }
 
     [TestMethod]
+    public async Task Recommend_MinInteractionsOnAModelWithoutTrainingHistory_409SaysWhy()
+    {
+        // A valid filter this engine cannot serve (its model file kept no training history) was a 400, as if the value were bad.
+        await using var f = await ServingFixture.StartAsync(model: m => m with { Seen = null });
+        var res = await f.Client.PostAsync("/recommend", new StringContent("""{"userId":"1","filters":{"minInteractions":2}}""", Encoding.UTF8, "application/json"));
+        Assert.AreEqual(HttpStatusCode.Conflict, res.StatusCode);
+        StringAssert.Contains(await Detail(res), "filters.minInteractions needs the items' interaction counts");
+    }
+
+    [TestMethod]
     public async Task RecommendAndSimilar_InternalArgumentCheckFails_Logged500NotTheClientsError()
     {
         // An index refusing the engine's own arguments is a fault of the service, not of the request: any ArgumentException

@@ -27,10 +27,11 @@ internal sealed class ServingFixture : IAsyncDisposable
     public RetrievalEngine Engine { get; }
 
     public static async Task<ServingFixture> StartAsync(string? apiKey = ApiKey, string? stateDirectory = null, int users = 20, int items = 30,
-        Func<RetrievalEngineOptions, RetrievalEngineOptions>? configure = null)
+        Func<RetrievalEngineOptions, RetrievalEngineOptions>? configure = null, Func<LoadedModel, LoadedModel>? model = null)
     {
         var options = new RetrievalEngineOptions { IndexSpec = "HNSW16", ProjectionMinInteractions = 0, StateDirectory = stateDirectory };
-        var engine = RetrievalEngine.Create(Model(users, items), Items(items), null, configure?.Invoke(options) ?? options);
+        var loaded = Model(users, items);
+        var engine = RetrievalEngine.Create(model?.Invoke(loaded) ?? loaded, Items(items), null, configure?.Invoke(options) ?? options);
         var app = ServingApp.Build(engine, new ServingOptions { ApiKey = apiKey, MaxK = 50, MaxBodyBytes = 4096 });
         app.Urls.Add("http://127.0.0.1:0");
         await app.StartAsync();

@@ -46,7 +46,7 @@ public sealed record RuleSpec
     /// Builds the rule set; throws <see cref="InvalidRetrievalRequestException"/> (an <see cref="ArgumentException"/>) naming an
     /// unknown genre or a bad value, which the HTTP service answers 400. Unknown blocklist
     /// ids are ignored (nothing to block). <paramref name="interactionCounts"/> (training interactions per item key) serve
-    /// <see cref="MinInteractions"/>.
+    /// <see cref="MinInteractions"/>; without them that filter throws <see cref="RetrievalConflictException"/> (HTTP 409).
     /// </summary>
     public RuleSet Build(ItemCatalog catalog, float[]? interactionCounts = null)
     {
@@ -76,8 +76,9 @@ public sealed record RuleSpec
             filters.Add(new BlocklistRule(block.Select(id => catalog.TryGetKey(id, out var k) ? k : -1).Where(k => k >= 0)));
         if (MinInteractions is { } min)
         {
-            var counts = interactionCounts ?? throw new InvalidRetrievalRequestException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.", nameof(MinInteractions));
             if (min < 1) throw new InvalidRetrievalRequestException($"filters.minInteractions = {min} must be ≥ 1.", nameof(MinInteractions));
+            // A valid request this engine cannot serve (HTTP 409), as similar items of a model without vectors: not a bad value.
+            var counts = interactionCounts ?? throw new RetrievalConflictException("filters.minInteractions needs the items' interaction counts: a retrieval engine has them when its model file kept the training history.");
             filters.Add(new MinInteractionsRule(counts, min));
         }
         var boosts = Boosts?.Select(kv => float.IsFinite(kv.Value)

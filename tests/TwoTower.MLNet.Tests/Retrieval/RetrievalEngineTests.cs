@@ -172,7 +172,8 @@ public sealed class RetrievalEngineTests
     public void Recommend_MinInteractionsWithoutTrainingHistory_ThrowsSayingWhy()
     {
         using var e = RetrievalEngine.Create(RetrievalFixture.Model() with { Seen = null }, RetrievalFixture.Items(), null, new RetrievalEngineOptions { IndexSpec = "Flat" });
-        var ex = Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => e.Recommend(new RecommendRequest { UserId = "2", Filters = new RuleSpec { MinInteractions = 2 } }));
+        // A valid request this engine cannot serve (409 over HTTP), not a bad value (400).
+        var ex = Assert.ThrowsExactly<RetrievalConflictException>(() => e.Recommend(new RecommendRequest { UserId = "2", Filters = new RuleSpec { MinInteractions = 2 } }));
         StringAssert.Contains(ex.Message, "filters.minInteractions needs the items' interaction counts");
     }
 

@@ -129,7 +129,9 @@ public sealed class RuleTests
         var spec = new RuleSpec { MinInteractions = 1 };
         Assert.IsFalse(spec.IsEmpty);
         Assert.AreEqual("at least 1 interactions", spec.Build(c, counts).Filters.Single().Describe());
-        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => spec.Build(c)).Message, "needs the items' interaction counts");
+        StringAssert.Contains(Assert.ThrowsExactly<RetrievalConflictException>(() => spec.Build(c)).Message, "needs the items' interaction counts");
+        // A value out of range is the request's own error even where the counts are missing.
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { MinInteractions = 0 }.Build(c)).Message, "filters.minInteractions = 0 must be ≥ 1");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidRetrievalRequestException>(() => new RuleSpec { MinInteractions = 0 }.Build(c, counts)).Message, "filters.minInteractions = 0 must be ≥ 1");
     }
 

@@ -236,6 +236,7 @@ public sealed class RetrievalEngine : IDisposable
     /// <summary>Recommends items; an unknown user gets the cold-start answer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">k is below 1.</exception>
     /// <exception cref="InvalidRetrievalRequestException">A value of the request is refused: an unknown genre or history item, a filter that cannot hold, a negative age.</exception>
+    /// <exception cref="RetrievalConflictException">The request needs what this engine lacks: a minInteractions filter without the training history's counts.</exception>
     public RecommendResult Recommend(RecommendRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
