@@ -375,18 +375,7 @@ public sealed class RetrievalEngine : IDisposable
         {
             ThrowIfDisposed();
             CheckGenreRoom(record);
-            var before = LogBeforeApply(update);
-            try
-            {
-                item = ApplyPut(update, out var existed);
-                created = !existed;
-            }
-            catch
-            {
-                TakeBackFailedUpdate(before);
-                throw;
-            }
-            MaybeSnapshot();
+            (item, created) = ApplyItemUpdate(update, () => (ApplyPut(update, out var existed), !existed));
         }
         StartIndexCompactionIfDue();
         return item;
@@ -400,17 +389,11 @@ public sealed class RetrievalEngine : IDisposable
         {
             ThrowIfDisposed();
             if (Catalog.GetLive(itemId) is null) return false;
-            var before = LogBeforeApply(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = itemId });
-            try
+            ApplyItemUpdate(new UpdateRecord { Op = UpdateRecord.RemoveItem, ItemId = itemId }, () =>
             {
                 ApplyRemove(itemId);
-            }
-            catch
-            {
-                TakeBackFailedUpdate(before);
-                throw;
-            }
-            MaybeSnapshot();
+                return true;
+            });
         }
         StartIndexCompactionIfDue();
         return true;
@@ -514,13 +497,25 @@ public sealed class RetrievalEngine : IDisposable
     // An item and the catalogue's genre count as an update found them, for TakeBackFailedUpdate.
     private readonly record struct ItemBeforeUpdate(string ItemId, CatalogItem? Item, int Genres);
 
-    // Logged first, so that a crash between logging and applying replays the update.
-    private ItemBeforeUpdate LogBeforeApply(UpdateRecord update)
+    // Under _write. Logged first, so that a crash between logging and applying replays the update; an apply that fails is
+    // taken back out of the log (TakeBackFailedUpdate), so a restart does not bring back an update its caller was told failed.
+    private T ApplyItemUpdate<T>(UpdateRecord update, Func<T> apply)
     {
         var id = update.ItemId!;
         var before = new ItemBeforeUpdate(id, Catalog.TryGetKey(id, out var key) ? Catalog.Get(key) : null, Catalog.Genres.Count);
         _log?.Append(update);
-        return before;
+        T result;
+        try
+        {
+            result = apply();
+        }
+        catch
+        {
+            TakeBackFailedUpdate(before);
+            throw;
+        }
+        MaybeSnapshot();
+        return result;
     }
 
     /// <summary>

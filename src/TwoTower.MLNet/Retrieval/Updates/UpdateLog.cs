@@ -153,11 +153,17 @@ public sealed class UpdateLog : IDisposable
             _acknowledged = _lastRecordStart;
             _lastRecordStart = -1;
             RecordsSinceSnapshot--;
-            _cutPending = true;
-            _log.SetLength(_acknowledged);
-            _log.Flush(flushToDisk: true);
-            _cutPending = false;
+            CutToAcknowledged();
         }
+    }
+
+    // Under _gate: the file cut to the acknowledged records and flushed; pending until the flush returns (Dispose retries it).
+    private void CutToAcknowledged()
+    {
+        _cutPending = true;
+        _log.SetLength(_acknowledged);
+        _log.Flush(flushToDisk: true);
+        _cutPending = false;
     }
 
     /// <summary>Writes the net state as the new snapshot (atomically: temp file, flush, rename, flush of the folder), then empties the log.</summary>
@@ -195,9 +201,7 @@ public sealed class UpdateLog : IDisposable
             {
                 try
                 {
-                    _log.SetLength(_acknowledged);
-                    _log.Flush(flushToDisk: true);
-                    _cutPending = false;
+                    CutToAcknowledged();
                 }
                 catch (Exception ex) when (ex is IOException or ObjectDisposedException) { } // documented: the record replays
             }
